@@ -1,0 +1,289 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  AuthTopics,
+  type CreateProfileRequest,
+  UserMethods,
+  type UserRegisteredEvent,
+} from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { Principal } from '../../platform/http/context.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
+import {
+  assertStrongPassword,
+  normalizeAccount,
+  normalizeEmail,
+  normalizePhone,
+} from './credentials-rules.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
+import type { CodeChannel, CodePurpose, VerificationCodes } from './verification-codes.ts';
+
+/** App-id of the user service, which keeps profiles. */
+const USER_APP_ID = 'user';
+
+export interface RegisterInput {
+  account: string;
+  password: string;
+  phoneNumber?: string | undefined;
+  email?: string | undefined;
+  verifyCode?: string | undefined;
+  nickname?: string | undefined;
+}
+
+export interface AccountSummary {
+  userId: string;
+  account: string;
+  phone: string | null;
+  email: string | null;
+}
+
+export interface AuthServiceDeps {
+  orm: MikroORM;
+  sessions: Sessions;
+  codes: VerificationCodes;
+  throttle: LoginThrottle;
+  invoke: InvokePort;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  ids: SnowflakeGenerator;
+  logger: Logger;
+}
+
+function assertCanSignIn(status: number): void {
+  if (status === AccountStatus.DISABLED) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+  if (status === AccountStatus.FROZEN) throw new AppError(ErrorCode.ACCOUNT_FROZEN);
+}
+
+const summary = (user: UserCredentials): AccountSummary => ({
+  userId: user.userId,
+  account: user.account,
+  phone: user.phoneNumber ?? null,
+  email: user.email ?? null,
+});
+
+export class AuthService {
+  private readonly deps: AuthServiceDeps;
+
+  constructor(deps: AuthServiceDeps) {
+    this.deps = deps;
+  }
+
+  /** Where a code goes for a phone or an e-mail target. */
+  async sendCode(
+    target: { phoneNumber?: string | undefined; email?: string | undefined },
+    purpose: CodePurpose,
+  ) {
+    const { channel, value } = this.#target(target);
+    let deliver = true;
+    if (purpose === 'reset_password') deliver = (await this.#findByContact(channel, value)) !== null;
+    if (purpose === 'register' && (await this.#findByContact(channel, value))) {
+      throw new AppError(ErrorCode.USER_EXISTS, {
+        detail: `${channel === 'sms' ? 'phone number' : 'email'} already registered`,
+      });
+    }
+    await this.deps.codes.issue(channel, value, purpose, deliver);
+  }
+
+  async register(input: RegisterInput, device: DeviceInfo): Promise<AccountSummary & TokenPair> {
+    const account = normalizeAccount(input.account);
+    const phoneNumber = input.phoneNumber ? normalizePhone(input.phoneNumber) : null;
+    const email = input.email ? normalizeEmail(input.email) : null;
+    assertStrongPassword(input.password);
+    if (this.deps.codes.enabled && (phoneNumber || email)) {
+      if (!input.verifyCode)
+        throw new AppError(ErrorCode.INVALID_PARAMS, {
+          detail: 'body.verifyCode: required for phone or email registration',
+        });
+      await this.deps.codes.consume((phoneNumber ?? email)!, 'register', input.verifyCode);
+    }
+    const em = this.deps.orm.em.fork();
+    const user = em.create(UserCredentials, {
+      userId: this.deps.ids.next(),
+      account,
+      phoneNumber,
+      email,
+      passwordHash: await hashPassword(input.password),
+      status: AccountStatus.ACTIVE,
+      passwordChangedAt: new Date(),
+    });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        const which = /phone/.test(error.message)
+          ? 'phone number'
+          : /email/.test(error.message)
+            ? 'email'
+            : 'account';
+        throw new AppError(ErrorCode.USER_EXISTS, { detail: `${which} already registered` });
+      }
+      throw error;
+    }
+    const profile: CreateProfileRequest = {
+      userId: user.userId,
+      account,
+      phoneNumber,
+      email,
+      nickname: input.nickname ?? null,
+    };
+    try {
+      // Synchronous so the profile exists when the client's next request arrives; the event below repairs any miss.
+      await this.deps.invoke.invoke(USER_APP_ID, UserMethods.createProfile, profile);
+    } catch (error) {
+      await em.remove(user).flush();
+      throw error instanceof AppError ? error : new AppError(ErrorCode.SERVICE_UNAVAILABLE, { cause: error });
+    }
+    const event: UserRegisteredEvent = { ...profile, registeredAt: user.createdAt.toISOString() };
+    await this.deps.pubsub
+      .publish(this.deps.pubsubName, AuthTopics.userRegistered, event)
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, userId: user.userId }, 'could not publish user.registered');
+      });
+    const tokens = await this.deps.sessions.open(user.userId, device);
+    return { ...summary(user), ...tokens };
+  }
+
+  async login(identifier: string, password: string, device: DeviceInfo): Promise<AccountSummary & TokenPair> {
+    const key = identifier.trim().toLowerCase();
+    await this.deps.throttle.assertAllowed(key, device.ip ?? 'unknown');
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOne(UserCredentials, {
+      $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
+    });
+    // Unknown accounts cost a hash verification too and fail with the same code: accounts can't be probed.
+    const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
+    if (!user || !ok) {
+      await this.deps.throttle.recordFailure(key, device.ip ?? 'unknown');
+      throw new AppError(ErrorCode.WRONG_PASSWORD);
+    }
+    assertCanSignIn(user.status);
+    await this.deps.throttle.reset(key);
+    const tokens = await this.deps.sessions.open(user.userId, device, em);
+    return { ...summary(user), ...tokens };
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const tokens = await this.deps.sessions.refresh(refreshToken);
+    return tokens;
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await this.deps.sessions.revoke({ userId: principal.userId, sessionId: principal.sessionId }, 'logout');
+  }
+
+  async changePassword(
+    principal: Principal,
+    oldPassword: string,
+    newPassword: string,
+  ): Promise<{ signedOutDevices: number }> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOne(UserCredentials, { userId: principal.userId });
+    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    if (!(await verifyPassword(user.passwordHash, oldPassword)))
+      throw new AppError(ErrorCode.WRONG_PASSWORD, { detail: 'old password is wrong' });
+    assertStrongPassword(newPassword);
+    user.passwordHash = await hashPassword(newPassword);
+    user.passwordChangedAt = new Date();
+    await em.flush();
+    const signedOutDevices = await this.deps.sessions.revoke(
+      { userId: user.userId, exceptSessionId: principal.sessionId },
+      'password_changed',
+    );
+    await this.#publishPasswordChanged(user.userId);
+    return { signedOutDevices };
+  }
+
+  async resetPassword(
+    target: { phoneNumber?: string | undefined; email?: string | undefined },
+    verifyCode: string,
+    newPassword: string,
+  ) {
+    if (!this.deps.codes.enabled) {
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
+        detail: 'password reset is disabled: no verification code sender is configured',
+      });
+    }
+    const { channel, value } = this.#target(target);
+    assertStrongPassword(newPassword);
+    await this.deps.codes.consume(value, 'reset_password', verifyCode);
+    const em = this.deps.orm.em.fork();
+    const user = await this.#findByContact(channel, value, em);
+    if (!user) throw new AppError(ErrorCode.VERIFY_CODE_WRONG);
+    user.passwordHash = await hashPassword(newPassword);
+    user.passwordChangedAt = new Date();
+    await em.flush();
+    await this.deps.sessions.revoke({ userId: user.userId }, 'password_reset');
+    await this.deps.throttle.reset(user.account);
+    await this.#publishPasswordChanged(user.userId);
+  }
+
+  async devices(principal: Principal) {
+    const em = this.deps.orm.em.fork();
+    const [devices, sessions] = await Promise.all([
+      em.find(UserDevice, { userId: principal.userId }, { orderBy: { lastLoginTime: 'desc' } }),
+      this.deps.sessions.activeSessions(principal.userId),
+    ]);
+    const signedIn = new Set(sessions.map((session) => session.deviceId));
+    return devices.map((device) => ({
+      deviceId: device.deviceId,
+      deviceType: device.deviceType,
+      deviceName: device.deviceName ?? null,
+      clientVersion: device.clientVersion ?? null,
+      lastLoginTime: device.lastLoginTime.toISOString(),
+      lastLoginIp: device.lastLoginIp ?? null,
+      signedIn: signedIn.has(device.deviceId),
+      current: device.deviceId === principal.deviceId,
+    }));
+  }
+
+  /** Signs one of my other devices out. */
+  async kickDevice(principal: Principal, deviceId: string): Promise<void> {
+    if (deviceId === principal.deviceId) {
+      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'use logout to sign out this device' });
+    }
+    const ended = await this.deps.sessions.revoke({ userId: principal.userId, deviceId }, 'kicked');
+    if (ended === 0)
+      throw new AppError(ErrorCode.NOT_FOUND, { detail: `device ${deviceId} is not signed in` });
+  }
+
+  /** Administration: disable or freeze an account (its sessions end), or reactivate it. */
+  async setAccountStatus(userId: string, status: AccountStatusValue): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOne(UserCredentials, { userId });
+    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    user.status = status;
+    await em.flush();
+    if (status !== AccountStatus.ACTIVE) await this.deps.sessions.revoke({ userId }, 'account_blocked');
+    await this.deps.pubsub
+      .publish(this.deps.pubsubName, AuthTopics.accountStatusChanged, { userId, status })
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, userId }, 'could not publish status change'),
+      );
+  }
+
+  #target(target: { phoneNumber?: string | undefined; email?: string | undefined }): {
+    channel: CodeChannel;
+    value: string;
+  } {
+    if (target.phoneNumber) return { channel: 'sms', value: normalizePhone(target.phoneNumber) };
+    if (target.email) return { channel: 'email', value: normalizeEmail(target.email) };
+    throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'body: phoneNumber or email is required' });
+  }
+
+  #findByContact(channel: CodeChannel, value: string, em = this.deps.orm.em.fork()) {
+    return em.findOne(UserCredentials, channel === 'sms' ? { phoneNumber: value } : { email: value });
+  }
+
+  async #publishPasswordChanged(userId: string) {
+    await this.deps.pubsub
+      .publish(this.deps.pubsubName, AuthTopics.passwordChanged, { userId })
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, userId }, 'could not publish password change'),
+      );
+  }
+}

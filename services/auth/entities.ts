@@ -1,0 +1,89 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+
+/** Account status (seed §6.2.1). */
+export const AccountStatus = { DISABLED: 0, ACTIVE: 1, FROZEN: 2 } as const;
+export type AccountStatusValue = (typeof AccountStatus)[keyof typeof AccountStatus];
+
+export const UserCredentials = defineEntity({
+  name: 'UserCredentials',
+  tableName: 'users',
+  properties: {
+    userId: p.bigint('string').primary(),
+    account: p.string().length(32).unique(),
+    phoneNumber: p.string().length(20).nullable().unique(),
+    email: p.string().length(100).nullable().unique(),
+    passwordHash: p.string().length(255),
+    status: p.smallint().$type<AccountStatusValue>(),
+    passwordChangedAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type UserCredentials = InferEntity<typeof UserCredentials>;
+
+export const UserDevice = defineEntity({
+  name: 'UserDevice',
+  tableName: 'user_devices',
+  properties: {
+    id: p.bigint('string').primary(),
+    userId: p.bigint('string'),
+    deviceId: p.string().length(100),
+    deviceType: p.string().length(20),
+    deviceName: p.string().length(100).nullable(),
+    clientVersion: p.string().length(50).nullable(),
+    lastLoginTime: p.datetime(),
+    lastLoginIp: p.string().length(50).nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type UserDevice = InferEntity<typeof UserDevice>;
+
+/** A signed-in device: one refresh-token family. Access tokens carry its id as `sid`. */
+export const UserSession = defineEntity({
+  name: 'UserSession',
+  tableName: 'user_sessions',
+  properties: {
+    id: p.bigint('string').primary(),
+    userId: p.bigint('string'),
+    deviceId: p.string().length(100),
+    deviceType: p.string().length(20),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    lastRefreshedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    revokeReason: p.string().length(32).nullable(),
+  },
+});
+export type UserSession = InferEntity<typeof UserSession>;
+
+export const RefreshTokenStatus = { ACTIVE: 'active', ROTATED: 'rotated', REVOKED: 'revoked' } as const;
+
+/** Refresh tokens are stored as SHA-256 hashes; the token itself is only ever in the client's hands. */
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_tokens',
+  properties: {
+    tokenHash: p.string().length(64).primary(),
+    sessionId: p.bigint('string'),
+    status: p.string().length(16).$type<(typeof RefreshTokenStatus)[keyof typeof RefreshTokenStatus]>(),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type RefreshToken = InferEntity<typeof RefreshToken>;
+
+export const SigningKey = defineEntity({
+  name: 'SigningKey',
+  tableName: 'signing_keys',
+  properties: {
+    kid: p.string().length(64).primary(),
+    privateJwk: p.json<Record<string, unknown>>(),
+    publicJwk: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type SigningKey = InferEntity<typeof SigningKey>;
+
+export const authEntities = [UserCredentials, UserDevice, UserSession, RefreshToken, SigningKey];

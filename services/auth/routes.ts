@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../platform/errors.ts';
+import { defineRoute } from '../platform/http/routes.ts';
+import { rateLimit } from '../platform/security/index.ts';
+import type { AccountSummary, AuthService } from './domain/auth-service.ts';
+import type { TokenPair } from './domain/sessions.ts';
+import type { SigningKeys } from './domain/signing-keys.ts';
+import {
+  ChangePasswordBody,
+  DeviceDto,
+  DeviceParams,
+  JwksDto,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  ResetPasswordBody,
+  SignedInDto,
+  TokenPairDto,
+  VerifyCodeBody,
+} from './schemas.ts';
+
+const tags = ['auth'];
+const signedIn = (result: AccountSummary & TokenPair) => ({
+  userId: result.userId,
+  accessToken: result.accessToken,
+  refreshToken: result.refreshToken,
+  expiresIn: result.expiresIn,
+  user: { userId: result.userId, account: result.account, phone: result.phone, email: result.email },
+});
+
+export function authRoutes(auth: AuthService, keys: SigningKeys) {
+  // Per client address, per instance: cheap abuse of unauthenticated endpoints.
+  const registerLimit = rateLimit('register', { limit: 20, windowMs: 60_000 });
+  const loginLimit = rateLimit('login', { limit: 30, windowMs: 60_000 });
+  const codeLimit = rateLimit('verify-code', { limit: 5, windowMs: 60_000 });
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/register',
+      summary: 'Register an account (and sign this device in)',
+      tags,
+      access: 'public',
+      middleware: [registerLimit],
+      body: RegisterBody,
+      response: SignedInDto,
+      handler: async ({ body, request }) => signedIn(await auth.register(body, { ...body, ip: request.ip })),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/verify-code',
+      summary: 'Send a verification code to a phone number or e-mail address',
+      tags,
+      access: 'public',
+      middleware: [codeLimit],
+      body: VerifyCodeBody,
+      response: z.null(),
+      handler: async ({ body }) => {
+        await auth.sendCode(body, body.purpose);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/login',
+      summary: 'Sign in with account, phone number or e-mail and password',
+      tags,
+      access: 'public',
+      middleware: [loginLimit],
+      body: LoginBody,
+      response: SignedInDto,
+      handler: async ({ body, request }) =>
+        signedIn(await auth.login(body.account, body.password, { ...body, ip: request.ip })),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/refresh',
+      summary:
+        'Rotate the refresh token (sent as `Authorization: Bearer` or in the body) for a new token pair',
+      tags,
+      access: 'public',
+      middleware: [loginLimit],
+      body: RefreshBody,
+      response: TokenPairDto,
+      handler: async ({ body, request }) => {
+        const token = body.refreshToken ?? request.bearer;
+        if (!token) throw new AppError(ErrorCode.REFRESH_TOKEN_INVALID, { detail: 'no refresh token given' });
+        return auth.refresh(token);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      summary: 'Sign this device out (its tokens stop working)',
+      tags,
+      access: 'user',
+      response: z.null(),
+      handler: async ({ principal }) => {
+        await auth.logout(principal);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/password/change',
+      summary: 'Change the password; every other device is signed out',
+      tags,
+      access: 'user',
+      body: ChangePasswordBody,
+      response: z.object({ signedOutDevices: z.number().int() }),
+      handler: ({ principal, body }) => auth.changePassword(principal, body.oldPassword, body.newPassword),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/password/reset',
+      summary: 'Reset a forgotten password with a verification code; every device is signed out',
+      tags,
+      access: 'public',
+      middleware: [codeLimit],
+      body: ResetPasswordBody,
+      response: z.null(),
+      handler: async ({ body }) => {
+        await auth.resetPassword(body, body.verifyCode, body.newPassword);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/devices',
+      summary: 'Devices that signed in to my account',
+      tags,
+      access: 'user',
+      response: z.object({ devices: z.array(DeviceDto) }),
+      handler: async ({ principal }) => ({ devices: await auth.devices(principal) }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/auth/devices/:deviceId',
+      summary: 'Sign one of my other devices out',
+      tags,
+      access: 'user',
+      params: DeviceParams,
+      response: z.null(),
+      handler: async ({ principal, params }) => {
+        await auth.kickDevice(principal, params.deviceId);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/jwks',
+      summary: 'Public keys that verify access tokens (JWKS)',
+      tags,
+      access: 'public',
+      response: JwksDto,
+      handler: async () => keys.jwks() as z.infer<typeof JwksDto>,
+    }),
+  ];
+}

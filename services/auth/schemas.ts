@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ACCOUNT_PATTERN } from './domain/credentials-rules.ts';
+
+export const DeviceType = z.enum(['iOS', 'Android', 'Web', 'PC']);
+
+const device = {
+  deviceType: DeviceType,
+  deviceId: z.string().trim().min(1).max(100),
+  deviceName: z.string().trim().max(100).optional(),
+  clientVersion: z.string().trim().max(50).optional(),
+};
+
+// Length and character rules are checked by the domain (codes 10110, 10113, 10114); the schema only
+// bounds sizes so that nothing huge reaches a hash function.
+const password = z.string().min(1).max(128);
+
+export const RegisterBody = z.object({
+  account: z.string().regex(ACCOUNT_PATTERN, '4-32 letters, digits or _, starting with a letter'),
+  password,
+  phoneNumber: z.string().max(32).optional(),
+  email: z.string().max(254).optional(),
+  verifyCode: z
+    .string()
+    .regex(/^[0-9]{6}$/, 'six digits')
+    .optional(),
+  nickname: z.string().trim().min(1).max(32).optional(),
+  ...device,
+});
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+export const LoginBody = z.object({
+  account: z.string().trim().min(1).max(254).describe('Account name, phone number or e-mail'),
+  password,
+  ...device,
+});
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512).optional() });
+
+export const ChangePasswordBody = z.object({ oldPassword: password, newPassword: password });
+
+const contact = {
+  phoneNumber: z.string().max(32).optional(),
+  email: z.string().max(254).optional(),
+};
+
+export const ResetPasswordBody = z.object({
+  ...contact,
+  verifyCode: z.string().regex(/^[0-9]{6}$/, 'six digits'),
+  newPassword: password,
+});
+
+export const VerifyCodeBody = z.object({ ...contact, purpose: z.enum(['register', 'reset_password']) });
+
+export const DeviceParams = z.object({ deviceId: z.string().min(1).max(100) });
+
+export const TokenPairDto = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int().describe('Access token lifetime in seconds'),
+});
+
+export const SignedInDto = TokenPairDto.extend({
+  userId: z.string(),
+  user: z.object({
+    userId: z.string(),
+    account: z.string(),
+    phone: z.string().nullable(),
+    email: z.string().nullable(),
+  }),
+});
+
+export const DeviceDto = z.object({
+  deviceId: z.string(),
+  deviceType: z.string(),
+  deviceName: z.string().nullable(),
+  clientVersion: z.string().nullable(),
+  lastLoginTime: z.string(),
+  lastLoginIp: z.string().nullable(),
+  signedIn: z.boolean(),
+  current: z.boolean(),
+});
+
+export const JwksDto = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });

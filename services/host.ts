@@ -1,0 +1,285 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import pkg from '../package.json' with { type: 'json' };
+import type { Config } from './platform/config.ts';
+import { AuthMethods } from './platform/contracts/index.ts';
+import {
+  type EmbeddedPostgres,
+  type MikroORM,
+  migrate,
+  openServiceDatabase,
+  sqlExecutor,
+  startEmbeddedPostgres,
+} from './platform/db/index.ts';
+import { createHttpApp, markDraining } from './platform/http/app.ts';
+import { SnowflakeGenerator } from './platform/ids.ts';
+import type { Logger } from './platform/logger.ts';
+import { createDaprClient } from './platform/ports/dapr/client.ts';
+import { DaprInvokePort } from './platform/ports/dapr/invoke.ts';
+import { DaprPubSubPort } from './platform/ports/dapr/pubsub.ts';
+import { DaprStatePort } from './platform/ports/dapr/state.ts';
+import { EmbeddedInvoker } from './platform/ports/embedded/invoke.ts';
+import { EmbeddedBus } from './platform/ports/embedded/pubsub.ts';
+import { PostgresStatePort } from './platform/ports/embedded/state.ts';
+import type {
+  InternalHandlers,
+  InvokePort,
+  PubSubPort,
+  StatePort,
+  Subscription,
+} from './platform/ports/index.ts';
+import { createAccessTokenVerifier } from './platform/security/index.ts';
+import type { ServiceInstance, ServiceModule } from './platform/service.ts';
+import { PLATFORM_SCHEMA, selectServices } from './registry.ts';
+
+export interface Host {
+  url: string;
+  server: Server;
+  app: Koa;
+  /** Embedded adapter only: waits until every published event has been handled. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HostOptions {
+  config: Config;
+  logger: Logger;
+  /** Several hosts in one process (tests) may share one embedded bus and invoker. */
+  bus?: EmbeddedBus;
+  invoker?: EmbeddedInvoker;
+}
+
+interface Adapters {
+  state: (appId: string) => StatePort;
+  pubsub: (appId: string) => PubSubPort;
+  invoke: InvokePort;
+  subscribe: (appId: string, subscription: Subscription) => void;
+  serveInternal: (appId: string, handlers: InternalHandlers) => void;
+  sweep?: () => Promise<unknown>;
+  settled: () => Promise<void>;
+  close: () => void;
+}
+
+const DEFAULT_PORT = 8080;
+
+/** Starts the selected services in this process: databases, adapters, HTTP. */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const { config, logger } = options;
+  const services = selectServices(config.services);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse())
+      await step().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+
+  try {
+    let embeddedDb: EmbeddedPostgres | undefined;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embeddedDb = await startEmbeddedPostgres(config.dataDir);
+      cleanups.push(() => embeddedDb!.stop());
+      databaseUrl = embeddedDb.url;
+      logger.info({ dataDir: embeddedDb.dataDir }, 'embedded PostgreSQL (PGlite) started');
+    }
+    const embedded = config.adapter === 'embedded';
+    // The embedded host applies migrations at start; in a cluster a migration Job runs `npm run migrate` first.
+    const applyMigrations = embedded || !config.databaseUrl;
+
+    const adapters = embedded
+      ? await embeddedAdapters(options, databaseUrl, applyMigrations, cleanups)
+      : daprAdapters(config);
+
+    const ids = new SnowflakeGenerator(config.workerId);
+    const authenticate = createAccessTokenVerifier({
+      issuer: config.auth.issuer,
+      fetchJwks: () => adapters.invoke.invoke('auth', AuthMethods.jwks),
+      revocations: adapters.state('shared').store(config.dapr.sharedStateStoreName),
+    });
+    let url = '';
+    const publicUrl = () => config.publicUrl ?? url;
+
+    const instances: Array<{ module: ServiceModule; instance: ServiceInstance; orm: MikroORM }> = [];
+    for (const module of services) {
+      const orm = await openServiceDatabase({
+        url: databaseUrl,
+        schema: module.schema,
+        entities: module.entities,
+        migrations: module.migrations,
+        poolMax: config.databasePoolMax,
+        logger,
+      });
+      cleanups.push(() => orm.close());
+      if (applyMigrations) await logApplied(logger, module.schema, await migrate(orm, module.schema));
+      const instance = await module.create({
+        config,
+        logger: logger.child({ service: module.name }),
+        orm,
+        state: adapters.state(module.name),
+        sharedState: adapters.state('shared').store(config.dapr.sharedStateStoreName),
+        pubsub: adapters.pubsub(module.name),
+        pubsubName: config.dapr.pubsubName,
+        invoke: adapters.invoke,
+        ids,
+        authenticate,
+        publicUrl,
+      });
+      if (instance.stop) cleanups.push(() => instance.stop!());
+      adapters.serveInternal(module.name, instance.internal);
+      for (const subscription of instance.subscriptions) adapters.subscribe(module.name, subscription);
+      instances.push({ module, instance, orm });
+    }
+
+    const app = createHttpApp({
+      logger,
+      bodyLimitKb: config.httpBodyLimitKb,
+      routes: instances.flatMap(({ instance }) => instance.routes),
+      authenticate,
+      version: pkg.version,
+      ready: async () => {
+        for (const { orm } of instances) if (!(await orm.isConnected())) return false;
+        return true;
+      },
+      ...(embedded
+        ? {}
+        : {
+            dapr: {
+              appApiToken: config.dapr.appApiToken,
+              subscriptions: instances.flatMap(({ instance }) => instance.subscriptions),
+              internal: Object.assign({}, ...instances.map(({ instance }) => instance.internal)),
+            },
+          }),
+    });
+    const server = createServer(app.callback());
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    const port = await listen(server, config.host, config.port);
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    url = `http://${host}:${port}`;
+
+    let sweeper: NodeJS.Timeout | undefined;
+    if (adapters.sweep) {
+      sweeper = setInterval(
+        () =>
+          void adapters.sweep!().catch((error: unknown) => logger.warn({ err: error }, 'state sweep failed')),
+        60_000,
+      );
+      sweeper.unref();
+    }
+
+    return {
+      url,
+      server,
+      app,
+      settled: adapters.settled,
+      async stop() {
+        markDraining(app);
+        clearInterval(sweeper);
+        await closeServer(server, config.shutdownTimeoutMs);
+        await adapters.settled();
+        adapters.close();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function embeddedAdapters(
+  options: HostOptions,
+  databaseUrl: string,
+  applyMigrations: boolean,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<Adapters> {
+  const { config, logger } = options;
+  const platformOrm = await openServiceDatabase({
+    url: databaseUrl,
+    schema: PLATFORM_SCHEMA.schema,
+    entities: [],
+    migrations: PLATFORM_SCHEMA.migrations,
+    poolMax: config.databasePoolMax,
+    logger,
+  });
+  cleanups.push(() => platformOrm.close());
+  if (applyMigrations)
+    await logApplied(logger, PLATFORM_SCHEMA.schema, await migrate(platformOrm, PLATFORM_SCHEMA.schema));
+  const sql = sqlExecutor(platformOrm);
+  const ownBus = !options.bus;
+  const bus = options.bus ?? new EmbeddedBus(logger);
+  const invoker = options.invoker ?? new EmbeddedInvoker();
+  const shared = config.dapr.sharedStateStoreName;
+  return {
+    // Like Dapr's default keyPrefix (appid), except for the shared store (keyPrefix none).
+    state: (appId) => new PostgresStatePort(sql, (store) => (store === shared ? '' : `${appId}||`)),
+    pubsub: (appId) => bus.port(appId),
+    invoke: invoker,
+    subscribe: (appId, subscription) => bus.subscribe(appId, subscription),
+    serveInternal: (appId, handlers) => invoker.register(appId, handlers),
+    sweep: () => new PostgresStatePort(sql, () => '').sweepExpired(),
+    settled: () => bus.idle(),
+    close: () => {
+      if (ownBus) bus.close();
+    },
+  };
+}
+
+function daprAdapters(config: Config): Adapters {
+  const client = createDaprClient({
+    host: config.dapr.host,
+    httpPort: config.dapr.httpPort,
+    daprApiToken: config.dapr.daprApiToken,
+  });
+  const state = new DaprStatePort(client);
+  const pubsub = new DaprPubSubPort(client);
+  return {
+    state: () => state,
+    pubsub: () => pubsub,
+    invoke: new DaprInvokePort(client),
+    // The sidecar learns subscriptions from GET /dapr/subscribe.
+    subscribe: () => {},
+    // Internal methods are served to the sidecar over HTTP (/internal/:method).
+    serveInternal: () => {},
+    settled: async () => {},
+    close: () => {},
+  };
+}
+
+async function logApplied(logger: Logger, schema: string, applied: string[]) {
+  if (applied.length > 0) logger.info({ schema, applied }, 'migrations applied');
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The configured port; without one, 8080 or else any free port. */
+async function listen(server: Server, host: string, port: number | undefined): Promise<number> {
+  if (port !== undefined) return listenOn(server, host, port);
+  try {
+    return await listenOn(server, host, DEFAULT_PORT);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return listenOn(server, host, 0);
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

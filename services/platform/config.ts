@@ -1,0 +1,171 @@
+/**
+ * Typed configuration from the environment (12-factor). Every key, its default and meaning is listed
+ * here once; README's configuration reference mirrors this table.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  /** `all` runs every service in one process (embedded); otherwise a comma list of service names. */
+  SERVICES: z.string().default('all'),
+  /** `embedded` (in-process state/pub-sub/invoke) or `dapr` (sidecar). Default: embedded for `all`, dapr otherwise. */
+  ANYCHAT_ADAPTER: z.enum(['embedded', 'dapr']).optional(),
+  HOST: z.string().default('0.0.0.0'),
+  /** HTTP (and WebSocket) port. Unset: 8080, or any free port when 8080 is taken. 0: any free port. */
+  PORT: int(0, 65535).optional(),
+  /** PostgreSQL URL. Unset: embedded PGlite with its data in ANYCHAT_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  ANYCHAT_DATA_DIR: z.string().default('.data'),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Snowflake worker id (0–1023). Unset: derived from the host name. */
+  WORKER_ID: int(0, 1023).optional(),
+  HTTP_BODY_LIMIT_KB: int(1, 10_240).default(64),
+  SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+
+  DAPR_HOST: z.string().default('127.0.0.1'),
+  DAPR_HTTP_PORT: int(1, 65535).default(3500),
+  DAPR_GRPC_PORT: int(1, 65535).default(50001),
+  /** Token the sidecar sends to the app (Dapr `APP_API_TOKEN`); inbound Dapr calls without it are refused. */
+  APP_API_TOKEN: z.string().optional(),
+  /** Token the app sends to the sidecar (Dapr `DAPR_API_TOKEN`). */
+  DAPR_API_TOKEN: z.string().optional(),
+  PUBSUB_NAME: z.string().default('pubsub'),
+  STATE_STORE_NAME: z.string().default('statestore'),
+  /** A state store shared by all apps (Dapr component with keyPrefix none): token revocations, presence. */
+  SHARED_STATE_STORE_NAME: z.string().default('sharedstate'),
+
+  AUTH_ISSUER: z.string().default('anychat'),
+  AUTH_ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(7200),
+  AUTH_REFRESH_TOKEN_TTL_SECONDS: int(300, 90 * 86_400).default(7 * 86_400),
+  /** `per-device-type` (one session per device type), `single` (one session), `multi` (no limit). */
+  AUTH_MULTI_DEVICE_POLICY: z.enum(['per-device-type', 'single', 'multi']).default('per-device-type'),
+  /** Maximum concurrently logged-in devices under the `multi` policy. */
+  AUTH_MAX_DEVICES: int(1, 100).default(10),
+  /** Failed logins per account (and per client address × 4) before logins are refused for the lock window. */
+  AUTH_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  AUTH_LOGIN_LOCK_SECONDS: int(1, 86_400).default(900),
+  /** Verification code sender: a webhook (SMS/e-mail gateway) receiving {channel, target, code, purpose}. Unset: none. */
+  AUTH_CODE_WEBHOOK_URL: z.string().url().optional(),
+  AUTH_CODE_TTL_SECONDS: int(60, 3600).default(300),
+  /** Minimum seconds between two codes sent to the same target. */
+  AUTH_CODE_RESEND_SECONDS: int(0, 3600).default(60),
+  USER_QRCODE_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
+  /** Comma list of words a nickname may not contain (impersonation of staff and system accounts). */
+  USER_NICKNAME_BLOCKLIST: z.string().default('anychat official,官方客服,系统通知'),
+  /** Public base URL used in links (QR code URLs). Unset: http://localhost:<port>. */
+  PUBLIC_URL: z.string().url().optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  services: 'all' | string[];
+  adapter: 'embedded' | 'dapr';
+  host: string;
+  port: number | undefined;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolMax: number;
+  logLevel: Env['LOG_LEVEL'];
+  workerId: number;
+  httpBodyLimitKb: number;
+  shutdownTimeoutMs: number;
+  publicUrl: string | undefined;
+  production: boolean;
+  dapr: {
+    host: string;
+    httpPort: number;
+    grpcPort: number;
+    appApiToken: string | undefined;
+    daprApiToken: string | undefined;
+    pubsubName: string;
+    stateStoreName: string;
+    sharedStateStoreName: string;
+  };
+  auth: {
+    issuer: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    multiDevicePolicy: Env['AUTH_MULTI_DEVICE_POLICY'];
+    maxDevices: number;
+    loginMaxFailures: number;
+    loginLockSeconds: number;
+    codeWebhookUrl: string | undefined;
+    codeTtlSeconds: number;
+    codeResendSeconds: number;
+  };
+  user: { qrcodeTtlSeconds: number; nicknameBlocklist: string[] };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function workerIdFromHostname(): number {
+  let hash = 0;
+  for (const char of hostname()) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % 1024;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as most deploy tools write them.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const services = e.SERVICES.trim() === 'all' ? 'all' : e.SERVICES.split(',').map((name) => name.trim());
+  return {
+    services,
+    adapter: e.ANYCHAT_ADAPTER ?? (services === 'all' ? 'embedded' : 'dapr'),
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.ANYCHAT_DATA_DIR,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    logLevel: e.LOG_LEVEL,
+    workerId: e.WORKER_ID ?? workerIdFromHostname(),
+    httpBodyLimitKb: e.HTTP_BODY_LIMIT_KB,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    publicUrl: e.PUBLIC_URL,
+    production: e.NODE_ENV === 'production',
+    dapr: {
+      host: e.DAPR_HOST,
+      httpPort: e.DAPR_HTTP_PORT,
+      grpcPort: e.DAPR_GRPC_PORT,
+      appApiToken: e.APP_API_TOKEN,
+      daprApiToken: e.DAPR_API_TOKEN,
+      pubsubName: e.PUBSUB_NAME,
+      stateStoreName: e.STATE_STORE_NAME,
+      sharedStateStoreName: e.SHARED_STATE_STORE_NAME,
+    },
+    auth: {
+      issuer: e.AUTH_ISSUER,
+      accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+      multiDevicePolicy: e.AUTH_MULTI_DEVICE_POLICY,
+      maxDevices: e.AUTH_MAX_DEVICES,
+      loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
+      loginLockSeconds: e.AUTH_LOGIN_LOCK_SECONDS,
+      codeWebhookUrl: e.AUTH_CODE_WEBHOOK_URL,
+      codeTtlSeconds: e.AUTH_CODE_TTL_SECONDS,
+      codeResendSeconds: e.AUTH_CODE_RESEND_SECONDS,
+    },
+    user: {
+      qrcodeTtlSeconds: e.USER_QRCODE_TTL_SECONDS,
+      nicknameBlocklist: e.USER_NICKNAME_BLOCKLIST.split(',')
+        .map((word) => word.trim().toLowerCase())
+        .filter(Boolean),
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** Events and internal methods of the auth service that other services rely on. */
+export const AuthTopics = {
+  userRegistered: 'auth.user.registered',
+  /** A device session ended (logout, replaced by a newer login, password change, kicked): gateways disconnect it. */
+  sessionRevoked: 'auth.session.revoked',
+  passwordChanged: 'auth.password.changed',
+  accountStatusChanged: 'auth.account.status-changed',
+} as const;
+
+export interface UserRegisteredEvent {
+  userId: string;
+  account: string;
+  phoneNumber: string | null;
+  email: string | null;
+  nickname: string | null;
+  registeredAt: string;
+}
+
+export type SessionRevokeReason =
+  | 'logout'
+  | 'replaced'
+  | 'password_changed'
+  | 'password_reset'
+  | 'kicked'
+  | 'account_blocked'
+  | 'token_reuse';
+
+export interface SessionRevokedEvent {
+  userId: string;
+  sessionId: string;
+  deviceId: string;
+  deviceType: string;
+  reason: SessionRevokeReason;
+}
+
+export const AuthMethods = {
+  jwks: 'jwks',
+  setAccountStatus: 'accounts.set-status',
+} as const;

@@ -1,0 +1,3 @@
+export * from './embedded-postgres.ts';
+export * from './orm.ts';
+export * from './sql.ts';

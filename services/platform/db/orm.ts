@@ -1,0 +1,58 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger.ts';
+import type { SqlExecutor } from './sql.ts';
+
+export type { EntitySchema, MigrationObject };
+export { MikroORM };
+
+export interface ServiceDatabaseOptions {
+  url: string;
+  /** PostgreSQL schema owned by the service; its tables and migration history live there. */
+  schema: string;
+  entities: EntitySchema[];
+  migrations: MigrationObject[];
+  poolMax: number;
+  logger: Logger;
+}
+
+/** One MikroORM per service, bound to the service's own schema. */
+export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl: options.url,
+    schema: options.schema,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+    pool: { min: 0, max: options.poolMax },
+    // Snowflake ids are bigint columns; they travel as strings.
+    discovery: { warnWhenNoEntities: false },
+    debug: false,
+    logger: (message) => options.logger.debug({ orm: options.schema }, message),
+    allowGlobalContext: false,
+  });
+}
+
+/** Applies the committed migrations that have not run yet; returns their names. */
+export async function migrate(orm: MikroORM, schema: string): Promise<string[]> {
+  await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
+  const applied = await orm.migrator.up();
+  return applied.map((migration) => migration.name);
+}
+
+/** Raw SQL over the ORM's connection pool, with `?` placeholders. */
+export function sqlExecutor(orm: MikroORM): SqlExecutor {
+  const connection = orm.em.getConnection();
+  const over = (trx?: Parameters<typeof connection.execute>[3]): SqlExecutor => ({
+    query: (sql, params = []) => connection.execute(sql, params, 'all', trx) as never,
+    transaction: (work) => (trx ? work(over(trx)) : connection.transactional((inner) => work(over(inner)))),
+  });
+  return over();
+}

@@ -1,0 +1,144 @@
+/**
+ * Business error codes of seed §7 and the one error type every layer throws.
+ * The error middleware turns an AppError into the §7.16 envelope; anything else becomes 000005.
+ */
+
+export type Language = 'en' | 'zh-CN';
+
+interface CodeInfo {
+  status: number;
+  en: string;
+  zh: string;
+}
+
+/** Codes as numbers (seed §7 writes them with a leading zero: 010101 → 10101). */
+export const ErrorCode = {
+  OK: 0,
+  INVALID_PARAMS: 1,
+  DATABASE_ERROR: 2,
+  CACHE_ERROR: 3,
+  NETWORK_ERROR: 4,
+  UNKNOWN: 5,
+  SERVICE_UNAVAILABLE: 6,
+  TIMEOUT: 7,
+  CONFLICT: 8,
+  TOO_MANY_REQUESTS: 9,
+  MAINTENANCE: 10,
+  NOT_FOUND: 11,
+  UNAUTHENTICATED: 12,
+  FORBIDDEN: 13,
+  PAYLOAD_TOO_LARGE: 14,
+
+  USER_EXISTS: 10101,
+  USER_NOT_FOUND: 10102,
+  WRONG_PASSWORD: 10103,
+  TOKEN_INVALID: 10104,
+  TOKEN_EXPIRED: 10105,
+  REFRESH_TOKEN_INVALID: 10106,
+  REFRESH_TOKEN_EXPIRED: 10107,
+  VERIFY_CODE_WRONG: 10108,
+  VERIFY_CODE_EXPIRED: 10109,
+  WEAK_PASSWORD: 10110,
+  ACCOUNT_DISABLED: 10111,
+  ACCOUNT_FROZEN: 10112,
+  BAD_PHONE: 10113,
+  BAD_EMAIL: 10114,
+  TOO_MANY_DEVICES: 10115,
+
+  NICKNAME_TAKEN: 20101,
+  NICKNAME_SENSITIVE: 20102,
+  QRCODE_EXPIRED: 20104,
+  QRCODE_INVALID: 20105,
+  PROFILE_NOT_FOUND: 20106,
+  SETTING_NOT_FOUND: 20107,
+  PUSH_TOKEN_INVALID: 20108,
+  PHONE_TAKEN: 20109,
+  EMAIL_TAKEN: 20110,
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+// Statuses follow seed §7.2; 413 and 429 are the standard statuses for those two cases.
+const CODES: Record<number, CodeInfo> = {
+  0: { status: 200, en: 'success', zh: '成功' },
+  1: { status: 400, en: 'Invalid parameters', zh: '参数错误' },
+  2: { status: 500, en: 'Database error', zh: '数据库错误' },
+  3: { status: 500, en: 'Cache error', zh: '缓存错误' },
+  4: { status: 503, en: 'Network error', zh: '网络错误' },
+  5: { status: 500, en: 'Unknown error', zh: '未知错误' },
+  6: { status: 503, en: 'Service unavailable', zh: '服务不可用' },
+  7: { status: 503, en: 'Request timed out', zh: '请求超时' },
+  8: { status: 400, en: 'Concurrent modification, retry', zh: '并发冲突' },
+  9: { status: 429, en: 'Too many requests, try again later', zh: '操作频繁，请稍后重试' },
+  10: { status: 503, en: 'System under maintenance', zh: '系统维护中' },
+  11: { status: 404, en: 'Not found', zh: '资源不存在' },
+  12: { status: 401, en: 'Authentication required', zh: '未认证' },
+  13: { status: 403, en: 'Forbidden', zh: '无权限访问' },
+  14: { status: 413, en: 'Request body too large', zh: '请求体过大' },
+
+  10101: { status: 400, en: 'User already exists', zh: '用户已存在' },
+  10102: { status: 404, en: 'User does not exist', zh: '用户不存在' },
+  10103: { status: 401, en: 'Wrong account or password', zh: '账号或密码错误' },
+  10104: { status: 401, en: 'Invalid token', zh: 'Token无效' },
+  10105: { status: 401, en: 'Token expired', zh: 'Token已过期' },
+  10106: { status: 401, en: 'Invalid refresh token', zh: 'RefreshToken无效' },
+  10107: { status: 401, en: 'Refresh token expired', zh: 'RefreshToken已过期' },
+  10108: { status: 400, en: 'Wrong verification code', zh: '验证码错误' },
+  10109: { status: 400, en: 'Verification code expired', zh: '验证码已过期' },
+  10110: { status: 400, en: 'Password too weak', zh: '密码强度不足' },
+  10111: { status: 403, en: 'Account disabled', zh: '账号已被禁用' },
+  10112: { status: 403, en: 'Account frozen', zh: '账号已被冻结' },
+  10113: { status: 400, en: 'Invalid phone number', zh: '手机号格式错误' },
+  10114: { status: 400, en: 'Invalid email address', zh: '邮箱格式错误' },
+  10115: { status: 403, en: 'Too many logged-in devices', zh: '登录设备数超限' },
+
+  20101: { status: 400, en: 'Nickname already in use', zh: '昵称已被使用' },
+  20102: { status: 400, en: 'Nickname contains a forbidden word', zh: '昵称包含敏感词' },
+  20104: { status: 400, en: 'QR code expired', zh: '二维码已过期' },
+  20105: { status: 404, en: 'Invalid QR code', zh: '二维码无效' },
+  20106: { status: 404, en: 'User profile does not exist', zh: '用户资料不存在' },
+  20107: { status: 404, en: 'Setting does not exist', zh: '设置项不存在' },
+  20108: { status: 400, en: 'Invalid push token', zh: '推送Token无效' },
+  20109: { status: 400, en: 'Phone number already bound', zh: '手机号已被绑定' },
+  20110: { status: 400, en: 'Email already bound', zh: '邮箱已被绑定' },
+};
+
+export function codeInfo(code: number): CodeInfo {
+  return CODES[code] ?? CODES[ErrorCode.UNKNOWN]!;
+}
+
+export function messageFor(code: number, language: Language): string {
+  const info = codeInfo(code);
+  return language === 'zh-CN' ? info.zh : info.en;
+}
+
+export interface AppErrorOptions {
+  /** Extra detail for the client (why, which field); English, appended to the localized message. */
+  detail?: string;
+  data?: unknown;
+  cause?: unknown;
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly code: number;
+  readonly detail: string | undefined;
+  readonly data: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(code: number, options: AppErrorOptions = {}) {
+    super(options.detail ?? codeInfo(code).en, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.detail = options.detail;
+    this.data = options.data ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return codeInfo(this.code).status;
+  }
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

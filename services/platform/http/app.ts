@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { AppError, ErrorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { INTERNAL_PREFIX } from '../ports/dapr/invoke.ts';
+import { type InternalHandlers, runHandler, type Subscription } from '../ports/index.ts';
+import { languageOf, type RequestState } from './context.ts';
+import { errorMiddleware } from './errors-middleware.ts';
+import { createMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { type AnyRoute, type Authenticate, mountRoutes } from './routes.ts';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  bodyLimitKb: number;
+  routes: AnyRoute[];
+  authenticate: Authenticate;
+  /** Whether the app can serve traffic (database reachable, services started). */
+  ready: () => Promise<boolean>;
+  /** Cluster shape only: what the sidecar delivers to this app. */
+  dapr?: {
+    appApiToken: string | undefined;
+    subscriptions: Subscription[];
+    internal: InternalHandlers;
+  };
+  version: string;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function traceIdOf(ctx: Koa.Context): string {
+  // W3C traceparent: 00-<trace-id>-<span-id>-<flags>
+  const fromTraceparent = ctx.get('traceparent').split('-')[1];
+  if (fromTraceparent && TRACE_ID.test(fromTraceparent)) return fromTraceparent;
+  const requestId = ctx.get('x-request-id');
+  if (/^[A-Za-z0-9._-]{8,64}$/.test(requestId)) return requestId;
+  return randomUUID().replaceAll('-', '');
+}
+
+/** The Koa app kit: trace ids, access log, metrics, errors, body limits, health, and the routes. */
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa({ proxy: true });
+  const metrics = createMetrics();
+  let draining = false;
+
+  app.use(async (ctx, next) => {
+    const traceId = traceIdOf(ctx);
+    const state = ctx.state as RequestState;
+    state.traceId = traceId;
+    state.language = languageOf(ctx.get('accept-language'));
+    state.logger = options.logger.child({ traceId });
+    ctx.set('X-Trace-Id', traceId);
+    const started = performance.now();
+    await next();
+    if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz') && ctx.path !== '/metrics') {
+      state.logger.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      );
+    }
+  });
+  app.use(metrics.middleware);
+  app.use(errorMiddleware);
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: `${options.bodyLimitKb}kb`,
+      encoding: 'utf-8',
+      // Arrays and scalars are valid JSON bodies; schemas decide what each route accepts.
+      jsonStrict: false,
+    }),
+  );
+
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const ready = !draining && (await options.ready().catch(() => false));
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  const document = openApiDocument(options.routes, { title: 'AnyChat API', version: options.version });
+  router.get('/api/v1/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+  mountRoutes(router, options.routes, options.authenticate);
+  if (options.dapr) mountDaprInbound(router, options.dapr, options.logger);
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error) => options.logger.debug({ err: error }, 'connection error'));
+  (app as Koa & { drain?: () => void }).drain = () => {
+    draining = true;
+  };
+  return app;
+}
+
+export function markDraining(app: Koa): void {
+  (app as Koa & { drain?: () => void }).drain?.();
+}
+
+/**
+ * What the sidecar calls: the subscription list, CloudEvent deliveries (answered SUCCESS, RETRY or
+ * DROP; a thrown handler is RETRY, unlike the SDK's own server which would ack it), and internal
+ * method invocations. All of it requires the app token when one is configured.
+ */
+function mountDaprInbound(router: Router, dapr: NonNullable<HttpAppOptions['dapr']>, logger: Logger): void {
+  const guard: Koa.Middleware = async (ctx, next) => {
+    if (dapr.appApiToken && ctx.get('dapr-api-token') !== dapr.appApiToken) {
+      throw new AppError(ErrorCode.FORBIDDEN, { detail: 'missing or wrong dapr-api-token' });
+    }
+    await next();
+  };
+  const routeOf = (s: Subscription) =>
+    `/dapr/events/${encodeURIComponent(s.pubsubName)}/${encodeURIComponent(s.topic)}`;
+
+  router.get('/dapr/subscribe', guard, (ctx) => {
+    ctx.body = dapr.subscriptions.map((s) => ({
+      pubsubname: s.pubsubName,
+      topic: s.topic,
+      route: routeOf(s),
+    }));
+  });
+  for (const subscription of dapr.subscriptions) {
+    router.post(routeOf(subscription), guard, async (ctx) => {
+      const event = (ctx.request as { body?: unknown }).body;
+      if (!event || typeof event !== 'object' || !('data' in event)) {
+        ctx.body = { status: 'DROP' };
+        return;
+      }
+      const status = await runHandler(subscription, event as never, (error) =>
+        logger.warn(
+          { err: error, topic: subscription.topic },
+          'subscriber threw; asking the sidecar to retry',
+        ),
+      );
+      ctx.body = { status };
+    });
+  }
+  router.post(`/${INTERNAL_PREFIX}/:method`, guard, async (ctx) => {
+    const handler = dapr.internal[String(ctx.params.method)];
+    if (!handler)
+      throw new AppError(ErrorCode.NOT_FOUND, { detail: `no internal method ${ctx.params.method}` });
+    const data = await handler((ctx.request as { body?: unknown }).body);
+    ctx.body = {
+      code: 0,
+      message: 'success',
+      data: data ?? null,
+      traceId: (ctx.state as RequestState).traceId,
+    };
+  });
+}

@@ -1,0 +1,126 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { type ZodType, z } from 'zod';
+import { AppError, ErrorCode } from '../errors.ts';
+import type { Principal, RequestState } from './context.ts';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Access = 'public' | 'user';
+
+/** What a handler sees of the request: parsed input and who is calling, never the Koa context. */
+export interface RouteInput<P, Q, B, A extends Access> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: A extends 'user' ? Principal : Principal | undefined;
+  request: {
+    traceId: string;
+    ip: string;
+    userAgent: string | undefined;
+    /** The `Authorization: Bearer` credential as sent, for routes that take a refresh token there. */
+    bearer: string | undefined;
+  };
+}
+
+export interface RouteSpec<P, Q, B, R, A extends Access> {
+  method: HttpMethod;
+  /** Koa path with `:params`, under /api/v1. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: A;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  response: ZodType<R>;
+  /** Extra middleware (rate limits) run after authentication and before validation. */
+  middleware?: Middleware[];
+  handler(input: RouteInput<P, Q, B, A>): Promise<R>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a route table holds routes of any input and output types.
+export type AnyRoute = RouteSpec<any, any, any, any, Access>;
+
+/** Declares a route; the same schemas validate requests and produce the OpenAPI document. */
+export function defineRoute<
+  P = undefined,
+  Q = undefined,
+  B = undefined,
+  R = unknown,
+  A extends Access = 'user',
+>(spec: RouteSpec<P, Q, B, R, A>): RouteSpec<P, Q, B, R, A> {
+  return spec;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'params' | 'query' | 'body'): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: FieldError[] = result.error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const detail = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  throw new AppError(ErrorCode.INVALID_PARAMS, { detail, data: { fields } });
+}
+
+function bearerOf(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+export type Authenticate = (token: string) => Promise<Principal>;
+
+/** Mounts routes on a router: authenticate → route middleware → validate → handler → envelope. */
+export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate): void {
+  for (const route of routes) {
+    const steps: Middleware[] = [];
+    if (route.access === 'user') {
+      steps.push(async (ctx, next) => {
+        const token = bearerOf(ctx);
+        if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer access token' });
+        (ctx.state as RequestState).principal = await authenticate(token);
+        await next();
+      });
+    }
+    steps.push(...(route.middleware ?? []));
+    steps.push(async (ctx) => {
+      const state = ctx.state as RequestState;
+      const params = parse(route.params, ctx.params, 'params');
+      const query = parse(route.query, { ...ctx.query }, 'query');
+      const rawBody = (ctx.request as { body?: unknown }).body;
+      if (route.body && ctx.request.length && !ctx.is('application/json')) {
+        throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'body must be application/json' });
+      }
+      const body = parse(route.body, rawBody ?? {}, 'body');
+      const data = await route.handler({
+        params,
+        query,
+        body,
+        principal: state.principal,
+        request: {
+          traceId: state.traceId,
+          ip: ctx.ip,
+          userAgent: ctx.get('user-agent') || undefined,
+          bearer: bearerOf(ctx),
+        },
+      });
+      ctx.status = 200;
+      ctx.body = { code: 0, message: 'success', data: data ?? null, traceId: state.traceId };
+    });
+    router[route.method](route.path, ...steps);
+  }
+}
+
+/** Common pieces of request schemas. */
+export const schemas = {
+  id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a numeric id string'),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+};

@@ -1,0 +1,127 @@
+import type { DaprClient } from '@dapr/dapr';
+import {
+  EtagMismatchError,
+  type SaveOptions,
+  type StateItem,
+  type StateOperation,
+  type StatePort,
+  type StateStore,
+  StateUnavailableError,
+} from '../state.ts';
+import { sidecarFailure } from './client.ts';
+
+/**
+ * State through the sidecar. Wraps three traps of @dapr/dapr: `save`/`delete` return `{error}` instead
+ * of throwing (turned into typed errors here), and the HTTP `get` drops the ETag (so single reads go
+ * through the bulk endpoint, which keeps it).
+ */
+export class DaprStatePort implements StatePort {
+  private readonly client: DaprClient;
+
+  constructor(client: DaprClient) {
+    this.client = client;
+  }
+
+  store(name: string): StateStore {
+    return new DaprStateStore(this.client, name);
+  }
+}
+
+interface BulkItem {
+  key: string;
+  data?: unknown;
+  etag?: string;
+  error?: string;
+}
+
+function metadata(options: SaveOptions | undefined): Record<string, string> | undefined {
+  return options?.ttlInSeconds === undefined ? undefined : { ttlInSeconds: String(options.ttlInSeconds) };
+}
+
+function stateError(key: string, error: unknown): Error {
+  const failure = sidecarFailure(error);
+  // Dapr answers 409 for an ETag mismatch on HTTP, and reports a missing item under an ETag as 409 too.
+  if (failure.status === 409 || /etag/i.test(failure.body)) return new EtagMismatchError(key);
+  return new StateUnavailableError(
+    `state store failed for "${key}": ${failure.status ?? ''} ${failure.body}`,
+  );
+}
+
+class DaprStateStore implements StateStore {
+  private readonly client: DaprClient;
+  private readonly name: string;
+
+  constructor(client: DaprClient, name: string) {
+    this.client = client;
+    this.name = name;
+  }
+
+  async get<T>(key: string): Promise<StateItem<T> | undefined> {
+    const [item] = await this.getBulk<T>([key]);
+    return item;
+  }
+
+  async getBulk<T>(keys: string[]): Promise<StateItem<T>[]> {
+    if (keys.length === 0) return [];
+    let items: BulkItem[];
+    try {
+      items = (await this.client.state.getBulk(this.name, keys)) as unknown as BulkItem[];
+    } catch (error) {
+      throw stateError(keys.join(','), error);
+    }
+    return items
+      .filter((item) => !item.error && item.data !== undefined && item.data !== '' && item.etag)
+      .map((item) => ({ key: item.key, value: item.data as T, etag: item.etag! }));
+  }
+
+  async save<T>(key: string, value: T, options?: SaveOptions): Promise<void> {
+    const meta = metadata(options);
+    const result = await this.client.state.save(this.name, [
+      {
+        key,
+        value,
+        ...(options?.etag !== undefined
+          ? { etag: options.etag, options: { concurrency: 'first-write' } }
+          : {}),
+        ...(meta ? { metadata: meta } : {}),
+      } as never,
+    ]);
+    if (result.error) throw stateError(key, result.error);
+  }
+
+  async delete(key: string, options?: { etag?: string }): Promise<void> {
+    const result = await this.client.state.delete(
+      this.name,
+      key,
+      options?.etag !== undefined ? ({ etag: options.etag, concurrency: 'first-write' } as never) : undefined,
+    );
+    if (result.error) throw stateError(key, result.error);
+  }
+
+  async transact(operations: StateOperation[]): Promise<void> {
+    const requests = operations.map((op) =>
+      op.operation === 'upsert'
+        ? {
+            operation: 'upsert',
+            request: {
+              key: op.key,
+              value: op.value,
+              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: 'first-write' } } : {}),
+              ...(metadata(op) ? { metadata: metadata(op) } : {}),
+            },
+          }
+        : {
+            operation: 'delete',
+            request: {
+              key: op.key,
+              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: 'first-write' } } : {}),
+            },
+          },
+    );
+    try {
+      await this.client.state.transaction(this.name, requests as never);
+    } catch (error) {
+      throw stateError(operations.map((op) => op.key).join(','), error);
+    }
+  }
+}

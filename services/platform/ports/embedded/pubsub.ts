@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../logger.ts';
+import {
+  type CloudEvent,
+  type PublishOptions,
+  type PubSubPort,
+  runHandler,
+  type Subscription,
+} from '../pubsub.ts';
+
+export interface EmbeddedBusOptions {
+  /** First redelivery delay; doubles on each attempt up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Deliveries given up after this many attempts are logged as dead letters. */
+  maxAttempts?: number;
+}
+
+interface ConsumerGroup {
+  members: Subscription[];
+  next: number;
+}
+
+/**
+ * In-process pub/sub with the broker's semantics: publish returns before delivery, every consumer
+ * group (app-id) gets each event once per attempt, RETRY or a thrown handler redelivers with backoff,
+ * DROP and SUCCESS settle it. Several subscribers of one app-id compete, as replicas do.
+ * Nothing survives the process: like any broker in AnyChat, it is a fast path, never the record.
+ */
+export class EmbeddedBus {
+  readonly #groups = new Map<string, Map<string, ConsumerGroup>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
+  #closed = false;
+  readonly #retryDelayMs: number;
+  readonly #maxRetryDelayMs: number;
+  readonly #maxAttempts: number;
+
+  private readonly logger: Logger;
+
+  constructor(logger: Logger, options: EmbeddedBusOptions = {}) {
+    this.logger = logger;
+    this.#retryDelayMs = options.retryDelayMs ?? 50;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+    this.#maxAttempts = options.maxAttempts ?? 30;
+  }
+
+  /** A publisher bound to the app-id that appears as the CloudEvent source. */
+  port(appId: string): PubSubPort {
+    return {
+      publish: (pubsubName, topic, data, options) => this.publish(appId, pubsubName, topic, data, options),
+    };
+  }
+
+  subscribe(appId: string, subscription: Subscription): () => void {
+    const topicKey = `${subscription.pubsubName}/${subscription.topic}`;
+    let groups = this.#groups.get(topicKey);
+    if (!groups) {
+      groups = new Map();
+      this.#groups.set(topicKey, groups);
+    }
+    let group = groups.get(appId);
+    if (!group) {
+      group = { members: [], next: 0 };
+      groups.set(appId, group);
+    }
+    group.members.push(subscription);
+    return () => {
+      group.members = group.members.filter((member) => member !== subscription);
+    };
+  }
+
+  async publish<T>(source: string, pubsubName: string, topic: string, data: T, options: PublishOptions = {}) {
+    if (this.#closed) throw new Error('embedded bus is closed');
+    const event: CloudEvent<T> = {
+      id: randomUUID(),
+      source,
+      type: options.type ?? `com.anychat.${topic}`,
+      specversion: '1.0',
+      datacontenttype: 'application/json',
+      time: new Date().toISOString(),
+      topic,
+      pubsubname: pubsubName,
+      // Same JSON round-trip as a real broker: no shared references, no Dates, no undefined.
+      data: JSON.parse(JSON.stringify(data ?? null)),
+      ...(options.traceId ? { traceid: options.traceId } : {}),
+    };
+    for (const group of this.#groups.get(`${pubsubName}/${topic}`)?.values() ?? []) {
+      this.#schedule(group, event, 1, 0);
+    }
+  }
+
+  /** Resolves when no delivery is running or waiting for a retry. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops redeliveries; pending events are dropped (they are not the record). */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#inFlight = 0;
+    this.#settle();
+  }
+
+  #schedule(group: ConsumerGroup, event: CloudEvent, attempt: number, delayMs: number): void {
+    this.#inFlight++;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#deliver(group, event, attempt);
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  async #deliver(group: ConsumerGroup, event: CloudEvent, attempt: number): Promise<void> {
+    const member = group.members[group.next++ % Math.max(group.members.length, 1)];
+    const result = member
+      ? await runHandler(member, event, (error) =>
+          this.logger.warn(
+            { err: error, topic: event.topic, eventId: event.id, attempt },
+            'subscriber threw; will retry',
+          ),
+        )
+      : 'RETRY';
+    if (this.#closed) return;
+    if (result === 'RETRY') {
+      if (attempt >= this.#maxAttempts) {
+        this.logger.error(
+          { topic: event.topic, eventId: event.id, attempt },
+          'event dead-lettered after retries',
+        );
+      } else {
+        const delay = Math.min(this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
+        this.#schedule(group, event, attempt + 1, delay);
+      }
+    } else if (result === 'DROP') {
+      this.logger.warn({ topic: event.topic, eventId: event.id }, 'subscriber dropped event');
+    }
+    this.#inFlight--;
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#inFlight > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

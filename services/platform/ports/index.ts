@@ -1,0 +1,3 @@
+export * from './invoke.ts';
+export * from './pubsub.ts';
+export * from './state.ts';

@@ -1,0 +1,55 @@
+/**
+ * Pub/sub port with Dapr's semantics: CloudEvents published to named topics, handlers that answer
+ * SUCCESS, RETRY or DROP, at-least-once delivery (so every handler is idempotent), no wildcards.
+ * A handler that throws means RETRY: an event is never acknowledged silently.
+ */
+
+export interface CloudEvent<T = unknown> {
+  id: string;
+  source: string;
+  type: string;
+  specversion: '1.0';
+  datacontenttype: 'application/json';
+  time: string;
+  topic: string;
+  pubsubname: string;
+  data: T;
+  traceid?: string;
+}
+
+export type DeliveryResult = 'SUCCESS' | 'RETRY' | 'DROP';
+
+export interface Subscription<T = unknown> {
+  pubsubName: string;
+  topic: string;
+  handle(event: CloudEvent<T>): Promise<DeliveryResult>;
+}
+
+export interface PublishOptions {
+  traceId?: string;
+  /** CloudEvent type; defaults to `com.anychat.<topic>`. */
+  type?: string;
+}
+
+export interface PubSubPort {
+  publish<T>(pubsubName: string, topic: string, data: T, options?: PublishOptions): Promise<void>;
+}
+
+export class PublishError extends Error {
+  override name = 'PublishError';
+}
+
+/** Runs a handler and turns an exception into RETRY, never into a silent SUCCESS. */
+export async function runHandler<T>(
+  subscription: Subscription<T>,
+  event: CloudEvent<T>,
+  onError: (error: unknown) => void,
+): Promise<DeliveryResult> {
+  try {
+    const result = await subscription.handle(event);
+    return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+  } catch (error) {
+    onError(error);
+    return 'RETRY';
+  }
+}

@@ -1,0 +1,75 @@
+import { createLocalJWKSet, errors, type JSONWebKeySet, jwtVerify } from 'jose';
+import { AppError, ErrorCode } from '../errors.ts';
+import type { Principal } from '../http/context.ts';
+import type { StateStore } from '../ports/state.ts';
+
+export const ACCESS_TOKEN_AUDIENCE = 'anychat-api';
+const JWKS_MAX_AGE_MS = 5 * 60_000;
+const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+
+/** Key of a revoked session in the shared state store; lives as long as its access tokens could. */
+export const revokedSessionKey = (sessionId: string) => `auth:revoked-session:${sessionId}`;
+
+export interface AccessTokenVerifierOptions {
+  issuer: string;
+  /** Fetches the auth service's public keys (JWKS), locally or through service invocation. */
+  fetchJwks: () => Promise<JSONWebKeySet>;
+  /** Shared state store holding revoked sessions (logout, password change, device replaced). */
+  revocations: StateStore;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * Verifies access tokens locally against the JWKS (cached, refetched when an unknown key id shows
+ * up after a key rotation) and refuses tokens of revoked sessions.
+ */
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+  let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  let fetchedAt = 0;
+
+  async function keys(force: boolean) {
+    const now = Date.now();
+    const stale = now - fetchedAt > (force ? JWKS_REFETCH_COOLDOWN_MS : JWKS_MAX_AGE_MS);
+    if (!keySet || stale) {
+      keySet = createLocalJWKSet(await options.fetchJwks());
+      fetchedAt = now;
+    }
+    return keySet;
+  }
+
+  async function verify(token: string, force: boolean) {
+    return jwtVerify(token, await keys(force), {
+      issuer: options.issuer,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      algorithms: ['ES256'],
+      requiredClaims: ['sub', 'sid', 'exp'],
+    });
+  }
+
+  return async (token) => {
+    let payload: Awaited<ReturnType<typeof verify>>['payload'];
+    try {
+      try {
+        payload = (await verify(token, false)).payload;
+      } catch (error) {
+        if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+        payload = (await verify(token, true)).payload;
+      }
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw new AppError(ErrorCode.TOKEN_EXPIRED);
+      if (error instanceof errors.JOSEError) throw new AppError(ErrorCode.TOKEN_INVALID);
+      throw error;
+    }
+    const principal: Principal = {
+      userId: String(payload.sub),
+      sessionId: String(payload.sid),
+      deviceId: String(payload.did ?? ''),
+      deviceType: String(payload.dty ?? ''),
+    };
+    if (await options.revocations.get(revokedSessionKey(principal.sessionId))) {
+      throw new AppError(ErrorCode.TOKEN_INVALID, { detail: 'session was signed out' });
+    }
+    return principal;
+  };
+}

@@ -1,0 +1,53 @@
+import type { Config } from './config.ts';
+import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
+import type { AnyRoute } from './http/routes.ts';
+import type { SnowflakeGenerator } from './ids.ts';
+import type { Logger } from './logger.ts';
+import type {
+  InternalHandlers,
+  InvokePort,
+  PubSubPort,
+  StatePort,
+  StateStore,
+  Subscription,
+} from './ports/index.ts';
+import type { AccessTokenVerifier } from './security/access-tokens.ts';
+
+/** Everything a service gets from its host; nothing else reaches it. */
+export interface ServiceContext {
+  config: Config;
+  logger: Logger;
+  /** The service's own database (its own PostgreSQL schema). */
+  orm: MikroORM;
+  /** State stores of this app (keys prefixed with the app-id, as Dapr does). */
+  state: StatePort;
+  /** The store shared by every app: session revocations, presence. */
+  sharedState: StateStore;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  invoke: InvokePort;
+  ids: SnowflakeGenerator;
+  authenticate: AccessTokenVerifier;
+  /** Base URL clients reach this deployment at (PUBLIC_URL, or the embedded host's own address). */
+  publicUrl: () => string;
+}
+
+/** What a running service offers its host. */
+export interface ServiceInstance {
+  routes: AnyRoute[];
+  subscriptions: Subscription[];
+  /** Methods other services invoke (`invoke(appId, method, body)`). */
+  internal: InternalHandlers;
+  stop?(): Promise<void>;
+}
+
+/** The shape every service module exports from its index.ts. */
+export interface ServiceModule {
+  /** Service name = Dapr app-id. */
+  name: string;
+  /** PostgreSQL schema it owns. */
+  schema: string;
+  entities: EntitySchema[];
+  migrations: MigrationObject[];
+  create(context: ServiceContext): Promise<ServiceInstance>;
+}

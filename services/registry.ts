@@ -1,0 +1,26 @@
+import { authService } from './auth/index.ts';
+import { Migration20261122000000_state_entries } from './platform/db/migrations/Migration20261122000000_state_entries.ts';
+import type { ServiceModule } from './platform/service.ts';
+import { userService } from './user/index.ts';
+
+/** Every service, in start order (auth first: the others verify tokens with its keys). */
+export const SERVICES: ServiceModule[] = [authService, userService];
+
+/** Tables of the platform itself (the embedded state store); no routes. */
+export const PLATFORM_SCHEMA = {
+  schema: 'platform',
+  migrations: [
+    { name: 'Migration20261122000000_state_entries', class: Migration20261122000000_state_entries },
+  ],
+};
+
+export function selectServices(selection: 'all' | string[]): ServiceModule[] {
+  if (selection === 'all') return SERVICES;
+  const unknown = selection.filter((name) => !SERVICES.some((service) => service.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown service(s): ${unknown.join(', ')}; known: ${SERVICES.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return SERVICES.filter((service) => selection.includes(service.name));
+}

@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  type BriefProfile,
+  type CreateProfileRequest,
+  type ProfileUpdatedEvent,
+  type SettingsUpdatedEvent,
+  UserTopics,
+} from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { PubSubPort, StateStore } from '../../platform/ports/index.ts';
+import { PushToken, UserProfile, UserSettings } from '../entities.ts';
+
+export interface ProfileChanges {
+  nickname?: string | undefined;
+  avatar?: string | null | undefined;
+  signature?: string | null | undefined;
+  gender?: 0 | 1 | 2 | undefined;
+  birthday?: string | null | undefined;
+  region?: string | null | undefined;
+}
+
+export interface SettingsChanges {
+  friendVerify?: boolean | undefined;
+  notificationEnabled?: boolean | undefined;
+  language?: string | undefined;
+}
+
+interface QrRecord {
+  userId: string;
+  expiresAt: string;
+  revoked?: boolean;
+}
+
+export interface UserServiceDeps {
+  orm: MikroORM;
+  store: StateStore;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  ids: SnowflakeGenerator;
+  logger: Logger;
+  qrcodeTtlSeconds: number;
+  publicUrl: () => string;
+  blockedNicknameWords: string[];
+}
+
+const DEFAULT_SETTINGS = { friendVerify: true, notificationEnabled: true, language: 'zh-CN' };
+/** QR records outlive their validity by a week, so a scanned old code says "expired", not "invalid". */
+const QR_GRACE_SECONDS = 7 * 86_400;
+
+export const briefOf = (profile: UserProfile): BriefProfile => ({
+  userId: profile.userId,
+  nickname: profile.nickname,
+  avatar: profile.avatar ?? null,
+  signature: profile.signature ?? null,
+});
+
+export class UserService {
+  private readonly deps: UserServiceDeps;
+
+  constructor(deps: UserServiceDeps) {
+    this.deps = deps;
+  }
+
+  /** Idempotent: called by auth at registration and again by the user.registered event. */
+  async createProfile(input: CreateProfileRequest): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    await em.upsert(
+      UserProfile,
+      {
+        userId: input.userId,
+        account: input.account,
+        phoneNumber: input.phoneNumber,
+        email: input.email,
+        nickname: input.nickname ?? input.account,
+        gender: 0,
+      },
+      { onConflictFields: ['userId'], onConflictAction: 'ignore' },
+    );
+    await em.upsert(
+      UserSettings,
+      { userId: input.userId, ...DEFAULT_SETTINGS },
+      { onConflictFields: ['userId'], onConflictAction: 'ignore' },
+    );
+  }
+
+  async profile(userId: string): Promise<UserProfile> {
+    const profile = await this.deps.orm.em.fork().findOne(UserProfile, { userId });
+    if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND, { detail: `user ${userId}` });
+    return profile;
+  }
+
+  async currentQrcode(userId: string): Promise<{ code: string; url: string; expiresAt: string } | null> {
+    const current = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
+    if (!current) return null;
+    const record = await this.deps.store.get<QrRecord>(`qrcode:${current.value.code}`);
+    if (!record || record.value.revoked || Date.parse(record.value.expiresAt) <= Date.now()) return null;
+    return {
+      code: current.value.code,
+      url: this.#qrUrl(current.value.code),
+      expiresAt: record.value.expiresAt,
+    };
+  }
+
+  async updateProfile(userId: string, changes: ProfileChanges): Promise<UserProfile> {
+    if (changes.nickname !== undefined) this.#assertCleanNickname(changes.nickname);
+    const em = this.deps.orm.em.fork();
+    const profile = await em.findOne(UserProfile, { userId });
+    if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
+    const changed = Object.entries(changes)
+      .filter(([key, value]) => value !== undefined && profile[key as keyof ProfileChanges] !== value)
+      .map(([key]) => key);
+    if (changed.length === 0) return profile;
+    em.assign(profile, Object.fromEntries(changed.map((key) => [key, changes[key as keyof ProfileChanges]])));
+    await em.flush();
+    const event: ProfileUpdatedEvent = { userId, changed, profile: briefOf(profile) };
+    await this.#publish(UserTopics.profileUpdated, event);
+    return profile;
+  }
+
+  async search(
+    keyword: string,
+    page: number,
+    pageSize: number,
+  ): Promise<{ total: number; users: UserProfile[] }> {
+    const em = this.deps.orm.em.fork();
+    const term = keyword.trim();
+    const exact = term.toLowerCase();
+    // Phone numbers and e-mail addresses match exactly (no harvesting by prefix); names by substring.
+    const escaped = exact.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const where = {
+      $or: [
+        { account: exact },
+        { phoneNumber: term.replace(/[\s-]/g, '') },
+        { email: exact },
+        { nickname: { $ilike: `%${escaped}%` } },
+      ],
+    };
+    const [users, total] = await em.findAndCount(UserProfile, where, {
+      orderBy: { userId: 'asc' },
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    return { total, users };
+  }
+
+  async settings(userId: string): Promise<UserSettings> {
+    const settings = await this.deps.orm.em.fork().findOne(UserSettings, { userId });
+    if (!settings) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
+    return settings;
+  }
+
+  async updateSettings(userId: string, changes: SettingsChanges): Promise<UserSettings> {
+    const em = this.deps.orm.em.fork();
+    const settings = await em.findOne(UserSettings, { userId });
+    if (!settings) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
+    em.assign(
+      settings,
+      Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+    );
+    await em.flush();
+    const event: SettingsUpdatedEvent = {
+      userId,
+      settings: {
+        friendVerify: settings.friendVerify,
+        notificationEnabled: settings.notificationEnabled,
+        language: settings.language,
+      },
+    };
+    await this.#publish(UserTopics.settingsUpdated, event);
+    return settings;
+  }
+
+  /** A new personal QR code; the previous one stops resolving. */
+  async refreshQrcode(userId: string): Promise<{ code: string; url: string; expiresAt: string }> {
+    await this.profile(userId);
+    const code = randomBytes(18).toString('base64url');
+    const expiresAt = new Date(Date.now() + this.deps.qrcodeTtlSeconds * 1000).toISOString();
+    const previous = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
+    const ttlInSeconds = this.deps.qrcodeTtlSeconds + QR_GRACE_SECONDS;
+    await this.deps.store.transact([
+      ...(previous
+        ? [
+            {
+              operation: 'upsert' as const,
+              key: `qrcode:${previous.value.code}`,
+              value: { userId, expiresAt, revoked: true },
+              ttlInSeconds,
+            },
+          ]
+        : []),
+      {
+        operation: 'upsert',
+        key: `qrcode:${code}`,
+        value: { userId, expiresAt } satisfies QrRecord,
+        ttlInSeconds,
+      },
+      { operation: 'upsert', key: `qrcode-of:${userId}`, value: { code }, ttlInSeconds },
+    ]);
+    return { code, url: this.#qrUrl(code), expiresAt };
+  }
+
+  async resolveQrcode(code: string): Promise<UserProfile> {
+    const record = await this.deps.store.get<QrRecord>(`qrcode:${code}`);
+    if (!record || record.value.revoked) throw new AppError(ErrorCode.QRCODE_INVALID);
+    if (Date.parse(record.value.expiresAt) <= Date.now()) throw new AppError(ErrorCode.QRCODE_EXPIRED);
+    return this.profile(record.value.userId);
+  }
+
+  async savePushToken(userId: string, deviceId: string, pushToken: string, platform: string): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    await em.upsert(
+      PushToken,
+      { id: this.deps.ids.next(), userId, deviceId, pushToken, platform },
+      {
+        onConflictFields: ['userId', 'deviceId'],
+        onConflictMergeFields: ['pushToken', 'platform', 'updatedAt'],
+      },
+    );
+  }
+
+  async briefProfiles(userIds: string[]): Promise<BriefProfile[]> {
+    const profiles = await this.deps.orm.em.fork().find(UserProfile, { userId: { $in: userIds } });
+    return profiles.map(briefOf);
+  }
+
+  #assertCleanNickname(nickname: string): void {
+    const lower = nickname.toLowerCase();
+    if (this.deps.blockedNicknameWords.some((word) => lower.includes(word))) {
+      throw new AppError(ErrorCode.NICKNAME_SENSITIVE);
+    }
+  }
+
+  #qrUrl(code: string): string {
+    return `${this.deps.publicUrl()}/api/v1/users/qrcode/${code}`;
+  }
+
+  async #publish(topic: string, data: unknown): Promise<void> {
+    await this.deps.pubsub.publish(this.deps.pubsubName, topic, data).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, topic }, 'could not publish');
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+
+export const UserProfile = defineEntity({
+  name: 'UserProfile',
+  tableName: 'user_profiles',
+  properties: {
+    userId: p.bigint('string').primary(),
+    // Directory copy of the account's identifiers (owned by auth), so that search stays in this schema.
+    account: p.string().length(32),
+    phoneNumber: p.string().length(20).nullable(),
+    email: p.string().length(100).nullable(),
+    nickname: p.string().length(32),
+    avatar: p.string().length(255).nullable(),
+    signature: p.string().length(200).nullable(),
+    gender: p.smallint(),
+    birthday: p.string().length(10).nullable(),
+    region: p.string().length(100).nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type UserProfile = InferEntity<typeof UserProfile>;
+
+export const UserSettings = defineEntity({
+  name: 'UserSettings',
+  tableName: 'user_settings',
+  properties: {
+    userId: p.bigint('string').primary(),
+    friendVerify: p.boolean(),
+    notificationEnabled: p.boolean(),
+    language: p.string().length(10),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type UserSettings = InferEntity<typeof UserSettings>;
+
+export const PushToken = defineEntity({
+  name: 'PushToken',
+  tableName: 'user_push_tokens',
+  properties: {
+    id: p.bigint('string').primary(),
+    userId: p.bigint('string'),
+    deviceId: p.string().length(100),
+    pushToken: p.string().length(512),
+    platform: p.string().length(20),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type PushToken = InferEntity<typeof PushToken>;
+
+export const userEntities = [UserProfile, UserSettings, PushToken];

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import {
+  AuthTopics,
+  type CreateProfileRequest,
+  UserMethods,
+  type UserRegisteredEvent,
+} from '../platform/contracts/index.ts';
+import type { CloudEvent } from '../platform/ports/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { parseInternal } from '../platform/validation.ts';
+import { UserService } from './domain/user-service.ts';
+import { userEntities } from './entities.ts';
+import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
+import { userRoutes } from './routes.ts';
+
+const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const CreateProfileInput: z.ZodType<CreateProfileRequest> = z.object({
+  userId: id,
+  account: z.string().min(1).max(32),
+  phoneNumber: z.string().max(20).nullable(),
+  email: z.string().max(100).nullable(),
+  nickname: z.string().max(32).nullable(),
+});
+const GetProfilesInput = z.object({ userIds: z.array(id).max(500) });
+const GetSettingsInput = z.object({ userId: id });
+
+export const userService: ServiceModule = {
+  name: 'user',
+  schema: 'user',
+  entities: userEntities,
+  migrations: [{ name: 'Migration20261122000200_user', class: Migration20261122000200_user }],
+  async create(ctx) {
+    const users = new UserService({
+      orm: ctx.orm,
+      store: ctx.state.store(ctx.config.dapr.stateStoreName),
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      qrcodeTtlSeconds: ctx.config.user.qrcodeTtlSeconds,
+      publicUrl: ctx.publicUrl,
+      blockedNicknameWords: ctx.config.user.nicknameBlocklist,
+    });
+    return {
+      routes: userRoutes(users),
+      subscriptions: [
+        {
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.userRegistered,
+          // Repairs a profile that the synchronous call at registration did not create.
+          async handle(event: CloudEvent) {
+            const parsed = CreateProfileInput.safeParse(event.data as UserRegisteredEvent);
+            if (!parsed.success) return 'DROP';
+            await users.createProfile(parsed.data);
+            return 'SUCCESS';
+          },
+        },
+      ],
+      internal: {
+        [UserMethods.createProfile]: async (body) => {
+          await users.createProfile(parseInternal(CreateProfileInput, body));
+          return null;
+        },
+        [UserMethods.getProfiles]: async (body) =>
+          users.briefProfiles(parseInternal(GetProfilesInput, body).userIds),
+        [UserMethods.getSettings]: async (body) => {
+          const settings = await users.settings(parseInternal(GetSettingsInput, body).userId);
+          return {
+            friendVerify: settings.friendVerify,
+            notificationEnabled: settings.notificationEnabled,
+            language: settings.language,
+          };
+        },
+      },
+    };
+  },
+};

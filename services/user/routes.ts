@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { defineRoute } from '../platform/http/routes.ts';
+import type { UserService } from './domain/user-service.ts';
+import type { UserProfile, UserSettings } from './entities.ts';
+import {
+  MyProfileDto,
+  PublicProfileDto,
+  PushTokenBody,
+  QrcodeDto,
+  QrcodeParams,
+  SearchQuery,
+  SettingsDto,
+  UpdateProfileBody,
+  UpdateSettingsBody,
+  UserIdParams,
+} from './schemas.ts';
+
+const tags = ['user'];
+
+const publicProfile = (p: UserProfile): z.infer<typeof PublicProfileDto> => ({
+  userId: p.userId,
+  nickname: p.nickname,
+  avatar: p.avatar ?? null,
+  signature: p.signature ?? null,
+  gender: p.gender,
+  region: p.region ?? null,
+});
+
+const myProfile = (p: UserProfile, qrcodeUrl: string | null): z.infer<typeof MyProfileDto> => ({
+  ...publicProfile(p),
+  account: p.account,
+  birthday: p.birthday ?? null,
+  phone: p.phoneNumber ?? null,
+  email: p.email ?? null,
+  qrcodeUrl,
+  createdAt: p.createdAt.toISOString(),
+});
+
+const settingsDto = (s: UserSettings) => ({
+  friendVerify: s.friendVerify,
+  notificationEnabled: s.notificationEnabled,
+  language: s.language,
+});
+
+export function userRoutes(users: UserService) {
+  const me = async (userId: string) => {
+    const [profile, qrcode] = await Promise.all([users.profile(userId), users.currentQrcode(userId)]);
+    return myProfile(profile, qrcode?.url ?? null);
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/me',
+      summary: 'My profile',
+      tags,
+      access: 'user',
+      response: MyProfileDto,
+      handler: ({ principal }) => me(principal.userId),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/users/me',
+      summary: 'Change my profile (only the fields given)',
+      tags,
+      access: 'user',
+      body: UpdateProfileBody,
+      response: MyProfileDto,
+      handler: async ({ principal, body }) => {
+        await users.updateProfile(principal.userId, body);
+        return me(principal.userId);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/search',
+      summary: 'Search users by account, phone number, e-mail (exact) or nickname (contains)',
+      tags,
+      access: 'user',
+      query: SearchQuery,
+      response: z.object({ total: z.number().int(), users: z.array(PublicProfileDto) }),
+      handler: async ({ query }) => {
+        const { total, users: found } = await users.search(query.keyword, query.page, query.pageSize);
+        return { total, users: found.map(publicProfile) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/settings',
+      summary: 'My settings',
+      tags,
+      access: 'user',
+      response: SettingsDto,
+      handler: async ({ principal }) => settingsDto(await users.settings(principal.userId)),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/users/settings',
+      summary: 'Change my settings (only the fields given)',
+      tags,
+      access: 'user',
+      body: UpdateSettingsBody,
+      response: SettingsDto,
+      handler: async ({ principal, body }) => settingsDto(await users.updateSettings(principal.userId, body)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/users/qrcode/refresh',
+      summary: 'Issue a new personal QR code (the previous one stops working)',
+      tags,
+      access: 'user',
+      response: QrcodeDto,
+      handler: async ({ principal }) => {
+        const qrcode = await users.refreshQrcode(principal.userId);
+        return { code: qrcode.code, qrcodeUrl: qrcode.url, expiresAt: qrcode.expiresAt };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/qrcode/:code',
+      summary: 'The user behind a scanned QR code',
+      tags,
+      access: 'user',
+      params: QrcodeParams,
+      response: PublicProfileDto,
+      handler: async ({ params }) => publicProfile(await users.resolveQrcode(params.code)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/users/push-token',
+      summary: "Register this device's push token",
+      tags,
+      access: 'user',
+      body: PushTokenBody,
+      response: z.null(),
+      handler: async ({ principal, body }) => {
+        await users.savePushToken(principal.userId, principal.deviceId, body.pushToken, body.platform);
+        return null;
+      },
+    }),
+    // Declared after the fixed paths above so that /users/me and /users/search are not taken for ids.
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/:id',
+      summary: "Another user's public profile",
+      tags,
+      access: 'user',
+      params: UserIdParams,
+      response: PublicProfileDto,
+      handler: async ({ params }) => publicProfile(await users.profile(params.id)),
+    }),
+  ];
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { schemas } from '../platform/http/routes.ts';
+
+const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
+const text = (max: number) =>
+  z.string().trim().max(max).refine(noControlChars, 'must not contain control characters');
+
+function isPastDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.toISOString().startsWith(value) &&
+    date.getTime() <= Date.now() &&
+    value >= '1900-01-01'
+  );
+}
+
+export const UpdateProfileBody = z
+  .object({
+    nickname: text(32).pipe(z.string().min(1, 'must not be empty')),
+    avatar: z
+      .url({ protocol: /^https?$/ })
+      .max(255)
+      .nullable(),
+    signature: text(200).nullable(),
+    gender: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe('0 unknown, 1 male, 2 female'),
+    birthday: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .refine(isPastDate, 'must be a real date between 1900-01-01 and today')
+      .nullable(),
+    region: text(100).nullable(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
+
+export const UpdateSettingsBody = z
+  .object({
+    friendVerify: z.boolean(),
+    notificationEnabled: z.boolean(),
+    language: z.enum(['zh-CN', 'en']),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
+
+export const UserIdParams = z.object({ id: schemas.id });
+export const QrcodeParams = z.object({
+  code: z.string().regex(/^[A-Za-z0-9_-]{10,64}$/, 'malformed QR code'),
+});
+
+export const SearchQuery = z.object({
+  keyword: z.string().trim().min(1, 'must not be empty').max(100),
+  page: schemas.page,
+  pageSize: schemas.pageSize,
+});
+
+export const PushTokenBody = z.object({
+  pushToken: z.string().trim().min(8).max(512),
+  platform: z.enum(['iOS', 'Android', 'Web']),
+});
+
+export const PublicProfileDto = z.object({
+  userId: z.string(),
+  nickname: z.string(),
+  avatar: z.string().nullable(),
+  signature: z.string().nullable(),
+  gender: z.number().int(),
+  region: z.string().nullable(),
+});
+
+export const MyProfileDto = PublicProfileDto.extend({
+  account: z.string(),
+  birthday: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  qrcodeUrl: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const SettingsDto = z.object({
+  friendVerify: z.boolean(),
+  notificationEnabled: z.boolean(),
+  language: z.string(),
+});
+
+export const QrcodeDto = z.object({ code: z.string(), qrcodeUrl: z.string(), expiresAt: z.string() });

@@ -73,8 +73,8 @@ class PostgresStateStore implements StateStore {
   async getBulk<T>(keys: string[]): Promise<StateItem<T>[]> {
     if (keys.length === 0) return [];
     const rows = await this.sql.query<{ key: string; value: T; etag: string }>(
-      `select key, value, etag::text as etag from platform.state_entries where store = ? and key = any(?) and ${LIVE}`,
-      [this.name, keys.map((key) => this.prefix + key)],
+      `select key, value, etag::text as etag from platform.state_entries where store = ? and key in (select jsonb_array_elements_text(?::jsonb)) and ${LIVE}`,
+      [this.name, JSON.stringify(keys.map((key) => this.prefix + key))],
     );
     return rows.map((row) => ({ key: row.key.slice(this.prefix.length), value: row.value, etag: row.etag }));
   }

@@ -36,7 +36,7 @@ export function toAppError(error: unknown): AppError {
 export function envelopeOf(error: AppError, state: RequestState): Envelope {
   const base = messageFor(error.code, state.language);
   // Internal failures keep their details in the log, never in the response.
-  const detail = error.status >= 500 ? undefined : error.detail;
+  const detail = error.status === 500 ? undefined : error.detail;
   return {
     code: error.code,
     message: detail && detail !== base ? `${base}: ${detail}` : base,

@@ -55,7 +55,7 @@ export const authService: ServiceModule = {
       logger: ctx.logger,
     });
     return {
-      routes: authRoutes(auth, keys),
+      routes: authRoutes(auth, keys, ctx.config.rateLimitFactor),
       subscriptions: [],
       internal: {
         [AuthMethods.jwks]: async () => keys.jwks(),

@@ -28,11 +28,12 @@ const signedIn = (result: AccountSummary & TokenPair) => ({
   user: { userId: result.userId, account: result.account, phone: result.phone, email: result.email },
 });
 
-export function authRoutes(auth: AuthService, keys: SigningKeys) {
+export function authRoutes(auth: AuthService, keys: SigningKeys, rateLimitFactor: number) {
+  const perMinute = (limit: number) => ({ limit: Math.max(1, Math.round(limit * rateLimitFactor)), windowMs: 60_000 });
   // Per client address, per instance: cheap abuse of unauthenticated endpoints.
-  const registerLimit = rateLimit('register', { limit: 20, windowMs: 60_000 });
-  const loginLimit = rateLimit('login', { limit: 30, windowMs: 60_000 });
-  const codeLimit = rateLimit('verify-code', { limit: 5, windowMs: 60_000 });
+  const registerLimit = rateLimit('register', perMinute(20));
+  const loginLimit = rateLimit('login', perMinute(30));
+  const codeLimit = rateLimit('verify-code', perMinute(5));
 
   return [
     defineRoute({

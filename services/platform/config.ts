@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   WORKER_ID: int(0, 1023).optional(),
   HTTP_BODY_LIMIT_KB: int(1, 10_240).default(64),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+  /** Multiplies every per-address request limit (register, login, codes); raise it behind a shared NAT. */
+  RATE_LIMIT_FACTOR: z.coerce.number().min(0.01).max(10_000).default(1),
 
   DAPR_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: int(1, 65535).default(3500),
@@ -74,6 +76,7 @@ export interface Config {
   workerId: number;
   httpBodyLimitKb: number;
   shutdownTimeoutMs: number;
+  rateLimitFactor: number;
   publicUrl: string | undefined;
   production: boolean;
   dapr: {
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerId: e.WORKER_ID ?? workerIdFromHostname(),
     httpBodyLimitKb: e.HTTP_BODY_LIMIT_KB,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    rateLimitFactor: e.RATE_LIMIT_FACTOR,
     publicUrl: e.PUBLIC_URL,
     production: e.NODE_ENV === 'production',
     dapr: {

@@ -208,8 +208,21 @@ forEachBackend(
       expect(locked.body.code).to.equal(ErrorCode.TOO_MANY_REQUESTS);
       expect(locked.headers.get('retry-after')).to.equal('600');
     });
+
+    it('limits requests per client address on unauthenticated routes', async () => {
+      const api = platform().api;
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const response = await api.call('POST', '/api/v1/auth/password/reset', {
+          body: { email: 'a@example.com', verifyCode: '123456', newPassword: 'newPassw0rd' },
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses.slice(0, 5)).to.deep.equal([503, 503, 503, 503, 503]);
+      expect(statuses.slice(5)).to.deep.equal([429, 429]);
+    });
   },
-  { AUTH_LOGIN_MAX_FAILURES: '3', AUTH_LOGIN_LOCK_SECONDS: '600' },
+  { AUTH_LOGIN_MAX_FAILURES: '3', AUTH_LOGIN_LOCK_SECONDS: '600', RATE_LIMIT_FACTOR: '1' },
 );
 
 describe('verification codes through a real webhook sender [pglite]', function () {

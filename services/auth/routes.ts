@@ -29,7 +29,10 @@ const signedIn = (result: AccountSummary & TokenPair) => ({
 });
 
 export function authRoutes(auth: AuthService, keys: SigningKeys, rateLimitFactor: number) {
-  const perMinute = (limit: number) => ({ limit: Math.max(1, Math.round(limit * rateLimitFactor)), windowMs: 60_000 });
+  const perMinute = (limit: number) => ({
+    limit: Math.max(1, Math.round(limit * rateLimitFactor)),
+    windowMs: 60_000,
+  });
   // Per client address, per instance: cheap abuse of unauthenticated endpoints.
   const registerLimit = rateLimit('register', perMinute(20));
   const loginLimit = rateLimit('login', perMinute(30));

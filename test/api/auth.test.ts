@@ -13,11 +13,18 @@ forEachBackend('auth over HTTP', (platform) => {
     expect(alice.userId).to.match(/^[1-9][0-9]+$/);
     expect(alice.expiresIn).to.equal(7200);
     const login = await api().ok<SignedIn & { user: { account: string } }>('POST', '/api/v1/auth/login', {
-      body: { account: alice.account.toUpperCase(), password: alice.password, deviceType: 'iOS', deviceId: 'iphone-1' },
+      body: {
+        account: alice.account.toUpperCase(),
+        password: alice.password,
+        deviceType: 'iOS',
+        deviceId: 'iphone-1',
+      },
     });
     expect(login.userId).to.equal(alice.userId);
     expect(login.user.account).to.equal(alice.account);
-    const me = await api().ok<{ userId: string; nickname: string }>('GET', '/api/v1/users/me', { token: login.accessToken });
+    const me = await api().ok<{ userId: string; nickname: string }>('GET', '/api/v1/users/me', {
+      token: login.accessToken,
+    });
     expect(me).to.include({ userId: alice.userId, nickname: 'Alice' });
   });
 
@@ -39,11 +46,23 @@ forEachBackend('auth over HTTP', (platform) => {
       expect(weak.body.code, password).to.equal(code);
     }
     const phone = await api().call('POST', '/api/v1/auth/register', {
-      body: { account: uniqueAccount(), password: 'passw0rdOK', phoneNumber: '12ab', deviceType: 'Web', deviceId: 'x' },
+      body: {
+        account: uniqueAccount(),
+        password: 'passw0rdOK',
+        phoneNumber: '12ab',
+        deviceType: 'Web',
+        deviceId: 'x',
+      },
     });
     expect(phone.body.code).to.equal(ErrorCode.BAD_PHONE);
     const email = await api().call('POST', '/api/v1/auth/register', {
-      body: { account: uniqueAccount(), password: 'passw0rdOK', email: 'not-an-email', deviceType: 'Web', deviceId: 'x' },
+      body: {
+        account: uniqueAccount(),
+        password: 'passw0rdOK',
+        email: 'not-an-email',
+        deviceType: 'Web',
+        deviceId: 'x',
+      },
     });
     expect(email.body.code).to.equal(ErrorCode.BAD_EMAIL);
   });
@@ -75,7 +94,9 @@ forEachBackend('auth over HTTP', (platform) => {
     const user = await registerUser(api());
     const first = await api().ok<SignedIn>('POST', '/api/v1/auth/refresh', { token: user.refreshToken });
     expect(first.refreshToken).to.not.equal(user.refreshToken);
-    const second = await api().ok<SignedIn>('POST', '/api/v1/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    const second = await api().ok<SignedIn>('POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: first.refreshToken },
+    });
     // The old token again: a thief or a replay. The family dies, including the newest tokens.
     const reuse = await api().call('POST', '/api/v1/auth/refresh', { token: user.refreshToken });
     expect(reuse.status).to.equal(401);
@@ -94,9 +115,9 @@ forEachBackend('auth over HTTP', (platform) => {
     });
     await api().ok('POST', '/api/v1/auth/logout', { token: user.accessToken });
     expect((await api().call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(401);
-    expect((await api().call('POST', '/api/v1/auth/refresh', { token: user.refreshToken })).body.code).to.equal(
-      ErrorCode.REFRESH_TOKEN_INVALID,
-    );
+    expect(
+      (await api().call('POST', '/api/v1/auth/refresh', { token: user.refreshToken })).body.code,
+    ).to.equal(ErrorCode.REFRESH_TOKEN_INVALID);
     expect((await api().call('GET', '/api/v1/users/me', { token: phone.accessToken })).status).to.equal(200);
   });
 
@@ -112,11 +133,9 @@ forEachBackend('auth over HTTP', (platform) => {
     expect((await api().call('GET', '/api/v1/users/me', { token: pc2.accessToken })).status).to.equal(200);
     // The Web session from registration is another type and stays.
     expect((await api().call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(200);
-    const { devices } = await api().ok<{ devices: Array<{ deviceId: string; signedIn: boolean; current: boolean }> }>(
-      'GET',
-      '/api/v1/auth/devices',
-      { token: pc2.accessToken },
-    );
+    const { devices } = await api().ok<{
+      devices: Array<{ deviceId: string; signedIn: boolean; current: boolean }>;
+    }>('GET', '/api/v1/auth/devices', { token: pc2.accessToken });
     const byId = Object.fromEntries(devices.map((device) => [device.deviceId, device]));
     expect(byId['pc-1']?.signedIn).to.equal(false);
     expect(byId['pc-2']).to.include({ signedIn: true, current: true });
@@ -151,7 +170,9 @@ forEachBackend('auth over HTTP', (platform) => {
       body: { account: user.account, password: user.password, deviceType: 'Android', deviceId: 'tablet' },
     });
     const stranger = await registerUser(api());
-    const notMine = await api().call('DELETE', '/api/v1/auth/devices/tablet', { token: stranger.accessToken });
+    const notMine = await api().call('DELETE', '/api/v1/auth/devices/tablet', {
+      token: stranger.accessToken,
+    });
     expect(notMine.status).to.equal(404);
     expect((await api().call('GET', '/api/v1/users/me', { token: tablet.accessToken })).status).to.equal(200);
     await api().ok('DELETE', '/api/v1/auth/devices/tablet', { token: user.accessToken });
@@ -173,7 +194,10 @@ forEachBackend('auth over HTTP', (platform) => {
   });
 
   it('serves the JWKS that verifies access tokens', async () => {
-    const jwks = await api().ok<{ keys: Array<{ kty: string; kid: string; d?: string }> }>('GET', '/api/v1/auth/jwks');
+    const jwks = await api().ok<{ keys: Array<{ kty: string; kid: string; d?: string }> }>(
+      'GET',
+      '/api/v1/auth/jwks',
+    );
     expect(jwks.keys).to.not.be.empty;
     expect(jwks.keys[0]).to.include({ kty: 'EC' });
     expect(jwks.keys[0]).to.not.have.property('d'); // never the private part
@@ -245,7 +269,10 @@ describe('verification codes through a real webhook sender [pglite]', function (
     });
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     const port = (gateway.address() as AddressInfo).port;
-    platform = await startPlatform('pglite', { AUTH_CODE_WEBHOOK_URL: `http://127.0.0.1:${port}/codes`, AUTH_CODE_RESEND_SECONDS: '0' });
+    platform = await startPlatform('pglite', {
+      AUTH_CODE_WEBHOOK_URL: `http://127.0.0.1:${port}/codes`,
+      AUTH_CODE_RESEND_SECONDS: '0',
+    });
   });
   after(async () => {
     await platform?.stop();
@@ -264,7 +291,14 @@ describe('verification codes through a real webhook sender [pglite]', function (
     const code = sent.at(-1)!;
     expect(code).to.include({ channel: 'email', target: email, purpose: 'register' });
     const wrong = await api.call('POST', '/api/v1/auth/register', {
-      body: { account, email, password: 'passw0rdOK', verifyCode: code.code === '000000' ? '111111' : '000000', deviceType: 'Web', deviceId: 'w' },
+      body: {
+        account,
+        email,
+        password: 'passw0rdOK',
+        verifyCode: code.code === '000000' ? '111111' : '000000',
+        deviceType: 'Web',
+        deviceId: 'w',
+      },
     });
     expect(wrong.body.code).to.equal(ErrorCode.VERIFY_CODE_WRONG);
     const user = await registerUser(api, { account, email, verifyCode: code.code });
@@ -272,11 +306,17 @@ describe('verification codes through a real webhook sender [pglite]', function (
     await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'reset_password' } });
     const resetCode = sent.at(-1)!;
     expect(resetCode.purpose).to.equal('reset_password');
-    await api.ok('POST', '/api/v1/auth/password/reset', { body: { email, verifyCode: resetCode.code, newPassword: 'brandNew99' } });
+    await api.ok('POST', '/api/v1/auth/password/reset', {
+      body: { email, verifyCode: resetCode.code, newPassword: 'brandNew99' },
+    });
     // The code is single-use, every device is signed out, and the new password works.
-    const reused = await api.call('POST', '/api/v1/auth/password/reset', { body: { email, verifyCode: resetCode.code, newPassword: 'brandNew98' } });
+    const reused = await api.call('POST', '/api/v1/auth/password/reset', {
+      body: { email, verifyCode: resetCode.code, newPassword: 'brandNew98' },
+    });
     expect(reused.body.code).to.equal(ErrorCode.VERIFY_CODE_EXPIRED);
     expect((await api.call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(401);
-    await api.ok('POST', '/api/v1/auth/login', { body: { account: email, password: 'brandNew99', deviceType: 'Web', deviceId: 'w' } });
+    await api.ok('POST', '/api/v1/auth/login', {
+      body: { account: email, password: 'brandNew99', deviceType: 'Web', deviceId: 'w' },
+    });
   });
 });

@@ -20,14 +20,26 @@ forEachBackend('bad input on every route', (platform) => {
     token = (await registerUser(api())).accessToken;
     const doc = (await (await fetch(`${api().baseUrl}/api/v1/openapi.json`)).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> }; security?: unknown[] }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
+            security?: unknown[];
+          }
+        >
+      >;
     };
     expect(doc.openapi).to.equal('3.1.0');
     operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
         method: method.toUpperCase(),
         // Path parameters get well-formed values that name nothing.
-        path: path.replace('{id}', '999999999999').replace('{code}', 'AAAAAAAAAAAAAAAAAAAAAAAA').replace('{deviceId}', 'nothing'),
+        path: path
+          .replace('{id}', '999999999999')
+          .replace('{code}', 'AAAAAAAAAAAAAAAAAAAAAAAA')
+          .replace('{deviceId}', 'nothing'),
         hasBody: Boolean(op.requestBody),
         secured: Boolean(op.security),
         required: op.requestBody?.content['application/json']?.schema.required ?? [],
@@ -61,7 +73,8 @@ forEachBackend('bad input on every route', (platform) => {
       const response = await api().call(op.method, op.path, { token, body: {} });
       expect(response.status, `${op.method} ${op.path}`).to.equal(400);
       expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
-      for (const field of op.required) expect(response.body.message, `${op.path}`).to.contain(`body.${field}`);
+      for (const field of op.required)
+        expect(response.body.message, `${op.path}`).to.contain(`body.${field}`);
     }
   });
 
@@ -110,7 +123,9 @@ forEachBackend('bad input on every route', (platform) => {
   });
 
   it('localizes messages by Accept-Language', async () => {
-    const zh = await api().call('GET', '/api/v1/users/me', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
+    const zh = await api().call('GET', '/api/v1/users/me', {
+      headers: { 'accept-language': 'zh-CN,zh;q=0.9' },
+    });
     expect(zh.body.message).to.equal('未认证: missing bearer access token');
     const en = await api().call('GET', '/api/v1/users/me');
     expect(en.body.message).to.match(/^Authentication required/);

@@ -25,12 +25,30 @@ forEachBackend('users over HTTP', (platform) => {
     const bob = await registerUser(api());
     const updated = await api().ok<Profile>('PUT', '/api/v1/users/me', {
       token: alice.accessToken,
-      body: { signature: 'hello', gender: 2, birthday: '1995-04-01', region: 'Shanghai', avatar: 'https://cdn.example.com/a.png' },
+      body: {
+        signature: 'hello',
+        gender: 2,
+        birthday: '1995-04-01',
+        region: 'Shanghai',
+        avatar: 'https://cdn.example.com/a.png',
+      },
     });
-    expect(updated).to.include({ nickname: 'Alice', signature: 'hello', gender: 2, birthday: '1995-04-01', region: 'Shanghai', email });
+    expect(updated).to.include({
+      nickname: 'Alice',
+      signature: 'hello',
+      gender: 2,
+      birthday: '1995-04-01',
+      region: 'Shanghai',
+      email,
+    });
     await api().ok('PUT', '/api/v1/users/me', { token: alice.accessToken, body: { nickname: 'Alice W' } });
     const seen = await api().ok<Profile>('GET', `/api/v1/users/${alice.userId}`, { token: bob.accessToken });
-    expect(seen).to.include({ userId: alice.userId, nickname: 'Alice W', signature: 'hello', region: 'Shanghai' });
+    expect(seen).to.include({
+      userId: alice.userId,
+      nickname: 'Alice W',
+      signature: 'hello',
+      region: 'Shanghai',
+    });
     expect(seen).to.not.have.property('email');
     expect(seen).to.not.have.property('phone');
     expect(seen).to.not.have.property('birthday');
@@ -54,7 +72,10 @@ forEachBackend('users over HTTP', (platform) => {
       expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
       expect(response.body.message).to.contain(field);
     }
-    const blocked = await api().call('PUT', '/api/v1/users/me', { token: user.accessToken, body: { nickname: 'AnyChat Official' } });
+    const blocked = await api().call('PUT', '/api/v1/users/me', {
+      token: user.accessToken,
+      body: { nickname: 'AnyChat Official' },
+    });
     expect(blocked.body.code).to.equal(ErrorCode.NICKNAME_SENSITIVE);
     const me = await api().ok<Profile>('GET', '/api/v1/users/me', { token: user.accessToken });
     expect(me.nickname).to.equal(user.account); // nothing above was stored
@@ -65,26 +86,50 @@ forEachBackend('users over HTTP', (platform) => {
     const phoneNumber = `+86139${String(Date.now()).slice(-8)}`;
     const a = await registerUser(api(), { nickname: `${tag} one`, phoneNumber });
     const b = await registerUser(api(), { nickname: `${tag} two` });
-    const byNick = await api().ok<{ total: number; users: Profile[] }>('GET', `/api/v1/users/search?keyword=${tag}&pageSize=1`, {
-      token: a.accessToken,
-    });
+    const byNick = await api().ok<{ total: number; users: Profile[] }>(
+      'GET',
+      `/api/v1/users/search?keyword=${tag}&pageSize=1`,
+      {
+        token: a.accessToken,
+      },
+    );
     expect(byNick.total).to.equal(2);
     expect(byNick.users).to.have.length(1);
-    const page2 = await api().ok<{ users: Profile[] }>('GET', `/api/v1/users/search?keyword=${tag}&pageSize=1&page=2`, {
+    const page2 = await api().ok<{ users: Profile[] }>(
+      'GET',
+      `/api/v1/users/search?keyword=${tag}&pageSize=1&page=2`,
+      {
+        token: a.accessToken,
+      },
+    );
+    expect([byNick.users[0]!.userId, page2.users[0]!.userId].sort()).to.deep.equal(
+      [a.userId, b.userId].sort(),
+    );
+    const byAccount = await api().ok<{ users: Profile[] }>(
+      'GET',
+      `/api/v1/users/search?keyword=${b.account}`,
+      { token: a.accessToken },
+    );
+    expect(byAccount.users.map((u) => u.userId)).to.include(b.userId);
+    const byPhone = await api().ok<{ users: Profile[] }>(
+      'GET',
+      `/api/v1/users/search?keyword=${encodeURIComponent(phoneNumber)}`,
+      {
+        token: b.accessToken,
+      },
+    );
+    expect(byPhone.users.map((u) => u.userId)).to.deep.equal([a.userId]);
+    const partialPhone = await api().ok<{ total: number }>(
+      'GET',
+      `/api/v1/users/search?keyword=${phoneNumber.slice(0, 8)}`,
+      {
+        token: b.accessToken,
+      },
+    );
+    expect(partialPhone.total).to.equal(0);
+    const wildcard = await api().ok<{ total: number }>('GET', '/api/v1/users/search?keyword=%25', {
       token: a.accessToken,
     });
-    expect([byNick.users[0]!.userId, page2.users[0]!.userId].sort()).to.deep.equal([a.userId, b.userId].sort());
-    const byAccount = await api().ok<{ users: Profile[] }>('GET', `/api/v1/users/search?keyword=${b.account}`, { token: a.accessToken });
-    expect(byAccount.users.map((u) => u.userId)).to.include(b.userId);
-    const byPhone = await api().ok<{ users: Profile[] }>('GET', `/api/v1/users/search?keyword=${encodeURIComponent(phoneNumber)}`, {
-      token: b.accessToken,
-    });
-    expect(byPhone.users.map((u) => u.userId)).to.deep.equal([a.userId]);
-    const partialPhone = await api().ok<{ total: number }>('GET', `/api/v1/users/search?keyword=${phoneNumber.slice(0, 8)}`, {
-      token: b.accessToken,
-    });
-    expect(partialPhone.total).to.equal(0);
-    const wildcard = await api().ok<{ total: number }>('GET', '/api/v1/users/search?keyword=%25', { token: a.accessToken });
     expect(wildcard.total).to.equal(0); // % is a character, not a wildcard
   });
 
@@ -95,37 +140,62 @@ forEachBackend('users over HTTP', (platform) => {
       notificationEnabled: true,
       language: 'zh-CN',
     });
-    const changed = await api().ok('PUT', '/api/v1/users/settings', { token: user.accessToken, body: { friendVerify: false, language: 'en' } });
+    const changed = await api().ok('PUT', '/api/v1/users/settings', {
+      token: user.accessToken,
+      body: { friendVerify: false, language: 'en' },
+    });
     expect(changed).to.deep.equal({ friendVerify: false, notificationEnabled: true, language: 'en' });
-    const bad = await api().call('PUT', '/api/v1/users/settings', { token: user.accessToken, body: { friendVerify: 'no' } });
+    const bad = await api().call('PUT', '/api/v1/users/settings', {
+      token: user.accessToken,
+      body: { friendVerify: 'no' },
+    });
     expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
   });
 
   it('issues a personal QR code that resolves to me, until it is refreshed', async () => {
     const alice = await registerUser(api(), { nickname: 'QR Alice' });
     const bob = await registerUser(api());
-    const first = await api().ok<{ code: string; qrcodeUrl: string; expiresAt: string }>('POST', '/api/v1/users/qrcode/refresh', {
-      token: alice.accessToken,
-    });
+    const first = await api().ok<{ code: string; qrcodeUrl: string; expiresAt: string }>(
+      'POST',
+      '/api/v1/users/qrcode/refresh',
+      {
+        token: alice.accessToken,
+      },
+    );
     expect(Date.parse(first.expiresAt) - Date.now()).to.be.within(86_000_000, 86_500_000);
-    const scanned = await api().ok<Profile>('GET', `/api/v1/users/qrcode/${first.code}`, { token: bob.accessToken });
+    const scanned = await api().ok<Profile>('GET', `/api/v1/users/qrcode/${first.code}`, {
+      token: bob.accessToken,
+    });
     expect(scanned).to.include({ userId: alice.userId, nickname: 'QR Alice' });
     const me = await api().ok<Profile>('GET', '/api/v1/users/me', { token: alice.accessToken });
     expect(me.qrcodeUrl).to.equal(first.qrcodeUrl);
-    const second = await api().ok<{ code: string }>('POST', '/api/v1/users/qrcode/refresh', { token: alice.accessToken });
+    const second = await api().ok<{ code: string }>('POST', '/api/v1/users/qrcode/refresh', {
+      token: alice.accessToken,
+    });
     const stale = await api().call('GET', `/api/v1/users/qrcode/${first.code}`, { token: bob.accessToken });
     expect(stale.body.code).to.equal(ErrorCode.QRCODE_INVALID);
     await api().ok('GET', `/api/v1/users/qrcode/${second.code}`, { token: bob.accessToken });
-    const unknown = await api().call('GET', '/api/v1/users/qrcode/AAAAAAAAAAAAAAAAAAAAAAAA', { token: bob.accessToken });
+    const unknown = await api().call('GET', '/api/v1/users/qrcode/AAAAAAAAAAAAAAAAAAAAAAAA', {
+      token: bob.accessToken,
+    });
     expect(unknown.status).to.equal(404);
     expect(unknown.body.code).to.equal(ErrorCode.QRCODE_INVALID);
   });
 
   it('stores a push token for the calling device', async () => {
     const user = await registerUser(api());
-    await api().ok('POST', '/api/v1/users/push-token', { token: user.accessToken, body: { pushToken: 'apns-token-123456', platform: 'iOS' } });
-    await api().ok('POST', '/api/v1/users/push-token', { token: user.accessToken, body: { pushToken: 'apns-token-654321', platform: 'iOS' } });
-    const bad = await api().call('POST', '/api/v1/users/push-token', { token: user.accessToken, body: { pushToken: 'x', platform: 'Symbian' } });
+    await api().ok('POST', '/api/v1/users/push-token', {
+      token: user.accessToken,
+      body: { pushToken: 'apns-token-123456', platform: 'iOS' },
+    });
+    await api().ok('POST', '/api/v1/users/push-token', {
+      token: user.accessToken,
+      body: { pushToken: 'apns-token-654321', platform: 'iOS' },
+    });
+    const bad = await api().call('POST', '/api/v1/users/push-token', {
+      token: user.accessToken,
+      body: { pushToken: 'x', platform: 'Symbian' },
+    });
     expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
     expect(bad.body.message).to.contain('body.platform');
   });

@@ -1,7 +1,12 @@
-import { migrate, openServiceDatabase, sqlExecutor, startEmbeddedPostgres } from '../../services/platform/db/index.ts';
+import {
+  migrate,
+  openServiceDatabase,
+  sqlExecutor,
+  startEmbeddedPostgres,
+} from '../../services/platform/db/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
-import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
+import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { PostgresStatePort } from '../../services/platform/ports/embedded/state.ts';
 import { PLATFORM_SCHEMA } from '../../services/registry.ts';
 import { createBackend } from '../support/backends.ts';
@@ -10,7 +15,14 @@ import { portsContract } from './ports.contract.ts';
 const logger = createLogger('silent');
 
 async function embeddedPorts(url: string) {
-  const orm = await openServiceDatabase({ url, schema: 'platform', entities: [], migrations: PLATFORM_SCHEMA.migrations, poolMax: 4, logger });
+  const orm = await openServiceDatabase({
+    url,
+    schema: 'platform',
+    entities: [],
+    migrations: PLATFORM_SCHEMA.migrations,
+    poolMax: 4,
+    logger,
+  });
   await migrate(orm, 'platform');
   const bus = new EmbeddedBus(logger, { retryDelayMs: 20 });
   const invoker = new EmbeddedInvoker();
@@ -19,9 +31,11 @@ async function embeddedPorts(url: string) {
       state: new PostgresStatePort(sqlExecutor(orm), () => 'contract||'),
       pubsub: bus.port('publisher'),
       pubsubName: 'pubsub',
-      subscribe: (appId: string, subscription: Parameters<EmbeddedBus['subscribe']>[1]) => void bus.subscribe(appId, subscription),
+      subscribe: (appId: string, subscription: Parameters<EmbeddedBus['subscribe']>[1]) =>
+        void bus.subscribe(appId, subscription),
       invoke: invoker,
-      serve: (appId: string, handlers: Parameters<EmbeddedInvoker['register']>[1]) => invoker.register(appId, handlers),
+      serve: (appId: string, handlers: Parameters<EmbeddedInvoker['register']>[1]) =>
+        invoker.register(appId, handlers),
     },
     async close() {
       bus.close();

@@ -40,7 +40,10 @@ async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_000): Pr
 let unique = 0;
 const key = (name: string) => `${name}-${Date.now()}-${unique++}`;
 
-export function portsContract(adapterName: string, setup: () => Promise<{ ports: PortsUnderTest; teardown(): Promise<void> }>) {
+export function portsContract(
+  adapterName: string,
+  setup: () => Promise<{ ports: PortsUnderTest; teardown(): Promise<void> }>,
+) {
   describe(`ports contract [${adapterName}]`, function () {
     this.timeout(30_000);
     let ports: PortsUnderTest;
@@ -61,7 +64,11 @@ export function portsContract(adapterName: string, setup: () => Promise<{ ports:
         const k = key('roundtrip');
         await store().save(k, { n: 1, at: new Date('2026-01-01T00:00:00Z'), nested: { list: [1, 'two'] } });
         const item = await store().get<Record<string, unknown>>(k);
-        expect(item?.value).to.deep.equal({ n: 1, at: '2026-01-01T00:00:00.000Z', nested: { list: [1, 'two'] } });
+        expect(item?.value).to.deep.equal({
+          n: 1,
+          at: '2026-01-01T00:00:00.000Z',
+          nested: { list: [1, 'two'] },
+        });
         expect(item?.etag).to.be.a('string').and.not.empty;
       });
 
@@ -161,7 +168,11 @@ export function portsContract(adapterName: string, setup: () => Promise<{ ports:
     });
 
     describe('pub/sub', () => {
-      function subscriber(appId: string, topic: string, answer: (event: CloudEvent, attempt: number) => Promise<DeliveryResult>) {
+      function subscriber(
+        appId: string,
+        topic: string,
+        answer: (event: CloudEvent, attempt: number) => Promise<DeliveryResult>,
+      ) {
         const seen: CloudEvent[] = [];
         ports.subscribe(appId, {
           pubsubName: ports.pubsubName,
@@ -242,7 +253,9 @@ export function portsContract(adapterName: string, setup: () => Promise<{ ports:
       });
 
       it('calls a method with JSON in and out', async () => {
-        expect(await ports.invoke.invoke('callee', 'echo', { a: [1, 2] })).to.deep.equal({ got: { a: [1, 2] } });
+        expect(await ports.invoke.invoke('callee', 'echo', { a: [1, 2] })).to.deep.equal({
+          got: { a: [1, 2] },
+        });
       });
 
       it('carries a domain error across as the same code', async () => {

@@ -27,7 +27,11 @@ export class ApiClient {
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(this.baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await response.text();
     let parsed: ApiResponse<T>['body'];
     try {
@@ -56,7 +60,8 @@ export interface SignedIn {
 
 let counter = 0;
 /** A unique, valid account name for this test run. */
-export const uniqueAccount = (prefix = 'user') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+export const uniqueAccount = (prefix = 'user') =>
+  `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 export async function registerUser(
   api: ApiClient,

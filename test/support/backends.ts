@@ -40,7 +40,11 @@ export async function requirePostgres(context: Mocha.Context): Promise<void> {
 export async function createBackend(name: Backend['name']): Promise<Backend> {
   if (name === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'anychat-test-'));
-    return { name, env: { ANYCHAT_DATA_DIR: dir }, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      name,
+      env: { ANYCHAT_DATA_DIR: dir },
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const database = `anychat_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });

@@ -1,8 +1,8 @@
 import { type Host, startHost } from '../../services/host.ts';
 import { loadConfig } from '../../services/platform/config.ts';
 import { createLogger } from '../../services/platform/logger.ts';
-import { type Backend, createBackend, requirePostgres } from './backends.ts';
 import { ApiClient } from './api-client.ts';
+import { type Backend, createBackend, requirePostgres } from './backends.ts';
 
 export interface TestPlatform {
   host: Host;
@@ -12,7 +12,10 @@ export interface TestPlatform {
 }
 
 /** Starts the embedded platform (all services, one process) on a free port over the given backend. */
-export async function startPlatform(backendName: Backend['name'], env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  backendName: Backend['name'],
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
   const backend = await createBackend(backendName);
   const config = loadConfig({
     PORT: '0',
@@ -43,7 +46,11 @@ export async function startPlatform(backendName: Backend['name'], env: Record<st
 }
 
 /** Runs a describe block once per backend: the machine's PostgreSQL and embedded PGlite. */
-export function forEachBackend(title: string, body: (getPlatform: () => TestPlatform) => void, env: Record<string, string> = {}) {
+export function forEachBackend(
+  title: string,
+  body: (getPlatform: () => TestPlatform) => void,
+  env: Record<string, string> = {},
+) {
   for (const backendName of ['postgresql', 'pglite'] as const) {
     describe(`${title} [${backendName}]`, function () {
       this.timeout(60_000);

@@ -4,7 +4,7 @@
  * revocation lookup, one profile query) under concurrency, and sequential logins (argon2id).
  * Results go to BENCHMARKS.md by hand, with the machine they ran on.
  */
-import { ApiClient, registerUser } from '../support/api-client.ts';
+import { type ApiClient, registerUser } from '../support/api-client.ts';
 import { startPlatform } from '../support/platform.ts';
 
 const backend = (process.argv[2] ?? 'pglite') as 'pglite' | 'postgresql';

@@ -30,6 +30,8 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
       transactional: true,
       allOrNothing: true,
       silent: true,
+      // Migrations are written by hand; no schema snapshot files in the working directory.
+      snapshot: false,
     },
     pool: { min: 0, max: options.poolMax },
     // Snowflake ids are bigint columns; they travel as strings.

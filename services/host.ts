@@ -91,10 +91,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
       : daprAdapters(config);
 
     const ids = new SnowflakeGenerator(config.workerId);
+    const sharedState = adapters.state('shared').store(config.dapr.sharedStateStoreName);
     const authenticate = createAccessTokenVerifier({
       issuer: config.auth.issuer,
       fetchJwks: () => adapters.invoke.invoke('auth', AuthMethods.jwks),
-      revocations: adapters.state('shared').store(config.dapr.sharedStateStoreName),
+      revocations: sharedState,
     });
     let url = '';
     const publicUrl = () => config.publicUrl ?? url;
@@ -116,7 +117,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         logger: logger.child({ service: module.name }),
         orm,
         state: adapters.state(module.name),
-        sharedState: adapters.state('shared').store(config.dapr.sharedStateStoreName),
+        sharedState,
         pubsub: adapters.pubsub(module.name),
         pubsubName: config.dapr.pubsubName,
         invoke: adapters.invoke,
@@ -210,6 +211,8 @@ async function embeddedAdapters(
   const bus = options.bus ?? new EmbeddedBus(logger);
   const invoker = options.invoker ?? new EmbeddedInvoker();
   const shared = config.dapr.sharedStateStoreName;
+  // Expiry sweeps span every store and app, so they need no key prefix.
+  const sweeper = new PostgresStatePort(sql, () => '');
   return {
     // Like Dapr's default keyPrefix (appid), except for the shared store (keyPrefix none).
     state: (appId) => new PostgresStatePort(sql, (store) => (store === shared ? '' : `${appId}||`)),
@@ -217,7 +220,7 @@ async function embeddedAdapters(
     invoke: invoker,
     subscribe: (appId, subscription) => bus.subscribe(appId, subscription),
     serveInternal: (appId, handlers) => invoker.register(appId, handlers),
-    sweep: () => new PostgresStatePort(sql, () => '').sweepExpired(),
+    sweep: () => sweeper.sweepExpired(),
     settled: () => bus.idle(),
     close: () => {
       if (ownBus) bus.close();

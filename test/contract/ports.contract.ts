@@ -25,6 +25,16 @@ export interface PortsUnderTest {
   serve(appId: string, handlers: InternalHandlers): void;
 }
 
+/** The error a promise rejects with; fails the test if it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the call succeeded');
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -80,23 +90,13 @@ export function portsContract(
         const second = await store().get<string>(k);
         expect(second?.value).to.equal('v2');
         expect(second?.etag).to.not.equal(first?.etag);
-        let error: unknown;
-        try {
-          await store().save(k, 'v3', { etag: first!.etag });
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(store().save(k, 'v3', { etag: first!.etag }));
         expect(error).to.be.instanceOf(EtagMismatchError);
         expect((await store().get<string>(k))?.value).to.equal('v2');
       });
 
       it('refuses an ETag for an item that does not exist', async () => {
-        let error: unknown;
-        try {
-          await store().save(key('ghost'), 'x', { etag: '12345' });
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(store().save(key('ghost'), 'x', { etag: '12345' }));
         expect(error).to.be.instanceOf(EtagMismatchError);
       });
 
@@ -104,12 +104,7 @@ export function portsContract(
         const k = key('delete');
         await store().save(k, 1);
         const item = await store().get(k);
-        let error: unknown;
-        try {
-          await store().delete(k, { etag: `${item!.etag}0` });
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(store().delete(k, { etag: `${item!.etag}0` }));
         expect(error).to.be.instanceOf(EtagMismatchError);
         await store().delete(k, { etag: item!.etag });
         expect(await store().get(k)).to.equal(undefined);
@@ -140,15 +135,12 @@ export function portsContract(
         const a = key('tx-a');
         const b = key('tx-b');
         await store().save(b, 'old');
-        let error: unknown;
-        try {
-          await store().transact([
+        const error = await rejection(
+          store().transact([
             { operation: 'upsert', key: a, value: 'new' },
             { operation: 'upsert', key: b, value: 'new', etag: '999999999' },
-          ]);
-        } catch (caught) {
-          error = caught;
-        }
+          ]),
+        );
         expect(error).to.be.instanceOf(EtagMismatchError);
         expect(await store().get(a)).to.equal(undefined);
         expect((await store().get(b))?.value).to.equal('old');
@@ -259,23 +251,13 @@ export function portsContract(
       });
 
       it('carries a domain error across as the same code', async () => {
-        let error: unknown;
-        try {
-          await ports.invoke.invoke('callee', 'refuse', {});
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(ports.invoke.invoke('callee', 'refuse', {}));
         expect(error).to.be.instanceOf(AppError);
         expect((error as AppError).code).to.equal(ErrorCode.USER_NOT_FOUND);
       });
 
       it('fails clearly for an unknown method', async () => {
-        let error: unknown;
-        try {
-          await ports.invoke.invoke('callee', 'nope', {});
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(ports.invoke.invoke('callee', 'nope', {}));
         expect(error).to.be.instanceOf(AppError);
         expect((error as AppError).code).to.be.oneOf([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.NOT_FOUND]);
       });

@@ -54,7 +54,8 @@ interface Adapters {
   state: (appId: string) => StatePort;
   pubsub: (appId: string) => PubSubPort;
   invoke: InvokePort;
-  subscribe: (appId: string, subscription: Subscription) => void;
+  /** Returns the unsubscribe (embedded: hosts sharing a bus must leave it when they stop). */
+  subscribe: (appId: string, subscription: Subscription) => () => void;
   serveInternal: (appId: string, handlers: InternalHandlers) => void;
   sweep?: () => Promise<unknown>;
   settled: () => Promise<void>;
@@ -76,8 +77,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   try {
     let embeddedDb: EmbeddedPostgres | undefined;
     let databaseUrl = config.databaseUrl;
+    // PGlite runs one query at a time, so a few connections per ORM are plenty; the socket server
+    // must accept all of them (every service's pool and the platform's), or connections get cut.
+    const poolMax = databaseUrl ? config.databasePoolMax : Math.min(config.databasePoolMax, 4);
     if (!databaseUrl) {
-      embeddedDb = await startEmbeddedPostgres(config.dataDir);
+      embeddedDb = await startEmbeddedPostgres(config.dataDir, (services.length + 1) * poolMax);
       cleanups.push(() => embeddedDb!.stop());
       databaseUrl = embeddedDb.url;
       logger.info({ dataDir: embeddedDb.dataDir }, 'embedded PostgreSQL (PGlite) started');
@@ -87,7 +91,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const applyMigrations = embedded || !config.databaseUrl;
 
     const adapters = embedded
-      ? await embeddedAdapters(options, databaseUrl, applyMigrations, cleanups)
+      ? await embeddedAdapters(options, databaseUrl, poolMax, applyMigrations, cleanups)
       : daprAdapters(config);
 
     const ids = new SnowflakeGenerator(config.workerId);
@@ -101,13 +105,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const publicUrl = () => config.publicUrl ?? url;
 
     const instances: Array<{ module: ServiceModule; instance: ServiceInstance; orm: MikroORM }> = [];
+    const unsubscribes: Array<() => void> = [];
     for (const module of services) {
       const orm = await openServiceDatabase({
         url: databaseUrl,
         schema: module.schema,
         entities: module.entities,
         migrations: module.migrations,
-        poolMax: config.databasePoolMax,
+        poolMax,
         logger,
       });
       cleanups.push(() => orm.close());
@@ -127,7 +132,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       });
       if (instance.stop) cleanups.push(() => instance.stop!());
       adapters.serveInternal(module.name, instance.internal);
-      for (const subscription of instance.subscriptions) adapters.subscribe(module.name, subscription);
+      for (const subscription of instance.subscriptions)
+        unsubscribes.push(adapters.subscribe(module.name, subscription));
       instances.push({ module, instance, orm });
     }
 
@@ -152,6 +158,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
           }),
     });
     const server = createServer(app.callback());
+    const upgrades = instances.flatMap(({ instance }) => instance.upgrades ?? []);
+    server.on('upgrade', (request, socket, head) => {
+      const path = new URL(request.url ?? '/', 'http://host').pathname;
+      const endpoint = upgrades.find((candidate) => candidate.path === path);
+      if (endpoint) return endpoint.handle(request, socket, head);
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
     const port = await listen(server, config.host, config.port);
@@ -176,8 +189,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
       async stop() {
         markDraining(app);
         clearInterval(sweeper);
+        for (const { instance } of instances)
+          await instance.drain?.().catch((error: unknown) => logger.error({ err: error }, 'drain failed'));
         await closeServer(server, config.shutdownTimeoutMs);
         await adapters.settled();
+        for (const unsubscribe of unsubscribes) unsubscribe();
         adapters.close();
         await cleanup();
       },
@@ -191,6 +207,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 async function embeddedAdapters(
   options: HostOptions,
   databaseUrl: string,
+  poolMax: number,
   applyMigrations: boolean,
   cleanups: Array<() => Promise<unknown>>,
 ): Promise<Adapters> {
@@ -200,7 +217,7 @@ async function embeddedAdapters(
     schema: PLATFORM_SCHEMA.schema,
     entities: [],
     migrations: PLATFORM_SCHEMA.migrations,
-    poolMax: config.databasePoolMax,
+    poolMax,
     logger,
   });
   cleanups.push(() => platformOrm.close());
@@ -241,7 +258,7 @@ function daprAdapters(config: Config): Adapters {
     pubsub: () => pubsub,
     invoke: new DaprInvokePort(client),
     // The sidecar learns subscriptions from GET /dapr/subscribe.
-    subscribe: () => {},
+    subscribe: () => () => {},
     // Internal methods are served to the sidecar over HTTP (/internal/:method).
     serveInternal: () => {},
     settled: async () => {},

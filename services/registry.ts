@@ -1,10 +1,21 @@
 import { authService } from './auth/index.ts';
+import { friendService } from './friend/index.ts';
+import { gatewayService } from './gateway/index.ts';
+import { messageService } from './message/index.ts';
 import { Migration20261122000000_state_entries } from './platform/db/migrations/Migration20261122000000_state_entries.ts';
 import type { ServiceModule } from './platform/service.ts';
+import { sessionService } from './session/index.ts';
 import { userService } from './user/index.ts';
 
 /** Every service, in start order (auth first: the others verify tokens with its keys). */
-export const SERVICES: ServiceModule[] = [authService, userService];
+export const SERVICES: ServiceModule[] = [
+  authService,
+  userService,
+  friendService,
+  sessionService,
+  messageService,
+  gatewayService,
+];
 
 /** Tables of the platform itself (the embedded state store); no routes. */
 export const PLATFORM_SCHEMA = {

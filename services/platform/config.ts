@@ -57,6 +57,46 @@ const EnvSchema = z.object({
   USER_QRCODE_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Comma list of words a nickname may not contain (impersonation of staff and system accounts). */
   USER_NICKNAME_BLOCKLIST: z.string().default('anychat official,官方客服,系统通知'),
+  /** Most friends one user may have (both sides are checked when a friendship is made). */
+  FRIEND_MAX_FRIENDS: int(1, 100_000).default(3000),
+  /** Most users one user may have on their blacklist. */
+  FRIEND_MAX_BLACKLIST: int(1, 100_000).default(1000),
+  /** A pending friend request not answered within this many seconds shows as expired. */
+  FRIEND_REQUEST_TTL_SECONDS: int(1, 365 * 86_400).default(7 * 86_400),
+  /** A user may send one friend request to the same person per this many seconds. */
+  FRIEND_REQUEST_RESEND_SECONDS: int(0, 30 * 86_400).default(86_400),
+  /** Seconds between client PINGs announced in CONNECT_ACK; a connection silent for 3× this is closed. */
+  GATEWAY_HEARTBEAT_SECONDS: int(5, 300).default(30),
+  /** Lifetime of a gateway instance's presence entries; its sweep refreshes them every heartbeat interval. */
+  GATEWAY_PRESENCE_TTL_SECONDS: int(10, 3600).default(90),
+  /** Largest accepted WebSocket frame (bytes); a bigger one gets an ERROR frame. */
+  GATEWAY_MAX_FRAME_BYTES: int(1024, 4 * 1024 * 1024).default(64 * 1024),
+  /** Frames a connection may send per second (burst: twice this). */
+  GATEWAY_FRAMES_PER_SECOND: int(1, 10_000).default(50),
+  /** Bytes queued for a client before it is considered too slow and disconnected. */
+  GATEWAY_MAX_BUFFERED_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Gateway instance id (its delivery topic); unset: generated per process. */
+  GATEWAY_INSTANCE_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9-]{1,64}$/)
+    .optional(),
+  /** Longest text message, in characters. */
+  MESSAGE_MAX_TEXT_LENGTH: int(1, 100_000).default(5000),
+  /** Window in which the sender may recall a message. */
+  MESSAGE_RECALL_WINDOW_SECONDS: int(0, 86_400).default(120),
+  /** Allow one-to-one messages between users who are not friends. */
+  MESSAGE_ALLOW_STRANGERS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Months of message partitions created ahead of the current one. */
+  MESSAGE_PARTITION_MONTHS_AHEAD: int(1, 24).default(3),
+  /** Months of messages kept (current month included); unset: kept forever. */
+  MESSAGE_RETENTION_MONTHS: int(1, 1200).optional(),
+  /** What happens to partitions past the retention: `detach` (kept as tables) or `drop` (deleted). */
+  MESSAGE_EXPIRED_PARTITIONS: z.enum(['detach', 'drop']).default('detach'),
+  /** `service`: the message service keeps partitions (at start and daily); `operator`: the Kubernetes operator does. */
+  MESSAGE_PARTITIONS_MANAGED_BY: z.enum(['service', 'operator']).default('service'),
   /** Public base URL used in links (QR code URLs). Unset: http://localhost:<port>. */
   PUBLIC_URL: z.string().url().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -102,6 +142,29 @@ export interface Config {
     codeResendSeconds: number;
   };
   user: { qrcodeTtlSeconds: number; nicknameBlocklist: string[] };
+  friend: {
+    maxFriends: number;
+    maxBlacklist: number;
+    requestTtlSeconds: number;
+    requestResendSeconds: number;
+  };
+  gateway: {
+    heartbeatSeconds: number;
+    presenceTtlSeconds: number;
+    maxFrameBytes: number;
+    framesPerSecond: number;
+    maxBufferedBytes: number;
+    instanceId: string | undefined;
+  };
+  message: {
+    maxTextLength: number;
+    recallWindowSeconds: number;
+    allowStrangers: boolean;
+    partitionMonthsAhead: number;
+    retentionMonths: number | undefined;
+    expiredPartitions: 'detach' | 'drop';
+    partitionsManagedBy: 'service' | 'operator';
+  };
 }
 
 export class ConfigError extends Error {
@@ -170,6 +233,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nicknameBlocklist: e.USER_NICKNAME_BLOCKLIST.split(',')
         .map((word) => word.trim().toLowerCase())
         .filter(Boolean),
+    },
+    friend: {
+      maxFriends: e.FRIEND_MAX_FRIENDS,
+      maxBlacklist: e.FRIEND_MAX_BLACKLIST,
+      requestTtlSeconds: e.FRIEND_REQUEST_TTL_SECONDS,
+      requestResendSeconds: e.FRIEND_REQUEST_RESEND_SECONDS,
+    },
+    gateway: {
+      heartbeatSeconds: e.GATEWAY_HEARTBEAT_SECONDS,
+      presenceTtlSeconds: e.GATEWAY_PRESENCE_TTL_SECONDS,
+      maxFrameBytes: e.GATEWAY_MAX_FRAME_BYTES,
+      framesPerSecond: e.GATEWAY_FRAMES_PER_SECOND,
+      maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
+      instanceId: e.GATEWAY_INSTANCE_ID,
+    },
+    message: {
+      maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,
+      recallWindowSeconds: e.MESSAGE_RECALL_WINDOW_SECONDS,
+      allowStrangers: e.MESSAGE_ALLOW_STRANGERS,
+      partitionMonthsAhead: e.MESSAGE_PARTITION_MONTHS_AHEAD,
+      retentionMonths: e.MESSAGE_RETENTION_MONTHS,
+      expiredPartitions: e.MESSAGE_EXPIRED_PARTITIONS,
+      partitionsManagedBy: e.MESSAGE_PARTITIONS_MANAGED_BY,
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config } from './config.ts';
 import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
 import type { AnyRoute } from './http/routes.ts';
@@ -38,6 +40,10 @@ export interface ServiceInstance {
   subscriptions: Subscription[];
   /** Methods other services invoke (`invoke(appId, method, body)`). */
   internal: InternalHandlers;
+  /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
+  upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
+  /** First step of shutdown: stop taking work and let clients go (they reconnect elsewhere). */
+  drain?(): Promise<void>;
   stop?(): Promise<void>;
 }
 

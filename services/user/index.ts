@@ -2,12 +2,16 @@ import { z } from 'zod';
 import {
   AuthTopics,
   type CreateProfileRequest,
+  FriendMethods,
+  type Relation,
   UserMethods,
   type UserRegisteredEvent,
 } from '../platform/contracts/index.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
+import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
+import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
@@ -42,7 +46,15 @@ export const userService: ServiceModule = {
       blockedNicknameWords: ctx.config.user.nicknameBlocklist,
     });
     return {
-      routes: userRoutes(users),
+      routes: userRoutes(
+        users,
+        userDetail(
+          users,
+          (userId, peerId) =>
+            ctx.invoke.invoke<Relation>('friend', FriendMethods.relation, { userId, peerId }),
+          new PresenceRegistry(ctx.sharedState, { entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds }),
+        ),
+      ),
       subscriptions: [
         {
           pubsubName: ctx.pubsubName,

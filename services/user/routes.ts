@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../platform/http/routes.ts';
+import type { userDetail } from './domain/user-detail.ts';
 import type { UserService } from './domain/user-service.ts';
 import type { UserProfile, UserSettings } from './entities.ts';
 import {
@@ -12,6 +13,7 @@ import {
   SettingsDto,
   UpdateProfileBody,
   UpdateSettingsBody,
+  UserDetailDto,
   UserIdParams,
 } from './schemas.ts';
 
@@ -42,7 +44,8 @@ const settingsDto = (s: UserSettings) => ({
   language: s.language,
 });
 
-export function userRoutes(users: UserService) {
+/** How the caller stands towards another user (asked of the friend service). */
+export function userRoutes(users: UserService, detailOf: ReturnType<typeof userDetail>) {
   const me = async (userId: string) => {
     const [profile, qrcode] = await Promise.all([users.profile(userId), users.currentQrcode(userId)]);
     return myProfile(profile, qrcode?.url ?? null);
@@ -141,12 +144,22 @@ export function userRoutes(users: UserService) {
     defineRoute({
       method: 'get',
       path: '/api/v1/users/:id',
-      summary: "Another user's public profile",
+      summary: "Another user's public profile, presence, and whether they are my friend or on my blacklist",
       tags,
       access: 'user',
       params: UserIdParams,
-      response: PublicProfileDto,
-      handler: async ({ params }) => publicProfile(await users.profile(params.id)),
+      response: UserDetailDto,
+      handler: async ({ principal, params }) => {
+        const detail = await detailOf(principal.userId, params.id);
+        return {
+          ...publicProfile(detail.profile),
+          isFriend: detail.relation.isFriend,
+          isBlocked: detail.relation.blocking,
+          online: detail.online,
+          platforms: detail.platforms,
+          lastActiveTime: detail.lastActiveTime,
+        };
+      },
     }),
   ];
 }

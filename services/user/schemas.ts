@@ -68,6 +68,15 @@ export const PublicProfileDto = z.object({
   region: z.string().nullable(),
 });
 
+export const UserDetailDto = PublicProfileDto.extend({
+  isFriend: z.boolean(),
+  /** I have this user on my blacklist. */
+  isBlocked: z.boolean(),
+  online: z.boolean(),
+  platforms: z.array(z.string()),
+  lastActiveTime: z.string().nullable().describe('ISO time the user was last connected; null if never'),
+});
+
 export const MyProfileDto = PublicProfileDto.extend({
   account: z.string(),
   birthday: z.string().nullable(),

@@ -37,6 +37,7 @@ forEachBackend('bad input on every route', (platform) => {
         method: method.toUpperCase(),
         // Path parameters get well-formed values that name nothing.
         path: path
+          .replace('/sessions/{id}', '/sessions/s_999999999998_999999999999')
           .replace('{id}', '999999999999')
           .replace('{code}', 'AAAAAAAAAAAAAAAAAAAAAAAA')
           .replace('{deviceId}', 'nothing'),

@@ -1,6 +1,8 @@
 import { type Host, startHost } from '../../services/host.ts';
 import { loadConfig } from '../../services/platform/config.ts';
 import { createLogger } from '../../services/platform/logger.ts';
+import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
+import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { ApiClient } from './api-client.ts';
 import { type Backend, createBackend, requirePostgres } from './backends.ts';
 
@@ -8,7 +10,26 @@ export interface TestPlatform {
   host: Host;
   api: ApiClient;
   backend: Backend;
+  /** The platform's embedded pub/sub: tests publish events on it as another service would. */
+  bus: EmbeddedBus;
+  /** Name of the pub/sub component the services subscribe on. */
+  pubsubName: string;
+  /** The platform's embedded service invocation: tests call internal methods as another service would. */
+  invoker: EmbeddedInvoker;
   stop(): Promise<void>;
+}
+
+/** Configuration of a test host: a free loopback port, quiet logs, raised per-address limits. */
+export function testConfig(env: Record<string, string | undefined>) {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'test',
+    // Many requests come from one address in tests; the limits themselves are tested with factor 1.
+    RATE_LIMIT_FACTOR: '100',
+    ...env,
+  });
 }
 
 /** Starts the embedded platform (all services, one process) on a free port over the given backend. */
@@ -17,20 +38,15 @@ export async function startPlatform(
   env: Record<string, string> = {},
 ): Promise<TestPlatform> {
   const backend = await createBackend(backendName);
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    NODE_ENV: 'test',
-    // Many requests come from one address in tests; the limits themselves are tested with factor 1.
-    RATE_LIMIT_FACTOR: '100',
-    ...backend.env,
-    ...env,
-  });
+  const config = testConfig({ ...backend.env, ...env });
+  const logger = createLogger(config.logLevel);
+  const bus = new EmbeddedBus(logger);
+  const invoker = new EmbeddedInvoker();
   let host: Host;
   try {
-    host = await startHost({ config, logger: createLogger(config.logLevel) });
+    host = await startHost({ config, logger, bus, invoker });
   } catch (error) {
+    bus.close();
     await backend.dispose();
     throw error;
   }
@@ -38,8 +54,12 @@ export async function startPlatform(
     host,
     api: new ApiClient(host.url),
     backend,
+    bus,
+    pubsubName: config.dapr.pubsubName,
+    invoker,
     async stop() {
       await host.stop();
+      bus.close();
       await backend.dispose();
     },
   };

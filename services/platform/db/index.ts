@@ -1,3 +1,4 @@
 export * from './embedded-postgres.ts';
 export * from './orm.ts';
+export * from './partitions.ts';
 export * from './sql.ts';

@@ -33,7 +33,9 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
       // Migrations are written by hand; no schema snapshot files in the working directory.
       snapshot: false,
     },
-    pool: { min: 0, max: options.poolMax },
+    // Idle connections are kept (idleTimeoutMillis 0): with pg-pool reaping idle clients, closing the
+    // ORM later hung waiting for them, which froze shutdown. The pool is small and bounded anyway.
+    pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 0 },
     // Snowflake ids are bigint columns; they travel as strings.
     discovery: { warnWhenNoEntities: false },
     debug: false,

@@ -118,9 +118,15 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
   }
 }
 
+/** Ids are PostgreSQL bigints; 19-digit strings compare as numbers. */
+const MAX_ID = '9223372036854775807';
+
 /** Common pieces of request schemas. */
 export const schemas = {
-  id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a numeric id string'),
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,18}$/, 'must be a numeric id string')
+    .refine((value) => value.length < 19 || value <= MAX_ID, 'is out of range for an id'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 };

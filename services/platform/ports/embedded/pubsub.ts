@@ -68,6 +68,8 @@ export class EmbeddedBus {
     group.members.push(subscription);
     return () => {
       group.members = group.members.filter((member) => member !== subscription);
+      // The app is gone from this bus (a stopped host): its events are not kept for it.
+      if (group.members.length === 0 && groups.get(appId) === group) groups.delete(appId);
     };
   }
 
@@ -117,6 +119,12 @@ export class EmbeddedBus {
 
   async #deliver(group: ConsumerGroup, event: CloudEvent, attempt: number): Promise<void> {
     const member = group.members[group.next++ % Math.max(group.members.length, 1)];
+    if (!member) {
+      // Unsubscribed while the event waited: nobody of that app is left to take it.
+      this.#inFlight--;
+      this.#settle();
+      return;
+    }
     const result = member
       ? await runHandler(member, event, (error) =>
           this.logger.warn(

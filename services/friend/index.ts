@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import {
+  type FriendIds,
+  FriendMethods,
+  type ProfileUpdatedEvent,
+  type Relation,
+  UserTopics,
+} from '../platform/contracts/index.ts';
+import type { CloudEvent } from '../platform/ports/index.ts';
+import { PresenceRegistry } from '../platform/presence/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { parseInternal } from '../platform/validation.ts';
+import { FriendService } from './domain/friend-service.ts';
+import { Outbox } from './domain/outbox.ts';
+import { friendEntities } from './entities.ts';
+import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
+import { friendRoutes } from './routes.ts';
+
+const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const RelationInput = z.object({ userId: id, peerId: id });
+const FriendIdsInput = z.object({ userId: id });
+const ProfileUpdatedInput = z.object({
+  userId: id,
+  changed: z.array(z.string()),
+  profile: z.object({
+    nickname: z.string(),
+    avatar: z.string().nullable(),
+    signature: z.string().nullable(),
+  }),
+});
+/** Profile fields a friend list shows. */
+const LISTED_FIELDS = new Set(['nickname', 'avatar', 'signature']);
+/** How often unpublished notifications are retried. */
+const OUTBOX_SWEEP_MS = 15_000;
+
+export const friendService: ServiceModule = {
+  name: 'friend',
+  schema: 'friend',
+  entities: friendEntities,
+  migrations: [{ name: 'Migration20261122000300_friend', class: Migration20261122000300_friend }],
+  async create(ctx) {
+    const outbox = new Outbox({
+      orm: ctx.orm,
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
+    const friends = new FriendService({
+      orm: ctx.orm,
+      invoke: ctx.invoke,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      outbox,
+      presence: new PresenceRegistry(ctx.sharedState, {
+        entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
+      }),
+      limits: ctx.config.friend,
+    });
+    outbox.start(OUTBOX_SWEEP_MS);
+    return {
+      routes: friendRoutes(friends, ctx.config.rateLimitFactor),
+      subscriptions: [
+        {
+          pubsubName: ctx.pubsubName,
+          topic: UserTopics.profileUpdated,
+          // Friends' lists show nickname, avatar and signature: their rows move to a new sync version.
+          async handle(event: CloudEvent) {
+            const parsed = ProfileUpdatedInput.safeParse(event.data as ProfileUpdatedEvent);
+            if (!parsed.success) return 'DROP';
+            if (!parsed.data.changed.some((field) => LISTED_FIELDS.has(field))) return 'SUCCESS';
+            await friends.profileChanged(parsed.data.userId, parsed.data.profile, `user.profile:${event.id}`);
+            return 'SUCCESS';
+          },
+        },
+      ],
+      internal: {
+        [FriendMethods.relation]: async (body): Promise<Relation> => {
+          const input = parseInternal(RelationInput, body);
+          return friends.relation(input.userId, input.peerId);
+        },
+        [FriendMethods.friendIds]: async (body): Promise<FriendIds> => ({
+          friendIds: await friends.friendIds(parseInternal(FriendIdsInput, body).userId),
+        }),
+      },
+      stop: () => outbox.stop(),
+    };
+  },
+};

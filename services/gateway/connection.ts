@@ -1,0 +1,245 @@
+import type { WebSocket } from 'ws';
+import type { ServerFrame } from '../platform/contracts/index.ts';
+import type { Logger } from '../platform/logger.ts';
+
+/** What a connection needs from the rest of the gateway. */
+export interface ConnectionDeps {
+  /** The user's timeline after a syncSeq: items in order, and whether more follow. */
+  timeline(
+    userId: string,
+    afterSyncSeq: number,
+  ): Promise<{ items: Array<{ syncSeq: number; frame: ServerFrame | null }>; hasMore: boolean }>;
+  /** Messages the device acknowledged (batched). */
+  delivered(userId: string, messageIds: string[]): void;
+  logger: Logger;
+  maxBufferedBytes: number;
+  ackTimeoutMs: number;
+  /** How long an out-of-order frame waits for the ones before it before they are fetched. */
+  gapWaitMs: number;
+  framesPerSecond: number;
+}
+
+interface AwaitingAck {
+  frame: ServerFrame;
+  due: number;
+  resent: boolean;
+}
+
+/**
+ * One device's WebSocket. Everything numbered in the user's timeline reaches the device strictly
+ * in syncSeq order, once: live frames that arrive early wait for the missing ones, which are
+ * fetched from the timeline if they do not turn up. NEW_MESSAGE frames wait for MESSAGE_ACK and
+ * are resent once; after that the device gets them through sync.
+ */
+export class Connection {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly platform: string;
+  readonly connectedAt = Date.now();
+  lastSeen = Date.now();
+  closed = false;
+
+  readonly #ws: WebSocket;
+  readonly #deps: ConnectionDeps;
+  /** Last syncSeq delivered (or consumed) in order. */
+  #cursor = 0;
+  /** True until startAt: nothing is pushed before the device's starting point is known. */
+  #replaying = true;
+  #gapTimer: NodeJS.Timeout | undefined;
+  readonly #early = new Map<number, ServerFrame | null>();
+  /** syncSeqs of this device's own sends, answered by SEND_ACK instead of NEW_MESSAGE. */
+  readonly #consumed = new Set<number>();
+  readonly #awaitingAck = new Map<string, AwaitingAck>();
+  #tokens: number;
+  #tokensAt = Date.now();
+  #refusedInARow = 0;
+  #sendChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    ws: WebSocket,
+    who: { userId: string; deviceId: string; sessionId: string; platform: string },
+    deps: ConnectionDeps,
+  ) {
+    this.#ws = ws;
+    this.userId = who.userId;
+    this.deviceId = who.deviceId;
+    this.sessionId = who.sessionId;
+    this.platform = who.platform;
+    this.#deps = deps;
+    this.#tokens = deps.framesPerSecond * 2;
+  }
+
+  get cursor() {
+    return this.#cursor;
+  }
+
+  /** Sends a frame unless the client is too slow to read what it already has; then it is cut off. */
+  send(frame: ServerFrame): boolean {
+    if (this.closed) return false;
+    if (this.#ws.bufferedAmount > this.#deps.maxBufferedBytes) {
+      this.#deps.logger.warn(
+        { userId: this.userId, deviceId: this.deviceId, buffered: this.#ws.bufferedAmount },
+        'slow client disconnected (send buffer over its bound)',
+      );
+      this.terminate();
+      return false;
+    }
+    this.#ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  close(code: number, reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    this.#clearTimers();
+    this.#ws.close(code, reason);
+  }
+
+  terminate() {
+    this.closed = true;
+    this.#clearTimers();
+    this.#ws.terminate();
+  }
+
+  #clearTimers() {
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = undefined;
+  }
+
+  /** Token bucket: true when the frame may be processed. */
+  admit(): boolean {
+    const now = Date.now();
+    const rate = this.#deps.framesPerSecond;
+    this.#tokens = Math.min(rate * 2, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
+    this.#tokensAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#refusedInARow = 0;
+      return true;
+    }
+    this.#refusedInARow++;
+    return false;
+  }
+
+  get refusedInARow() {
+    return this.#refusedInARow;
+  }
+
+  /** Runs sends one after another, so a device's messages keep the order it sent them in. */
+  serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#sendChain.then(work, work);
+    this.#sendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts (or restarts) the ordered stream after `syncSeq`, replaying what the device lacks. */
+  async startAt(syncSeq: number, replay: boolean) {
+    this.#cursor = syncSeq;
+    for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
+    for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
+    this.#replaying = false;
+    if (replay) await this.#fill();
+    else this.#drain();
+  }
+
+  /** A frame with its place in the timeline (live push). */
+  offer(syncSeq: number, frame: ServerFrame | null) {
+    if (syncSeq <= this.#cursor || this.closed) return;
+    this.#early.set(syncSeq, frame);
+    this.#drain();
+  }
+
+  /** This device sent the message at `syncSeq` itself (SEND_ACK): nothing to push for it. */
+  consume(syncSeq: number) {
+    if (syncSeq <= this.#cursor) return;
+    this.#consumed.add(syncSeq);
+    this.#drain();
+  }
+
+  acknowledge(messageIds: string[]) {
+    for (const messageId of messageIds) this.#awaitingAck.delete(messageId);
+    // Ids acknowledged after their resend window closed still count as delivered.
+    this.#deps.delivered(this.userId, messageIds);
+  }
+
+  /** Resends unacknowledged NEW_MESSAGEs once after the timeout; gives up after the second. */
+  checkAcks(now: number) {
+    for (const [messageId, entry] of this.#awaitingAck) {
+      if (entry.due > now) continue;
+      if (entry.resent) {
+        this.#awaitingAck.delete(messageId);
+        continue;
+      }
+      entry.resent = true;
+      entry.due = now + this.#deps.ackTimeoutMs;
+      this.send(entry.frame);
+    }
+  }
+
+  get awaitingAcks() {
+    return this.#awaitingAck.size;
+  }
+
+  #drain() {
+    if (this.#replaying || this.closed) return;
+    for (;;) {
+      const next = this.#cursor + 1;
+      if (this.#consumed.delete(next)) {
+        this.#early.delete(next);
+        this.#cursor = next;
+        continue;
+      }
+      if (!this.#early.has(next)) break;
+      const frame = this.#early.get(next)!;
+      this.#early.delete(next);
+      this.#cursor = next;
+      if (frame) this.#push(frame);
+    }
+    if (this.#early.size > 0 && !this.#gapTimer) {
+      this.#gapTimer = setTimeout(() => {
+        this.#gapTimer = undefined;
+        void this.#fill();
+      }, this.#deps.gapWaitMs);
+    }
+  }
+
+  #push(frame: ServerFrame) {
+    if (!this.send(frame)) return;
+    if (frame.type === 'NEW_MESSAGE' && frame.msgId)
+      this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });
+  }
+
+  /** Fetches from the timeline whatever lies between the cursor and what is buffered (or the head). */
+  async #fill() {
+    if (this.#replaying || this.closed) return;
+    this.#replaying = true;
+    try {
+      for (;;) {
+        const page = await this.#deps.timeline(this.userId, this.#cursor);
+        for (const item of page.items) {
+          if (item.syncSeq <= this.#cursor) continue;
+          if (this.#consumed.delete(item.syncSeq)) {
+            this.#cursor = item.syncSeq;
+            continue;
+          }
+          this.#early.delete(item.syncSeq);
+          this.#cursor = item.syncSeq;
+          if (item.frame) this.#push(item.frame);
+        }
+        if (!page.hasMore || page.items.length === 0 || this.closed) break;
+      }
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, userId: this.userId }, 'timeline fetch failed; will retry');
+      this.#replaying = false;
+      if (!this.#gapTimer && !this.closed)
+        this.#gapTimer = setTimeout(() => {
+          this.#gapTimer = undefined;
+          void this.#fill();
+        }, this.#deps.gapWaitMs * 4);
+      return;
+    }
+    this.#replaying = false;
+    this.#drain();
+  }
+}

@@ -1,0 +1,521 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Config } from '../platform/config.ts';
+import {
+  type Delivery,
+  type FriendIds,
+  FriendMethods,
+  type GatewayDeliveryEvent,
+  MessageMethods,
+  peerOf,
+  type Relation,
+  type ServerFrame,
+} from '../platform/contracts/index.ts';
+import { AppError, ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
+import { languageOf } from '../platform/http/context.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { InvokePort } from '../platform/ports/index.ts';
+import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
+import type { AccessTokenVerifier } from '../platform/security/index.ts';
+import { Connection } from './connection.ts';
+import { ClientFrame, FRAME_TYPES } from './frames.ts';
+
+export interface GatewayOptions {
+  instanceId: string;
+  config: Config['gateway'];
+  rateLimitFactor: number;
+  logger: Logger;
+  authenticate: AccessTokenVerifier;
+  presence: PresenceRegistry;
+  router: DeliveryRouter;
+  invoke: InvokePort;
+}
+
+interface SendAck {
+  messageId: string;
+  sessionId: string;
+  seq: number;
+  syncSeq: number;
+  timestamp: number;
+}
+
+interface TimelinePage {
+  items: Array<{ syncSeq: number; frame: ServerFrame | null }>;
+  head: number;
+  hasMore: boolean;
+}
+
+const ACK_TIMEOUT_MS = 5000;
+const GAP_WAIT_MS = 300;
+const TIMELINE_PAGE = 200;
+/** Refused frames in a row (over the rate limit) before the connection is closed. */
+const MAX_REFUSED_IN_A_ROW = 200;
+const CONNECTS_PER_MINUTE = 60;
+const RELATION_TTL_MS = 30_000;
+
+/** WebSocket close codes of this protocol (4000–4999 are the application's). */
+export const CloseCode = {
+  HEARTBEAT_TIMEOUT: 4000,
+  UNAUTHENTICATED: 4001,
+  LOGGED_OUT: 4003,
+  RATE_LIMITED: 4008,
+  REPLACED: 4009,
+  GOING_AWAY: 1001,
+} as const;
+
+/**
+ * The gateway of one instance: accepts `/ws`, authenticates, keeps this instance's devices in the
+ * presence registry, takes client frames (validated, rate-limited) and pushes what the instance's
+ * delivery topic brings to the devices it holds.
+ */
+export class GatewayHub {
+  readonly instanceId: string;
+  readonly #o: GatewayOptions;
+  readonly #wss: WebSocketServer;
+  readonly #byUser = new Map<string, Set<Connection>>();
+  readonly #pendingDelivered = new Map<string, Set<string>>();
+  readonly #relations = new Map<string, { relation: Relation; until: number }>();
+  readonly #connectWindows = new Map<string, { start: number; count: number }>();
+  readonly #timer: NodeJS.Timeout;
+  #ticks = 0;
+  #draining = false;
+
+  constructor(options: GatewayOptions) {
+    this.#o = options;
+    this.instanceId = options.instanceId;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      // Frames between maxFrameBytes and this get an ERROR frame; beyond it ws closes with 1009.
+      maxPayload: options.config.maxFrameBytes * 4,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
+    });
+    this.#timer = setInterval(() => this.#tick(), 1000);
+    this.#timer.unref();
+  }
+
+  get connectionCount() {
+    let count = 0;
+    for (const set of this.#byUser.values()) count += set.size;
+    return count;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    if (this.#draining) return refuse(socket, 503, 'Service Unavailable');
+    const address = request.socket.remoteAddress ?? 'unknown';
+    if (!this.#admitConnect(address))
+      return refuse(socket, 429, 'Too Many Requests', { 'Retry-After': '60' });
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    const token =
+      url.searchParams.get('token') ?? bearerFromProtocols(request.headers['sec-websocket-protocol']);
+    const syncParam = url.searchParams.get('syncSeq') ?? url.searchParams.get('lastSyncSeq');
+    const language = languageOf(request.headers['accept-language']);
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      void this.#open(ws, {
+        token,
+        syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
+        platform: (url.searchParams.get('platform') ?? '').slice(0, 20),
+        language,
+      });
+    });
+  }
+
+  #admitConnect(address: string): boolean {
+    const now = Date.now();
+    const limit = Math.ceil(CONNECTS_PER_MINUTE * this.#o.rateLimitFactor);
+    let window = this.#connectWindows.get(address);
+    if (!window || now - window.start >= 60_000) {
+      window = { start: now, count: 0 };
+      this.#connectWindows.set(address, window);
+    }
+    return ++window.count <= limit;
+  }
+
+  async #open(
+    ws: WebSocket,
+    params: { token: string | null; syncSeq: number | undefined; platform: string; language: Language },
+  ) {
+    // Frames sent before authentication finishes wait for it.
+    const early: RawData[] = [];
+    let connection: Connection | undefined;
+    ws.on('message', (raw: RawData) => {
+      if (connection) void this.#onFrame(connection, raw, params.language);
+      else if (early.length < 32) early.push(raw);
+    });
+    ws.on('error', (error) => this.#o.logger.debug({ err: error }, 'websocket error'));
+
+    let principal: Awaited<ReturnType<AccessTokenVerifier>>;
+    try {
+      if (!params.token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'token missing' });
+      principal = await this.#o.authenticate(params.token);
+    } catch (error) {
+      const code = isAppError(error) ? error.code : ErrorCode.TOKEN_INVALID;
+      ws.send(
+        JSON.stringify({
+          type: 'CONNECT_ERROR',
+          code: 401,
+          message: messageFor(code, params.language),
+          data: { code },
+        }),
+      );
+      ws.close(CloseCode.UNAUTHENTICATED, 'unauthenticated');
+      return;
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+
+    const conn = new Connection(
+      ws,
+      {
+        userId: principal.userId,
+        deviceId: principal.deviceId,
+        sessionId: principal.sessionId,
+        platform: params.platform || principal.deviceType,
+      },
+      {
+        timeline: (userId, after) => this.#timeline(userId, after, TIMELINE_PAGE),
+        delivered: (userId, ids) => this.#queueDelivered(userId, ids),
+        logger: this.#o.logger,
+        maxBufferedBytes: this.#o.config.maxBufferedBytes,
+        ackTimeoutMs: ACK_TIMEOUT_MS,
+        gapWaitMs: GAP_WAIT_MS,
+        framesPerSecond: this.#o.config.framesPerSecond,
+      },
+    );
+    ws.on('close', () => void this.#onClose(conn));
+    for (const other of this.#byUser.get(conn.userId) ?? []) {
+      if (other.deviceId !== conn.deviceId) continue;
+      // The same device connected again: the old socket is a leftover; the device stays online.
+      this.#remove(other);
+      other.close(CloseCode.REPLACED, 'replaced by a newer connection');
+    }
+    const set = this.#byUser.get(conn.userId) ?? new Set<Connection>();
+    this.#byUser.set(conn.userId, set);
+    set.add(conn);
+    connection = conn;
+
+    try {
+      const [change, head] = await Promise.all([
+        this.#o.presence.connect(conn.userId, this.instanceId, {
+          deviceId: conn.deviceId,
+          platform: conn.platform,
+        }),
+        this.#timeline(conn.userId, Number.MAX_SAFE_INTEGER, 1).then((page) => page.head),
+      ]);
+      conn.send({
+        type: 'CONNECT_ACK',
+        timestamp: Date.now(),
+        data: {
+          userId: conn.userId,
+          deviceId: conn.deviceId,
+          serverTime: Date.now(),
+          heartbeatInterval: this.#o.config.heartbeatSeconds,
+          syncSeq: head,
+        },
+      });
+      for (const raw of early.splice(0)) void this.#onFrame(conn, raw, params.language);
+      if (change.becameOnline) void this.#announce(conn.userId, 'USER_ONLINE', { platform: conn.platform });
+      if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
+      else await conn.startAt(head, false);
+    } catch (error) {
+      this.#o.logger.error({ err: error, userId: conn.userId }, 'connection setup failed');
+      conn.send({
+        type: 'CONNECT_ERROR',
+        code: 503,
+        message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, params.language),
+      });
+      conn.close(1011, 'setup failed');
+    }
+  }
+
+  async #sync(conn: Connection, syncSeq: number) {
+    await conn.startAt(syncSeq, true);
+    conn.send({ type: 'SYNC_COMPLETE', timestamp: Date.now(), data: { syncSeq: conn.cursor } });
+  }
+
+  #remove(conn: Connection): boolean {
+    const set = this.#byUser.get(conn.userId);
+    if (!set?.delete(conn)) return false;
+    if (set.size === 0) this.#byUser.delete(conn.userId);
+    return true;
+  }
+
+  async #onClose(conn: Connection) {
+    conn.closed = true;
+    // Not in the map: it was replaced by a newer socket of the same device, which keeps the presence.
+    if (!this.#remove(conn)) return;
+    if ([...(this.#byUser.get(conn.userId) ?? [])].some((c) => c.deviceId === conn.deviceId)) return;
+    try {
+      const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
+      if (change.becameOffline) await this.#announce(conn.userId, 'USER_OFFLINE', {});
+    } catch (error) {
+      this.#o.logger.warn({ err: error, userId: conn.userId }, 'presence update on disconnect failed');
+    }
+  }
+
+  async #onFrame(conn: Connection, raw: RawData, language: Language) {
+    conn.lastSeen = Date.now();
+    const error = (code: number, msgId: string | undefined, detail?: string) =>
+      conn.send({
+        type: 'ERROR',
+        ...(msgId ? { msgId } : {}),
+        code,
+        message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
+      });
+    if (!conn.admit()) {
+      error(
+        ErrorCode.TOO_MANY_REQUESTS,
+        undefined,
+        `more than ${this.#o.config.framesPerSecond} frames per second`,
+      );
+      if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) conn.close(CloseCode.RATE_LIMITED, 'rate limit');
+      return;
+    }
+    const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
+    if (size > this.#o.config.maxFrameBytes)
+      return error(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        undefined,
+        `frames are limited to ${this.#o.config.maxFrameBytes} bytes`,
+      );
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString());
+    } catch {
+      return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
+    }
+    const msgId =
+      typeof (json as { msgId?: unknown })?.msgId === 'string'
+        ? (json as { msgId: string }).msgId
+        : undefined;
+    const type = (json as { type?: unknown })?.type;
+    if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
+      return error(
+        ErrorCode.INVALID_PARAMS,
+        msgId,
+        `unknown frame type ${JSON.stringify(type)}; one of ${FRAME_TYPES.join(', ')}`,
+      );
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return error(ErrorCode.INVALID_PARAMS, msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
+    }
+    const frame = parsed.data;
+    try {
+      switch (frame.type) {
+        case 'PING':
+          conn.send({ type: 'PONG', timestamp: Date.now() });
+          return;
+        case 'SEND_MESSAGE':
+          return await conn.serially(async () => {
+            try {
+              const ack = await this.#o.invoke.invoke<SendAck>('message', MessageMethods.send, {
+                ...frame.data,
+                senderId: conn.userId,
+                deviceId: conn.deviceId,
+                clientMsgId: frame.msgId,
+              });
+              conn.consume(ack.syncSeq);
+              conn.send({ type: 'SEND_ACK', msgId: frame.msgId, timestamp: Date.now(), data: ack });
+            } catch (cause) {
+              const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
+              if (!isAppError(cause)) this.#o.logger.error({ err: cause }, 'send failed');
+              error(code, frame.msgId, isAppError(cause) ? cause.detail : undefined);
+            }
+          });
+        case 'MESSAGE_ACK':
+          conn.acknowledge(frame.messageIds);
+          return;
+        case 'TYPING':
+          return await this.#typing(conn, frame.data.sessionId, frame.msgId, error);
+        case 'SYNC':
+          return await this.#sync(conn, frame.data.syncSeq);
+      }
+    } catch (cause) {
+      this.#o.logger.error({ err: cause, type: frame.type }, 'frame handling failed');
+      error(isAppError(cause) ? cause.code : ErrorCode.UNKNOWN, msgId);
+    }
+  }
+
+  async #typing(
+    conn: Connection,
+    sessionId: string,
+    msgId: string | undefined,
+    error: (code: number, msgId: string | undefined, detail?: string) => void,
+  ) {
+    const peer = peerOf(sessionId, conn.userId);
+    if (!peer) return error(ErrorCode.FORBIDDEN, msgId, 'you are not in this conversation');
+    const relation = await this.#relation(conn.userId, peer);
+    // Someone who blocked you never sees you typing; you are not told.
+    if (relation.blockedByPeer) return;
+    await this.#o.router.route([
+      {
+        userId: peer,
+        frame: {
+          type: 'USER_TYPING',
+          timestamp: Date.now(),
+          data: { userId: conn.userId, sessionId, timestamp: Date.now(), expiresIn: 3 },
+        },
+      },
+    ]);
+  }
+
+  async #relation(userId: string, peerId: string): Promise<Relation> {
+    const key = `${userId}:${peerId}`;
+    const cached = this.#relations.get(key);
+    if (cached && cached.until > Date.now()) return cached.relation;
+    const relation = await this.#o.invoke.invoke<Relation>('friend', FriendMethods.relation, {
+      userId,
+      peerId,
+    });
+    if (this.#relations.size > 100_000) this.#relations.clear();
+    this.#relations.set(key, { relation, until: Date.now() + RELATION_TTL_MS });
+    return relation;
+  }
+
+  /** USER_ONLINE / USER_OFFLINE to the user's friends, wherever they are connected. */
+  async #announce(userId: string, type: 'USER_ONLINE' | 'USER_OFFLINE', extra: Record<string, unknown>) {
+    try {
+      const { friendIds } = await this.#o.invoke.invoke<FriendIds>('friend', FriendMethods.friendIds, {
+        userId,
+      });
+      const timestamp = Date.now();
+      await this.#o.router.route(
+        friendIds.map((friendId) => ({
+          userId: friendId,
+          frame: { type, timestamp, data: { userId, timestamp, ...extra } },
+        })),
+      );
+    } catch (error) {
+      this.#o.logger.warn({ err: error, userId }, `${type} announcement failed`);
+    }
+  }
+
+  /** Frames routed to this instance by the delivery topic. */
+  deliver(event: GatewayDeliveryEvent) {
+    for (const delivery of event.deliveries) {
+      for (const conn of this.#targets(delivery)) {
+        if (delivery.frame.type === 'FORCE_LOGOUT') {
+          const sessionId = (delivery.frame.data as { sessionId?: string } | undefined)?.sessionId;
+          if (sessionId && sessionId !== conn.sessionId) continue;
+          conn.send(delivery.frame);
+          this.#remove(conn);
+          conn.close(CloseCode.LOGGED_OUT, 'logged out');
+          void this.#onCloseAfterLogout(conn);
+          continue;
+        }
+        if (delivery.syncSeq !== undefined) conn.offer(delivery.syncSeq, delivery.frame);
+        else conn.send(delivery.frame);
+      }
+    }
+  }
+
+  async #onCloseAfterLogout(conn: Connection) {
+    try {
+      const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
+      if (change.becameOffline) await this.#announce(conn.userId, 'USER_OFFLINE', {});
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'presence update after logout failed');
+    }
+  }
+
+  #targets(delivery: Delivery): Connection[] {
+    return [...(this.#byUser.get(delivery.userId) ?? [])].filter(
+      (conn) =>
+        !conn.closed &&
+        conn.deviceId !== delivery.excludeDeviceId &&
+        (!delivery.onlyDeviceIds || delivery.onlyDeviceIds.includes(conn.deviceId)),
+    );
+  }
+
+  async #timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {
+    return this.#o.invoke.invoke<TimelinePage>('message', MessageMethods.timeline, {
+      userId,
+      afterSyncSeq,
+      limit,
+    });
+  }
+
+  #queueDelivered(userId: string, messageIds: string[]) {
+    const set = this.#pendingDelivered.get(userId) ?? new Set<string>();
+    this.#pendingDelivered.set(userId, set);
+    for (const id of messageIds) set.add(id);
+  }
+
+  async #flushDelivered() {
+    const batches = [...this.#pendingDelivered];
+    this.#pendingDelivered.clear();
+    for (const [userId, ids] of batches) {
+      await this.#o.invoke
+        .invoke('message', MessageMethods.delivered, { userId, messageIds: [...ids].slice(0, 1000) })
+        .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'));
+    }
+  }
+
+  #tick() {
+    const now = Date.now();
+    this.#ticks++;
+    const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
+    for (const conn of connections) conn.checkAcks(now);
+    void this.#flushDelivered();
+    const silentFor = this.#o.config.heartbeatSeconds * 3 * 1000;
+    if (this.#ticks % 5 === 0)
+      for (const conn of connections)
+        if (now - conn.lastSeen > silentFor) {
+          this.#o.logger.debug({ userId: conn.userId, deviceId: conn.deviceId }, 'heartbeat timeout');
+          conn.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+        }
+    if (this.#ticks % this.#o.config.heartbeatSeconds === 0) void this.#refreshPresence();
+    if (this.#ticks % 60 === 0)
+      for (const [address, window] of this.#connectWindows)
+        if (now - window.start >= 60_000) this.#connectWindows.delete(address);
+  }
+
+  /** Pushes this instance's presence entries forward; if the instance dies they expire. */
+  async #refreshPresence() {
+    const users = [...this.#byUser];
+    for (let i = 0; i < users.length; i += 20) {
+      await Promise.all(
+        users.slice(i, i + 20).map(([userId, set]) =>
+          this.#o.presence
+            .refresh(
+              userId,
+              this.instanceId,
+              [...set].map((c) => ({ deviceId: c.deviceId, platform: c.platform })),
+            )
+            .catch((error: unknown) =>
+              this.#o.logger.warn({ err: error, userId }, 'presence refresh failed'),
+            ),
+        ),
+      );
+    }
+  }
+
+  /** Lets every device go (they reconnect to another instance) and leaves the registry. */
+  async drain() {
+    this.#draining = true;
+    clearInterval(this.#timer);
+    const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
+    this.#byUser.clear();
+    for (const conn of connections) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    await Promise.allSettled(
+      connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
+    );
+    await this.#flushDelivered();
+    this.#wss.close();
+  }
+}
+
+function bearerFromProtocols(header: string | undefined): string | null {
+  if (!header) return null;
+  const protocols = header.split(',').map((p) => p.trim());
+  const at = protocols.indexOf('bearer');
+  return at >= 0 && protocols[at + 1] ? protocols[at + 1]! : null;
+}
+
+function refuse(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}) {
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+}

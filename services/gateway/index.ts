@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AuthTopics,
+  type GatewayDeliveryEvent,
+  gatewayDeliveryTopic,
+  type SessionRevokedEvent,
+} from '../platform/contracts/index.ts';
+import type { CloudEvent } from '../platform/ports/index.ts';
+import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { LOGOUT_REASONS } from './frames.ts';
+import { GatewayHub } from './hub.ts';
+
+export { CloseCode } from './hub.ts';
+
+/**
+ * The gateway service: WebSocket connections at /ws, presence, and delivery to devices. Each
+ * instance listens on its own delivery topic; senders route to it through the presence registry.
+ */
+export const gatewayService: ServiceModule = {
+  name: 'gateway',
+  schema: 'gateway',
+  entities: [],
+  migrations: [],
+  async create(ctx) {
+    const instanceId = ctx.config.gateway.instanceId ?? `gw-${randomUUID().slice(0, 8)}`;
+    const presence = new PresenceRegistry(ctx.sharedState, {
+      entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
+    });
+    const router = new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName);
+    const hub = new GatewayHub({
+      instanceId,
+      config: ctx.config.gateway,
+      rateLimitFactor: ctx.config.rateLimitFactor,
+      logger: ctx.logger.child({ instanceId }),
+      authenticate: ctx.authenticate,
+      presence,
+      router,
+      invoke: ctx.invoke,
+    });
+    ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
+    return {
+      routes: [],
+      upgrades: [
+        { path: '/ws', handle: (request, socket, head) => hub.handleUpgrade(request, socket, head) },
+      ],
+      subscriptions: [
+        {
+          pubsubName: ctx.pubsubName,
+          topic: gatewayDeliveryTopic(instanceId),
+          async handle(event: CloudEvent) {
+            const data = event.data as GatewayDeliveryEvent | undefined;
+            if (!Array.isArray(data?.deliveries)) return 'DROP';
+            hub.deliver(data);
+            return 'SUCCESS';
+          },
+        },
+        {
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.sessionRevoked,
+          // Any one gateway instance takes the event and routes FORCE_LOGOUT to the instance holding the device.
+          async handle(event: CloudEvent<SessionRevokedEvent>) {
+            const revoked = event.data;
+            if (typeof revoked?.userId !== 'string' || typeof revoked.deviceId !== 'string') return 'DROP';
+            await router.route([
+              {
+                userId: revoked.userId,
+                onlyDeviceIds: [revoked.deviceId],
+                frame: {
+                  type: 'FORCE_LOGOUT',
+                  timestamp: Date.now(),
+                  data: {
+                    reason: LOGOUT_REASONS[revoked.reason] ?? revoked.reason,
+                    sessionId: revoked.sessionId,
+                    message: `signed out: ${revoked.reason}`,
+                    timestamp: Date.now(),
+                  },
+                },
+              },
+            ]);
+            return 'SUCCESS';
+          },
+        },
+      ],
+      internal: {},
+      drain: () => hub.drain(),
+    };
+  },
+};

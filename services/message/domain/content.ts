@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+
+/**
+ * Message content types of seed §4.5.2, each with its own schema. The schemas are built from the
+ * configured text limit; a send is refused with the §7.8 code that says why (empty, too long, bad
+ * URL, unsupported type) before anything is stored.
+ */
+
+export const CONTENT_TYPES = [
+  'text',
+  'image',
+  'video',
+  'voice',
+  'file',
+  'emoji',
+  'card',
+  'location',
+  'merged',
+  'quote',
+] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+const mediaUrl = z.string().max(2048);
+const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+};
+const positive = z.number().int().min(0);
+const id = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an id');
+
+function contentSchemas(maxTextLength: number) {
+  const text = z.string().max(maxTextLength * 4);
+  return {
+    text,
+    image: z.object({
+      url: mediaUrl,
+      thumbnail: mediaUrl.optional(),
+      width: positive.optional(),
+      height: positive.optional(),
+      size: positive.optional(),
+    }),
+    video: z.object({
+      url: mediaUrl,
+      thumbnail: mediaUrl.optional(),
+      duration: z.number().min(0),
+      size: positive.optional(),
+      width: positive.optional(),
+      height: positive.optional(),
+    }),
+    voice: z.object({ url: mediaUrl, duration: z.number().min(0).max(600), size: positive.optional() }),
+    file: z.object({
+      url: mediaUrl,
+      fileName: z.string().min(1).max(255),
+      fileSize: positive,
+      mimeType: z.string().max(100).optional(),
+    }),
+    emoji: z.object({
+      url: mediaUrl,
+      emojiId: z.string().max(64).optional(),
+      name: z.string().max(64).optional(),
+      width: positive.optional(),
+      height: positive.optional(),
+    }),
+    card: z.object({ userId: id, nickname: z.string().max(64).optional(), avatar: mediaUrl.optional() }),
+    location: z.object({
+      latitude: z.number().min(-90).max(90),
+      longitude: z.number().min(-180).max(180),
+      name: z.string().max(200).optional(),
+      address: z.string().max(500).optional(),
+    }),
+    merged: z.object({
+      title: z.string().min(1).max(100),
+      items: z
+        .array(
+          z.object({
+            messageId: id.optional(),
+            senderId: id.optional(),
+            senderName: z.string().max(64),
+            contentType: z.enum(CONTENT_TYPES),
+            preview: z.string().max(500),
+            timestamp: z.number().int(),
+          }),
+        )
+        .min(1)
+        .max(100),
+    }),
+    quote: z.object({
+      text,
+      quote: z.object({
+        messageId: id,
+        senderId: id.optional(),
+        preview: z.string().max(500).optional(),
+      }),
+    }),
+  };
+}
+
+export type MessageContent = unknown;
+
+const urlFields = ['url', 'thumbnail', 'avatar'];
+
+export class ContentValidator {
+  readonly #schemas: ReturnType<typeof contentSchemas>;
+  readonly #maxTextLength: number;
+
+  constructor(maxTextLength: number) {
+    this.#schemas = contentSchemas(maxTextLength);
+    this.#maxTextLength = maxTextLength;
+  }
+
+  /** The validated content, or an AppError with the §7.8 code. */
+  parse(contentType: string, content: unknown): unknown {
+    if (!(CONTENT_TYPES as readonly string[]).includes(contentType))
+      throw new AppError(ErrorCode.MESSAGE_TYPE_UNSUPPORTED, {
+        detail: `contentType "${contentType}" is not one of ${CONTENT_TYPES.join(', ')}`,
+      });
+    if (content === undefined || content === null || content === '')
+      throw new AppError(ErrorCode.MESSAGE_EMPTY);
+    const schema = this.#schemas[contentType as ContentType];
+    const parsed = schema.safeParse(content);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AppError(ErrorCode.INVALID_PARAMS, {
+        detail: `content${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`,
+      });
+    }
+    const text = contentType === 'text' ? (parsed.data as string) : undefined;
+    const quoted = contentType === 'quote' ? (parsed.data as { text: string }).text : undefined;
+    for (const body of [text, quoted]) {
+      if (body === undefined) continue;
+      if (body.trim() === '') throw new AppError(ErrorCode.MESSAGE_EMPTY);
+      // Characters as people count them (code points), not UTF-16 units.
+      if ([...body].length > this.#maxTextLength)
+        throw new AppError(ErrorCode.MESSAGE_TOO_LONG, {
+          detail: `text is longer than ${this.#maxTextLength} characters`,
+        });
+    }
+    if (typeof parsed.data === 'object') {
+      for (const field of urlFields) {
+        const value = (parsed.data as Record<string, unknown>)[field];
+        if (typeof value === 'string' && !isHttpUrl(value))
+          throw new AppError(ErrorCode.MESSAGE_BAD_URL, { detail: `content.${field} is not an http(s) URL` });
+      }
+    }
+    return parsed.data;
+  }
+}
+
+/** A short line for conversation lists and notifications. */
+export function previewOf(contentType: string, content: unknown): string {
+  const c = content as Record<string, unknown>;
+  switch (contentType) {
+    case 'text':
+      return [...(content as string)].slice(0, 60).join('');
+    case 'quote':
+      return [...(c.text as string)].slice(0, 60).join('');
+    case 'file':
+      return `[file] ${c.fileName as string}`;
+    case 'location':
+      return `[location] ${(c.name as string | undefined) ?? ''}`.trim();
+    case 'merged':
+      return `[chat history] ${c.title as string}`;
+    default:
+      return `[${contentType}]`;
+  }
+}
+
+/** The words a keyword search looks in. */
+export function searchTextOf(contentType: string, content: unknown): string {
+  const c = content as Record<string, unknown>;
+  switch (contentType) {
+    case 'text':
+      return content as string;
+    case 'quote':
+      return c.text as string;
+    case 'file':
+      return c.fileName as string;
+    case 'location':
+      return [c.name, c.address].filter(Boolean).join(' ');
+    case 'merged':
+      return [c.title, ...(c.items as Array<{ preview: string }>).map((item) => item.preview)].join(' ');
+    case 'card':
+      return (c.nickname as string | undefined) ?? '';
+    default:
+      return '';
+  }
+}

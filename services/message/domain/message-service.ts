@@ -1,0 +1,431 @@
+import {
+  type Delivery,
+  FriendMethods,
+  MessageTopics,
+  peerOf,
+  type Relation,
+  type ServerFrame,
+  singleSessionId,
+  type TimelineAppendEvent,
+} from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { DeliveryRouter } from '../../platform/presence/index.ts';
+import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
+import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
+import type { ProfileCache } from './profiles.ts';
+import type { MessageStore, SentRecord, SessionType, StoredMessage, TimelineEvent } from './store.ts';
+
+export interface SendInput {
+  senderId: string;
+  /**
+   * The device that sent over WebSocket: it has SEND_ACK, so it gets no NEW_MESSAGE (its gateway
+   * counts the syncSeq as delivered). Unset for REST sends: every device of the sender gets it.
+   */
+  deviceId: string | undefined;
+  clientMsgId: string;
+  sessionType: SessionType;
+  targetId: string;
+  contentType: string;
+  content: unknown;
+}
+
+export interface SendAck {
+  messageId: string;
+  sessionId: string;
+  seq: number;
+  syncSeq: number;
+  timestamp: number;
+}
+
+export interface TimelineItem {
+  syncSeq: number;
+  /** null: the user deleted that message; the position is used up all the same. */
+  frame: ServerFrame | null;
+}
+
+export interface TimelinePage {
+  items: TimelineItem[];
+  /** The user's latest syncSeq. */
+  head: number;
+  hasMore: boolean;
+  /** Where the next page starts (the last syncSeq looked at). */
+  nextSyncSeq: number;
+}
+
+export type MessageStatus = 'sent' | 'delivered' | 'read';
+
+export interface MessageServiceOptions {
+  store: MessageStore;
+  content: ContentValidator;
+  profiles: ProfileCache;
+  router: DeliveryRouter;
+  invoke: InvokePort;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  ids: SnowflakeGenerator;
+  logger: Logger;
+  recallWindowMs: number;
+  allowStrangers: boolean;
+}
+
+/**
+ * Messages of one-to-one conversations: send (idempotent, numbered, stored, then routed), the
+ * per-user timeline that sync replays, receipts, recall, delete and clear for oneself, history and
+ * search. Everything that concerns a user goes into their timeline before it is pushed, so a push
+ * that never arrives only delays.
+ */
+export class MessageService {
+  readonly #o: MessageServiceOptions;
+
+  constructor(options: MessageServiceOptions) {
+    this.#o = options;
+  }
+
+  async send(input: SendInput, traceId?: string): Promise<SendAck> {
+    const { store } = this.#o;
+    const previous = await store.findSent(input.senderId, input.clientMsgId);
+    if (previous) return this.#ack(previous);
+
+    const content = this.#o.content.parse(input.contentType, input.content);
+    if (input.sessionType !== 'single')
+      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'sessionType: only "single" is supported' });
+    if (input.targetId === input.senderId)
+      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'targetId: you cannot message yourself' });
+    await this.#checkMayMessage(input.senderId, input.targetId);
+
+    const sessionId = singleSessionId(input.senderId, input.targetId);
+    const participants = [input.senderId, input.targetId];
+    const createdAt = new Date();
+    const stored = await store.insertMessage({
+      messageId: this.#o.ids.next(),
+      sessionId,
+      sessionType: 'single',
+      senderId: input.senderId,
+      targetId: input.targetId,
+      clientMsgId: input.clientMsgId,
+      contentType: input.contentType,
+      content,
+      searchText: searchTextOf(input.contentType, content),
+      mentions: [],
+      createdAt,
+      participants,
+    });
+    if (!stored) {
+      // A concurrent send with the same clientMsgId won; answer with its result.
+      const winner = await store.findSent(input.senderId, input.clientMsgId);
+      if (!winner) throw new AppError(ErrorCode.MESSAGE_SEND_FAILED);
+      return this.#ack(winner);
+    }
+
+    const [sender] = (await this.#o.profiles.get([input.senderId])).values();
+    const view = messageView(
+      {
+        messageId: stored.messageId,
+        sessionId,
+        sessionType: 'single',
+        senderId: input.senderId,
+        targetId: input.targetId,
+        clientMsgId: input.clientMsgId,
+        seq: stored.seq,
+        contentType: input.contentType,
+        content,
+        mentions: [],
+        recalled: false,
+        createdAt,
+      },
+      sender,
+    );
+    await this.#deliver(
+      participants.map((userId) => ({
+        userId,
+        syncSeq: stored.syncSeqs.get(userId)!,
+        frame: newMessageFrame(view, stored.syncSeqs.get(userId)!),
+        ...(userId === input.senderId && input.deviceId ? { excludeDeviceId: input.deviceId } : {}),
+      })),
+      traceId,
+    );
+    await this.#publish(
+      MessageTopics.created,
+      {
+        messageId: stored.messageId,
+        sessionId,
+        sessionType: 'single',
+        senderId: input.senderId,
+        targetId: input.targetId,
+        participants,
+        seq: stored.seq,
+        contentType: input.contentType,
+        preview: previewOf(input.contentType, content),
+        mentions: [],
+        mentionAll: false,
+        createdAt: createdAt.toISOString(),
+      },
+      traceId,
+    );
+    return this.#ack(stored);
+  }
+
+  async #checkMayMessage(senderId: string, targetId: string) {
+    const [target] = (await this.#o.profiles.get([targetId])).values();
+    if (!target) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    const relation = await this.#o.invoke.invoke<Relation>('friend', FriendMethods.relation, {
+      userId: senderId,
+      peerId: targetId,
+    });
+    if (relation.blockedByPeer) throw new AppError(ErrorCode.MESSAGE_BLOCKED);
+    if (!relation.isFriend && !this.#o.allowStrangers) throw new AppError(ErrorCode.MESSAGE_NOT_FRIEND);
+  }
+
+  #ack(record: SentRecord): SendAck {
+    return {
+      messageId: record.messageId,
+      sessionId: record.sessionId,
+      seq: record.seq,
+      syncSeq: record.senderSyncSeq,
+      timestamp: record.createdAt.getTime(),
+    };
+  }
+
+  async delivered(userId: string, messageIds: string[]): Promise<void> {
+    if (messageIds.length > 0) await this.#o.store.markDelivered(userId, messageIds);
+  }
+
+  async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {
+    const [entries, head] = await Promise.all([
+      this.#o.store.timeline(userId, afterSyncSeq, limit),
+      this.#o.store.head(userId),
+    ]);
+    const senders = await this.#o.profiles.get(
+      entries.flatMap((e) => (e.message ? [e.message.senderId] : [])),
+    );
+    const items = entries.map((entry) => ({ syncSeq: entry.syncSeq, frame: entryFrame(entry, senders) }));
+    const nextSyncSeq = items.at(-1)?.syncSeq ?? Math.max(afterSyncSeq, 0);
+    return { items, head, hasMore: nextSyncSeq < head, nextSyncSeq };
+  }
+
+  /** Offline pull (seed §5.2.5): the timeline after `lastSeq`, messages apart for simple clients. */
+  async offline(userId: string, lastSeq: number, limit: number) {
+    const page = await this.timeline(userId, lastSeq, limit);
+    const events = page.items.flatMap(({ syncSeq, frame }) =>
+      frame ? [{ syncSeq, type: frame.type, data: frame.data }] : [],
+    );
+    return {
+      messages: events
+        .filter((e) => e.type === 'NEW_MESSAGE')
+        .map((e) => e.data as MessageView & { syncSeq: number }),
+      events,
+      hasMore: page.hasMore,
+      nextSeq: page.nextSyncSeq,
+    };
+  }
+
+  #requireParticipant(userId: string, sessionId: string): string {
+    const peer = peerOf(sessionId, userId);
+    if (!peer) throw new AppError(ErrorCode.FORBIDDEN, { detail: 'you are not in this conversation' });
+    return peer;
+  }
+
+  async #visibleMessage(userId: string, messageId: string): Promise<StoredMessage> {
+    const message = await this.#o.store.message(messageId);
+    if (!message || !peerOf(message.sessionId, userId)) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
+    return message;
+  }
+
+  async history(
+    userId: string,
+    query: {
+      sessionId: string;
+      startSeq?: number | undefined;
+      limit: number;
+      direction: 'forward' | 'backward';
+    },
+  ) {
+    const peer = this.#requireParticipant(userId, query.sessionId);
+    const rows = await this.#o.store.history({
+      userId,
+      ...query,
+      startSeq: query.startSeq,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const [senders, cursors] = await Promise.all([
+      this.#o.profiles.get(page.map((m) => m.senderId)),
+      this.#o.store.cursors(query.sessionId, [peer]),
+    ]);
+    const peerCursor = cursors.get(peer);
+    const statusOf = (message: StoredMessage): MessageStatus | null => {
+      if (message.senderId !== userId) return null;
+      if ((peerCursor?.readSeq ?? 0) >= message.seq) return 'read';
+      if ((peerCursor?.deliveredSeq ?? 0) >= message.seq) return 'delivered';
+      return 'sent';
+    };
+    return {
+      messages: page.map((m) => ({ ...messageView(m, senders.get(m.senderId)), status: statusOf(m) })),
+      hasMore: rows.length > query.limit,
+    };
+  }
+
+  async markRead(userId: string, sessionId: string, messageIds: string[] | undefined) {
+    const peer = this.#requireParticipant(userId, sessionId);
+    let readSeq: number;
+    let receiptIds: string[] = [];
+    if (messageIds && messageIds.length > 0) {
+      const found = await this.#o.store.messagesIn(sessionId, messageIds);
+      if (found.length !== new Set(messageIds).size)
+        throw new AppError(ErrorCode.MESSAGE_NOT_FOUND, {
+          detail: 'a messageId is not in this conversation',
+        });
+      readSeq = Math.max(...found.map((m) => m.seq));
+      receiptIds = found.filter((m) => m.senderId === peer).map((m) => m.messageId);
+    } else {
+      readSeq = await this.#o.store.lastSeq(sessionId);
+    }
+    const now = Date.now();
+    const payload = { sessionId, userId, messageIds: receiptIds, readSeq };
+    const result = await this.#o.store.markRead(userId, sessionId, readSeq, () =>
+      [peer, userId].map((recipient) => ({
+        userId: recipient,
+        kind: 'read' as const,
+        eventId: `read:${sessionId}:${userId}:${readSeq}`,
+        payload,
+      })),
+    );
+    if (!result.advanced) return { readSeq: result.previous };
+    await this.#deliverEvents(result.appended, now);
+    await this.#publish(MessageTopics.read, {
+      userId,
+      sessionId,
+      readSeq,
+      readAt: new Date(now).toISOString(),
+    });
+    return { readSeq };
+  }
+
+  async recall(userId: string, messageId: string) {
+    const message = await this.#visibleMessage(userId, messageId);
+    if (message.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
+    if (message.senderId !== userId) throw new AppError(ErrorCode.MESSAGE_RECALL_FORBIDDEN);
+    if (Date.now() - message.createdAt.getTime() > this.#o.recallWindowMs)
+      throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
+    const now = Date.now();
+    const participants = [message.senderId, message.targetId];
+    const result = await this.#o.store.recall(messageId, (m) =>
+      participants.map((recipient) => ({
+        userId: recipient,
+        kind: 'recall' as const,
+        eventId: `recall:${messageId}`,
+        payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy: userId },
+      })),
+    );
+    if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
+    await this.#deliverEvents(result.appended, now);
+    await this.#publish(MessageTopics.recalled, {
+      messageId,
+      sessionId: message.sessionId,
+      participants,
+      seq: message.seq,
+      recalledBy: userId,
+      recalledAt: new Date(now).toISOString(),
+    });
+  }
+
+  async deleteForMe(userId: string, messageId: string) {
+    const message = await this.#visibleMessage(userId, messageId);
+    const appended = await this.#o.store.hide(userId, message, {
+      userId,
+      kind: 'notify',
+      eventId: `deleted:${messageId}`,
+      payload: { kind: 'message.deleted', payload: { messageId, sessionId: message.sessionId } },
+    });
+    await this.#deliverEvents(appended, Date.now());
+  }
+
+  async clear(userId: string, sessionId: string) {
+    this.#requireParticipant(userId, sessionId);
+    const { clearedSeq, appended } = await this.#o.store.clear(userId, sessionId, (seq) => ({
+      userId,
+      kind: 'notify',
+      eventId: `cleared:${sessionId}:${seq}`,
+      payload: { kind: 'session.cleared', payload: { sessionId, clearedSeq: seq } },
+    }));
+    await this.#deliverEvents(appended, Date.now());
+    await this.#publish(MessageTopics.cleared, { userId, sessionId, clearedSeq });
+    return { clearedSeq };
+  }
+
+  async search(
+    userId: string,
+    query: {
+      keyword?: string | undefined;
+      sessionId?: string | undefined;
+      senderId?: string | undefined;
+      contentType?: string | undefined;
+      startTime?: Date | undefined;
+      endTime?: Date | undefined;
+      page: number;
+      pageSize: number;
+    },
+  ) {
+    if (query.sessionId) this.#requireParticipant(userId, query.sessionId);
+    const { total, messages } = await this.#o.store.search({
+      userId,
+      keyword: query.keyword,
+      sessionId: query.sessionId,
+      senderId: query.senderId,
+      contentType: query.contentType,
+      from: query.startTime,
+      to: query.endTime,
+      offset: (query.page - 1) * query.pageSize,
+      limit: query.pageSize,
+    });
+    const senders = await this.#o.profiles.get(messages.map((m) => m.senderId));
+    return { total, messages: messages.map((m) => messageView(m, senders.get(m.senderId))) };
+  }
+
+  /** Notifications of other services (friend, session, group events) into their recipients' timelines. */
+  async appendNotification(event: TimelineAppendEvent): Promise<void> {
+    const appended = await this.#o.store.appendEvents(
+      [...new Set(event.recipients)].map((userId) => ({
+        userId,
+        kind: 'notify',
+        eventId: event.eventId,
+        payload: { kind: event.kind, payload: event.payload },
+      })),
+    );
+    await this.#deliverEvents(appended, Date.now());
+  }
+
+  /**
+   * Pushes appended events to every device of their users, the one that caused them included:
+   * timeline events reach each device in syncSeq order, so none may be left out.
+   */
+  async #deliverEvents(appended: Map<TimelineEvent, number>, timestamp: number) {
+    await this.#deliver(
+      [...appended].map(([event, syncSeq]) => ({
+        userId: event.userId,
+        syncSeq,
+        frame: eventFrame(event.kind, event.payload, syncSeq, timestamp),
+      })),
+    );
+  }
+
+  /** Pushes to online devices. Never fails the caller: what was stored reaches them through sync. */
+  async #deliver(deliveries: Delivery[], traceId?: string) {
+    try {
+      await this.#o.router.route(deliveries, traceId ? { traceId } : {});
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'push to gateways failed; recipients will get it through sync');
+    }
+  }
+
+  async #publish(topic: string, data: unknown, traceId?: string) {
+    try {
+      await this.#o.pubsub.publish(this.#o.pubsubName, topic, data, traceId ? { traceId } : {});
+    } catch (error) {
+      this.#o.logger.warn({ err: error, topic }, 'event publish failed');
+    }
+  }
+}

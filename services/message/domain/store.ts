@@ -1,0 +1,496 @@
+import type { SqlExecutor } from '../../platform/db/index.ts';
+
+/**
+ * The message service's repository: every SQL statement of the service lives here. Seqs are
+ * allocated with row locks inside the transaction that stores what they number, so both the
+ * per-conversation `seq` and the per-user `syncSeq` are gap-free (a rolled-back transaction gives
+ * its numbers back).
+ */
+
+export type SessionType = 'single' | 'group';
+export type TimelineKind = 'message' | 'recall' | 'read' | 'notify';
+
+export interface StoredMessage {
+  messageId: string;
+  sessionId: string;
+  sessionType: SessionType;
+  senderId: string;
+  targetId: string;
+  clientMsgId: string;
+  seq: number;
+  contentType: string;
+  content: unknown;
+  mentions: string[];
+  recalled: boolean;
+  createdAt: Date;
+}
+
+export interface NewMessage extends Omit<StoredMessage, 'seq' | 'recalled'> {
+  searchText: string;
+  /** Everyone who gets a timeline entry (sender included). */
+  participants: string[];
+}
+
+export interface SentRecord {
+  messageId: string;
+  sessionId: string;
+  seq: number;
+  senderSyncSeq: number;
+  createdAt: Date;
+}
+
+export interface StoredSend extends SentRecord {
+  /** syncSeq of each participant for this message. */
+  syncSeqs: Map<string, number>;
+}
+
+export interface TimelineEvent {
+  userId: string;
+  kind: Exclude<TimelineKind, 'message'>;
+  eventId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface TimelineEntry {
+  syncSeq: number;
+  kind: TimelineKind;
+  payload: Record<string, unknown> | null;
+  createdAt: Date;
+  /** For `message` entries; undefined when the user deleted or cleared it (the slot is still theirs). */
+  message: StoredMessage | undefined;
+}
+
+export interface Cursor {
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+  clearedSeq: number;
+}
+
+export interface HistoryQuery {
+  userId: string;
+  sessionId: string;
+  startSeq: number | undefined;
+  limit: number;
+  direction: 'forward' | 'backward';
+}
+
+export interface SearchQuery {
+  userId: string;
+  keyword: string | undefined;
+  sessionId: string | undefined;
+  senderId: string | undefined;
+  contentType: string | undefined;
+  from: Date | undefined;
+  to: Date | undefined;
+  offset: number;
+  limit: number;
+}
+
+type Row = Record<string, unknown>;
+
+const MESSAGE_COLUMNS = `m.message_id::text as message_id, m.session_id, m.session_type, m.sender_id::text as sender_id,
+  m.target_id::text as target_id, m.client_msg_id, m.seq, m.content_type, m.content, m.mentions, m.status, m.created_at`;
+
+function toMessage(row: Row): StoredMessage {
+  return {
+    messageId: row.message_id as string,
+    sessionId: row.session_id as string,
+    sessionType: row.session_type as SessionType,
+    senderId: row.sender_id as string,
+    targetId: row.target_id as string,
+    clientMsgId: row.client_msg_id as string,
+    seq: Number(row.seq),
+    contentType: row.content_type as string,
+    content: row.content,
+    mentions: (row.mentions as string[] | null) ?? [],
+    recalled: Number(row.status) === 2,
+    createdAt: new Date(row.created_at as string),
+  };
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+/** `like` pattern matching `text` literally. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export class MessageStore {
+  readonly #sql: SqlExecutor;
+
+  constructor(sql: SqlExecutor) {
+    this.#sql = sql;
+  }
+
+  async findSent(senderId: string, clientMsgId: string): Promise<SentRecord | undefined> {
+    const [row] = await this.#sql.query(
+      `select message_id::text as message_id, session_id, seq, sender_sync_seq, created_at
+         from message.sent_messages where sender_id = ? and client_msg_id = ?`,
+      [senderId, clientMsgId],
+    );
+    return row
+      ? {
+          messageId: row.message_id as string,
+          sessionId: row.session_id as string,
+          seq: Number(row.seq),
+          senderSyncSeq: Number(row.sender_sync_seq),
+          createdAt: new Date(row.created_at as string),
+        }
+      : undefined;
+  }
+
+  /**
+   * Stores a message with its seq and every participant's syncSeq in one transaction. Returns
+   * undefined when the same (sender, clientMsgId) was stored first by a concurrent send.
+   */
+  async insertMessage(message: NewMessage): Promise<StoredSend | undefined> {
+    return this.#sql.transaction(async (tx) => {
+      // Claimed first: a concurrent duplicate waits here, then finds the row and backs out.
+      const claimed = await tx.query(
+        `insert into message.sent_messages (sender_id, client_msg_id, message_id, session_id, seq, sender_sync_seq, created_at)
+         values (?, ?, ?, ?, 0, 0, ?) on conflict do nothing returning 1 as ok`,
+        [message.senderId, message.clientMsgId, message.messageId, message.sessionId, message.createdAt],
+      );
+      if (claimed.length === 0) return undefined;
+      await tx.query(
+        'insert into message.conversations (session_id, session_type) values (?, ?) on conflict do nothing',
+        [message.sessionId, message.sessionType],
+      );
+      const [conversation] = await tx.query(
+        'update message.conversations set last_seq = last_seq + 1 where session_id = ? returning last_seq',
+        [message.sessionId],
+      );
+      const seq = Number(conversation!.last_seq);
+      // Lock order everywhere: conversation, then cursors, then user sequences (by user id).
+      // Sending means having read the conversation up to one's own message.
+      await this.#advanceCursor(tx, message.senderId, message.sessionId, { readSeq: seq, deliveredSeq: seq });
+      const syncSeqs = await this.#allocate(tx, message.participants);
+      await tx.query(
+        `insert into message.messages (message_id, session_id, session_type, sender_id, target_id, client_msg_id, seq,
+           content_type, content, search_text, mentions, status, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, 1, ?)`,
+        [
+          message.messageId,
+          message.sessionId,
+          message.sessionType,
+          message.senderId,
+          message.targetId,
+          message.clientMsgId,
+          seq,
+          message.contentType,
+          json(message.content),
+          message.searchText,
+          json(message.mentions),
+          message.createdAt,
+        ],
+      );
+      await tx.query(
+        `insert into message.timeline (user_id, sync_seq, kind, message_id, created_at)
+         select (e->>'userId')::bigint, (e->>'syncSeq')::bigint, 'message', ?, ?
+           from jsonb_array_elements(?::jsonb) e`,
+        [
+          message.messageId,
+          message.createdAt,
+          json([...syncSeqs].map(([userId, syncSeq]) => ({ userId, syncSeq }))),
+        ],
+      );
+      const senderSyncSeq = syncSeqs.get(message.senderId)!;
+      await tx.query(
+        'update message.sent_messages set seq = ?, sender_sync_seq = ? where sender_id = ? and client_msg_id = ?',
+        [seq, senderSyncSeq, message.senderId, message.clientMsgId],
+      );
+      return {
+        messageId: message.messageId,
+        sessionId: message.sessionId,
+        seq,
+        senderSyncSeq,
+        createdAt: message.createdAt,
+        syncSeqs,
+      };
+    });
+  }
+
+  /** Appends events to timelines; an event id already in a user's timeline is not appended again. */
+  async appendEvents(events: TimelineEvent[]): Promise<Map<TimelineEvent, number>> {
+    return this.#sql.transaction((tx) => this.#append(tx, events));
+  }
+
+  async #append(tx: SqlExecutor, events: TimelineEvent[]): Promise<Map<TimelineEvent, number>> {
+    const appended = new Map<TimelineEvent, number>();
+    if (events.length === 0) return appended;
+    const existing = await tx.query<{ user_id: string; event_id: string }>(
+      `select user_id::text as user_id, event_id from message.timeline
+        where (user_id, event_id) in (select (e->>'userId')::bigint, e->>'eventId' from jsonb_array_elements(?::jsonb) e)`,
+      [json(events.map(({ userId, eventId }) => ({ userId, eventId })))],
+    );
+    const seen = new Set(existing.map((row) => `${row.user_id}|${row.event_id}`));
+    // Users are locked in id order (as sends do), so concurrent transactions cannot deadlock.
+    const fresh = events
+      .filter((event) => !seen.has(`${event.userId}|${event.eventId}`))
+      .sort((a, b) =>
+        BigInt(a.userId) < BigInt(b.userId) ? -1 : BigInt(a.userId) > BigInt(b.userId) ? 1 : 0,
+      );
+    if (fresh.length === 0) return appended;
+    for (const event of fresh) {
+      const [row] = await tx.query(
+        `insert into message.user_sequences (user_id, last_sync_seq) values (?, 1)
+         on conflict (user_id) do update set last_sync_seq = message.user_sequences.last_sync_seq + 1
+         returning last_sync_seq`,
+        [event.userId],
+      );
+      appended.set(event, Number(row!.last_sync_seq));
+    }
+    await tx.query(
+      `insert into message.timeline (user_id, sync_seq, kind, event_id, payload)
+       select (e->>'userId')::bigint, (e->>'syncSeq')::bigint, e->>'kind', e->>'eventId', e->'payload'
+         from jsonb_array_elements(?::jsonb) e`,
+      [json([...appended].map(([event, syncSeq]) => ({ ...event, syncSeq })))],
+    );
+    return appended;
+  }
+
+  /** Allocates one syncSeq per user, locking users in id order so concurrent sends cannot deadlock. */
+  async #allocate(tx: SqlExecutor, userIds: string[]): Promise<Map<string, number>> {
+    const rows = await tx.query<{ user_id: string; last_sync_seq: string }>(
+      `insert into message.user_sequences (user_id, last_sync_seq)
+       select u::bigint, 1 from jsonb_array_elements_text(?::jsonb) u order by u::bigint
+       on conflict (user_id) do update set last_sync_seq = message.user_sequences.last_sync_seq + 1
+       returning user_id::text as user_id, last_sync_seq`,
+      [json([...new Set(userIds)])],
+    );
+    return new Map(rows.map((row) => [row.user_id, Number(row.last_sync_seq)]));
+  }
+
+  async #advanceCursor(
+    tx: SqlExecutor,
+    userId: string,
+    sessionId: string,
+    to: { readSeq?: number; deliveredSeq?: number; clearedSeq?: number },
+  ): Promise<Cursor> {
+    const [row] = await tx.query(
+      `insert into message.cursors (user_id, session_id, delivered_seq, read_seq, cleared_seq)
+       values (?, ?, ?, ?, ?)
+       on conflict (user_id, session_id) do update set
+         delivered_seq = greatest(message.cursors.delivered_seq, excluded.delivered_seq),
+         read_seq = greatest(message.cursors.read_seq, excluded.read_seq),
+         cleared_seq = greatest(message.cursors.cleared_seq, excluded.cleared_seq),
+         updated_at = now()
+       returning delivered_seq, read_seq, cleared_seq`,
+      [
+        userId,
+        sessionId,
+        Math.max(to.deliveredSeq ?? 0, to.readSeq ?? 0),
+        to.readSeq ?? 0,
+        to.clearedSeq ?? 0,
+      ],
+    );
+    return {
+      userId,
+      deliveredSeq: Number(row!.delivered_seq),
+      readSeq: Number(row!.read_seq),
+      clearedSeq: Number(row!.cleared_seq),
+    };
+  }
+
+  async cursors(sessionId: string, userIds: string[]): Promise<Map<string, Cursor>> {
+    const rows = await this.#sql.query(
+      `select user_id::text as user_id, delivered_seq, read_seq, cleared_seq from message.cursors
+        where session_id = ? and user_id in (select u::bigint from jsonb_array_elements_text(?::jsonb) u)`,
+      [sessionId, json(userIds)],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.user_id as string,
+        {
+          userId: row.user_id as string,
+          deliveredSeq: Number(row.delivered_seq),
+          readSeq: Number(row.read_seq),
+          clearedSeq: Number(row.cleared_seq),
+        },
+      ]),
+    );
+  }
+
+  /** Moves a user's read position forward and appends the given receipts in the same transaction. */
+  async markRead(
+    userId: string,
+    sessionId: string,
+    readSeq: number,
+    receipts: (previous: number) => TimelineEvent[],
+  ): Promise<{ advanced: boolean; previous: number; appended: Map<TimelineEvent, number> }> {
+    return this.#sql.transaction(async (tx) => {
+      const [before] = await tx.query(
+        'select read_seq from message.cursors where user_id = ? and session_id = ? for update',
+        [userId, sessionId],
+      );
+      const previous = Number(before?.read_seq ?? 0);
+      if (readSeq <= previous) return { advanced: false, previous, appended: new Map() };
+      await this.#advanceCursor(tx, userId, sessionId, { readSeq });
+      return { advanced: true, previous, appended: await this.#append(tx, receipts(previous)) };
+    });
+  }
+
+  /** Raises delivered positions from acknowledged message ids (only the recipient's own conversations). */
+  async markDelivered(userId: string, messageIds: string[]): Promise<void> {
+    await this.#sql.query(
+      `insert into message.cursors (user_id, session_id, delivered_seq)
+       select ?, m.session_id, max(m.seq) from message.messages m
+        where m.message_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)
+          and (m.target_id = ? or m.sender_id = ?)
+        group by m.session_id
+       on conflict (user_id, session_id) do update set
+         delivered_seq = greatest(message.cursors.delivered_seq, excluded.delivered_seq), updated_at = now()`,
+      [userId, json(messageIds), userId, userId],
+    );
+  }
+
+  async message(messageId: string): Promise<StoredMessage | undefined> {
+    const [row] = await this.#sql.query(
+      `select ${MESSAGE_COLUMNS} from message.messages m where m.message_id = ?`,
+      [messageId],
+    );
+    return row ? toMessage(row) : undefined;
+  }
+
+  async messagesIn(sessionId: string, messageIds: string[]): Promise<StoredMessage[]> {
+    const rows = await this.#sql.query(
+      `select ${MESSAGE_COLUMNS} from message.messages m
+        where m.session_id = ? and m.message_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)`,
+      [sessionId, json(messageIds)],
+    );
+    return rows.map(toMessage);
+  }
+
+  async lastSeq(sessionId: string): Promise<number> {
+    const [row] = await this.#sql.query('select last_seq from message.conversations where session_id = ?', [
+      sessionId,
+    ]);
+    return Number(row?.last_seq ?? 0);
+  }
+
+  /** Marks a message recalled and appends the recall to the participants' timelines. */
+  async recall(
+    messageId: string,
+    events: (message: StoredMessage) => TimelineEvent[],
+  ): Promise<{ message: StoredMessage; appended: Map<TimelineEvent, number> } | undefined> {
+    return this.#sql.transaction(async (tx) => {
+      const [row] = await tx.query(
+        `update message.messages m set status = 2, recalled_at = now()
+          where m.message_id = ? and m.status = 1 returning ${MESSAGE_COLUMNS}`,
+        [messageId],
+      );
+      if (!row) return undefined;
+      const message = toMessage(row);
+      return { message, appended: await this.#append(tx, events(message)) };
+    });
+  }
+
+  async hide(
+    userId: string,
+    message: StoredMessage,
+    event: TimelineEvent,
+  ): Promise<Map<TimelineEvent, number>> {
+    return this.#sql.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `insert into message.hidden_messages (user_id, message_id, session_id) values (?, ?, ?)
+         on conflict do nothing returning 1 as ok`,
+        [userId, message.messageId, message.sessionId],
+      );
+      return inserted.length > 0 ? this.#append(tx, [event]) : new Map();
+    });
+  }
+
+  async clear(
+    userId: string,
+    sessionId: string,
+    event: (clearedSeq: number) => TimelineEvent,
+  ): Promise<{ clearedSeq: number; appended: Map<TimelineEvent, number> }> {
+    return this.#sql.transaction(async (tx) => {
+      const [row] = await tx.query('select last_seq from message.conversations where session_id = ?', [
+        sessionId,
+      ]);
+      const clearedSeq = Number(row?.last_seq ?? 0);
+      await this.#advanceCursor(tx, userId, sessionId, { clearedSeq, readSeq: clearedSeq });
+      return { clearedSeq, appended: await this.#append(tx, [event(clearedSeq)]) };
+    });
+  }
+
+  async head(userId: string): Promise<number> {
+    const [row] = await this.#sql.query(
+      'select last_sync_seq from message.user_sequences where user_id = ?',
+      [userId],
+    );
+    return Number(row?.last_sync_seq ?? 0);
+  }
+
+  async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelineEntry[]> {
+    const rows = await this.#sql.query(
+      `select t.sync_seq, t.kind, t.payload, t.created_at as entry_created_at,
+              ${MESSAGE_COLUMNS},
+              (h.message_id is not null or coalesce(c.cleared_seq, 0) >= m.seq) as hidden
+         from message.timeline t
+         left join message.messages m on m.message_id = t.message_id
+         left join message.hidden_messages h on h.user_id = t.user_id and h.message_id = t.message_id
+         left join message.cursors c on c.user_id = t.user_id and c.session_id = m.session_id
+        where t.user_id = ? and t.sync_seq > ?
+        order by t.sync_seq
+        limit ?`,
+      [userId, afterSyncSeq, limit],
+    );
+    return rows.map((row) => ({
+      syncSeq: Number(row.sync_seq),
+      kind: row.kind as TimelineKind,
+      payload: (row.payload as Record<string, unknown> | null) ?? null,
+      createdAt: new Date(row.entry_created_at as string),
+      message: row.message_id && !row.hidden ? toMessage(row) : undefined,
+    }));
+  }
+
+  async history(query: HistoryQuery): Promise<StoredMessage[]> {
+    const backward = query.direction === 'backward';
+    const start = query.startSeq ?? (backward ? Number.MAX_SAFE_INTEGER : 0);
+    const rows = await this.#sql.query(
+      `select ${MESSAGE_COLUMNS} from message.messages m
+        where m.session_id = ?
+          and m.seq ${backward ? '<' : '>'} ?
+          and m.seq > coalesce((select cleared_seq from message.cursors where user_id = ? and session_id = ?), 0)
+          and not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)
+        order by m.seq ${backward ? 'desc' : 'asc'}
+        limit ?`,
+      [query.sessionId, start, query.userId, query.sessionId, query.userId, query.limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** Messages of the caller's own one-to-one conversations only. */
+  async search(query: SearchQuery): Promise<{ total: number; messages: StoredMessage[] }> {
+    const conditions = [
+      `(m.sender_id = ? or (m.target_id = ? and m.session_type = 'single'))`,
+      'm.status = 1',
+      'm.seq > coalesce((select cleared_seq from message.cursors c where c.user_id = ? and c.session_id = m.session_id), 0)',
+      'not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)',
+    ];
+    const params: unknown[] = [query.userId, query.userId, query.userId, query.userId];
+    const filters: Array<[string, unknown]> = [
+      [`m.search_text ilike ? escape '\\'`, query.keyword ? containing(query.keyword) : undefined],
+      ['m.session_id = ?', query.sessionId],
+      ['m.sender_id = ?', query.senderId],
+      ['m.content_type = ?', query.contentType],
+      ['m.created_at >= ?', query.from],
+      ['m.created_at < ?', query.to],
+    ];
+    for (const [condition, value] of filters) {
+      if (value === undefined) continue;
+      conditions.push(condition);
+      params.push(value);
+    }
+    const where = conditions.join(' and ');
+    const [count] = await this.#sql.query(
+      `select count(*)::int as total from message.messages m where ${where}`,
+      params,
+    );
+    const rows = await this.#sql.query(
+      `select ${MESSAGE_COLUMNS} from message.messages m where ${where} order by m.created_at desc, m.message_id desc limit ? offset ?`,
+      [...params, query.limit, query.offset],
+    );
+    return { total: Number(count?.total ?? 0), messages: rows.map(toMessage) };
+  }
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import {
+  MessageMethods,
+  type ProfileUpdatedEvent,
+  TimelineTopics,
+  UserTopics,
+} from '../platform/contracts/index.ts';
+import { type MonthlyPartitionSpec, maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
+import { schemas } from '../platform/http/routes.ts';
+import type { CloudEvent } from '../platform/ports/index.ts';
+import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { parseInternal } from '../platform/validation.ts';
+import { ContentValidator } from './domain/content.ts';
+import { MessageService } from './domain/message-service.ts';
+import { ProfileCache } from './domain/profiles.ts';
+import { MessageStore } from './domain/store.ts';
+import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
+import { messageRoutes } from './routes.ts';
+import { clientMsgId, SendFields } from './schemas.ts';
+
+const SendInput = SendFields.extend({
+  senderId: schemas.id,
+  deviceId: z.string().min(1).max(128).optional(),
+  clientMsgId,
+});
+const DeliveredInput = z.object({ userId: schemas.id, messageIds: z.array(schemas.id).max(1000) });
+const TimelineInput = z.object({
+  userId: schemas.id,
+  afterSyncSeq: z.number().int().min(0),
+  limit: z.number().int().min(1).max(1000).default(200),
+});
+const AppendInput = z.object({
+  eventId: z.string().min(1).max(200),
+  recipients: z.array(schemas.id).min(1).max(10_000),
+  kind: z.string().min(1).max(64),
+  payload: z.record(z.string(), z.unknown()),
+  originDevice: z.object({ userId: schemas.id, deviceId: z.string().max(128) }).optional(),
+});
+
+const DAY_MS = 86_400_000;
+
+export const messageService: ServiceModule = {
+  name: 'message',
+  schema: 'message',
+  entities: [],
+  migrations: [{ name: 'Migration20261122000400_message', class: Migration20261122000400_message }],
+  async create(ctx) {
+    const config = ctx.config.message;
+    const sql = sqlExecutor(ctx.orm);
+    const partitions: MonthlyPartitionSpec = {
+      schema: 'message',
+      table: 'messages',
+      monthsAhead: config.partitionMonthsAhead,
+      ...(config.retentionMonths !== undefined ? { retentionMonths: config.retentionMonths } : {}),
+      expired: config.expiredPartitions,
+    };
+    let maintenance: NodeJS.Timeout | undefined;
+    if (config.partitionsManagedBy === 'service') {
+      const maintain = async () => {
+        const report = await maintainPartitions(sql, partitions);
+        if (report.created.length + report.dropped.length + report.detached.length > 0)
+          ctx.logger.info(
+            { ...report, partitions: report.partitions.length },
+            'message partitions maintained',
+          );
+      };
+      await maintain();
+      maintenance = setInterval(
+        () =>
+          void maintain().catch((error: unknown) =>
+            ctx.logger.error({ err: error }, 'partition maintenance failed'),
+          ),
+        DAY_MS,
+      );
+      maintenance.unref();
+    }
+
+    const profiles = new ProfileCache(ctx.invoke);
+    const presence = new PresenceRegistry(ctx.sharedState, {
+      entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
+    });
+    const messages = new MessageService({
+      store: new MessageStore(sql),
+      content: new ContentValidator(config.maxTextLength),
+      profiles,
+      router: new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName),
+      invoke: ctx.invoke,
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      recallWindowMs: config.recallWindowSeconds * 1000,
+      allowStrangers: config.allowStrangers,
+    });
+
+    return {
+      routes: messageRoutes(messages),
+      subscriptions: [
+        {
+          pubsubName: ctx.pubsubName,
+          topic: TimelineTopics.append,
+          async handle(event: CloudEvent) {
+            const parsed = AppendInput.safeParse(event.data);
+            if (!parsed.success) {
+              ctx.logger.warn(
+                { eventId: event.id, issues: parsed.error.issues },
+                'malformed timeline event dropped',
+              );
+              return 'DROP';
+            }
+            await messages.appendNotification(parsed.data);
+            return 'SUCCESS';
+          },
+        },
+        {
+          pubsubName: ctx.pubsubName,
+          topic: UserTopics.profileUpdated,
+          async handle(event: CloudEvent<ProfileUpdatedEvent>) {
+            if (typeof event.data?.userId === 'string') profiles.forget(event.data.userId);
+            return 'SUCCESS';
+          },
+        },
+      ],
+      internal: {
+        [MessageMethods.send]: async (body) => {
+          const { senderId, deviceId, ...rest } = parseInternal(SendInput, body);
+          return messages.send({ ...rest, senderId, deviceId });
+        },
+        [MessageMethods.delivered]: async (body) => {
+          const input = parseInternal(DeliveredInput, body);
+          await messages.delivered(input.userId, input.messageIds);
+          return null;
+        },
+        [MessageMethods.timeline]: async (body) => {
+          const input = parseInternal(TimelineInput, body);
+          return messages.timeline(input.userId, input.afterSyncSeq, input.limit);
+        },
+        [MessageMethods.append]: async (body) => {
+          await messages.appendNotification(parseInternal(AppendInput, body));
+          return null;
+        },
+      },
+      async stop() {
+        clearInterval(maintenance);
+      },
+    };
+  },
+};

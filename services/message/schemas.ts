@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { schemas } from '../platform/http/routes.ts';
+import { CONTENT_TYPES } from './domain/content.ts';
+
+export const sessionId = z
+  .string()
+  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id> or g_<id>)');
+export const clientMsgId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const time = z.union([z.coerce.number().int().min(0), z.iso.datetime()]).transform((v) => new Date(v));
+
+/** SEND_MESSAGE data and the REST send body (with clientMsgId). */
+export const SendFields = z.object({
+  sessionType: z.enum(['single', 'group']),
+  targetId: schemas.id,
+  // Checked against the content types by the domain, which answers 50112 for an unknown one.
+  contentType: z.string().min(1).max(20),
+  content: z.unknown(),
+});
+export const SendBody = SendFields.extend({ clientMsgId });
+
+export const SendAckDto = z.object({
+  messageId: z.string(),
+  sessionId: z.string(),
+  seq: z.number().int(),
+  syncSeq: z.number().int(),
+  timestamp: z.number().int(),
+});
+
+export const MessageDto = z.object({
+  messageId: z.string(),
+  sessionId: z.string(),
+  sessionType: z.string(),
+  senderId: z.string(),
+  senderName: z.string().nullable(),
+  senderAvatar: z.string().nullable(),
+  targetId: z.string(),
+  clientMsgId: z.string(),
+  contentType: z.enum(CONTENT_TYPES),
+  content: z.unknown().describe('by contentType; null once recalled'),
+  mentions: z.array(z.string()),
+  recalled: z.boolean(),
+  seq: z.number().int(),
+  timestamp: z.number().int(),
+});
+
+export const OfflineQuery = z.object({
+  lastSeq: seq.default(0).describe('the last syncSeq the client has'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const OfflineDto = z.object({
+  messages: z.array(MessageDto.extend({ syncSeq: z.number().int() })),
+  events: z
+    .array(z.object({ syncSeq: z.number().int(), type: z.string(), data: z.unknown() }))
+    .describe('every timeline event in order: NEW_MESSAGE, MESSAGE_RECALLED, MESSAGE_READ, NOTIFICATION'),
+  hasMore: z.boolean(),
+  nextSeq: z.number().int(),
+});
+
+export const HistoryQuery = z.object({
+  sessionId,
+  sessionType: z.enum(['single', 'group']).optional(),
+  startSeq: seq.optional().describe('exclusive; omitted: from the newest (backward) or oldest (forward)'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  direction: z.enum(['forward', 'backward']).default('backward'),
+});
+export const HistoryDto = z.object({
+  messages: z.array(MessageDto.extend({ status: z.enum(['sent', 'delivered', 'read']).nullable() })),
+  hasMore: z.boolean(),
+});
+
+export const ReadBody = z.object({
+  sessionId,
+  sessionType: z.enum(['single', 'group']).optional(),
+  messageIds: z.array(schemas.id).max(500).optional().describe('omitted: the whole conversation'),
+});
+
+export const ClearBody = z.object({ sessionId });
+export const MessageIdParams = z.object({ id: schemas.id });
+
+export const SearchQuery = z
+  .object({
+    keyword: z.string().trim().min(1).max(100).optional(),
+    sessionId: sessionId.optional(),
+    senderId: schemas.id.optional(),
+    contentType: z.enum(CONTENT_TYPES).optional(),
+    startTime: time.optional(),
+    endTime: time.optional(),
+    page: schemas.page,
+    pageSize: schemas.pageSize,
+  })
+  .refine(
+    (q) => q.keyword || q.sessionId || q.senderId || q.contentType || q.startTime || q.endTime,
+    'give at least one of keyword, sessionId, senderId, contentType, startTime, endTime',
+  );
+export const SearchDto = z.object({ total: z.number().int(), messages: z.array(MessageDto) });

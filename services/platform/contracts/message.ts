@@ -1,0 +1,81 @@
+/** Events and internal methods of the message service that other services rely on. */
+export const MessageTopics = {
+  created: 'message.created',
+  /** A user read a conversation up to a seq. */
+  read: 'message.read',
+  recalled: 'message.recalled',
+  /** A user cleared a conversation for themselves up to a seq. */
+  cleared: 'message.cleared',
+} as const;
+
+export type SessionType = 'single' | 'group';
+
+export interface MessageCreatedEvent {
+  messageId: string;
+  sessionId: string;
+  sessionType: SessionType;
+  senderId: string;
+  /** Peer user id (single) or group id (group). */
+  targetId: string;
+  /** Everyone whose conversation list shows the message, the sender included. */
+  participants: string[];
+  seq: number;
+  contentType: string;
+  /** Short text for conversation lists ("[image]" for media). */
+  preview: string;
+  mentions: string[];
+  mentionAll: boolean;
+  createdAt: string;
+}
+
+export interface MessageReadEvent {
+  userId: string;
+  sessionId: string;
+  readSeq: number;
+  readAt: string;
+}
+
+export interface MessageRecalledEvent {
+  messageId: string;
+  sessionId: string;
+  participants: string[];
+  seq: number;
+  recalledBy: string;
+  recalledAt: string;
+}
+
+export interface MessageClearedEvent {
+  userId: string;
+  sessionId: string;
+  clearedSeq: number;
+}
+
+export const MessageMethods = {
+  /** Send a message for a user (the gateway's SEND_MESSAGE). */
+  send: 'messages.send',
+  /** Devices acknowledged messages (MESSAGE_ACK): mark them delivered. */
+  delivered: 'messages.delivered',
+  /** A user's timeline after a syncSeq (reconnect replay). */
+  timeline: 'timeline.read',
+  /** Append notifications directly (same as the timeline.append topic, but synchronous). */
+  append: 'timeline.append',
+} as const;
+
+/** A one-to-one conversation's id is the same for both users: `s_<smaller id>_<larger id>`. */
+export function singleSessionId(userA: string, userB: string): string {
+  const [low, high] = BigInt(userA) < BigInt(userB) ? [userA, userB] : [userB, userA];
+  return `s_${low}_${high}`;
+}
+
+export const groupSessionId = (groupId: string) => `g_${groupId}`;
+
+/** The other user of a one-to-one conversation, or undefined when `userId` is not in it. */
+export function peerOf(sessionId: string, userId: string): string | undefined {
+  const match = /^s_([0-9]+)_([0-9]+)$/.exec(sessionId);
+  if (!match) return undefined;
+  if (match[1] === userId) return match[2];
+  if (match[2] === userId) return match[1];
+  return undefined;
+}
+
+export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9][0-9]{0,18})$/;

@@ -1,0 +1,29 @@
+/**
+ * Every event that concerns a user (messages, recalls, receipts, friend, group and session changes)
+ * gets a place in that user's sync timeline: a gap-free `syncSeq` per user. The message service
+ * owns the timeline (DESIGN §6 allocates syncSeq in the transaction that stores a message), so the
+ * other services hand their notifications to it through this topic.
+ */
+export const TimelineTopics = {
+  /** Append a notification to each recipient's timeline and push it to their online devices. */
+  append: 'timeline.append',
+} as const;
+
+export interface TimelineAppendEvent {
+  /** Unique per logical event: a redelivered event is appended once. */
+  eventId: string;
+  recipients: string[];
+  /** What happened, e.g. `friend.request.received`; clients switch on it. */
+  kind: string;
+  payload: Record<string, unknown>;
+  /** The device that made the change (clients use it to recognise their own changes). */
+  originDevice?: { userId: string; deviceId: string };
+}
+
+/** `NOTIFICATION` frame data, live and on replay. */
+export interface NotificationData {
+  syncSeq: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  timestamp: number;
+}

@@ -1,0 +1,305 @@
+import type { z } from 'zod';
+import {
+  type BriefProfile,
+  peerOf,
+  type SessionSettings,
+  singleSessionId,
+  type TimelineAppendEvent,
+  TimelineTopics,
+  UserMethods,
+} from '../../platform/contracts/index.ts';
+import type { MikroORM } from '../../platform/db/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { Principal } from '../../platform/http/context.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type {
+  MessageClearedInput,
+  MessageCreatedInput,
+  MessageReadInput,
+  MessageRecalledInput,
+  SessionDto,
+} from '../schemas.ts';
+import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
+
+export interface SessionServiceDeps {
+  orm: MikroORM;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  invoke: InvokePort;
+  ids: SnowflakeGenerator;
+  logger: Logger;
+}
+
+export interface SessionList {
+  total: number;
+  sessions: SessionDto[];
+  updateTime: string;
+}
+
+export interface UnreadSummary {
+  total: number;
+  sessions: number;
+  mentionUnread: number;
+}
+
+/** What a handled event amounts to: applied, or malformed for this service and dropped. */
+export type EventOutcome = 'SUCCESS' | 'DROP';
+
+/** Shown instead of a recalled last message; clients may replace it with their own wording. */
+export const RECALLED_PREVIEW = '[recalled]';
+const PREVIEW_MAX_CHARS = 200;
+/**
+ * Incremental sync hands out a cursor this far behind the database clock, so that a change whose
+ * transaction was still committing when the list was read is sent again next time, never lost.
+ */
+const SYNC_OVERLAP_MS = 1000;
+
+const kindOf = (sessionId: string): SessionKind => (sessionId.startsWith('g_') ? 'group' : 'single');
+
+/** What a conversation points at for one of its users; undefined when the user is not in it. */
+function ownerOf(sessionId: string, userId: string): Owner | undefined {
+  if (kindOf(sessionId) === 'group') return { ownerId: userId, targetId: sessionId.slice(2) };
+  const peer = peerOf(sessionId, userId);
+  return peer === undefined ? undefined : { ownerId: userId, targetId: peer };
+}
+
+const clip = (text: string) => {
+  const chars = Array.from(text);
+  return chars.length <= PREVIEW_MAX_CHARS ? text : chars.slice(0, PREVIEW_MAX_CHARS).join('');
+};
+
+/**
+ * Each user's conversation list. The message service's events feed it (last message, unread,
+ * read position, recalls); the user's own requests change pin, mute and whether it is listed.
+ */
+export class SessionService {
+  readonly #store: SessionStore;
+  readonly #deps: SessionServiceDeps;
+
+  constructor(deps: SessionServiceDeps) {
+    this.#deps = deps;
+    this.#store = new SessionStore(deps.orm);
+  }
+
+  async onMessageCreated(event: z.infer<typeof MessageCreatedInput>): Promise<EventOutcome> {
+    if (event.sessionType !== kindOf(event.sessionId)) return 'DROP';
+    const users = [...new Set([...event.participants, event.senderId])];
+    const owners = users.map((userId) => ownerOf(event.sessionId, userId));
+    if (owners.some((owner) => owner === undefined)) return 'DROP';
+    await this.#store.applyMessage(
+      {
+        messageId: event.messageId,
+        sessionId: event.sessionId,
+        sessionType: event.sessionType,
+        senderId: event.senderId,
+        seq: event.seq,
+        contentType: event.contentType,
+        preview: clip(event.preview),
+        mentions: event.mentions,
+        mentionAll: event.mentionAll,
+        createdAt: event.createdAt,
+      },
+      owners as Owner[],
+    );
+    return 'SUCCESS';
+  }
+
+  async onMessageRead(event: z.infer<typeof MessageReadInput>): Promise<EventOutcome> {
+    const owner = ownerOf(event.sessionId, event.userId);
+    if (!owner) return 'DROP';
+    await this.#store.applyRead(owner, event.sessionId, kindOf(event.sessionId), event.readSeq);
+    return 'SUCCESS';
+  }
+
+  async onMessageRecalled(event: z.infer<typeof MessageRecalledInput>): Promise<EventOutcome> {
+    const owners = [...new Set(event.participants)].map((userId) => ownerOf(event.sessionId, userId));
+    if (owners.some((owner) => owner === undefined)) return 'DROP';
+    await this.#store.applyRecalled(event.sessionId, kindOf(event.sessionId), owners as Owner[], {
+      messageId: event.messageId,
+      seq: event.seq,
+      recalledAt: event.recalledAt,
+    });
+    return 'SUCCESS';
+  }
+
+  async onMessageCleared(event: z.infer<typeof MessageClearedInput>): Promise<EventOutcome> {
+    const owner = ownerOf(event.sessionId, event.userId);
+    if (!owner) return 'DROP';
+    await this.#store.applyCleared(owner, event.sessionId, kindOf(event.sessionId), event.clearedSeq);
+    return 'SUCCESS';
+  }
+
+  /** Listed conversations, pinned first, then by latest activity. */
+  async list(userId: string, page: number, pageSize: number): Promise<SessionList> {
+    const now = await this.#store.now();
+    const { total, rows } = await this.#store.list(userId, page, pageSize);
+    return { total, sessions: await this.#dtos(rows), updateTime: this.#cursor(now) };
+  }
+
+  /** Everything changed after `since`, deleted conversations included (`deleted: true`). */
+  async changes(userId: string, since: Date): Promise<SessionList> {
+    const now = await this.#store.now();
+    const rows = await this.#store.changedSince(userId, since);
+    return { total: rows.length, sessions: await this.#dtos(rows), updateTime: this.#cursor(now) };
+  }
+
+  async get(userId: string, sessionId: string): Promise<SessionDto> {
+    return this.#dto(await this.#listed(userId, sessionId));
+  }
+
+  /** Opens a one-to-one conversation (again); idempotent. */
+  async open(principal: Principal, sessionType: SessionKind, targetId: string): Promise<SessionDto> {
+    if (sessionType === 'group') {
+      throw new AppError(ErrorCode.INVALID_PARAMS, {
+        detail:
+          'body.sessionType: group conversations are listed when you join the group, not opened by hand',
+      });
+    }
+    if (targetId === principal.userId) {
+      throw new AppError(ErrorCode.INVALID_PARAMS, {
+        detail: 'body.targetId: cannot open a conversation with yourself',
+      });
+    }
+    const profiles = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
+      userIds: [targetId],
+    });
+    if (profiles.length === 0) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
+    const sessionId = singleSessionId(principal.userId, targetId);
+    const listed = await this.#store.open({ ownerId: principal.userId, targetId }, sessionId, sessionType);
+    const dto = await this.get(principal.userId, sessionId);
+    if (listed) await this.#notify(principal, 'session.updated', dto);
+    return dto;
+  }
+
+  /** Removes the conversation from the list until a newer message arrives; idempotent. */
+  async remove(principal: Principal, sessionId: string): Promise<void> {
+    const outcome = await this.#store.hide(principal.userId, sessionId);
+    if (outcome === 'none') throw new AppError(ErrorCode.SESSION_NOT_FOUND, { detail: sessionId });
+    if (outcome === 'hidden') await this.#notify(principal, 'session.deleted', { sessionId });
+  }
+
+  async setPinned(principal: Principal, sessionId: string, isPinned: boolean): Promise<SessionDto> {
+    return this.#setFlag(principal, sessionId, 'is_pinned', isPinned);
+  }
+
+  async setMuted(principal: Principal, sessionId: string, isMuted: boolean): Promise<SessionDto> {
+    return this.#setFlag(principal, sessionId, 'is_muted', isMuted);
+  }
+
+  async unread(userId: string): Promise<UnreadSummary> {
+    return this.#store.unread(userId);
+  }
+
+  /** Pin and mute of the given conversations, one entry per id (defaults where the user has none). */
+  async settings(userId: string, sessionIds: string[]): Promise<SessionSettings[]> {
+    const known = await this.#store.settings(userId, sessionIds);
+    return sessionIds.map((sessionId) => ({
+      sessionId,
+      isMuted: known.get(sessionId)?.isMuted ?? false,
+      isPinned: known.get(sessionId)?.isPinned ?? false,
+    }));
+  }
+
+  async #setFlag(
+    principal: Principal,
+    sessionId: string,
+    flag: 'is_pinned' | 'is_muted',
+    value: boolean,
+  ): Promise<SessionDto> {
+    const outcome = await this.#store.setFlag(principal.userId, sessionId, flag, value);
+    if (outcome === 'none') throw new AppError(ErrorCode.SESSION_NOT_FOUND, { detail: sessionId });
+    if (outcome === 'deleted') throw new AppError(ErrorCode.SESSION_DELETED, { detail: sessionId });
+    const dto = await this.get(principal.userId, sessionId);
+    if (outcome === 'changed') await this.#notify(principal, 'session.updated', dto);
+    return dto;
+  }
+
+  async #listed(userId: string, sessionId: string): Promise<SessionRow> {
+    const row = await this.#store.find(userId, sessionId);
+    if (!row || (!row.visible && !row.deleted))
+      throw new AppError(ErrorCode.SESSION_NOT_FOUND, { detail: sessionId });
+    if (!row.visible) throw new AppError(ErrorCode.SESSION_DELETED, { detail: sessionId });
+    return row;
+  }
+
+  #cursor(now: Date): string {
+    return new Date(now.getTime() - SYNC_OVERLAP_MS).toISOString();
+  }
+
+  async #dto(row: SessionRow): Promise<SessionDto> {
+    const [dto] = await this.#dtos([row]);
+    return dto!;
+  }
+
+  async #dtos(rows: SessionRow[]): Promise<SessionDto[]> {
+    const profiles = await this.#profiles(
+      rows.filter((row) => row.sessionType === 'single').map((row) => row.targetId),
+    );
+    return rows.map((row) => toDto(row, profiles.get(row.targetId)));
+  }
+
+  /** Names and avatars of peers; a list without them beats no list when the user service is away. */
+  async #profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
+    const unique = [...new Set(userIds)];
+    if (unique.length === 0) return new Map();
+    try {
+      const profiles = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
+        userIds: unique,
+      });
+      return new Map(profiles.map((profile) => [profile.userId, profile]));
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'could not load peer profiles for the conversation list');
+      return new Map();
+    }
+  }
+
+  /** Tells the user's other devices (through their sync timeline) after the change is stored. */
+  async #notify(principal: Principal, kind: string, payload: Record<string, unknown>): Promise<void> {
+    const event: TimelineAppendEvent = {
+      eventId: this.#deps.ids.next(),
+      recipients: [principal.userId],
+      kind,
+      payload,
+      originDevice: { userId: principal.userId, deviceId: principal.deviceId },
+    };
+    await this.#deps.pubsub
+      .publish(this.#deps.pubsubName, TimelineTopics.append, event)
+      .catch((error: unknown) => this.#deps.logger.warn({ err: error, kind }, 'could not publish'));
+  }
+}
+
+function toDto(row: SessionRow, profile: BriefProfile | undefined): SessionDto {
+  const hasLast =
+    row.lastMessageId !== null &&
+    row.lastMessageAt !== null &&
+    row.lastSeq > 0 &&
+    row.lastSeq > row.clearedSeq;
+  return {
+    sessionId: row.sessionId,
+    sessionType: row.sessionType,
+    targetId: row.targetId,
+    name: profile?.nickname ?? null,
+    avatar: profile?.avatar ?? null,
+    lastMessage: hasLast
+      ? {
+          messageId: row.lastMessageId!,
+          senderId: row.lastSenderId ?? '',
+          contentType: row.lastContentType ?? '',
+          preview: row.lastRecalled ? RECALLED_PREVIEW : (row.lastPreview ?? ''),
+          seq: row.lastSeq,
+          timestamp: row.lastMessageAt!.toISOString(),
+          recalled: row.lastRecalled,
+        }
+      : null,
+    unreadCount: row.visible ? row.unreadCount : 0,
+    mentionUnread: row.visible ? row.mentionUnread : 0,
+    readSeq: row.readSeq,
+    isPinned: row.isPinned,
+    isMuted: row.isMuted,
+    deleted: !row.visible,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

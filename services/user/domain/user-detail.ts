@@ -1,0 +1,38 @@
+import type { Relation } from '../../platform/contracts/index.ts';
+import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { UserProfile } from '../entities.ts';
+import type { UserService } from './user-service.ts';
+
+export interface UserDetail {
+  profile: UserProfile;
+  relation: Relation;
+  online: boolean;
+  platforms: string[];
+  lastActiveTime: string | null;
+}
+
+/**
+ * Another user as the viewer sees them: profile (this service), relation (asked of the friend
+ * service) and presence (the gateways' registry in the shared store).
+ */
+export function userDetail(
+  users: UserService,
+  relationOf: (userId: string, peerId: string) => Promise<Relation>,
+  presence: PresenceRegistry,
+) {
+  return async (viewerId: string, userId: string): Promise<UserDetail> => {
+    const [profile, relation, seen] = await Promise.all([
+      users.profile(userId),
+      relationOf(viewerId, userId),
+      presence.lookup([userId]),
+    ]);
+    const state = seen.get(userId);
+    return {
+      profile,
+      relation,
+      online: state?.online ?? false,
+      platforms: state?.platforms ?? [],
+      lastActiveTime: state?.lastActiveAt ? new Date(state.lastActiveAt).toISOString() : null,
+    };
+  };
+}

@@ -1,0 +1,164 @@
+import WebSocket from 'ws';
+
+export interface Frame {
+  type: string;
+  msgId?: string;
+  timestamp?: number;
+  code?: number;
+  message?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: frames are JSON; tests read the fields they check.
+  data?: any;
+}
+
+export interface ConnectOptions {
+  syncSeq?: number;
+  platform?: string;
+  /** Send the token as a `bearer` subprotocol instead of in the query. */
+  tokenInProtocol?: boolean;
+  /** Acknowledge NEW_MESSAGE frames (as a real client does); off to test resends. */
+  autoAck?: boolean;
+}
+
+let counter = 0;
+export const clientMsgId = () => `c${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/**
+ * A real WebSocket client of /ws, as an app would write it: it keeps every frame, acknowledges
+ * messages, and tracks the highest syncSeq it holds without gaps (what it gives on reconnect).
+ */
+export class WsClient {
+  readonly frames: Frame[] = [];
+  readonly ws: WebSocket;
+  closeCode: number | undefined;
+  /** Highest syncSeq such that everything up to it was received (or sent by this client). */
+  syncSeq = 0;
+  readonly #seen = new Set<number>();
+  readonly #waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  readonly #closed: Promise<number>;
+  readonly #autoAck: boolean;
+
+  private constructor(ws: WebSocket, autoAck: boolean) {
+    this.ws = ws;
+    this.#autoAck = autoAck;
+    this.#closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
+    ws.on('message', (raw) => this.#receive(JSON.parse(raw.toString()) as Frame));
+  }
+
+  static async connect(baseUrl: string, token: string, options: ConnectOptions = {}): Promise<WsClient> {
+    const client = WsClient.open(baseUrl, token, options);
+    const first = await client.next((f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR');
+    if (first.type === 'CONNECT_ERROR') throw new Error(`CONNECT_ERROR ${JSON.stringify(first)}`);
+    if (options.syncSeq === undefined) client.syncSeq = first.data.syncSeq;
+    else client.syncSeq = options.syncSeq;
+    if (options.syncSeq !== undefined) await client.next((f) => f.type === 'SYNC_COMPLETE');
+    return client;
+  }
+
+  /** Opens without waiting for CONNECT_ACK (for refusal tests). */
+  static open(baseUrl: string, token: string, options: ConnectOptions = {}): WsClient {
+    const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
+    if (!options.tokenInProtocol) url.searchParams.set('token', token);
+    if (options.syncSeq !== undefined) url.searchParams.set('syncSeq', String(options.syncSeq));
+    if (options.platform) url.searchParams.set('platform', options.platform);
+    const ws = new WebSocket(url, options.tokenInProtocol ? ['bearer', token] : []);
+    ws.on('error', () => {});
+    return new WsClient(ws, options.autoAck ?? true);
+  }
+
+  #receive(frame: Frame) {
+    this.frames.push(frame);
+    if (
+      typeof frame.data?.syncSeq === 'number' &&
+      frame.type !== 'CONNECT_ACK' &&
+      frame.type !== 'SYNC_COMPLETE'
+    )
+      this.#advance(frame.data.syncSeq);
+    if (frame.type === 'SEND_ACK') this.#advance(frame.data.syncSeq);
+    if (frame.type === 'NEW_MESSAGE' && this.#autoAck && this.ws.readyState === WebSocket.OPEN)
+      this.send({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] });
+    for (const waiter of [...this.#waiters]) {
+      if (!waiter.match(frame)) continue;
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.resolve(frame);
+    }
+  }
+
+  #advance(syncSeq: number) {
+    this.#seen.add(syncSeq);
+    while (this.#seen.has(this.syncSeq + 1)) this.#seen.delete(++this.syncSeq);
+  }
+
+  send(frame: unknown) {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The first frame (already received or still to come) after `from` that matches. */
+  next(match: (f: Frame) => boolean, timeoutMs = 5000, from = 0): Promise<Frame> {
+    const found = this.frames.slice(from).find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(
+          new Error(
+            `no matching frame within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(',')}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Sends SEND_MESSAGE and resolves with the SEND_ACK or ERROR answering it. */
+  async sendMessage(
+    targetId: string,
+    content: unknown,
+    options: { contentType?: string; msgId?: string } = {},
+  ) {
+    const msgId = options.msgId ?? clientMsgId();
+    const mark = this.frames.length;
+    this.send({
+      type: 'SEND_MESSAGE',
+      msgId,
+      data: { sessionType: 'single', targetId, contentType: options.contentType ?? 'text', content },
+    });
+    return this.next((f) => (f.type === 'SEND_ACK' || f.type === 'ERROR') && f.msgId === msgId, 10_000, mark);
+  }
+
+  messages(): Frame[] {
+    return this.frames.filter((f) => f.type === 'NEW_MESSAGE');
+  }
+
+  /** Waits until `count` NEW_MESSAGE frames matching have arrived. */
+  async waitForMessages(count: number, match: (f: Frame) => boolean = () => true, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages().filter(match).length < count) {
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} messages, got ${this.messages().filter(match).length}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.messages().filter(match);
+  }
+
+  closed(): Promise<number> {
+    return this.#closed;
+  }
+
+  async close() {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.close();
+    await this.#closed;
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * Chat load generator (a benchmark, not a test): N pairs of real WebSocket clients against a running
+ * platform; each pair's sender sends at a steady rate to its receiver. Reports sent / acked /
+ * delivered counts, end-to-end latency from send to the receiver's NEW_MESSAGE, messages per second
+ * and the server's memory per connection (from its /metrics), as JSON plus a one-line summary, and
+ * fails when anything acknowledged was lost, duplicated or reordered.
+ *
+ *   npm run load -- --start --pairs 200 --rate 400 --duration 20
+ *   npm run load -- --url http://localhost:8080 --pairs 5000 --rate 2000 --workers 2
+ *
+ * `--start` spawns the embedded platform (PGlite in a temporary directory, or DATABASE_URL when set)
+ * with rate limits raised for one address. Against an existing server, start it with
+ * RATE_LIMIT_FACTOR high enough for the registrations the run makes from one address.
+ * Each worker process holds up to ~9,000 pairs (open files are capped at 20,000 per process).
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+
+interface Options {
+  url: string;
+  pairs: number;
+  rate: number;
+  duration: number;
+  workers: number;
+}
+
+interface WorkerResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  delivered: number;
+  duplicates: number;
+  reordered: number;
+  lost: number;
+  latencies: number[];
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    start: { type: 'boolean', default: false },
+    pairs: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '200', short: 'r' },
+    duration: { type: 'string', default: '15' },
+    workers: { type: 'string' },
+    worker: { type: 'boolean', default: false },
+  },
+});
+
+const PAIRS_PER_WORKER = 9000;
+
+async function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url + path, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const envelope = (await response.json()) as { code: number; data: T; message: string };
+    if (envelope.code === 0) return envelope.data;
+    if (response.status === 429 && attempt < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
+    throw new Error(`${method} ${path}: ${response.status} ${envelope.code} ${envelope.message}`);
+  }
+}
+
+async function register(url: string, name: string) {
+  const data = await call<{ userId: string; accessToken: string }>(url, 'POST', '/api/v1/auth/register', {
+    account: name,
+    password: 'loadTest123',
+    deviceType: 'Web',
+    deviceId: `load-${name}`,
+  });
+  return data;
+}
+
+interface LoadFrame {
+  type: string;
+  msgId?: string;
+  message?: string;
+  data?: { messageId: string; content: unknown };
+}
+
+function connect(url: string, token: string, onFrame: (frame: LoadFrame) => void) {
+  return new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
+    ws.on('error', reject);
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString());
+      if (frame.type === 'CONNECT_ACK') resolve(ws);
+      if (frame.type === 'CONNECT_ERROR') reject(new Error(frame.message));
+      onFrame(frame);
+    });
+  });
+}
+
+/** One worker: registers its pairs, connects them, waits for "go", sends, reports. */
+async function runWorker(url: string, pairs: number, ratePerSecond: number, durationS: number, tag: string) {
+  const result: WorkerResult = {
+    sent: 0,
+    acked: 0,
+    errors: 0,
+    delivered: 0,
+    duplicates: 0,
+    reordered: 0,
+    lost: 0,
+    latencies: [],
+  };
+  const prefix = `ld${Date.now().toString(36)}${tag}`;
+  const clients: Array<{ sender: WebSocket; receiver: WebSocket; targetId: string; acked: Set<number> }> = [];
+  const received = new Map<number, { last: number; seen: Set<number> }>();
+  const sentAt = new Map<string, number>();
+  for (let start = 0; start < pairs; start += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, pairs - start) }, async (_, offset) => {
+        const index = start + offset;
+        const a = await register(url, `${prefix}a${index}`);
+        const b = await register(url, `${prefix}b${index}`);
+        await call(url, 'PUT', '/api/v1/users/settings', { friendVerify: false }, b.accessToken);
+        await call(
+          url,
+          'POST',
+          '/api/v1/friends/requests',
+          { userId: b.userId, message: 'load', source: 'search' },
+          a.accessToken,
+        );
+        const state = { last: -1, seen: new Set<number>() };
+        received.set(index, state);
+        const receiver = await connect(url, b.accessToken, (frame) => {
+          if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
+          receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] }));
+          const n = Number(String(frame.data.content).split(':')[1]);
+          const started = sentAt.get(`${index}:${n}`);
+          if (started !== undefined) result.latencies.push(performance.now() - started);
+          if (state.seen.has(n)) result.duplicates++;
+          else {
+            state.seen.add(n);
+            result.delivered++;
+          }
+          if (n < state.last) result.reordered++;
+          state.last = Math.max(state.last, n);
+        });
+        const acked = new Set<number>();
+        const sender = await connect(url, a.accessToken, (frame) => {
+          if (frame.type === 'SEND_ACK') {
+            result.acked++;
+            acked.add(Number(frame.msgId!.split('-')[1]));
+          } else if (frame.type === 'ERROR') result.errors++;
+        });
+        clients[index] = { sender, receiver, targetId: b.userId, acked };
+      }),
+    );
+  }
+  process.send?.({ type: 'connected', sockets: pairs * 2 });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+
+  // Every pair sends in turn, spread evenly over each second.
+  const intervalMs = 1000 / ratePerSecond;
+  const counters = new Array<number>(pairs).fill(0);
+  const deadline = performance.now() + durationS * 1000;
+  let next = performance.now();
+  let turn = 0;
+  while (performance.now() < deadline) {
+    const index = turn++ % pairs;
+    const client = clients[index]!;
+    const n = counters[index]!++;
+    sentAt.set(`${index}:${n}`, performance.now());
+    client.sender.send(
+      JSON.stringify({
+        type: 'SEND_MESSAGE',
+        msgId: `m${index}-${n}`,
+        data: { sessionType: 'single', targetId: client.targetId, contentType: 'text', content: `load:${n}` },
+      }),
+    );
+    result.sent++;
+    next += intervalMs;
+    const wait = next - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    else if (turn % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  // Let the last sends be answered and the last messages arrive.
+  const settleUntil = performance.now() + 15_000;
+  while (
+    performance.now() < settleUntil &&
+    (result.acked + result.errors < result.sent || result.delivered < result.acked)
+  )
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const [index, client] of clients.entries()) {
+    const seen = received.get(index)!.seen;
+    for (const n of client.acked) if (!seen.has(n)) result.lost++;
+    client.sender.terminate();
+    client.receiver.terminate();
+  }
+  return result;
+}
+
+async function serverMemory(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { rss: metric('process_resident_memory_bytes'), heapUsed: metric('nodejs_heap_size_used_bytes') };
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted.length === 0
+    ? 0
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function startPlatform(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'anychat-load-'));
+  const child: ChildProcess = spawn(process.execPath, ['services/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ANYCHAT_DATA_DIR: dataDir,
+      RATE_LIMIT_FACTOR: '10000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      // The platform's own log lines (warnings and errors) go to this process's stderr.
+      process.stderr.write(chunk);
+      buffered += chunk.toString();
+      const match = /is serving (http:\/\/\S+)/.exec(buffered);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`platform exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main() {
+  const pairs = Number(values.pairs);
+  const rate = Number(values.rate);
+  const duration = Number(values.duration);
+  if (values.worker) {
+    const options = JSON.parse(process.env.LOAD_OPTIONS!) as Options & { tag: string };
+    const result = await runWorker(options.url, options.pairs, options.rate, options.duration, options.tag);
+    process.send!({ type: 'result', result });
+    return;
+  }
+  const started = values.start ? await startPlatform() : undefined;
+  const url = values.url ?? started?.url;
+  if (!url) throw new Error('give --url of a running platform, or --start');
+  try {
+    const workers = Number(values.workers ?? Math.ceil(pairs / PAIRS_PER_WORKER));
+    const before = await serverMemory(url);
+    const children = Array.from({ length: workers }, (_, i) => {
+      const share = Math.floor(pairs / workers) + (i < pairs % workers ? 1 : 0);
+      return fork(process.argv[1]!, ['--worker'], {
+        env: {
+          ...process.env,
+          LOAD_OPTIONS: JSON.stringify({ url, pairs: share, rate: rate / workers, duration, tag: `w${i}` }),
+        },
+      });
+    });
+    const setupStarted = performance.now();
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve, reject) => {
+            child.once('message', resolve);
+            child.once('exit', (code) => reject(new Error(`worker exited with ${code} during setup`)));
+          }),
+      ),
+    );
+    const setupS = (performance.now() - setupStarted) / 1000;
+    const connected = await serverMemory(url);
+    const results = children.map(
+      (child) =>
+        new Promise<WorkerResult>((resolve) =>
+          child.on('message', (message: { type: string; result: WorkerResult }) => {
+            if (message.type === 'result') resolve(message.result);
+          }),
+        ),
+    );
+    const sendStarted = performance.now();
+    for (const child of children) child.send('go');
+    const all = await Promise.all(results);
+    const sum = (key: keyof Omit<WorkerResult, 'latencies'>) => all.reduce((n, r) => n + r[key], 0);
+    const latencies = all.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const sockets = pairs * 2;
+    const report = {
+      pairs,
+      sockets,
+      workers,
+      targetRate: rate,
+      durationS: duration,
+      setupS: Number(setupS.toFixed(1)),
+      sent: sum('sent'),
+      acked: sum('acked'),
+      errors: sum('errors'),
+      delivered: sum('delivered'),
+      duplicates: sum('duplicates'),
+      reordered: sum('reordered'),
+      lost: sum('lost'),
+      // Over the sending window plus however long the tail took to drain.
+      messagesPerSecond: Number((sum('delivered') / ((performance.now() - sendStarted) / 1000)).toFixed(1)),
+      latencyMs: {
+        p50: Number(percentile(latencies, 50).toFixed(1)),
+        p95: Number(percentile(latencies, 95).toFixed(1)),
+        p99: Number(percentile(latencies, 99).toFixed(1)),
+        max: Number((latencies.at(-1) ?? 0).toFixed(1)),
+      },
+      serverMemory: {
+        rssBeforeMiB: Number((before.rss / 2 ** 20).toFixed(1)),
+        rssConnectedMiB: Number((connected.rss / 2 ** 20).toFixed(1)),
+        perConnectionKiB: Number(((connected.rss - before.rss) / sockets / 1024).toFixed(1)),
+        heapPerConnectionKiB: Number(((connected.heapUsed - before.heapUsed) / sockets / 1024).toFixed(1)),
+      },
+    };
+    const ok = report.lost === 0 && report.duplicates === 0 && report.reordered === 0 && report.acked > 0;
+    console.log(JSON.stringify(report, null, 2));
+    console.log(
+      `${ok ? 'OK' : 'FAILED'}: ${sockets} sockets, ${report.acked}/${report.sent} acked, ${report.delivered} delivered, ` +
+        `${report.lost} lost, ${report.duplicates} dup, ${report.reordered} reordered, ${report.messagesPerSecond} msg/s, ` +
+        `p50 ${report.latencyMs.p50} ms p95 ${report.latencyMs.p95} ms p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms, ` +
+        `${report.serverMemory.perConnectionKiB} KiB RSS per connection`,
+    );
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    await started?.stop();
+  }
+}
+
+await main();

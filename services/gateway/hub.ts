@@ -80,6 +80,8 @@ export class GatewayHub {
   readonly #timer: NodeJS.Timeout;
   #ticks = 0;
   #draining = false;
+  /** Disconnect handlers still running (presence updates); shutdown waits for them. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -182,7 +184,10 @@ export class GatewayHub {
         framesPerSecond: this.#o.config.framesPerSecond,
       },
     );
-    ws.on('close', () => void this.#onClose(conn));
+    ws.on('close', () => {
+      const closing = this.#onClose(conn).finally(() => this.#closing.delete(closing));
+      this.#closing.add(closing);
+    });
     for (const other of this.#byUser.get(conn.userId) ?? []) {
       if (other.deviceId !== conn.deviceId) continue;
       // The same device connected again: the old socket is a leftover; the device stays online.
@@ -247,7 +252,8 @@ export class GatewayHub {
     if ([...(this.#byUser.get(conn.userId) ?? [])].some((c) => c.deviceId === conn.deviceId)) return;
     try {
       const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
-      if (change.becameOffline) await this.#announce(conn.userId, 'USER_OFFLINE', {});
+      // A shutting-down instance's clients reconnect elsewhere: they are not going offline.
+      if (change.becameOffline && !this.#draining) await this.#announce(conn.userId, 'USER_OFFLINE', {});
     } catch (error) {
       this.#o.logger.warn({ err: error, userId: conn.userId }, 'presence update on disconnect failed');
     }
@@ -498,9 +504,10 @@ export class GatewayHub {
     const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
     this.#byUser.clear();
     for (const conn of connections) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
-    await Promise.allSettled(
-      connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
-    );
+    await Promise.allSettled([
+      ...connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
+      ...this.#closing,
+    ]);
     await this.#flushDelivered();
     this.#wss.close();
   }

@@ -16,6 +16,7 @@ import { MessageService } from './domain/message-service.ts';
 import { ProfileCache } from './domain/profiles.ts';
 import { MessageStore } from './domain/store.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
+import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { messageRoutes } from './routes.ts';
 import { clientMsgId, SendFields } from './schemas.ts';
 
@@ -44,7 +45,10 @@ export const messageService: ServiceModule = {
   name: 'message',
   schema: 'message',
   entities: [],
-  migrations: [{ name: 'Migration20261122000400_message', class: Migration20261122000400_message }],
+  migrations: [
+    { name: 'Migration20261122000400_message', class: Migration20261122000400_message },
+    { name: 'Migration20261122000410_store_message', class: Migration20261122000410_store_message },
+  ],
   async create(ctx) {
     const config = ctx.config.message;
     const sql = sqlExecutor(ctx.orm);

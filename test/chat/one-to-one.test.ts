@@ -165,7 +165,24 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
         },
       });
       expect(rest).to.include({ messageId: first.data.messageId, seq: first.data.seq });
+      // The same clientMsgId sent from two devices at the same moment is stored once.
+      const raced = clientMsgId();
+      const [overWs, overRest] = await Promise.all([
+        wsA.sendMessage(b.userId, 'raced', { msgId: raced }),
+        api().ok<{ messageId: string }>('POST', '/api/v1/messages', {
+          token: otherDevice.accessToken,
+          body: {
+            clientMsgId: raced,
+            sessionType: 'single',
+            targetId: b.userId,
+            contentType: 'text',
+            content: 'raced',
+          },
+        }),
+      ]);
+      expect(overWs.data.messageId).to.equal(overRest.messageId);
       await sleep(300);
+      expect(wsB.messages().filter((f) => f.data.content === 'raced')).to.have.length(1);
       expect(wsB.messages().filter((f) => f.data.messageId === first.data.messageId)).to.have.length(1);
     } finally {
       await Promise.all([wsA.close(), wsB.close()]);

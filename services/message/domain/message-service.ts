@@ -113,12 +113,8 @@ export class MessageService {
       createdAt,
       participants,
     });
-    if (!stored) {
-      // A concurrent send with the same clientMsgId won; answer with its result.
-      const winner = await store.findSent(input.senderId, input.clientMsgId);
-      if (!winner) throw new AppError(ErrorCode.MESSAGE_SEND_FAILED);
-      return this.#ack(winner);
-    }
+    // A concurrent send with the same clientMsgId won; answer with its result.
+    if ('duplicate' in stored) return this.#ack(stored.duplicate);
 
     const [sender] = (await this.#o.profiles.get([input.senderId])).values();
     const view = messageView(

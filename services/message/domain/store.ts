@@ -138,74 +138,51 @@ export class MessageStore {
   }
 
   /**
-   * Stores a message with its seq and every participant's syncSeq in one transaction. Returns
-   * undefined when the same (sender, clientMsgId) was stored first by a concurrent send.
+   * Stores a message with its seq and every participant's syncSeq in one transaction (one round
+   * trip: the `message.store_message` function). Returns the first send's record instead when the
+   * same (sender, clientMsgId) was stored before, or concurrently and first.
    */
-  async insertMessage(message: NewMessage): Promise<StoredSend | undefined> {
-    return this.#sql.transaction(async (tx) => {
-      // Claimed first: a concurrent duplicate waits here, then finds the row and backs out.
-      const claimed = await tx.query(
-        `insert into message.sent_messages (sender_id, client_msg_id, message_id, session_id, seq, sender_sync_seq, created_at)
-         values (?, ?, ?, ?, 0, 0, ?) on conflict do nothing returning 1 as ok`,
-        [message.senderId, message.clientMsgId, message.messageId, message.sessionId, message.createdAt],
-      );
-      if (claimed.length === 0) return undefined;
-      await tx.query(
-        'insert into message.conversations (session_id, session_type) values (?, ?) on conflict do nothing',
-        [message.sessionId, message.sessionType],
-      );
-      const [conversation] = await tx.query(
-        'update message.conversations set last_seq = last_seq + 1 where session_id = ? returning last_seq',
-        [message.sessionId],
-      );
-      const seq = Number(conversation!.last_seq);
-      // Lock order everywhere: conversation, then cursors, then user sequences (by user id).
-      // Sending means having read the conversation up to one's own message.
-      await this.#advanceCursor(tx, message.senderId, message.sessionId, { readSeq: seq, deliveredSeq: seq });
-      const syncSeqs = await this.#allocate(tx, message.participants);
-      await tx.query(
-        `insert into message.messages (message_id, session_id, session_type, sender_id, target_id, client_msg_id, seq,
-           content_type, content, search_text, mentions, status, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, 1, ?)`,
-        [
-          message.messageId,
-          message.sessionId,
-          message.sessionType,
-          message.senderId,
-          message.targetId,
-          message.clientMsgId,
-          seq,
-          message.contentType,
-          json(message.content),
-          message.searchText,
-          json(message.mentions),
-          message.createdAt,
-        ],
-      );
-      await tx.query(
-        `insert into message.timeline (user_id, sync_seq, kind, message_id, created_at)
-         select (e->>'userId')::bigint, (e->>'syncSeq')::bigint, 'message', ?, ?
-           from jsonb_array_elements(?::jsonb) e`,
-        [
-          message.messageId,
-          message.createdAt,
-          json([...syncSeqs].map(([userId, syncSeq]) => ({ userId, syncSeq }))),
-        ],
-      );
-      const senderSyncSeq = syncSeqs.get(message.senderId)!;
-      await tx.query(
-        'update message.sent_messages set seq = ?, sender_sync_seq = ? where sender_id = ? and client_msg_id = ?',
-        [seq, senderSyncSeq, message.senderId, message.clientMsgId],
-      );
+  async insertMessage(message: NewMessage): Promise<StoredSend | { duplicate: SentRecord }> {
+    const [row] = await this.#sql.query<{ result: Record<string, unknown> }>(
+      'select "message"."store_message"(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?::jsonb) as result',
+      [
+        message.messageId,
+        message.sessionId,
+        message.sessionType,
+        message.senderId,
+        message.targetId,
+        message.clientMsgId,
+        message.contentType,
+        json(message.content),
+        message.searchText,
+        json(message.mentions),
+        message.createdAt,
+        json([...new Set(message.participants)]),
+      ],
+    );
+    const result = row!.result;
+    if (result.duplicate) {
       return {
-        messageId: message.messageId,
-        sessionId: message.sessionId,
-        seq,
-        senderSyncSeq,
-        createdAt: message.createdAt,
-        syncSeqs,
+        duplicate: {
+          messageId: result.messageId as string,
+          sessionId: result.sessionId as string,
+          seq: Number(result.seq),
+          senderSyncSeq: Number(result.senderSyncSeq),
+          createdAt: new Date(result.createdAt as string),
+        },
       };
-    });
+    }
+    const syncSeqs = new Map(
+      Object.entries(result.syncSeqs as Record<string, number>).map(([userId, seq]) => [userId, Number(seq)]),
+    );
+    return {
+      messageId: message.messageId,
+      sessionId: message.sessionId,
+      seq: Number(result.seq),
+      senderSyncSeq: syncSeqs.get(message.senderId)!,
+      createdAt: message.createdAt,
+      syncSeqs,
+    };
   }
 
   /** Appends events to timelines; an event id already in a user's timeline is not appended again. */
@@ -245,18 +222,6 @@ export class MessageStore {
       [json([...appended].map(([event, syncSeq]) => ({ ...event, syncSeq })))],
     );
     return appended;
-  }
-
-  /** Allocates one syncSeq per user, locking users in id order so concurrent sends cannot deadlock. */
-  async #allocate(tx: SqlExecutor, userIds: string[]): Promise<Map<string, number>> {
-    const rows = await tx.query<{ user_id: string; last_sync_seq: string }>(
-      `insert into message.user_sequences (user_id, last_sync_seq)
-       select u::bigint, 1 from jsonb_array_elements_text(?::jsonb) u order by u::bigint
-       on conflict (user_id) do update set last_sync_seq = message.user_sequences.last_sync_seq + 1
-       returning user_id::text as user_id, last_sync_seq`,
-      [json([...new Set(userIds)])],
-    );
-    return new Map(rows.map((row) => [row.user_id, Number(row.last_sync_seq)]));
   }
 
   async #advanceCursor(

@@ -471,30 +471,19 @@ export class GatewayHub {
           this.#o.logger.debug({ userId: conn.userId, deviceId: conn.deviceId }, 'heartbeat timeout');
           conn.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
         }
-    if (this.#ticks % this.#o.config.heartbeatSeconds === 0) void this.#refreshPresence();
+    // A third of the TTL, so that two missed beats in a row still leave the instance alive.
+    if (this.#ticks % Math.max(1, Math.floor(this.#o.config.presenceTtlSeconds / 3)) === 0)
+      void this.#heartbeat();
     if (this.#ticks % 60 === 0)
       for (const [address, window] of this.#connectWindows)
         if (now - window.start >= 60_000) this.#connectWindows.delete(address);
   }
 
-  /** Pushes this instance's presence entries forward; if the instance dies they expire. */
-  async #refreshPresence() {
-    const users = [...this.#byUser];
-    for (let i = 0; i < users.length; i += 20) {
-      await Promise.all(
-        users.slice(i, i + 20).map(([userId, set]) =>
-          this.#o.presence
-            .refresh(
-              userId,
-              this.instanceId,
-              [...set].map((c) => ({ deviceId: c.deviceId, platform: c.platform })),
-            )
-            .catch((error: unknown) =>
-              this.#o.logger.warn({ err: error, userId }, 'presence refresh failed'),
-            ),
-        ),
-      );
-    }
+  /** Keeps this instance alive in the registry; if it dies, its users' entries stop counting. */
+  async #heartbeat() {
+    await this.#o.presence
+      .heartbeat(this.instanceId)
+      .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'presence heartbeat failed'));
   }
 
   /** Lets every device go (they reconnect to another instance) and leaves the registry. */
@@ -508,6 +497,9 @@ export class GatewayHub {
       ...connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
       ...this.#closing,
     ]);
+    await this.#o.presence
+      .retire(this.instanceId)
+      .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'presence retire failed'));
     await this.#flushDelivered();
     this.#wss.close();
   }

@@ -204,9 +204,21 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
         await wsA.sendMessage(b.userId, 'live');
         const all = await back.waitForMessages(21);
         expect(all.at(-1)!.data.content).to.equal('live');
-        // An old syncSeq replays everything after it again.
+        // An old syncSeq replays everything after it again (this connection of the same device
+        // replaces the previous one).
         const again = await WsClient.connect(url(), b.accessToken, { syncSeq: 0 });
         expect(texts(again.messages())).to.deep.equal([...texts(replayed), 'live']);
+        expect(await back.closed()).to.equal(4009);
+        // So does a SYNC frame on an open connection, ending with SYNC_COMPLETE.
+        const mark = again.frames.length;
+        again.send({ type: 'SYNC', data: { syncSeq: since + 18 } });
+        const complete = await again.next((f) => f.type === 'SYNC_COMPLETE', 5000, mark);
+        expect(texts(again.frames.slice(mark).filter((f) => f.type === 'NEW_MESSAGE'))).to.deep.equal([
+          'm18',
+          'm19',
+          'live',
+        ]);
+        expect(complete.data.syncSeq).to.equal(again.syncSeq);
         await again.close();
         // Offline pull over HTTP gives the same, page by page.
         const page1 = await api().ok<{ messages: Frame['data'][]; hasMore: boolean; nextSeq: number }>(

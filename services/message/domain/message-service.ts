@@ -86,15 +86,19 @@ export class MessageService {
 
   async send(input: SendInput, traceId?: string): Promise<SendAck> {
     const { store } = this.#o;
-    const previous = await store.findSent(input.senderId, input.clientMsgId);
-    if (previous) return this.#ack(previous);
-
     const content = this.#o.content.parse(input.contentType, input.content);
     if (input.sessionType !== 'single')
       throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'sessionType: only "single" is supported' });
     if (input.targetId === input.senderId)
       throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'targetId: you cannot message yourself' });
-    await this.#checkMayMessage(input.senderId, input.targetId);
+    try {
+      await this.#checkMayMessage(input.senderId, input.targetId);
+    } catch (refusal) {
+      // A retry of a message stored before the relation changed still gets its first answer.
+      const previous = await store.findSent(input.senderId, input.clientMsgId);
+      if (previous) return this.#ack(previous);
+      throw refusal;
+    }
 
     const sessionId = singleSessionId(input.senderId, input.targetId);
     const participants = [input.senderId, input.targetId];

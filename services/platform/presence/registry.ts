@@ -2,9 +2,11 @@ import { EtagMismatchError, type StateItem, type StateStore } from '../ports/ind
 
 /**
  * The presence registry: user → gateway instance → devices, kept in the shared state store so that
- * any service can find where a user is connected. Each instance entry carries its own expiry,
- * pushed forward by the gateway's heartbeat sweep; entries of an instance that died simply expire.
- * One key per user, updated with ETag retries, so instances never overwrite each other.
+ * any service can find where a user is connected. Each gateway instance also keeps a liveness key
+ * whose TTL its heartbeat pushes forward; a user's entries count only while their instance is
+ * alive, so the entries of an instance that died expire with it — one write per instance per
+ * heartbeat, however many users it holds. One key per user, updated with ETag retries, so
+ * instances never overwrite each other.
  */
 
 export interface DeviceEntry {
@@ -13,14 +15,10 @@ export interface DeviceEntry {
   connectedAt: number;
 }
 
-interface InstanceEntry {
-  devices: DeviceEntry[];
-  expiresAt: number;
-}
-
 interface PresenceRecord {
-  instances: Record<string, InstanceEntry>;
-  /** When the user was last seen connected (ms); set when the last device leaves. */
+  /** Instance id → devices connected there. */
+  instances: Record<string, DeviceEntry[]>;
+  /** When the user was last seen connected (ms); set when a device leaves. */
   lastActiveAt: number;
 }
 
@@ -39,80 +37,105 @@ export interface PresenceChange {
   becameOffline: boolean;
 }
 
-const keyOf = (userId: string) => `presence||${userId}`;
+const userKey = (userId: string) => `presence||${userId}`;
+const instanceKey = (instanceId: string) => `presence-instance||${instanceId}`;
 const MAX_ATTEMPTS = 8;
 /** Last-active times are kept a month after the last connection. */
 const RECORD_TTL_SECONDS = 30 * 86_400;
+/** How long a reader trusts what it learnt about an instance being alive or dead. */
+const LIVENESS_CACHE_MS = 2000;
 
 export class PresenceRegistry {
   readonly #store: StateStore;
-  readonly #ttlMs: number;
+  readonly #ttlSeconds: number;
   readonly #now: () => number;
+  readonly #liveness = new Map<string, { alive: boolean; checkedAt: number }>();
+  readonly #beats = new Map<string, number>();
 
   constructor(store: StateStore, options: { entryTtlSeconds: number; now?: () => number }) {
     this.#store = store;
-    this.#ttlMs = options.entryTtlSeconds * 1000;
+    this.#ttlSeconds = options.entryTtlSeconds;
     this.#now = options.now ?? Date.now;
   }
 
+  /** The instance is alive for another TTL (the gateway calls it every heartbeat interval). */
+  async heartbeat(instanceId: string): Promise<void> {
+    await this.#store.save(instanceKey(instanceId), { at: this.#now() }, { ttlInSeconds: this.#ttlSeconds });
+    this.#beats.set(instanceId, this.#now());
+    this.#liveness.set(instanceId, { alive: true, checkedAt: this.#now() });
+  }
+
+  /** The instance is going away: its users' entries stop counting at once. */
+  async retire(instanceId: string): Promise<void> {
+    await this.#store.delete(instanceKey(instanceId));
+    this.#beats.delete(instanceId);
+    this.#liveness.set(instanceId, { alive: false, checkedAt: this.#now() });
+  }
+
   async connect(userId: string, instanceId: string, device: Omit<DeviceEntry, 'connectedAt'>) {
+    // The first connection of an instance makes it alive before anyone looks it up.
+    if ((this.#beats.get(instanceId) ?? 0) < this.#now() - (this.#ttlSeconds * 1000) / 3)
+      await this.heartbeat(instanceId);
     return this.#update(userId, (record, now) => {
-      const entry = record.instances[instanceId] ?? { devices: [], expiresAt: 0 };
-      entry.devices = entry.devices.filter((d) => d.deviceId !== device.deviceId);
-      entry.devices.push({ ...device, connectedAt: now });
-      entry.expiresAt = now + this.#ttlMs;
-      record.instances[instanceId] = entry;
+      const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== device.deviceId);
+      devices.push({ ...device, connectedAt: now });
+      record.instances[instanceId] = devices;
       record.lastActiveAt = now;
     });
   }
 
   async disconnect(userId: string, instanceId: string, deviceId: string) {
     return this.#update(userId, (record, now) => {
-      const entry = record.instances[instanceId];
-      if (!entry) return;
-      entry.devices = entry.devices.filter((d) => d.deviceId !== deviceId);
-      if (entry.devices.length === 0) delete record.instances[instanceId];
-      record.lastActiveAt = now;
-    });
-  }
-
-  /** Pushes this instance's expiry forward for users it still holds (the heartbeat sweep). */
-  async refresh(userId: string, instanceId: string, devices: Array<Omit<DeviceEntry, 'connectedAt'>>) {
-    return this.#update(userId, (record, now) => {
-      const known = new Map(record.instances[instanceId]?.devices.map((d) => [d.deviceId, d]));
-      record.instances[instanceId] = {
-        devices: devices.map((d) => known.get(d.deviceId) ?? { ...d, connectedAt: now }),
-        expiresAt: now + this.#ttlMs,
-      };
+      const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== deviceId);
+      if (devices.length === 0) delete record.instances[instanceId];
+      else record.instances[instanceId] = devices;
       record.lastActiveAt = now;
     });
   }
 
   async lookup(userIds: string[]): Promise<Map<string, UserPresence>> {
     const unique = [...new Set(userIds)];
-    const items = unique.length > 0 ? await this.#store.getBulk<PresenceRecord>(unique.map(keyOf)) : [];
+    const items = unique.length > 0 ? await this.#store.getBulk<PresenceRecord>(unique.map(userKey)) : [];
     const byKey = new Map(items.map((item) => [item.key, item.value]));
-    const now = this.#now();
-    return new Map(unique.map((userId) => [userId, this.#view(userId, byKey.get(keyOf(userId)), now)]));
+    const alive = await this.#alive(items.flatMap((item) => Object.keys(item.value.instances ?? {})));
+    return new Map(unique.map((userId) => [userId, this.#view(userId, byKey.get(userKey(userId)), alive)]));
   }
 
-  #view(userId: string, record: PresenceRecord | undefined, now: number): UserPresence {
+  /** Which of these instances are alive (cached briefly: lookups happen for every message). */
+  async #alive(instanceIds: string[]): Promise<Set<string>> {
+    const now = this.#now();
+    const unique = [...new Set(instanceIds)];
+    const stale = unique.filter((id) => (this.#liveness.get(id)?.checkedAt ?? 0) < now - LIVENESS_CACHE_MS);
+    if (stale.length > 0) {
+      const found = new Set(
+        (await this.#store.getBulk(stale.map(instanceKey))).map((item) =>
+          item.key.slice(instanceKey('').length),
+        ),
+      );
+      if (this.#liveness.size > 10_000) this.#liveness.clear();
+      for (const id of stale) this.#liveness.set(id, { alive: found.has(id), checkedAt: now });
+    }
+    return new Set(unique.filter((id) => this.#liveness.get(id)?.alive));
+  }
+
+  #view(userId: string, record: PresenceRecord | undefined, alive: Set<string>): UserPresence {
     const instances = new Map<string, string[]>();
     const platforms = new Set<string>();
-    for (const [instanceId, entry] of Object.entries(record?.instances ?? {})) {
-      if (entry.expiresAt <= now || entry.devices.length === 0) continue;
+    for (const [instanceId, devices] of Object.entries(record?.instances ?? {})) {
+      if (!alive.has(instanceId) || devices.length === 0) continue;
       instances.set(
         instanceId,
-        entry.devices.map((d) => d.deviceId),
+        devices.map((d) => d.deviceId),
       );
-      for (const device of entry.devices) platforms.add(device.platform);
+      for (const device of devices) platforms.add(device.platform);
     }
+    const online = instances.size > 0;
     return {
       userId,
-      online: instances.size > 0,
+      online,
       instances,
       platforms: [...platforms],
-      lastActiveAt: instances.size > 0 ? now : (record?.lastActiveAt ?? null),
+      lastActiveAt: online ? this.#now() : (record?.lastActiveAt ?? null),
     };
   }
 
@@ -120,16 +143,18 @@ export class PresenceRegistry {
     userId: string,
     change: (record: PresenceRecord, now: number) => void,
   ): Promise<PresenceChange> {
-    const key = keyOf(userId);
+    const key = userKey(userId);
     for (let attempt = 1; ; attempt++) {
       const item: StateItem<PresenceRecord> | undefined = await this.#store.get<PresenceRecord>(key);
       const now = this.#now();
       const record: PresenceRecord = structuredClone(item?.value) ?? { instances: {}, lastActiveAt: now };
-      const wasOnline = this.#view(userId, record, now).online;
-      for (const [instanceId, entry] of Object.entries(record.instances))
-        if (entry.expiresAt <= now) delete record.instances[instanceId];
+      const before = await this.#alive(Object.keys(record.instances));
+      const wasOnline = this.#view(userId, record, before).online;
+      // Entries of dead instances are dropped on the way.
+      for (const instanceId of Object.keys(record.instances))
+        if (!before.has(instanceId)) delete record.instances[instanceId];
       change(record, now);
-      const isOnline = this.#view(userId, record, now).online;
+      const isOnline = this.#view(userId, record, await this.#alive(Object.keys(record.instances))).online;
       try {
         await this.#store.save(key, record, {
           ...(item ? { etag: item.etag } : {}),

@@ -109,7 +109,21 @@ function connect(url: string, token: string, onFrame: (frame: LoadFrame) => void
   });
 }
 
-/** One worker: registers its pairs, connects them, waits for "go", sends, reports. */
+/** Runs `work` for 0..count-1, 50 at a time. */
+async function inBatches(count: number, work: (index: number) => Promise<void>) {
+  for (let start = 0; start < count; start += 50)
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - start) }, (_, offset) => work(start + offset)),
+    );
+}
+
+/** Tells the coordinator a phase is done and waits for its go-ahead. */
+async function step(phase: string) {
+  process.send?.({ type: phase });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+}
+
+/** One worker: registers its pairs, connects them, sends at its share of the rate, reports. */
 async function runWorker(url: string, pairs: number, ratePerSecond: number, durationS: number, tag: string) {
   const result: WorkerResult = {
     sent: 0,
@@ -125,49 +139,51 @@ async function runWorker(url: string, pairs: number, ratePerSecond: number, dura
   const clients: Array<{ sender: WebSocket; receiver: WebSocket; targetId: string; acked: Set<number> }> = [];
   const received = new Map<number, { last: number; seen: Set<number> }>();
   const sentAt = new Map<string, number>();
-  for (let start = 0; start < pairs; start += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, pairs - start) }, async (_, offset) => {
-        const index = start + offset;
-        const a = await register(url, `${prefix}a${index}`);
-        const b = await register(url, `${prefix}b${index}`);
-        await call(url, 'PUT', '/api/v1/users/settings', { friendVerify: false }, b.accessToken);
-        await call(
-          url,
-          'POST',
-          '/api/v1/friends/requests',
-          { userId: b.userId, message: 'load', source: 'search' },
-          a.accessToken,
-        );
-        const state = { last: -1, seen: new Set<number>() };
-        received.set(index, state);
-        const receiver = await connect(url, b.accessToken, (frame) => {
-          if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
-          receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] }));
-          const n = Number(String(frame.data.content).split(':')[1]);
-          const started = sentAt.get(`${index}:${n}`);
-          if (started !== undefined) result.latencies.push(performance.now() - started);
-          if (state.seen.has(n)) result.duplicates++;
-          else {
-            state.seen.add(n);
-            result.delivered++;
-          }
-          if (n < state.last) result.reordered++;
-          state.last = Math.max(state.last, n);
-        });
-        const acked = new Set<number>();
-        const sender = await connect(url, a.accessToken, (frame) => {
-          if (frame.type === 'SEND_ACK') {
-            result.acked++;
-            acked.add(Number(frame.msgId!.split('-')[1]));
-          } else if (frame.type === 'ERROR') result.errors++;
-        });
-        clients[index] = { sender, receiver, targetId: b.userId, acked };
-      }),
+  const accounts: Array<{ a: { accessToken: string }; b: { userId: string; accessToken: string } }> = [];
+  await inBatches(pairs, async (index) => {
+    const a = await register(url, `${prefix}a${index}`);
+    const b = await register(url, `${prefix}b${index}`);
+    await call(url, 'PUT', '/api/v1/users/settings', { friendVerify: false }, b.accessToken);
+    await call(
+      url,
+      'POST',
+      '/api/v1/friends/requests',
+      { userId: b.userId, message: 'load', source: 'search' },
+      a.accessToken,
     );
-  }
-  process.send?.({ type: 'connected', sockets: pairs * 2 });
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+    accounts[index] = { a, b };
+  });
+  // The server's memory is read between registration and connection: the difference is the sockets'.
+  await step('registered');
+
+  await inBatches(pairs, async (index) => {
+    const { a, b } = accounts[index]!;
+    const state = { last: -1, seen: new Set<number>() };
+    received.set(index, state);
+    const receiver = await connect(url, b.accessToken, (frame) => {
+      if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
+      receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] }));
+      const n = Number(String(frame.data.content).split(':')[1]);
+      const started = sentAt.get(`${index}:${n}`);
+      if (started !== undefined) result.latencies.push(performance.now() - started);
+      if (state.seen.has(n)) result.duplicates++;
+      else {
+        state.seen.add(n);
+        result.delivered++;
+      }
+      if (n < state.last) result.reordered++;
+      state.last = Math.max(state.last, n);
+    });
+    const acked = new Set<number>();
+    const sender = await connect(url, a.accessToken, (frame) => {
+      if (frame.type === 'SEND_ACK') {
+        result.acked++;
+        acked.add(Number(frame.msgId!.split('-')[1]));
+      } else if (frame.type === 'ERROR') result.errors++;
+    });
+    clients[index] = { sender, receiver, targetId: b.userId, acked };
+  });
+  await step('connected');
 
   // Every pair sends in turn, spread evenly over each second.
   const intervalMs = 1000 / ratePerSecond;
@@ -272,7 +288,6 @@ async function main() {
   if (!url) throw new Error('give --url of a running platform, or --start');
   try {
     const workers = Number(values.workers ?? Math.ceil(pairs / PAIRS_PER_WORKER));
-    const before = await serverMemory(url);
     const children = Array.from({ length: workers }, (_, i) => {
       const share = Math.floor(pairs / workers) + (i < pairs % workers ? 1 : 0);
       return fork(process.argv[1]!, ['--worker'], {
@@ -282,16 +297,21 @@ async function main() {
         },
       });
     });
+    const phase = () =>
+      Promise.all(
+        children.map(
+          (child) =>
+            new Promise((resolve, reject) => {
+              child.once('message', resolve);
+              child.once('exit', (code) => reject(new Error(`worker exited with ${code} during setup`)));
+            }),
+        ),
+      );
     const setupStarted = performance.now();
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise((resolve, reject) => {
-            child.once('message', resolve);
-            child.once('exit', (code) => reject(new Error(`worker exited with ${code} during setup`)));
-          }),
-      ),
-    );
+    await phase();
+    const before = await serverMemory(url);
+    for (const child of children) child.send('connect');
+    await phase();
     const setupS = (performance.now() - setupStarted) / 1000;
     const connected = await serverMemory(url);
     const results = children.map(

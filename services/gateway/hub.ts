@@ -8,8 +8,6 @@ import {
   FriendMethods,
   type GatewayDeliveryEvent,
   MessageMethods,
-  peerOf,
-  type Relation,
   type ServerFrame,
 } from '../platform/contracts/index.ts';
 import { AppError, ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
@@ -18,8 +16,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { InvokePort } from '../platform/ports/index.ts';
 import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { AccessTokenVerifier } from '../platform/security/index.ts';
+import { ClientFrames } from './client-frames.ts';
 import { Connection } from './connection.ts';
-import { ClientFrame, FRAME_TYPES } from './frames.ts';
 
 export interface GatewayOptions {
   instanceId: string;
@@ -32,14 +30,6 @@ export interface GatewayOptions {
   invoke: InvokePort;
 }
 
-interface SendAck {
-  messageId: string;
-  sessionId: string;
-  seq: number;
-  syncSeq: number;
-  timestamp: number;
-}
-
 interface TimelinePage {
   items: Array<{ syncSeq: number; frame: ServerFrame | null }>;
   head: number;
@@ -49,10 +39,7 @@ interface TimelinePage {
 const ACK_TIMEOUT_MS = 5000;
 const GAP_WAIT_MS = 300;
 const TIMELINE_PAGE = 200;
-/** Refused frames in a row (over the rate limit) before the connection is closed. */
-const MAX_REFUSED_IN_A_ROW = 200;
 const CONNECTS_PER_MINUTE = 60;
-const RELATION_TTL_MS = 30_000;
 
 /** WebSocket close codes of this protocol (4000–4999 are the application's). */
 export const CloseCode = {
@@ -75,7 +62,7 @@ export class GatewayHub {
   readonly #wss: WebSocketServer;
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #pendingDelivered = new Map<string, Set<string>>();
-  readonly #relations = new Map<string, { relation: Relation; until: number }>();
+  readonly #frames: ClientFrames;
   readonly #connectWindows = new Map<string, { start: number; count: number }>();
   readonly #timer: NodeJS.Timeout;
   #ticks = 0;
@@ -92,6 +79,14 @@ export class GatewayHub {
       maxPayload: options.config.maxFrameBytes * 4,
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
+    });
+    this.#frames = new ClientFrames({
+      config: options.config,
+      logger: options.logger,
+      router: options.router,
+      invoke: options.invoke,
+      sync: (conn, syncSeq) => this.#sync(conn, syncSeq),
+      closeForFlooding: (conn) => conn.close(CloseCode.RATE_LIMITED, 'rate limit'),
     });
     this.#timer = setInterval(() => this.#tick(), 1000);
     this.#timer.unref();
@@ -142,7 +137,7 @@ export class GatewayHub {
     const early: RawData[] = [];
     let connection: Connection | undefined;
     ws.on('message', (raw: RawData) => {
-      if (connection) void this.#onFrame(connection, raw, params.language);
+      if (connection) void this.#frames.handle(connection, raw, params.language);
       else if (early.length < 32) early.push(raw);
     });
     ws.on('error', (error) => this.#o.logger.debug({ err: error }, 'websocket error'));
@@ -218,7 +213,7 @@ export class GatewayHub {
           syncSeq: head,
         },
       });
-      for (const raw of early.splice(0)) void this.#onFrame(conn, raw, params.language);
+      for (const raw of early.splice(0)) void this.#frames.handle(conn, raw, params.language);
       if (change.becameOnline) void this.#announce(conn.userId, 'USER_ONLINE', { platform: conn.platform });
       if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
       else await conn.startAt(head, false);
@@ -257,126 +252,6 @@ export class GatewayHub {
     } catch (error) {
       this.#o.logger.warn({ err: error, userId: conn.userId }, 'presence update on disconnect failed');
     }
-  }
-
-  async #onFrame(conn: Connection, raw: RawData, language: Language) {
-    conn.lastSeen = Date.now();
-    const error = (code: number, msgId: string | undefined, detail?: string) =>
-      conn.send({
-        type: 'ERROR',
-        ...(msgId ? { msgId } : {}),
-        code,
-        message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
-      });
-    if (!conn.admit()) {
-      error(
-        ErrorCode.TOO_MANY_REQUESTS,
-        undefined,
-        `more than ${this.#o.config.framesPerSecond} frames per second`,
-      );
-      if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) conn.close(CloseCode.RATE_LIMITED, 'rate limit');
-      return;
-    }
-    const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
-    if (size > this.#o.config.maxFrameBytes)
-      return error(
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        undefined,
-        `frames are limited to ${this.#o.config.maxFrameBytes} bytes`,
-      );
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString());
-    } catch {
-      return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
-    }
-    const msgId =
-      typeof (json as { msgId?: unknown })?.msgId === 'string'
-        ? (json as { msgId: string }).msgId
-        : undefined;
-    const type = (json as { type?: unknown })?.type;
-    if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
-      return error(
-        ErrorCode.INVALID_PARAMS,
-        msgId,
-        `unknown frame type ${JSON.stringify(type)}; one of ${FRAME_TYPES.join(', ')}`,
-      );
-    const parsed = ClientFrame.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return error(ErrorCode.INVALID_PARAMS, msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
-    }
-    const frame = parsed.data;
-    try {
-      switch (frame.type) {
-        case 'PING':
-          conn.send({ type: 'PONG', timestamp: Date.now() });
-          return;
-        case 'SEND_MESSAGE':
-          return await conn.serially(async () => {
-            try {
-              const ack = await this.#o.invoke.invoke<SendAck>('message', MessageMethods.send, {
-                ...frame.data,
-                senderId: conn.userId,
-                deviceId: conn.deviceId,
-                clientMsgId: frame.msgId,
-              });
-              conn.consume(ack.syncSeq);
-              conn.send({ type: 'SEND_ACK', msgId: frame.msgId, timestamp: Date.now(), data: ack });
-            } catch (cause) {
-              const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
-              if (!isAppError(cause)) this.#o.logger.error({ err: cause }, 'send failed');
-              error(code, frame.msgId, isAppError(cause) ? cause.detail : undefined);
-            }
-          });
-        case 'MESSAGE_ACK':
-          conn.acknowledge(frame.messageIds);
-          return;
-        case 'TYPING':
-          return await this.#typing(conn, frame.data.sessionId, frame.msgId, error);
-        case 'SYNC':
-          return await this.#sync(conn, frame.data.syncSeq);
-      }
-    } catch (cause) {
-      this.#o.logger.error({ err: cause, type: frame.type }, 'frame handling failed');
-      error(isAppError(cause) ? cause.code : ErrorCode.UNKNOWN, msgId);
-    }
-  }
-
-  async #typing(
-    conn: Connection,
-    sessionId: string,
-    msgId: string | undefined,
-    error: (code: number, msgId: string | undefined, detail?: string) => void,
-  ) {
-    const peer = peerOf(sessionId, conn.userId);
-    if (!peer) return error(ErrorCode.FORBIDDEN, msgId, 'you are not in this conversation');
-    const relation = await this.#relation(conn.userId, peer);
-    // Someone who blocked you never sees you typing; you are not told.
-    if (relation.blockedByPeer) return;
-    await this.#o.router.route([
-      {
-        userId: peer,
-        frame: {
-          type: 'USER_TYPING',
-          timestamp: Date.now(),
-          data: { userId: conn.userId, sessionId, timestamp: Date.now(), expiresIn: 3 },
-        },
-      },
-    ]);
-  }
-
-  async #relation(userId: string, peerId: string): Promise<Relation> {
-    const key = `${userId}:${peerId}`;
-    const cached = this.#relations.get(key);
-    if (cached && cached.until > Date.now()) return cached.relation;
-    const relation = await this.#o.invoke.invoke<Relation>('friend', FriendMethods.relation, {
-      userId,
-      peerId,
-    });
-    if (this.#relations.size > 100_000) this.#relations.clear();
-    this.#relations.set(key, { relation, until: Date.now() + RELATION_TTL_MS });
-    return relation;
   }
 
   /** USER_ONLINE / USER_OFFLINE to the user's friends, wherever they are connected. */

@@ -1,0 +1,163 @@
+import type { RawData } from 'ws';
+import type { Config } from '../platform/config.ts';
+import { FriendMethods, MessageMethods, peerOf, type Relation } from '../platform/contracts/index.ts';
+import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { InvokePort } from '../platform/ports/index.ts';
+import type { DeliveryRouter } from '../platform/presence/index.ts';
+import type { Connection } from './connection.ts';
+import { ClientFrame, FRAME_TYPES } from './frames.ts';
+
+export interface ClientFramesDeps {
+  config: Config['gateway'];
+  logger: Logger;
+  router: DeliveryRouter;
+  invoke: InvokePort;
+  /** Restarts the device's ordered stream after a syncSeq (SYNC frame). */
+  sync(conn: Connection, syncSeq: number): Promise<void>;
+  /** Closes a connection that keeps flooding. */
+  closeForFlooding(conn: Connection): void;
+}
+
+interface SendAck {
+  messageId: string;
+  sessionId: string;
+  seq: number;
+  syncSeq: number;
+  timestamp: number;
+}
+
+/** Refused frames in a row (over the rate limit) before the connection is closed. */
+const MAX_REFUSED_IN_A_ROW = 200;
+const RELATION_TTL_MS = 30_000;
+
+/** What the gateway does with each frame a client sends (seed §5.4). */
+export class ClientFrames {
+  readonly #deps: ClientFramesDeps;
+  readonly #relations = new Map<string, { relation: Relation; until: number }>();
+
+  constructor(deps: ClientFramesDeps) {
+    this.#deps = deps;
+  }
+
+  /** Validates, rate-limits and acts on one frame; answers ERROR for what it refuses. */
+  async handle(conn: Connection, raw: RawData, language: Language) {
+    conn.lastSeen = Date.now();
+    const error = (code: number, msgId: string | undefined, detail?: string) =>
+      conn.send({
+        type: 'ERROR',
+        ...(msgId ? { msgId } : {}),
+        code,
+        message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
+      });
+    if (!conn.admit()) {
+      error(
+        ErrorCode.TOO_MANY_REQUESTS,
+        undefined,
+        `more than ${this.#deps.config.framesPerSecond} frames per second`,
+      );
+      if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) this.#deps.closeForFlooding(conn);
+      return;
+    }
+    const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
+    if (size > this.#deps.config.maxFrameBytes)
+      return error(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        undefined,
+        `frames are limited to ${this.#deps.config.maxFrameBytes} bytes`,
+      );
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString());
+    } catch {
+      return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
+    }
+    const msgId =
+      typeof (json as { msgId?: unknown })?.msgId === 'string'
+        ? (json as { msgId: string }).msgId
+        : undefined;
+    const type = (json as { type?: unknown })?.type;
+    if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
+      return error(
+        ErrorCode.INVALID_PARAMS,
+        msgId,
+        `unknown frame type ${JSON.stringify(type)}; one of ${FRAME_TYPES.join(', ')}`,
+      );
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return error(ErrorCode.INVALID_PARAMS, msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
+    }
+    const frame = parsed.data;
+    try {
+      switch (frame.type) {
+        case 'PING':
+          conn.send({ type: 'PONG', timestamp: Date.now() });
+          return;
+        case 'SEND_MESSAGE':
+          return await conn.serially(async () => {
+            try {
+              const ack = await this.#deps.invoke.invoke<SendAck>('message', MessageMethods.send, {
+                ...frame.data,
+                senderId: conn.userId,
+                deviceId: conn.deviceId,
+                clientMsgId: frame.msgId,
+              });
+              conn.consume(ack.syncSeq);
+              conn.send({ type: 'SEND_ACK', msgId: frame.msgId, timestamp: Date.now(), data: ack });
+            } catch (cause) {
+              const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
+              if (!isAppError(cause)) this.#deps.logger.error({ err: cause }, 'send failed');
+              error(code, frame.msgId, isAppError(cause) ? cause.detail : undefined);
+            }
+          });
+        case 'MESSAGE_ACK':
+          conn.acknowledge(frame.messageIds);
+          return;
+        case 'TYPING':
+          return await this.#typing(conn, frame.data.sessionId, frame.msgId, error);
+        case 'SYNC':
+          return await this.#deps.sync(conn, frame.data.syncSeq);
+      }
+    } catch (cause) {
+      this.#deps.logger.error({ err: cause, type: frame.type }, 'frame handling failed');
+      error(isAppError(cause) ? cause.code : ErrorCode.UNKNOWN, msgId);
+    }
+  }
+
+  async #typing(
+    conn: Connection,
+    sessionId: string,
+    msgId: string | undefined,
+    error: (code: number, msgId: string | undefined, detail?: string) => void,
+  ) {
+    const peer = peerOf(sessionId, conn.userId);
+    if (!peer) return error(ErrorCode.FORBIDDEN, msgId, 'you are not in this conversation');
+    const relation = await this.#relation(conn.userId, peer);
+    // Someone who blocked you never sees you typing; you are not told.
+    if (relation.blockedByPeer) return;
+    await this.#deps.router.route([
+      {
+        userId: peer,
+        frame: {
+          type: 'USER_TYPING',
+          timestamp: Date.now(),
+          data: { userId: conn.userId, sessionId, timestamp: Date.now(), expiresIn: 3 },
+        },
+      },
+    ]);
+  }
+
+  async #relation(userId: string, peerId: string): Promise<Relation> {
+    const key = `${userId}:${peerId}`;
+    const cached = this.#relations.get(key);
+    if (cached && cached.until > Date.now()) return cached.relation;
+    const relation = await this.#deps.invoke.invoke<Relation>('friend', FriendMethods.relation, {
+      userId,
+      peerId,
+    });
+    if (this.#relations.size > 100_000) this.#relations.clear();
+    this.#relations.set(key, { relation, until: Date.now() + RELATION_TTL_MS });
+    return relation;
+  }
+}

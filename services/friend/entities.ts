@@ -102,23 +102,5 @@ export const SyncVersion = defineEntity({
 export type SyncVersion = InferEntity<typeof SyncVersion>;
 
 /** Notifications written in the transaction of the change they report, published after commit. */
-export const OutboxEvent = defineEntity({
-  name: 'OutboxEvent',
-  tableName: 'outbox',
-  properties: {
-    id: p.bigint('string').primary(),
-    topic: p.string().length(100),
-    payload: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime(),
-  },
-});
-export type OutboxEvent = InferEntity<typeof OutboxEvent>;
 
-export const friendEntities = [
-  Friendship,
-  FriendRequest,
-  BlacklistEntry,
-  FriendCategory,
-  SyncVersion,
-  OutboxEvent,
-];
+export const friendEntities = [Friendship, FriendRequest, BlacklistEntry, FriendCategory, SyncVersion];

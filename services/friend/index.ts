@@ -6,12 +6,13 @@ import {
   type Relation,
   UserTopics,
 } from '../platform/contracts/index.ts';
+import { sqlExecutor } from '../platform/db/index.ts';
+import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
 import { FriendService } from './domain/friend-service.ts';
-import { Outbox } from './domain/outbox.ts';
 import { friendEntities } from './entities.ts';
 import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
 import { friendRoutes } from './routes.ts';
@@ -40,7 +41,8 @@ export const friendService: ServiceModule = {
   migrations: [{ name: 'Migration20261122000300_friend', class: Migration20261122000300_friend }],
   async create(ctx) {
     const outbox = new Outbox({
-      orm: ctx.orm,
+      sql: sqlExecutor(ctx.orm),
+      schema: 'friend',
       pubsub: ctx.pubsub,
       pubsubName: ctx.pubsubName,
       ids: ctx.ids,

@@ -7,6 +7,7 @@ import {
 } from '../platform/contracts/index.ts';
 import { type MonthlyPartitionSpec, maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
 import { schemas } from '../platform/http/routes.ts';
+import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
@@ -40,6 +41,7 @@ const AppendInput = z.object({
 });
 
 const DAY_MS = 86_400_000;
+const OUTBOX_SWEEP_MS = 5000;
 
 export const messageService: ServiceModule = {
   name: 'message',
@@ -80,18 +82,26 @@ export const messageService: ServiceModule = {
       maintenance.unref();
     }
 
+    const outbox = new Outbox({
+      sql,
+      schema: 'message',
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
+    outbox.start(OUTBOX_SWEEP_MS);
     const profiles = new ProfileCache(ctx.invoke);
     const presence = new PresenceRegistry(ctx.sharedState, {
       entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
     });
     const messages = new MessageService({
-      store: new MessageStore(sql),
+      store: new MessageStore(sql, outbox),
       content: new ContentValidator(config.maxTextLength),
       profiles,
       router: new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName),
       invoke: ctx.invoke,
-      pubsub: ctx.pubsub,
-      pubsubName: ctx.pubsubName,
+      outbox,
       ids: ctx.ids,
       logger: ctx.logger,
       recallWindowMs: config.recallWindowSeconds * 1000,
@@ -147,6 +157,7 @@ export const messageService: ServiceModule = {
       },
       async stop() {
         clearInterval(maintenance);
+        await outbox.stop();
       },
     };
   },

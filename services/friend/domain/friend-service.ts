@@ -7,9 +7,11 @@ import {
   TimelineTopics,
   UserMethods,
 } from '../../platform/contracts/index.ts';
+import { sqlExecutorOf } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { Outbox, PendingEvent } from '../../platform/outbox.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
 import {
@@ -20,7 +22,6 @@ import {
   FriendshipStatus,
   RequestStatus,
 } from '../entities.ts';
-import type { Outbox, PendingEvent } from './outbox.ts';
 import { SyncClock } from './sync-clock.ts';
 
 export const REQUEST_SOURCES = ['search', 'qrcode', 'group', 'contacts'] as const;
@@ -678,7 +679,7 @@ export class FriendService {
       const result = await work(context);
       await tx.flush();
       await clock?.save(tx);
-      return { result, stored: await this.#deps.outbox.store(tx, events) };
+      return { result, stored: await this.#deps.outbox.store(sqlExecutorOf(tx), events) };
     });
     await this.#deps.outbox.publish(stored);
     return result;

@@ -1,6 +1,10 @@
 import {
   type Delivery,
   FriendMethods,
+  type MessageClearedEvent,
+  type MessageCreatedEvent,
+  type MessageReadEvent,
+  type MessageRecalledEvent,
   MessageTopics,
   peerOf,
   type Relation,
@@ -11,7 +15,8 @@ import {
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { Outbox } from '../../platform/outbox.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
@@ -63,8 +68,7 @@ export interface MessageServiceOptions {
   profiles: ProfileCache;
   router: DeliveryRouter;
   invoke: InvokePort;
-  pubsub: PubSubPort;
-  pubsubName: string;
+  outbox: Outbox;
   ids: SnowflakeGenerator;
   logger: Logger;
   recallWindowMs: number;
@@ -103,20 +107,43 @@ export class MessageService {
     const sessionId = singleSessionId(input.senderId, input.targetId);
     const participants = [input.senderId, input.targetId];
     const createdAt = new Date();
-    const stored = await store.insertMessage({
-      messageId: this.#o.ids.next(),
-      sessionId,
-      sessionType: 'single',
-      senderId: input.senderId,
-      targetId: input.targetId,
-      clientMsgId: input.clientMsgId,
-      contentType: input.contentType,
-      content,
-      searchText: searchTextOf(input.contentType, content),
-      mentions: [],
-      createdAt,
-      participants,
-    });
+    const messageId = this.#o.ids.next();
+    const [created] = this.#o.outbox.prepare([
+      {
+        topic: MessageTopics.created,
+        // The store adds the seq it allocates.
+        payload: {
+          messageId,
+          sessionId,
+          sessionType: 'single',
+          senderId: input.senderId,
+          targetId: input.targetId,
+          participants,
+          contentType: input.contentType,
+          preview: previewOf(input.contentType, content),
+          mentions: [],
+          mentionAll: false,
+          createdAt: createdAt.toISOString(),
+        } satisfies Omit<MessageCreatedEvent, 'seq'>,
+      },
+    ]);
+    const stored = await store.insertMessage(
+      {
+        messageId,
+        sessionId,
+        sessionType: 'single',
+        senderId: input.senderId,
+        targetId: input.targetId,
+        clientMsgId: input.clientMsgId,
+        contentType: input.contentType,
+        content,
+        searchText: searchTextOf(input.contentType, content),
+        mentions: [],
+        createdAt,
+        participants,
+      },
+      created!,
+    );
     // A concurrent send with the same clientMsgId won; answer with its result.
     if ('duplicate' in stored) return this.#ack(stored.duplicate);
 
@@ -147,24 +174,7 @@ export class MessageService {
       })),
       traceId,
     );
-    await this.#publish(
-      MessageTopics.created,
-      {
-        messageId: stored.messageId,
-        sessionId,
-        sessionType: 'single',
-        senderId: input.senderId,
-        targetId: input.targetId,
-        participants,
-        seq: stored.seq,
-        contentType: input.contentType,
-        preview: previewOf(input.contentType, content),
-        mentions: [],
-        mentionAll: false,
-        createdAt: createdAt.toISOString(),
-      },
-      traceId,
-    );
+    await this.#o.outbox.publish([{ ...created!, payload: { ...created!.payload, seq: stored.seq } }]);
     return this.#ack(stored);
   }
 
@@ -285,22 +295,23 @@ export class MessageService {
     }
     const now = Date.now();
     const payload = { sessionId, userId, messageIds: receiptIds, readSeq };
-    const result = await this.#o.store.markRead(userId, sessionId, readSeq, () =>
-      [peer, userId].map((recipient) => ({
-        userId: recipient,
-        kind: 'read' as const,
-        eventId: `read:${sessionId}:${userId}:${readSeq}`,
-        payload,
-      })),
-    );
-    if (!result.advanced) return { readSeq: result.previous };
-    await this.#deliverEvents(result.appended, now);
-    await this.#publish(MessageTopics.read, {
+    const read: MessageReadEvent = { userId, sessionId, readSeq, readAt: new Date(now).toISOString() };
+    const result = await this.#o.store.markRead(
       userId,
       sessionId,
       readSeq,
-      readAt: new Date(now).toISOString(),
-    });
+      () =>
+        [peer, userId].map((recipient) => ({
+          userId: recipient,
+          kind: 'read' as const,
+          eventId: `read:${sessionId}:${userId}:${readSeq}`,
+          payload,
+        })),
+      { topic: MessageTopics.read, payload: { ...read } },
+    );
+    if (!result.advanced) return { readSeq: result.previous };
+    await this.#deliverEvents(result.appended, now);
+    await this.#o.outbox.publish(result.outbox);
     return { readSeq };
   }
 
@@ -312,24 +323,28 @@ export class MessageService {
       throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
     const now = Date.now();
     const participants = [message.senderId, message.targetId];
-    const result = await this.#o.store.recall(messageId, (m) =>
-      participants.map((recipient) => ({
-        userId: recipient,
-        kind: 'recall' as const,
-        eventId: `recall:${messageId}`,
-        payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy: userId },
-      })),
-    );
-    if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
-    await this.#deliverEvents(result.appended, now);
-    await this.#publish(MessageTopics.recalled, {
+    const recalled: MessageRecalledEvent = {
       messageId,
       sessionId: message.sessionId,
       participants,
       seq: message.seq,
       recalledBy: userId,
       recalledAt: new Date(now).toISOString(),
-    });
+    };
+    const result = await this.#o.store.recall(
+      messageId,
+      (m) =>
+        participants.map((recipient) => ({
+          userId: recipient,
+          kind: 'recall' as const,
+          eventId: `recall:${messageId}`,
+          payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy: userId },
+        })),
+      () => ({ topic: MessageTopics.recalled, payload: { ...recalled } }),
+    );
+    if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
+    await this.#deliverEvents(result.appended, now);
+    await this.#o.outbox.publish(result.outbox);
   }
 
   async deleteForMe(userId: string, messageId: string) {
@@ -345,14 +360,22 @@ export class MessageService {
 
   async clear(userId: string, sessionId: string) {
     this.#requireParticipant(userId, sessionId);
-    const { clearedSeq, appended } = await this.#o.store.clear(userId, sessionId, (seq) => ({
+    const { clearedSeq, appended, outbox } = await this.#o.store.clear(
       userId,
-      kind: 'notify',
-      eventId: `cleared:${sessionId}:${seq}`,
-      payload: { kind: 'session.cleared', payload: { sessionId, clearedSeq: seq } },
-    }));
+      sessionId,
+      (seq) => ({
+        userId,
+        kind: 'notify',
+        eventId: `cleared:${sessionId}:${seq}`,
+        payload: { kind: 'session.cleared', payload: { sessionId, clearedSeq: seq } },
+      }),
+      (seq) => ({
+        topic: MessageTopics.cleared,
+        payload: { userId, sessionId, clearedSeq: seq } satisfies MessageClearedEvent,
+      }),
+    );
     await this.#deliverEvents(appended, Date.now());
-    await this.#publish(MessageTopics.cleared, { userId, sessionId, clearedSeq });
+    await this.#o.outbox.publish(outbox);
     return { clearedSeq };
   }
 
@@ -418,14 +441,6 @@ export class MessageService {
       await this.#o.router.route(deliveries, traceId ? { traceId } : {});
     } catch (error) {
       this.#o.logger.warn({ err: error }, 'push to gateways failed; recipients will get it through sync');
-    }
-  }
-
-  async #publish(topic: string, data: unknown, traceId?: string) {
-    try {
-      await this.#o.pubsub.publish(this.#o.pubsubName, topic, data, traceId ? { traceId } : {});
-    } catch (error) {
-      this.#o.logger.warn({ err: error, topic }, 'event publish failed');
     }
   }
 }

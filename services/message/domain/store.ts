@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../platform/db/index.ts';
+import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 
 /**
  * The message service's repository: every SQL statement of the service lives here. Seqs are
@@ -116,8 +117,11 @@ const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
 export class MessageStore {
   readonly #sql: SqlExecutor;
 
-  constructor(sql: SqlExecutor) {
+  readonly #outbox: Outbox;
+
+  constructor(sql: SqlExecutor, outbox: Outbox) {
     this.#sql = sql;
+    this.#outbox = outbox;
   }
 
   async findSent(senderId: string, clientMsgId: string): Promise<SentRecord | undefined> {
@@ -139,13 +143,19 @@ export class MessageStore {
 
   /**
    * Stores a message with its seq and every participant's syncSeq in one transaction (one round
-   * trip: the `message.store_message` function). Returns the first send's record instead when the
-   * same (sender, clientMsgId) was stored before, or concurrently and first.
+   * trip: the `message.store_message` function), with its message.created event (`created`, seq
+   * added) in the outbox. Returns the first send's record instead when the same (sender,
+   * clientMsgId) was stored before, or concurrently and first.
    */
-  async insertMessage(message: NewMessage): Promise<StoredSend | { duplicate: SentRecord }> {
+  async insertMessage(
+    message: NewMessage,
+    created: StoredEvent,
+  ): Promise<StoredSend | { duplicate: SentRecord }> {
     const [row] = await this.#sql.query<{ result: Record<string, unknown> }>(
-      'select "message"."store_message"(?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?::jsonb) as result',
+      'select "message"."store_message"(?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?::jsonb) as result',
       [
+        created.id,
+        json(created.payload),
         message.messageId,
         message.sessionId,
         message.sessionType,
@@ -280,16 +290,23 @@ export class MessageStore {
     sessionId: string,
     readSeq: number,
     receipts: (previous: number) => TimelineEvent[],
-  ): Promise<{ advanced: boolean; previous: number; appended: Map<TimelineEvent, number> }> {
+    event: PendingEvent,
+  ): Promise<{
+    advanced: boolean;
+    previous: number;
+    appended: Map<TimelineEvent, number>;
+    outbox: StoredEvent[];
+  }> {
     return this.#sql.transaction(async (tx) => {
       const [before] = await tx.query(
         'select read_seq from message.cursors where user_id = ? and session_id = ? for update',
         [userId, sessionId],
       );
       const previous = Number(before?.read_seq ?? 0);
-      if (readSeq <= previous) return { advanced: false, previous, appended: new Map() };
+      if (readSeq <= previous) return { advanced: false, previous, appended: new Map(), outbox: [] };
       await this.#advanceCursor(tx, userId, sessionId, { readSeq });
-      return { advanced: true, previous, appended: await this.#append(tx, receipts(previous)) };
+      const appended = await this.#append(tx, receipts(previous));
+      return { advanced: true, previous, appended, outbox: await this.#outbox.store(tx, [event]) };
     });
   }
 
@@ -335,7 +352,10 @@ export class MessageStore {
   async recall(
     messageId: string,
     events: (message: StoredMessage) => TimelineEvent[],
-  ): Promise<{ message: StoredMessage; appended: Map<TimelineEvent, number> } | undefined> {
+    event: (message: StoredMessage) => PendingEvent,
+  ): Promise<
+    { message: StoredMessage; appended: Map<TimelineEvent, number>; outbox: StoredEvent[] } | undefined
+  > {
     return this.#sql.transaction(async (tx) => {
       const [row] = await tx.query(
         `update message.messages m set status = 2, recalled_at = now()
@@ -344,7 +364,8 @@ export class MessageStore {
       );
       if (!row) return undefined;
       const message = toMessage(row);
-      return { message, appended: await this.#append(tx, events(message)) };
+      const appended = await this.#append(tx, events(message));
+      return { message, appended, outbox: await this.#outbox.store(tx, [event(message)]) };
     });
   }
 
@@ -366,15 +387,17 @@ export class MessageStore {
   async clear(
     userId: string,
     sessionId: string,
-    event: (clearedSeq: number) => TimelineEvent,
-  ): Promise<{ clearedSeq: number; appended: Map<TimelineEvent, number> }> {
+    timelineEvent: (clearedSeq: number) => TimelineEvent,
+    event: (clearedSeq: number) => PendingEvent,
+  ): Promise<{ clearedSeq: number; appended: Map<TimelineEvent, number>; outbox: StoredEvent[] }> {
     return this.#sql.transaction(async (tx) => {
       const [row] = await tx.query('select last_seq from message.conversations where session_id = ?', [
         sessionId,
       ]);
       const clearedSeq = Number(row?.last_seq ?? 0);
       await this.#advanceCursor(tx, userId, sessionId, { clearedSeq, readSeq: clearedSeq });
-      return { clearedSeq, appended: await this.#append(tx, [event(clearedSeq)]) };
+      const appended = await this.#append(tx, [timelineEvent(clearedSeq)]);
+      return { clearedSeq, appended, outbox: await this.#outbox.store(tx, [event(clearedSeq)]) };
     });
   }
 

@@ -1,15 +1,25 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Storing a message is one round trip: this function claims (sender, clientMsgId), numbers the
- * message in its conversation, gives every participant the next syncSeq and writes message,
- * timeline entries and the sender's read position, in one implicit transaction. Locks are taken in
- * one order (claim, conversation, sender cursor, user sequences by id) as in every other writer.
- * A duplicate send returns the first result with `duplicate: true` and changes nothing.
+ * Storing a message is one round trip: `store_message` claims (sender, clientMsgId), numbers the
+ * message in its conversation, gives every participant the next syncSeq and writes the message,
+ * the timeline entries, the sender's read position and the message.created event (into the
+ * service's outbox, published after commit), in one implicit transaction. Locks are taken in one
+ * order (claim, conversation, sender cursor, user sequences by id) as in every other writer. A
+ * duplicate send returns the first result with `duplicate: true` and changes nothing.
  */
 export class Migration20261122000410_store_message extends Migration {
   override async up(): Promise<void> {
+    // Events written in the transaction of the change they report; published after commit.
+    this.addSql(`create table "message"."outbox" (
+      "id" bigint primary key,
+      "topic" varchar(100) not null,
+      "payload" jsonb not null,
+      "created_at" timestamptz not null
+    )`);
+    this.addSql('create index "outbox_created_idx" on "message"."outbox" ("created_at")');
     this.addSql(`create function "message"."store_message"(
+      p_outbox_id bigint, p_event jsonb,
       p_message_id bigint, p_session_id varchar, p_session_type varchar, p_sender_id bigint, p_target_id bigint,
       p_client_msg_id varchar, p_content_type varchar, p_content jsonb, p_search_text text, p_mentions jsonb,
       p_created_at timestamptz, p_participants jsonb
@@ -60,6 +70,10 @@ export class Migration20261122000410_store_message extends Migration {
       update "message"."sent_messages" set seq = v_seq, sender_sync_seq = (v_sync->>p_sender_id::text)::bigint
         where sender_id = p_sender_id and client_msg_id = p_client_msg_id;
 
+      -- The message.created event goes out through the outbox, written in this same transaction.
+      insert into "message"."outbox" (id, topic, payload, created_at)
+        values (p_outbox_id, 'message.created', p_event || jsonb_build_object('seq', v_seq), now());
+
       return jsonb_build_object('duplicate', false, 'seq', v_seq, 'syncSeqs', v_sync);
     end
     $fn$`);
@@ -67,7 +81,8 @@ export class Migration20261122000410_store_message extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(
-      'drop function "message"."store_message"(bigint, varchar, varchar, bigint, bigint, varchar, varchar, jsonb, text, jsonb, timestamptz, jsonb)',
+      'drop function "message"."store_message"(bigint, jsonb, bigint, varchar, varchar, bigint, bigint, varchar, varchar, jsonb, text, jsonb, timestamptz, jsonb)',
     );
+    this.addSql('drop table "message"."outbox"');
   }
 }

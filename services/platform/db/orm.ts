@@ -1,6 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import { type EntityManager, type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.ts';
 import type { SqlExecutor } from './sql.ts';
 
@@ -59,4 +59,12 @@ export function sqlExecutor(orm: MikroORM): SqlExecutor {
     transaction: (work) => (trx ? work(over(trx)) : connection.transactional((inner) => work(over(inner)))),
   });
   return over();
+}
+
+/** Raw SQL inside an entity manager's transaction (or on its connection outside one). */
+export function sqlExecutorOf(em: EntityManager): SqlExecutor {
+  return {
+    query: (sql, params = []) => em.execute(sql, params, 'all') as never,
+    transaction: (work) => em.transactional((inner) => work(sqlExecutorOf(inner))),
+  };
 }

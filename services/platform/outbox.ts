@@ -1,0 +1,157 @@
+import type { SqlExecutor } from './db/index.ts';
+import type { SnowflakeGenerator } from './ids.ts';
+import type { Logger } from './logger.ts';
+import type { PubSubPort } from './ports/index.ts';
+
+/**
+ * Transactional outbox. Events are written in the transaction of the change they report and
+ * published right after it commits; what could not be published (broker down, process killed
+ * between commit and publish) is published by the periodic sweep. Delivery is at-least-once:
+ * subscribers tell repeats apart by the event's own id. Each service keeps the rows in its own
+ * schema's `outbox` table (id bigint, topic, payload jsonb, created_at).
+ */
+
+export interface PendingEvent {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+export interface StoredEvent extends PendingEvent {
+  id: string;
+}
+
+export interface OutboxOptions {
+  sql: SqlExecutor;
+  /** Schema whose `outbox` table holds the rows. */
+  schema: string;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  ids: SnowflakeGenerator;
+  logger: Logger;
+}
+
+/** Rows published by one sweep; the sweep repeats while it finds full batches. */
+const SWEEP_BATCH = 100;
+/** Published rows are deleted in batches, at most this long after publishing. */
+const DELETE_DELAY_MS = 100;
+
+export class Outbox {
+  readonly #o: OutboxOptions;
+  readonly #table: string;
+  readonly #published: string[] = [];
+  #deleteTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<number> | undefined;
+
+  constructor(options: OutboxOptions) {
+    this.#o = options;
+    this.#table = `"${options.schema}"."outbox"`;
+  }
+
+  /** Gives events their ids; for callers that insert the rows themselves (a stored procedure). */
+  prepare(events: PendingEvent[]): StoredEvent[] {
+    return events.map((event) => ({ id: this.#o.ids.next(), ...event }));
+  }
+
+  /** Writes events inside the caller's transaction; returns what to hand to `publish` after commit. */
+  async store(tx: SqlExecutor, events: PendingEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const stored = this.prepare(events);
+    await tx.query(
+      `insert into ${this.#table} ("id", "topic", "payload", "created_at")
+       select (e->>'id')::bigint, e->>'topic', e->'payload', now() from jsonb_array_elements(?::jsonb) e`,
+      [JSON.stringify(stored)],
+    );
+    return stored;
+  }
+
+  /**
+   * Publishes committed events, in order, stopping at the first failure (the rest wait for the
+   * sweep). Within a sweep's transaction (`tx`) the rows go at once; otherwise in a batch shortly after.
+   */
+  async publish(events: StoredEvent[], tx?: SqlExecutor): Promise<number> {
+    const done: string[] = [];
+    for (const event of events) {
+      try {
+        await this.#o.pubsub.publish(this.#o.pubsubName, event.topic, event.payload);
+        done.push(event.id);
+      } catch (error) {
+        this.#o.logger.warn(
+          { err: error, topic: event.topic },
+          'could not publish; the outbox sweep retries',
+        );
+        break;
+      }
+    }
+    if (done.length === 0) return 0;
+    if (tx) await this.#delete(tx, done);
+    else this.#queueDelete(done);
+    return done.length;
+  }
+
+  #queueDelete(ids: string[]) {
+    this.#published.push(...ids);
+    if (this.#published.length >= SWEEP_BATCH) void this.#flushDeletes();
+    else this.#deleteTimer ??= setTimeout(() => void this.#flushDeletes(), DELETE_DELAY_MS);
+  }
+
+  async #flushDeletes() {
+    clearTimeout(this.#deleteTimer);
+    this.#deleteTimer = undefined;
+    const ids = this.#published.splice(0);
+    if (ids.length === 0) return;
+    // A row whose delete fails is published again by the sweep: at-least-once, as promised.
+    await this.#delete(this.#o.sql, ids).catch((error: unknown) =>
+      this.#o.logger.warn({ err: error }, 'published outbox rows not deleted; the sweep will repeat them'),
+    );
+  }
+
+  async #delete(sql: SqlExecutor, ids: string[]) {
+    await sql.query(
+      `delete from ${this.#table} where "id" in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)`,
+      [JSON.stringify(ids)],
+    );
+  }
+
+  /**
+   * Publishes events older than `minAgeMs` that are still in the outbox. Rows are locked while
+   * they are published (skip locked), so that several replicas sweeping at once do not repeat them.
+   */
+  async sweep(minAgeMs = 10_000): Promise<number> {
+    this.#sweeping ??= this.#sweepAll(minAgeMs).finally(() => {
+      this.#sweeping = undefined;
+    });
+    return this.#sweeping;
+  }
+
+  async #sweepAll(minAgeMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { found, published } = await this.#o.sql.transaction(async (tx) => {
+        const rows = await tx.query<{ id: string; topic: string; payload: Record<string, unknown> }>(
+          `select "id"::text as "id", "topic", "payload" from ${this.#table} where "created_at" < ?
+           order by "created_at", "id" limit ${SWEEP_BATCH} for update skip locked`,
+          [new Date(Date.now() - minAgeMs)],
+        );
+        return { found: rows.length, published: await this.publish(rows, tx) };
+      });
+      total += published;
+      if (found < SWEEP_BATCH || published < found) return total;
+    }
+  }
+
+  /** Sweeps every `intervalMs` until stopped. */
+  start(intervalMs: number): void {
+    this.#sweepTimer = setInterval(() => {
+      void this.sweep().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'outbox sweep failed'));
+    }, intervalMs);
+    this.#sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    await this.#sweeping?.catch(() => {});
+    await this.#flushDeletes();
+  }
+}

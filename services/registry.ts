@@ -1,6 +1,7 @@
 import { authService } from './auth/index.ts';
 import { friendService } from './friend/index.ts';
 import { gatewayService } from './gateway/index.ts';
+import { groupService } from './group/index.ts';
 import { messageService } from './message/index.ts';
 import { Migration20261122000000_state_entries } from './platform/db/migrations/Migration20261122000000_state_entries.ts';
 import type { ServiceModule } from './platform/service.ts';
@@ -12,6 +13,7 @@ export const SERVICES: ServiceModule[] = [
   authService,
   userService,
   friendService,
+  groupService,
   sessionService,
   messageService,
   gatewayService,

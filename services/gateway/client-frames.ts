@@ -96,6 +96,7 @@ export class ClientFrames {
           return;
         case 'SEND_MESSAGE':
           return await conn.serially(async () => {
+            conn.sending(frame.msgId, true);
             try {
               const ack = await this.#deps.invoke.invoke<SendAck>('message', MessageMethods.send, {
                 ...frame.data,
@@ -109,6 +110,8 @@ export class ClientFrames {
               const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
               if (!isAppError(cause)) this.#deps.logger.error({ err: cause }, 'send failed');
               error(code, frame.msgId, isAppError(cause) ? cause.detail : undefined);
+            } finally {
+              conn.sending(frame.msgId, false);
             }
           });
         case 'MESSAGE_ACK':

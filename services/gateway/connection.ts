@@ -50,6 +50,8 @@ export class Connection {
   readonly #early = new Map<number, ServerFrame | null>();
   /** syncSeqs of this device's own sends, answered by SEND_ACK instead of NEW_MESSAGE. */
   readonly #consumed = new Set<number>();
+  /** clientMsgIds of this device's sends still waiting for their SEND_ACK. */
+  readonly #sending = new Set<string>();
   readonly #awaitingAck = new Map<string, AwaitingAck>();
   #tokens: number;
   #tokensAt = Date.now();
@@ -150,6 +152,12 @@ export class Connection {
     this.#drain();
   }
 
+  /** A send of this device is under way: its message must not come back to it as NEW_MESSAGE. */
+  sending(clientMsgId: string, underway: boolean) {
+    if (underway) this.#sending.add(clientMsgId);
+    else this.#sending.delete(clientMsgId);
+  }
+
   /** This device sent the message at `syncSeq` itself (SEND_ACK): nothing to push for it. */
   consume(syncSeq: number) {
     if (syncSeq <= this.#cursor) return;
@@ -205,6 +213,15 @@ export class Connection {
   }
 
   #push(frame: ServerFrame) {
+    // A gap fill can reach this device's own message before its SEND_ACK does: SEND_ACK answers it.
+    const data = frame.data as { senderId?: string; clientMsgId?: string } | undefined;
+    if (
+      frame.type === 'NEW_MESSAGE' &&
+      data?.senderId === this.userId &&
+      data.clientMsgId !== undefined &&
+      this.#sending.has(data.clientMsgId)
+    )
+      return;
     if (!this.send(frame)) return;
     if (frame.type === 'NEW_MESSAGE' && frame.msgId)
       this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });

@@ -22,6 +22,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
       targetId: id,
       contentType: z.string().min(1).max(20),
       content: z.unknown(),
+      mentions: z.array(id).max(200).optional(),
+      mentionAll: z.boolean().optional(),
     }),
   }),
   z.object({

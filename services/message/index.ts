@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import {
+  type GroupChangedEvent,
+  GroupTopics,
   MessageMethods,
   type ProfileUpdatedEvent,
+  SystemMessageTopic,
   TimelineTopics,
   UserTopics,
 } from '../platform/contracts/index.ts';
@@ -13,6 +16,7 @@ import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts'
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
 import { ContentValidator } from './domain/content.ts';
+import { GroupDirectory } from './domain/groups.ts';
 import { MessageService } from './domain/message-service.ts';
 import { ProfileCache } from './domain/profiles.ts';
 import { MessageStore } from './domain/store.ts';
@@ -25,6 +29,14 @@ const SendInput = SendFields.extend({
   senderId: schemas.id,
   deviceId: z.string().min(1).max(128).optional(),
   clientMsgId,
+});
+const SystemMessageInput = z.object({
+  eventId: z.string().min(1).max(64),
+  groupId: schemas.id,
+  recipients: z.array(schemas.id).min(1).max(10_000),
+  kind: z.string().min(1).max(64),
+  text: z.string().max(1000),
+  data: z.record(z.string(), z.unknown()),
 });
 const DeliveredInput = z.object({ userId: schemas.id, messageIds: z.array(schemas.id).max(1000) });
 const TimelineInput = z.object({
@@ -92,6 +104,7 @@ export const messageService: ServiceModule = {
     });
     outbox.start(OUTBOX_SWEEP_MS);
     const profiles = new ProfileCache(ctx.invoke);
+    const groups = new GroupDirectory(ctx.invoke);
     const presence = new PresenceRegistry(ctx.sharedState, {
       entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
     });
@@ -99,6 +112,7 @@ export const messageService: ServiceModule = {
       store: new MessageStore(sql, outbox),
       content: new ContentValidator(config.maxTextLength),
       profiles,
+      groups,
       router: new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName),
       invoke: ctx.invoke,
       outbox,
@@ -124,6 +138,30 @@ export const messageService: ServiceModule = {
               return 'DROP';
             }
             await messages.appendNotification(parsed.data);
+            return 'SUCCESS';
+          },
+        },
+        {
+          pubsubName: ctx.pubsubName,
+          topic: SystemMessageTopic,
+          async handle(event: CloudEvent) {
+            const parsed = SystemMessageInput.safeParse(event.data);
+            if (!parsed.success) {
+              ctx.logger.warn(
+                { eventId: event.id, issues: parsed.error.issues },
+                'malformed system message dropped',
+              );
+              return 'DROP';
+            }
+            await messages.postSystemMessage(parsed.data);
+            return 'SUCCESS';
+          },
+        },
+        {
+          pubsubName: ctx.pubsubName,
+          topic: GroupTopics.changed,
+          async handle(event: CloudEvent<GroupChangedEvent>) {
+            if (typeof event.data?.groupId === 'string') groups.forget(event.data.groupId);
             return 'SUCCESS';
           },
         },

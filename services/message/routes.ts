@@ -3,6 +3,8 @@ import { defineRoute } from '../platform/http/routes.ts';
 import type { MessageService } from './domain/message-service.ts';
 import {
   ClearBody,
+  GroupReadsDto,
+  GroupReadsParams,
   HistoryDto,
   HistoryQuery,
   MessageIdParams,
@@ -92,6 +94,16 @@ export function messageRoutes(messages: MessageService) {
         await messages.recall(principal.userId, params.id);
         return null;
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/groups/:id/messages/:msgId/reads',
+      summary: 'Who of the group read a message (members only)',
+      tags,
+      access: 'user',
+      params: GroupReadsParams,
+      response: GroupReadsDto,
+      handler: ({ principal, params }) => messages.groupReads(principal.userId, params.id, params.msgId),
     }),
     defineRoute({
       method: 'delete',

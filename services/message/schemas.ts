@@ -21,6 +21,8 @@ export const SendFields = z.object({
   // Checked against the content types by the domain, which answers 50112 for an unknown one.
   contentType: z.string().min(1).max(20),
   content: z.unknown(),
+  mentions: z.array(schemas.id).max(200).optional().describe('group messages: members to mention'),
+  mentionAll: z.boolean().optional().describe('group messages: @all (owner and admins only)'),
 });
 export const SendBody = SendFields.extend({ clientMsgId });
 
@@ -41,8 +43,10 @@ export const MessageDto = z.object({
   senderAvatar: z.string().nullable(),
   targetId: z.string(),
   clientMsgId: z.string(),
-  contentType: z.enum(CONTENT_TYPES),
-  content: z.unknown().describe('by contentType; null once recalled'),
+  contentType: z.enum([...CONTENT_TYPES, 'system']),
+  content: z
+    .unknown()
+    .describe('by contentType ({kind, text, data} for system messages); null once recalled'),
   mentions: z.array(z.string()),
   recalled: z.boolean(),
   seq: z.number().int(),
@@ -99,3 +103,10 @@ export const SearchQuery = z
     'give at least one of keyword, sessionId, senderId, contentType, startTime, endTime',
   );
 export const SearchDto = z.object({ total: z.number().int(), messages: z.array(MessageDto) });
+
+export const GroupReadsParams = z.object({ id: schemas.id, msgId: schemas.id });
+export const GroupReadsDto = z.object({
+  readCount: z.number().int(),
+  unreadCount: z.number().int(),
+  readMembers: z.array(z.object({ userId: z.string(), nickname: z.string().nullable(), readAt: z.string() })),
+});

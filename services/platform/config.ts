@@ -65,6 +65,10 @@ const EnvSchema = z.object({
   FRIEND_REQUEST_TTL_SECONDS: int(1, 365 * 86_400).default(7 * 86_400),
   /** A user may send one friend request to the same person per this many seconds. */
   FRIEND_REQUEST_RESEND_SECONDS: int(0, 30 * 86_400).default(86_400),
+  /** Most members of one group, the owner included. */
+  GROUP_MAX_MEMBERS: int(3, 100_000).default(500),
+  /** Lifetime of a group QR code; an expired one answers 40117. */
+  GROUP_QRCODE_TTL_SECONDS: int(1, 365 * 86_400).default(7 * 86_400),
   /** Seconds between client PINGs announced in CONNECT_ACK; a connection silent for 3× this is closed. */
   GATEWAY_HEARTBEAT_SECONDS: int(5, 300).default(30),
   /** Lifetime of a gateway instance's presence entries; its sweep refreshes them every heartbeat interval. */
@@ -148,6 +152,7 @@ export interface Config {
     requestTtlSeconds: number;
     requestResendSeconds: number;
   };
+  group: { maxMembers: number; qrcodeTtlSeconds: number };
   gateway: {
     heartbeatSeconds: number;
     presenceTtlSeconds: number;
@@ -239,6 +244,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBlacklist: e.FRIEND_MAX_BLACKLIST,
       requestTtlSeconds: e.FRIEND_REQUEST_TTL_SECONDS,
       requestResendSeconds: e.FRIEND_REQUEST_RESEND_SECONDS,
+    },
+    group: {
+      maxMembers: e.GROUP_MAX_MEMBERS,
+      qrcodeTtlSeconds: e.GROUP_QRCODE_TTL_SECONDS,
     },
     gateway: {
       heartbeatSeconds: e.GATEWAY_HEARTBEAT_SECONDS,

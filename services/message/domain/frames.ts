@@ -39,7 +39,12 @@ export function messageView(message: StoredMessage, sender: BriefProfile | null 
   };
 }
 
-const FRAME_OF_KIND = { recall: 'MESSAGE_RECALLED', read: 'MESSAGE_READ', notify: 'NOTIFICATION' } as const;
+const FRAME_OF_KIND = {
+  recall: 'MESSAGE_RECALLED',
+  read: 'MESSAGE_READ',
+  group_read: 'GROUP_MESSAGE_READ',
+  notify: 'NOTIFICATION',
+} as const;
 
 export function newMessageFrame(view: MessageView, syncSeq: number): ServerFrame {
   return {

@@ -1,6 +1,8 @@
 import {
   type Delivery,
   FriendMethods,
+  type GroupRole,
+  groupSessionId,
   type MessageClearedEvent,
   type MessageCreatedEvent,
   type MessageReadEvent,
@@ -9,6 +11,7 @@ import {
   peerOf,
   type Relation,
   type ServerFrame,
+  type SystemMessageRequest,
   singleSessionId,
   type TimelineAppendEvent,
 } from '../../platform/contracts/index.ts';
@@ -20,6 +23,7 @@ import type { InvokePort } from '../../platform/ports/index.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
+import type { GroupDirectory } from './groups.ts';
 import type { ProfileCache } from './profiles.ts';
 import type { MessageStore, SentRecord, SessionType, StoredMessage, TimelineEvent } from './store.ts';
 
@@ -35,6 +39,41 @@ export interface SendInput {
   targetId: string;
   contentType: string;
   content: unknown;
+  /** Group messages: members mentioned. */
+  mentions?: string[] | undefined;
+  /** Group messages: @all (owner and admins only). */
+  mentionAll?: boolean | undefined;
+}
+
+/** Sender id of system messages (snowflake ids are never 0). */
+export const SYSTEM_SENDER = '0';
+/** Stored in `mentions` for @all. */
+export const MENTION_ALL = 'all';
+
+interface StoreInput extends Omit<SendInput, 'content'> {
+  content: unknown;
+  searchText: string;
+  preview: string;
+  traceId?: string | undefined;
+  /** System messages name their recipients; user messages get the group's members. */
+  recipients?: string[];
+}
+
+type Access =
+  | { kind: 'single'; peer: string; participants: string[]; role: GroupRole; visibleFrom: undefined }
+  | {
+      kind: 'group';
+      groupId: string;
+      participants: string[];
+      role: GroupRole;
+      visibleFrom: Date | undefined;
+    };
+
+interface Audience {
+  sessionId: string;
+  participants: string[];
+  mentions: string[];
+  mentionAll: boolean;
 }
 
 export interface SendAck {
@@ -66,6 +105,7 @@ export interface MessageServiceOptions {
   store: MessageStore;
   content: ContentValidator;
   profiles: ProfileCache;
+  groups: GroupDirectory;
   router: DeliveryRouter;
   invoke: InvokePort;
   outbox: Outbox;
@@ -89,23 +129,46 @@ export class MessageService {
   }
 
   async send(input: SendInput, traceId?: string): Promise<SendAck> {
-    const { store } = this.#o;
     const content = this.#o.content.parse(input.contentType, input.content);
-    if (input.sessionType !== 'single')
-      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'sessionType: only "single" is supported' });
-    if (input.targetId === input.senderId)
-      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'targetId: you cannot message yourself' });
+    const stored = await this.#store({
+      ...input,
+      content,
+      searchText: searchTextOf(input.contentType, content),
+      preview: previewOf(input.contentType, content),
+      traceId,
+    });
+    return this.#ack(stored);
+  }
+
+  /** A group event as a system message in the group conversation (sender "0"); once per eventId. */
+  async postSystemMessage(request: SystemMessageRequest): Promise<void> {
+    await this.#store({
+      senderId: SYSTEM_SENDER,
+      deviceId: undefined,
+      clientMsgId: request.eventId,
+      sessionType: 'group',
+      targetId: request.groupId,
+      contentType: 'system',
+      content: { kind: request.kind, text: request.text, data: request.data },
+      searchText: '',
+      preview: request.text,
+      recipients: request.recipients,
+    });
+  }
+
+  /** Decides who gets the message (or refuses it), stores it once, pushes it, reports it. */
+  async #store(input: StoreInput): Promise<SentRecord> {
+    const { store } = this.#o;
+    let audience: Audience;
     try {
-      await this.#checkMayMessage(input.senderId, input.targetId);
+      audience = await this.#audience(input);
     } catch (refusal) {
-      // A retry of a message stored before the relation changed still gets its first answer.
+      // A retry of a message stored before the relation or membership changed still gets its first answer.
       const previous = await store.findSent(input.senderId, input.clientMsgId);
-      if (previous) return this.#ack(previous);
+      if (previous) return previous;
       throw refusal;
     }
-
-    const sessionId = singleSessionId(input.senderId, input.targetId);
-    const participants = [input.senderId, input.targetId];
+    const { sessionId, participants, mentions, mentionAll } = audience;
     const createdAt = new Date();
     const messageId = this.#o.ids.next();
     const [created] = this.#o.outbox.prepare([
@@ -115,56 +178,39 @@ export class MessageService {
         payload: {
           messageId,
           sessionId,
-          sessionType: 'single',
+          sessionType: input.sessionType,
           senderId: input.senderId,
           targetId: input.targetId,
           participants,
           contentType: input.contentType,
-          preview: previewOf(input.contentType, content),
-          mentions: [],
-          mentionAll: false,
+          preview: input.preview,
+          mentions,
+          mentionAll,
           createdAt: createdAt.toISOString(),
         } satisfies Omit<MessageCreatedEvent, 'seq'>,
       },
     ]);
+    const message = {
+      messageId,
+      sessionId,
+      sessionType: input.sessionType,
+      senderId: input.senderId,
+      targetId: input.targetId,
+      clientMsgId: input.clientMsgId,
+      contentType: input.contentType,
+      content: input.content,
+      mentions: mentionAll ? [...mentions, MENTION_ALL] : mentions,
+      createdAt,
+    };
     const stored = await store.insertMessage(
-      {
-        messageId,
-        sessionId,
-        sessionType: 'single',
-        senderId: input.senderId,
-        targetId: input.targetId,
-        clientMsgId: input.clientMsgId,
-        contentType: input.contentType,
-        content,
-        searchText: searchTextOf(input.contentType, content),
-        mentions: [],
-        createdAt,
-        participants,
-      },
+      { ...message, searchText: input.searchText, participants },
       created!,
     );
     // A concurrent send with the same clientMsgId won; answer with its result.
-    if ('duplicate' in stored) return this.#ack(stored.duplicate);
+    if ('duplicate' in stored) return stored.duplicate;
 
-    const [sender] = (await this.#o.profiles.get([input.senderId])).values();
-    const view = messageView(
-      {
-        messageId: stored.messageId,
-        sessionId,
-        sessionType: 'single',
-        senderId: input.senderId,
-        targetId: input.targetId,
-        clientMsgId: input.clientMsgId,
-        seq: stored.seq,
-        contentType: input.contentType,
-        content,
-        mentions: [],
-        recalled: false,
-        createdAt,
-      },
-      sender,
-    );
+    const [sender] = (await this.#profiles([input.senderId])).values();
+    const view = messageView({ ...message, seq: stored.seq, recalled: false }, sender);
     await this.#deliver(
       participants.map((userId) => ({
         userId,
@@ -172,10 +218,46 @@ export class MessageService {
         frame: newMessageFrame(view, stored.syncSeqs.get(userId)!),
         ...(userId === input.senderId && input.deviceId ? { excludeDeviceId: input.deviceId } : {}),
       })),
-      traceId,
+      input.traceId,
     );
     await this.#o.outbox.publish([{ ...created!, payload: { ...created!.payload, seq: stored.seq } }]);
-    return this.#ack(stored);
+    return stored;
+  }
+
+  async #audience(input: StoreInput): Promise<Audience> {
+    if (input.sessionType === 'single') {
+      if (input.targetId === input.senderId)
+        throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'targetId: you cannot message yourself' });
+      await this.#checkMayMessage(input.senderId, input.targetId);
+      return {
+        sessionId: singleSessionId(input.senderId, input.targetId),
+        participants: [input.senderId, input.targetId],
+        mentions: [],
+        mentionAll: false,
+      };
+    }
+    const sessionId = groupSessionId(input.targetId);
+    if (input.recipients)
+      return { sessionId, participants: input.recipients, mentions: [], mentionAll: false };
+    const group = await this.#o.groups.member(input.targetId, input.senderId);
+    if (group.dismissed) throw new AppError(ErrorCode.GROUP_DISMISSED);
+    const privileged = group.member.role !== 'member';
+    const mutedUntil = group.member.mutedUntil ? Date.parse(group.member.mutedUntil) : 0;
+    if (mutedUntil > Date.now() || (group.allMuted && !privileged)) throw new AppError(ErrorCode.GROUP_MUTED);
+    const mentionAll = input.mentionAll === true;
+    if (mentionAll && !privileged)
+      throw new AppError(ErrorCode.GROUP_NOT_ADMIN, { detail: '@all is for the owner and admins' });
+    const members = new Set(group.memberIds);
+    members.add(input.senderId);
+    const mentions = [...new Set(input.mentions ?? [])].filter(
+      (id) => members.has(id) && id !== input.senderId,
+    );
+    return { sessionId, participants: [...members], mentions, mentionAll };
+  }
+
+  /** Profiles of senders; the system sender has none. */
+  #profiles(userIds: string[]) {
+    return this.#o.profiles.get(userIds.filter((id) => id !== SYSTEM_SENDER));
   }
 
   async #checkMayMessage(senderId: string, targetId: string) {
@@ -208,9 +290,7 @@ export class MessageService {
       this.#o.store.timeline(userId, afterSyncSeq, limit),
       this.#o.store.head(userId),
     ]);
-    const senders = await this.#o.profiles.get(
-      entries.flatMap((e) => (e.message ? [e.message.senderId] : [])),
-    );
+    const senders = await this.#profiles(entries.flatMap((e) => (e.message ? [e.message.senderId] : [])));
     const items = entries.map((entry) => ({ syncSeq: entry.syncSeq, frame: entryFrame(entry, senders) }));
     const nextSyncSeq = items.at(-1)?.syncSeq ?? Math.max(afterSyncSeq, 0);
     return { items, head, hasMore: nextSyncSeq < head, nextSyncSeq };
@@ -232,16 +312,58 @@ export class MessageService {
     };
   }
 
-  #requireParticipant(userId: string, sessionId: string): string {
+  /** Who may read a conversation, and what they may see of it; refuses everyone else. */
+  async #access(userId: string, sessionId: string): Promise<Access> {
     const peer = peerOf(sessionId, userId);
-    if (!peer) throw new AppError(ErrorCode.FORBIDDEN, { detail: 'you are not in this conversation' });
-    return peer;
+    if (peer)
+      return { kind: 'single', peer, participants: [userId, peer], role: 'member', visibleFrom: undefined };
+    const groupId = /^g_([0-9]+)$/.exec(sessionId)?.[1];
+    if (!groupId) throw new AppError(ErrorCode.FORBIDDEN, { detail: 'you are not in this conversation' });
+    const group = await this.#o.groups.member(groupId, userId);
+    return {
+      kind: 'group',
+      groupId,
+      participants: [...new Set([...group.memberIds, userId])],
+      role: group.member.role,
+      visibleFrom: group.historyVisible ? undefined : new Date(group.member.joinedAt),
+    };
   }
 
-  async #visibleMessage(userId: string, messageId: string): Promise<StoredMessage> {
+  /** A message the user may see, with their access to its conversation; 50101 for anything else. */
+  async #visibleMessage(
+    userId: string,
+    messageId: string,
+  ): Promise<{ message: StoredMessage; access: Access }> {
     const message = await this.#o.store.message(messageId);
-    if (!message || !peerOf(message.sessionId, userId)) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
-    return message;
+    if (!message) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
+    const access = await this.#access(userId, message.sessionId).catch(() => undefined);
+    if (!access || (access.visibleFrom && message.createdAt < access.visibleFrom))
+      throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
+    return { message, access };
+  }
+
+  /** Read receipts of a group message: who of the members read it, and when (members only). */
+  async groupReads(userId: string, groupId: string, messageId: string) {
+    const access = await this.#access(userId, groupSessionId(groupId));
+    const { message } = await this.#visibleMessage(userId, messageId);
+    if (message.sessionId !== groupSessionId(groupId)) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
+    const readers = await this.#o.store.readers(
+      message.sessionId,
+      message.seq,
+      message.senderId,
+      access.participants,
+    );
+    const profiles = await this.#profiles(readers.map((r) => r.userId));
+    const audience = access.participants.filter((id) => id !== message.senderId).length;
+    return {
+      readCount: readers.length,
+      unreadCount: Math.max(0, audience - readers.length),
+      readMembers: readers.map((r) => ({
+        userId: r.userId,
+        nickname: profiles.get(r.userId)?.nickname ?? null,
+        readAt: r.readAt.toISOString(),
+      })),
+    };
   }
 
   async history(
@@ -253,21 +375,24 @@ export class MessageService {
       direction: 'forward' | 'backward';
     },
   ) {
-    const peer = this.#requireParticipant(userId, query.sessionId);
+    const access = await this.#access(userId, query.sessionId);
     const rows = await this.#o.store.history({
       userId,
       ...query,
       startSeq: query.startSeq,
       limit: query.limit + 1,
+      from: access.visibleFrom,
     });
     const page = rows.slice(0, query.limit);
+    const peer = access.kind === 'single' ? access.peer : undefined;
     const [senders, cursors] = await Promise.all([
-      this.#o.profiles.get(page.map((m) => m.senderId)),
-      this.#o.store.cursors(query.sessionId, [peer]),
+      this.#profiles(page.map((m) => m.senderId)),
+      peer ? this.#o.store.cursors(query.sessionId, [peer]) : new Map(),
     ]);
-    const peerCursor = cursors.get(peer);
+    const peerCursor = peer ? cursors.get(peer) : undefined;
+    // Per-member status is for one-to-one messages; group messages have read receipts instead.
     const statusOf = (message: StoredMessage): MessageStatus | null => {
-      if (message.senderId !== userId) return null;
+      if (message.senderId !== userId || !peer) return null;
       if ((peerCursor?.readSeq ?? 0) >= message.seq) return 'read';
       if ((peerCursor?.deliveredSeq ?? 0) >= message.seq) return 'delivered';
       return 'sent';
@@ -279,7 +404,8 @@ export class MessageService {
   }
 
   async markRead(userId: string, sessionId: string, messageIds: string[] | undefined) {
-    const peer = this.#requireParticipant(userId, sessionId);
+    const access = await this.#access(userId, sessionId);
+    const peer = access.kind === 'single' ? access.peer : undefined;
     let readSeq: number;
     let receiptIds: string[] = [];
     if (messageIds && messageIds.length > 0) {
@@ -289,7 +415,7 @@ export class MessageService {
           detail: 'a messageId is not in this conversation',
         });
       readSeq = Math.max(...found.map((m) => m.seq));
-      receiptIds = found.filter((m) => m.senderId === peer).map((m) => m.messageId);
+      receiptIds = found.filter((m) => m.senderId !== userId).map((m) => m.messageId);
     } else {
       readSeq = await this.#o.store.lastSeq(sessionId);
     }
@@ -300,8 +426,9 @@ export class MessageService {
       userId,
       sessionId,
       readSeq,
+      // The peer of a one-to-one conversation and the reader's own devices; group senders below.
       () =>
-        [peer, userId].map((recipient) => ({
+        (peer ? [peer, userId] : [userId]).map((recipient) => ({
           userId: recipient,
           kind: 'read' as const,
           eventId: `read:${sessionId}:${userId}:${readSeq}`,
@@ -312,17 +439,52 @@ export class MessageService {
     if (!result.advanced) return { readSeq: result.previous };
     await this.#deliverEvents(result.appended, now);
     await this.#o.outbox.publish(result.outbox);
+    if (access.kind === 'group')
+      await this.#groupReceipts(access, userId, sessionId, result.previous, readSeq, now);
     return { readSeq };
   }
 
+  /** GROUP_MESSAGE_READ to each sender whose messages the reader just read, with the new count. */
+  async #groupReceipts(
+    access: Access & { kind: 'group' },
+    readerId: string,
+    sessionId: string,
+    previous: number,
+    readSeq: number,
+    now: number,
+  ) {
+    const latest = await this.#o.store.latestBySender(sessionId, previous, readSeq, readerId);
+    const events: TimelineEvent[] = [];
+    for (const { senderId, messageId, seq } of latest) {
+      const readers = await this.#o.store.readers(sessionId, seq, senderId, access.participants);
+      events.push({
+        userId: senderId,
+        kind: 'group_read',
+        eventId: `group-read:${messageId}:${readerId}`,
+        payload: {
+          sessionId,
+          groupId: access.groupId,
+          userId: readerId,
+          messageId,
+          readCount: readers.length,
+        },
+      });
+    }
+    await this.#deliverEvents(await this.#o.store.appendEvents(events), now);
+  }
+
   async recall(userId: string, messageId: string) {
-    const message = await this.#visibleMessage(userId, messageId);
+    const { message, access } = await this.#visibleMessage(userId, messageId);
     if (message.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
-    if (message.senderId !== userId) throw new AppError(ErrorCode.MESSAGE_RECALL_FORBIDDEN);
-    if (Date.now() - message.createdAt.getTime() > this.#o.recallWindowMs)
-      throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
+    // Group owners and admins recall any message at any time; everyone else their own, in the window.
+    const moderator = access.kind === 'group' && access.role !== 'member';
+    if (!moderator) {
+      if (message.senderId !== userId) throw new AppError(ErrorCode.MESSAGE_RECALL_FORBIDDEN);
+      if (Date.now() - message.createdAt.getTime() > this.#o.recallWindowMs)
+        throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
+    }
     const now = Date.now();
-    const participants = [message.senderId, message.targetId];
+    const participants = access.participants;
     const recalled: MessageRecalledEvent = {
       messageId,
       sessionId: message.sessionId,
@@ -348,7 +510,7 @@ export class MessageService {
   }
 
   async deleteForMe(userId: string, messageId: string) {
-    const message = await this.#visibleMessage(userId, messageId);
+    const { message } = await this.#visibleMessage(userId, messageId);
     const appended = await this.#o.store.hide(userId, message, {
       userId,
       kind: 'notify',
@@ -359,7 +521,7 @@ export class MessageService {
   }
 
   async clear(userId: string, sessionId: string) {
-    this.#requireParticipant(userId, sessionId);
+    await this.#access(userId, sessionId);
     const { clearedSeq, appended, outbox } = await this.#o.store.clear(
       userId,
       sessionId,
@@ -392,7 +554,7 @@ export class MessageService {
       pageSize: number;
     },
   ) {
-    if (query.sessionId) this.#requireParticipant(userId, query.sessionId);
+    if (query.sessionId) await this.#access(userId, query.sessionId);
     const { total, messages } = await this.#o.store.search({
       userId,
       keyword: query.keyword,
@@ -404,7 +566,7 @@ export class MessageService {
       offset: (query.page - 1) * query.pageSize,
       limit: query.pageSize,
     });
-    const senders = await this.#o.profiles.get(messages.map((m) => m.senderId));
+    const senders = await this.#profiles(messages.map((m) => m.senderId));
     return { total, messages: messages.map((m) => messageView(m, senders.get(m.senderId))) };
   }
 

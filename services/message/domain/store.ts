@@ -9,7 +9,7 @@ import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts
  */
 
 export type SessionType = 'single' | 'group';
-export type TimelineKind = 'message' | 'recall' | 'read' | 'notify';
+export type TimelineKind = 'message' | 'recall' | 'read' | 'group_read' | 'notify';
 
 export interface StoredMessage {
   messageId: string;
@@ -70,6 +70,8 @@ export interface Cursor {
 
 export interface HistoryQuery {
   userId: string;
+  /** Group members who may not see history from before they joined: their join time. */
+  from?: Date | undefined;
   sessionId: string;
   startSeq: number | undefined;
   limit: number;
@@ -341,6 +343,44 @@ export class MessageStore {
     return rows.map(toMessage);
   }
 
+  /** Members other than the sender who read a group conversation up to `seq`, with when. */
+  async readers(
+    sessionId: string,
+    seq: number,
+    senderId: string,
+    memberIds: string[],
+  ): Promise<Array<{ userId: string; readAt: Date }>> {
+    const rows = await this.#sql.query(
+      `select user_id::text as user_id, updated_at from message.cursors
+        where session_id = ? and read_seq >= ? and user_id <> ?
+          and user_id in (select u::bigint from jsonb_array_elements_text(?::jsonb) u)
+        order by updated_at`,
+      [sessionId, seq, senderId, json(memberIds)],
+    );
+    return rows.map((row) => ({ userId: row.user_id as string, readAt: new Date(row.updated_at as string) }));
+  }
+
+  /** Each sender's latest message in (afterSeq, toSeq], other than the reader's own. */
+  async latestBySender(
+    sessionId: string,
+    afterSeq: number,
+    toSeq: number,
+    readerId: string,
+  ): Promise<Array<{ senderId: string; messageId: string; seq: number }>> {
+    const rows = await this.#sql.query(
+      `select distinct on (m.sender_id) m.sender_id::text as sender_id, m.message_id::text as message_id, m.seq
+         from message.messages m
+        where m.session_id = ? and m.seq > ? and m.seq <= ? and m.sender_id not in (0, ?)
+        order by m.sender_id, m.seq desc`,
+      [sessionId, afterSeq, toSeq, readerId],
+    );
+    return rows.map((row) => ({
+      senderId: row.sender_id as string,
+      messageId: row.message_id as string,
+      seq: Number(row.seq),
+    }));
+  }
+
   async lastSeq(sessionId: string): Promise<number> {
     const [row] = await this.#sql.query('select last_seq from message.conversations where session_id = ?', [
       sessionId,
@@ -441,22 +481,31 @@ export class MessageStore {
           and m.seq ${backward ? '<' : '>'} ?
           and m.seq > coalesce((select cleared_seq from message.cursors where user_id = ? and session_id = ?), 0)
           and not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)
+          and m.created_at >= ?
         order by m.seq ${backward ? 'desc' : 'asc'}
         limit ?`,
-      [query.sessionId, start, query.userId, query.sessionId, query.userId, query.limit],
+      [
+        query.sessionId,
+        start,
+        query.userId,
+        query.sessionId,
+        query.userId,
+        query.from ?? new Date(0),
+        query.limit,
+      ],
     );
     return rows.map(toMessage);
   }
 
-  /** Messages of the caller's own one-to-one conversations only. */
+  /** Messages that reached the caller (their timeline holds them): their own conversations only. */
   async search(query: SearchQuery): Promise<{ total: number; messages: StoredMessage[] }> {
     const conditions = [
-      `(m.sender_id = ? or (m.target_id = ? and m.session_type = 'single'))`,
+      'exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id)',
       'm.status = 1',
       'm.seq > coalesce((select cleared_seq from message.cursors c where c.user_id = ? and c.session_id = m.session_id), 0)',
       'not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)',
     ];
-    const params: unknown[] = [query.userId, query.userId, query.userId, query.userId];
+    const params: unknown[] = [query.userId, query.userId, query.userId];
     const filters: Array<[string, unknown]> = [
       [`m.search_text ilike ? escape '\\'`, query.keyword ? containing(query.keyword) : undefined],
       ['m.session_id = ?', query.sessionId],

@@ -18,6 +18,10 @@ export class Migration20261122000410_store_message extends Migration {
       "created_at" timestamptz not null
     )`);
     this.addSql('create index "outbox_created_idx" on "message"."outbox" ("created_at")');
+    // Search looks only at messages that reached the caller: (user, message) through the timeline.
+    this.addSql(
+      'create index "timeline_user_message_idx" on "message"."timeline" ("user_id", "message_id") where "message_id" is not null',
+    );
     this.addSql(`create function "message"."store_message"(
       p_outbox_id bigint, p_event jsonb,
       p_message_id bigint, p_session_id varchar, p_session_type varchar, p_sender_id bigint, p_target_id bigint,
@@ -67,7 +71,8 @@ export class Migration20261122000410_store_message extends Migration {
         values (p_message_id, p_session_id, p_session_type, p_sender_id, p_target_id, p_client_msg_id, v_seq,
           p_content_type, p_content, p_search_text, p_mentions, 1, p_created_at);
 
-      update "message"."sent_messages" set seq = v_seq, sender_sync_seq = (v_sync->>p_sender_id::text)::bigint
+      -- System messages (sender 0) have no timeline entry of their sender.
+      update "message"."sent_messages" set seq = v_seq, sender_sync_seq = coalesce((v_sync->>p_sender_id::text)::bigint, 0)
         where sender_id = p_sender_id and client_msg_id = p_client_msg_id;
 
       -- The message.created event goes out through the outbox, written in this same transaction.
@@ -83,6 +88,7 @@ export class Migration20261122000410_store_message extends Migration {
     this.addSql(
       'drop function "message"."store_message"(bigint, jsonb, bigint, varchar, varchar, bigint, bigint, varchar, varchar, jsonb, text, jsonb, timestamptz, jsonb)',
     );
+    this.addSql('drop index "message"."timeline_user_message_idx"');
     this.addSql('drop table "message"."outbox"');
   }
 }

@@ -79,3 +79,19 @@ export function peerOf(sessionId: string, userId: string): string | undefined {
 }
 
 export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9][0-9]{0,18})$/;
+
+/** System messages (group events) the group service asks the message service to post. */
+export const SystemMessageTopic = 'message.system.requested';
+
+export interface SystemMessageRequest {
+  /** Unique per event: a redelivered request posts once. */
+  eventId: string;
+  groupId: string;
+  /** Who receives it (the members at the time of the event, removed ones included when concerned). */
+  recipients: string[];
+  /** What happened, e.g. `group.member.joined`; clients render their own text from it. */
+  kind: string;
+  /** A plain-language line for clients that do not know the kind. */
+  text: string;
+  data: Record<string, unknown>;
+}

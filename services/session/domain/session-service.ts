@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import {
   type BriefProfile,
+  type GroupBrief,
+  GroupMethods,
   peerOf,
   type SessionSettings,
   singleSessionId,
@@ -234,10 +236,30 @@ export class SessionService {
   }
 
   async #dtos(rows: SessionRow[]): Promise<SessionDto[]> {
-    const profiles = await this.#profiles(
-      rows.filter((row) => row.sessionType === 'single').map((row) => row.targetId),
-    );
-    return rows.map((row) => toDto(row, profiles.get(row.targetId)));
+    const [profiles, groups] = await Promise.all([
+      this.#profiles(rows.filter((row) => row.sessionType === 'single').map((row) => row.targetId)),
+      this.#groups(rows.filter((row) => row.sessionType === 'group').map((row) => row.targetId)),
+    ]);
+    return rows.map((row) => {
+      const group = row.sessionType === 'group' ? groups.get(row.targetId) : undefined;
+      const look = group ? { nickname: group.name, avatar: group.avatar } : profiles.get(row.targetId);
+      return toDto(row, look);
+    });
+  }
+
+  /** Names and avatars of groups, from the group service; a list without them beats no list. */
+  async #groups(groupIds: string[]): Promise<Map<string, GroupBrief>> {
+    const unique = [...new Set(groupIds)];
+    if (unique.length === 0) return new Map();
+    try {
+      const briefs = await this.#deps.invoke.invoke<GroupBrief[]>('group', GroupMethods.briefs, {
+        groupIds: unique,
+      });
+      return new Map(briefs.map((brief) => [brief.groupId, brief]));
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'could not load group names for the conversation list');
+      return new Map();
+    }
   }
 
   /** Names and avatars of peers; a list without them beats no list when the user service is away. */
@@ -270,7 +292,10 @@ export class SessionService {
   }
 }
 
-function toDto(row: SessionRow, profile: BriefProfile | undefined): SessionDto {
+function toDto(
+  row: SessionRow,
+  profile: { nickname: string; avatar: string | null } | undefined,
+): SessionDto {
   const hasLast =
     row.lastMessageId !== null &&
     row.lastMessageAt !== null &&

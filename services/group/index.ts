@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { type GroupBrief, GroupMethods, type GroupSendContext } from '../platform/contracts/index.ts';
+import { sqlExecutor } from '../platform/db/index.ts';
+import { Outbox } from '../platform/outbox.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { parseInternal } from '../platform/validation.ts';
+import { GroupService } from './domain/group-service.ts';
+import { groupEntities } from './entities.ts';
+import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
+import { groupRoutes } from './routes.ts';
+
+const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const SendContextInput = z.object({ groupId: id, userId: id });
+const BriefsInput = z.object({ groupIds: z.array(id).max(500) });
+/** How often unpublished notifications are retried. */
+const OUTBOX_SWEEP_MS = 15_000;
+
+export const groupService: ServiceModule = {
+  name: 'group',
+  // A reserved word in SQL: every statement quotes it ("group"."groups").
+  schema: 'group',
+  entities: groupEntities,
+  migrations: [{ name: 'Migration20261122000600_group', class: Migration20261122000600_group }],
+  async create(ctx) {
+    const outbox = new Outbox({
+      sql: sqlExecutor(ctx.orm),
+      schema: 'group',
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
+    const groups = new GroupService({
+      orm: ctx.orm,
+      invoke: ctx.invoke,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      outbox,
+      store: ctx.state.store(ctx.config.dapr.stateStoreName),
+      limits: ctx.config.group,
+      publicUrl: ctx.publicUrl,
+    });
+    outbox.start(OUTBOX_SWEEP_MS);
+    return {
+      routes: groupRoutes(groups, ctx.config.rateLimitFactor),
+      subscriptions: [],
+      internal: {
+        [GroupMethods.sendContext]: async (body): Promise<GroupSendContext> => {
+          const input = parseInternal(SendContextInput, body);
+          return groups.sendContext(input.groupId, input.userId);
+        },
+        [GroupMethods.briefs]: async (body): Promise<GroupBrief[]> =>
+          groups.briefs(parseInternal(BriefsInput, body).groupIds),
+      },
+      stop: () => outbox.stop(),
+    };
+  },
+};

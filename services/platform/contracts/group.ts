@@ -1,0 +1,54 @@
+/** Internal methods and events of the group service that other services rely on. */
+export const GroupMethods = {
+  /**
+   * Everything the message path needs to accept a group message from `userId`: the group's state,
+   * the sender's standing and the members to fan out to. Cached by callers; `group.changed` tells
+   * them when to forget it.
+   */
+  sendContext: 'groups.send-context',
+  /** Names and avatars of groups (conversation lists). */
+  briefs: 'groups.briefs',
+} as const;
+
+export const GroupTopics = {
+  /** Something about a group changed (members, roles, mutes, settings, dismissal): drop caches. */
+  changed: 'group.changed',
+} as const;
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+export interface GroupSendContextRequest {
+  groupId: string;
+  userId: string;
+}
+
+export interface GroupSendContext {
+  groupId: string;
+  /** False when the group does not exist. */
+  exists: boolean;
+  dismissed: boolean;
+  /** Everyone muted except owner and admins. */
+  allMuted: boolean;
+  /** New members see messages from before they joined. */
+  historyVisible: boolean;
+  /** The sender's membership; null when not a member. */
+  member: { role: GroupRole; mutedUntil: string | null; joinedAt: string } | null;
+  memberIds: string[];
+}
+
+export interface GroupChangedEvent {
+  groupId: string;
+  kind: string;
+}
+
+export interface GroupBriefsRequest {
+  groupIds: string[];
+}
+
+export interface GroupBrief {
+  groupId: string;
+  name: string;
+  avatar: string | null;
+  memberCount: number;
+  dismissed: boolean;
+}

@@ -1,4 +1,5 @@
-import type { SqlExecutor } from './db/index.ts';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { type SqlExecutor, sqlExecutorOf } from './db/index.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { PubSubPort } from './ports/index.ts';
@@ -154,4 +155,24 @@ export class Outbox {
     await this.#sweeping?.catch(() => {});
     await this.#flushDeletes();
   }
+}
+
+/**
+ * Runs `work` in one transaction of a fresh fork of `orm`'s entity manager. The events `work`
+ * pushes onto `events` are stored in `outbox` in that same transaction (after what `work` has
+ * flushed; MikroORM flushes the rest at commit) and published once it has committed: a change
+ * is announced only if it happened, and whatever the publish misses the sweep publishes later.
+ */
+export async function transactionalWithOutbox<T>(
+  orm: MikroORM,
+  outbox: Outbox,
+  work: (tx: EntityManager, events: PendingEvent[]) => Promise<T>,
+): Promise<T> {
+  const { result, stored } = await orm.em.fork().transactional(async (tx) => {
+    const events: PendingEvent[] = [];
+    const result = await work(tx, events);
+    return { result, stored: await outbox.store(sqlExecutorOf(tx), events) };
+  });
+  await outbox.publish(stored);
+  return result;
 }

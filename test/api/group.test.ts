@@ -762,7 +762,11 @@ forEachBackend(
           groupId,
           userId: a.userId,
         });
-        expect(context).to.include({ exists: true, dismissed: true, member: null });
+        // Its members stay members on the message path (the conversation remains readable);
+        // the dismissed flag closes it to new messages.
+        expect(context).to.include({ exists: true, dismissed: true });
+        expect(context.member).to.not.equal(null);
+        expect(context.memberIds).to.include(a.userId);
       });
     });
 

@@ -217,6 +217,24 @@ forEachBackend('group chat over WebSocket', (platform) => {
     }
   });
 
+  it('keeps a dismissed group readable for its members, and closed to new messages (40102)', async () => {
+    const { users, groupId, sockets, close } = await team(3);
+    try {
+      await sendToGroup(sockets[1]!, groupId, 'last words');
+      await api().ok('DELETE', `/api/v1/groups/${groupId}`, { token: users[0]!.accessToken });
+      await platform().host.settled();
+      const history = await api().ok<{ messages: Array<{ content: unknown }> }>(
+        'GET',
+        `/api/v1/messages/history?sessionId=g_${groupId}`,
+        { token: users[2]!.accessToken },
+      );
+      expect(history.messages.map((m) => m.content)).to.deep.include('last words');
+      expect((await sendToGroup(sockets[1]!, groupId, 'anyone?')).code).to.equal(ErrorCode.GROUP_DISMISSED);
+    } finally {
+      await close();
+    }
+  });
+
   it('shows new members history from before they joined only when the group allows it', async () => {
     const { users, groupId, sockets, close } = await team(3);
     const late = await registerUser(api());

@@ -13,12 +13,10 @@
  * RATE_LIMIT_FACTOR high enough for the registrations the run makes from one address.
  * Each worker process holds up to ~9,000 pairs (open files are capped at 20,000 per process).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { call, connect, inBatches, percentile, register, serverMemory, startPlatform } from './support.ts';
 
 interface Options {
   url: string;
@@ -52,70 +50,6 @@ const { values } = parseArgs({
 });
 
 const PAIRS_PER_WORKER = 9000;
-
-async function call<T>(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(url + path, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const envelope = (await response.json()) as { code: number; data: T; message: string };
-    if (envelope.code === 0) return envelope.data;
-    if (response.status === 429 && attempt < 20) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      continue;
-    }
-    throw new Error(`${method} ${path}: ${response.status} ${envelope.code} ${envelope.message}`);
-  }
-}
-
-async function register(url: string, name: string) {
-  const data = await call<{ userId: string; accessToken: string }>(url, 'POST', '/api/v1/auth/register', {
-    account: name,
-    password: 'loadTest123',
-    deviceType: 'Web',
-    deviceId: `load-${name}`,
-  });
-  return data;
-}
-
-interface LoadFrame {
-  type: string;
-  msgId?: string;
-  message?: string;
-  data?: { messageId: string; content: unknown };
-}
-
-function connect(url: string, token: string, onFrame: (frame: LoadFrame) => void) {
-  return new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
-    ws.on('error', reject);
-    ws.on('message', (raw) => {
-      const frame = JSON.parse(raw.toString());
-      if (frame.type === 'CONNECT_ACK') resolve(ws);
-      if (frame.type === 'CONNECT_ERROR') reject(new Error(frame.message));
-      onFrame(frame);
-    });
-  });
-}
-
-/** Runs `work` for 0..count-1, 50 at a time. */
-async function inBatches(count: number, work: (index: number) => Promise<void>) {
-  for (let start = 0; start < count; start += 50)
-    await Promise.all(
-      Array.from({ length: Math.min(50, count - start) }, (_, offset) => work(start + offset)),
-    );
-}
 
 /** Tells the coordinator a phase is done and waits for its go-ahead. */
 async function step(phase: string) {
@@ -224,53 +158,6 @@ async function runWorker(url: string, pairs: number, ratePerSecond: number, dura
     client.receiver.terminate();
   }
   return result;
-}
-
-async function serverMemory(url: string) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const metric = (name: string) =>
-    Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { rss: metric('process_resident_memory_bytes'), heapUsed: metric('nodejs_heap_size_used_bytes') };
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted.length === 0
-    ? 0
-    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function startPlatform(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'anychat-load-'));
-  const child: ChildProcess = spawn(process.execPath, ['services/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ANYCHAT_DATA_DIR: dataDir,
-      RATE_LIMIT_FACTOR: '10000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      // The platform's own log lines (warnings and errors) go to this process's stderr.
-      process.stderr.write(chunk);
-      buffered += chunk.toString();
-      const match = /is serving (http:\/\/\S+)/.exec(buffered);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`platform exited with ${code}`)));
-  });
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function main() {

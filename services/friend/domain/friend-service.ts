@@ -2,16 +2,16 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../platform/config.ts';
 import {
   type BriefProfile,
+  fetchProfiles,
   type Relation,
-  type TimelineAppendEvent,
-  TimelineTopics,
+  timelineAppend,
   UserMethods,
 } from '../../platform/contracts/index.ts';
-import { sqlExecutorOf } from '../../platform/db/index.ts';
+import { SyncClock, syncPage } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { Outbox, PendingEvent } from '../../platform/outbox.ts';
+import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
 import {
@@ -22,7 +22,6 @@ import {
   FriendshipStatus,
   RequestStatus,
 } from '../entities.ts';
-import { SyncClock } from './sync-clock.ts';
 
 export const REQUEST_SOURCES = ['search', 'qrcode', 'group', 'contacts'] as const;
 export type RequestSource = (typeof REQUEST_SOURCES)[number];
@@ -45,8 +44,6 @@ export const FriendEvents = {
 
 /** Most categories one user may create. */
 export const MAX_CATEGORIES = 50;
-/** Largest batch of profiles asked of the user service at once (its limit). */
-const PROFILE_BATCH = 500;
 
 /** The device that made a change: it already knows, so it learns of it through sync only. */
 export interface Origin {
@@ -135,6 +132,9 @@ interface FriendRow {
   row_version: string;
   created_at: Date | string;
 }
+
+/** Where this service keeps its users' sync clocks. */
+const SYNC_CLOCKS = '"friend"."sync_versions"';
 
 const OFFLINE: PresenceView = { online: false, platforms: [], lastActiveAt: null };
 
@@ -374,24 +374,9 @@ export class FriendService {
        ) s left join lateral (${page.sql}) f on true`,
       [userId, userId, ...(incremental ? [] : filterParams), ...page.params],
     );
-    const head = rows[0]!;
     const found = rows.filter((row) => row.friend_id !== null);
-    const hasMore = incremental
-      ? found.length > options.pageSize
-      : options.page * options.pageSize < Number(head.total);
-    const shown = found.slice(0, options.pageSize);
-    const updateTime =
-      incremental && hasMore
-        ? Number(shown.at(-1)!.row_version)
-        : head.cursor === null
-          ? 0
-          : Number(head.cursor);
-    return {
-      friends: await this.#changes(shown),
-      total: Number(head.total),
-      updateTime,
-      hasMore,
-    };
+    const { rows: shown, ...result } = syncPage(rows[0]!, found, { ...options, incremental });
+    return { friends: await this.#changes(shown), ...result };
   }
 
   /** One friend as in the friend list; 30107 when not a friend. */
@@ -653,36 +638,25 @@ export class FriendService {
    * published after it commits.
    */
   async #write<T>(work: (w: WriteContext) => Promise<T>): Promise<T> {
-    const { result, stored } = await this.#deps.orm.em.fork().transactional(async (tx) => {
-      const events: PendingEvent[] = [];
+    return transactionalWithOutbox(this.#deps.orm, this.#deps.outbox, async (tx, events) => {
       let clock: SyncClock | undefined;
       const context: WriteContext = {
         tx,
         lock: async (userIds) => {
           if (clock) throw new Error('sync clocks are locked once per transaction');
-          clock = await SyncClock.lock(tx, userIds);
+          clock = await SyncClock.lock(tx, SYNC_CLOCKS, userIds);
           return clock;
         },
         notify: (kind, recipients, payload, options = {}) => {
-          const event: TimelineAppendEvent = {
-            eventId: options.eventId ?? this.#deps.ids.next(),
-            recipients: [...new Set(recipients)],
-            kind,
-            payload,
-            ...(options.origin
-              ? { originDevice: { userId: options.origin.userId, deviceId: options.origin.deviceId } }
-              : {}),
-          };
-          events.push({ topic: TimelineTopics.append, payload: { ...event } });
+          const eventId = options.eventId ?? this.#deps.ids.next();
+          events.push(timelineAppend({ eventId, kind, recipients, payload, origin: options.origin }));
         },
       };
       const result = await work(context);
       await tx.flush();
       await clock?.save(tx);
-      return { result, stored: await this.#deps.outbox.store(sqlExecutorOf(tx), events) };
+      return result;
     });
-    await this.#deps.outbox.publish(stored);
-    return result;
   }
 
   async #updateFriend(
@@ -898,15 +872,7 @@ export class FriendService {
   }
 
   async #profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
-    const unique = [...new Set(userIds)];
-    const result = new Map<string, BriefProfile>();
-    for (let start = 0; start < unique.length; start += PROFILE_BATCH) {
-      const batch = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-        userIds: unique.slice(start, start + PROFILE_BATCH),
-      });
-      for (const profile of batch) result.set(profile.userId, profile);
-    }
-    return result;
+    return fetchProfiles(this.#deps.invoke, userIds);
   }
 
   /** Presence is a nice-to-have on a friend list: when the store cannot answer, friends show offline. */

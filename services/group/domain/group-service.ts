@@ -5,6 +5,7 @@ import type { Config } from '../../platform/config.ts';
 import {
   type BriefProfile,
   FriendMethods,
+  fetchProfiles,
   type GroupBrief,
   type GroupChangedEvent,
   type GroupRole,
@@ -13,15 +14,13 @@ import {
   type Relation,
   type SystemMessageRequest,
   SystemMessageTopic,
-  type TimelineAppendEvent,
-  TimelineTopics,
-  UserMethods,
+  timelineAppend,
 } from '../../platform/contracts/index.ts';
-import { sqlExecutorOf } from '../../platform/db/index.ts';
+import { SyncClock, syncPage } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { Outbox, PendingEvent } from '../../platform/outbox.ts';
+import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
 import {
   Group,
@@ -32,7 +31,10 @@ import {
   type LeaveReason,
   MemberStatus,
 } from '../entities.ts';
-import { SyncClock } from './sync-clock.ts';
+
+/** Membership that counts on the message path: active, or ended only by the group's dismissal. */
+const stillIn = (alias: string) =>
+  `(${alias}."status" = 1 or (g."status" = ${GroupStatus.DISMISSED} and ${alias}."left_reason" = 'dismissed'))`;
 
 /** Notification kinds this service appends to users' timelines (and system messages it asks for). */
 export const GroupEvents = {
@@ -62,8 +64,8 @@ export const SETTING_KEYS = [
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type GroupSettings = Record<SettingKey, boolean>;
 
-/** Largest batch of profiles asked of the user service at once (its limit). */
-const PROFILE_BATCH = 500;
+/** Where this service keeps its users' sync clocks. */
+const SYNC_CLOCKS = '"group"."sync_versions"';
 /** Relations asked of the friend service at once. */
 const RELATION_BATCH = 50;
 /** QR records outlive their validity by a week, so an old code answers "expired" rather than vanishing. */
@@ -465,24 +467,9 @@ export class GroupService {
        ) s left join lateral (${page.sql}) r on true`,
       [userId, userId, ...page.params],
     );
-    const head = rows[0]!;
     const found = rows.filter((row) => row.group_id !== null);
-    const hasMore = incremental
-      ? found.length > options.pageSize
-      : options.page * options.pageSize < Number(head.total);
-    const shown = found.slice(0, options.pageSize);
-    const updateTime =
-      incremental && hasMore
-        ? Number(shown.at(-1)!.row_version)
-        : head.cursor === null
-          ? 0
-          : Number(head.cursor);
-    return {
-      groups: shown.map((row) => this.#changeOf(row)),
-      total: Number(head.total),
-      updateTime,
-      hasMore,
-    };
+    const { rows: shown, ...result } = syncPage(rows[0]!, found, { ...options, incremental });
+    return { groups: shown.map((row) => this.#changeOf(row)), ...result };
   }
 
   // ---- members --------------------------------------------------------------------------------
@@ -958,6 +945,10 @@ export class GroupService {
   // ---- internal -------------------------------------------------------------------------------
 
   /** What the message path needs to accept a group message: one statement. */
+  /**
+   * The message path's view of a group. The members of a dismissed group stay its members here, so
+   * that its conversation remains readable; sending is refused by the dismissed flag.
+   */
   async sendContext(groupId: string, userId: string): Promise<GroupSendContext> {
     const [row] = await this.#deps.orm.em.fork().execute<
       Array<{
@@ -972,9 +963,9 @@ export class GroupService {
     >(
       `select g."status", g."all_muted", g."history_visible", m."role", m."muted_until", m."joined_at",
          (select coalesce(json_agg(a."user_id"::text order by a."user_id"), '[]'::json)
-            from "group"."group_members" a where a."group_id" = g."id" and a."status" = 1) as "member_ids"
+            from "group"."group_members" a where a."group_id" = g."id" and ${stillIn('a')}) as "member_ids"
        from "group"."groups" g
-       left join "group"."group_members" m on m."group_id" = g."id" and m."user_id" = ? and m."status" = 1
+       left join "group"."group_members" m on m."group_id" = g."id" and m."user_id" = ? and ${stillIn('m')}
        where g."id" = ?`,
       [userId, groupId],
     );
@@ -1027,8 +1018,7 @@ export class GroupService {
    * invalidations go to the outbox in that transaction and are published after it commits.
    */
   async #write<T>(work: (w: WriteContext) => Promise<T>): Promise<T> {
-    const { result, stored } = await this.#deps.orm.em.fork().transactional(async (tx) => {
-      const events: PendingEvent[] = [];
+    return transactionalWithOutbox(this.#deps.orm, this.#deps.outbox, async (tx, events) => {
       let clock: SyncClock | undefined;
       const context: WriteContext = {
         tx,
@@ -1036,7 +1026,7 @@ export class GroupService {
         touch: async (groupId, userIds) => {
           if (clock) throw new Error('group lists are touched once per transaction');
           await tx.flush();
-          clock = await SyncClock.lock(tx, userIds);
+          clock = await SyncClock.lock(tx, SYNC_CLOCKS, userIds);
           const locked = clock;
           const versions = [...new Set(userIds)].map((id) => ({ user_id: id, version: locked.next(id) }));
           await tx.execute(
@@ -1048,16 +1038,8 @@ export class GroupService {
         },
         emit: (options) => {
           const eventId = this.#deps.ids.next();
-          const timeline: TimelineAppendEvent = {
-            eventId,
-            recipients: [...new Set(options.recipients)],
-            kind: options.kind,
-            payload: options.payload,
-            ...(options.origin
-              ? { originDevice: { userId: options.origin.userId, deviceId: options.origin.deviceId } }
-              : {}),
-          };
-          events.push({ topic: TimelineTopics.append, payload: { ...timeline } });
+          const { kind, recipients, payload, origin } = options;
+          events.push(timelineAppend({ eventId, kind, recipients, payload, origin }));
           if (options.system) {
             const request: SystemMessageRequest = {
               eventId,
@@ -1078,10 +1060,8 @@ export class GroupService {
       const result = await work(context);
       await tx.flush();
       await clock?.save(tx);
-      return { result, stored: await this.#deps.outbox.store(sqlExecutorOf(tx), events) };
+      return result;
     });
-    await this.#deps.outbox.publish(stored);
-    return result;
   }
 
   /** Reads the group under its row lock (every change of a group holds it), with its active members. */
@@ -1339,14 +1319,6 @@ export class GroupService {
   }
 
   async #profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
-    const unique = [...new Set(userIds)];
-    const result = new Map<string, BriefProfile>();
-    for (let start = 0; start < unique.length; start += PROFILE_BATCH) {
-      const batch = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-        userIds: unique.slice(start, start + PROFILE_BATCH),
-      });
-      for (const profile of batch) result.set(profile.userId, profile);
-    }
-    return result;
+    return fetchProfiles(this.#deps.invoke, userIds);
   }
 }

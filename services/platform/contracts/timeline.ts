@@ -1,3 +1,5 @@
+import type { PendingEvent } from '../outbox.ts';
+
 /**
  * Every event that concerns a user (messages, recalls, receipts, friend, group and session changes)
  * gets a place in that user's sync timeline: a gap-free `syncSeq` per user. The message service
@@ -18,6 +20,28 @@ export interface TimelineAppendEvent {
   payload: Record<string, unknown>;
   /** The device that made the change (clients use it to recognise their own changes). */
   originDevice?: { userId: string; deviceId: string };
+}
+
+/**
+ * The outbox event that appends a notification to each recipient's timeline (a recipient named
+ * twice gets it once); `origin`, when given, is the device that made the change.
+ */
+export function timelineAppend(options: {
+  eventId: string;
+  kind: string;
+  recipients: string[];
+  payload: Record<string, unknown>;
+  origin?: { userId: string; deviceId: string } | undefined;
+}): PendingEvent {
+  const { origin } = options;
+  const event: TimelineAppendEvent = {
+    eventId: options.eventId,
+    recipients: [...new Set(options.recipients)],
+    kind: options.kind,
+    payload: options.payload,
+    ...(origin ? { originDevice: { userId: origin.userId, deviceId: origin.deviceId } } : {}),
+  };
+  return { topic: TimelineTopics.append, payload: { ...event } };
 }
 
 /** `NOTIFICATION` frame data, live and on replay. */

@@ -1,0 +1,150 @@
+/**
+ * Group chat load generator (a benchmark, not a test): one group of `--size` members, each a real
+ * WebSocket client; `--senders` of them send at `--rate` messages/s in total. Reports deliveries per
+ * second (one message reaching one member), send-to-delivery latency percentiles, and checks that
+ * every member got every other member's message exactly once, in the same (seq) order.
+ *
+ *   npm run load:group -- --start --size 200 --senders 5 --rate 20 --duration 20
+ *
+ * `--start` spawns the embedded platform (PGlite, or DATABASE_URL when set), as `npm run load` does.
+ */
+import { parseArgs } from 'node:util';
+import type WebSocket from 'ws';
+import { call, connect, inBatches, type LoadFrame, percentile, register, startPlatform } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    start: { type: 'boolean', default: false },
+    size: { type: 'string', default: '100' },
+    senders: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '15' },
+  },
+});
+
+interface Member {
+  userId: string;
+  token: string;
+  ws?: WebSocket;
+  /** seq of each received message, in arrival order. */
+  seqs: number[];
+  seen: Set<string>;
+  duplicates: number;
+}
+
+async function run(url: string) {
+  const size = Number(values.size);
+  const senderCount = Math.min(Number(values.senders), size);
+  const rate = Number(values.rate);
+  const duration = Number(values.duration);
+  const prefix = `gl${Date.now().toString(36)}`;
+  const members: Member[] = [];
+  await inBatches(size, async (i) => {
+    const user = await register(url, `${prefix}m${i}`);
+    members[i] = { userId: user.userId, token: user.accessToken, seqs: [], seen: new Set(), duplicates: 0 };
+  });
+  const group = await call<{ groupId: string }>(
+    url,
+    'POST',
+    '/api/v1/groups',
+    { name: 'load', memberIds: members.slice(1).map((m) => m.userId) },
+    members[0]!.token,
+  );
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let acked = 0;
+  let errors = 0;
+  await inBatches(size, async (i) => {
+    const member = members[i]!;
+    member.ws = await connect(url, member.token, (frame: LoadFrame) => {
+      if (frame.type === 'SEND_ACK') acked++;
+      if (frame.type === 'ERROR') errors++;
+      if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
+      const data = frame.data as { messageId: string; content: unknown; seq?: number; contentType?: string };
+      member.ws!.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [data.messageId] }));
+      if (data.contentType !== 'text') return;
+      const key = String(data.content);
+      if (member.seen.has(key)) {
+        member.duplicates++;
+        return;
+      }
+      member.seen.add(key);
+      member.seqs.push(Number(data.seq));
+      const started = sentAt.get(key);
+      if (started !== undefined) latencies.push(performance.now() - started);
+    });
+  });
+
+  const intervalMs = 1000 / rate;
+  const deadline = performance.now() + duration * 1000;
+  const sendStarted = performance.now();
+  let next = sendStarted;
+  let sent = 0;
+  while (performance.now() < deadline) {
+    const sender = members[sent % senderCount]!;
+    const key = `g${sent}`;
+    sentAt.set(key, performance.now());
+    sender.ws!.send(
+      JSON.stringify({
+        type: 'SEND_MESSAGE',
+        msgId: `gm${sent}`,
+        data: { sessionType: 'group', targetId: group.groupId, contentType: 'text', content: key },
+      }),
+    );
+    sent++;
+    next += intervalMs;
+    const wait = next - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  const expectedDeliveries = () => sent * (size - 1);
+  const delivered = () => members.reduce((n, m) => n + m.seen.size, 0);
+  const settleUntil = performance.now() + 20_000;
+  while (performance.now() < settleUntil && (acked + errors < sent || delivered() < expectedDeliveries()))
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const elapsedS = (performance.now() - sendStarted) / 1000;
+  for (const member of members) member.ws?.terminate();
+
+  const missing = expectedDeliveries() - delivered();
+  const reordered = members.filter((m) => m.seqs.some((seq, i) => i > 0 && seq <= m.seqs[i - 1]!)).length;
+  const duplicates = members.reduce((n, m) => n + m.duplicates, 0);
+  latencies.sort((a, b) => a - b);
+  const report = {
+    groupSize: size,
+    senders: senderCount,
+    targetRate: rate,
+    durationS: duration,
+    sent,
+    acked,
+    errors,
+    deliveries: delivered(),
+    missing,
+    duplicates,
+    membersWithReorder: reordered,
+    deliveriesPerSecond: Number((delivered() / elapsedS).toFixed(1)),
+    latencyMs: {
+      p50: Number(percentile(latencies, 50).toFixed(1)),
+      p95: Number(percentile(latencies, 95).toFixed(1)),
+      p99: Number(percentile(latencies, 99).toFixed(1)),
+      max: Number((latencies.at(-1) ?? 0).toFixed(1)),
+    },
+  };
+  const ok = missing === 0 && duplicates === 0 && reordered === 0 && acked === sent;
+  console.log(JSON.stringify(report, null, 2));
+  console.log(
+    `${ok ? 'OK' : 'FAILED'}: group of ${size}, ${senderCount} senders, ${acked}/${sent} acked, ` +
+      `${report.deliveries} deliveries (${missing} missing, ${duplicates} dup, ${reordered} members reordered), ` +
+      `${report.deliveriesPerSecond} deliveries/s, p50 ${report.latencyMs.p50} ms p95 ${report.latencyMs.p95} ms ` +
+      `p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms`,
+  );
+  return ok;
+}
+
+const started = values.start ? await startPlatform() : undefined;
+const url = values.url ?? started?.url;
+try {
+  if (!url) throw new Error('give --url of a running platform, or --start');
+  process.exitCode = (await run(url)) ? 0 : 1;
+} finally {
+  await started?.stop();
+}

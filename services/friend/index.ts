@@ -1,17 +1,10 @@
 import { z } from 'zod';
-import {
-  type FriendIds,
-  FriendMethods,
-  type ProfileUpdatedEvent,
-  type Relation,
-  UserTopics,
-} from '../platform/contracts/index.ts';
+import { type FriendIds, FriendMethods, type Relation, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { Outbox } from '../platform/outbox.ts';
-import type { CloudEvent } from '../platform/ports/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
+import { parseInternal, validatedSubscription } from '../platform/validation.ts';
 import { FriendService } from './domain/friend-service.ts';
 import { friendEntities } from './entities.ts';
 import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
@@ -63,18 +56,17 @@ export const friendService: ServiceModule = {
     return {
       routes: friendRoutes(friends, ctx.config.rateLimitFactor),
       subscriptions: [
-        {
+        validatedSubscription({
           pubsubName: ctx.pubsubName,
           topic: UserTopics.profileUpdated,
+          schema: ProfileUpdatedInput,
+          logger: ctx.logger,
           // Friends' lists show nickname, avatar and signature: their rows move to a new sync version.
-          async handle(event: CloudEvent) {
-            const parsed = ProfileUpdatedInput.safeParse(event.data as ProfileUpdatedEvent);
-            if (!parsed.success) return 'DROP';
-            if (!parsed.data.changed.some((field) => LISTED_FIELDS.has(field))) return 'SUCCESS';
-            await friends.profileChanged(parsed.data.userId, parsed.data.profile, `user.profile:${event.id}`);
-            return 'SUCCESS';
+          async handle(data, event) {
+            if (!data.changed.some((field) => LISTED_FIELDS.has(field))) return;
+            await friends.profileChanged(data.userId, data.profile, `user.profile:${event.id}`);
           },
-        },
+        }),
       ],
       internal: {
         [FriendMethods.relation]: async (body): Promise<Relation> => {

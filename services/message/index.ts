@@ -14,7 +14,7 @@ import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
+import { parseInternal, validatedSubscription } from '../platform/validation.ts';
 import { ContentValidator } from './domain/content.ts';
 import { GroupDirectory } from './domain/groups.ts';
 import { MessageService } from './domain/message-service.ts';
@@ -125,38 +125,20 @@ export const messageService: ServiceModule = {
     return {
       routes: messageRoutes(messages),
       subscriptions: [
-        {
+        validatedSubscription({
           pubsubName: ctx.pubsubName,
           topic: TimelineTopics.append,
-          async handle(event: CloudEvent) {
-            const parsed = AppendInput.safeParse(event.data);
-            if (!parsed.success) {
-              ctx.logger.warn(
-                { eventId: event.id, issues: parsed.error.issues },
-                'malformed timeline event dropped',
-              );
-              return 'DROP';
-            }
-            await messages.appendNotification(parsed.data);
-            return 'SUCCESS';
-          },
-        },
-        {
+          schema: AppendInput,
+          logger: ctx.logger,
+          handle: (data) => messages.appendNotification(data),
+        }),
+        validatedSubscription({
           pubsubName: ctx.pubsubName,
           topic: SystemMessageTopic,
-          async handle(event: CloudEvent) {
-            const parsed = SystemMessageInput.safeParse(event.data);
-            if (!parsed.success) {
-              ctx.logger.warn(
-                { eventId: event.id, issues: parsed.error.issues },
-                'malformed system message dropped',
-              );
-              return 'DROP';
-            }
-            await messages.postSystemMessage(parsed.data);
-            return 'SUCCESS';
-          },
-        },
+          schema: SystemMessageInput,
+          logger: ctx.logger,
+          handle: (data) => messages.postSystemMessage(data),
+        }),
         {
           pubsubName: ctx.pubsubName,
           topic: GroupTopics.changed,

@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import { MessageTopics, SessionMethods } from '../platform/contracts/index.ts';
-import type { CloudEvent, Subscription } from '../platform/ports/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
-import { type EventOutcome, SessionService } from './domain/session-service.ts';
+import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { SessionService } from './domain/session-service.ts';
 import { sessionEntities } from './entities.ts';
 import { Migration20261122000500_session } from './migrations/Migration20261122000500_session.ts';
 import { sessionRoutes } from './routes.ts';
@@ -14,24 +13,6 @@ import {
   MessageRecalledInput,
   SettingsInput,
 } from './schemas.ts';
-
-/** A subscription that drops events it cannot read and hands the others to the domain. */
-function on<T>(
-  pubsubName: string,
-  topic: string,
-  schema: z.ZodType<T>,
-  apply: (event: T) => Promise<EventOutcome>,
-): Subscription {
-  return {
-    pubsubName,
-    topic,
-    async handle(event: CloudEvent) {
-      const parsed = schema.safeParse(event.data);
-      if (!parsed.success) return 'DROP';
-      return apply(parsed.data);
-    },
-  };
-}
 
 export const sessionService: ServiceModule = {
   name: 'session',
@@ -47,16 +28,16 @@ export const sessionService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
+    const on = <T>(topic: string, schema: z.ZodType<T>, handle: (event: T) => Promise<unknown>) =>
+      validatedSubscription({ pubsubName: ctx.pubsubName, topic, schema, logger: ctx.logger, handle });
     return {
       routes: sessionRoutes(sessions),
       // The conversation list is a projection of the message service's events (at-least-once, unordered).
       subscriptions: [
-        on(ctx.pubsubName, MessageTopics.created, MessageCreatedInput, (e) => sessions.onMessageCreated(e)),
-        on(ctx.pubsubName, MessageTopics.read, MessageReadInput, (e) => sessions.onMessageRead(e)),
-        on(ctx.pubsubName, MessageTopics.recalled, MessageRecalledInput, (e) =>
-          sessions.onMessageRecalled(e),
-        ),
-        on(ctx.pubsubName, MessageTopics.cleared, MessageClearedInput, (e) => sessions.onMessageCleared(e)),
+        on(MessageTopics.created, MessageCreatedInput, (e) => sessions.onMessageCreated(e)),
+        on(MessageTopics.read, MessageReadInput, (e) => sessions.onMessageRead(e)),
+        on(MessageTopics.recalled, MessageRecalledInput, (e) => sessions.onMessageRecalled(e)),
+        on(MessageTopics.cleared, MessageClearedInput, (e) => sessions.onMessageCleared(e)),
       ],
       internal: {
         [SessionMethods.settings]: async (body) => {

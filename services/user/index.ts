@@ -5,12 +5,10 @@ import {
   FriendMethods,
   type Relation,
   UserMethods,
-  type UserRegisteredEvent,
 } from '../platform/contracts/index.ts';
-import type { CloudEvent } from '../platform/ports/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
+import { parseInternal, validatedSubscription } from '../platform/validation.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
@@ -56,17 +54,14 @@ export const userService: ServiceModule = {
         ),
       ),
       subscriptions: [
-        {
+        validatedSubscription({
           pubsubName: ctx.pubsubName,
           topic: AuthTopics.userRegistered,
+          schema: CreateProfileInput,
+          logger: ctx.logger,
           // Repairs a profile that the synchronous call at registration did not create.
-          async handle(event: CloudEvent) {
-            const parsed = CreateProfileInput.safeParse(event.data as UserRegisteredEvent);
-            if (!parsed.success) return 'DROP';
-            await users.createProfile(parsed.data);
-            return 'SUCCESS';
-          },
-        },
+          handle: (data) => users.createProfile(data),
+        }),
       ],
       internal: {
         [UserMethods.createProfile]: async (body) => {

@@ -13,9 +13,9 @@ import {
 import { AppError, ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
 import { languageOf } from '../platform/http/context.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { InvokePort } from '../platform/ports/index.ts';
+import type { InvokePort, StateStore } from '../platform/ports/index.ts';
 import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
-import type { AccessTokenVerifier } from '../platform/security/index.ts';
+import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
 import { ClientFrames } from './client-frames.ts';
 import { Connection } from './connection.ts';
 
@@ -25,6 +25,8 @@ export interface GatewayOptions {
   rateLimitFactor: number;
   logger: Logger;
   authenticate: AccessTokenVerifier;
+  /** Where revoked sessions are recorded (the shared store the token check reads). */
+  revocations: StateStore;
   presence: PresenceRegistry;
   router: DeliveryRouter;
   invoke: InvokePort;
@@ -279,15 +281,40 @@ export class GatewayHub {
         if (delivery.frame.type === 'FORCE_LOGOUT') {
           const sessionId = (delivery.frame.data as { sessionId?: string } | undefined)?.sessionId;
           if (sessionId && sessionId !== conn.sessionId) continue;
-          conn.send(delivery.frame);
-          this.#remove(conn);
-          conn.close(CloseCode.LOGGED_OUT, 'logged out');
-          void this.#onCloseAfterLogout(conn);
+          this.#logout(conn, delivery.frame);
           continue;
         }
         if (delivery.syncSeq !== undefined) conn.offer(delivery.syncSeq, delivery.frame);
         else conn.send(delivery.frame);
       }
+    }
+  }
+
+  /** FORCE_LOGOUT, then the socket closes (4003) and the device leaves the registry. */
+  #logout(conn: Connection, frame: ServerFrame) {
+    conn.send(frame);
+    this.#remove(conn);
+    conn.close(CloseCode.LOGGED_OUT, 'logged out');
+    void this.#onCloseAfterLogout(conn);
+  }
+
+  /**
+   * Closes sockets whose session was revoked. FORCE_LOGOUT normally arrives by event; this catches
+   * one the broker lost (the revocation itself is in the shared store, as the token check sees it).
+   */
+  async #revalidate() {
+    const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
+    if (connections.length === 0) return;
+    const keys = [...new Set(connections.map((conn) => revokedSessionKey(conn.sessionId)))];
+    const revoked = new Set((await this.#o.revocations.getBulk(keys)).map((item) => item.key));
+    for (const conn of connections) {
+      if (!revoked.has(revokedSessionKey(conn.sessionId))) continue;
+      const now = Date.now();
+      this.#logout(conn, {
+        type: 'FORCE_LOGOUT',
+        timestamp: now,
+        data: { reason: 'session_revoked', sessionId: conn.sessionId, message: 'signed out', timestamp: now },
+      });
     }
   }
 
@@ -349,6 +376,10 @@ export class GatewayHub {
     // A third of the TTL, so that two missed beats in a row still leave the instance alive.
     if (this.#ticks % Math.max(1, Math.floor(this.#o.config.presenceTtlSeconds / 3)) === 0)
       void this.#heartbeat();
+    if (this.#ticks % this.#o.config.revalidateSeconds === 0)
+      void this.#revalidate().catch((error: unknown) =>
+        this.#o.logger.warn({ err: error }, 'session revalidation failed'),
+      );
     if (this.#ticks % 60 === 0)
       for (const [address, window] of this.#connectWindows)
         if (now - window.start >= 60_000) this.#connectWindows.delete(address);

@@ -34,6 +34,7 @@ export const gatewayService: ServiceModule = {
       rateLimitFactor: ctx.config.rateLimitFactor,
       logger: ctx.logger.child({ instanceId }),
       authenticate: ctx.authenticate,
+      revocations: ctx.sharedState,
       presence,
       router,
       invoke: ctx.invoke,

@@ -79,6 +79,8 @@ const EnvSchema = z.object({
   GATEWAY_FRAMES_PER_SECOND: int(1, 10_000).default(50),
   /** Bytes queued for a client before it is considered too slow and disconnected. */
   GATEWAY_MAX_BUFFERED_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** How often open sockets are checked against revoked sessions (a FORCE_LOGOUT event lost on the way). */
+  GATEWAY_REVALIDATE_SECONDS: int(1, 3600).default(60),
   /** Gateway instance id (its delivery topic); unset: generated per process. */
   GATEWAY_INSTANCE_ID: z
     .string()
@@ -159,6 +161,7 @@ export interface Config {
     maxFrameBytes: number;
     framesPerSecond: number;
     maxBufferedBytes: number;
+    revalidateSeconds: number;
     instanceId: string | undefined;
   };
   message: {
@@ -255,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFrameBytes: e.GATEWAY_MAX_FRAME_BYTES,
       framesPerSecond: e.GATEWAY_FRAMES_PER_SECOND,
       maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
+      revalidateSeconds: e.GATEWAY_REVALIDATE_SECONDS,
       instanceId: e.GATEWAY_INSTANCE_ID,
     },
     message: {

@@ -1,3 +1,4 @@
+/** What a lost event or a crash between commit and publish must not cost: the platform recovers on its own. */
 import { expect } from 'chai';
 import pg from 'pg';
 import { MessageTopics, singleSessionId } from '../../services/platform/contracts/index.ts';
@@ -74,5 +75,35 @@ describe('message events survive a crash between commit and publish [postgresql]
     expect(unread).to.equal(1);
     const { rows } = await db.query('select count(*)::int as n from message.outbox');
     expect(rows[0].n).to.equal(0);
+  });
+});
+
+describe('a revoked session whose FORCE_LOGOUT event was lost [postgresql]', function () {
+  this.timeout(60_000);
+  let platform: TestPlatform | undefined;
+  let db: pg.Client;
+  before(async function () {
+    await requirePostgres(this);
+    platform = await startPlatform('postgresql', { GATEWAY_REVALIDATE_SECONDS: '2' });
+    db = new pg.Client({ connectionString: platform.backend.env.DATABASE_URL });
+    await db.connect();
+  });
+  after(async () => {
+    await db?.end();
+    await platform?.stop();
+  });
+
+  it("is signed out by the gateway's periodic check of open sockets", async () => {
+    const user = await registerUser(platform!.api);
+    const ws = await WsClient.connect(platform!.host.url, user.accessToken);
+    const sessionId = JSON.parse(Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+    // The revocation as auth records it, with no auth.session.revoked event published.
+    await db.query(
+      `insert into platform.state_entries (store, key, value, etag) values ('sharedstate', $1, '{"revoked": true}', 1)`,
+      [`auth:revoked-session:${sessionId}`],
+    );
+    const forced = await ws.next((f) => f.type === 'FORCE_LOGOUT', 10_000);
+    expect(forced.data.reason).to.equal('session_revoked');
+    expect(await ws.closed()).to.equal(4003);
   });
 });

@@ -290,12 +290,10 @@ export class GatewayHub {
     }
   }
 
-  /** FORCE_LOGOUT, then the socket closes (4003) and the device leaves the registry. */
+  /** FORCE_LOGOUT, then the socket closes (4003); its close handler takes the device out of the registry. */
   #logout(conn: Connection, frame: ServerFrame) {
     conn.send(frame);
-    this.#remove(conn);
     conn.close(CloseCode.LOGGED_OUT, 'logged out');
-    void this.#onCloseAfterLogout(conn);
   }
 
   /**
@@ -315,15 +313,6 @@ export class GatewayHub {
         timestamp: now,
         data: { reason: 'session_revoked', sessionId: conn.sessionId, message: 'signed out', timestamp: now },
       });
-    }
-  }
-
-  async #onCloseAfterLogout(conn: Connection) {
-    try {
-      const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
-      if (change.becameOffline) await this.#announce(conn.userId, 'USER_OFFLINE', {});
-    } catch (error) {
-      this.#o.logger.warn({ err: error }, 'presence update after logout failed');
     }
   }
 

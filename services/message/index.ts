@@ -170,10 +170,6 @@ export const messageService: ServiceModule = {
           const input = parseInternal(TimelineInput, body);
           return messages.timeline(input.userId, input.afterSyncSeq, input.limit);
         },
-        [MessageMethods.append]: async (body) => {
-          await messages.appendNotification(parseInternal(AppendInput, body));
-          return null;
-        },
       },
       async stop() {
         clearInterval(maintenance);

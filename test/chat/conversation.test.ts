@@ -127,6 +127,8 @@ forEachBackend(
         // B's devices hear about the pin through the timeline.
         const note = await wsB.next((f) => f.type === 'NOTIFICATION' && f.data.kind === 'session.updated');
         expect(note.data.payload.isPinned).to.equal(true);
+        // It says which device made the change (the one that called the API).
+        expect(note.data.originDeviceId).to.equal(`web-${b.account}`);
         const total = await api().ok<{ total: number }>('GET', '/api/v1/sessions/unread', {
           token: b.accessToken,
         });

@@ -68,6 +68,7 @@ export function eventFrame(
       kind: payload.kind as string,
       payload: payload.payload as Record<string, unknown>,
       timestamp,
+      ...(typeof payload.originDeviceId === 'string' ? { originDeviceId: payload.originDeviceId } : {}),
     };
     return { type: 'NOTIFICATION', timestamp, data };
   }

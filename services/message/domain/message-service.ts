@@ -577,7 +577,11 @@ export class MessageService {
         userId,
         kind: 'notify',
         eventId: event.eventId,
-        payload: { kind: event.kind, payload: event.payload },
+        payload: {
+          kind: event.kind,
+          payload: event.payload,
+          ...(event.originDevice ? { originDeviceId: event.originDevice.deviceId } : {}),
+        },
       })),
     );
     await this.#deliverEvents(appended, Date.now());

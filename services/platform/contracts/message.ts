@@ -57,8 +57,6 @@ export const MessageMethods = {
   delivered: 'messages.delivered',
   /** A user's timeline after a syncSeq (reconnect replay). */
   timeline: 'timeline.read',
-  /** Append notifications directly (same as the timeline.append topic, but synchronous). */
-  append: 'timeline.append',
 } as const;
 
 /** A one-to-one conversation's id is the same for both users: `s_<smaller id>_<larger id>`. */

@@ -18,7 +18,7 @@ export interface TimelineAppendEvent {
   /** What happened, e.g. `friend.request.received`; clients switch on it. */
   kind: string;
   payload: Record<string, unknown>;
-  /** The device that made the change (clients use it to recognise their own changes). */
+  /** The device that made the change; NOTIFICATION frames carry it as originDeviceId. */
   originDevice?: { userId: string; deviceId: string };
 }
 
@@ -50,4 +50,6 @@ export interface NotificationData {
   kind: string;
   payload: Record<string, unknown>;
   timestamp: number;
+  /** The device that made the change, when one did: it can tell its own changes apart. */
+  originDeviceId?: string;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './platform/config.ts';
-import { AuthMethods } from './platform/contracts/index.ts';
+import { AuthMethods, TOPIC_SUBSCRIBERS } from './platform/contracts/index.ts';
 import {
   type EmbeddedPostgres,
   type MikroORM,
@@ -15,7 +15,7 @@ import {
 import { createHttpApp, markDraining } from './platform/http/app.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
 import type { Logger } from './platform/logger.ts';
-import { createDaprClient } from './platform/ports/dapr/client.ts';
+import { createDaprClient, waitForSidecar } from './platform/ports/dapr/client.ts';
 import { DaprInvokePort } from './platform/ports/dapr/invoke.ts';
 import { DaprPubSubPort } from './platform/ports/dapr/pubsub.ts';
 import { DaprStatePort } from './platform/ports/dapr/state.ts';
@@ -92,7 +92,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
     const adapters = embedded
       ? await embeddedAdapters(options, databaseUrl, poolMax, applyMigrations, cleanups)
-      : daprAdapters(config);
+      : await daprAdapters(config, logger);
 
     const ids = new SnowflakeGenerator(config.workerId);
     const sharedState = adapters.state('shared').store(config.dapr.sharedStateStoreName);
@@ -131,6 +131,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         publicUrl,
       });
       if (instance.stop) cleanups.push(() => instance.stop!());
+      if (!embedded) assertSubscriptionsDeclared(module.name, instance.subscriptions);
       adapters.serveInternal(module.name, instance.internal);
       for (const subscription of instance.subscriptions)
         unsubscribes.push(adapters.subscribe(module.name, subscription));
@@ -152,6 +153,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         : {
             dapr: {
               appApiToken: config.dapr.appApiToken,
+              maxDeliveryAttempts: config.dapr.maxDeliveryAttempts,
               subscriptions: instances.flatMap(({ instance }) => instance.subscriptions),
               internal: Object.assign({}, ...instances.map(({ instance }) => instance.internal)),
             },
@@ -225,7 +227,7 @@ async function embeddedAdapters(
     await logApplied(logger, PLATFORM_SCHEMA.schema, await migrate(platformOrm, PLATFORM_SCHEMA.schema));
   const sql = sqlExecutor(platformOrm);
   const ownBus = !options.bus;
-  const bus = options.bus ?? new EmbeddedBus(logger);
+  const bus = options.bus ?? new EmbeddedBus(logger, { maxAttempts: config.dapr.maxDeliveryAttempts });
   const invoker = options.invoker ?? new EmbeddedInvoker();
   const shared = config.dapr.sharedStateStoreName;
   // Expiry sweeps span every store and app, so they need no key prefix.
@@ -245,12 +247,14 @@ async function embeddedAdapters(
   };
 }
 
-function daprAdapters(config: Config): Adapters {
-  const client = createDaprClient({
+async function daprAdapters(config: Config, logger: Logger): Promise<Adapters> {
+  const sidecar = {
     host: config.dapr.host,
     httpPort: config.dapr.httpPort,
     daprApiToken: config.dapr.daprApiToken,
-  });
+  };
+  await waitForSidecar(sidecar, config.dapr.startupTimeoutSeconds * 1000, logger);
+  const client = createDaprClient(sidecar);
   const state = new DaprStatePort(client);
   const pubsub = new DaprPubSubPort(client);
   return {
@@ -264,6 +268,20 @@ function daprAdapters(config: Config): Adapters {
     settled: async () => {},
     close: () => {},
   };
+}
+
+/**
+ * Each app-scoped topic is read through its own Dapr component, scoped to the apps listed in
+ * TOPIC_SUBSCRIBERS; a subscription missing there would silently never be delivered, so refuse to start.
+ */
+function assertSubscriptionsDeclared(appId: string, subscriptions: Subscription[]): void {
+  for (const { topic, scope } of subscriptions) {
+    if (scope === 'instance') continue;
+    if (!TOPIC_SUBSCRIBERS[topic]?.includes(appId))
+      throw new Error(
+        `${appId} subscribes to "${topic}", which TOPIC_SUBSCRIBERS (services/platform/contracts/topics.ts) does not list for it; add it there and regenerate the Dapr components (npm run dapr:components)`,
+      );
+  }
 }
 
 async function logApplied(logger: Logger, schema: string, applied: string[]) {

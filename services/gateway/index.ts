@@ -49,6 +49,7 @@ export const gatewayService: ServiceModule = {
         {
           pubsubName: ctx.pubsubName,
           topic: gatewayDeliveryTopic(instanceId),
+          scope: 'instance',
           async handle(event: CloudEvent) {
             const data = event.data as GatewayDeliveryEvent | undefined;
             if (!Array.isArray(data?.deliveries)) return 'DROP';

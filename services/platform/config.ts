@@ -38,6 +38,10 @@ const EnvSchema = z.object({
   STATE_STORE_NAME: z.string().default('statestore'),
   /** A state store shared by all apps (Dapr component with keyPrefix none): token revocations, presence. */
   SHARED_STATE_STORE_NAME: z.string().default('sharedstate'),
+  /** Seconds a Dapr-mode service waits for its sidecar at start before giving up. */
+  DAPR_STARTUP_TIMEOUT_SECONDS: int(1, 600).default(60),
+  /** Failed deliveries of one event before a subscriber drops it as poison (logged, counted in /metrics). */
+  PUBSUB_MAX_DELIVERY_ATTEMPTS: int(1, 1000).default(10),
 
   AUTH_ISSUER: z.string().default('anychat'),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(7200),
@@ -134,6 +138,8 @@ export interface Config {
     pubsubName: string;
     stateStoreName: string;
     sharedStateStoreName: string;
+    startupTimeoutSeconds: number;
+    maxDeliveryAttempts: number;
   };
   auth: {
     issuer: string;
@@ -223,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pubsubName: e.PUBSUB_NAME,
       stateStoreName: e.STATE_STORE_NAME,
       sharedStateStoreName: e.SHARED_STATE_STORE_NAME,
+      startupTimeoutSeconds: e.DAPR_STARTUP_TIMEOUT_SECONDS,
+      maxDeliveryAttempts: e.PUBSUB_MAX_DELIVERY_ATTEMPTS,
     },
     auth: {
       issuer: e.AUTH_ISSUER,

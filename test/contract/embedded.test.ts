@@ -10,11 +10,13 @@ import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { PostgresStatePort } from '../../services/platform/ports/embedded/state.ts';
 import { PLATFORM_SCHEMA } from '../../services/registry.ts';
 import { createBackend } from '../support/backends.ts';
-import { portsContract } from './ports.contract.ts';
+import { type ContractApp, portsContract } from './ports.contract.ts';
 
 const logger = createLogger('silent');
 
-async function embeddedPorts(url: string) {
+const MAX_ATTEMPTS = 4;
+
+async function embeddedPorts(url: string, apps: ContractApp[]) {
   const orm = await openServiceDatabase({
     url,
     schema: 'platform',
@@ -24,18 +26,19 @@ async function embeddedPorts(url: string) {
     logger,
   });
   await migrate(orm, 'platform');
-  const bus = new EmbeddedBus(logger, { retryDelayMs: 20 });
+  const bus = new EmbeddedBus(logger, { retryDelayMs: 20, maxAttempts: MAX_ATTEMPTS });
   const invoker = new EmbeddedInvoker();
+  for (const app of apps) {
+    for (const subscription of app.subscriptions) bus.subscribe(app.appId, subscription);
+    if (Object.keys(app.internal).length > 0) invoker.register(app.appId, app.internal);
+  }
   return {
     ports: {
       state: new PostgresStatePort(sqlExecutor(orm), () => 'contract||'),
       pubsub: bus.port('publisher'),
       pubsubName: 'pubsub',
-      subscribe: (appId: string, subscription: Parameters<EmbeddedBus['subscribe']>[1]) =>
-        void bus.subscribe(appId, subscription),
       invoke: invoker,
-      serve: (appId: string, handlers: Parameters<EmbeddedInvoker['register']>[1]) =>
-        invoker.register(appId, handlers),
+      maxDeliveryAttempts: MAX_ATTEMPTS,
     },
     async close() {
       bus.close();
@@ -44,10 +47,10 @@ async function embeddedPorts(url: string) {
   };
 }
 
-portsContract('embedded, PGlite', async () => {
+portsContract('embedded, PGlite', async (apps) => {
   const backend = await createBackend('pglite');
   const db = await startEmbeddedPostgres(backend.env.ANYCHAT_DATA_DIR!);
-  const { ports, close } = await embeddedPorts(db.url);
+  const { ports, close } = await embeddedPorts(db.url, apps('pubsub'));
   return {
     ports,
     async teardown() {
@@ -58,9 +61,9 @@ portsContract('embedded, PGlite', async () => {
   };
 });
 
-portsContract('embedded, PostgreSQL', async () => {
+portsContract('embedded, PostgreSQL', async (apps) => {
   const backend = await createBackend('postgresql');
-  const { ports, close } = await embeddedPorts(backend.env.DATABASE_URL!);
+  const { ports, close } = await embeddedPorts(backend.env.DATABASE_URL!, apps('pubsub'));
   return {
     ports,
     async teardown() {

@@ -5,4 +5,5 @@ export * from './group.ts';
 export * from './message.ts';
 export * from './session.ts';
 export * from './timeline.ts';
+export * from './topics.ts';
 export * from './user.ts';

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { INTERNAL_PREFIX } from '../ports/dapr/invoke.ts';
-import { type InternalHandlers, runHandler, type Subscription } from '../ports/index.ts';
+import { type DaprInboundOptions, mountDaprInbound } from '../ports/dapr/inbound.ts';
 import { languageOf, type RequestState } from './context.ts';
 import { errorMiddleware } from './errors-middleware.ts';
 import { createMetrics } from './metrics.ts';
@@ -20,11 +18,7 @@ export interface HttpAppOptions {
   /** Whether the app can serve traffic (database reachable, services started). */
   ready: () => Promise<boolean>;
   /** Cluster shape only: what the sidecar delivers to this app. */
-  dapr?: {
-    appApiToken: string | undefined;
-    subscriptions: Subscription[];
-    internal: InternalHandlers;
-  };
+  dapr?: Omit<DaprInboundOptions, 'logger'>;
   version: string;
 }
 
@@ -71,6 +65,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(
     bodyParser({
       enableTypes: ['json'],
+      // Dapr delivers pub/sub events as structured CloudEvents.
+      // (merged index by index into the defaults, so application/json is listed again first)
+      extendTypes: { json: ['application/json', 'application/cloudevents+json'] },
       jsonLimit: `${options.bodyLimitKb}kb`,
       encoding: 'utf-8',
       // Arrays and scalars are valid JSON bodies; schemas decide what each route accepts.
@@ -96,7 +93,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.body = document;
   });
   mountRoutes(router, options.routes, options.authenticate);
-  if (options.dapr) mountDaprInbound(router, options.dapr, options.logger);
+  if (options.dapr) mountDaprInbound(router, { ...options.dapr, logger: options.logger });
 
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -109,56 +106,4 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 
 export function markDraining(app: Koa): void {
   (app as Koa & { drain?: () => void }).drain?.();
-}
-
-/**
- * What the sidecar calls: the subscription list, CloudEvent deliveries (answered SUCCESS, RETRY or
- * DROP; a thrown handler is RETRY, unlike the SDK's own server which would ack it), and internal
- * method invocations. All of it requires the app token when one is configured.
- */
-function mountDaprInbound(router: Router, dapr: NonNullable<HttpAppOptions['dapr']>, logger: Logger): void {
-  const guard: Koa.Middleware = async (ctx, next) => {
-    if (dapr.appApiToken && ctx.get('dapr-api-token') !== dapr.appApiToken) {
-      throw new AppError(ErrorCode.FORBIDDEN, { detail: 'missing or wrong dapr-api-token' });
-    }
-    await next();
-  };
-  const routeOf = (s: Subscription) =>
-    `/dapr/events/${encodeURIComponent(s.pubsubName)}/${encodeURIComponent(s.topic)}`;
-
-  router.get('/dapr/subscribe', guard, (ctx) => {
-    ctx.body = dapr.subscriptions.map((s) => ({
-      pubsubname: s.pubsubName,
-      topic: s.topic,
-      route: routeOf(s),
-    }));
-  });
-  for (const subscription of dapr.subscriptions) {
-    router.post(routeOf(subscription), guard, async (ctx) => {
-      const event = (ctx.request as { body?: unknown }).body;
-      if (!event || typeof event !== 'object' || !('data' in event)) {
-        ctx.body = { status: 'DROP' };
-        return;
-      }
-      const status = await runHandler(subscription, event as never, (error) =>
-        logger.warn(
-          { err: error, topic: subscription.topic },
-          'subscriber threw; asking the sidecar to retry',
-        ),
-      );
-      ctx.body = { status };
-    });
-  }
-  router.post(`/${INTERNAL_PREFIX}/:method`, guard, async (ctx) => {
-    const handler = dapr.internal[String(ctx.params.method)];
-    if (!handler)
-      throw new AppError(ErrorCode.NOT_FOUND, { detail: `no internal method ${ctx.params.method}` });
-    const data = await handler((ctx.request as { body?: unknown }).body);
-    ctx.body = {
-      code: 0,
-      message: 'success',
-      data: data ?? null,
-      traceId: (ctx.state as RequestState).traceId,
-    };
-  });
 }

@@ -1,9 +1,11 @@
 import type { Context, Next } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { droppedEvents } from '../ports/delivery-metrics.ts';
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(droppedEvents);
   const requestDuration = new Histogram({
     name: 'anychat_http_request_duration_seconds',
     help: 'HTTP request duration by route, method and status',

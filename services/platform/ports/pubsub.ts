@@ -22,6 +22,12 @@ export type DeliveryResult = 'SUCCESS' | 'RETRY' | 'DROP';
 export interface Subscription<T = unknown> {
   pubsubName: string;
   topic: string;
+  /**
+   * `app` (default): the app's replicas share the topic, each event goes to one of them, and events
+   * published while the app is down wait for it (a durable consumer). `instance`: a topic only this
+   * process reads (a gateway's delivery topic); nothing waits for an instance that is gone.
+   */
+  scope?: 'app' | 'instance';
   handle(event: CloudEvent<T>): Promise<DeliveryResult>;
 }
 

@@ -1,4 +1,5 @@
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
+import type { Logger } from '../../logger.ts';
 
 export interface SidecarOptions {
   host: string;
@@ -30,5 +31,41 @@ export function sidecarFailure(error: unknown): SidecarFailure {
     return { status: parsed.status, body: parsed.error_msg ?? '' };
   } catch {
     return { status: undefined, body: message };
+  }
+}
+
+/**
+ * Waits until the sidecar reports it can serve the app's outbound calls (components loaded), so a
+ * service never starts taking traffic it cannot forward. Fails with a clear message after the timeout.
+ */
+export async function waitForSidecar(
+  options: SidecarOptions,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  const url = `http://${options.host}:${options.httpPort}/v1.0/healthz/outbound`;
+  const deadline = Date.now() + timeoutMs;
+  let lastProblem = '';
+  let logged = false;
+  for (;;) {
+    try {
+      const response = await fetch(url, {
+        headers: options.daprApiToken ? { 'dapr-api-token': options.daprApiToken } : {},
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (response.ok) return;
+      lastProblem = `HTTP ${response.status}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `the Dapr sidecar at ${options.host}:${options.httpPort} was not ready within ${Math.round(timeoutMs / 1000)} s (${lastProblem}); is daprd running with --dapr-http-port ${options.httpPort}?`,
+      );
+    if (!logged) {
+      logger.info({ sidecar: `${options.host}:${options.httpPort}` }, 'waiting for the Dapr sidecar');
+      logged = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

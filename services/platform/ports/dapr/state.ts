@@ -41,7 +41,10 @@ function metadata(options: SaveOptions | undefined): Record<string, string> | un
 function stateError(key: string, error: unknown): Error {
   const failure = sidecarFailure(error);
   // Dapr answers 409 for an ETag mismatch on HTTP, and reports a missing item under an ETag as 409 too.
-  if (failure.status === 409 || /etag/i.test(failure.body)) return new EtagMismatchError(key);
+  // Inside a transaction the Redis store's version check surfaces only as its script's
+  // "failed to set key" reply (ERR_STATE_TRANSACTION), which is that same conflict.
+  if (failure.status === 409 || /etag|failed to set key/i.test(failure.body))
+    return new EtagMismatchError(key);
   return new StateUnavailableError(
     `state store failed for "${key}": ${failure.status ?? ''} ${failure.body}`,
   );

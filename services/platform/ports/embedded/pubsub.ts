@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger.ts';
+import { droppedEvents } from '../delivery-metrics.ts';
 import {
   type CloudEvent,
   type PublishOptions,
@@ -137,15 +138,17 @@ export class EmbeddedBus {
     if (result === 'RETRY') {
       if (attempt >= this.#maxAttempts) {
         this.logger.error(
-          { topic: event.topic, eventId: event.id, attempt },
-          'event dead-lettered after retries',
+          { topic: event.topic, eventId: event.id, attempts: attempt },
+          'event dropped after its delivery attempts ran out (poison event)',
         );
+        droppedEvents.inc({ topic: event.topic, reason: 'retries_exhausted' });
       } else {
         const delay = Math.min(this.#retryDelayMs * 2 ** (attempt - 1), this.#maxRetryDelayMs);
         this.#schedule(group, event, attempt + 1, delay);
       }
     } else if (result === 'DROP') {
       this.logger.warn({ topic: event.topic, eventId: event.id }, 'subscriber dropped event');
+      droppedEvents.inc({ topic: event.topic, reason: 'rejected' });
     }
     this.#inFlight--;
     this.#settle();

@@ -1,0 +1,188 @@
+/**
+ * The Dapr resources an AnyChat deployment runs with, built from one description so that the
+ * self-hosted files in components/, the test clusters and the operator agree. Which broker and
+ * which state store are used is a matter of these resources alone; the services never know.
+ *
+ * Pub/sub wiring: services publish through `<pubsub>` and read each app-scoped topic through its own
+ * component `<pubsub>-<topic with dots as dashes>` (see subscriptionComponent), scoped to the apps
+ * in TOPIC_SUBSCRIBERS. On NATS JetStream that component holds one durable consumer per app with
+ * the app's replicas in one queue group; on Redis Streams, one consumer group per app.
+ */
+import { TOPIC_SUBSCRIBERS, topicFamilies } from '../contracts/topics.ts';
+import { subscriptionComponent } from '../ports/dapr/inbound.ts';
+
+export type PubSubBackend =
+  | { type: 'nats'; natsUrl: string; streamName: string }
+  | { type: 'redis'; redisHost: string; redisDB?: number };
+
+export type StateBackend =
+  | { type: 'redis'; redisHost: string; redisDB?: number }
+  | { type: 'postgresql'; connectionString: string; tablePrefix?: string };
+
+export interface DaprResourceNames {
+  pubsubName: string;
+  stateStoreName: string;
+  sharedStateStoreName: string;
+}
+
+export const DEFAULT_RESOURCE_NAMES: DaprResourceNames = {
+  pubsubName: 'pubsub',
+  stateStoreName: 'statestore',
+  sharedStateStoreName: 'sharedstate',
+};
+
+/** Every app-id of the platform (the services of services/registry.ts). */
+export const APP_IDS = ['auth', 'user', 'friend', 'group', 'session', 'message', 'gateway'] as const;
+
+export interface DaprResource {
+  apiVersion: 'dapr.io/v1alpha1';
+  kind: 'Component' | 'Configuration' | 'Resiliency';
+  metadata: { name: string; namespace?: string };
+  spec: Record<string, unknown>;
+  scopes?: string[];
+}
+
+type Metadata = Array<{ name: string; value: string }>;
+const meta = (values: Record<string, string | number | undefined>): Metadata =>
+  Object.entries(values)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => ({ name, value: String(value) }));
+
+function component(name: string, type: string, metadata: Metadata, scopes?: readonly string[]): DaprResource {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name },
+    spec: { type, version: 'v1', metadata },
+    ...(scopes ? { scopes: [...scopes] } : {}),
+  };
+}
+
+/** Consumer names may not contain dots, wildcards or spaces. */
+const consumerSlug = (topic: string) => topic.replaceAll('.', '-');
+
+export interface PubSubOptions {
+  backend: PubSubBackend;
+  names?: DaprResourceNames;
+  topics?: Readonly<Record<string, readonly string[]>>;
+  apps?: readonly string[];
+}
+
+/** The publishing component (also read by instance-scoped topics) and one component per subscribed topic. */
+export function pubsubComponents(options: PubSubOptions): DaprResource[] {
+  const { backend } = options;
+  const names = options.names ?? DEFAULT_RESOURCE_NAMES;
+  const topics = options.topics ?? TOPIC_SUBSCRIBERS;
+  const apps = options.apps ?? APP_IDS;
+  const connection =
+    backend.type === 'nats'
+      ? { natsURL: backend.natsUrl, streamName: backend.streamName }
+      : { redisHost: backend.redisHost, redisDB: backend.redisDB };
+  const type = backend.type === 'nats' ? 'pubsub.jetstream' : 'pubsub.redis';
+  const resources = [
+    component(
+      names.pubsubName,
+      type,
+      backend.type === 'nats'
+        ? // Instance-scoped reads: an ephemeral consumer per sidecar, from now on.
+          meta({ ...connection, deliverPolicy: 'new', ackWait: '10s' })
+        : meta({ ...connection, redeliverInterval: '2s', processingTimeout: '10s', maxLenApprox: 100_000 }),
+      apps,
+    ),
+  ];
+  for (const [topic, subscribers] of Object.entries(topics)) {
+    if (subscribers.length === 0) continue;
+    const name = subscriptionComponent({ pubsubName: names.pubsubName, topic });
+    resources.push(
+      component(
+        name,
+        type,
+        backend.type === 'nats'
+          ? meta({
+              ...connection,
+              // One durable consumer per (app, topic); an app's replicas share it as a queue group.
+              durableName: `{appID}-${consumerSlug(topic)}`,
+              queueGroupName: '{appID}',
+              deliverPolicy: 'all',
+              ackWait: '10s',
+              concurrency: 'parallel',
+            })
+          : meta({
+              ...connection,
+              // consumerID defaults to the app-id: one consumer group per app.
+              redeliverInterval: '2s',
+              processingTimeout: '10s',
+              concurrency: 10,
+              maxLenApprox: 100_000,
+            }),
+        subscribers,
+      ),
+    );
+  }
+  return resources;
+}
+
+/** Per-app state (keys prefixed with the app-id) and the shared store (no prefix): revocations, presence. */
+export function stateComponents(
+  backend: StateBackend,
+  names: DaprResourceNames = DEFAULT_RESOURCE_NAMES,
+  apps: readonly string[] = APP_IDS,
+): DaprResource[] {
+  const type = backend.type === 'redis' ? 'state.redis' : 'state.postgresql';
+  const connection = (table: string) =>
+    backend.type === 'redis'
+      ? { redisHost: backend.redisHost, redisDB: backend.redisDB }
+      : {
+          connectionString: backend.connectionString,
+          tablePrefix: `${backend.tablePrefix ?? 'dapr_'}${table}_`,
+        };
+  const version = backend.type === 'postgresql' ? 'v2' : 'v1';
+  return [
+    component(names.stateStoreName, type, meta(connection('app')), apps),
+    component(names.sharedStateStoreName, type, meta({ ...connection('shared'), keyPrefix: 'none' }), apps),
+  ].map((resource) => ({ ...resource, spec: { ...resource.spec, version } }));
+}
+
+/**
+ * Redelivery inside the sidecar before an event goes back to the broker: a handful of quick retries
+ * smooth over a blip; the app drops an event that keeps failing (PUBSUB_MAX_DELIVERY_ATTEMPTS).
+ */
+export function resiliency(componentNames: string[]): DaprResource {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Resiliency',
+    metadata: { name: 'anychat' },
+    spec: {
+      policies: {
+        retries: { eventRedelivery: { policy: 'constant', duration: '500ms', maxRetries: 3 } },
+      },
+      targets: {
+        components: Object.fromEntries(
+          componentNames.map((name) => [name, { inbound: { retry: 'eventRedelivery' } }]),
+        ),
+      },
+    },
+  };
+}
+
+/**
+ * The Dapr Configuration of a self-hosted run: no mTLS or placement, and name resolution through a
+ * SQLite file every sidecar on the machine shares (mDNS is often unavailable in sandboxes and CI).
+ */
+export function selfHostedConfiguration(nameResolutionDb: string): DaprResource {
+  return {
+    apiVersion: 'dapr.io/v1alpha1',
+    kind: 'Configuration',
+    metadata: { name: 'anychat' },
+    spec: {
+      nameResolution: { component: 'sqlite', configuration: { connectionString: nameResolutionDb } },
+      tracing: { samplingRate: '0' },
+      metric: { enabled: true },
+    },
+  };
+}
+
+/** Subjects the JetStream stream must hold: every topic family, per-instance gateway topics included. */
+export function streamSubjects(topics: Iterable<string> = Object.keys(TOPIC_SUBSCRIBERS)): string[] {
+  return topicFamilies(topics).map((family) => `${family}.>`);
+}

@@ -1,0 +1,100 @@
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import { AppError, ErrorCode } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import { DeliveryAttempts, droppedEvents } from '../delivery-metrics.ts';
+import type { InternalHandlers } from '../invoke.ts';
+import { type CloudEvent, runHandler, type Subscription } from '../pubsub.ts';
+import { INTERNAL_PREFIX } from './invoke.ts';
+
+export interface DaprInboundOptions {
+  /** Token the sidecar must present (Dapr APP_API_TOKEN); inbound calls without it are refused. */
+  appApiToken: string | undefined;
+  subscriptions: Subscription[];
+  internal: InternalHandlers;
+  /** Failed deliveries of one event before it is dropped as poison. */
+  maxDeliveryAttempts: number;
+  logger: Logger;
+}
+
+/**
+ * The Dapr component a subscription is read through. App-scoped topics each have their own
+ * component (`<pubsub>-<topic with dots as dashes>`): Dapr's JetStream component keeps one durable
+ * consumer per component, so a durable, competing consumer per (app, topic) needs one component per
+ * topic (dapr/components-contrib#2385). Instance-scoped topics use the publishing component itself.
+ */
+export function subscriptionComponent(subscription: Pick<Subscription, 'pubsubName' | 'topic' | 'scope'>) {
+  if (subscription.scope === 'instance') return subscription.pubsubName;
+  return `${subscription.pubsubName}-${subscription.topic.replaceAll('.', '-')}`;
+}
+
+const routeOf = (s: Subscription) =>
+  `/dapr/events/${encodeURIComponent(s.pubsubName)}/${encodeURIComponent(s.topic)}`;
+
+/**
+ * What the sidecar calls: the subscription list, CloudEvent deliveries, and internal method
+ * invocations, all behind the app token when one is configured. A delivery is answered SUCCESS,
+ * RETRY or DROP; a thrown handler is RETRY (never a silent ack); an event that has failed
+ * `maxDeliveryAttempts` times is dropped with an error log and `anychat_pubsub_events_dropped_total`.
+ */
+export function mountDaprInbound(router: Router, options: DaprInboundOptions): void {
+  const { logger } = options;
+  const attempts = new DeliveryAttempts(options.maxDeliveryAttempts);
+  const guard: Koa.Middleware = async (ctx, next) => {
+    if (options.appApiToken && ctx.get('dapr-api-token') !== options.appApiToken) {
+      throw new AppError(ErrorCode.FORBIDDEN, { detail: 'missing or wrong dapr-api-token' });
+    }
+    await next();
+  };
+
+  router.get('/dapr/subscribe', guard, (ctx) => {
+    ctx.body = options.subscriptions.map((s) => ({
+      pubsubname: subscriptionComponent(s),
+      topic: s.topic,
+      route: routeOf(s),
+    }));
+  });
+  for (const subscription of options.subscriptions) {
+    const { topic } = subscription;
+    router.post(routeOf(subscription), guard, async (ctx) => {
+      const event = (ctx.request as { body?: unknown }).body as CloudEvent | undefined;
+      if (!event || typeof event !== 'object' || !('data' in event)) {
+        logger.warn({ topic }, 'delivery without a CloudEvent body dropped');
+        droppedEvents.inc({ topic, reason: 'rejected' });
+        ctx.body = { status: 'DROP' };
+        return;
+      }
+      const eventKey = `${topic}/${String(event.id)}`;
+      let status = await runHandler(subscription, event, (error) =>
+        logger.warn(
+          { err: error, topic, eventId: event.id },
+          'subscriber threw; asking the sidecar to retry',
+        ),
+      );
+      if (status === 'RETRY' && attempts.failed(eventKey)) {
+        logger.error(
+          { topic, eventId: event.id, attempts: options.maxDeliveryAttempts },
+          'event dropped after its delivery attempts ran out (poison event)',
+        );
+        droppedEvents.inc({ topic, reason: 'retries_exhausted' });
+        status = 'DROP';
+      } else if (status !== 'RETRY') {
+        attempts.settled(eventKey);
+        if (status === 'DROP') droppedEvents.inc({ topic, reason: 'rejected' });
+      }
+      ctx.body = { status };
+    });
+  }
+  router.post(`/${INTERNAL_PREFIX}/:method`, guard, async (ctx) => {
+    const handler = options.internal[String(ctx.params.method)];
+    if (!handler)
+      throw new AppError(ErrorCode.NOT_FOUND, { detail: `no internal method ${ctx.params.method}` });
+    const data = await handler((ctx.request as { body?: unknown }).body);
+    ctx.body = {
+      code: 0,
+      message: 'success',
+      data: data ?? null,
+      traceId: (ctx.state as { traceId?: string }).traceId,
+    };
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * The cluster shape end to end: every service of dapr.yaml in its own process behind its own real
+ * daprd, two gateway processes, REST through a path-routing ingress, WebSockets straight to the
+ * gateways. Runs once on NATS JetStream (Redis state) and once on Redis Streams (PostgreSQL state),
+ * switched only by the Dapr resource folders handed to the sidecars.
+ */
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import { registerUser } from '../support/api-client.ts';
+import { befriend, sleep, type User } from '../support/chat.ts';
+import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
+import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
+
+interface SessionView {
+  sessionId: string;
+  unreadCount: number;
+  lastMessage?: { preview: string };
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Sends until the platform acknowledges, reusing the same clientMsgId (idempotent), over whichever
+ * socket `socket()` returns at the time: what a client does while the server side is failing over.
+ */
+async function sendAcknowledged(
+  socket: () => WsClient,
+  targetId: string,
+  content: string,
+  sessionType = 'single',
+) {
+  const msgId = clientMsgId();
+  const errors: number[] = [];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const ws = socket();
+    const mark = ws.frames.length;
+    try {
+      ws.send({ type: 'SEND_MESSAGE', msgId, data: { sessionType, targetId, contentType: 'text', content } });
+      const answer = await ws.next(
+        (f) => (f.type === 'SEND_ACK' || f.type === 'ERROR') && f.msgId === msgId,
+        15_000,
+        mark,
+      );
+      if (answer.type === 'SEND_ACK') return { ack: answer, errors };
+      errors.push(answer.code ?? -1);
+    } catch {
+      errors.push(0); // no answer (socket gone or timed out): try again
+    }
+    await sleep(250);
+  }
+  throw new Error(`"${content}" was never acknowledged (errors ${errors.join(',')})`);
+}
+
+const texts = (ws: WsClient, from?: string) =>
+  ws
+    .messages()
+    .filter((f) => f.data.contentType === 'text' && (!from || f.data.senderId === from))
+    .map((f) => f.data.content.text as string);
+
+function restartNats() {
+  execFileSync('start-stop-daemon', [
+    '--stop',
+    '--oknodo',
+    '--retry',
+    '10',
+    '--exec',
+    '/usr/sbin/nats-server',
+  ]);
+  execFileSync('start-stop-daemon', [
+    ...['--start', '--oknodo', '--background', '--exec', '/usr/sbin/nats-server', '--'],
+    ...[
+      '-a',
+      '127.0.0.1',
+      '-p',
+      '4222',
+      '-js',
+      '-sd',
+      '/var/lib/nats-server',
+      '-l',
+      '/var/log/nats-server.log',
+    ],
+  ]);
+}
+
+for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
+  const state = broker === 'nats' ? 'redis' : 'postgresql';
+  describe(`cluster shape on real Dapr sidecars [${broker} pub/sub, ${state} state]`, function () {
+    this.timeout(120_000);
+    let cluster: DaprCluster;
+    const api = () => cluster.api;
+    const gw = (n: 1 | 2) => cluster.member(`gateway-${n}`).url;
+
+    before(async function () {
+      this.timeout(600_000);
+      cluster = await DaprCluster.start({ broker, state, gateways: 2 });
+    });
+    after(async function () {
+      this.timeout(60_000);
+      await cluster?.stop();
+    });
+    afterEach(function () {
+      if (this.currentTest?.state === 'failed') console.error(cluster.diagnostics());
+    });
+
+    async function friends(): Promise<[User, User]> {
+      const a = await registerUser(api());
+      const b = await registerUser(api());
+      await befriend(api(), a, b);
+      return [a, b];
+    }
+
+    it('chats one-to-one across gateways with presence, receipts and recall', async () => {
+      const [a, b] = await friends();
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      const wsB = await WsClient.connect(gw(2), b.accessToken);
+      try {
+        const online = await wsA.next((f) => f.type === 'USER_ONLINE' && f.data.userId === b.userId, 10_000);
+        expect(online.data.userId).to.equal(b.userId);
+        const sent = await wsA.sendMessage(b.userId, { text: 'hello across gateways' });
+        expect(sent.type, JSON.stringify(sent)).to.equal('SEND_ACK');
+        const [received] = await wsB.waitForMessages(1, (f) => f.data.contentType === 'text');
+        expect(received!.data).to.include({ messageId: sent.data.messageId, senderId: a.userId, seq: 1 });
+        const reply = await wsB.sendMessage(a.userId, { text: 'hi back' });
+        expect(reply.type).to.equal('SEND_ACK');
+        await wsA.waitForMessages(1, (f) => f.data.senderId === b.userId);
+
+        // The conversation list is a projection fed over pub/sub: it catches up on its own.
+        const { sessionId } = sent.data;
+        await waitUntil('session projection', async () => {
+          const view = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
+            token: b.accessToken,
+          });
+          return view.unreadCount === 1;
+        });
+        await api().ok('POST', '/api/v1/messages/ack', {
+          token: b.accessToken,
+          body: { sessionId, messageIds: [sent.data.messageId] },
+        });
+        const read = await wsA.next((f) => f.type === 'MESSAGE_READ', 10_000);
+        expect(read.data).to.include({ sessionId, userId: b.userId });
+
+        await api().ok('POST', `/api/v1/messages/${sent.data.messageId}/recall`, { token: a.accessToken });
+        const recalled = await wsB.next((f) => f.type === 'MESSAGE_RECALLED', 10_000);
+        expect(recalled.data.messageId).to.equal(sent.data.messageId);
+
+        await wsB.close();
+        const offline = await wsA.next(
+          (f) => f.type === 'USER_OFFLINE' && f.data.userId === b.userId,
+          10_000,
+        );
+        expect(offline.data.userId).to.equal(b.userId);
+      } finally {
+        await wsA.close();
+        await wsB.close();
+      }
+    });
+
+    it('chats in a group whose members sit on different gateways, with read receipts', async () => {
+      const owner = await registerUser(api());
+      const members = [await registerUser(api()), await registerUser(api())];
+      const { groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
+        token: owner.accessToken,
+        body: { name: 'dapr team', memberIds: members.map((m) => m.userId) },
+      });
+      const sockets = [
+        await WsClient.connect(gw(1), owner.accessToken),
+        await WsClient.connect(gw(2), members[0]!.accessToken),
+        await WsClient.connect(gw(1), members[1]!.accessToken),
+      ];
+      try {
+        const { ack } = await sendAcknowledged(() => sockets[0]!, groupId, 'hello group', 'group');
+        for (const ws of sockets.slice(1)) {
+          const [message] = await ws.waitForMessages(1, (f) => f.data.contentType === 'text');
+          expect(message!.data).to.include({ messageId: ack.data.messageId, sessionType: 'group' });
+        }
+        await api().ok('POST', '/api/v1/messages/ack', {
+          token: members[0]!.accessToken,
+          body: { sessionId: ack.data.sessionId, messageIds: [ack.data.messageId] },
+        });
+        const receipt = await sockets[0]!.next((f) => f.type === 'GROUP_MESSAGE_READ', 10_000);
+        expect(receipt.data).to.include({
+          messageId: ack.data.messageId,
+          userId: members[0]!.userId,
+          readCount: 1,
+        });
+      } finally {
+        for (const ws of sockets) await ws.close();
+      }
+    });
+
+    it('loses nothing when the message service sidecar is killed and restarted mid-stream', async () => {
+      const [a, b] = await friends();
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      const wsB = await WsClient.connect(gw(2), b.accessToken);
+      try {
+        const total = 30;
+        const errors: number[] = [];
+        for (let n = 1; n <= total; n++) {
+          if (n === 10) await cluster.killSidecar('message');
+          if (n === 15) await cluster.restartSidecar('message');
+          if (broker === 'nats' && n === 20) restartNats();
+          const { errors: seen } = await sendAcknowledged(() => wsA, b.userId, `m${n}`);
+          errors.push(...seen);
+        }
+        // The sender was told while the sidecar was down; it retried with the same clientMsgId.
+        expect(errors.length, 'sends refused while the sidecar was down').to.be.greaterThan(0);
+        const expected = Array.from({ length: total }, (_, i) => `m${i + 1}`);
+        await waitUntil(
+          'every acknowledged message at the recipient',
+          () => texts(wsB, a.userId).length >= total,
+          60_000,
+        );
+        await sleep(1_000);
+        expect(texts(wsB, a.userId)).to.deep.equal(expected);
+        // A fresh device of the recipient replays the same, once each, in order.
+        const replay = await WsClient.connect(gw(1), b.accessToken, { syncSeq: 0 });
+        await replay.waitForMessages(total, (f) => f.data.senderId === a.userId);
+        expect(texts(replay, a.userId)).to.deep.equal(expected);
+        await replay.close();
+      } finally {
+        await wsA.close();
+        await wsB.close();
+      }
+    });
+
+    it('moves the clients of a SIGKILLed gateway to the other one without loss, duplicates or reordering', async () => {
+      const [a, b] = await friends();
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      let wsB = await WsClient.connect(gw(2), b.accessToken);
+      try {
+        const total = 40;
+        const delivered: Frame[] = [];
+        let reconnecting: Promise<void> | undefined;
+        for (let n = 1; n <= total; n++) {
+          if (n === 15) {
+            await cluster.killApp('gateway-2');
+            // The client notices the dead socket and reconnects to the other gateway with its syncSeq.
+            reconnecting = (async () => {
+              await wsB.closed();
+              delivered.push(...wsB.messages());
+              wsB = await WsClient.connect(gw(1), b.accessToken, { syncSeq: wsB.syncSeq });
+            })();
+          }
+          await sendAcknowledged(() => wsA, b.userId, `k${n}`);
+        }
+        await reconnecting;
+        const all = () => [...delivered, ...wsB.messages()].filter((f) => f.data.senderId === a.userId);
+        await waitUntil('all messages after failover', () => all().length >= total, 30_000);
+        await sleep(1_000);
+        expect(all().map((f) => f.data.content.text)).to.deep.equal(
+          Array.from({ length: total }, (_, i) => `k${i + 1}`),
+        );
+        expect(all().map((f) => f.data.seq)).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+      } finally {
+        await wsA.close();
+        await wsB.close();
+      }
+    });
+  });
+}

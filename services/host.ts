@@ -5,6 +5,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './platform/config.ts';
 import { AuthMethods, TOPIC_SUBSCRIBERS } from './platform/contracts/index.ts';
 import {
+  databaseAnswers,
   type EmbeddedPostgres,
   type MikroORM,
   migrate,
@@ -145,7 +146,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       authenticate,
       version: pkg.version,
       ready: async () => {
-        for (const { orm } of instances) if (!(await orm.isConnected())) return false;
+        for (const { orm } of instances) if (!(await databaseAnswers(orm))) return false;
         return true;
       },
       ...(embedded

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { SESSION_ID_PATTERN, SYSTEM_SENDER } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/http/routes.ts';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
@@ -104,7 +104,7 @@ export const MessageCreatedInput = z.object({
   messageId: id,
   sessionId,
   sessionType: z.enum(['single', 'group']),
-  senderId: id,
+  senderId: z.union([id, z.literal(SYSTEM_SENDER)]),
   participants: z.array(id).min(1).max(100_000),
   seq,
   contentType: z.string().min(1).max(32),

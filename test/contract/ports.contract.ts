@@ -10,6 +10,7 @@ import {
   type DeliveryResult,
   EtagMismatchError,
   type InternalHandlers,
+  InvalidStateKeyError,
   type InvokePort,
   type PubSubPort,
   type StatePort,
@@ -210,6 +211,15 @@ export function portsContract(
         const error = await rejection(store().save(k, 'v3', { etag: first!.etag }));
         expect(error).to.be.instanceOf(EtagMismatchError);
         expect((await store().get<string>(k))?.value).to.equal('v2');
+      });
+
+      it('refuses keys containing "||" (Dapr\'s prefix separator) before touching the store', async () => {
+        for (const call of [
+          store().save('a||b', 1),
+          store().get('a||b'),
+          store().transact([{ operation: 'delete', key: 'x||y' }]),
+        ])
+          expect(await rejection(call)).to.be.instanceOf(InvalidStateKeyError);
       });
 
       it('refuses an ETag for an item that does not exist', async function () {

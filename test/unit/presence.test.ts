@@ -87,7 +87,7 @@ describe('presence registry', () => {
     expect(
       (await registry.connect('1', 'gw-live', { deviceId: 'phone', platform: 'iOS' })).becameOnline,
     ).to.equal(true);
-    const record = await store.get<{ instances: Record<string, unknown> }>('presence||1');
+    const record = await store.get<{ instances: Record<string, unknown> }>('presence:1');
     expect(Object.keys(record!.value.instances)).to.deep.equal(['gw-live']);
   });
 

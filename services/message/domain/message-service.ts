@@ -11,6 +11,7 @@ import {
   peerOf,
   type Relation,
   type ServerFrame,
+  SYSTEM_SENDER,
   type SystemMessageRequest,
   singleSessionId,
   type TimelineAppendEvent,
@@ -46,7 +47,6 @@ export interface SendInput {
 }
 
 /** Sender id of system messages (snowflake ids are never 0). */
-export const SYSTEM_SENDER = '0';
 /** Stored in `mentions` for @all. */
 export const MENTION_ALL = 'all';
 

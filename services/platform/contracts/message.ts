@@ -81,6 +81,9 @@ export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9]
 /** System messages (group events) the group service asks the message service to post. */
 export const SystemMessageTopic = 'message.system.requested';
 
+/** Sender id of system messages (group notices): no user has it. */
+export const SYSTEM_SENDER = '0';
+
 export interface SystemMessageRequest {
   /** Unique per event: a redelivered request posts once. */
   eventId: string;

@@ -68,3 +68,16 @@ export function sqlExecutorOf(em: EntityManager): SqlExecutor {
     transaction: (work) => em.transactional((inner) => work(sqlExecutorOf(inner))),
   };
 }
+
+/**
+ * Whether the database answers now. MikroORM connects lazily (isConnected stays false until a first
+ * query), so readiness asks with a query of its own.
+ */
+export async function databaseAnswers(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1', [], 'all');
+    return true;
+  } catch {
+    return false;
+  }
+}

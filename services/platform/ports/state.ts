@@ -54,3 +54,13 @@ export class EtagMismatchError extends Error {
 export class StateUnavailableError extends Error {
   override name = 'StateUnavailableError';
 }
+
+/** A key the state stores cannot hold: empty, or containing `||`, which Dapr reserves as its prefix separator. */
+export class InvalidStateKeyError extends Error {
+  override name = 'InvalidStateKeyError';
+}
+
+export function assertStateKey(key: string): void {
+  if (key.length === 0 || key.includes('||'))
+    throw new InvalidStateKeyError(`invalid state key "${key}": keys are non-empty and may not contain "||"`);
+}

@@ -37,8 +37,8 @@ export interface PresenceChange {
   becameOffline: boolean;
 }
 
-const userKey = (userId: string) => `presence||${userId}`;
-const instanceKey = (instanceId: string) => `presence-instance||${instanceId}`;
+const userKey = (userId: string) => `presence:${userId}`;
+const instanceKey = (instanceId: string) => `presence-instance:${instanceId}`;
 const MAX_ATTEMPTS = 8;
 /** Last-active times are kept a month after the last connection. */
 const RECORD_TTL_SECONDS = 30 * 86_400;

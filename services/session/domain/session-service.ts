@@ -5,6 +5,7 @@ import {
   GroupMethods,
   peerOf,
   type SessionSettings,
+  SYSTEM_SENDER,
   singleSessionId,
   type TimelineAppendEvent,
   TimelineTopics,
@@ -87,7 +88,9 @@ export class SessionService {
 
   async onMessageCreated(event: z.infer<typeof MessageCreatedInput>): Promise<EventOutcome> {
     if (event.sessionType !== kindOf(event.sessionId)) return 'DROP';
-    const users = [...new Set([...event.participants, event.senderId])];
+    // A system notice (group created, member joined) has no sender of its own conversation list.
+    const senders = event.senderId === SYSTEM_SENDER ? [] : [event.senderId];
+    const users = [...new Set([...event.participants, ...senders])];
     const owners = users.map((userId) => ownerOf(event.sessionId, userId));
     if (owners.some((owner) => owner === undefined)) return 'DROP';
     await this.#store.applyMessage(

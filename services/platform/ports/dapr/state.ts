@@ -1,5 +1,6 @@
 import type { DaprClient } from '@dapr/dapr';
 import {
+  assertStateKey,
   EtagMismatchError,
   type SaveOptions,
   type StateItem,
@@ -66,6 +67,7 @@ class DaprStateStore implements StateStore {
 
   async getBulk<T>(keys: string[]): Promise<StateItem<T>[]> {
     if (keys.length === 0) return [];
+    keys.forEach(assertStateKey);
     let items: BulkItem[];
     try {
       items = (await this.client.state.getBulk(this.name, keys)) as unknown as BulkItem[];
@@ -78,6 +80,7 @@ class DaprStateStore implements StateStore {
   }
 
   async save<T>(key: string, value: T, options?: SaveOptions): Promise<void> {
+    assertStateKey(key);
     const meta = metadata(options);
     const result = await this.client.state.save(this.name, [
       {
@@ -93,6 +96,7 @@ class DaprStateStore implements StateStore {
   }
 
   async delete(key: string, options?: { etag?: string }): Promise<void> {
+    assertStateKey(key);
     const result = await this.client.state.delete(
       this.name,
       key,
@@ -102,6 +106,7 @@ class DaprStateStore implements StateStore {
   }
 
   async transact(operations: StateOperation[]): Promise<void> {
+    for (const op of operations) assertStateKey(op.key);
     const requests = operations.map((op) =>
       op.operation === 'upsert'
         ? {

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../db/sql.ts';
 import {
+  assertStateKey,
   EtagMismatchError,
   type SaveOptions,
   type StateItem,
@@ -63,6 +64,7 @@ class PostgresStateStore implements StateStore {
   }
 
   async get<T>(key: string): Promise<StateItem<T> | undefined> {
+    assertStateKey(key);
     const [row] = await this.sql.query<{ value: T; etag: string }>(
       `select value, etag::text as etag from platform.state_entries where store = ? and key = ? and ${LIVE}`,
       [this.name, this.prefix + key],
@@ -72,6 +74,7 @@ class PostgresStateStore implements StateStore {
 
   async getBulk<T>(keys: string[]): Promise<StateItem<T>[]> {
     if (keys.length === 0) return [];
+    keys.forEach(assertStateKey);
     const rows = await this.sql.query<{ key: string; value: T; etag: string }>(
       `select key, value, etag::text as etag from platform.state_entries where store = ? and key in (select jsonb_array_elements_text(?::jsonb)) and ${LIVE}`,
       [this.name, JSON.stringify(keys.map((key) => this.prefix + key))],
@@ -97,6 +100,7 @@ class PostgresStateStore implements StateStore {
   }
 
   async #upsert(tx: SqlExecutor, key: string, value: unknown, options?: SaveOptions): Promise<void> {
+    assertStateKey(key);
     const params = [toJson(value), ttl(options), this.name, this.prefix + key];
     if (options?.etag !== undefined) {
       const rows = await tx.query(
@@ -119,6 +123,7 @@ class PostgresStateStore implements StateStore {
   }
 
   async #delete(tx: SqlExecutor, key: string, etag: string | undefined): Promise<void> {
+    assertStateKey(key);
     if (etag === undefined) {
       await tx.query('delete from platform.state_entries where store = ? and key = ?', [
         this.name,

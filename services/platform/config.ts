@@ -40,7 +40,7 @@ const EnvSchema = z.object({
   SHARED_STATE_STORE_NAME: z.string().default('sharedstate'),
   /** Seconds a Dapr-mode service waits for its sidecar at start before giving up. */
   DAPR_STARTUP_TIMEOUT_SECONDS: int(1, 600).default(60),
-  /** Failed deliveries of one event before a subscriber drops it as poison (logged, counted in /metrics). */
+  /** Failed deliveries of one event before a subscriber drops it as poison (logged, counted in /metrics); equal to the Dapr Resiliency's retries + 1. */
   PUBSUB_MAX_DELIVERY_ATTEMPTS: int(1, 1000).default(10),
 
   AUTH_ISSUER: z.string().default('anychat'),

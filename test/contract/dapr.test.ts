@@ -93,7 +93,12 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
     // daprd reads a Resiliency only from a file of its own.
     writeFileSync(
       join(workDir, 'resources', 'resiliency.yaml'),
-      stringify(resiliency(pubsub.map((component) => component.metadata.name))),
+      stringify(
+        resiliency(
+          pubsub.map((component) => component.metadata.name),
+          MAX_ATTEMPTS,
+        ),
+      ),
     );
     writeFileSync(
       join(workDir, 'config.yaml'),

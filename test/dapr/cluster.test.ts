@@ -98,7 +98,11 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
 
     before(async function () {
       this.timeout(600_000);
-      cluster = await DaprCluster.start({ broker, state, gateways: 2 });
+      cluster = await DaprCluster.start({
+        broker,
+        state,
+        gateways: 2,
+      });
     });
     after(async function () {
       this.timeout(60_000);
@@ -231,6 +235,18 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         await replay.waitForMessages(total, (f) => f.data.senderId === a.userId);
         expect(texts(replay, a.userId)).to.deep.equal(expected);
         await replay.close();
+        // The conversation list, fed by events the outbox published after the outage, missed none.
+        const { sessionId } = (await wsA.sendMessage(b.userId, 'check')).data;
+        await waitUntil('conversation list caught up', async () => {
+          const view = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
+            token: b.accessToken,
+          });
+          return view.lastMessage?.preview === 'check';
+        });
+        const view = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
+          token: b.accessToken,
+        });
+        expect(view.unreadCount).to.equal(total + 1);
       } finally {
         await wsA.close();
         await wsB.close();

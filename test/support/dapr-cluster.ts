@@ -177,6 +177,9 @@ export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
     [
       ...['--app-id', spec.appId],
       ...(spec.appPort ? ['--app-port', String(spec.appPort), '--app-protocol', 'http'] : []),
+      // Deliveries pause while the app is not ready (starting, draining, down) instead of failing.
+      ...(spec.appPort ? ['--enable-app-health-check', '--app-health-check-path', '/readyz'] : []),
+      ...(spec.appPort ? ['--app-health-probe-interval', '1', '--app-health-threshold', '2'] : []),
       ...['--dapr-http-port', String(spec.httpPort), '--dapr-grpc-port', String(grpc)],
       ...['--dapr-internal-grpc-port', String(internalGrpc), '--metrics-port', String(metrics)],
       ...['--dapr-listen-addresses', '127.0.0.1', '--app-channel-address', '127.0.0.1'],

@@ -58,6 +58,12 @@ function component(name: string, type: string, metadata: Metadata, scopes?: read
   };
 }
 
+/**
+ * How long JetStream waits for an acknowledgement before redelivering: longer than the sidecar's own
+ * retries of one event (see resiliency), so an event is never processed twice at once.
+ */
+const ACK_WAIT = '45s';
+
 /** Consumer names may not contain dots, wildcards or spaces. */
 const consumerSlug = (topic: string) => topic.replaceAll('.', '-');
 
@@ -85,7 +91,7 @@ export function pubsubComponents(options: PubSubOptions): DaprResource[] {
       type,
       backend.type === 'nats'
         ? // Instance-scoped reads: an ephemeral consumer per sidecar, from now on.
-          meta({ ...connection, deliverPolicy: 'new', ackWait: '10s' })
+          meta({ ...connection, deliverPolicy: 'new', ackWait: ACK_WAIT })
         : meta({ ...connection, redeliverInterval: '2s', processingTimeout: '10s', maxLenApprox: 100_000 }),
       apps,
     ),
@@ -104,7 +110,7 @@ export function pubsubComponents(options: PubSubOptions): DaprResource[] {
               durableName: `{appID}-${consumerSlug(topic)}`,
               queueGroupName: '{appID}',
               deliverPolicy: 'all',
-              ackWait: '10s',
+              ackWait: ACK_WAIT,
               concurrency: 'parallel',
             })
           : meta({
@@ -144,17 +150,22 @@ export function stateComponents(
 }
 
 /**
- * Redelivery inside the sidecar before an event goes back to the broker: a handful of quick retries
- * smooth over a blip; the app drops an event that keeps failing (PUBSUB_MAX_DELIVERY_ATTEMPTS).
+ * Redelivery of a failed event happens inside the sidecar, with backoff, `maxDeliveryAttempts` times in
+ * all; the app answers DROP (logged, counted) on the last one (PUBSUB_MAX_DELIVERY_ATTEMPTS, keep the
+ * two equal). Brokers differ after a failure the sidecar gives up on — Dapr's Redis Streams component
+ * acknowledges it, JetStream redelivers it — so the bound is kept here, the same on both. Broker
+ * redelivery remains for what a crash left unacknowledged (JetStream ackWait, Redis processingTimeout).
  */
-export function resiliency(componentNames: string[]): DaprResource {
+export function resiliency(componentNames: string[], maxDeliveryAttempts = 10): DaprResource {
   return {
     apiVersion: 'dapr.io/v1alpha1',
     kind: 'Resiliency',
     metadata: { name: 'anychat' },
     spec: {
       policies: {
-        retries: { eventRedelivery: { policy: 'constant', duration: '500ms', maxRetries: 3 } },
+        retries: {
+          eventRedelivery: { policy: 'exponential', maxInterval: '5s', maxRetries: maxDeliveryAttempts - 1 },
+        },
       },
       targets: {
         components: Object.fromEntries(

@@ -8,7 +8,11 @@
  *   npm run load -- --start --pairs 200 --rate 400 --duration 20
  *   npm run load -- --url http://localhost:8080 --pairs 5000 --rate 2000 --workers 2
  *
- * `--start` spawns the embedded platform (PGlite in a temporary directory, or DATABASE_URL when set)
+ *   npm run load -- --dapr nats --pairs 50 --rate 100 --duration 20
+ *
+ * `--dapr nats|redis` starts the cluster shape on real sidecars (test/support/dapr-cluster.ts: every
+ * service its own process and daprd, one gateway; REST through the test ingress, sockets to the
+ * gateway), with NATS JetStream or Redis Streams. `--start` spawns the embedded platform (PGlite in a temporary directory, or DATABASE_URL when set)
  * with rate limits raised for one address. Against an existing server, start it with
  * RATE_LIMIT_FACTOR high enough for the registrations the run makes from one address.
  * Each worker process holds up to ~9,000 pairs (open files are capped at 20,000 per process).
@@ -16,10 +20,21 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
-import { call, connect, inBatches, percentile, register, serverMemory, startPlatform } from './support.ts';
+import {
+  call,
+  connect,
+  inBatches,
+  percentile,
+  register,
+  serverMemory,
+  startDaprShape,
+  startPlatform,
+} from './support.ts';
 
 interface Options {
   url: string;
+  /** Where the WebSockets go (a gateway); the REST url unless the two differ (cluster shape). */
+  wsUrl: string;
   pairs: number;
   rate: number;
   duration: number;
@@ -40,7 +55,9 @@ interface WorkerResult {
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
+    'ws-url': { type: 'string' },
     start: { type: 'boolean', default: false },
+    dapr: { type: 'string' },
     pairs: { type: 'string', default: '100' },
     rate: { type: 'string', default: '200', short: 'r' },
     duration: { type: 'string', default: '15' },
@@ -58,7 +75,14 @@ async function step(phase: string) {
 }
 
 /** One worker: registers its pairs, connects them, sends at its share of the rate, reports. */
-async function runWorker(url: string, pairs: number, ratePerSecond: number, durationS: number, tag: string) {
+async function runWorker(
+  url: string,
+  wsUrl: string,
+  pairs: number,
+  ratePerSecond: number,
+  durationS: number,
+  tag: string,
+) {
   const result: WorkerResult = {
     sent: 0,
     acked: 0,
@@ -94,7 +118,7 @@ async function runWorker(url: string, pairs: number, ratePerSecond: number, dura
     const { a, b } = accounts[index]!;
     const state = { last: -1, seen: new Set<number>() };
     received.set(index, state);
-    const receiver = await connect(url, b.accessToken, (frame) => {
+    const receiver = await connect(wsUrl, b.accessToken, (frame) => {
       if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
       receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] }));
       const n = Number(String(frame.data.content).split(':')[1]);
@@ -109,7 +133,7 @@ async function runWorker(url: string, pairs: number, ratePerSecond: number, dura
       state.last = Math.max(state.last, n);
     });
     const acked = new Set<number>();
-    const sender = await connect(url, a.accessToken, (frame) => {
+    const sender = await connect(wsUrl, a.accessToken, (frame) => {
       if (frame.type === 'SEND_ACK') {
         result.acked++;
         acked.add(Number(frame.msgId!.split('-')[1]));
@@ -166,13 +190,25 @@ async function main() {
   const duration = Number(values.duration);
   if (values.worker) {
     const options = JSON.parse(process.env.LOAD_OPTIONS!) as Options & { tag: string };
-    const result = await runWorker(options.url, options.pairs, options.rate, options.duration, options.tag);
+    const result = await runWorker(
+      options.url,
+      options.wsUrl,
+      options.pairs,
+      options.rate,
+      options.duration,
+      options.tag,
+    );
     process.send!({ type: 'result', result });
     return;
   }
-  const started = values.start ? await startPlatform() : undefined;
+  const started: { url: string; wsUrl?: string; stop(): Promise<void> } | undefined = values.dapr
+    ? await startDaprShape(values.dapr)
+    : values.start
+      ? await startPlatform()
+      : undefined;
   const url = values.url ?? started?.url;
-  if (!url) throw new Error('give --url of a running platform, or --start');
+  if (!url) throw new Error('give --url of a running platform, --start, or --dapr nats|redis');
+  const wsUrl = values['ws-url'] ?? started?.wsUrl ?? url;
   try {
     const workers = Number(values.workers ?? Math.ceil(pairs / PAIRS_PER_WORKER));
     const children = Array.from({ length: workers }, (_, i) => {
@@ -180,7 +216,14 @@ async function main() {
       return fork(process.argv[1]!, ['--worker'], {
         env: {
           ...process.env,
-          LOAD_OPTIONS: JSON.stringify({ url, pairs: share, rate: rate / workers, duration, tag: `w${i}` }),
+          LOAD_OPTIONS: JSON.stringify({
+            url,
+            wsUrl,
+            pairs: share,
+            rate: rate / workers,
+            duration,
+            tag: `w${i}`,
+          }),
         },
       });
     });
@@ -196,11 +239,11 @@ async function main() {
       );
     const setupStarted = performance.now();
     await phase();
-    const before = await serverMemory(url);
+    const before = await serverMemory(wsUrl);
     for (const child of children) child.send('connect');
     await phase();
     const setupS = (performance.now() - setupStarted) / 1000;
-    const connected = await serverMemory(url);
+    const connected = await serverMemory(wsUrl);
     const results = children.map(
       (child) =>
         new Promise<WorkerResult>((resolve) =>

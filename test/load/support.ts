@@ -115,3 +115,19 @@ export async function startPlatform(): Promise<{ url: string; stop: () => Promis
     },
   };
 }
+
+/** The cluster shape on real sidecars with one gateway: REST through the ingress, sockets to the gateway. */
+export async function startDaprShape(
+  broker: string,
+): Promise<{ url: string; wsUrl: string; stop: () => Promise<void> }> {
+  if (broker !== 'nats' && broker !== 'redis') throw new Error('--dapr takes nats or redis');
+  process.env.TEST_LOG_LEVEL ??= 'warn';
+  const { DaprCluster } = await import('../support/dapr-cluster.ts');
+  const cluster = await DaprCluster.start({
+    broker,
+    state: broker === 'nats' ? 'redis' : 'postgresql',
+    gateways: 1,
+    env: { RATE_LIMIT_FACTOR: '10000' },
+  });
+  return { url: cluster.api.baseUrl, wsUrl: cluster.gateways[0]!.url, stop: () => cluster.stop() };
+}

@@ -125,7 +125,7 @@ async function embedded(databaseUrl: string) {
   return results;
 }
 
-async function dapr(databaseUrl: string) {
+async function dapr() {
   const daprd = await ensureDaprd();
   const workDir = mkdtempSync(join(tmpdir(), 'anychat-bench-'));
   const apps = ['caller', 'callee', 'subscriber'];
@@ -218,7 +218,7 @@ const backend = await createBackend('postgresql');
 try {
   const rows = {
     embedded: await embedded(backend.env.DATABASE_URL!),
-    [`dapr (${broker})`]: await dapr(backend.env.DATABASE_URL!),
+    [`dapr (${broker})`]: await dapr(),
   };
   console.log(JSON.stringify({ iterations, broker, rows }, null, 2));
 } finally {

@@ -131,30 +131,44 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
       return { httpPort, logFile };
     };
 
+    let publisher: { httpPort: number; logFile: string };
     const started: Array<{ httpPort: number; logFile: string }> = [];
-    for (const app of apps) {
-      const koa = createHttpApp({
-        logger,
-        bodyLimitKb: 64,
-        routes: [],
-        authenticate: async () => {
-          throw new Error('no user routes here');
-        },
-        ready: async () => true,
-        version: 'contract',
-        dapr: {
-          appApiToken: undefined,
-          subscriptions: app.subscriptions,
-          internal: app.internal,
-          maxDeliveryAttempts: MAX_ATTEMPTS,
-        },
-      });
-      const server = createServer(koa.callback());
-      servers.push(server);
-      started.push(await sidecar(app.appId, app.instance, await listen(server)));
+    const cleanUp = async () => {
+      for (const child of sidecars) child.kill('SIGTERM');
+      await Promise.all(sidecars.map(exited));
+      for (const server of servers) server.close();
+      await backend.dispose();
+      if (broker === 'nats') await deleteJetStreamStream(NATS_URL, STREAM);
+      if (!process.env.TEST_KEEP_DAPR_LOGS) rmSync(workDir, { recursive: true, force: true });
+    };
+    try {
+      for (const app of apps) {
+        const koa = createHttpApp({
+          logger,
+          bodyLimitKb: 64,
+          routes: [],
+          authenticate: async () => {
+            throw new Error('no user routes here');
+          },
+          ready: async () => true,
+          version: 'contract',
+          dapr: {
+            appApiToken: undefined,
+            subscriptions: app.subscriptions,
+            internal: app.internal,
+            maxDeliveryAttempts: MAX_ATTEMPTS,
+          },
+        });
+        const server = createServer(koa.callback());
+        servers.push(server);
+        started.push(await sidecar(app.appId, app.instance, await listen(server)));
+      }
+      publisher = await sidecar('publisher', 'publisher');
+      await Promise.all([...started, publisher].map((s) => waitForDaprd(s.httpPort, s.logFile)));
+    } catch (error) {
+      await cleanUp();
+      throw error;
     }
-    const publisher = await sidecar('publisher', 'publisher');
-    await Promise.all([...started, publisher].map((s) => waitForDaprd(s.httpPort, s.logFile)));
 
     const client = createDaprClient({
       host: '127.0.0.1',
@@ -170,14 +184,7 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
         maxDeliveryAttempts: MAX_ATTEMPTS,
         acceptsEtagForMissingKey: state === 'redis',
       },
-      async teardown() {
-        for (const child of sidecars) child.kill('SIGTERM');
-        await Promise.all(sidecars.map(exited));
-        for (const server of servers) server.close();
-        await backend.dispose();
-        if (broker === 'nats') await deleteJetStreamStream(NATS_URL, STREAM);
-        if (!process.env.TEST_KEEP_DAPR_LOGS) rmSync(workDir, { recursive: true, force: true });
-      },
+      teardown: cleanUp,
     };
   });
 }

@@ -168,6 +168,18 @@ export interface SidecarSpec {
   logFile: string;
 }
 
+/** Every process this test process started: killed when it exits, however it exits. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 /** Starts a standalone daprd on loopback: no placement or scheduler (no actors or workflows). */
 export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
   const [grpc, internalGrpc, metrics] = [await freePort(), await freePort(), await freePort()];
@@ -189,7 +201,7 @@ export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
     { cwd: dirname(spec.configFile), stdio: ['ignore', log, log] },
   );
   closeSync(log);
-  return child;
+  return track(child);
 }
 
 /** Waits until a sidecar's health endpoint answers (its app reachable, if it has one). */
@@ -352,11 +364,13 @@ export class DaprCluster {
     };
     const [command, ...args] = runApp.command;
     const log = openSync(member.appLog, 'a');
-    member.app = spawn(command === 'node' ? process.execPath : command!, args, {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', log, log],
-    });
+    member.app = track(
+      spawn(command === 'node' ? process.execPath : command!, args, {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', log, log],
+      }),
+    );
     closeSync(log);
   }
 

@@ -29,6 +29,9 @@ go mod edit -json "$upstream_mod" | LOCAL_VERSION="$local_version" node -e '
   for (const r of mod.Replace ?? []) {
     const from = r.Old.Version ? `${r.Old.Path}@${r.Old.Version}` : r.Old.Path;
     const local = !r.New.Version && (r.New.Path.startsWith("./") || r.New.Path.startsWith("../"));
+    // A local replace of a path that cannot carry the published version (no /vN suffix) is not a dependency.
+    const major = Number(process.env.LOCAL_VERSION.slice(1).split(".")[0]);
+    if (local && major >= 2 && !r.Old.Path.endsWith(`/v${major}`)) continue;
     const to = local ? `${r.Old.Path}@${process.env.LOCAL_VERSION}` : r.New.Version ? `${r.New.Path}@${r.New.Version}` : r.New.Path;
     console.log(`-replace=${from}=${to}`);
   }' | xargs -r go mod edit
@@ -36,6 +39,7 @@ go mod edit -go="$(go mod edit -json "$upstream_mod" | node -e 'console.log(JSON
 go mod edit -tool="$package"
 log "resolving modules"
 go mod tidy >&2
+[ "$(go list -f '{{.Name}}' "$package")" = main ] || { log "$package is not a program (package main)"; exit 1; }
 log "compiling"
 mkdir -p "$(dirname "$target")"
 go build -trimpath "$@" -o "$target.partial" "$package" >&2

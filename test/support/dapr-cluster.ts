@@ -138,7 +138,13 @@ export async function flushRedisDb(db: number): Promise<void> {
   });
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number, why: () => string) {
+/** Polls `probe` until it holds; fails with `why()` (log tails) after the timeout. */
+export async function until(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  why: () => string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;
@@ -149,7 +155,7 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
 
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
 
-function tail(path: string, lines = 25): string {
+export function tail(path: string, lines = 25): string {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

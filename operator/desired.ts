@@ -1,0 +1,412 @@
+/**
+ * What an ImCluster should consist of, as plain Kubernetes objects: pure functions of the resource,
+ * so every reconcile applies the same full intent under one field manager (server-side apply).
+ */
+import {
+  APP_IDS,
+  type DaprResource,
+  DEFAULT_RESOURCE_NAMES,
+  pubsubComponents,
+  resiliency,
+  stateComponents,
+} from '../services/platform/deploy/index.ts';
+import {
+  API_VERSION,
+  enabledServices,
+  type ImCluster,
+  KIND,
+  type Resources,
+  type SecretKeyRef,
+} from './spec.ts';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+  };
+  [field: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export const CLUSTER_LABEL = 'im.anychat.io/cluster';
+const APP_PORT = 8080;
+
+export function labels(cluster: ImCluster, component?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'anychat',
+    'app.kubernetes.io/instance': cluster.metadata.name,
+    'app.kubernetes.io/managed-by': 'anychat-operator',
+    [CLUSTER_LABEL]: cluster.metadata.name,
+    ...(component ? { 'app.kubernetes.io/component': component } : {}),
+  };
+}
+
+function owned(cluster: ImCluster, object: KubeObject, component?: string): KubeObject {
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      namespace: cluster.metadata.namespace,
+      labels: { ...labels(cluster, component), ...object.metadata.labels },
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name: cluster.metadata.name,
+          uid: cluster.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+  };
+}
+
+const name = (cluster: ImCluster, part: string) => `${cluster.metadata.name}-${part}`;
+const secretEnv = (envName: string, ref: SecretKeyRef) => ({
+  name: envName,
+  valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+});
+
+/** The Deployments of a cluster: workload name → the services it runs. */
+export function workloads(
+  cluster: ImCluster,
+): Array<{ workload: string; services: string[]; replicas: number; resources?: Resources }> {
+  const { spec } = cluster;
+  const services = enabledServices(spec);
+  const list =
+    spec.mode === 'consolidated'
+      ? services.length > 0
+        ? [
+            {
+              workload: 'core',
+              services: [...services],
+              replicas: Math.max(...services.map((s) => spec.services[s]?.replicas ?? 1)),
+            },
+          ]
+        : []
+      : services.map((service) => ({
+          workload: service,
+          services: [service as string],
+          replicas: spec.services[service]?.replicas ?? 1,
+          ...(spec.services[service]?.resources ? { resources: spec.services[service]!.resources } : {}),
+        }));
+  return [
+    ...list,
+    {
+      workload: 'gateway',
+      services: ['gateway'],
+      replicas: spec.gateway.autoscaling.enabled
+        ? spec.gateway.autoscaling.minReplicas
+        : spec.gateway.replicas,
+      ...(spec.gateway.resources ? { resources: spec.gateway.resources } : {}),
+    },
+  ];
+}
+
+export function configMap(cluster: ImCluster): KubeObject {
+  const { messages } = cluster.spec;
+  return owned(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: name(cluster, 'config') },
+    data: {
+      ANYCHAT_ADAPTER: 'dapr',
+      HOST: '0.0.0.0',
+      PORT: String(APP_PORT),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      MESSAGE_PARTITIONS_MANAGED_BY: 'operator',
+      MESSAGE_PARTITION_MONTHS_AHEAD: String(messages.monthsAhead),
+      MESSAGE_EXPIRED_PARTITIONS: messages.expiredPartitions,
+      ...(messages.retentionMonths ? { MESSAGE_RETENTION_MONTHS: String(messages.retentionMonths) } : {}),
+      ...cluster.spec.config,
+    },
+  });
+}
+
+function container(
+  cluster: ImCluster,
+  services: string[],
+  resources: Resources | undefined,
+  command?: string[],
+) {
+  const { image } = cluster.spec;
+  return {
+    name: 'anychat',
+    image: `${image.repository}:${image.tag}`,
+    imagePullPolicy: image.pullPolicy,
+    ...(command ? { command } : {}),
+    envFrom: [{ configMapRef: { name: name(cluster, 'config') } }],
+    env: [
+      { name: 'SERVICES', value: services.join(',') },
+      secretEnv('DATABASE_URL', cluster.spec.database.secretRef),
+      // Each gateway pod reads its own delivery topic, named after the pod.
+      { name: 'GATEWAY_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ],
+    ports: [{ name: 'http', containerPort: APP_PORT }],
+    ...(resources ? { resources } : {}),
+  };
+}
+
+export function deployment(cluster: ImCluster, workload: ReturnType<typeof workloads>[number]): KubeObject {
+  const { dapr } = cluster.spec;
+  const sidecar = dapr.sidecarResources;
+  const podLabels = { ...labels(cluster, workload.workload) };
+  const selector = {
+    [CLUSTER_LABEL]: cluster.metadata.name,
+    'app.kubernetes.io/component': workload.workload,
+  };
+  const appContainer = container(cluster, workload.services, workload.resources);
+  return owned(
+    cluster,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: name(cluster, workload.workload) },
+      spec: {
+        replicas: workload.replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels: podLabels,
+            annotations: {
+              'dapr.io/enabled': 'true',
+              // One app-id per workload: a service's name, or `core` for the consolidated services.
+              'dapr.io/app-id': workload.services.length === 1 ? workload.services[0]! : workload.workload,
+              'dapr.io/app-port': String(APP_PORT),
+              'dapr.io/config': name(cluster, 'dapr'),
+              'dapr.io/log-level': dapr.logLevel,
+              'dapr.io/enable-app-health-check': 'true',
+              'dapr.io/app-health-check-path': '/readyz',
+              ...(sidecar?.requests?.cpu
+                ? { 'dapr.io/sidecar-cpu-request': String(sidecar.requests.cpu) }
+                : {}),
+              ...(sidecar?.requests?.memory
+                ? { 'dapr.io/sidecar-memory-request': String(sidecar.requests.memory) }
+                : {}),
+              ...(sidecar?.limits?.cpu ? { 'dapr.io/sidecar-cpu-limit': String(sidecar.limits.cpu) } : {}),
+              ...(sidecar?.limits?.memory
+                ? { 'dapr.io/sidecar-memory-limit': String(sidecar.limits.memory) }
+                : {}),
+            },
+          },
+          spec: {
+            // Gateways drain (clients told to reconnect elsewhere) before they stop.
+            terminationGracePeriodSeconds: workload.workload === 'gateway' ? 60 : 30,
+            containers: [
+              {
+                ...appContainer,
+                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+              },
+            ],
+          },
+        },
+      },
+    },
+    workload.workload,
+  );
+}
+
+export function service(cluster: ImCluster, workload: string): KubeObject {
+  return owned(
+    cluster,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: name(cluster, workload) },
+      spec: {
+        selector: { [CLUSTER_LABEL]: cluster.metadata.name, 'app.kubernetes.io/component': workload },
+        ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+      },
+    },
+    workload,
+  );
+}
+
+export function podDisruptionBudget(cluster: ImCluster, workload: string): KubeObject {
+  return owned(
+    cluster,
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: name(cluster, workload) },
+      spec: {
+        maxUnavailable: 1,
+        selector: {
+          matchLabels: { [CLUSTER_LABEL]: cluster.metadata.name, 'app.kubernetes.io/component': workload },
+        },
+      },
+    },
+    workload,
+  );
+}
+
+/** WSS to the gateways, HTTPS to the REST API (path-routed to the services behind it). */
+export function ingress(cluster: ImCluster): KubeObject | undefined {
+  const spec = cluster.spec.gateway.ingress;
+  if (!spec?.host) return undefined;
+  const backend = (workload: string) => ({
+    service: { name: name(cluster, workload), port: { name: 'http' } },
+  });
+  const apiRoutes = workloads(cluster)
+    .filter((w) => w.workload !== 'gateway')
+    .flatMap((w) =>
+      w.services.map((serviceName) => ({
+        path: `${spec.apiPath.replace(/\/$/, '')}/v1/${ROUTE_PREFIX[serviceName] ?? serviceName}`,
+        pathType: 'Prefix',
+        backend: backend(w.workload),
+      })),
+    );
+  return owned(cluster, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: name(cluster, 'ingress'),
+      annotations: {
+        // WebSockets stay open for hours; heartbeats keep them alive.
+        'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+        'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+      },
+    },
+    spec: {
+      ...(spec.className ? { ingressClassName: spec.className } : {}),
+      ...(spec.tlsSecretName ? { tls: [{ hosts: [spec.host], secretName: spec.tlsSecretName }] } : {}),
+      rules: [
+        {
+          host: spec.host,
+          http: {
+            paths: [{ path: spec.wsPath, pathType: 'Prefix', backend: backend('gateway') }, ...apiRoutes],
+          },
+        },
+      ],
+    },
+  });
+}
+
+/** The first path segment under /api/v1 each service serves. */
+const ROUTE_PREFIX: Record<string, string> = {
+  auth: 'auth',
+  user: 'users',
+  friend: 'friends',
+  group: 'groups',
+  session: 'sessions',
+  message: 'messages',
+};
+
+/** The Dapr Components (connection strings from the spec's Secrets) and the Configuration. */
+export function daprResources(cluster: ImCluster): KubeObject[] {
+  const { dapr } = cluster.spec;
+  const appIds = [...APP_IDS, 'core'];
+  const secretRef = (ref: SecretKeyRef | undefined, fallback: SecretKeyRef) => ref ?? fallback;
+  const databaseRef = cluster.spec.database.secretRef;
+  const pubsub = pubsubComponents({
+    backend:
+      dapr.pubsub.type === 'nats'
+        ? { type: 'nats', natsUrl: 'from-secret', streamName: dapr.pubsub.streamName }
+        : { type: 'redis', redisHost: 'from-secret' },
+    apps: appIds,
+  });
+  const state = stateComponents(
+    dapr.stateStore.type === 'redis'
+      ? { type: 'redis', redisHost: 'from-secret' }
+      : { type: 'postgresql', connectionString: 'from-secret' },
+    DEFAULT_RESOURCE_NAMES,
+    appIds,
+  );
+  // Connection settings come from the spec's Secrets, never written into the Component itself.
+  const fromSecret = (resource: DaprResource, ref: SecretKeyRef): KubeObject => {
+    const metadata = (resource.spec.metadata as Array<{ name: string; value: string }>).map((entry) =>
+      entry.value === 'from-secret'
+        ? { name: entry.name, secretKeyRef: { name: ref.name, key: ref.key } }
+        : entry,
+    );
+    return owned(cluster, {
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      metadata: { name: resource.metadata.name },
+      spec: { ...resource.spec, metadata },
+      ...(resource.scopes ? { scopes: resource.scopes } : {}),
+      auth: { secretStore: 'kubernetes' },
+    });
+  };
+  const resiliencyResource = resiliency(pubsub.map((c) => c.metadata.name));
+  return [
+    ...pubsub.map((c) => fromSecret(c, secretRef(dapr.pubsub.secretRef, databaseRef))),
+    ...state.map((c) => fromSecret(c, secretRef(dapr.stateStore.secretRef, databaseRef))),
+    owned(cluster, {
+      apiVersion: resiliencyResource.apiVersion,
+      kind: resiliencyResource.kind,
+      metadata: { name: name(cluster, 'resiliency') },
+      spec: resiliencyResource.spec,
+    }),
+    owned(cluster, {
+      apiVersion: 'dapr.io/v1alpha1',
+      kind: 'Configuration',
+      metadata: { name: name(cluster, 'dapr') },
+      spec: {
+        tracing: {
+          samplingRate: dapr.tracing.samplingRate,
+          ...(dapr.tracing.zipkinEndpoint
+            ? { zipkin: { endpointAddress: dapr.tracing.zipkinEndpoint } }
+            : {}),
+        },
+        metric: { enabled: true },
+      },
+    }),
+  ];
+}
+
+/** The migration Job of a version: it must succeed before services roll to that version. */
+export function migrationJob(cluster: ImCluster): KubeObject {
+  return owned(
+    cluster,
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: migrationJobName(cluster) },
+      spec: {
+        backoffLimit: 6,
+        template: {
+          metadata: { labels: labels(cluster, 'migrate') },
+          spec: {
+            restartPolicy: 'OnFailure',
+            containers: [container(cluster, ['all'], undefined, ['node', 'services/migrate.ts'])],
+          },
+        },
+      },
+    },
+    'migrate',
+  );
+}
+
+export function migrationJobName(cluster: ImCluster): string {
+  return name(cluster, `migrate-${cluster.spec.version.replace(/[^a-z0-9-]/gi, '-').toLowerCase()}`);
+}
+
+/** Every child of the cluster once its migration has succeeded. */
+export function desiredChildren(cluster: ImCluster): KubeObject[] {
+  const all = workloads(cluster);
+  return [
+    configMap(cluster),
+    ...daprResources(cluster),
+    ...all.map((w) => deployment(cluster, w)),
+    ...all.map((w) => service(cluster, w.workload)),
+    ...all.map((w) => podDisruptionBudget(cluster, w.workload)),
+    ...[ingress(cluster)].filter((object): object is KubeObject => object !== undefined),
+  ];
+}

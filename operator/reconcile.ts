@@ -1,0 +1,247 @@
+/**
+ * One reconcile of one ImCluster: a thin sequence of ensure steps, each idempotent, then the status.
+ * Children are applied with server-side apply and owned by the cluster (garbage-collected with it);
+ * children the spec no longer asks for are deleted; status goes only through /status.
+ */
+import type { Logger } from '../services/platform/logger.ts';
+import {
+  CLUSTER_LABEL,
+  desiredChildren,
+  type KubeObject,
+  migrationJob,
+  migrationJobName,
+  workloads,
+} from './desired.ts';
+import { type KubeApi, NotFoundError } from './kube.ts';
+import type { ComponentStatus, Condition, ImCluster, ImClusterStatus } from './spec.ts';
+
+/** Kinds the operator creates and therefore prunes. */
+const PRUNED_KINDS: Array<[apiVersion: string, kind: string]> = [
+  ['v1', 'ConfigMap'],
+  ['v1', 'Service'],
+  ['apps/v1', 'Deployment'],
+  ['policy/v1', 'PodDisruptionBudget'],
+  ['networking.k8s.io/v1', 'Ingress'],
+  ['dapr.io/v1alpha1', 'Component'],
+  ['dapr.io/v1alpha1', 'Configuration'],
+  ['dapr.io/v1alpha1', 'Resiliency'],
+];
+
+export interface ReconcileResult {
+  /** Come back after this long even without a change (waiting for pods, partitions daily). */
+  requeueAfterMs: number;
+}
+
+export interface ReconcilerOptions {
+  kube: KubeApi;
+  logger: Logger;
+  /** Maintains the message partitions of a database; returns the partitions that exist. */
+  partitions: (databaseUrl: string, cluster: ImCluster) => Promise<string[]>;
+  /** Reads a Secret's key (the database URL of a cluster). */
+  secretValue: (namespace: string, name: string, key: string) => Promise<string>;
+  now?: () => Date;
+}
+
+/** Conditions upserted by type; lastTransitionTime moves only when the status changes. */
+export class Conditions {
+  readonly #byType = new Map<string, Condition>();
+  readonly #generation: number | undefined;
+  readonly #now: () => Date;
+
+  constructor(existing: Condition[] | undefined, generation: number | undefined, now: () => Date) {
+    for (const condition of existing ?? []) this.#byType.set(condition.type, condition);
+    this.#generation = generation;
+    this.#now = now;
+  }
+
+  set(type: string, status: Condition['status'], reason: string, message: string): void {
+    const previous = this.#byType.get(type);
+    this.#byType.set(type, {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime:
+        previous && previous.status === status ? previous.lastTransitionTime : this.#now().toISOString(),
+      ...(this.#generation !== undefined ? { observedGeneration: this.#generation } : {}),
+    });
+  }
+
+  get(type: string): Condition | undefined {
+    return this.#byType.get(type);
+  }
+
+  list(): Condition[] {
+    return [...this.#byType.values()].sort((a, b) => a.type.localeCompare(b.type));
+  }
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult | undefined> {
+    let cluster: ImCluster;
+    try {
+      cluster = await this.#o.kube.getCluster(namespace, name);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined; // deleted: its children go with it
+      throw error;
+    }
+    if (cluster.metadata.deletionTimestamp) return undefined;
+    const now = this.#o.now ?? (() => new Date());
+    const conditions = new Conditions(cluster.status?.conditions, cluster.metadata.generation, now);
+
+    const migrated = await this.ensureMigration(cluster, conditions);
+    if (migrated) {
+      await this.ensureChildren(cluster);
+      await this.pruneRemoved(cluster);
+    }
+    const partitions = await this.ensurePartitions(cluster, conditions);
+    const components = await this.readComponents(cluster);
+    const status = this.ensureReadiness(cluster, conditions, migrated, components);
+    await this.#o.kube.applyStatus(cluster, {
+      ...status,
+      observedGeneration: cluster.metadata.generation,
+      conditions: conditions.list(),
+      components,
+      ...(partitions ? { partitions } : {}),
+      ...(cluster.status?.gatewayConnections !== undefined
+        ? { gatewayConnections: cluster.status.gatewayConnections }
+        : {}),
+    });
+    return { requeueAfterMs: status.phase === 'Ready' ? 5 * 60_000 : 5_000 };
+  }
+
+  /** The version's migration Job must have succeeded before services roll to it. */
+  async ensureMigration(cluster: ImCluster, conditions: Conditions): Promise<boolean> {
+    const job = await this.#o.kube.apply(migrationJob(cluster));
+    const status = (job as { status?: { succeeded?: number; failed?: number } }).status;
+    if ((status?.succeeded ?? 0) > 0) {
+      conditions.set('MigrationsApplied', 'True', 'JobSucceeded', `${migrationJobName(cluster)} succeeded`);
+      return true;
+    }
+    // A cluster that ran before keeps its workloads while a new version migrates.
+    const failed = (status?.failed ?? 0) > 0;
+    conditions.set(
+      'MigrationsApplied',
+      'False',
+      failed ? 'JobFailing' : 'JobRunning',
+      `${migrationJobName(cluster)} ${failed ? 'has failed attempts' : 'is running'}; services roll after it succeeds`,
+    );
+    return false;
+  }
+
+  async ensureChildren(cluster: ImCluster): Promise<void> {
+    for (const child of desiredChildren(cluster)) await this.#o.kube.apply(child);
+  }
+
+  /** Deletes children the spec no longer asks for (a disabled service, a removed ingress). */
+  async pruneRemoved(cluster: ImCluster): Promise<void> {
+    const wanted = new Set(desiredChildren(cluster).map((o) => `${o.kind}/${o.metadata.name}`));
+    const selector = `${CLUSTER_LABEL}=${cluster.metadata.name}`;
+    for (const [apiVersion, kind] of PRUNED_KINDS) {
+      const existing = await this.#o.kube.list<KubeObject>(
+        apiVersion,
+        kind,
+        cluster.metadata.namespace,
+        selector,
+      );
+      for (const object of existing) {
+        if (wanted.has(`${kind}/${object.metadata.name}`)) continue;
+        this.#o.logger.info({ cluster: cluster.metadata.name, kind, name: object.metadata.name }, 'removing');
+        await this.#o.kube.delete({ ...object, apiVersion, kind });
+      }
+    }
+  }
+
+  async ensurePartitions(cluster: ImCluster, conditions: Conditions): Promise<string[] | undefined> {
+    const ref = cluster.spec.database.secretRef;
+    try {
+      const url = await this.#o.secretValue(cluster.metadata.namespace, ref.name, ref.key);
+      const partitions = await this.#o.partitions(url, cluster);
+      conditions.set(
+        'PartitionsReady',
+        'True',
+        'Maintained',
+        `${partitions.length} monthly partitions of message.messages`,
+      );
+      return partitions;
+    } catch (error) {
+      conditions.set(
+        'PartitionsReady',
+        'False',
+        'MaintenanceFailed',
+        error instanceof Error ? error.message : String(error),
+      );
+      return cluster.status?.partitions;
+    }
+  }
+
+  async readComponents(cluster: ImCluster): Promise<Record<string, ComponentStatus>> {
+    const components: Record<string, ComponentStatus> = {};
+    for (const workload of workloads(cluster)) {
+      let ready = 0;
+      try {
+        const deployment = await this.#o.kube.get<KubeObject & { status?: { readyReplicas?: number } }>({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: {
+            name: `${cluster.metadata.name}-${workload.workload}`,
+            namespace: cluster.metadata.namespace,
+          },
+        });
+        ready = deployment.status?.readyReplicas ?? 0;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      components[workload.workload] = {
+        ready,
+        desired: workload.replicas,
+        summary: `${ready}/${workload.replicas}`,
+      };
+    }
+    return components;
+  }
+
+  ensureReadiness(
+    _cluster: ImCluster,
+    conditions: Conditions,
+    migrated: boolean,
+    components: Record<string, ComponentStatus>,
+  ): Pick<ImClusterStatus, 'phase'> {
+    const wasReady = conditions.get('Ready')?.status === 'True';
+    const waiting = Object.entries(components).filter(([, c]) => c.ready < c.desired);
+    const down = Object.entries(components).filter(([, c]) => c.ready === 0 && c.desired > 0);
+    if (!migrated) {
+      conditions.set('Ready', 'False', 'MigrationPending', 'waiting for the migration Job');
+      conditions.set(
+        'Progressing',
+        'True',
+        'MigrationPending',
+        'the migration Job runs before services roll',
+      );
+      conditions.set('Degraded', 'False', 'AsExpected', 'nothing is failing');
+      return { phase: 'Progressing' };
+    }
+    if (waiting.length === 0) {
+      conditions.set('Ready', 'True', 'AllComponentsReady', 'every component has its desired replicas ready');
+      conditions.set('Progressing', 'False', 'Stable', 'nothing is rolling out');
+      conditions.set('Degraded', 'False', 'AsExpected', 'nothing is failing');
+      return { phase: 'Ready' };
+    }
+    const list = waiting.map(([name, c]) => `${name} ${c.summary}`).join(', ');
+    conditions.set('Ready', 'False', 'ComponentsNotReady', `not ready: ${list}`);
+    conditions.set('Progressing', 'True', 'RollingOut', `waiting for ${list}`);
+    conditions.set(
+      'Degraded',
+      down.length > 0 && wasReady ? 'True' : 'False',
+      down.length > 0 && wasReady ? 'ComponentsDown' : 'AsExpected',
+      down.length > 0 && wasReady ? `no ready pod: ${down.map(([n]) => n).join(', ')}` : 'nothing is failing',
+    );
+    return { phase: 'Progressing' };
+  }
+}

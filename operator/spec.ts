@@ -1,0 +1,110 @@
+/**
+ * The ImCluster resource as the operator reads it. The API server has already validated it and
+ * filled every default (operator/crd), so optional fields here are only those without defaults.
+ */
+export const GROUP = 'im.anychat.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'ImCluster';
+export const PLURAL = 'imclusters';
+/** Every object the operator writes is applied under this field manager. */
+export const FIELD_MANAGER = 'anychat-operator';
+
+/** The services besides the gateway, in the order they are listed. */
+export const SERVICE_NAMES = ['auth', 'user', 'friend', 'group', 'session', 'message'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface Resources {
+  requests?: Record<string, string | number>;
+  limits?: Record<string, string | number>;
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface ServiceSpec {
+  enabled: boolean;
+  replicas: number;
+  resources?: Resources;
+}
+
+export interface ImClusterSpec {
+  image: { repository: string; tag: string; pullPolicy: string };
+  version: string;
+  mode: 'microservices' | 'consolidated';
+  services: Partial<Record<ServiceName, ServiceSpec>>;
+  gateway: {
+    replicas: number;
+    resources?: Resources;
+    autoscaling: {
+      enabled: boolean;
+      minReplicas: number;
+      maxReplicas: number;
+      targetConnectionsPerPod: number;
+      scaleDownStabilizationSeconds: number;
+    };
+    ingress?: { host?: string; className?: string; tlsSecretName?: string; wsPath: string; apiPath: string };
+  };
+  dapr: {
+    pubsub: { type: 'nats' | 'redis'; secretRef?: SecretKeyRef; streamName: string };
+    stateStore: { type: 'redis' | 'postgresql'; secretRef?: SecretKeyRef };
+    sidecarResources?: Resources;
+    logLevel: string;
+    tracing: { samplingRate: string; zipkinEndpoint?: string };
+  };
+  database: { secretRef: SecretKeyRef };
+  messages: {
+    partitionInterval: 'monthly';
+    monthsAhead: number;
+    retentionMonths?: number;
+    expiredPartitions: 'detach' | 'drop';
+  };
+  auth: { jwtKeySecretName?: string };
+  config?: Record<string, string>;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface ComponentStatus {
+  ready: number;
+  desired: number;
+  summary: string;
+}
+
+export interface ImClusterStatus {
+  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded';
+  observedGeneration?: number;
+  conditions?: Condition[];
+  components?: Record<string, ComponentStatus>;
+  gatewayConnections?: number;
+  partitions?: string[];
+}
+
+export interface ImCluster {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+  };
+  spec: ImClusterSpec;
+  status?: ImClusterStatus;
+}
+
+/** The services a cluster runs (gateway included), as Deployment names map to them. */
+export function enabledServices(spec: ImClusterSpec): ServiceName[] {
+  return SERVICE_NAMES.filter((name) => spec.services[name]?.enabled ?? true);
+}

@@ -1,0 +1,332 @@
+/**
+ * The operator against a real kube-apiserver + etcd (no kubelet or controllers: Job and Deployment
+ * status are written by the test, as those controllers would) and a real PostgreSQL for the
+ * message partitions.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { expect } from 'chai';
+import pg from 'pg';
+import type { Controller } from '../../operator/controller.ts';
+import { startOperator } from '../../operator/main.ts';
+import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
+import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const NS = 'default';
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    ownerReferences?: Array<{
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+    }>;
+    annotations?: Record<string, string>;
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they check
+  [field: string]: any;
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+describe('operator against a real Kubernetes API server', function () {
+  this.timeout(60_000);
+  let api: TestApiServer;
+  let objects: KubernetesObjectApi;
+  let controller: Controller;
+  let backend: Backend;
+
+  const read = (apiVersion: string, kind: string, name: string) =>
+    objects.read({ apiVersion, kind, metadata: { name, namespace: NS } }) as Promise<Obj>;
+  const exists = async (apiVersion: string, kind: string, name: string) => {
+    try {
+      await read(apiVersion, kind, name);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return false;
+      throw error;
+    }
+  };
+  const cluster = () => read('im.anychat.io/v1alpha1', 'ImCluster', 'chat') as Promise<Obj>;
+  const condition = async (type: string) =>
+    ((await cluster()).status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+  before(async function () {
+    this.timeout(900_000);
+    await requirePostgres(this);
+    backend = await createBackend('postgresql');
+    await run(process.execPath, [join(ROOT, 'services/migrate.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: backend.env.DATABASE_URL, SERVICES: 'message', LOG_LEVEL: 'warn' },
+    });
+    api = await startApiServer();
+    objects = KubernetesObjectApi.makeApiClient(api.config);
+    await objects.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'chat-db', namespace: NS },
+      stringData: { url: backend.env.DATABASE_URL },
+    } as never);
+    controller = startOperator(api.config, { namespace: NS, logLevel: 'silent' });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    controller?.stop();
+    await api?.stop();
+    await backend?.dispose();
+  });
+
+  it('refuses invalid specs with a message that names the field', async () => {
+    const attempt = async (spec: Record<string, unknown>) => {
+      try {
+        await objects.create({
+          apiVersion: 'im.anychat.io/v1alpha1',
+          kind: 'ImCluster',
+          metadata: { name: 'bad', namespace: NS },
+          spec,
+        } as never);
+        return 'accepted';
+      } catch (error) {
+        const body = (error as ApiException<string>).body;
+        return typeof body === 'string' ? (JSON.parse(body) as { message: string }).message : String(error);
+      }
+    };
+    const database = { secretRef: { name: 'chat-db' } };
+    expect(await attempt({})).to.match(/spec\.database: Required value/);
+    expect(await attempt({ database, mode: 'monolith' })).to.match(
+      /spec\.mode: Unsupported value: "monolith"/,
+    );
+    expect(await attempt({ database, messages: { monthsAhead: 0 } })).to.match(/spec\.messages\.monthsAhead/);
+    expect(
+      await attempt({
+        database,
+        gateway: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } },
+      }),
+    ).to.match(/minReplicas must not exceed autoscaling\.maxReplicas/);
+    expect(await attempt({ database, config: { lower_case: 'x' } })).to.match(
+      /config keys are environment variable names/,
+    );
+    expect(await attempt({ database, dapr: { pubsub: { type: 'kafka' } } })).to.match(
+      /spec\.dapr\.pubsub\.type/,
+    );
+  });
+
+  it('runs the migration Job first, then creates every child with owner references and Dapr wiring', async () => {
+    await objects.create({
+      apiVersion: 'im.anychat.io/v1alpha1',
+      kind: 'ImCluster',
+      metadata: { name: 'chat', namespace: NS },
+      spec: {
+        database: { secretRef: { name: 'chat-db' } },
+        gateway: { replicas: 2, ingress: { host: 'chat.example.com', tlsSecretName: 'chat-tls' } },
+        dapr: { pubsub: { type: 'nats', secretRef: { name: 'nats', key: 'url' } } },
+      },
+    } as never);
+    const defaults = await cluster();
+    expect(defaults.spec.messages).to.deep.include({ monthsAhead: 3, expiredPartitions: 'detach' });
+    const job = await eventually('migration Job', async () =>
+      (await exists('batch/v1', 'Job', 'chat-migrate-0-1-0'))
+        ? read('batch/v1', 'Job', 'chat-migrate-0-1-0')
+        : undefined,
+    );
+    expect(job.spec.template.spec.containers[0].command).to.deep.equal(['node', 'services/migrate.ts']);
+    const pending = await eventually('MigrationsApplied=False', async () => {
+      const c = await condition('MigrationsApplied');
+      return c?.status === 'False' ? c : undefined;
+    });
+    expect(pending.reason).to.equal('JobRunning');
+    expect(await exists('apps/v1', 'Deployment', 'chat-message')).to.equal(false);
+
+    // What the Job controller would write when the Job completes.
+    const now = new Date().toISOString();
+    await api.config.makeApiClient(BatchV1Api).patchNamespacedJobStatus(
+      {
+        name: 'chat-migrate-0-1-0',
+        namespace: NS,
+        body: {
+          status: {
+            succeeded: 1,
+            startTime: now,
+            completionTime: now,
+            conditions: [
+              { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
+              { type: 'Complete', status: 'True', lastTransitionTime: now },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const message = await eventually('message Deployment', async () =>
+      (await exists('apps/v1', 'Deployment', 'chat-message'))
+        ? read('apps/v1', 'Deployment', 'chat-message')
+        : undefined,
+    );
+    const owner = message.metadata.ownerReferences?.[0];
+    expect(owner).to.include({ kind: 'ImCluster', name: 'chat', controller: true });
+    const annotations = message.spec.template.metadata.annotations;
+    expect(annotations).to.include({
+      'dapr.io/enabled': 'true',
+      'dapr.io/app-id': 'message',
+      'dapr.io/app-port': '8080',
+    });
+    const container = message.spec.template.spec.containers[0];
+    expect(container.readinessProbe.httpGet.path).to.equal('/readyz');
+    expect(container.livenessProbe.httpGet.path).to.equal('/healthz');
+    expect(container.env).to.deep.include({
+      name: 'DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: 'chat-db', key: 'url' } },
+    });
+    for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'gateway']) {
+      expect(await exists('apps/v1', 'Deployment', `chat-${workload}`), workload).to.equal(true);
+      expect(await exists('v1', 'Service', `chat-${workload}`), workload).to.equal(true);
+      expect(await exists('policy/v1', 'PodDisruptionBudget', `chat-${workload}`), workload).to.equal(true);
+    }
+    expect((await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas).to.equal(2);
+    const component = await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
+    expect(component.spec.type).to.equal('pubsub.jetstream');
+    expect(component.scopes).to.deep.equal(['session']);
+    expect(component.spec.metadata).to.deep.include({
+      name: 'natsURL',
+      secretKeyRef: { name: 'nats', key: 'url' },
+    });
+    const ingress = await read('networking.k8s.io/v1', 'Ingress', 'chat-ingress');
+    expect(ingress.spec.tls[0]).to.deep.equal({ hosts: ['chat.example.com'], secretName: 'chat-tls' });
+    const paths = ingress.spec.rules[0].http.paths.map((p: { path: string }) => p.path);
+    expect(paths).to.include.members(['/ws', '/api/v1/auth', '/api/v1/messages']);
+  });
+
+  it('keeps the message partitions in the database and reports them', async () => {
+    const ready = await eventually('PartitionsReady', async () => {
+      const c = await condition('PartitionsReady');
+      return c?.status === 'True' ? c : undefined;
+    });
+    expect(ready.reason).to.equal('Maintained');
+    const status = (await cluster()).status;
+    expect(status.partitions.length).to.be.greaterThanOrEqual(4);
+    const client = new pg.Client({ connectionString: backend.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query(
+      `select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        join pg_class p on p.oid = i.inhparent join pg_namespace n on n.oid = p.relnamespace
+       where n.nspname = 'message' and p.relname = 'messages'`,
+    );
+    await client.end();
+    expect(rows.map((r) => r.relname).sort()).to.deep.equal([...status.partitions].sort());
+  });
+
+  it('recreates a deleted child', async () => {
+    const before = await read('v1', 'Service', 'chat-gateway');
+    await objects.delete(before);
+    const again = await eventually('recreated Service', async () => {
+      const service = (await exists('v1', 'Service', 'chat-gateway'))
+        ? await read('v1', 'Service', 'chat-gateway')
+        : undefined;
+      return service && service.metadata.uid !== before.metadata.uid ? service : undefined;
+    });
+    expect(again.metadata.ownerReferences?.[0]?.name).to.equal('chat');
+  });
+
+  it('follows spec changes: replicas change, a disabled service goes away', async () => {
+    await objects.patch(
+      {
+        apiVersion: 'im.anychat.io/v1alpha1',
+        kind: 'ImCluster',
+        metadata: { name: 'chat', namespace: NS },
+        spec: { gateway: { replicas: 3 }, services: { friend: { enabled: false } } },
+      } as never,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    await eventually('gateway scaled to 3', async () =>
+      (await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas === 3 ? true : undefined,
+    );
+    await eventually('friend removed', async () =>
+      !(await exists('apps/v1', 'Deployment', 'chat-friend')) &&
+      !(await exists('v1', 'Service', 'chat-friend'))
+        ? true
+        : undefined,
+    );
+    expect(await exists('apps/v1', 'Deployment', 'chat-message')).to.equal(true);
+  });
+
+  it('reports readiness through status conditions as components become ready', async () => {
+    const notReady = await eventually('Ready=False', async () => {
+      const c = await condition('Ready');
+      return c?.status === 'False' && c.reason === 'ComponentsNotReady' && /gateway 0\/3/.test(c.message)
+        ? c
+        : undefined;
+    });
+    expect(notReady.message).not.to.match(/friend/);
+    // What the Deployment controller would report once pods are up.
+    const apps = api.config.makeApiClient(AppsV1Api);
+    const c = await cluster();
+    for (const [workload, component] of Object.entries(
+      c.status.components as Record<string, { desired: number }>,
+    )) {
+      await apps.patchNamespacedDeploymentStatus(
+        {
+          name: `chat-${workload}`,
+          namespace: NS,
+          body: {
+            status: {
+              replicas: component.desired,
+              readyReplicas: component.desired,
+              availableReplicas: component.desired,
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+    const ready = await eventually('Ready=True', async () => {
+      const cond = await condition('Ready');
+      return cond?.status === 'True' ? cond : undefined;
+    });
+    expect(ready.reason).to.equal('AllComponentsReady');
+    const status = (await cluster()).status;
+    expect(status.phase).to.equal('Ready');
+    expect(status.observedGeneration).to.equal((await cluster()).metadata.generation);
+    expect(status.components.gateway).to.deep.equal({ ready: 3, desired: 3, summary: '3/3' });
+  });
+});

@@ -1,17 +1,33 @@
 /**
  * The AnyChat operator: reconciles ImCluster resources (operator/README.md).
  * Runs in the cluster with its service account, or locally with the current kubeconfig.
- *   WATCH_NAMESPACE   only this namespace (unset: all)
- *   LOG_LEVEL         pino level (default info)
+ *   WATCH_NAMESPACE           only this namespace (unset: all)
+ *   LEADER_ELECTION_NAMESPACE where the leader Lease lives (default: the pod's namespace, POD_NAMESPACE)
+ *   POD_NAME                  this replica's identity in the election (default: host name)
+ *   LOG_LEVEL                 pino level (default info)
  */
+import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../services/platform/logger.ts';
 import { Controller } from './controller.ts';
 import { KubeApi } from './kube.ts';
+import { LeaderElector } from './leader.ts';
 import { maintainClusterPartitions } from './partitions.ts';
 import { Reconciler } from './reconcile.ts';
 
-export function startOperator(config: KubeConfig, options: { namespace?: string; logLevel?: string } = {}) {
+export interface OperatorOptions {
+  namespace?: string;
+  logLevel?: string;
+  /** Replicas elect one leader through a Lease; only the leader reconciles. */
+  leaderElection?: { namespace: string; identity: string; leaseDurationSeconds?: number };
+}
+
+export interface RunningOperator {
+  leading(): boolean;
+  stop(): Promise<void>;
+}
+
+export function startOperator(config: KubeConfig, options: OperatorOptions = {}): RunningOperator {
   const logger = createLogger((options.logLevel ?? 'info') as Parameters<typeof createLogger>[0]);
   const kube = new KubeApi(config);
   const reconciler = new Reconciler({
@@ -21,23 +37,46 @@ export function startOperator(config: KubeConfig, options: { namespace?: string;
     partitions: async (url, cluster) =>
       (await maintainClusterPartitions(url, cluster.spec.messages)).partitions.map((p) => p.name),
   });
-  const controller = new Controller({
-    kube,
-    reconciler,
+  let controller: Controller | undefined;
+  const startController = () => {
+    controller = new Controller({
+      kube,
+      reconciler,
+      logger,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+    controller.start();
+    logger.info({ namespace: options.namespace ?? 'all' }, 'reconciling');
+  };
+  const stopController = () => {
+    controller?.stop();
+    controller = undefined;
+  };
+  if (!options.leaderElection) {
+    startController();
+    return { leading: () => true, stop: async () => stopController() };
+  }
+  const elector = new LeaderElector(config, {
+    ...options.leaderElection,
+    name: 'anychat-operator',
     logger,
-    ...(options.namespace ? { namespace: options.namespace } : {}),
+    onStartedLeading: startController,
+    onStoppedLeading: stopController,
   });
-  controller.start();
-  logger.info({ namespace: options.namespace ?? 'all' }, 'operator started');
-  return controller;
+  elector.start();
+  return { leading: () => elector.leading, stop: () => elector.stop() };
 }
 
 if (import.meta.main) {
   const config = new KubeConfig();
   config.loadFromDefault();
-  const controller = startOperator(config, {
+  const operator = startOperator(config, {
     ...(process.env.WATCH_NAMESPACE ? { namespace: process.env.WATCH_NAMESPACE } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
+    leaderElection: {
+      namespace: process.env.LEADER_ELECTION_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default',
+      identity: process.env.POD_NAME ?? hostname(),
+    },
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.stop());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void operator.stop());
 }

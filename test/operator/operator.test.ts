@@ -16,8 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import pg from 'pg';
-import type { Controller } from '../../operator/controller.ts';
-import { startOperator } from '../../operator/main.ts';
+import { type RunningOperator, startOperator } from '../../operator/main.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
@@ -69,7 +68,7 @@ describe('operator against a real Kubernetes API server', function () {
   this.timeout(60_000);
   let api: TestApiServer;
   let objects: KubernetesObjectApi;
-  let controller: Controller;
+  let operators: RunningOperator[] = [];
   let backend: Backend;
 
   const read = (apiVersion: string, kind: string, name: string) =>
@@ -103,12 +102,19 @@ describe('operator against a real Kubernetes API server', function () {
       metadata: { name: 'chat-db', namespace: NS },
       stringData: { url: backend.env.DATABASE_URL },
     } as never);
-    controller = startOperator(api.config, { namespace: NS, logLevel: 'silent' });
+    // Two replicas, as the chart deploys them: only the elected one reconciles.
+    operators = ['replica-a', 'replica-b'].map((identity) =>
+      startOperator(api.config, {
+        namespace: NS,
+        logLevel: 'silent',
+        leaderElection: { namespace: NS, identity, leaseDurationSeconds: 4 },
+      }),
+    );
   });
 
   after(async function () {
     this.timeout(60_000);
-    controller?.stop();
+    for (const operator of operators) await operator.stop();
     await api?.stop();
     await backend?.dispose();
   });
@@ -328,5 +334,23 @@ describe('operator against a real Kubernetes API server', function () {
     expect(status.phase).to.equal('Ready');
     expect(status.observedGeneration).to.equal((await cluster()).metadata.generation);
     expect(status.components.gateway).to.deep.equal({ ready: 3, desired: 3, summary: '3/3' });
+  });
+
+  it('runs two replicas with exactly one leader, and hands over when the leader stops', async () => {
+    const leaders = () => operators.filter((operator) => operator.leading());
+    expect(leaders()).to.have.length(1);
+    const lease = await read('coordination.k8s.io/v1', 'Lease', 'anychat-operator');
+    const leader = operators.findIndex((operator) => operator.leading());
+    expect(lease.spec.holderIdentity).to.equal(['replica-a', 'replica-b'][leader]);
+    await operators[leader]!.stop();
+    const follower = operators[1 - leader]!;
+    await eventually('the other replica leads', async () => (follower.leading() ? true : undefined), 20_000);
+    expect(leaders()).to.have.length(1);
+    // The new leader reconciles: a deleted child comes back.
+    const before = await read('v1', 'ConfigMap', 'chat-config');
+    await objects.delete(before);
+    await eventually('ConfigMap recreated by the new leader', async () =>
+      (await exists('v1', 'ConfigMap', 'chat-config')) ? true : undefined,
+    );
   });
 });

@@ -1,10 +1,12 @@
-# One image for every service; SERVICES selects which one a container runs.
+# One image for every service and the operator: SERVICES selects which services a container runs
+# (`node services/main.ts`); the operator runs `node operator/main.ts`.
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY services ./services
+COPY operator ./operator
 USER node
 EXPOSE 8080
 CMD ["node", "services/main.ts"]

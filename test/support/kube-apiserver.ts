@@ -24,6 +24,12 @@ export interface TestApiServer {
   token: string;
   /** Applies CustomResourceDefinitions from YAML (server-side apply, manager `test`). */
   applyCrds(text: string): Promise<void>;
+  /** Server-side apply with dryRun=All: the server validates the object against its schema and stores nothing. */
+  dryRunApply(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,11 +62,27 @@ async function daprCrds(): Promise<string[]> {
 }
 
 /** Server-side apply of one object as JSON over HTTPS (the test server's self-signed certificate). */
-function rawApply(base: string, token: string, path: string, object: unknown): Promise<void> {
+/** The REST path of an object (core and named groups; plurals of the kinds the tests apply). */
+function objectPath(object: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}) {
+  const plural = object.kind.toLowerCase().endsWith('y')
+    ? `${object.kind.toLowerCase().slice(0, -1)}ies`
+    : object.kind.toLowerCase().endsWith('s')
+      ? `${object.kind.toLowerCase()}es`
+      : `${object.kind.toLowerCase()}s`;
+  const group = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+  const namespace = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
+  return `${group}${namespace}/${plural}/${object.metadata.name}`;
+}
+
+function rawApply(base: string, token: string, path: string, object: unknown, query = ''): Promise<void> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(object);
     const req = httpsRequest(
-      new URL(`${path}?fieldManager=test&force=true`, base),
+      new URL(`${path}?fieldManager=test&force=true${query}`, base),
       {
         method: 'PATCH',
         rejectUnauthorized: false,
@@ -177,7 +199,7 @@ export async function startApiServer(): Promise<TestApiServer> {
         );
       }
     };
-    await applyCrds(readFileSync(join(ROOT, 'operator/crd/imclusters.im.anychat.io.yaml'), 'utf8'));
+    await applyCrds(readFileSync(join(ROOT, 'charts/anychat/files/imclusters.im.anychat.io.yaml'), 'utf8'));
     for (const crd of await daprCrds()) await applyCrds(crd);
     // CRDs serve once established.
     await until(
@@ -190,7 +212,9 @@ export async function startApiServer(): Promise<TestApiServer> {
       30_000,
       () => tail(apiLog),
     );
-    return { config, url, token, applyCrds, stop };
+    const dryRunApply: TestApiServer['dryRunApply'] = (object) =>
+      rawApply(url, token, objectPath(object), object, '&dryRun=All');
+    return { config, url, token, applyCrds, dryRunApply, stop };
   } catch (error) {
     await stop();
     throw error;

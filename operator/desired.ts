@@ -81,9 +81,15 @@ const secretEnv = (envName: string, ref: SecretKeyRef) => ({
   valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
 });
 
+/** What the operator decided beyond the spec: gateway replicas from connections (autoscaling). */
+export interface Decisions {
+  gatewayReplicas?: number;
+}
+
 /** The Deployments of a cluster: workload name → the services it runs. */
 export function workloads(
   cluster: ImCluster,
+  decisions: Decisions = {},
 ): Array<{ workload: string; services: string[]; replicas: number; resources?: Resources }> {
   const { spec } = cluster;
   const services = enabledServices(spec);
@@ -110,7 +116,7 @@ export function workloads(
       workload: 'gateway',
       services: ['gateway'],
       replicas: spec.gateway.autoscaling.enabled
-        ? spec.gateway.autoscaling.minReplicas
+        ? (decisions.gatewayReplicas ?? spec.gateway.autoscaling.minReplicas)
         : spec.gateway.replicas,
       ...(spec.gateway.resources ? { resources: spec.gateway.resources } : {}),
     },
@@ -399,8 +405,8 @@ export function migrationJobName(cluster: ImCluster): string {
 }
 
 /** Every child of the cluster once its migration has succeeded. */
-export function desiredChildren(cluster: ImCluster): KubeObject[] {
-  const all = workloads(cluster);
+export function desiredChildren(cluster: ImCluster, decisions: Decisions = {}): KubeObject[] {
+  const all = workloads(cluster, decisions);
   return [
     configMap(cluster),
     ...daprResources(cluster),

@@ -34,6 +34,13 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
     kube,
     logger,
     secretValue: (namespace, name, key) => kube.secretValue(namespace, name, key),
+    gatewayConnections: async (podUrl) => {
+      const response = await fetch(`${podUrl}/api/v1/gateway/connections`, {
+        signal: AbortSignal.timeout(3_000),
+      });
+      if (!response.ok) throw new Error(`${podUrl}: HTTP ${response.status}`);
+      return ((await response.json()) as { data: { connections: number } }).data.connections;
+    },
     partitions: async (url, cluster) =>
       (await maintainClusterPartitions(url, cluster.spec.messages)).partitions.map((p) => p.name),
   });

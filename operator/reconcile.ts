@@ -6,6 +6,7 @@
 import type { Logger } from '../services/platform/logger.ts';
 import {
   CLUSTER_LABEL,
+  type Decisions,
   desiredChildren,
   type KubeObject,
   migrationJob,
@@ -13,6 +14,7 @@ import {
   workloads,
 } from './desired.ts';
 import { type KubeApi, NotFoundError } from './kube.ts';
+import { GatewayScaler } from './scaling.ts';
 import type { ComponentStatus, Condition, ImCluster, ImClusterStatus } from './spec.ts';
 
 /** Kinds the operator creates and therefore prunes. */
@@ -37,6 +39,8 @@ export interface ReconcilerOptions {
   logger: Logger;
   /** Maintains the message partitions of a database; returns the partitions that exist. */
   partitions: (databaseUrl: string, cluster: ImCluster) => Promise<string[]>;
+  /** Open connections of one gateway pod (its `/api/v1/gateway/connections`). */
+  gatewayConnections: (podUrl: string) => Promise<number>;
   /** Reads a Secret's key (the database URL of a cluster). */
   secretValue: (namespace: string, name: string, key: string) => Promise<string>;
   now?: () => Date;
@@ -76,8 +80,18 @@ export class Conditions {
   }
 }
 
+interface PodSpec {
+  containers: Array<{ ports?: Array<{ name?: string; containerPort: number }> }>;
+}
+
+interface PodStatus {
+  podIP?: string;
+  conditions?: Array<{ type: string; status: string }>;
+}
+
 export class Reconciler {
   readonly #o: ReconcilerOptions;
+  readonly #scaler = new GatewayScaler();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -95,13 +109,15 @@ export class Reconciler {
     const now = this.#o.now ?? (() => new Date());
     const conditions = new Conditions(cluster.status?.conditions, cluster.metadata.generation, now);
 
+    const scale = await this.ensureGatewayScale(cluster, conditions);
+    const decisions = scale ? { gatewayReplicas: scale.replicas } : {};
     const migrated = await this.ensureMigration(cluster, conditions);
     if (migrated) {
-      await this.ensureChildren(cluster);
-      await this.pruneRemoved(cluster);
+      await this.ensureChildren(cluster, decisions);
+      await this.pruneRemoved(cluster, decisions);
     }
     const partitions = await this.ensurePartitions(cluster, conditions);
-    const components = await this.readComponents(cluster);
+    const components = await this.readComponents(cluster, decisions);
     const status = this.ensureReadiness(cluster, conditions, migrated, components);
     await this.#o.kube.applyStatus(cluster, {
       ...status,
@@ -109,11 +125,11 @@ export class Reconciler {
       conditions: conditions.list(),
       components,
       ...(partitions ? { partitions } : {}),
-      ...(cluster.status?.gatewayConnections !== undefined
-        ? { gatewayConnections: cluster.status.gatewayConnections }
-        : {}),
+      ...(scale ? { gatewayConnections: scale.connections } : {}),
     });
-    return { requeueAfterMs: status.phase === 'Ready' ? 5 * 60_000 : 5_000 };
+    // Connections change without any Kubernetes event: an autoscaled cluster is looked at often.
+    const autoscaled = cluster.spec.gateway.autoscaling.enabled;
+    return { requeueAfterMs: status.phase === 'Ready' && !autoscaled ? 5 * 60_000 : 5_000 };
   }
 
   /** The version's migration Job must have succeeded before services roll to it. */
@@ -135,13 +151,54 @@ export class Reconciler {
     return false;
   }
 
-  async ensureChildren(cluster: ImCluster): Promise<void> {
-    for (const child of desiredChildren(cluster)) await this.#o.kube.apply(child);
+  /** Sums the open connections of the ready gateway pods and decides the gateway replicas. */
+  async ensureGatewayScale(
+    cluster: ImCluster,
+    conditions: Conditions,
+  ): Promise<{ connections: number; replicas: number } | undefined> {
+    const { autoscaling } = cluster.spec.gateway;
+    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    if (!autoscaling.enabled) {
+      this.#scaler.forget(key);
+      return undefined;
+    }
+    const pods = await this.#o.kube.list<KubeObject & { spec: PodSpec; status?: PodStatus }>(
+      'v1',
+      'Pod',
+      cluster.metadata.namespace,
+      `${CLUSTER_LABEL}=${cluster.metadata.name},app.kubernetes.io/component=gateway`,
+    );
+    let connections = 0;
+    let unreadable = 0;
+    for (const pod of pods) {
+      const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (!ready || !pod.status?.podIP) continue;
+      const port =
+        pod.spec.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === 'http')?.containerPort ??
+        8080;
+      try {
+        connections += await this.#o.gatewayConnections(`http://${pod.status.podIP}:${port}`);
+      } catch {
+        unreadable++;
+      }
+    }
+    const replicas = this.#scaler.recommend(key, connections, autoscaling);
+    conditions.set(
+      'Scaled',
+      unreadable > 0 ? 'False' : 'True',
+      unreadable > 0 ? 'ConnectionsUnreadable' : 'FollowingConnections',
+      `${connections} connections over ${pods.length} gateway pods → ${replicas} replicas (target ${autoscaling.targetConnectionsPerPod} per pod)${unreadable > 0 ? `; ${unreadable} pods did not answer` : ''}`,
+    );
+    return { connections, replicas };
+  }
+
+  async ensureChildren(cluster: ImCluster, decisions: Decisions = {}): Promise<void> {
+    for (const child of desiredChildren(cluster, decisions)) await this.#o.kube.apply(child);
   }
 
   /** Deletes children the spec no longer asks for (a disabled service, a removed ingress). */
-  async pruneRemoved(cluster: ImCluster): Promise<void> {
-    const wanted = new Set(desiredChildren(cluster).map((o) => `${o.kind}/${o.metadata.name}`));
+  async pruneRemoved(cluster: ImCluster, decisions: Decisions = {}): Promise<void> {
+    const wanted = new Set(desiredChildren(cluster, decisions).map((o) => `${o.kind}/${o.metadata.name}`));
     const selector = `${CLUSTER_LABEL}=${cluster.metadata.name}`;
     for (const [apiVersion, kind] of PRUNED_KINDS) {
       const existing = await this.#o.kube.list<KubeObject>(
@@ -181,9 +238,12 @@ export class Reconciler {
     }
   }
 
-  async readComponents(cluster: ImCluster): Promise<Record<string, ComponentStatus>> {
+  async readComponents(
+    cluster: ImCluster,
+    decisions: Decisions = {},
+  ): Promise<Record<string, ComponentStatus>> {
     const components: Record<string, ComponentStatus> = {};
-    for (const workload of workloads(cluster)) {
+    for (const workload of workloads(cluster, decisions)) {
       let ready = 0;
       try {
         const deployment = await this.#o.kube.get<KubeObject & { status?: { readyReplicas?: number } }>({

@@ -387,7 +387,18 @@ export class GatewayHub {
     clearInterval(this.#timer);
     const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
     this.#byUser.clear();
-    for (const conn of connections) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    for (const conn of connections) {
+      // Spread the reconnects over the jitter window so the remaining instances are not stampeded.
+      conn.send({
+        type: 'RECONNECT',
+        timestamp: Date.now(),
+        data: {
+          reason: 'server_draining',
+          reconnectAfterMs: Math.floor(Math.random() * (this.#o.config.reconnectJitterMs + 1)),
+        },
+      });
+      conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    }
     await Promise.allSettled([
       ...connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
       ...this.#closing,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import {
   AuthTopics,
   type GatewayDeliveryEvent,
   gatewayDeliveryTopic,
   type SessionRevokedEvent,
 } from '../platform/contracts/index.ts';
+import { defineRoute } from '../platform/http/routes.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
@@ -41,7 +43,18 @@ export const gatewayService: ServiceModule = {
     });
     ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
     return {
-      routes: [],
+      routes: [
+        defineRoute({
+          method: 'get',
+          path: '/api/v1/gateway/connections',
+          summary:
+            "This gateway instance's open WebSocket connections (read by the operator to scale gateways)",
+          tags: ['gateway'],
+          access: 'public',
+          response: z.object({ instanceId: z.string(), connections: z.number().int() }),
+          handler: async () => ({ instanceId, connections: hub.connectionCount }),
+        }),
+      ],
       upgrades: [
         { path: '/ws', handle: (request, socket, head) => hub.handleUpgrade(request, socket, head) },
       ],

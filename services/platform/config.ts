@@ -86,6 +86,8 @@ const EnvSchema = z.object({
   /** How often open sockets are checked against revoked sessions (a FORCE_LOGOUT event lost on the way). */
   GATEWAY_REVALIDATE_SECONDS: int(1, 3600).default(60),
   /** Gateway instance id (its delivery topic); unset: generated per process. */
+  /** A draining gateway asks each client to wait a random 0..this many ms before reconnecting (no stampede on the others). */
+  GATEWAY_RECONNECT_JITTER_MS: int(0, 600_000).default(5000),
   GATEWAY_INSTANCE_ID: z
     .string()
     .regex(/^[a-zA-Z0-9-]{1,64}$/)
@@ -169,6 +171,7 @@ export interface Config {
     maxBufferedBytes: number;
     revalidateSeconds: number;
     instanceId: string | undefined;
+    reconnectJitterMs: number;
   };
   message: {
     maxTextLength: number;
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBufferedBytes: e.GATEWAY_MAX_BUFFERED_BYTES,
       revalidateSeconds: e.GATEWAY_REVALIDATE_SECONDS,
       instanceId: e.GATEWAY_INSTANCE_ID,
+      reconnectJitterMs: e.GATEWAY_RECONNECT_JITTER_MS,
     },
     message: {
       maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,

@@ -10,6 +10,7 @@ import {
   ApiException,
   AppsV1Api,
   BatchV1Api,
+  CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -17,8 +18,11 @@ import {
 import { expect } from 'chai';
 import pg from 'pg';
 import { type RunningOperator, startOperator } from '../../operator/main.ts';
+import { registerUser } from '../support/api-client.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
+import { startPlatform } from '../support/platform.ts';
+import { WsClient } from '../support/ws-client.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -106,8 +110,8 @@ describe('operator against a real Kubernetes API server', function () {
     operators = ['replica-a', 'replica-b'].map((identity) =>
       startOperator(api.config, {
         namespace: NS,
-        logLevel: 'silent',
-        leaderElection: { namespace: NS, identity, leaseDurationSeconds: 4 },
+        logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+        leaderElection: { namespace: NS, identity, leaseDurationSeconds: 10 },
       }),
     );
   });
@@ -334,6 +338,83 @@ describe('operator against a real Kubernetes API server', function () {
     expect(status.phase).to.equal('Ready');
     expect(status.observedGeneration).to.equal((await cluster()).metadata.generation);
     expect(status.components.gateway).to.deep.equal({ ready: 3, desired: 3, summary: '3/3' });
+  });
+
+  it('scales gateways from the connections a real gateway reports, within min..max', async () => {
+    const platform = await startPlatform('postgresql');
+    const sockets: WsClient[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const user = await registerUser(platform.api);
+        sockets.push(await WsClient.connect(platform.host.url, user.accessToken));
+      }
+      // A gateway pod as the kubelet would report it, its port the real gateway's.
+      const port = Number(new URL(platform.host.url).port);
+      await objects.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'chat-gateway-abc',
+          namespace: NS,
+          labels: { 'im.anychat.io/cluster': 'chat', 'app.kubernetes.io/component': 'gateway' },
+        },
+        spec: {
+          containers: [{ name: 'anychat', image: 'anychat', ports: [{ name: 'http', containerPort: port }] }],
+        },
+      } as never);
+      await api.config.makeApiClient(CoreV1Api).patchNamespacedPodStatus(
+        {
+          name: 'chat-gateway-abc',
+          namespace: NS,
+          body: {
+            status: {
+              phase: 'Running',
+              podIP: '127.0.0.1',
+              podIPs: [{ ip: '127.0.0.1' }],
+              conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await objects.patch(
+        {
+          apiVersion: 'im.anychat.io/v1alpha1',
+          kind: 'ImCluster',
+          metadata: { name: 'chat', namespace: NS },
+          spec: {
+            gateway: {
+              autoscaling: {
+                enabled: true,
+                minReplicas: 1,
+                maxReplicas: 5,
+                targetConnectionsPerPod: 2,
+                scaleDownStabilizationSeconds: 0,
+              },
+            },
+          },
+        } as never,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+      // 3 connections at 2 per pod: 2 gateways.
+      await eventually('scaled to 2', async () => {
+        const replicas = (await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas;
+        return replicas === 2 && (await cluster()).status.gatewayConnections === 3 ? true : undefined;
+      });
+      const scaled = await condition('Scaled');
+      expect(scaled.message).to.match(/3 connections over 1 gateway pods → 2 replicas/);
+      for (const socket of sockets.splice(1)) await socket.close();
+      await eventually('scaled down to the minimum', async () =>
+        (await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas === 1 ? true : undefined,
+      );
+    } finally {
+      for (const socket of sockets) await socket.close();
+      await platform.stop();
+    }
   });
 
   it('runs two replicas with exactly one leader, and hands over when the leader stops', async () => {

@@ -123,6 +123,12 @@ export function workloads(
   ];
 }
 
+/** The Secret holding the access-token signing key: the spec's, or `<cluster>-jwt`. */
+export function signingKeySecretName(cluster: ImCluster): string {
+  return cluster.spec.auth.jwtKeySecretName ?? name(cluster, 'jwt');
+}
+export const SIGNING_KEY_FIELD = 'signing-key.jwk';
+
 export function configMap(cluster: ImCluster): KubeObject {
   const { messages } = cluster.spec;
   return owned(cluster, {
@@ -162,6 +168,9 @@ function container(
       secretEnv('DATABASE_URL', cluster.spec.database.secretRef),
       // Each gateway pod reads its own delivery topic, named after the pod.
       { name: 'GATEWAY_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ...(services.includes('auth') || services.includes('all')
+        ? [secretEnv('AUTH_SIGNING_KEY', { name: signingKeySecretName(cluster), key: SIGNING_KEY_FIELD })]
+        : []),
     ],
     ports: [{ name: 'http', containerPort: APP_PORT }],
     ...(resources ? { resources } : {}),

@@ -34,6 +34,31 @@ export class KubeApi {
     this.#core = config.makeApiClient(CoreV1Api);
   }
 
+  /** Creates a Secret; false when one of that name exists already (it is never overwritten). */
+  async createSecretIfAbsent(
+    namespace: string,
+    name: string,
+    data: Record<string, string>,
+    labels: Record<string, string>,
+  ) {
+    try {
+      await this.#core.createNamespacedSecret({
+        namespace,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace, labels },
+          type: 'Opaque',
+          stringData: data,
+        },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 409) return false;
+      throw error;
+    }
+  }
+
   /** One key of a Secret, decoded. */
   async secretValue(namespace: string, name: string, key: string): Promise<string> {
     let secret: { data?: Record<string, string> };

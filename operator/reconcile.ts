@@ -3,14 +3,20 @@
  * Children are applied with server-side apply and owned by the cluster (garbage-collected with it);
  * children the spec no longer asks for are deleted; status goes only through /status.
  */
+
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { Logger } from '../services/platform/logger.ts';
 import {
   CLUSTER_LABEL,
   type Decisions,
   desiredChildren,
   type KubeObject,
+  labels,
   migrationJob,
   migrationJobName,
+  SIGNING_KEY_FIELD,
+  signingKeySecretName,
   workloads,
 } from './desired.ts';
 import { type KubeApi, NotFoundError } from './kube.ts';
@@ -109,6 +115,7 @@ export class Reconciler {
     const now = this.#o.now ?? (() => new Date());
     const conditions = new Conditions(cluster.status?.conditions, cluster.metadata.generation, now);
 
+    await this.ensureSigningKey(cluster);
     const scale = await this.ensureGatewayScale(cluster, conditions);
     const decisions = scale ? { gatewayReplicas: scale.replicas } : {};
     const migrated = await this.ensureMigration(cluster, conditions);
@@ -149,6 +156,31 @@ export class Reconciler {
       `${migrationJobName(cluster)} ${failed ? 'has failed attempts' : 'is running'}; services roll after it succeeds`,
     );
     return false;
+  }
+
+  /**
+   * The access-token signing key, generated once when its Secret is absent and never touched again:
+   * rotating it would sign every user out. The Secret has no owner reference, so it outlives the
+   * ImCluster (a re-created installation keeps its users' sessions).
+   */
+  async ensureSigningKey(cluster: ImCluster): Promise<void> {
+    const secretName = signingKeySecretName(cluster);
+    try {
+      await this.#o.kube.secretValue(cluster.metadata.namespace, secretName, SIGNING_KEY_FIELD);
+      return;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'ES256' };
+    const created = await this.#o.kube.createSecretIfAbsent(
+      cluster.metadata.namespace,
+      secretName,
+      { [SIGNING_KEY_FIELD]: JSON.stringify(jwk) },
+      labels(cluster, 'auth'),
+    );
+    if (created)
+      this.#o.logger.info({ cluster: cluster.metadata.name, secret: secretName }, 'signing key generated');
   }
 
   /** Sums the open connections of the ready gateway pods and decides the gateway replicas. */

@@ -28,7 +28,7 @@ export const authService: ServiceModule = {
   async create(ctx) {
     const config = ctx.config.auth;
     const store = ctx.state.store(ctx.config.dapr.stateStoreName);
-    const keys = new SigningKeys(ctx.orm, config.issuer, config.accessTokenTtlSeconds);
+    const keys = new SigningKeys(ctx.orm, config.issuer, config.accessTokenTtlSeconds, config.signingKey);
     await keys.load();
     const sessions = new Sessions(
       ctx.orm,

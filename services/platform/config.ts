@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   PUBSUB_MAX_DELIVERY_ATTEMPTS: int(1, 1000).default(10),
 
   AUTH_ISSUER: z.string().default('anychat'),
+  /** ES256 private key (a JWK with `kid`) that signs access tokens; the operator provides it from a Secret. Unset: the first auth replica generates one and keeps it in the auth schema. */
+  AUTH_SIGNING_KEY: z.string().optional(),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(7200),
   AUTH_REFRESH_TOKEN_TTL_SECONDS: int(300, 90 * 86_400).default(7 * 86_400),
   /** `per-device-type` (one session per device type), `single` (one session), `multi` (no limit). */
@@ -145,6 +147,7 @@ export interface Config {
   };
   auth: {
     issuer: string;
+    signingKey: string | undefined;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
     multiDevicePolicy: Env['AUTH_MULTI_DEVICE_POLICY'];
@@ -237,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auth: {
       issuer: e.AUTH_ISSUER,
+      signingKey: e.AUTH_SIGNING_KEY,
       accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
       multiDevicePolicy: e.AUTH_MULTI_DEVICE_POLICY,

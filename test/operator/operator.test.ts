@@ -36,6 +36,7 @@ interface Obj {
     namespace?: string;
     uid?: string;
     generation?: number;
+    resourceVersion?: string;
     ownerReferences?: Array<{
       apiVersion: string;
       kind: string;
@@ -74,6 +75,7 @@ describe('operator against a real Kubernetes API server', function () {
   let objects: KubernetesObjectApi;
   let operators: RunningOperator[] = [];
   let backend: Backend;
+  let signingKeyVersion: string | undefined;
 
   const read = (apiVersion: string, kind: string, name: string) =>
     objects.read({ apiVersion, kind, metadata: { name, namespace: NS } }) as Promise<Obj>;
@@ -230,6 +232,21 @@ describe('operator against a real Kubernetes API server', function () {
       expect(await exists('policy/v1', 'PodDisruptionBudget', `chat-${workload}`), workload).to.equal(true);
     }
     expect((await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas).to.equal(2);
+    // The signing key: generated once into its own Secret, handed to auth only.
+    const secret = await read('v1', 'Secret', 'chat-jwt');
+    const jwk = JSON.parse(Buffer.from(secret.data['signing-key.jwk'], 'base64').toString());
+    expect(jwk).to.include({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(jwk.d).to.be.a('string');
+    expect(secret.metadata.ownerReferences ?? []).to.have.length(0);
+    const authEnv = (await read('apps/v1', 'Deployment', 'chat-auth')).spec.template.spec.containers[0].env;
+    expect(authEnv).to.deep.include({
+      name: 'AUTH_SIGNING_KEY',
+      valueFrom: { secretKeyRef: { name: 'chat-jwt', key: 'signing-key.jwk' } },
+    });
+    expect(message.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.to.include(
+      'AUTH_SIGNING_KEY',
+    );
+    signingKeyVersion = secret.metadata.resourceVersion;
     const component = await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
     expect(component.spec.type).to.equal('pubsub.jetstream');
     expect(component.scopes).to.deep.equal(['session']);
@@ -338,6 +355,8 @@ describe('operator against a real Kubernetes API server', function () {
     expect(status.phase).to.equal('Ready');
     expect(status.observedGeneration).to.equal((await cluster()).metadata.generation);
     expect(status.components.gateway).to.deep.equal({ ready: 3, desired: 3, summary: '3/3' });
+    // Many reconciles later, the signing key is the one generated first.
+    expect((await read('v1', 'Secret', 'chat-jwt')).metadata.resourceVersion).to.equal(signingKeyVersion);
   });
 
   it('scales gateways from the connections a real gateway reports, within min..max', async () => {

@@ -21,16 +21,31 @@ export class SigningKeys {
   private readonly orm: MikroORM;
   private readonly issuer: string;
   private readonly ttlSeconds: number;
+  private readonly configured: JWK | undefined;
 
-  constructor(orm: MikroORM, issuer: string, ttlSeconds: number) {
+  /** `configuredKey`: a private ES256 JWK with `kid` (AUTH_SIGNING_KEY); it signs, older keys still verify. */
+  constructor(orm: MikroORM, issuer: string, ttlSeconds: number, configuredKey?: string) {
     this.orm = orm;
     this.issuer = issuer;
     this.ttlSeconds = ttlSeconds;
+    this.configured = configuredKey === undefined ? undefined : parseConfiguredKey(configuredKey);
   }
 
   async load(): Promise<void> {
     const em = this.orm.em.fork();
     let keys = await em.find(SigningKey, {}, { orderBy: { createdAt: 'desc' } });
+    if (this.configured) {
+      const { kid } = this.configured as JWK & { kid: string };
+      if (!keys.some((key) => key.kid === kid)) {
+        const { d: _private, ...publicJwk } = this.configured;
+        em.create(SigningKey, { kid, privateJwk: this.configured, publicJwk: { ...publicJwk, use: 'sig' } });
+        await em.flush();
+        keys = await em.find(SigningKey, {}, { orderBy: { createdAt: 'desc' } });
+      }
+      this.#current = { kid, key: (await importJWK(this.configured, 'ES256')) as CryptoKey };
+      this.#jwks = { keys: keys.map((key) => key.publicJwk as JWK) };
+      return;
+    }
     if (keys.length === 0) {
       const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
       const kid = crypto.randomUUID();
@@ -65,4 +80,16 @@ export class SigningKeys {
       .setExpirationTime(`${this.ttlSeconds}s`)
       .sign(this.#current.key);
   }
+}
+
+function parseConfiguredKey(text: string): JWK {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(text) as JWK;
+  } catch {
+    throw new Error('AUTH_SIGNING_KEY is not JSON: it must be an ES256 private JWK');
+  }
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d || !jwk.kid)
+    throw new Error('AUTH_SIGNING_KEY must be an ES256 private JWK (kty EC, crv P-256, with d and kid)');
+  return { ...jwk, alg: 'ES256' };
 }

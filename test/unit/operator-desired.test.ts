@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { desiredChildren, ingress, workloads } from '../../operator/desired.ts';
+import { GatewayScaler } from '../../operator/scaling.ts';
+import type { ImCluster, ImClusterSpec } from '../../operator/spec.ts';
+
+/** An ImCluster as the API server hands it over: every default filled in. */
+function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
+  return {
+    apiVersion: 'im.anychat.io/v1alpha1',
+    kind: 'ImCluster',
+    metadata: { name: 'chat', namespace: 'ns', uid: 'u1', generation: 1 },
+    spec: {
+      image: { repository: 'anychat', tag: '1.0.0', pullPolicy: 'IfNotPresent' },
+      version: '1.0.0',
+      mode: 'microservices',
+      services: {},
+      gateway: {
+        replicas: 2,
+        autoscaling: {
+          enabled: false,
+          minReplicas: 2,
+          maxReplicas: 10,
+          targetConnectionsPerPod: 5000,
+          scaleDownStabilizationSeconds: 300,
+        },
+      },
+      dapr: {
+        pubsub: { type: 'redis', streamName: 'ANYCHAT' },
+        stateStore: { type: 'postgresql' },
+        logLevel: 'info',
+        tracing: { samplingRate: '0' },
+      },
+      database: { secretRef: { name: 'db', key: 'url' } },
+      messages: { partitionInterval: 'monthly', monthsAhead: 3, expiredPartitions: 'detach' },
+      auth: {},
+      ...overrides,
+    },
+  };
+}
+
+describe('operator: desired objects', () => {
+  it('packs every service but the gateway into one Deployment in consolidated mode', () => {
+    const list = workloads(
+      cluster({ mode: 'consolidated', services: { auth: { enabled: true, replicas: 3 } } }),
+    );
+    expect(list.map((w) => w.workload)).to.deep.equal(['core', 'gateway']);
+    expect(list[0]!.services).to.deep.equal(['auth', 'user', 'friend', 'group', 'session', 'message']);
+    expect(list[0]!.replicas).to.equal(3);
+    const core = desiredChildren(cluster({ mode: 'consolidated' })).find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'chat-core',
+    ) as { spec: { template: { metadata: { annotations: Record<string, string> } } } } | undefined;
+    expect(core?.spec.template.metadata.annotations['dapr.io/app-id']).to.equal('core');
+  });
+
+  it('leaves out disabled services and the ingress without a host; Components read their Secrets', () => {
+    const children = desiredChildren(cluster({ services: { friend: { enabled: false, replicas: 1 } } }));
+    const names = children.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).not.to.include('Deployment/chat-friend');
+    expect(names).to.include('Deployment/chat-user');
+    expect(ingress(cluster())).to.equal(undefined);
+    const state = children.find(
+      (o) => o.kind === 'Component' && o.metadata.name === 'statestore',
+    ) as unknown as {
+      spec: { type: string; metadata: Array<Record<string, unknown>> };
+    };
+    expect(state.spec.type).to.equal('state.postgresql');
+    // No state Secret named: the database Secret is used.
+    expect(state.spec.metadata).to.deep.include({
+      name: 'connectionString',
+      secretKeyRef: { name: 'db', key: 'url' },
+    });
+  });
+
+  it('takes the gateway replicas the scaler decided when autoscaling', () => {
+    const autoscaled = cluster();
+    autoscaled.spec.gateway.autoscaling.enabled = true;
+    expect(workloads(autoscaled).find((w) => w.workload === 'gateway')!.replicas).to.equal(2);
+    expect(
+      workloads(autoscaled, { gatewayReplicas: 7 }).find((w) => w.workload === 'gateway')!.replicas,
+    ).to.equal(7);
+  });
+});
+
+describe('operator: gateway scaler', () => {
+  const autoscaling = {
+    enabled: true,
+    minReplicas: 2,
+    maxReplicas: 6,
+    targetConnectionsPerPod: 1000,
+    scaleDownStabilizationSeconds: 60,
+  };
+
+  it('scales up at once, within min and max', () => {
+    const scaler = new GatewayScaler();
+    expect(scaler.recommend('a', 0, autoscaling, 0)).to.equal(2);
+    expect(scaler.recommend('a', 4500, autoscaling, 1000)).to.equal(5);
+    expect(scaler.recommend('a', 100_000, autoscaling, 2000)).to.equal(6);
+  });
+
+  it('scales down only after the stabilization window', () => {
+    const scaler = new GatewayScaler();
+    scaler.recommend('b', 4500, autoscaling, 0);
+    expect(scaler.recommend('b', 100, autoscaling, 30_000)).to.equal(5);
+    expect(scaler.recommend('b', 100, autoscaling, 61_000)).to.equal(2);
+  });
+});

@@ -218,7 +218,11 @@ describe('two gateway instances [postgresql]', function () {
       })();
       await sleep(150);
       const stopping = third.stop();
-      await wsB.closed();
+      // The draining gateway asks the client to come back after a random delay, then closes 1001.
+      const reconnect = await wsB.next((f) => f.type === 'RECONNECT');
+      expect(reconnect.data.reason).to.equal('server_draining');
+      expect(reconnect.data.reconnectAfterMs).to.be.within(0, 5000);
+      expect(await wsB.closed()).to.equal(1001);
       const lastSyncSeq = wsB.syncSeq;
       wsB = await WsClient.connect(p.host.url, b.accessToken, { syncSeq: lastSyncSeq });
       collect(wsB);

@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ensureJetStreamStream, streamSubjects } from '../services/platform/deploy/index.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { Controller } from './controller.ts';
 import { KubeApi } from './kube.ts';
@@ -34,6 +35,8 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
     kube,
     logger,
     secretValue: (namespace, name, key) => kube.secretValue(namespace, name, key),
+    ensureStream: (natsUrl, streamName) =>
+      ensureJetStreamStream({ natsUrl, streamName, subjects: streamSubjects() }),
     gatewayConnections: async (podUrl) => {
       const response = await fetch(`${podUrl}/api/v1/gateway/connections`, {
         signal: AbortSignal.timeout(3_000),

@@ -47,6 +47,8 @@ export interface ReconcilerOptions {
   partitions: (databaseUrl: string, cluster: ImCluster) => Promise<string[]>;
   /** Open connections of one gateway pod (its `/api/v1/gateway/connections`). */
   gatewayConnections: (podUrl: string) => Promise<number>;
+  /** Creates or updates the JetStream stream of a NATS-backed cluster (Dapr does not create it). */
+  ensureStream: (natsUrl: string, streamName: string) => Promise<void>;
   /** Reads a Secret's key (the database URL of a cluster). */
   secretValue: (namespace: string, name: string, key: string) => Promise<string>;
   now?: () => Date;
@@ -123,6 +125,7 @@ export class Reconciler {
       await this.ensureChildren(cluster, decisions);
       await this.pruneRemoved(cluster, decisions);
     }
+    await this.ensureBroker(cluster, conditions);
     const partitions = await this.ensurePartitions(cluster, conditions);
     const components = await this.readComponents(cluster, decisions);
     const status = this.ensureReadiness(cluster, conditions, migrated, components);
@@ -244,6 +247,45 @@ export class Reconciler {
         this.#o.logger.info({ cluster: cluster.metadata.name, kind, name: object.metadata.name }, 'removing');
         await this.#o.kube.delete({ ...object, apiVersion, kind });
       }
+    }
+  }
+
+  /** NATS JetStream needs its stream before the first publish; Redis Streams need nothing. */
+  async ensureBroker(cluster: ImCluster, conditions: Conditions): Promise<void> {
+    const { pubsub } = cluster.spec.dapr;
+    if (pubsub.type !== 'nats') {
+      conditions.set('BrokerReady', 'True', 'NothingToPrepare', 'Redis Streams are created on first use');
+      return;
+    }
+    if (!pubsub.secretRef) {
+      conditions.set(
+        'BrokerReady',
+        'False',
+        'NoSecret',
+        'spec.dapr.pubsub.secretRef names no Secret with the NATS URL',
+      );
+      return;
+    }
+    try {
+      const url = await this.#o.secretValue(
+        cluster.metadata.namespace,
+        pubsub.secretRef.name,
+        pubsub.secretRef.key,
+      );
+      await this.#o.ensureStream(url, pubsub.streamName);
+      conditions.set(
+        'BrokerReady',
+        'True',
+        'StreamReady',
+        `JetStream stream ${pubsub.streamName} holds every topic`,
+      );
+    } catch (error) {
+      conditions.set(
+        'BrokerReady',
+        'False',
+        'StreamFailed',
+        error instanceof Error ? error.message : String(error),
+      );
     }
   }
 

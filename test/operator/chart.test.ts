@@ -6,9 +6,16 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
+import { startOperator } from '../../operator/main.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
 const run = promisify(execFile);
@@ -27,6 +34,21 @@ async function failure(promise: Promise<unknown>): Promise<string> {
     return String((error as { stderr?: string }).stderr ?? error);
   }
   throw new Error('expected the command to fail');
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`not within ${timeoutMs / 1000} s${last ? `: ${String(last)}` : ''}`);
 }
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
@@ -102,5 +124,97 @@ describe('Helm chart', function () {
       readFileSync(join(CHART, 'examples/imcluster.yaml'), 'utf8'),
     )[0]!.toJS() as Manifest;
     await api.dryRunApply({ ...example, metadata: { ...example.metadata, namespace: 'default' } });
+  });
+
+  it("grants the operator's ServiceAccount exactly enough to run an ImCluster", async () => {
+    const { stdout } = await helm('template', 'anychat', CHART, '-n', 'anychat', '--kube-version', '1.36.3');
+    for (const manifest of parseAllDocuments(stdout).map((doc) => doc.toJS() as Manifest | null)) {
+      if (!manifest || manifest.kind === 'Deployment' || manifest.kind === 'CustomResourceDefinition')
+        continue;
+      const namespaced = !['ClusterRole', 'ClusterRoleBinding'].includes(manifest.kind);
+      await api.apply({
+        ...manifest,
+        metadata: { ...manifest.metadata, ...(namespaced ? { namespace: 'anychat' } : {}) },
+      });
+    }
+    const token = await api.serviceAccountToken('anychat', 'anychat');
+    const asOperator = new KubeConfig();
+    asOperator.loadFromOptions({
+      clusters: [{ name: 'test', server: api.url, skipTLSVerify: true }],
+      users: [{ name: 'operator', token }],
+      contexts: [{ name: 'test', cluster: 'test', user: 'operator' }],
+      currentContext: 'test',
+    });
+    const admin = KubernetesObjectApi.makeApiClient(api.config);
+    // The ServiceAccount alone may not read Secrets it was not pointed at by listing them.
+    const denied = await KubernetesObjectApi.makeApiClient(asOperator)
+      .list('v1', 'Secret', 'default')
+      .then(
+        () => 'allowed',
+        (error: { code?: number }) => error.code,
+      );
+    expect(denied).to.equal(403);
+    await admin.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'rbac-db', namespace: 'default' },
+      stringData: { url: 'postgresql://nobody@127.0.0.1:1/none' },
+    } as never);
+    await admin.create({
+      apiVersion: 'im.anychat.io/v1alpha1',
+      kind: 'ImCluster',
+      metadata: { name: 'rbac', namespace: 'default' },
+      spec: { database: { secretRef: { name: 'rbac-db' } }, dapr: { pubsub: { type: 'redis' } } },
+    } as never);
+    const operator = startOperator(asOperator, {
+      namespace: 'default',
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      leaderElection: { namespace: 'anychat', identity: 'rbac-test' },
+    });
+    try {
+      const read = (apiVersion: string, kind: string, name: string) =>
+        admin.read({ apiVersion, kind, metadata: { name, namespace: 'default' } }) as Promise<
+          Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }
+        >;
+      // Watch, Job, signing-key Secret, status: all through the ServiceAccount's permissions.
+      await eventually(async () => {
+        const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');
+        return cluster.status?.conditions?.some((c) => c.type === 'MigrationsApplied') ? true : undefined;
+      });
+      await read('batch/v1', 'Job', 'rbac-migrate-0-1-0');
+      await read('v1', 'Secret', 'rbac-jwt');
+      const now = new Date().toISOString();
+      await api.config.makeApiClient(BatchV1Api).patchNamespacedJobStatus(
+        {
+          name: 'rbac-migrate-0-1-0',
+          namespace: 'default',
+          body: {
+            status: {
+              succeeded: 1,
+              startTime: now,
+              completionTime: now,
+              conditions: [
+                { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
+                { type: 'Complete', status: 'True', lastTransitionTime: now },
+              ],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      // Deployments, Services, PDBs, ConfigMap, Dapr resources: created as the ServiceAccount.
+      await eventually(async () =>
+        (await read('apps/v1', 'Deployment', 'rbac-gateway')) ? true : undefined,
+      );
+      await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
+      await eventually(async () =>
+        (await read('policy/v1', 'PodDisruptionBudget', 'rbac-gateway')) ? true : undefined,
+      );
+      const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');
+      const partitions = cluster.status?.conditions?.find((c) => c.type === 'PartitionsReady');
+      expect(partitions?.status).to.equal('False'); // the database is unreachable, and says so
+    } finally {
+      await operator.stop();
+    }
   });
 });

@@ -222,11 +222,18 @@ describe('operator against a real Kubernetes API server', function () {
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const message = await eventually('message Deployment', async () =>
-      (await exists('apps/v1', 'Deployment', 'chat-message'))
-        ? read('apps/v1', 'Deployment', 'chat-message')
-        : undefined,
-    );
+    // One reconcile applies the children one after another: wait for all of them.
+    await eventually('every child', async () => {
+      for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'message', 'gateway'])
+        for (const [apiVersion, kind] of [
+          ['apps/v1', 'Deployment'],
+          ['v1', 'Service'],
+          ['policy/v1', 'PodDisruptionBudget'],
+        ] as const)
+          if (!(await exists(apiVersion, kind, `chat-${workload}`))) return undefined;
+      return (await exists('networking.k8s.io/v1', 'Ingress', 'chat-ingress')) ? true : undefined;
+    });
+    const message = await read('apps/v1', 'Deployment', 'chat-message');
     const owner = message.metadata.ownerReferences?.[0];
     expect(owner).to.include({ kind: 'ImCluster', name: 'chat', controller: true });
     const annotations = message.spec.template.metadata.annotations;

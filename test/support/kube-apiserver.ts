@@ -10,13 +10,19 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { exited, freePort, tail, track, until } from './dapr-cluster.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const DAPR_VERSION = process.env.ANYCHAT_DAPR_VERSION ?? '1.18.1';
+
+export interface KubeManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
 
 export interface TestApiServer {
   config: KubeConfig;
@@ -25,11 +31,11 @@ export interface TestApiServer {
   /** Applies CustomResourceDefinitions from YAML (server-side apply, manager `test`). */
   applyCrds(text: string): Promise<void>;
   /** Server-side apply with dryRun=All: the server validates the object against its schema and stores nothing. */
-  dryRunApply(object: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }): Promise<void>;
+  dryRunApply(object: KubeManifest): Promise<void>;
+  /** Server-side apply of plain JSON (manager `test`), stored. */
+  apply(object: KubeManifest): Promise<void>;
+  /** A token of a ServiceAccount (TokenRequest API), to act with exactly its permissions. */
+  serviceAccountToken(namespace: string, name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -214,7 +220,17 @@ export async function startApiServer(): Promise<TestApiServer> {
     );
     const dryRunApply: TestApiServer['dryRunApply'] = (object) =>
       rawApply(url, token, objectPath(object), object, '&dryRun=All');
-    return { config, url, token, applyCrds, dryRunApply, stop };
+    const apply: TestApiServer['apply'] = (object) => rawApply(url, token, objectPath(object), object);
+    const serviceAccountToken = async (namespace: string, name: string) => {
+      const response = await config.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+        namespace,
+        name,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      });
+      if (!response.status?.token) throw new Error(`no token for ${namespace}/${name}`);
+      return response.status.token;
+    };
+    return { config, url, token, applyCrds, dryRunApply, apply, serviceAccountToken, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,13 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  BatchV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { startOperator } from '../../operator/main.ts';
@@ -183,25 +177,7 @@ describe('Helm chart', function () {
       });
       await read('batch/v1', 'Job', 'rbac-migrate-0-1-0');
       await read('v1', 'Secret', 'rbac-jwt');
-      const now = new Date().toISOString();
-      await api.config.makeApiClient(BatchV1Api).patchNamespacedJobStatus(
-        {
-          name: 'rbac-migrate-0-1-0',
-          namespace: 'default',
-          body: {
-            status: {
-              succeeded: 1,
-              startTime: now,
-              completionTime: now,
-              conditions: [
-                { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
-                { type: 'Complete', status: 'True', lastTransitionTime: now },
-              ],
-            },
-          },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await api.completeJob('default', 'rbac-migrate-0-1-0');
       // Deployments, Services, PDBs, ConfigMap, Dapr resources: created as the ServiceAccount.
       await eventually(async () =>
         (await read('apps/v1', 'Deployment', 'rbac-gateway')) ? true : undefined,

@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import {
   ApiException,
   AppsV1Api,
-  BatchV1Api,
   CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
@@ -203,25 +202,7 @@ describe('operator against a real Kubernetes API server', function () {
     expect(await exists('apps/v1', 'Deployment', 'chat-message')).to.equal(false);
 
     // What the Job controller would write when the Job completes.
-    const now = new Date().toISOString();
-    await api.config.makeApiClient(BatchV1Api).patchNamespacedJobStatus(
-      {
-        name: 'chat-migrate-0-1-0',
-        namespace: NS,
-        body: {
-          status: {
-            succeeded: 1,
-            startTime: now,
-            completionTime: now,
-            conditions: [
-              { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
-              { type: 'Complete', status: 'True', lastTransitionTime: now },
-            ],
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await api.completeJob(NS, 'chat-migrate-0-1-0');
     // One reconcile applies the children one after another: wait for all of them.
     await eventually('every child', async () => {
       for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'message', 'gateway'])

@@ -10,7 +10,14 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { exited, freePort, tail, track, until } from './dapr-cluster.ts';
 
@@ -34,6 +41,8 @@ export interface TestApiServer {
   dryRunApply(object: KubeManifest): Promise<void>;
   /** Server-side apply of plain JSON (manager `test`), stored. */
   apply(object: KubeManifest): Promise<void>;
+  /** Marks a Job complete, as the Job controller (not running here) would. */
+  completeJob(namespace: string, name: string): Promise<void>;
   /** A token of a ServiceAccount (TokenRequest API), to act with exactly its permissions. */
   serviceAccountToken(namespace: string, name: string): Promise<string>;
   stop(): Promise<void>;
@@ -230,7 +239,28 @@ export async function startApiServer(): Promise<TestApiServer> {
       if (!response.status?.token) throw new Error(`no token for ${namespace}/${name}`);
       return response.status.token;
     };
-    return { config, url, token, applyCrds, dryRunApply, apply, serviceAccountToken, stop };
+    const completeJob = async (namespace: string, name: string) => {
+      const now = new Date().toISOString();
+      await config.makeApiClient(BatchV1Api).patchNamespacedJobStatus(
+        {
+          name,
+          namespace,
+          body: {
+            status: {
+              succeeded: 1,
+              startTime: now,
+              completionTime: now,
+              conditions: [
+                { type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: now },
+                { type: 'Complete', status: 'True', lastTransitionTime: now },
+              ],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    };
+    return { config, url, token, applyCrds, dryRunApply, apply, completeJob, serviceAccountToken, stop };
   } catch (error) {
     await stop();
     throw error;

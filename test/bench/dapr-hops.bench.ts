@@ -12,8 +12,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -25,7 +24,6 @@ import {
   selfHostedConfiguration,
   stateComponents,
 } from '../../services/platform/deploy/index.ts';
-import { createHttpApp } from '../../services/platform/http/app.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { createDaprClient } from '../../services/platform/ports/dapr/client.ts';
 import { DaprInvokePort } from '../../services/platform/ports/dapr/invoke.ts';
@@ -45,6 +43,7 @@ import {
   freePort,
   NATS_URL,
   REDIS_HOST,
+  serveDaprInbound,
   spawnDaprd,
   TEST_REDIS_DB,
   waitForDaprd,
@@ -157,26 +156,13 @@ async function dapr() {
   const start = async (appId: string, serve: boolean) => {
     let appPort: number | undefined;
     if (serve) {
-      const app = createHttpApp({
-        logger,
-        bodyLimitKb: 64,
-        routes: [],
-        authenticate: async () => {
-          throw new Error('none');
-        },
-        ready: async () => true,
-        version: 'bench',
-        dapr: {
-          appApiToken: undefined,
-          subscriptions: appId === 'subscriber' ? [subscription] : [],
-          internal: appId === 'callee' ? internal : {},
-          maxDeliveryAttempts: 10,
-        },
+      const served = await serveDaprInbound({
+        subscriptions: appId === 'subscriber' ? [subscription] : [],
+        internal: appId === 'callee' ? internal : {},
+        maxDeliveryAttempts: 10,
       });
-      const server = createServer(app.callback());
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      appPort = (server.address() as AddressInfo).port;
+      servers.push(served.server);
+      appPort = served.port;
     }
     const httpPort = await freePort();
     const logFile = join(workDir, `${appId}.log`);

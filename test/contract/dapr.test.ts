@@ -7,8 +7,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -21,8 +20,6 @@ import {
   selfHostedConfiguration,
   stateComponents,
 } from '../../services/platform/deploy/index.ts';
-import { createHttpApp } from '../../services/platform/http/app.ts';
-import { createLogger } from '../../services/platform/logger.ts';
 import { createDaprClient } from '../../services/platform/ports/dapr/client.ts';
 import { DaprInvokePort } from '../../services/platform/ports/dapr/invoke.ts';
 import { DaprPubSubPort } from '../../services/platform/ports/dapr/pubsub.ts';
@@ -36,6 +33,7 @@ import {
   freePort,
   NATS_URL,
   REDIS_HOST,
+  serveDaprInbound,
   spawnDaprd,
   TEST_REDIS_DB,
   waitForDaprd,
@@ -44,12 +42,6 @@ import { type ContractApp, contractTopicSubscribers, portsContract } from './por
 
 const MAX_ATTEMPTS = 4;
 const STREAM = 'ANYCHAT_CONTRACT';
-const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
   portsContract(`dapr, ${broker} pub/sub, ${state} state`, async (wire) => {
@@ -143,25 +135,13 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
     };
     try {
       for (const app of apps) {
-        const koa = createHttpApp({
-          logger,
-          bodyLimitKb: 64,
-          routes: [],
-          authenticate: async () => {
-            throw new Error('no user routes here');
-          },
-          ready: async () => true,
-          version: 'contract',
-          dapr: {
-            appApiToken: undefined,
-            subscriptions: app.subscriptions,
-            internal: app.internal,
-            maxDeliveryAttempts: MAX_ATTEMPTS,
-          },
+        const { port, server } = await serveDaprInbound({
+          subscriptions: app.subscriptions,
+          internal: app.internal,
+          maxDeliveryAttempts: MAX_ATTEMPTS,
         });
-        const server = createServer(koa.callback());
         servers.push(server);
-        started.push(await sidecar(app.appId, app.instance, await listen(server)));
+        started.push(await sidecar(app.appId, app.instance, port));
       }
       publisher = await sidecar('publisher', 'publisher');
       await Promise.all([...started, publisher].map((s) => waitForDaprd(s.httpPort, s.logFile)));

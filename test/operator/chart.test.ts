@@ -10,6 +10,7 @@ import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { startOperator } from '../../operator/main.ts';
+import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
 const run = promisify(execFile);
@@ -28,21 +29,6 @@ async function failure(promise: Promise<unknown>): Promise<string> {
     return String((error as { stderr?: string }).stderr ?? error);
   }
   throw new Error('expected the command to fail');
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`not within ${timeoutMs / 1000} s${last ? `: ${String(last)}` : ''}`);
 }
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
@@ -171,7 +157,7 @@ describe('Helm chart', function () {
           Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }
         >;
       // Watch, Job, signing-key Secret, status: all through the ServiceAccount's permissions.
-      await eventually(async () => {
+      await eventually('the operator', async () => {
         const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');
         return cluster.status?.conditions?.some((c) => c.type === 'MigrationsApplied') ? true : undefined;
       });
@@ -179,11 +165,11 @@ describe('Helm chart', function () {
       await read('v1', 'Secret', 'rbac-jwt');
       await api.completeJob('default', 'rbac-migrate-0-1-0');
       // Deployments, Services, PDBs, ConfigMap, Dapr resources: created as the ServiceAccount.
-      await eventually(async () =>
+      await eventually('the operator', async () =>
         (await read('apps/v1', 'Deployment', 'rbac-gateway')) ? true : undefined,
       );
       await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
-      await eventually(async () =>
+      await eventually('the operator', async () =>
         (await read('policy/v1', 'PodDisruptionBudget', 'rbac-gateway')) ? true : undefined,
       );
       const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');

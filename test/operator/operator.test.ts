@@ -22,6 +22,7 @@ import { type RunningOperator, startOperator } from '../../operator/main.ts';
 import { deleteJetStreamStream } from '../../services/platform/deploy/index.ts';
 import { registerUser } from '../support/api-client.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
+import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 import { startPlatform } from '../support/platform.ts';
 import { WsClient } from '../support/ws-client.ts';
@@ -50,25 +51,6 @@ interface Obj {
   };
   // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they check
   [field: string]: any;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
 describe('operator against a real Kubernetes API server', function () {

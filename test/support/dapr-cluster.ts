@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,9 @@ import {
   renderSelfHostedResources,
   streamSubjects,
 } from '../../services/platform/deploy/index.ts';
+import { createHttpApp } from '../../services/platform/http/app.ts';
+import { createLogger } from '../../services/platform/logger.ts';
+import type { InternalHandlers, Subscription } from '../../services/platform/ports/index.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
 import { startIngress } from './ingress.ts';
@@ -218,6 +222,31 @@ export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
   );
   closeSync(log);
   return track(child);
+}
+
+/**
+ * A bare app with the platform kit's Dapr inbound routes (subscriptions and internal methods, no user
+ * routes) on a free loopback port: what a sidecar delivers to in the contract suite and benchmarks.
+ */
+export async function serveDaprInbound(options: {
+  subscriptions: Subscription[];
+  internal: InternalHandlers;
+  maxDeliveryAttempts: number;
+}): Promise<{ port: number; server: Server }> {
+  const app = createHttpApp({
+    logger: createLogger('silent'),
+    bodyLimitKb: 64,
+    routes: [],
+    authenticate: async () => {
+      throw new Error('no user routes here');
+    },
+    ready: async () => true,
+    version: 'test',
+    dapr: { appApiToken: undefined, ...options },
+  });
+  const server = createHttpServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
 }
 
 /** Waits until a sidecar's health endpoint answers (its app reachable, if it has one). */

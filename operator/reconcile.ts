@@ -128,7 +128,7 @@ export class Reconciler {
     await this.ensureBroker(cluster, conditions);
     const partitions = await this.ensurePartitions(cluster, conditions);
     const components = await this.readComponents(cluster, decisions);
-    const status = this.ensureReadiness(cluster, conditions, migrated, components);
+    const status = this.ensureReadiness(conditions, migrated, components);
     await this.#o.kube.applyStatus(cluster, {
       ...status,
       observedGeneration: cluster.metadata.generation,
@@ -342,7 +342,6 @@ export class Reconciler {
   }
 
   ensureReadiness(
-    _cluster: ImCluster,
     conditions: Conditions,
     migrated: boolean,
     components: Record<string, ComponentStatus>,

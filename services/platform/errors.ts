@@ -104,6 +104,12 @@ export const ErrorCode = {
   SESSION_DELETED: 60102,
   SESSION_CREATE_FAILED: 60103,
   UNREAD_COUNT_ERROR: 60104,
+
+  ADMIN_NOT_FOUND: 120101,
+  ADMIN_WRONG_PASSWORD: 120102,
+  ADMIN_FORBIDDEN: 120103,
+  ADMIN_ROLE_NOT_FOUND: 120104,
+  ADMIN_PERMISSION_NOT_FOUND: 120105,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -201,6 +207,12 @@ const CODES: Record<number, CodeInfo> = {
   60102: { status: 404, en: 'Conversation has been deleted', zh: '会话已删除' },
   60103: { status: 500, en: 'Conversation could not be created', zh: '会话创建失败' },
   60104: { status: 500, en: 'Unread count error', zh: '未读数统计错误' },
+
+  120101: { status: 404, en: 'Administrator does not exist', zh: '管理员不存在' },
+  120102: { status: 401, en: 'Wrong administrator name or password', zh: '管理员密码错误' },
+  120103: { status: 403, en: 'Missing administrator permission', zh: '无管理员权限' },
+  120104: { status: 404, en: 'Role does not exist', zh: '角色不存在' },
+  120105: { status: 404, en: 'Permission does not exist', zh: '权限不存在' },
 };
 
 export function codeInfo(code: number): CodeInfo {

@@ -11,7 +11,7 @@ export const PLURAL = 'imclusters';
 export const FIELD_MANAGER = 'anychat-operator';
 
 /** The services besides the gateway, in the order they are listed. */
-export const SERVICE_NAMES = ['auth', 'user', 'friend', 'group', 'session', 'message'] as const;
+export const SERVICE_NAMES = ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Resources {

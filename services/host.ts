@@ -28,6 +28,7 @@ import type {
   InvokePort,
   PubSubPort,
   StatePort,
+  StateStore,
   Subscription,
 } from './platform/ports/index.ts';
 import { createAccessTokenVerifier } from './platform/security/index.ts';
@@ -38,6 +39,8 @@ export interface Host {
   url: string;
   server: Server;
   app: Koa;
+  /** The state store shared by every app (what services get as `sharedState`). */
+  sharedState: StateStore;
   /** Embedded adapter only: waits until every published event has been handled. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -143,7 +146,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger,
       bodyLimitKb: config.httpBodyLimitKb,
       routes: instances.flatMap(({ instance }) => instance.routes),
-      authenticate,
+      authenticators: {
+        user: authenticate,
+        admin: instances.find(({ instance }) => instance.authenticateAdmin)?.instance.authenticateAdmin,
+      },
       version: pkg.version,
       ready: async () => {
         for (const { orm } of instances) if (!(await databaseAnswers(orm))) return false;
@@ -188,6 +194,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       url,
       server,
       app,
+      sharedState,
       settled: adapters.settled,
       async stop() {
         markDraining(app);

@@ -1,3 +1,4 @@
+import { adminService } from './admin/index.ts';
 import { authService } from './auth/index.ts';
 import { friendService } from './friend/index.ts';
 import { gatewayService } from './gateway/index.ts';
@@ -16,6 +17,7 @@ export const SERVICES: ServiceModule[] = [
   groupService,
   sessionService,
   messageService,
+  adminService,
   gatewayService,
 ];
 

@@ -5,6 +5,7 @@ import {
   ClearBody,
   GroupReadsDto,
   GroupReadsParams,
+  GroupReadsQuery,
   HistoryDto,
   HistoryQuery,
   MessageIdParams,
@@ -97,13 +98,16 @@ export function messageRoutes(messages: MessageService) {
     }),
     defineRoute({
       method: 'get',
-      path: '/api/v1/groups/:id/messages/:msgId/reads',
+      // Under /messages (not /groups/…): the message service answers it, and ingresses route by prefix.
+      path: '/api/v1/messages/:msgId/reads',
       summary: 'Who of the group read a message (members only)',
       tags,
       access: 'user',
       params: GroupReadsParams,
+      query: GroupReadsQuery,
       response: GroupReadsDto,
-      handler: ({ principal, params }) => messages.groupReads(principal.userId, params.id, params.msgId),
+      handler: ({ principal, params, query }) =>
+        messages.groupReads(principal.userId, query.groupId, params.msgId),
     }),
     defineRoute({
       method: 'delete',

@@ -104,7 +104,8 @@ export const SearchQuery = z
   );
 export const SearchDto = z.object({ total: z.number().int(), messages: z.array(MessageDto) });
 
-export const GroupReadsParams = z.object({ id: schemas.id, msgId: schemas.id });
+export const GroupReadsParams = z.object({ msgId: schemas.id });
+export const GroupReadsQuery = z.object({ groupId: schemas.id });
 export const GroupReadsDto = z.object({
   readCount: z.number().int(),
   unreadCount: z.number().int(),

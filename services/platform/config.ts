@@ -87,9 +87,11 @@ const EnvSchema = z.object({
   GATEWAY_MAX_BUFFERED_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
   /** How often open sockets are checked against revoked sessions (a FORCE_LOGOUT event lost on the way). */
   GATEWAY_REVALIDATE_SECONDS: int(1, 3600).default(60),
-  /** Gateway instance id (its delivery topic); unset: generated per process. */
   /** A draining gateway asks each client to wait a random 0..this many ms before reconnecting (no stampede on the others). */
   GATEWAY_RECONNECT_JITTER_MS: int(0, 600_000).default(5000),
+  /** Seconds between a gateway instance's reports of its open connections to the shared state (admin dashboards); connects and disconnects also report, at most once a second. */
+  GATEWAY_REPORT_INTERVAL_SECONDS: int(1, 3600).default(10),
+  /** Gateway instance id (its delivery topic); unset: generated per process. */
   GATEWAY_INSTANCE_ID: z
     .string()
     .regex(/^[a-zA-Z0-9-]{1,64}$/)
@@ -111,6 +113,12 @@ const EnvSchema = z.object({
   MESSAGE_EXPIRED_PARTITIONS: z.enum(['detach', 'drop']).default('detach'),
   /** `service`: the message service keeps partitions (at start and daily); `operator`: the Kubernetes operator does. */
   MESSAGE_PARTITIONS_MANAGED_BY: z.enum(['service', 'operator']).default('service'),
+  /** How long a service keeps the admin's sensitive-word policy (shared state) before reading it again; 0: read it for every check. */
+  SENSITIVE_WORDS_REFRESH_MS: int(0, 3_600_000).default(5000),
+  /** Lifetime of an admin token (imctl login); an expired one answers 10105 and imctl asks to log in again. */
+  ADMIN_TOKEN_TTL_SECONDS: int(60, 30 * 86_400).default(12 * 3600),
+  /** How often timed bans that ran out are lifted, and unfinished broadcasts resumed. */
+  ADMIN_SWEEP_SECONDS: int(1, 3600).default(30),
   /** Public base URL used in links (QR code URLs). Unset: http://localhost:<port>. */
   PUBLIC_URL: z.string().url().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -175,6 +183,7 @@ export interface Config {
     revalidateSeconds: number;
     instanceId: string | undefined;
     reconnectJitterMs: number;
+    reportIntervalSeconds: number;
   };
   message: {
     maxTextLength: number;
@@ -185,6 +194,8 @@ export interface Config {
     expiredPartitions: 'detach' | 'drop';
     partitionsManagedBy: 'service' | 'operator';
   };
+  moderation: { sensitiveWordsRefreshMs: number };
+  admin: { tokenTtlSeconds: number; sweepSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -276,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       revalidateSeconds: e.GATEWAY_REVALIDATE_SECONDS,
       instanceId: e.GATEWAY_INSTANCE_ID,
       reconnectJitterMs: e.GATEWAY_RECONNECT_JITTER_MS,
+      reportIntervalSeconds: e.GATEWAY_REPORT_INTERVAL_SECONDS,
     },
     message: {
       maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,
@@ -286,5 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expiredPartitions: e.MESSAGE_EXPIRED_PARTITIONS,
       partitionsManagedBy: e.MESSAGE_PARTITIONS_MANAGED_BY,
     },
+    moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },
+    admin: { tokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS, sweepSeconds: e.ADMIN_SWEEP_SECONDS },
   };
 }

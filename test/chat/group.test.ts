@@ -154,12 +154,12 @@ forEachBackend('group chat over WebSocket', (platform) => {
         readCount: number;
         unreadCount: number;
         readMembers: Array<{ userId: string }>;
-      }>('GET', `/api/v1/groups/${groupId}/messages/${messageId}/reads`, { token: users[3]!.accessToken });
+      }>('GET', `/api/v1/messages/${messageId}/reads?groupId=${groupId}`, { token: users[3]!.accessToken });
       expect(reads).to.include({ readCount: 2, unreadCount: 1 });
       expect(reads.readMembers.map((m) => m.userId).sort()).to.deep.equal(
         [users[1]!.userId, users[2]!.userId].sort(),
       );
-      const refused = await api().call('GET', `/api/v1/groups/${groupId}/messages/${messageId}/reads`, {
+      const refused = await api().call('GET', `/api/v1/messages/${messageId}/reads?groupId=${groupId}`, {
         token: outsider.accessToken,
       });
       expect(refused.body.code).to.equal(ErrorCode.GROUP_NOT_MEMBER);

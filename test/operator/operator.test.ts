@@ -187,7 +187,7 @@ describe('operator against a real Kubernetes API server', function () {
     await api.completeJob(NS, 'chat-migrate-0-1-0');
     // One reconcile applies the children one after another: wait for all of them.
     await eventually('every child', async () => {
-      for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'message', 'gateway'])
+      for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin', 'gateway'])
         for (const [apiVersion, kind] of [
           ['apps/v1', 'Deployment'],
           ['v1', 'Service'],

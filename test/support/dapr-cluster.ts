@@ -237,8 +237,10 @@ export async function serveDaprInbound(options: {
     logger: createLogger('silent'),
     bodyLimitKb: 64,
     routes: [],
-    authenticate: async () => {
-      throw new Error('no user routes here');
+    authenticators: {
+      user: async () => {
+        throw new Error('no user routes here');
+      },
     },
     ready: async () => true,
     version: 'test',

@@ -1,7 +1,7 @@
 /** Events and internal methods of the auth service that other services rely on. */
 export const AuthTopics = {
   userRegistered: 'auth.user.registered',
-  /** A device session ended (logout, replaced by a newer login, password change, kicked): gateways disconnect it. */
+  /** A device session ended (logout, replaced by a newer login, password change, kicked, admin action): gateways disconnect it. */
   sessionRevoked: 'auth.session.revoked',
   passwordChanged: 'auth.password.changed',
   accountStatusChanged: 'auth.account.status-changed',
@@ -23,7 +23,11 @@ export type SessionRevokeReason =
   | 'password_reset'
   | 'kicked'
   | 'account_blocked'
-  | 'token_reuse';
+  | 'token_reuse'
+  /** A platform administrator signed every device of the account out. */
+  | 'admin_kick'
+  /** The account was deleted by a platform administrator. */
+  | 'account_deleted';
 
 export interface SessionRevokedEvent {
   userId: string;

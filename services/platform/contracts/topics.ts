@@ -1,3 +1,4 @@
+import { AdminTopics } from './admin.ts';
 import { AuthTopics } from './auth.ts';
 import { GroupTopics } from './group.ts';
 import { MessageTopics, SystemMessageTopic } from './message.ts';
@@ -24,6 +25,7 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   [MessageTopics.cleared]: ['session'],
   [SystemMessageTopic]: ['message'],
   [TimelineTopics.append]: ['message'],
+  [AdminTopics.loginRecorded]: ['admin'],
 };
 
 /** Subjects (NATS) or stream prefixes every AnyChat topic falls under, per-instance gateway topics included. */

@@ -32,7 +32,7 @@ export const DEFAULT_RESOURCE_NAMES: DaprResourceNames = {
 };
 
 /** Every app-id of the platform (the services of services/registry.ts). */
-export const APP_IDS = ['auth', 'user', 'friend', 'group', 'session', 'message', 'gateway'] as const;
+export const APP_IDS = ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin', 'gateway'] as const;
 
 export interface DaprResource {
   apiVersion: 'dapr.io/v1alpha1';

@@ -8,13 +8,13 @@ import { languageOf, type RequestState } from './context.ts';
 import { errorMiddleware } from './errors-middleware.ts';
 import { createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { type AnyRoute, type Authenticate, mountRoutes } from './routes.ts';
+import { type AnyRoute, type Authenticators, mountRoutes } from './routes.ts';
 
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitKb: number;
   routes: AnyRoute[];
-  authenticate: Authenticate;
+  authenticators: Authenticators;
   /** Whether the app can serve traffic (database reachable, services started). */
   ready: () => Promise<boolean>;
   /** Cluster shape only: what the sidecar delivers to this app. */
@@ -92,7 +92,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   router.get('/api/v1/openapi.json', (ctx) => {
     ctx.body = document;
   });
-  mountRoutes(router, options.routes, options.authenticate);
+  mountRoutes(router, options.routes, options.authenticators);
   if (options.dapr) mountDaprInbound(router, { ...options.dapr, logger: options.logger });
 
   app.use(router.routes());

@@ -9,12 +9,23 @@ export interface Principal {
   deviceType: string;
 }
 
+/** A platform administrator, from a verified admin token (never a chat user's token). */
+export interface AdminPrincipal {
+  adminId: string;
+  username: string;
+  role: string;
+  permissions: readonly string[];
+  /** The admin session the token belongs to (logout ends it). */
+  sessionId: string;
+}
+
 /** Per-request facts every handler may need; set by the request-context middleware. */
 export interface RequestState {
   traceId: string;
   language: Language;
   logger: Logger;
   principal?: Principal;
+  admin?: AdminPrincipal;
 }
 
 export function languageOf(acceptLanguage: string | undefined): Language {

@@ -44,6 +44,9 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
       tags: route.tags,
       operationId: `${route.method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       ...(route.access === 'user' ? { security: [{ bearerAuth: [] }] } : {}),
+      ...(route.access === 'admin'
+        ? { security: [{ adminToken: [] }], 'x-permission': route.permission }
+        : {}),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       ...(route.body
         ? {
@@ -70,7 +73,14 @@ export function openApiDocument(routes: AnyRoute[], info: { title: string; versi
     info,
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'admin token from POST /admin/auth/login',
+        },
+      },
       schemas: { ErrorEnvelope: envelope({}) },
     },
   };

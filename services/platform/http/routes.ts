@@ -2,17 +2,19 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
-import type { Principal, RequestState } from './context.ts';
+import type { AdminPrincipal, Principal, RequestState } from './context.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-export type Access = 'public' | 'user';
+/** `user`: a chat user's access token; `admin`: an admin token holding the route's permission. */
+export type Access = 'public' | 'user' | 'admin';
 
 /** What a handler sees of the request: parsed input and who is calling, never the Koa context. */
 export interface RouteInput<P, Q, B, A extends Access> {
   params: P;
   query: Q;
   body: B;
-  principal: A extends 'user' ? Principal : Principal | undefined;
+  principal: A extends 'user' ? Principal : A extends 'admin' ? undefined : Principal | undefined;
+  admin: A extends 'admin' ? AdminPrincipal : undefined;
   request: {
     traceId: string;
     ip: string;
@@ -29,6 +31,8 @@ export interface RouteSpec<P, Q, B, R, A extends Access> {
   summary: string;
   tags: string[];
   access: A;
+  /** Admin routes: the permission the admin's role must grant; absent: any signed-in admin (own session). */
+  permission?: A extends 'admin' ? string : never;
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
@@ -76,19 +80,48 @@ function bearerOf(ctx: Context): string | undefined {
 }
 
 export type Authenticate = (token: string) => Promise<Principal>;
+export type AuthenticateAdmin = (token: string) => Promise<AdminPrincipal>;
 
-/** Mounts routes on a router: authenticate → route middleware → validate → handler → envelope. */
-export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate): void {
-  for (const route of routes) {
-    const steps: Middleware[] = [];
-    if (route.access === 'user') {
-      steps.push(async (ctx, next) => {
-        const token = bearerOf(ctx);
-        if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer access token' });
-        (ctx.state as RequestState).principal = await authenticate(token);
-        await next();
+export interface Authenticators {
+  user: Authenticate;
+  /** Provided by the admin service; required when an admin route is mounted. */
+  admin?: AuthenticateAdmin | undefined;
+}
+
+function authenticationStep(route: AnyRoute, authenticators: Authenticators): Middleware | undefined {
+  if (route.access === 'public') return undefined;
+  if (route.access === 'user') {
+    return async (ctx, next) => {
+      const token = bearerOf(ctx);
+      if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer access token' });
+      (ctx.state as RequestState).principal = await authenticators.user(token);
+      await next();
+    };
+  }
+  const { admin } = authenticators;
+  const { permission } = route;
+  if (!admin) throw new Error(`admin route ${route.method} ${route.path} needs the admin authenticator`);
+  return async (ctx, next) => {
+    const token = bearerOf(ctx);
+    if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer admin token' });
+    const principal = await admin(token);
+    if (permission && !principal.permissions.includes(permission)) {
+      throw new AppError(ErrorCode.ADMIN_FORBIDDEN, {
+        detail: `role ${principal.role} lacks permission ${permission}`,
+        data: { permission },
       });
     }
+    (ctx.state as RequestState).admin = principal;
+    await next();
+  };
+}
+
+/** Mounts routes on a router: authenticate → route middleware → validate → handler → envelope. */
+export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: Authenticators): void {
+  for (const route of routes) {
+    const steps: Middleware[] = [];
+    const authentication = authenticationStep(route, authenticators);
+    if (authentication) steps.push(authentication);
     steps.push(...(route.middleware ?? []));
     steps.push(async (ctx) => {
       const state = ctx.state as RequestState;
@@ -104,6 +137,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         query,
         body,
         principal: state.principal,
+        admin: state.admin,
         request: {
           traceId: state.traceId,
           ip: ctx.ip,

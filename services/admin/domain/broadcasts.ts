@@ -1,0 +1,189 @@
+import { AuthAdminMethods, timelineAppend } from '../../platform/contracts/index.ts';
+import type { SqlExecutor } from '../../platform/db/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { Outbox } from '../../platform/outbox.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
+import type { Actor, AuditLog } from './audit-log.ts';
+import { isoOf, isoOrNull } from './timestamps.ts';
+
+export type BroadcastKind = 'announcement' | 'maintenance';
+
+export interface Broadcast {
+  broadcastId: string;
+  kind: BroadcastKind;
+  text: string;
+  status: 'sending' | 'done';
+  recipients: number;
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+interface BroadcastRow {
+  broadcast_id: string;
+  kind: BroadcastKind;
+  text: string;
+  status: 'sending' | 'done';
+  recipients: number;
+  cursor_user_id: string;
+  created_by: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** Recipients per timeline event: one transaction in the message service appends to each of them. */
+const BATCH = 500;
+/** NOTIFICATION kinds clients switch on (seed §4.12 `notification.admin.*`). */
+const NOTIFICATION_KIND: Record<BroadcastKind, string> = {
+  announcement: 'admin.announcement',
+  maintenance: 'admin.maintenance',
+};
+
+const COLUMNS = `broadcast_id::text, kind, text, status, recipients, cursor_user_id::text, created_by::text,
+  created_at, finished_at`;
+
+function view(row: BroadcastRow): Broadcast {
+  return {
+    broadcastId: row.broadcast_id,
+    kind: row.kind,
+    text: row.text,
+    status: row.status,
+    recipients: row.recipients,
+    createdBy: row.created_by,
+    createdAt: isoOf(row.created_at),
+    finishedAt: isoOrNull(row.finished_at),
+  };
+}
+
+/**
+ * Announcements and maintenance notices to every user. Each goes into every account's sync
+ * timeline as a NOTIFICATION (the message service pushes it to online devices through whichever
+ * gateway holds them; offline ones replay it on sync), in batches walked by a cursor that is
+ * saved with each batch's outbox event: a crash resumes where it stopped, and the event id makes a
+ * repeated batch append once.
+ */
+export interface BroadcastsDeps {
+  sql: SqlExecutor;
+  outbox: Outbox;
+  invoke: InvokePort;
+  ids: SnowflakeGenerator;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+export class Broadcasts {
+  readonly #deps: BroadcastsDeps;
+  readonly #running = new Map<string, Promise<void>>();
+
+  constructor(deps: BroadcastsDeps) {
+    this.#deps = deps;
+  }
+
+  async create(actor: Actor, kind: BroadcastKind, text: string): Promise<Broadcast> {
+    const broadcastId = this.#deps.ids.next();
+    const [row] = await this.#deps.sql.query<BroadcastRow>(
+      `insert into "admin"."broadcasts" (broadcast_id, kind, text, status, created_by, created_at)
+       values (?, ?, ?, 'sending', ?, now()) returning ${COLUMNS}`,
+      [broadcastId, kind, text, actor.id ?? 0],
+    );
+    await this.#deps.audit.record(actor, {
+      action: `broadcast.${kind}`,
+      resourceType: 'broadcast',
+      resourceId: broadcastId,
+      details: { text },
+    });
+    this.#start(broadcastId);
+    return view(row!);
+  }
+
+  async get(broadcastId: string): Promise<Broadcast> {
+    const [row] = await this.#deps.sql.query<BroadcastRow>(
+      `select ${COLUMNS} from "admin"."broadcasts" where broadcast_id = ?`,
+      [broadcastId],
+    );
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, { detail: `no broadcast ${broadcastId}` });
+    return view(row);
+  }
+
+  async list(limit: number): Promise<Broadcast[]> {
+    const rows = await this.#deps.sql.query<BroadcastRow>(
+      `select ${COLUMNS} from "admin"."broadcasts" order by created_at desc limit ?`,
+      [limit],
+    );
+    return rows.map(view);
+  }
+
+  /** Picks up broadcasts left unfinished (by a crash, or by another replica that went away). */
+  async resume(): Promise<void> {
+    const rows = await this.#deps.sql.query<{ broadcast_id: string }>(
+      `select broadcast_id::text from "admin"."broadcasts" where status = 'sending'`,
+    );
+    for (const row of rows) this.#start(row.broadcast_id);
+  }
+
+  /** Resolves when every running broadcast of this process has finished or failed (shutdown). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  #start(broadcastId: string) {
+    if (this.#running.has(broadcastId)) return;
+    const run = this.#run(broadcastId)
+      .catch((error: unknown) =>
+        this.#deps.logger.warn({ err: error, broadcastId }, 'broadcast paused; it resumes on the next sweep'),
+      )
+      .finally(() => this.#running.delete(broadcastId));
+    this.#running.set(broadcastId, run);
+  }
+
+  async #run(broadcastId: string): Promise<void> {
+    const { sql, outbox, invoke } = this.#deps;
+    for (;;) {
+      const [row] = await sql.query<BroadcastRow>(
+        `select ${COLUMNS} from "admin"."broadcasts" where broadcast_id = ?`,
+        [broadcastId],
+      );
+      if (!row || row.status === 'done') return;
+      const { userIds } = await invoke.invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
+        afterUserId: row.cursor_user_id,
+        limit: BATCH,
+      });
+      if (userIds.length === 0) {
+        await sql.query(
+          `update "admin"."broadcasts" set status = 'done', finished_at = now() where broadcast_id = ? and status = 'sending'`,
+          [broadcastId],
+        );
+        this.#deps.logger.info(
+          { broadcastId, recipients: row.recipients },
+          'broadcast delivered to every account',
+        );
+        return;
+      }
+      const stored = await sql.transaction(async (tx) => {
+        // Only the holder of the current cursor moves it: two replicas never both count a batch.
+        const moved = await tx.query(
+          `update "admin"."broadcasts" set cursor_user_id = ?, recipients = recipients + ?
+           where broadcast_id = ? and cursor_user_id = ? returning 1`,
+          [userIds.at(-1), userIds.length, broadcastId, row.cursor_user_id],
+        );
+        if (moved.length === 0) return [];
+        return outbox.store(tx, [
+          timelineAppend({
+            eventId: `admin.broadcast:${broadcastId}`,
+            kind: NOTIFICATION_KIND[row.kind],
+            recipients: userIds,
+            payload: {
+              broadcastId,
+              kind: row.kind,
+              text: row.text,
+              createdAt: isoOf(row.created_at),
+            },
+          }),
+        ]);
+      });
+      await outbox.publish(stored);
+    }
+  }
+}

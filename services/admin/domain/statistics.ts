@@ -1,0 +1,80 @@
+import {
+  type AccountStats,
+  AuthAdminMethods,
+  GATEWAY_CONNECTIONS_KEY,
+  type GatewayConnectionsReport,
+  GroupAdminMethods,
+  type GroupStats,
+  MessageAdminMethods,
+  type MessageStats,
+} from '../../platform/contracts/index.ts';
+import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
+
+export interface PlatformStats {
+  users: { total: number; newToday: number; active24h: number };
+  connections: {
+    total: number;
+    gateways: Array<{ instanceId: string; connections: number; reportedAt: string }>;
+  };
+  messages: MessageStats & { lastMinute: number };
+  groups: { total: number; active: number; newToday: number };
+  generatedAt: string;
+}
+
+const DAY_MS = 86_400_000;
+/** Minutes of message history the statistics show. */
+const MESSAGE_WINDOW_MINUTES = 60;
+
+/**
+ * Platform statistics, gathered from the services that own the facts: accounts (auth), groups,
+ * messages, and the connection counts every gateway instance reports into shared state.
+ */
+export class Statistics {
+  readonly #invoke: InvokePort;
+  readonly #shared: StateStore;
+  /** A gateway report older than this is from an instance that went away. */
+  readonly #staleAfterMs: number;
+
+  constructor(invoke: InvokePort, shared: StateStore, staleAfterMs: number) {
+    this.#invoke = invoke;
+    this.#shared = shared;
+    this.#staleAfterMs = staleAfterMs;
+  }
+
+  async collect(): Promise<PlatformStats> {
+    const now = new Date();
+    const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const dayAgo = new Date(now.getTime() - DAY_MS);
+    const [today, lastDay, groups, messages, gateways] = await Promise.all([
+      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, { since: startOfDay.toISOString() }),
+      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, { since: dayAgo.toISOString() }),
+      this.#invoke.invoke<GroupStats>('group', GroupAdminMethods.stats, { since: startOfDay.toISOString() }),
+      this.#invoke.invoke<MessageStats>('message', MessageAdminMethods.stats, {
+        minutes: MESSAGE_WINDOW_MINUTES,
+      }),
+      this.#gateways(now),
+    ]);
+    return {
+      users: { total: today.total, newToday: today.newSince, active24h: lastDay.activeSince },
+      connections: {
+        total: gateways.reduce((sum, gateway) => sum + gateway.connections, 0),
+        gateways,
+      },
+      messages: { ...messages, lastMinute: messages.perMinute.at(-1)?.count ?? 0 },
+      groups: { total: groups.total, active: groups.active, newToday: groups.newSince },
+      generatedAt: now.toISOString(),
+    };
+  }
+
+  async #gateways(now: Date) {
+    const report = await this.#shared.get<GatewayConnectionsReport>(GATEWAY_CONNECTIONS_KEY);
+    return Object.entries(report?.value.instances ?? {})
+      .filter(([, entry]) => now.getTime() - Date.parse(entry.reportedAt) <= this.#staleAfterMs)
+      .map(([instanceId, entry]) => ({
+        instanceId,
+        connections: entry.connections,
+        reportedAt: entry.reportedAt,
+      }))
+      .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  }
+}

@@ -1,0 +1,198 @@
+import {
+  type AccountDetail,
+  type AccountPage,
+  type AccountState,
+  type AccountSummary,
+  AuthAdminMethods,
+  AuthMethods,
+  fetchProfiles,
+} from '../../platform/contracts/index.ts';
+import type { SqlExecutor } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
+import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import { type Actor, type AuditLog, SYSTEM_ACTOR } from './audit-log.ts';
+import { isoOf, isoOrNull } from './timestamps.ts';
+
+/** Account status values of the auth service's `accounts.set-status`. */
+const STATUS_DISABLED = 0;
+const STATUS_ACTIVE = 1;
+
+export interface Ban {
+  reason: string;
+  until: string | null;
+  bannedBy: string;
+  bannedAt: string;
+}
+
+export interface UserListItem extends AccountSummary {
+  nickname: string | null;
+  ban: Ban | null;
+}
+
+export interface UserDetail extends UserListItem {
+  devices: AccountDetail['devices'];
+  online: boolean;
+}
+
+interface BanRow {
+  user_id: string;
+  reason: string;
+  until: string | null;
+  banned_by: string;
+  banned_at: string;
+}
+
+const banOf = (row: BanRow): Ban => ({
+  reason: row.reason,
+  until: isoOrNull(row.until),
+  bannedBy: row.banned_by,
+  bannedAt: isoOf(row.banned_at),
+});
+
+/**
+ * Bans, unbans, sign-outs and deletions of chat users. The auth service owns accounts and
+ * sessions (a ban is its `disabled` status: sessions end, FORCE_LOGOUT `account_banned`, login
+ * refused with 10111); this service keeps why and until when, and lifts timed bans itself.
+ */
+export class UserModeration {
+  readonly #sql: SqlExecutor;
+  readonly #invoke: InvokePort;
+  readonly #audit: AuditLog;
+  readonly #presence: PresenceRegistry;
+  readonly #logger: Logger;
+
+  constructor(deps: {
+    sql: SqlExecutor;
+    invoke: InvokePort;
+    audit: AuditLog;
+    presence: PresenceRegistry;
+    logger: Logger;
+  }) {
+    this.#sql = deps.sql;
+    this.#invoke = deps.invoke;
+    this.#audit = deps.audit;
+    this.#presence = deps.presence;
+    this.#logger = deps.logger;
+  }
+
+  async list(query: {
+    keyword?: string | undefined;
+    state?: AccountState | undefined;
+    offset: number;
+    limit: number;
+  }) {
+    const page = await this.#invoke.invoke<AccountPage>('auth', AuthAdminMethods.list, query);
+    return { total: page.total, items: await this.#decorate(page.items) };
+  }
+
+  async detail(userId: string): Promise<UserDetail> {
+    const account = await this.#invoke.invoke<AccountDetail>('auth', AuthAdminMethods.detail, { userId });
+    const [[item], presence] = await Promise.all([
+      this.#decorate([account]),
+      this.#presence.lookup([userId]),
+    ]);
+    return { ...item!, devices: account.devices, online: presence.get(userId)?.online ?? false };
+  }
+
+  /** Bans at once (sessions end, devices get FORCE_LOGOUT); a duration makes the ban lift itself. */
+  async ban(actor: Actor, userId: string, reason: string, durationSeconds: number | undefined): Promise<Ban> {
+    const until = durationSeconds ? new Date(Date.now() + durationSeconds * 1000) : null;
+    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_DISABLED });
+    const [row] = await this.#sql.query<BanRow>(
+      `insert into "admin"."user_bans" (user_id, reason, until, banned_by, banned_at) values (?, ?, ?, ?, now())
+       on conflict (user_id) do update set reason = excluded.reason, until = excluded.until,
+         banned_by = excluded.banned_by, banned_at = excluded.banned_at
+       returning user_id::text, reason, until, banned_by::text, banned_at`,
+      [userId, reason, until, actor.id],
+    );
+    await this.#audit.record(actor, {
+      action: 'user.ban',
+      resourceType: 'user',
+      resourceId: userId,
+      details: { reason, until: until?.toISOString() ?? null },
+    });
+    return banOf(row!);
+  }
+
+  async unban(actor: Actor, userId: string, why = 'unbanned by an administrator'): Promise<void> {
+    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_ACTIVE });
+    await this.#sql.query('delete from "admin"."user_bans" where user_id = ?', [userId]);
+    await this.#audit.record(actor, {
+      action: 'user.unban',
+      resourceType: 'user',
+      resourceId: userId,
+      details: { reason: why },
+    });
+  }
+
+  async kick(actor: Actor, userId: string): Promise<{ devices: number }> {
+    const result = await this.#invoke.invoke<{ devices: number }>('auth', AuthAdminMethods.kick, { userId });
+    await this.#audit.record(actor, {
+      action: 'user.kick',
+      resourceType: 'user',
+      resourceId: userId,
+      details: { devices: result.devices },
+    });
+    return result;
+  }
+
+  async delete(actor: Actor, userId: string): Promise<void> {
+    await this.#invoke.invoke('auth', AuthAdminMethods.delete, { userId });
+    await this.#sql.query('delete from "admin"."user_bans" where user_id = ?', [userId]);
+    await this.#audit.record(actor, { action: 'user.delete', resourceType: 'user', resourceId: userId });
+  }
+
+  /**
+   * Lifts bans whose time is up. Each row is claimed by deleting it only after the account is
+   * active again, so with several admin replicas a ban is lifted at least once and never lost.
+   */
+  async liftExpiredBans(): Promise<number> {
+    const due = await this.#sql.query<BanRow>(
+      `select user_id::text, reason, until, banned_by::text, banned_at from "admin"."user_bans"
+       where until is not null and until <= now() order by until limit 100`,
+    );
+    for (const ban of due) {
+      try {
+        await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
+          userId: ban.user_id,
+          status: STATUS_ACTIVE,
+        });
+        const lifted = await this.#sql.query(
+          'delete from "admin"."user_bans" where user_id = ? and until = ? returning user_id',
+          [ban.user_id, ban.until],
+        );
+        if (lifted.length > 0) {
+          await this.#audit.record(SYSTEM_ACTOR, {
+            action: 'user.unban',
+            resourceType: 'user',
+            resourceId: ban.user_id,
+            details: { reason: 'ban expired', bannedUntil: isoOrNull(ban.until) },
+          });
+        }
+      } catch (error) {
+        this.#logger.warn({ err: error, userId: ban.user_id }, 'could not lift an expired ban; will retry');
+      }
+    }
+    return due.length;
+  }
+
+  async #decorate(accounts: AccountSummary[]): Promise<UserListItem[]> {
+    const userIds = accounts.map((account) => account.userId);
+    if (userIds.length === 0) return [];
+    const [profiles, bans] = await Promise.all([
+      fetchProfiles(this.#invoke, userIds),
+      this.#sql.query<BanRow>(
+        `select user_id::text, reason, until, banned_by::text, banned_at from "admin"."user_bans"
+         where user_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)`,
+        [JSON.stringify(userIds)],
+      ),
+    ]);
+    const banOfUser = new Map(bans.map((row) => [row.user_id, banOf(row)]));
+    return accounts.map((account) => ({
+      ...account,
+      nickname: profiles.get(account.userId)?.nickname ?? null,
+      ban: banOfUser.get(account.userId) ?? null,
+    }));
+  }
+}

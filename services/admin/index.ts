@@ -1,0 +1,183 @@
+import { createHash, randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { AdminTopics } from '../platform/contracts/index.ts';
+import { migrate, openServiceDatabase, sqlExecutor } from '../platform/db/index.ts';
+import { SnowflakeGenerator } from '../platform/ids.ts';
+import { createLogger } from '../platform/logger.ts';
+import { Outbox } from '../platform/outbox.ts';
+import { PresenceRegistry } from '../platform/presence/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { validatedSubscription } from '../platform/validation.ts';
+import { AdminAccounts, type NewAdmin } from './domain/admin-accounts.ts';
+import { AuditLog } from './domain/audit-log.ts';
+import { Broadcasts } from './domain/broadcasts.ts';
+import { ContentModeration } from './domain/content-moderation.ts';
+import { Statistics } from './domain/statistics.ts';
+import { SystemConfig } from './domain/system-config.ts';
+import { UserModeration } from './domain/user-moderation.ts';
+import { Migration20261122000700_admin } from './migrations/Migration20261122000700_admin.ts';
+import { adminRoutes } from './routes.ts';
+import { CreateAdminBody } from './schemas.ts';
+
+const LoginRecorded = z.object({
+  userId: z.string().nullable(),
+  account: z.string().max(100),
+  success: z.boolean(),
+  failure: z.string().max(50).optional(),
+  deviceId: z.string().max(100),
+  deviceType: z.string().max(20),
+  ip: z.string().max(50),
+  userAgent: z.string().max(500).optional(),
+  at: z.iso.datetime({ offset: true }),
+});
+
+const OUTBOX_SWEEP_MS = 15_000;
+const MIGRATIONS = [{ name: 'Migration20261122000700_admin', class: Migration20261122000700_admin }];
+
+/** A 63-bit audit id from an event id, so that a redelivered login event is recorded once. */
+const auditIdOf = (eventId: string) =>
+  (BigInt(`0x${createHash('sha256').update(eventId).digest('hex').slice(0, 16)}`) >> 1n).toString();
+
+export const adminService: ServiceModule = {
+  name: 'admin',
+  schema: 'admin',
+  entities: [],
+  migrations: MIGRATIONS,
+  async create(ctx) {
+    const sql = sqlExecutor(ctx.orm);
+    const audit = new AuditLog(sql, ctx.ids);
+    const outbox = new Outbox({
+      sql,
+      schema: 'admin',
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
+    const accounts = new AdminAccounts(sql, ctx.ids, ctx.config.admin.tokenTtlSeconds);
+    const users = new UserModeration({
+      sql,
+      invoke: ctx.invoke,
+      audit,
+      presence: new PresenceRegistry(ctx.sharedState, {
+        entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
+      }),
+      logger: ctx.logger,
+    });
+    const broadcasts = new Broadcasts({
+      sql,
+      outbox,
+      invoke: ctx.invoke,
+      ids: ctx.ids,
+      audit,
+      logger: ctx.logger,
+    });
+    const config = new SystemConfig(sql, ctx.sharedState, audit);
+    const domain = {
+      accounts,
+      audit,
+      users,
+      content: new ContentModeration(ctx.invoke, audit),
+      broadcasts,
+      // Three missed reports and a gateway instance is taken for gone.
+      statistics: new Statistics(
+        ctx.invoke,
+        ctx.sharedState,
+        3 * ctx.config.gateway.reportIntervalSeconds * 1000,
+      ),
+      config,
+    };
+
+    await config.publishSensitiveWords();
+    outbox.start(OUTBOX_SWEEP_MS);
+    const sweep = async () => {
+      await users.liftExpiredBans();
+      await broadcasts.resume();
+    };
+    const sweeper = setInterval(
+      () => void sweep().catch((error: unknown) => ctx.logger.warn({ err: error }, 'admin sweep failed')),
+      ctx.config.admin.sweepSeconds * 1000,
+    );
+    sweeper.unref();
+    // Broadcasts cut short by a restart go on now, not a sweep later.
+    void broadcasts
+      .resume()
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, 'broadcast resume failed'));
+
+    return {
+      routes: adminRoutes(domain, ctx.config.rateLimitFactor),
+      authenticateAdmin: (token) => accounts.authenticate(token),
+      subscriptions: [
+        validatedSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: AdminTopics.loginRecorded,
+          schema: LoginRecorded,
+          logger: ctx.logger,
+          async handle(login, event) {
+            await audit.record(
+              { type: 'user', id: login.userId, name: login.account, ip: login.ip },
+              {
+                action: login.success ? 'user.login' : 'user.login.failed',
+                resourceType: 'user',
+                ...(login.userId ? { resourceId: login.userId } : {}),
+                details: {
+                  deviceId: login.deviceId,
+                  deviceType: login.deviceType,
+                  ...(login.failure ? { failure: login.failure } : {}),
+                  ...(login.userAgent ? { userAgent: login.userAgent } : {}),
+                },
+              },
+              new Date(login.at),
+              auditIdOf(event.id),
+            );
+          },
+        }),
+      ],
+      internal: {},
+      async stop() {
+        clearInterval(sweeper);
+        await broadcasts.settled();
+        await outbox.stop();
+      },
+    };
+  },
+};
+
+/**
+ * Creates an administrator directly in the database: how the first admin comes to exist
+ * (`imctl admin create --database-url …`), since no admin exists yet to call the API and there is
+ * no default password. Applies the admin schema's migrations first.
+ */
+export async function createAdminAccount(
+  databaseUrl: string,
+  input: NewAdmin,
+): Promise<{ adminId: string; username: string; role: string }> {
+  const parsed = CreateAdminBody.parse(input);
+  const logger = createLogger('silent');
+  const orm = await openServiceDatabase({
+    url: databaseUrl,
+    schema: adminService.schema,
+    entities: [],
+    migrations: MIGRATIONS,
+    poolMax: 1,
+    logger,
+  });
+  try {
+    await migrate(orm, adminService.schema);
+    // Any worker id: this short-lived process makes two ids, and ids carry their millisecond.
+    const ids = new SnowflakeGenerator(randomInt(1024));
+    const admin = await new AdminAccounts(sqlExecutor(orm), ids, 0).create(parsed);
+    await new AuditLog(sqlExecutor(orm), ids).record(
+      { type: 'system', name: 'imctl admin create' },
+      {
+        action: 'admin.create',
+        resourceType: 'admin',
+        resourceId: admin.adminId,
+        details: { username: admin.username, role: admin.role },
+      },
+    );
+    return { adminId: admin.adminId, username: admin.username, role: admin.role };
+  } finally {
+    await orm.close();
+  }
+}

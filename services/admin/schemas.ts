@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { schemas } from '../platform/http/routes.ts';
+import { BUILT_IN_ROLES } from './permissions.ts';
+
+const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
+const line = (max: number) =>
+  z.string().trim().min(1).max(max).refine(noControlChars, 'must not contain control characters');
+const multiline = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'must not contain control characters');
+const iso = z.iso.datetime({ offset: true });
+
+export const USERNAME_PATTERN = /^[a-z][a-z0-9_.-]{2,49}$/;
+export const Username = z
+  .string()
+  .regex(USERNAME_PATTERN, '3-50 lower-case letters, digits, _ . -, starting with a letter');
+/** Admin passwords guard the whole platform: longer than chat passwords, and never a default. */
+export const AdminPassword = z.string().min(12, 'at least 12 characters').max(128);
+export const RoleName = z.enum(BUILT_IN_ROLES.map((role) => role.name) as [string, ...string[]]);
+
+export const LoginBody = z.object({
+  username: z.string().min(1).max(50),
+  password: z.string().min(1).max(128),
+});
+export const CreateAdminBody = z.object({
+  username: Username,
+  password: AdminPassword,
+  role: RoleName,
+  email: z.email().max(100).optional(),
+});
+
+export const AdminDto = z.object({
+  adminId: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  role: z.string(),
+  permissions: z.array(z.string()),
+  createdAt: iso,
+  lastLoginAt: iso.nullable(),
+});
+export const LoginDto = z.object({ token: z.string(), expiresAt: iso, admin: AdminDto });
+export const RoleDto = z.object({
+  name: z.string(),
+  description: z.string(),
+  permissions: z.array(z.string()),
+});
+
+export const UserParams = z.object({ userId: schemas.id });
+export const UserListQuery = z.object({
+  keyword: z.string().trim().min(1).max(100).optional(),
+  state: z.enum(['active', 'banned', 'frozen', 'deleted']).optional(),
+  page: schemas.page,
+  pageSize: schemas.pageSize,
+});
+export const BanBody = z.object({
+  reason: line(200),
+  /** Omitted: until lifted by hand. */
+  durationSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 365 * 86_400)
+    .optional(),
+});
+const BanDto = z.object({ reason: z.string(), until: iso.nullable(), bannedBy: z.string(), bannedAt: iso });
+const UserItemDto = z.object({
+  userId: z.string(),
+  account: z.string(),
+  nickname: z.string().nullable(),
+  phoneNumber: z.string().nullable(),
+  email: z.string().nullable(),
+  state: z.enum(['active', 'banned', 'frozen', 'deleted']),
+  createdAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+  ban: BanDto.nullable(),
+});
+export const UserListDto = z.object({ total: z.number().int(), items: z.array(UserItemDto) });
+export const UserDetailDto = UserItemDto.extend({
+  devices: z.array(
+    z.object({
+      deviceId: z.string(),
+      deviceType: z.string(),
+      lastActiveAt: z.string(),
+      ip: z.string().nullable(),
+    }),
+  ),
+  online: z.boolean(),
+});
+export const BannedDto = z.object({
+  userId: z.string(),
+  state: z.literal('banned'),
+  reason: z.string(),
+  until: iso.nullable(),
+});
+export const UnbannedDto = z.object({ userId: z.string(), state: z.literal('active') });
+export const KickedDto = z.object({ devices: z.number().int() });
+
+export const GroupParams = z.object({ groupId: schemas.id });
+export const GroupMemberParams = z.object({ groupId: schemas.id, userId: schemas.id });
+export const GroupListQuery = z.object({
+  keyword: z.string().trim().min(1).max(100).optional(),
+  page: schemas.page,
+  pageSize: schemas.pageSize,
+});
+export const ReasonBody = z.object({ reason: line(200).optional() });
+const GroupItemDto = z.object({
+  groupId: z.string(),
+  name: z.string(),
+  ownerId: z.string(),
+  memberCount: z.number().int(),
+  dismissed: z.boolean(),
+  createdAt: z.string(),
+});
+export const GroupListDto = z.object({ total: z.number().int(), items: z.array(GroupItemDto) });
+export const GroupDetailDto = GroupItemDto.extend({
+  announcement: z.string().nullable(),
+  members: z.array(
+    z.object({
+      userId: z.string(),
+      role: z.string(),
+      joinedAt: z.string(),
+      mutedUntil: z.string().nullable(),
+    }),
+  ),
+});
+
+export const MessageHistoryQuery = z.object({
+  sessionId: z.string().regex(SESSION_ID_PATTERN, 'must be s_<userId>_<userId> or g_<groupId>'),
+  beforeSeq: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const MessageParams = z.object({ messageId: schemas.id });
+export const MessageHistoryDto = z.object({ messages: z.array(z.record(z.string(), z.unknown())) });
+export const RecalledDto = z.object({ messageId: z.string(), sessionId: z.string() });
+
+export const BroadcastBody = z.object({
+  text: multiline(2000),
+  kind: z.enum(['announcement', 'maintenance']).default('announcement'),
+});
+export const BroadcastParams = z.object({ broadcastId: schemas.id });
+export const BroadcastDto = z.object({
+  broadcastId: z.string(),
+  kind: z.enum(['announcement', 'maintenance']),
+  text: z.string(),
+  status: z.enum(['sending', 'done']),
+  recipients: z.number().int(),
+  createdBy: z.string(),
+  createdAt: iso,
+  finishedAt: iso.nullable(),
+});
+export const BroadcastListDto = z.object({ items: z.array(BroadcastDto) });
+
+export const StatsDto = z.object({
+  users: z.object({ total: z.number(), newToday: z.number(), active24h: z.number() }),
+  connections: z.object({
+    total: z.number(),
+    gateways: z.array(z.object({ instanceId: z.string(), connections: z.number(), reportedAt: z.string() })),
+  }),
+  messages: z.object({
+    total: z.number(),
+    lastMinute: z.number(),
+    perMinute: z.array(z.object({ minute: z.string(), count: z.number() })),
+    byContentType: z.record(z.string(), z.number()),
+  }),
+  groups: z.object({ total: z.number(), active: z.number(), newToday: z.number() }),
+  generatedAt: iso,
+});
+
+/** A time: ISO 8601, or a duration back from now (`30m`, `2h`, `7d`). */
+const since = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const relative = /^([0-9]{1,6})([smhd])$/.exec(value);
+    if (relative) {
+      const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
+      return new Date(Date.now() - Number(relative[1]) * unit);
+    }
+    const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(ms)) return new Date(ms);
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or a duration such as 30m, 2h, 7d' });
+    return z.NEVER;
+  });
+export const AuditQuery = z.object({
+  since: since.optional(),
+  actor: z.string().trim().min(1).max(64).optional(),
+  action: z.string().trim().min(1).max(100).optional(),
+  userId: schemas.id.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const AuditDto = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      actorType: z.enum(['admin', 'user', 'system']),
+      actorId: z.string().nullable(),
+      actorName: z.string().nullable(),
+      action: z.string(),
+      resourceType: z.string().nullable(),
+      resourceId: z.string().nullable(),
+      details: z.record(z.string(), z.unknown()),
+      ip: z.string().nullable(),
+      createdAt: iso,
+    }),
+  ),
+});
+
+/** Namespaced keys: `basic.siteName`, `push.apnsTopic`, `customerService.email`. */
+export const ConfigParams = z.object({
+  key: z
+    .string()
+    .regex(
+      /^[a-z][a-zA-Z0-9]{0,40}(\.[a-z][a-zA-Z0-9]{0,40}){1,3}$/,
+      'namespaced key such as basic.siteName',
+    ),
+});
+export const ConfigBody = z.object({
+  value: z.json().refine((value) => JSON.stringify(value).length <= 16_384, 'at most 16 KiB of JSON'),
+});
+const ConfigItemDto = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  updatedAt: iso,
+  updatedBy: z.string(),
+});
+export const ConfigListDto = z.object({ items: z.array(ConfigItemDto) });
+export { ConfigItemDto };
+
+export const SensitiveWordsBody = z.object({
+  words: z
+    .array(z.string().trim().min(1).max(50).refine(noControlChars, 'must not contain control characters'))
+    .max(10_000),
+  action: z.enum(['mask', 'reject']),
+});
+export const SensitiveWordsDto = SensitiveWordsBody;

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
+import { createAdminAccount } from '../../services/admin/index.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
@@ -102,6 +103,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         broker,
         state,
         gateways: 2,
+        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1' },
       });
     });
     after(async function () {
@@ -118,6 +120,51 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       await befriend(api(), a, b);
       return [a, b];
     }
+
+    it('administers across services: a ban reaches the user on its gateway, broadcasts and stats cover every gateway', async () => {
+      const username = `root-${broker}`;
+      const password = 'correct horse battery';
+      await createAdminAccount(cluster.databaseUrl, { username, password, role: 'superadmin' });
+      const { token } = await api().ok<{ token: string }>('POST', '/api/v1/admin/auth/login', {
+        body: { username, password },
+      });
+      const admin = <T>(method: string, path: string, body?: unknown) =>
+        api().ok<T>(method, path, { token, ...(body === undefined ? {} : { body }) });
+      const [a, b] = await friends();
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      const wsB = await WsClient.connect(gw(2), b.accessToken);
+      try {
+        await admin('POST', '/api/v1/admin/broadcasts', { text: 'hello from the platform' });
+        for (const ws of [wsA, wsB]) {
+          const notice = await ws.next(
+            (f) => f.type === 'NOTIFICATION' && f.data.kind === 'admin.announcement',
+            15_000,
+          );
+          expect(notice.data.payload.text).to.equal('hello from the platform');
+        }
+        let stats = { connections: { total: 0, gateways: [] as unknown[] } };
+        await waitUntil('both gateways report their connections', async () => {
+          stats = await admin('GET', '/api/v1/admin/stats');
+          return stats.connections.gateways.length === 2;
+        });
+        expect(stats.connections.total).to.be.at.least(2);
+
+        await admin('POST', `/api/v1/admin/users/${b.userId}/ban`, { reason: 'cluster test' });
+        const logout = await wsB.next((f) => f.type === 'FORCE_LOGOUT', 15_000);
+        expect(logout.data.reason).to.equal('account_banned');
+        const refused = await api().call('POST', '/api/v1/auth/login', {
+          body: { account: b.account, password: b.password, deviceType: 'Web', deviceId: 'web-b' },
+        });
+        expect(refused.body.code).to.equal(10111);
+        const audit = await admin<{ items: Array<{ action: string }> }>(
+          'GET',
+          `/api/v1/admin/audit?userId=${b.userId}`,
+        );
+        expect(audit.items.map((item) => item.action)).to.include('user.ban');
+      } finally {
+        await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
 
     it('chats one-to-one across gateways with presence, receipts and recall', async () => {
       const [a, b] = await friends();

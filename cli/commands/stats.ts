@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Stats } from '../api-types.ts';
+import { defineCommand } from '../command.ts';
+import { formatAge } from '../duration.ts';
+import { ExitCode, usageError } from '../exit-codes.ts';
+import { duration } from '../options.ts';
+import { renderFields, renderTable } from '../output.ts';
+import { loggedInClient } from '../session.ts';
+
+interface Args {
+  watch?: boolean;
+  interval: number;
+}
+
+function render(stats: Stats): string {
+  const { users = {}, connections = {}, messages = {}, groups = {} } = stats;
+  const overview = renderFields([
+    [
+      'Users',
+      `${users.total ?? '-'} total, ${users.newToday ?? '-'} new today, ${users.active24h ?? '-'} active in 24h`,
+    ],
+    [
+      'Groups',
+      `${groups.total ?? '-'} total, ${groups.active ?? '-'} active, ${groups.newToday ?? '-'} new today`,
+    ],
+    ['Messages', `${messages.total ?? '-'} total, ${messages.lastMinute ?? '-'} in the last minute`],
+    ['Connections', connections.total ?? '-'],
+  ]);
+  const gateways = renderTable(connections.gateways ?? [], [
+    { header: 'Gateway', value: (g) => g.instanceId },
+    { header: 'Connections', value: (g) => g.connections },
+    { header: 'Reported', value: (g) => `${formatAge(g.reportedAt)} ago` },
+  ]);
+  const types = Object.entries(messages.byContentType ?? {});
+  const byType = types.length
+    ? `\n\nMessages by type: ${types.map(([type, n]) => `${type} ${n}`).join(', ')}`
+    : '';
+  return `${overview}\n\n${gateways}${byType}`;
+}
+
+export const stats = defineCommand<Args>({
+  command: 'stats',
+  describe: 'Users, connections, messages and groups right now',
+  examples: [
+    ['imctl stats', 'one snapshot'],
+    ['imctl stats --watch --interval 5s', 'refresh every 5 seconds until Ctrl-C'],
+    ['imctl stats --watch -o json | jq .connections.total', 'one JSON document per line, for scripts'],
+  ],
+  builder: (yargs) =>
+    yargs
+      .option('watch', {
+        alias: 'w',
+        type: 'boolean',
+        describe: 'Keep refreshing until interrupted (Ctrl-C)',
+      })
+      .option('interval', {
+        type: 'string',
+        default: '2s',
+        describe: 'With --watch: time between refreshes',
+        coerce: duration('interval'),
+      }),
+  async run(args) {
+    if (args.interval < 500) throw usageError('--interval must be at least 500ms');
+    const client = loggedInClient(args);
+    const json = args.output === 'json';
+    if (!args.watch) {
+      const snapshot = await client.get<Stats>('/stats');
+      process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : `${render(snapshot)}\n`);
+      return ExitCode.ok;
+    }
+    // Ctrl-C is how a watch ends: a normal, successful exit.
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    process.once('SIGTERM', onInterrupt);
+    const redraw = Boolean(process.stdout.isTTY) && !json;
+    let previousLines = 0;
+    try {
+      while (!stop.signal.aborted) {
+        const snapshot = await client.get<Stats>('/stats');
+        if (stop.signal.aborted) break;
+        if (json) {
+          process.stdout.write(`${JSON.stringify(snapshot)}\n`);
+        } else {
+          const frame = `${render(snapshot)}\n\nupdated ${new Date().toISOString()}, every ${args.interval / 1000}s; Ctrl-C to stop\n`;
+          // Move up over the previous frame and clear to the end of the screen, then draw.
+          if (redraw && previousLines > 0) process.stdout.write(`\x1b[${previousLines}A\x1b[0J`);
+          process.stdout.write(redraw ? frame : `${frame}\n`);
+          previousLines = frame.split('\n').length - 1;
+        }
+        await sleep(args.interval, undefined, { signal: stop.signal }).catch(() => {});
+      }
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
+    return ExitCode.ok;
+  },
+});

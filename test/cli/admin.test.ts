@@ -1,0 +1,214 @@
+/**
+ * imctl end to end: a child process per command against a running embedded platform over real
+ * HTTP, with chat users on real WebSockets watching the effects.
+ */
+import { statSync } from 'node:fs';
+import { expect } from 'chai';
+import { registerUser } from '../support/api-client.ts';
+import { requirePostgres } from '../support/backends.ts';
+import { befriend } from '../support/chat.ts';
+import { eventually } from '../support/eventually.ts';
+import { imctl, tempConfigPath } from '../support/imctl.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { type Frame, WsClient } from '../support/ws-client.ts';
+
+const PASSWORD = 'correct horse battery';
+
+describe('imctl against the embedded platform', function () {
+  this.timeout(90_000);
+  let platform: TestPlatform;
+  let databaseUrl: string;
+  const config = tempConfigPath();
+  const sockets: WsClient[] = [];
+  /** imctl as the logged-in superadmin, JSON output (stdout is not a terminal). */
+  const root = (...args: string[]) => imctl(args, { configPath: config });
+
+  before(async function () {
+    await requirePostgres(this);
+    platform = await startPlatform('postgresql', { GATEWAY_REPORT_INTERVAL_SECONDS: '1' });
+    databaseUrl = platform.backend.env.DATABASE_URL!;
+  });
+
+  after(async () => {
+    await Promise.all(sockets.map((ws) => ws.close()));
+    await platform?.stop();
+  });
+
+  it('creates the first admin in the database and logs in, keeping the token in a 0600 file', async () => {
+    const created = await imctl(
+      [
+        'admin',
+        'create',
+        '--username',
+        'root',
+        '--role',
+        'superadmin',
+        '--password-stdin',
+        '--database-url',
+        databaseUrl,
+      ],
+      { stdin: PASSWORD },
+    );
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.json<{ username: string; role: string }>()).to.include({
+      username: 'root',
+      role: 'superadmin',
+    });
+
+    const wrong = await imctl(
+      ['login', '--server', platform.host.url, '--username', 'root', '--password-stdin'],
+      {
+        configPath: config,
+        stdin: 'not the password',
+      },
+    );
+    expect(wrong.code).to.equal(3);
+    expect(wrong.stderr).to.match(/password/i);
+
+    const login = await imctl(
+      ['login', '--server', platform.host.url, '--username', 'root', '--password-stdin'],
+      {
+        configPath: config,
+        stdin: PASSWORD,
+      },
+    );
+    expect(login.code, login.stderr).to.equal(0);
+    expect(statSync(config).mode & 0o777).to.equal(0o600);
+    expect(login.stdout + login.stderr).to.not.include(PASSWORD);
+  });
+
+  it('bans a connected user (FORCE_LOGOUT, login refused) and unbans', async () => {
+    const user = await registerUser(platform.api);
+    const ws = await WsClient.connect(platform.host.url, user.accessToken);
+    sockets.push(ws);
+    const banned = await root('users', 'ban', user.userId, '--reason', 'spam', '--duration', '1h');
+    expect(banned.code, banned.stderr).to.equal(0);
+    expect(banned.json<{ state: string; until: string }>().state).to.equal('banned');
+    expect((await ws.next((f: Frame) => f.type === 'FORCE_LOGOUT')).data.reason).to.equal('account_banned');
+    const login = () =>
+      platform.api.call('POST', '/api/v1/auth/login', {
+        body: { account: user.account, password: user.password, deviceType: 'Web', deviceId: 'web-1' },
+      });
+    expect((await login()).body.code).to.equal(10111);
+
+    const listed = await root('users', 'list', '--state', 'banned');
+    expect(listed.json<{ items: Array<{ userId: string }> }>().items.map((u) => u.userId)).to.include(
+      user.userId,
+    );
+    const table = await imctl(['users', 'show', user.userId, '--output', 'table'], { configPath: config });
+    expect(table.stdout).to.include('spam');
+
+    expect((await root('users', 'unban', user.userId)).code).to.equal(0);
+    expect((await login()).body.code).to.equal(0);
+  });
+
+  it('broadcasts to every connected client once, and later clients get it through sync', async () => {
+    const [a, b, later] = [
+      await registerUser(platform.api),
+      await registerUser(platform.api),
+      await registerUser(platform.api),
+    ];
+    const [wsA, wsB] = [
+      await WsClient.connect(platform.host.url, a.accessToken),
+      await WsClient.connect(platform.host.url, b.accessToken),
+    ];
+    sockets.push(wsA, wsB);
+    const sent = await root('broadcast', 'Scheduled maintenance at 02:00 UTC', '--maintenance', '--wait');
+    expect(sent.code, sent.stderr).to.equal(0);
+    expect(sent.json<{ status: string }>().status).to.equal('done');
+    const isNotice = (f: Frame) => f.type === 'NOTIFICATION' && f.data.kind === 'admin.maintenance';
+    for (const ws of [wsA, wsB]) {
+      await ws.next(isNotice);
+      expect(ws.frames.filter(isNotice)).to.have.length(1);
+    }
+    const replay = await WsClient.connect(platform.host.url, later.accessToken, { syncSeq: 0 });
+    sockets.push(replay);
+    expect(replay.frames.filter(isNotice).map((f) => f.data.payload.text)).to.deep.equal([
+      'Scheduled maintenance at 02:00 UTC',
+    ]);
+  });
+
+  it('shows stats that reflect a known workload', async () => {
+    const before = (await root('stats')).json<{
+      users: { total: number };
+      messages: { byContentType: Record<string, number> };
+    }>();
+    const [a, b] = [await registerUser(platform.api), await registerUser(platform.api)];
+    await befriend(platform.api, a, b);
+    const ws = await WsClient.connect(platform.host.url, a.accessToken);
+    sockets.push(ws);
+    for (let i = 0; i < 4; i++) await ws.sendMessage(b.userId, `m${i}`);
+    await ws.sendMessage(
+      b.userId,
+      { latitude: 1, longitude: 2, address: 'here' },
+      { contentType: 'location' },
+    );
+    const after = await eventually('stats count the new connection', async () => {
+      const stats = (await root('stats')).json<{
+        users: { total: number };
+        connections: { total: number };
+        messages: { byContentType: Record<string, number> };
+      }>();
+      return stats.connections.total >= 1 ? stats : undefined;
+    });
+    expect(after.users.total - before.users.total).to.equal(2);
+    const delta = (type: string) =>
+      (after.messages.byContentType[type] ?? 0) - (before.messages.byContentType[type] ?? 0);
+    expect(delta('text')).to.equal(4);
+    expect(delta('location')).to.equal(1);
+    const table = await imctl(['stats', '--output', 'table'], { configPath: config });
+    expect(table.code).to.equal(0);
+    expect(table.stdout).to.match(/connections/i);
+  });
+
+  it('shows each action in the audit log', async () => {
+    const audit = await root('audit', '--actor', 'root', '--since', '1h');
+    expect(audit.code, audit.stderr).to.equal(0);
+    const actions = audit.json<{ items: Array<{ action: string }> }>().items.map((item) => item.action);
+    expect(actions).to.include.members(['admin.login', 'user.ban', 'user.unban', 'broadcast.maintenance']);
+  });
+
+  it('gives clear messages and trustworthy exit codes for bad input, permissions and logouts', async () => {
+    const badId = await root('users', 'ban', 'not-an-id', '--reason', 'x');
+    expect(badId.code).to.equal(2);
+    expect(badId.stderr).to.match(/userId/);
+    const unknown = await root('users', 'show', '42');
+    expect(unknown.code).to.equal(6);
+
+    const created = await root(
+      'admin',
+      'create',
+      '--username',
+      'watcher',
+      '--role',
+      'auditor',
+      '--password-stdin',
+    );
+    expect(created.code, 'an empty password from stdin').to.be.oneOf([1, 2]);
+    const auditorConfig = tempConfigPath();
+    expect(
+      (
+        await imctl(['admin', 'create', '--username', 'watcher', '--role', 'auditor', '--password-stdin'], {
+          configPath: config,
+          stdin: PASSWORD,
+        })
+      ).code,
+    ).to.equal(0);
+    expect(
+      (
+        await imctl(['login', '--server', platform.host.url, '--username', 'watcher', '--password-stdin'], {
+          configPath: auditorConfig,
+          stdin: PASSWORD,
+        })
+      ).code,
+    ).to.equal(0);
+    const denied = await imctl(['users', 'kick', '42'], { configPath: auditorConfig });
+    expect(denied.code).to.equal(4);
+    expect(denied.stderr).to.include('users:write');
+
+    expect((await imctl(['logout'], { configPath: auditorConfig })).code).to.equal(0);
+    const loggedOut = await imctl(['stats'], { configPath: auditorConfig });
+    expect(loggedOut.code).to.equal(3);
+    expect(loggedOut.stderr).to.include('imctl login');
+  });
+});

@@ -41,6 +41,8 @@ export interface Host {
   app: Koa;
   /** The state store shared by every app (what services get as `sharedState`). */
   sharedState: StateStore;
+  /** The database the services use: DATABASE_URL, or the embedded PGlite's loopback address (imctl's database commands). */
+  databaseUrl: string;
   /** Embedded adapter only: waits until every published event has been handled. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -195,6 +197,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       server,
       app,
       sharedState,
+      databaseUrl,
       settled: adapters.settled,
       async stop() {
         markDraining(app);

@@ -25,6 +25,12 @@ async function main(): Promise<number> {
   console.log(
     `AnyChat (${services}, ${config.adapter}) is serving ${host.url}  — API under ${host.url}/api/v1, docs at ${host.url}/api/v1/openapi.json`,
   );
+  if (!config.databaseUrl) {
+    // The embedded database listens on loopback only, on a port chosen at each start.
+    console.log(
+      `Embedded PostgreSQL: ${host.databaseUrl}  — first admin: imctl admin create --username root --database-url ${host.databaseUrl}`,
+    );
+  }
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

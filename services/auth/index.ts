@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { AuthMethods } from '../platform/contracts/index.ts';
+import { AuthAdminMethods, AuthMethods } from '../platform/contracts/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
+import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { LoginThrottle } from './domain/login-throttle.ts';
 import { Sessions } from './domain/sessions.ts';
@@ -9,10 +10,12 @@ import { SigningKeys } from './domain/signing-keys.ts';
 import { VerificationCodes, WebhookCodeSender } from './domain/verification-codes.ts';
 import { AccountStatus, authEntities } from './entities.ts';
 import { Migration20261122000100_auth } from './migrations/Migration20261122000100_auth.ts';
+import { Migration20261122000110_auth_admin } from './migrations/Migration20261122000110_auth_admin.ts';
 import { authRoutes } from './routes.ts';
 
+const userId = z.string().regex(/^[1-9][0-9]{0,18}$/);
 const SetStatusInput = z.object({
-  userId: z.string().regex(/^[1-9][0-9]{0,18}$/),
+  userId,
   status: z.union([
     z.literal(AccountStatus.DISABLED),
     z.literal(AccountStatus.ACTIVE),
@@ -20,11 +23,33 @@ const SetStatusInput = z.object({
   ]),
 });
 
+const UserInput = z.object({ userId });
+const ListInput = z.object({
+  keyword: z.string().max(100).optional(),
+  state: z.enum(['active', 'banned', 'frozen', 'deleted']).optional(),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(200).default(20),
+});
+const IdsInput = z.object({
+  afterUserId: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,18})$/)
+    .nullish()
+    .transform((value) => value ?? '0'),
+  limit: z.number().int().min(1).max(1000).default(1000),
+});
+const StatsInput = z.object({
+  since: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+});
+
 export const authService: ServiceModule = {
   name: 'auth',
   schema: 'auth',
   entities: authEntities,
-  migrations: [{ name: 'Migration20261122000100_auth', class: Migration20261122000100_auth }],
+  migrations: [
+    { name: 'Migration20261122000100_auth', class: Migration20261122000100_auth },
+    { name: 'Migration20261122000110_auth_admin', class: Migration20261122000110_auth_admin },
+  ],
   async create(ctx) {
     const config = ctx.config.auth;
     const store = ctx.state.store(ctx.config.dapr.stateStoreName);
@@ -54,6 +79,7 @@ export const authService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
+    const accounts = new AccountQueries(ctx.orm);
     return {
       routes: authRoutes(auth, keys, ctx.config.rateLimitFactor),
       subscriptions: [],
@@ -64,6 +90,18 @@ export const authService: ServiceModule = {
           await auth.setAccountStatus(input.userId, input.status);
           return null;
         },
+        [AuthAdminMethods.list]: async (body) => accounts.list(parseInternal(ListInput, body)),
+        [AuthAdminMethods.detail]: async (body) => accounts.detail(parseInternal(UserInput, body).userId),
+        [AuthAdminMethods.kick]: async (body) => auth.kickAll(parseInternal(UserInput, body).userId),
+        [AuthAdminMethods.delete]: async (body) => {
+          await auth.deleteAccount(parseInternal(UserInput, body).userId);
+          return null;
+        },
+        [AuthAdminMethods.ids]: async (body) => {
+          const input = parseInternal(IdsInput, body);
+          return { userIds: await accounts.activeIds(input.afterUserId, input.limit) };
+        },
+        [AuthAdminMethods.stats]: async (body) => accounts.stats(parseInternal(StatsInput, body).since),
       },
     };
   },

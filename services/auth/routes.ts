@@ -74,7 +74,9 @@ export function authRoutes(auth: AuthService, keys: SigningKeys, rateLimitFactor
       body: LoginBody,
       response: SignedInDto,
       handler: async ({ body, request }) =>
-        signedIn(await auth.login(body.account, body.password, { ...body, ip: request.ip })),
+        signedIn(
+          await auth.login(body.account, body.password, { ...body, ip: request.ip }, request.userAgent),
+        ),
     }),
     defineRoute({
       method: 'post',

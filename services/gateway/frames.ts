@@ -54,4 +54,6 @@ export const LOGOUT_REASONS: Record<string, string> = {
   password_changed: 'password_changed',
   password_reset: 'password_changed',
   token_reuse: 'security',
+  admin_kick: 'admin_kick',
+  account_deleted: 'account_deleted',
 };

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   presence: PresenceRegistry;
   router: DeliveryRouter;
   invoke: InvokePort;
+  /** A connection was added or removed (connection count reports). */
+  onConnectionsChanged?: () => void;
 }
 
 interface TimelinePage {
@@ -195,6 +197,7 @@ export class GatewayHub {
     this.#byUser.set(conn.userId, set);
     set.add(conn);
     connection = conn;
+    this.#o.onConnectionsChanged?.();
 
     try {
       const [change, head] = await Promise.all([
@@ -239,6 +242,7 @@ export class GatewayHub {
     const set = this.#byUser.get(conn.userId);
     if (!set?.delete(conn)) return false;
     if (set.size === 0) this.#byUser.delete(conn.userId);
+    this.#o.onConnectionsChanged?.();
     return true;
   }
 

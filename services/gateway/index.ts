@@ -10,6 +10,8 @@ import { defineRoute } from '../platform/http/routes.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
+import { clusterCallersOnly } from './cluster-callers.ts';
+import { ConnectionReporter } from './connection-report.ts';
 import { LOGOUT_REASONS } from './frames.ts';
 import { GatewayHub } from './hub.ts';
 
@@ -30,17 +32,28 @@ export const gatewayService: ServiceModule = {
       entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
     });
     const router = new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName);
+    const logger = ctx.logger.child({ instanceId });
+    // Created before the hub, which tells it of every connect and disconnect; it reads the hub's count.
+    const reporter: ConnectionReporter = new ConnectionReporter({
+      store: ctx.sharedState,
+      instanceId,
+      intervalSeconds: ctx.config.gateway.reportIntervalSeconds,
+      count: () => hub.connectionCount,
+      logger,
+    });
     const hub = new GatewayHub({
       instanceId,
       config: ctx.config.gateway,
       rateLimitFactor: ctx.config.rateLimitFactor,
-      logger: ctx.logger.child({ instanceId }),
+      logger,
       authenticate: ctx.authenticate,
       revocations: ctx.sharedState,
       presence,
       router,
       invoke: ctx.invoke,
+      onConnectionsChanged: () => reporter.changed(),
     });
+    reporter.start();
     ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
     return {
       routes: [
@@ -48,9 +61,12 @@ export const gatewayService: ServiceModule = {
           method: 'get',
           path: '/api/v1/gateway/connections',
           summary:
-            "This gateway instance's open WebSocket connections (read by the operator to scale gateways)",
+            "This gateway instance's open WebSocket connections (read by the operator to scale gateways; answered only to callers inside the cluster)",
           tags: ['gateway'],
+          // No token: the operator reads it over pod IPs. The ingress routes /api/v1/gateway here
+          // too, so the middleware answers only direct callers from private networks.
           access: 'public',
+          middleware: [clusterCallersOnly],
           response: z.object({ instanceId: z.string(), connections: z.number().int() }),
           handler: async () => ({ instanceId, connections: hub.connectionCount }),
         }),
@@ -98,7 +114,12 @@ export const gatewayService: ServiceModule = {
         },
       ],
       internal: {},
-      drain: () => hub.drain(),
+      drain: async () => {
+        // The entry goes first, so that the draining hub's disconnects do not report it again.
+        await reporter.stop();
+        await hub.drain();
+      },
+      stop: () => reporter.stop(),
     };
   },
 };

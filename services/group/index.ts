@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { type GroupBrief, GroupMethods, type GroupSendContext } from '../platform/contracts/index.ts';
+import {
+  GroupAdminMethods,
+  type GroupBrief,
+  GroupMethods,
+  type GroupSendContext,
+} from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
@@ -12,6 +18,17 @@ import { groupRoutes } from './routes.ts';
 const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
 const SendContextInput = z.object({ groupId: id, userId: id });
 const BriefsInput = z.object({ groupIds: z.array(id).max(500) });
+const AdminListInput = z.object({
+  keyword: z.string().max(100).optional(),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(200).default(20),
+});
+const AdminGroupInput = z.object({ groupId: id });
+const AdminDismissInput = z.object({ groupId: id, reason: z.string().trim().max(200).optional() });
+const AdminRemoveInput = z.object({ groupId: id, userId: id });
+const AdminStatsInput = z.object({
+  since: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
+});
 /** How often unpublished notifications are retried. */
 const OUTBOX_SWEEP_MS = 15_000;
 
@@ -39,6 +56,10 @@ export const groupService: ServiceModule = {
       store: ctx.state.store(ctx.config.dapr.stateStoreName),
       limits: ctx.config.group,
       publicUrl: ctx.publicUrl,
+      words: new SensitiveWords(ctx.sharedState, {
+        refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
+        logger: ctx.logger,
+      }),
     });
     outbox.start(OUTBOX_SWEEP_MS);
     return {
@@ -51,6 +72,21 @@ export const groupService: ServiceModule = {
         },
         [GroupMethods.briefs]: async (body): Promise<GroupBrief[]> =>
           groups.briefs(parseInternal(BriefsInput, body).groupIds),
+        [GroupAdminMethods.list]: async (body) => groups.adminList(parseInternal(AdminListInput, body)),
+        [GroupAdminMethods.detail]: async (body) =>
+          groups.adminDetail(parseInternal(AdminGroupInput, body).groupId),
+        [GroupAdminMethods.dismiss]: async (body) => {
+          const input = parseInternal(AdminDismissInput, body);
+          await groups.dismissByAdministrator(input.groupId, input.reason || undefined);
+          return null;
+        },
+        [GroupAdminMethods.removeMember]: async (body) => {
+          const input = parseInternal(AdminRemoveInput, body);
+          await groups.removeMemberByAdministrator(input.groupId, input.userId);
+          return null;
+        },
+        [GroupAdminMethods.stats]: async (body) =>
+          groups.adminStats(parseInternal(AdminStatsInput, body).since),
       },
       stop: () => outbox.stop(),
     };

@@ -2,14 +2,17 @@ import { z } from 'zod';
 import {
   type GroupChangedEvent,
   GroupTopics,
+  MessageAdminMethods,
   MessageMethods,
   type ProfileUpdatedEvent,
+  SESSION_ID_PATTERN,
   SystemMessageTopic,
   TimelineTopics,
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { type MonthlyPartitionSpec, maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
 import { schemas } from '../platform/http/routes.ts';
+import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
@@ -22,6 +25,7 @@ import { ProfileCache } from './domain/profiles.ts';
 import { MessageStore } from './domain/store.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
+import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
 import { messageRoutes } from './routes.ts';
 import { clientMsgId, SendFields } from './schemas.ts';
 
@@ -51,6 +55,13 @@ const AppendInput = z.object({
   payload: z.record(z.string(), z.unknown()),
   originDevice: z.object({ userId: schemas.id, deviceId: z.string().max(128) }).optional(),
 });
+const AdminHistoryInput = z.object({
+  sessionId: z.string().regex(SESSION_ID_PATTERN),
+  beforeSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+const AdminRecallInput = z.object({ messageId: schemas.id });
+const AdminStatsInput = z.object({ minutes: z.number().int().min(1).max(1440) });
 
 const DAY_MS = 86_400_000;
 const OUTBOX_SWEEP_MS = 5000;
@@ -62,6 +73,7 @@ export const messageService: ServiceModule = {
   migrations: [
     { name: 'Migration20261122000400_message', class: Migration20261122000400_message },
     { name: 'Migration20261122000410_store_message', class: Migration20261122000410_store_message },
+    { name: 'Migration20261122000420_message_stats', class: Migration20261122000420_message_stats },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -120,6 +132,10 @@ export const messageService: ServiceModule = {
       logger: ctx.logger,
       recallWindowMs: config.recallWindowSeconds * 1000,
       allowStrangers: config.allowStrangers,
+      words: new SensitiveWords(ctx.sharedState, {
+        refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
+        logger: ctx.logger,
+      }),
     });
 
     return {
@@ -170,6 +186,14 @@ export const messageService: ServiceModule = {
           const input = parseInternal(TimelineInput, body);
           return messages.timeline(input.userId, input.afterSyncSeq, input.limit);
         },
+        [MessageAdminMethods.history]: async (body) => {
+          const input = parseInternal(AdminHistoryInput, body);
+          return messages.historyForAdministrator(input.sessionId, input.beforeSeq, input.limit);
+        },
+        [MessageAdminMethods.recall]: async (body) =>
+          messages.recallByAdministrator(parseInternal(AdminRecallInput, body).messageId),
+        [MessageAdminMethods.stats]: async (body) =>
+          messages.stats(parseInternal(AdminStatsInput, body).minutes),
       },
       async stop() {
         clearInterval(maintenance);

@@ -6,6 +6,7 @@ import {
   type Relation,
   UserMethods,
 } from '../platform/contracts/index.ts';
+import { SensitiveWords } from '../platform/moderation/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal, validatedSubscription } from '../platform/validation.ts';
@@ -42,6 +43,10 @@ export const userService: ServiceModule = {
       qrcodeTtlSeconds: ctx.config.user.qrcodeTtlSeconds,
       publicUrl: ctx.publicUrl,
       blockedNicknameWords: ctx.config.user.nicknameBlocklist,
+      words: new SensitiveWords(ctx.sharedState, {
+        refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
+        logger: ctx.logger,
+      }),
     });
     return {
       routes: userRoutes(

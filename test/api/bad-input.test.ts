@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createAdminAccount } from '../../services/admin/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser } from '../support/api-client.ts';
 import { forEachBackend } from '../support/platform.ts';
@@ -13,11 +14,25 @@ interface Operation {
 
 forEachBackend('bad input on every route', (platform) => {
   const api = () => platform().api;
-  let token: string;
+  let chatToken: string;
+  let adminToken: string;
   let operations: Operation[];
+  /** Admin routes take an admin token, the others a chat user's. */
+  const tokenFor = (path: string) => (path.startsWith('/api/v1/admin/') ? adminToken : chatToken);
 
   before(async () => {
-    token = (await registerUser(api())).accessToken;
+    chatToken = (await registerUser(api())).accessToken;
+    const password = 'correct horse battery';
+    await createAdminAccount(platform().host.databaseUrl, {
+      username: 'probe',
+      password,
+      role: 'superadmin',
+    });
+    adminToken = (
+      await api().ok<{ token: string }>('POST', '/api/v1/admin/auth/login', {
+        body: { username: 'probe', password },
+      })
+    ).token;
     const doc = (await (await fetch(`${api().baseUrl}/api/v1/openapi.json`)).json()) as {
       openapi: string;
       paths: Record<
@@ -40,7 +55,9 @@ forEachBackend('bad input on every route', (platform) => {
           .replace('/sessions/{id}', '/sessions/s_999999999998_999999999999')
           .replace('{id}', '999999999999')
           .replace('{code}', 'AAAAAAAAAAAAAAAAAAAAAAAA')
-          .replace('{deviceId}', 'nothing'),
+          .replace('{deviceId}', 'nothing')
+          .replace(/\{(userId|groupId|messageId|broadcastId)\}/g, '999999999999')
+          .replace('{key}', 'basic.nothing'),
         hasBody: Boolean(op.requestBody),
         secured: Boolean(op.security),
         required: op.requestBody?.content['application/json']?.schema.required ?? [],
@@ -51,7 +68,10 @@ forEachBackend('bad input on every route', (platform) => {
 
   it('answers malformed JSON with 000001 on every route that takes a body', async () => {
     for (const op of operations.filter((o) => o.hasBody)) {
-      const response = await api().call(op.method, op.path, { token, rawBody: '{"account": "x",' });
+      const response = await api().call(op.method, op.path, {
+        token: tokenFor(op.path),
+        rawBody: '{"account": "x",',
+      });
       expect(response.status, `${op.method} ${op.path}`).to.equal(400);
       expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
       expect(response.body.message).to.match(/malformed JSON/);
@@ -62,7 +82,7 @@ forEachBackend('bad input on every route', (platform) => {
   it('answers wrong body types with 000001 naming the field', async () => {
     for (const op of operations.filter((o) => o.hasBody)) {
       for (const body of [[1, 2], 'text', 42]) {
-        const response = await api().call(op.method, op.path, { token, body });
+        const response = await api().call(op.method, op.path, { token: tokenFor(op.path), body });
         expect(response.status, `${op.method} ${op.path} ${JSON.stringify(body)}`).to.equal(400);
         expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
       }
@@ -71,7 +91,7 @@ forEachBackend('bad input on every route', (platform) => {
 
   it('answers missing required fields with 000001 naming each one', async () => {
     for (const op of operations.filter((o) => o.required.length > 0)) {
-      const response = await api().call(op.method, op.path, { token, body: {} });
+      const response = await api().call(op.method, op.path, { token: tokenFor(op.path), body: {} });
       expect(response.status, `${op.method} ${op.path}`).to.equal(400);
       expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
       for (const field of op.required)
@@ -82,7 +102,7 @@ forEachBackend('bad input on every route', (platform) => {
   it('refuses oversize bodies with 413 before parsing them', async () => {
     const huge = JSON.stringify({ padding: 'x'.repeat(100 * 1024) });
     for (const op of operations.filter((o) => o.hasBody)) {
-      const response = await api().call(op.method, op.path, { token, rawBody: huge });
+      const response = await api().call(op.method, op.path, { token: tokenFor(op.path), rawBody: huge });
       expect(response.status, `${op.method} ${op.path}`).to.equal(413);
       expect(response.body.code).to.equal(ErrorCode.PAYLOAD_TOO_LARGE);
     }
@@ -108,7 +128,7 @@ forEachBackend('bad input on every route', (platform) => {
       ['DELETE', `/api/v1/auth/devices/${'x'.repeat(101)}`],
     ] as const;
     for (const [method, path] of probes) {
-      const response = await api().call(method, path, { token });
+      const response = await api().call(method, path, { token: chatToken });
       expect(response.status, `${method} ${path}`).to.equal(400);
       expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
     }

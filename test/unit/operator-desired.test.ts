@@ -44,7 +44,15 @@ describe('operator: desired objects', () => {
       cluster({ mode: 'consolidated', services: { auth: { enabled: true, replicas: 3 } } }),
     );
     expect(list.map((w) => w.workload)).to.deep.equal(['core', 'gateway']);
-    expect(list[0]!.services).to.deep.equal(['auth', 'user', 'friend', 'group', 'session', 'message', 'admin']);
+    expect(list[0]!.services).to.deep.equal([
+      'auth',
+      'user',
+      'friend',
+      'group',
+      'session',
+      'message',
+      'admin',
+    ]);
     expect(list[0]!.replicas).to.equal(3);
     const core = desiredChildren(cluster({ mode: 'consolidated' })).find(
       (o) => o.kind === 'Deployment' && o.metadata.name === 'chat-core',

@@ -1,6 +1,7 @@
 import { SENSITIVE_WORDS_KEY, type SensitiveWordsPolicy } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { normalizeWords } from '../../platform/moderation/index.ts';
 import type { StateStore } from '../../platform/ports/index.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 import { isoOf } from './timestamps.ts';
@@ -84,7 +85,7 @@ export class SystemConfig {
 
   async setSensitiveWords(actor: Actor, policy: SensitiveWordsPolicy): Promise<SensitiveWordsPolicy> {
     const normalized: SensitiveWordsPolicy = {
-      words: [...new Set(policy.words.map((word) => word.trim().toLowerCase()).filter(Boolean))].sort(),
+      words: normalizeWords(policy.words).sort(),
       action: policy.action,
     };
     await this.#write(actor, SENSITIVE_WORDS_ROW, normalized);

@@ -1,8 +1,10 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  AdminTopics,
   AuthTopics,
   type CreateProfileRequest,
+  type LoginRecordedEvent,
   UserMethods,
   type UserRegisteredEvent,
 } from '../../platform/contracts/index.ts';
@@ -148,22 +150,69 @@ export class AuthService {
     return { ...summary(user), ...tokens };
   }
 
-  async login(identifier: string, password: string, device: DeviceInfo): Promise<AccountSummary & TokenPair> {
+  /**
+   * Signs a device in. Every attempt that reaches the credential check is recorded for the audit
+   * log (`auth.login.recorded`, best-effort): success, wrong password, blocked account, throttled,
+   * unknown account. A deleted account answers exactly as an unknown one.
+   */
+  async login(
+    identifier: string,
+    password: string,
+    device: DeviceInfo,
+    userAgent?: string,
+  ): Promise<AccountSummary & TokenPair> {
     const key = identifier.trim().toLowerCase();
-    await this.deps.throttle.assertAllowed(key, device.ip ?? 'unknown');
+    const ip = device.ip ?? 'unknown';
+    const record = (userId: string | null, account: string, failure?: string) =>
+      this.#recordLogin({
+        userId,
+        account,
+        success: failure === undefined,
+        ...(failure !== undefined ? { failure } : {}),
+        deviceId: device.deviceId,
+        deviceType: device.deviceType,
+        ip,
+        ...(userAgent ? { userAgent } : {}),
+        at: new Date().toISOString(),
+      });
     const em = this.deps.orm.em.fork();
-    const user = await em.findOne(UserCredentials, {
-      $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
-    });
+    const find = () =>
+      em.findOne(UserCredentials, {
+        $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
+      });
+    try {
+      await this.deps.throttle.assertAllowed(key, ip);
+    } catch (error) {
+      const locked = await find().catch(() => null);
+      record(locked?.userId ?? null, locked?.account ?? identifier.trim(), 'locked');
+      throw error;
+    }
+    const user = await find();
     // Unknown accounts cost a hash verification too and fail with the same code: accounts can't be probed.
     const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
-    if (!user || !ok) {
-      await this.deps.throttle.recordFailure(key, device.ip ?? 'unknown');
+    if (!user || !ok || user.status === AccountStatus.DELETED) {
+      await this.deps.throttle.recordFailure(key, ip);
+      const failure = !user
+        ? 'unknown_account'
+        : user.status === AccountStatus.DELETED
+          ? 'account_deleted'
+          : 'wrong_password';
+      record(user?.userId ?? null, user?.account ?? identifier.trim(), failure);
       throw new AppError(ErrorCode.WRONG_PASSWORD);
     }
-    assertCanSignIn(user.status);
+    try {
+      assertCanSignIn(user.status);
+    } catch (error) {
+      record(
+        user.userId,
+        user.account,
+        user.status === AccountStatus.FROZEN ? 'account_frozen' : 'account_disabled',
+      );
+      throw error;
+    }
     await this.deps.throttle.reset(key);
     const tokens = await this.deps.sessions.open(user.userId, device, em);
+    record(user.userId, user.account);
     return { ...summary(user), ...tokens };
   }
 
@@ -251,18 +300,56 @@ export class AuthService {
       throw new AppError(ErrorCode.NOT_FOUND, { detail: `device ${deviceId} is not signed in` });
   }
 
-  /** Administration: disable or freeze an account (its sessions end), or reactivate it. */
+  /** Administration: disable or freeze an account (its sessions end), or reactivate it. Deleted accounts are gone (10102). */
   async setAccountStatus(userId: string, status: AccountStatusValue): Promise<void> {
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(UserCredentials, { userId });
-    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    if (!user || user.status === AccountStatus.DELETED) throw new AppError(ErrorCode.USER_NOT_FOUND);
     user.status = status;
     await em.flush();
     if (status !== AccountStatus.ACTIVE) await this.deps.sessions.revoke({ userId }, 'account_blocked');
+    await this.#publishStatusChanged(userId, status);
+  }
+
+  /** Administration: signs every device of the account out (FORCE_LOGOUT `admin_kick`); how many were signed in. */
+  async kickAll(userId: string): Promise<{ devices: number }> {
+    const user = await this.deps.orm.em.fork().findOne(UserCredentials, { userId });
+    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    return { devices: await this.deps.sessions.revoke({ userId }, 'admin_kick') };
+  }
+
+  /**
+   * Administration: deletes an account. Its sessions end (FORCE_LOGOUT `account_deleted`) and it can
+   * no longer sign in (login answers as for an unknown account). Deleting it again changes nothing.
+   */
+  async deleteAccount(userId: string): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const user = await em.findOne(UserCredentials, { userId });
+    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    const already = user.status === AccountStatus.DELETED;
+    if (!already) {
+      user.status = AccountStatus.DELETED;
+      await em.flush();
+    }
+    // Also after a repeated call: a first call that failed between the update and the revocation.
+    await this.deps.sessions.revoke({ userId }, 'account_deleted');
+    if (!already) await this.#publishStatusChanged(userId, AccountStatus.DELETED);
+  }
+
+  async #publishStatusChanged(userId: string, status: AccountStatusValue) {
     await this.deps.pubsub
       .publish(this.deps.pubsubName, AuthTopics.accountStatusChanged, { userId, status })
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, userId }, 'could not publish status change'),
+      );
+  }
+
+  /** Audit record of a login attempt: never awaited, never failing the login, never holding the password. */
+  #recordLogin(event: LoginRecordedEvent): void {
+    void this.deps.pubsub
+      .publish(this.deps.pubsubName, AdminTopics.loginRecorded, event)
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, userId: event.userId }, 'could not publish login record'),
       );
   }
 

@@ -3,6 +3,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../platform/config.ts';
 import {
+  type AdminGroupDetail,
+  type AdminGroupSummary,
   type BriefProfile,
   FriendMethods,
   fetchProfiles,
@@ -10,16 +12,19 @@ import {
   type GroupChangedEvent,
   type GroupRole,
   type GroupSendContext,
+  type GroupStats,
   GroupTopics,
   type Relation,
+  SYSTEM_SENDER,
   type SystemMessageRequest,
   SystemMessageTopic,
   timelineAppend,
 } from '../../platform/contracts/index.ts';
-import { SyncClock, syncPage } from '../../platform/db/index.ts';
+import { containingPattern, countedPage, SyncClock, syncPage } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
 import {
@@ -88,7 +93,22 @@ export interface GroupServiceDeps {
   store: StateStore;
   limits: Config['group'];
   publicUrl: () => string;
+  /** The administrator's forbidden words: group names and announcements holding one are refused. */
+  words: SensitiveWords;
 }
+
+/**
+ * Who made a change, as notices tell it: a member (their device learns of it through sync only),
+ * or the platform administrator (`by` is SYSTEM_SENDER and the payload says `byAdministrator`).
+ */
+interface Actor {
+  by: string;
+  origin?: Origin;
+  byAdministrator?: boolean;
+  reason?: string | undefined;
+}
+
+const ADMINISTRATOR: Actor = { by: SYSTEM_SENDER, byAdministrator: true };
 
 /** Why a user could not be added. */
 export interface AddFailure {
@@ -209,6 +229,26 @@ interface ListRow {
   dismissed_at: Date | string | null;
 }
 
+interface GroupSummaryRow {
+  id: string;
+  name: string;
+  owner_id: string;
+  member_count: number;
+  status: number;
+  created_at: Date | string;
+}
+
+const GROUP_SUMMARY_COLUMNS = `g."id"::text as "id", g."name", g."owner_id"::text as "owner_id", g."member_count", g."status", g."created_at"`;
+
+const summaryOf = (row: GroupSummaryRow): AdminGroupSummary => ({
+  groupId: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  memberCount: Number(row.member_count),
+  dismissed: row.status === GroupStatus.DISMISSED,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
 const date = (value: Date | string) => new Date(value);
 const dateOrNull = (value: Date | string | null | undefined) => (value ? new Date(value) : null);
 
@@ -238,6 +278,7 @@ export class GroupService {
     const max = this.#deps.limits.maxMembers;
     if (candidates.length + 1 > max)
       throw new AppError(ErrorCode.GROUP_FULL, { detail: `at most ${max} members` });
+    await this.#assertCleanText({ name: input.name });
     const profiles = await this.#profiles([ownerId, ...candidates]);
     const { accepted, failures } = await this.#screen(ownerId, candidates, profiles);
     if (accepted.length < 2)
@@ -310,6 +351,7 @@ export class GroupService {
       announcement?: string | null | undefined;
     },
   ): Promise<GroupView> {
+    await this.#assertCleanText(changes);
     const names = await this.#names([origin.userId]);
     return this.#write(async (w) => {
       const { group, members, me } = await this.#lock(w, groupId, origin.userId);
@@ -413,23 +455,56 @@ export class GroupService {
   async dismiss(origin: Origin, groupId: string): Promise<void> {
     const names = await this.#names([origin.userId]);
     await this.#write(async (w) => {
-      const { group, members, me } = await this.#lock(w, groupId, origin.userId);
-      this.#requireOwner(me);
-      group.status = GroupStatus.DISMISSED;
-      group.dismissedAt = w.now;
-      group.updatedAt = w.now;
-      for (const member of members)
-        Object.assign(member, { status: MemberStatus.GONE, leftReason: 'dismissed', updatedAt: w.now });
-      const memberIds = members.map((m) => m.userId);
-      await w.touch(groupId, memberIds);
-      w.emit({
-        kind: GroupEvents.dismissed,
-        groupId,
-        recipients: memberIds,
-        payload: { groupId, name: group.name, dismissedBy: origin.userId, dismissedAt: w.now.toISOString() },
-        origin,
-        system: { text: `${this.#name(names, origin.userId)} dismissed the group` },
-      });
+      const locked = await this.#lock(w, groupId, origin.userId);
+      this.#requireOwner(locked.me);
+      await this.#dismissLocked(
+        w,
+        locked,
+        { by: origin.userId, origin },
+        `${this.#name(names, origin.userId)} dismissed the group`,
+      );
+    });
+  }
+
+  /** The platform administrator dismisses a group: members are told as when the owner does it. */
+  async dismissByAdministrator(groupId: string, reason: string | undefined): Promise<void> {
+    await this.#write(async (w) => {
+      const locked = await this.#lock(w, groupId, SYSTEM_SENDER);
+      await this.#dismissLocked(
+        w,
+        locked,
+        { ...ADMINISTRATOR, reason },
+        `The platform administrator dismissed the group${reason ? `: ${reason}` : ''}`,
+      );
+    });
+  }
+
+  async #dismissLocked(
+    w: WriteContext,
+    { group, members }: Locked,
+    actor: Actor,
+    text: string,
+  ): Promise<void> {
+    group.status = GroupStatus.DISMISSED;
+    group.dismissedAt = w.now;
+    group.updatedAt = w.now;
+    for (const member of members)
+      Object.assign(member, { status: MemberStatus.GONE, leftReason: 'dismissed', updatedAt: w.now });
+    const memberIds = members.map((m) => m.userId);
+    await w.touch(group.id, memberIds);
+    w.emit({
+      kind: GroupEvents.dismissed,
+      groupId: group.id,
+      recipients: memberIds,
+      payload: {
+        groupId: group.id,
+        name: group.name,
+        dismissedBy: actor.by,
+        dismissedAt: w.now.toISOString(),
+        ...this.#byAdministrator(actor),
+      },
+      origin: actor.origin,
+      system: { text },
     });
   }
 
@@ -613,21 +688,65 @@ export class GroupService {
   async removeMember(origin: Origin, groupId: string, targetId: string): Promise<void> {
     const names = await this.#names([origin.userId, targetId]);
     await this.#write(async (w) => {
-      const { group, members, me } = await this.#lock(w, groupId, origin.userId);
-      this.#requireAdmin(me);
-      const target = this.#target(members, targetId, me!, 'removed');
-      await this.#drop(w, group, members, target, 'removed');
-      const recipients = members.map((m) => m.userId);
-      w.emit({
-        kind: GroupEvents.memberRemoved,
-        groupId,
-        recipients,
-        payload: { groupId, userId: targetId, removedBy: origin.userId, memberCount: group.memberCount },
-        origin,
-        system: {
-          text: `${this.#name(names, origin.userId)} removed ${this.#name(names, targetId)} from the group`,
-        },
-      });
+      const locked = await this.#lock(w, groupId, origin.userId);
+      this.#requireAdmin(locked.me);
+      const target = this.#target(locked.members, targetId, locked.me!, 'removed');
+      await this.#removeLocked(
+        w,
+        locked,
+        target,
+        { by: origin.userId, origin },
+        `${this.#name(names, origin.userId)} removed ${this.#name(names, targetId)} from the group`,
+      );
+    });
+  }
+
+  /**
+   * The platform administrator removes a member, admins included; never the owner (40109: the
+   * administrator dismisses the group instead). The members are told as when an admin removes one.
+   */
+  async removeMemberByAdministrator(groupId: string, targetId: string): Promise<void> {
+    const names = await this.#names([targetId]);
+    await this.#write(async (w) => {
+      const locked = await this.#lock(w, groupId, SYSTEM_SENDER);
+      const target = locked.members.find((m) => m.userId === targetId);
+      if (!target)
+        throw new AppError(ErrorCode.GROUP_NOT_MEMBER, { detail: `user ${targetId} is not a member` });
+      if (target.role === 'owner')
+        throw new AppError(ErrorCode.GROUP_CANNOT_REMOVE_OWNER, {
+          detail: 'the owner cannot be removed; dismiss the group instead',
+        });
+      await this.#removeLocked(
+        w,
+        locked,
+        target,
+        ADMINISTRATOR,
+        `The platform administrator removed ${this.#name(names, targetId)} from the group`,
+      );
+    });
+  }
+
+  async #removeLocked(
+    w: WriteContext,
+    { group, members }: Locked,
+    target: GroupMember,
+    actor: Actor,
+    text: string,
+  ): Promise<void> {
+    await this.#drop(w, group, members, target, 'removed');
+    w.emit({
+      kind: GroupEvents.memberRemoved,
+      groupId: group.id,
+      recipients: members.map((m) => m.userId),
+      payload: {
+        groupId: group.id,
+        userId: target.userId,
+        removedBy: actor.by,
+        memberCount: group.memberCount,
+        ...this.#byAdministrator(actor),
+      },
+      origin: actor.origin,
+      system: { text },
     });
   }
 
@@ -1011,6 +1130,87 @@ export class GroupService {
     }));
   }
 
+  // ---- administration -------------------------------------------------------------------------
+
+  /** Groups newest first, dismissed ones included; `keyword` matches the name (substring) or the id. */
+  async adminList(query: {
+    keyword?: string | undefined;
+    offset: number;
+    limit: number;
+  }): Promise<{ total: number; items: AdminGroupSummary[] }> {
+    const keyword = query.keyword?.trim();
+    const params: unknown[] = [];
+    let where = '';
+    if (keyword) {
+      where = `where g."name" ilike ? escape '\\'${/^[1-9][0-9]{0,18}$/.test(keyword) ? ' or g."id" = ?' : ''}`;
+      params.push(containingPattern(keyword));
+      if (/^[1-9][0-9]{0,18}$/.test(keyword)) params.push(keyword);
+    }
+    const { total, rows } = await countedPage<GroupSummaryRow>(this.#deps.orm.em.fork(), {
+      select: GROUP_SUMMARY_COLUMNS,
+      from: `from "group"."groups" g ${where}`,
+      orderBy: 'g."created_at" desc, g."id" desc',
+      params,
+      limit: query.limit,
+      offset: query.offset,
+    });
+    return { total, items: rows.map(summaryOf) };
+  }
+
+  /** A group with its members (a dismissed group: those it had when dismissed); 40101 when unknown. */
+  async adminDetail(groupId: string): Promise<AdminGroupDetail> {
+    const em = this.#deps.orm.em.fork();
+    const [rows, members] = await Promise.all([
+      em.execute<Array<GroupSummaryRow & { announcement: string | null }>>(
+        `select ${GROUP_SUMMARY_COLUMNS}, g."announcement" from "group"."groups" g where g."id" = ?`,
+        [groupId],
+      ),
+      em.execute<
+        Array<{
+          user_id: string;
+          role: GroupRole;
+          joined_at: Date | string;
+          muted_until: Date | string | null;
+        }>
+      >(
+        `select m."user_id"::text as "user_id", m."role", m."joined_at", m."muted_until"
+           from "group"."group_members" m join "group"."groups" g on g."id" = m."group_id"
+          where m."group_id" = ? and ${stillIn('m')}
+          order by case m."role" when 'owner' then 0 when 'admin' then 1 else 2 end, m."joined_at", m."user_id"`,
+        [groupId],
+      ),
+    ]);
+    const row = rows[0];
+    if (!row) throw new AppError(ErrorCode.GROUP_NOT_FOUND);
+    return {
+      ...summaryOf(row),
+      announcement: row.announcement ?? null,
+      members: members.map((m) => ({
+        userId: m.user_id,
+        role: m.role,
+        joinedAt: date(m.joined_at).toISOString(),
+        mutedUntil: dateOrNull(m.muted_until)?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  /** All groups, those not dismissed, and those created at or after `since`. */
+  async adminStats(since: Date): Promise<GroupStats> {
+    const [row] = await this.#deps.orm.em
+      .fork()
+      .execute<Array<{ total: string | number; active: string | number; new_since: string | number }>>(
+        `select count(*) as "total", count(*) filter (where "status" = ?) as "active",
+              count(*) filter (where "created_at" >= ?) as "new_since"
+         from "group"."groups"`,
+        [GroupStatus.ACTIVE, since],
+      );
+    return {
+      total: Number(row?.total ?? 0),
+      active: Number(row?.active ?? 0),
+      newSince: Number(row?.new_since ?? 0),
+    };
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
 
   /**
@@ -1114,6 +1314,20 @@ export class GroupService {
         detail: `an admin can be ${what} by the owner only`,
       });
     return target;
+  }
+
+  #byAdministrator(actor: Actor): Record<string, unknown> {
+    if (!actor.byAdministrator) return {};
+    return { byAdministrator: true, ...(actor.reason ? { reason: actor.reason } : {}) };
+  }
+
+  /** Names and announcements holding one of the administrator's forbidden words are refused. */
+  async #assertCleanText(text: { name?: string | undefined; announcement?: string | null | undefined }) {
+    await this.#deps.words.refuse(text.name, () => new AppError(ErrorCode.GROUP_NAME_SENSITIVE));
+    await this.#deps.words.refuse(
+      text.announcement,
+      () => new AppError(ErrorCode.GROUP_ANNOUNCEMENT_SENSITIVE),
+    );
   }
 
   #admins(members: GroupMember[]): string[] {

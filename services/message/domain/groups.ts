@@ -39,6 +39,14 @@ export class GroupDirectory {
     return { ...context, member: context.member };
   }
 
+  /**
+   * Everyone in the group's conversation (the members a dismissal left included). The lookup asks
+   * with the group's own id as the user: ids are unique across kinds, so it names no member.
+   */
+  async memberIds(groupId: string): Promise<string[]> {
+    return (await this.context(groupId, groupId)).memberIds;
+  }
+
   forget(groupId: string) {
     this.#entries.delete(groupId);
   }

@@ -7,6 +7,7 @@ import {
   type MessageCreatedEvent,
   type MessageReadEvent,
   type MessageRecalledEvent,
+  type MessageStats,
   MessageTopics,
   peerOf,
   type Relation,
@@ -19,6 +20,7 @@ import {
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import type { Outbox } from '../../platform/outbox.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
@@ -113,7 +115,13 @@ export interface MessageServiceOptions {
   logger: Logger;
   recallWindowMs: number;
   allowStrangers: boolean;
+  /** The administrator's forbidden words: text is masked or refused (50105) as the policy says. */
+  words: SensitiveWords;
 }
+
+/** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
+const EXACT_TOTAL_BELOW = 1_000_000;
+const MINUTE_MS = 60_000;
 
 /**
  * Messages of one-to-one conversations: send (idempotent, numbered, stored, then routed), the
@@ -129,7 +137,19 @@ export class MessageService {
   }
 
   async send(input: SendInput, traceId?: string): Promise<SendAck> {
-    const content = this.#o.content.parse(input.contentType, input.content);
+    let content: unknown;
+    try {
+      content = await this.#moderate(
+        input.contentType,
+        this.#o.content.parse(input.contentType, input.content),
+      );
+    } catch (refusal) {
+      // A retry of a message stored before the word list changed still gets its first answer.
+      const previous = await this.#o.store.findSent(input.senderId, input.clientMsgId);
+      if (previous && refusal instanceof AppError && refusal.code === ErrorCode.MESSAGE_SENSITIVE)
+        return this.#ack(previous);
+      throw refusal;
+    }
     const stored = await this.#store({
       ...input,
       content,
@@ -138,6 +158,21 @@ export class MessageService {
       traceId,
     });
     return this.#ack(stored);
+  }
+
+  /** Text (and a quote's text) against the administrator's forbidden words: masked, or refused with 50105. */
+  async #moderate(contentType: string, content: unknown): Promise<unknown> {
+    const text =
+      contentType === 'text'
+        ? (content as string)
+        : contentType === 'quote'
+          ? (content as { text: string }).text
+          : undefined;
+    if (text === undefined) return content;
+    const check = await this.#o.words.check(text);
+    if (!check.matched) return content;
+    if (check.action === 'reject') throw new AppError(ErrorCode.MESSAGE_SENSITIVE);
+    return contentType === 'text' ? check.masked : { ...(content as object), text: check.masked };
   }
 
   /** A group event as a system message in the group conversation (sender "0"); once per eventId. */
@@ -483,14 +518,40 @@ export class MessageService {
       if (Date.now() - message.createdAt.getTime() > this.#o.recallWindowMs)
         throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
     }
+    await this.#recall(message, access.participants, userId);
+  }
+
+  /**
+   * The platform administrator recalls any message, whatever its age and sender: the participants
+   * get MESSAGE_RECALLED (`recalledBy` SYSTEM_SENDER, `byAdministrator`) as for a user's recall.
+   */
+  async recallByAdministrator(messageId: string): Promise<{ messageId: string; sessionId: string }> {
+    const message = await this.#o.store.message(messageId);
+    if (!message) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
+    if (message.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
+    const single = /^s_([0-9]+)_([0-9]+)$/.exec(message.sessionId);
+    const participants = single ? [single[1]!, single[2]!] : await this.#o.groups.memberIds(message.targetId);
+    await this.#recall(message, participants.length > 0 ? participants : [message.senderId], SYSTEM_SENDER, {
+      byAdministrator: true,
+    });
+    return { messageId, sessionId: message.sessionId };
+  }
+
+  /** Marks a message recalled, tells the participants (timeline + push) and the session service. */
+  async #recall(
+    message: StoredMessage,
+    participants: string[],
+    recalledBy: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    const { messageId } = message;
     const now = Date.now();
-    const participants = access.participants;
     const recalled: MessageRecalledEvent = {
       messageId,
       sessionId: message.sessionId,
       participants,
       seq: message.seq,
-      recalledBy: userId,
+      recalledBy,
       recalledAt: new Date(now).toISOString(),
     };
     const result = await this.#o.store.recall(
@@ -500,13 +561,50 @@ export class MessageService {
           userId: recipient,
           kind: 'recall' as const,
           eventId: `recall:${messageId}`,
-          payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy: userId },
+          payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy, ...extra },
         })),
       () => ({ topic: MessageTopics.recalled, payload: { ...recalled } }),
     );
     if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
     await this.#deliverEvents(result.appended, now);
     await this.#o.outbox.publish(result.outbox);
+  }
+
+  /** Any conversation's messages for moderation, newest first, before `beforeSeq`; recalled ones flagged. */
+  async historyForAdministrator(sessionId: string, beforeSeq: number | undefined, limit: number) {
+    // No user's cleared or deleted messages apply: SYSTEM_SENDER has none.
+    const rows = await this.#o.store.history({
+      userId: SYSTEM_SENDER,
+      sessionId,
+      startSeq: beforeSeq,
+      limit,
+      direction: 'backward',
+    });
+    const senders = await this.#profiles(rows.map((m) => m.senderId));
+    return { messages: rows.map((m) => messageView(m, senders.get(m.senderId))) };
+  }
+
+  /** Messages per minute over the last `minutes` minutes (this one included) and by content type; the total ever. */
+  async stats(minutes: number): Promise<MessageStats> {
+    const to = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    const from = new Date(to - (minutes - 1) * MINUTE_MS);
+    const [counts, total] = await Promise.all([
+      this.#o.store.countsByMinute(from),
+      this.#o.store.countAll(EXACT_TOTAL_BELOW),
+    ]);
+    const perMinute = new Map<number, number>();
+    for (let at = from.getTime(); at <= to; at += MINUTE_MS) perMinute.set(at, 0);
+    const byContentType: Record<string, number> = {};
+    for (const { minute, contentType, count } of counts) {
+      const at = minute.getTime();
+      if (perMinute.has(at)) perMinute.set(at, perMinute.get(at)! + count);
+      byContentType[contentType] = (byContentType[contentType] ?? 0) + count;
+    }
+    return {
+      total,
+      perMinute: [...perMinute].map(([at, count]) => ({ minute: new Date(at).toISOString(), count })),
+      byContentType,
+    };
   }
 
   async deleteForMe(userId: string, messageId: string) {

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../platform/db/index.ts';
+import { containingPattern, type SqlExecutor } from '../../platform/db/index.ts';
 import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 
 /**
@@ -114,7 +114,6 @@ function toMessage(row: Row): StoredMessage {
 
 const json = (value: unknown) => JSON.stringify(value);
 /** `like` pattern matching `text` literally. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class MessageStore {
   readonly #sql: SqlExecutor;
@@ -507,7 +506,7 @@ export class MessageStore {
     ];
     const params: unknown[] = [query.userId, query.userId, query.userId];
     const filters: Array<[string, unknown]> = [
-      [`m.search_text ilike ? escape '\\'`, query.keyword ? containing(query.keyword) : undefined],
+      [`m.search_text ilike ? escape '\\'`, query.keyword ? containingPattern(query.keyword) : undefined],
       ['m.session_id = ?', query.sessionId],
       ['m.sender_id = ?', query.senderId],
       ['m.content_type = ?', query.contentType],
@@ -529,5 +528,41 @@ export class MessageStore {
       [...params, query.limit, query.offset],
     );
     return { total: Number(count?.total ?? 0), messages: rows.map(toMessage) };
+  }
+
+  /** Messages per (minute, content type) created at or after `from` (all conversations). */
+  async countsByMinute(from: Date): Promise<Array<{ minute: Date; contentType: string; count: number }>> {
+    const rows = await this.#sql.query(
+      `select date_trunc('minute', m.created_at) as minute, m.content_type, count(*)::int as count
+         from message.messages m where m.created_at >= ?
+        group by 1, 2`,
+      [from],
+    );
+    return rows.map((row) => ({
+      minute: new Date(row.minute as string),
+      contentType: row.content_type as string,
+      count: Number(row.count),
+    }));
+  }
+
+  /**
+   * How many messages the table holds (its attached partitions). Counting a large partitioned
+   * table exactly reads all of it, so from `exactBelow` rows on (by the planner's statistics, which
+   * autovacuum keeps) their estimate is returned instead; below it, or before any statistics
+   * exist, an exact count.
+   */
+  async countAll(exactBelow: number): Promise<number> {
+    const [estimate] = await this.#sql.query(
+      `select coalesce(sum(greatest(c.reltuples, 0)), 0)::float8 as rows
+         from pg_inherits i
+         join pg_class c on c.oid = i.inhrelid
+         join pg_class p on p.oid = i.inhparent
+         join pg_namespace n on n.oid = p.relnamespace
+        where n.nspname = 'message' and p.relname = 'messages'`,
+    );
+    const rows = Number(estimate?.rows ?? 0);
+    if (rows >= exactBelow) return Math.round(rows);
+    const [row] = await this.#sql.query('select count(*)::bigint as count from message.messages');
+    return Number(row?.count ?? 0);
   }
 }

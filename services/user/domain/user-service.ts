@@ -10,6 +10,7 @@ import {
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import type { PubSubPort, StateStore } from '../../platform/ports/index.ts';
 import { PushToken, UserProfile, UserSettings } from '../entities.ts';
 
@@ -44,6 +45,8 @@ export interface UserServiceDeps {
   qrcodeTtlSeconds: number;
   publicUrl: () => string;
   blockedNicknameWords: string[];
+  /** The administrator's forbidden words (shared state): a nickname holding one is refused, never masked. */
+  words: SensitiveWords;
 }
 
 const DEFAULT_SETTINGS = { friendVerify: true, notificationEnabled: true, language: 'zh-CN' };
@@ -105,7 +108,7 @@ export class UserService {
   }
 
   async updateProfile(userId: string, changes: ProfileChanges): Promise<UserProfile> {
-    if (changes.nickname !== undefined) this.#assertCleanNickname(changes.nickname);
+    if (changes.nickname !== undefined) await this.#assertCleanNickname(changes.nickname);
     const em = this.deps.orm.em.fork();
     const profile = await em.findOne(UserProfile, { userId });
     if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
@@ -226,11 +229,13 @@ export class UserService {
     return profiles.map(briefOf);
   }
 
-  #assertCleanNickname(nickname: string): void {
+  /** Refused (20102) when it holds a word of the configured blocklist or of the administrator's policy. */
+  async #assertCleanNickname(nickname: string): Promise<void> {
     const lower = nickname.toLowerCase();
     if (this.deps.blockedNicknameWords.some((word) => lower.includes(word))) {
       throw new AppError(ErrorCode.NICKNAME_SENSITIVE);
     }
+    await this.deps.words.refuse(nickname, () => new AppError(ErrorCode.NICKNAME_SENSITIVE));
   }
 
   #qrUrl(code: string): string {

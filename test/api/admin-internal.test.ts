@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import pg from 'pg';
 import {
   type AccountDetail,
   type AccountPage,
@@ -70,6 +71,29 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
     ws.next((f: Frame) => f.type === 'NOTIFICATION' && f.data.kind === kind, 10_000);
 
   describe('accounts (auth)', () => {
+    it('walks account ids in numeric order whatever their number of digits (broadcast cursor)', async () => {
+      await registerUser(platform.api);
+      const db = new pg.Client({ connectionString: platform.backend.env.DATABASE_URL });
+      await db.connect();
+      try {
+        // Ids of other lengths than today's snowflakes (imported accounts): '42' sorts last as text.
+        await db.query(
+          `insert into auth.users (user_id, account, password_hash, status, password_changed_at, created_at, updated_at)
+           values (42, 'shortid42', 'x', 1, now(), now(), now())`,
+        );
+        const { userIds } = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
+          afterUserId: '0',
+          limit: 1000,
+        });
+        expect(userIds[0]).to.equal('42');
+        const numeric = userIds.map(BigInt);
+        expect(numeric.every((id, i) => i === 0 || numeric[i - 1]! < id)).to.equal(true);
+      } finally {
+        await db.query('delete from auth.users where user_id = 42');
+        await db.end();
+      }
+    });
+
     it('pages, filters and counts accounts; lists active ids in numeric order', async () => {
       const before = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
         since: new Date(0).toISOString(),

@@ -117,7 +117,7 @@ export class AuditLog {
       `select id::text, actor_type, admin_id::text, user_id::text, actor_name, action, resource_type, resource_id,
          details, ip_address, created_at
        from "admin"."audit_logs" ${where.length ? `where ${where.join(' and ')}` : ''}
-       order by created_at desc, id desc limit ?`,
+       order by created_at desc, audit_logs.id desc limit ?`,
       params,
     );
     return rows.map((row) => ({

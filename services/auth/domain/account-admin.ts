@@ -120,12 +120,13 @@ export class AccountQueries {
 
   /** Ids of active accounts after `afterUserId`, ascending by numeric id (broadcast fan-out). */
   async activeIds(afterUserId: string, limit: number): Promise<string[]> {
-    const rows = await this.#orm.em.fork().execute<Array<{ user_id: string }>>(
-      `select "user_id"::text as "user_id" from "auth"."users"
-          where "status" = ? and "user_id" > ? order by "user_id" limit ?`,
+    // Ordered by the bigint column, not by the text it is shown as ('9…' sorts after '1…' as text).
+    const rows = await this.#orm.em.fork().execute<Array<{ id: string }>>(
+      `select u."user_id"::text as "id" from "auth"."users" u
+          where u."status" = ? and u."user_id" > ? order by u."user_id" limit ?`,
       [AccountStatus.ACTIVE, afterUserId, limit],
     );
-    return rows.map((row) => row.user_id);
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -20,8 +20,8 @@ export const dev = defineCommand<Args>({
       .option('port', {
         alias: 'p',
         type: 'string',
-        describe: 'HTTP port (default: 8080, else a free one)',
-        coerce: integer('port', 1, 65535),
+        describe: 'HTTP port (default: 8080, else a free one; 0: any free port)',
+        coerce: integer('port', 0, 65535),
       })
       .option('database-url', {
         type: 'string',

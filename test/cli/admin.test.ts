@@ -2,8 +2,11 @@
  * imctl end to end: a child process per command against a running embedded platform over real
  * HTTP, with chat users on real WebSockets watching the effects.
  */
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import pg from 'pg';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { befriend } from '../support/chat.ts';
@@ -210,5 +213,61 @@ describe('imctl against the embedded platform', function () {
     const loggedOut = await imctl(['stats'], { configPath: auditorConfig });
     expect(loggedOut.code).to.equal(3);
     expect(loggedOut.stderr).to.include('imctl login');
+  });
+
+  it('asks to log in again when the server says the login expired', async () => {
+    const expiring = tempConfigPath();
+    const login = await imctl(
+      ['login', '--server', platform.host.url, '--username', 'root', '--password-stdin'],
+      {
+        configPath: expiring,
+        stdin: PASSWORD,
+      },
+    );
+    expect(login.code, login.stderr).to.equal(0);
+    // The server's clock decides (the stored expiresAt is only a hint): end the session there.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(`update admin.admin_sessions set expires_at = now() - interval '1 second'`);
+    await db.end();
+    const stats = await imctl(['stats'], { configPath: expiring });
+    expect(stats.code).to.equal(3);
+    expect(stats.stderr)
+      .to.match(/expired/)
+      .and.include('imctl login');
+    const relogin = await imctl(
+      ['login', '--server', platform.host.url, '--username', 'root', '--password-stdin'],
+      {
+        configPath: config,
+        stdin: PASSWORD,
+      },
+    );
+    expect(relogin.code, relogin.stderr).to.equal(0);
+  });
+
+  it('streams stats with --watch until interrupted, then exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '../../cli/imctl.ts'), 'stats', '--watch', '--interval', '1s'],
+      {
+        env: { ...process.env, IMCTL_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await eventually('two refreshes', async () =>
+      stdout.split('\n').filter(Boolean).length >= 2 ? true : undefined,
+    );
+    child.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    const frames = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { users: { total: number } });
+    expect(frames[0]!.users.total).to.be.a('number');
   });
 });

@@ -12,6 +12,7 @@ import { AdminAccounts, type NewAdmin } from './domain/admin-accounts.ts';
 import { AuditLog } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
+import { GatewayInstances } from './domain/gateway-instances.ts';
 import { Statistics } from './domain/statistics.ts';
 import { SystemConfig } from './domain/system-config.ts';
 import { UserModeration } from './domain/user-moderation.ts';
@@ -64,10 +65,18 @@ export const adminService: ServiceModule = {
       }),
       logger: ctx.logger,
     });
+    // Three missed reports and a gateway instance is taken for gone.
+    const gateways = new GatewayInstances(
+      ctx.sharedState,
+      3 * ctx.config.gateway.reportIntervalSeconds * 1000,
+    );
     const broadcasts = new Broadcasts({
       sql,
       outbox,
       invoke: ctx.invoke,
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      gateways,
       ids: ctx.ids,
       audit,
       logger: ctx.logger,
@@ -79,12 +88,7 @@ export const adminService: ServiceModule = {
       users,
       content: new ContentModeration(ctx.invoke, audit),
       broadcasts,
-      // Three missed reports and a gateway instance is taken for gone.
-      statistics: new Statistics(
-        ctx.invoke,
-        ctx.sharedState,
-        3 * ctx.config.gateway.reportIntervalSeconds * 1000,
-      ),
+      statistics: new Statistics(ctx.invoke, gateways),
       config,
     };
 

@@ -96,6 +96,11 @@ export class GatewayHub {
     this.#timer.unref();
   }
 
+  /** Users with at least one open connection here. */
+  connectedUserIds(): string[] {
+    return [...this.#byUser.keys()];
+  }
+
   get connectionCount() {
     let count = 0;
     for (const set of this.#byUser.values()) count += set.size;

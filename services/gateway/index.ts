@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   AuthTopics,
+  type ConnectedUsersNotice,
   type GatewayDeliveryEvent,
   gatewayDeliveryTopic,
   type SessionRevokedEvent,
+  type TimelineAppendEvent,
+  TimelineTopics,
 } from '../platform/contracts/index.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
@@ -14,6 +17,9 @@ import { clusterCallersOnly } from './cluster-callers.ts';
 import { ConnectionReporter } from './connection-report.ts';
 import { LOGOUT_REASONS } from './frames.ts';
 import { GatewayHub } from './hub.ts';
+
+/** Recipients per timeline event when a broadcast is appended for this instance's users. */
+const NOTICE_BATCH = 500;
 
 export { CloseCode } from './hub.ts';
 
@@ -55,6 +61,19 @@ export const gatewayService: ServiceModule = {
     });
     reporter.start();
     ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
+    /** A broadcast reaches this instance's users first: their timeline entries are asked for now. */
+    const appendForConnected = async (notice: ConnectedUsersNotice) => {
+      const userIds = hub.connectedUserIds();
+      for (let start = 0; start < userIds.length; start += NOTICE_BATCH) {
+        const recipients = userIds.slice(start, start + NOTICE_BATCH);
+        await ctx.pubsub.publish(ctx.pubsubName, TimelineTopics.append, {
+          eventId: notice.eventId,
+          kind: notice.kind,
+          payload: notice.payload,
+          recipients,
+        } satisfies TimelineAppendEvent);
+      }
+    };
     return {
       routes: [
         defineRoute({
@@ -83,6 +102,7 @@ export const gatewayService: ServiceModule = {
             const data = event.data as GatewayDeliveryEvent | undefined;
             if (!Array.isArray(data?.deliveries)) return 'DROP';
             hub.deliver(data);
+            if (data.appendForConnected) await appendForConnected(data.appendForConnected);
             return 'SUCCESS';
           },
         },

@@ -1,11 +1,18 @@
-import { AuthAdminMethods, timelineAppend } from '../../platform/contracts/index.ts';
+import {
+  AuthAdminMethods,
+  type ConnectedUsersNotice,
+  type GatewayDeliveryEvent,
+  gatewayDeliveryTopic,
+  timelineAppend,
+} from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
+import type { GatewayInstances } from './gateway-instances.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 
 export type BroadcastKind = 'announcement' | 'maintenance';
@@ -44,6 +51,20 @@ const NOTIFICATION_KIND: Record<BroadcastKind, string> = {
 const COLUMNS = `broadcast_id::text, kind, text, status, recipients, cursor_user_id::text, created_by::text,
   created_at, finished_at`;
 
+/** The timeline notification of a broadcast; one event id for every batch and every user. */
+function notice(row: BroadcastRow): ConnectedUsersNotice {
+  return {
+    eventId: `admin.broadcast:${row.broadcast_id}`,
+    kind: NOTIFICATION_KIND[row.kind],
+    payload: {
+      broadcastId: row.broadcast_id,
+      kind: row.kind,
+      text: row.text,
+      createdAt: isoOf(row.created_at),
+    },
+  };
+}
+
 function view(row: BroadcastRow): Broadcast {
   return {
     broadcastId: row.broadcast_id,
@@ -60,14 +81,18 @@ function view(row: BroadcastRow): Broadcast {
 /**
  * Announcements and maintenance notices to every user. Each goes into every account's sync
  * timeline as a NOTIFICATION (the message service pushes it to online devices through whichever
- * gateway holds them; offline ones replay it on sync), in batches walked by a cursor that is
- * saved with each batch's outbox event: a crash resumes where it stopped, and the event id makes a
- * repeated batch append once.
+ * gateway holds them; offline ones replay it on sync). Connected users come first: each live
+ * gateway instance asks for their entries at once. Then every account is walked in batches by a
+ * cursor saved with each batch's outbox event: a crash resumes where it stopped, and the one event
+ * id makes a repeated batch, or a user already reached, append once.
  */
 export interface BroadcastsDeps {
   sql: SqlExecutor;
   outbox: Outbox;
   invoke: InvokePort;
+  pubsub: PubSubPort;
+  pubsubName: string;
+  gateways: GatewayInstances;
   ids: SnowflakeGenerator;
   audit: AuditLog;
   logger: Logger;
@@ -94,8 +119,27 @@ export class Broadcasts {
       resourceId: broadcastId,
       details: { text },
     });
+    await this.#reachOnlineUsersFirst(notice(row!));
     this.#start(broadcastId);
     return view(row!);
+  }
+
+  /**
+   * Asks every live gateway instance to have the notice appended for the users connected to it:
+   * they get it now instead of when the walk over all accounts reaches them. Best effort: the walk
+   * reaches everyone anyway, and the shared event id keeps it to once per user.
+   */
+  async #reachOnlineUsersFirst(appendForConnected: ConnectedUsersNotice) {
+    try {
+      for (const gateway of await this.#deps.gateways.live()) {
+        await this.#deps.pubsub.publish(this.#deps.pubsubName, gatewayDeliveryTopic(gateway.instanceId), {
+          deliveries: [],
+          appendForConnected,
+        } satisfies GatewayDeliveryEvent);
+      }
+    } catch (error) {
+      this.#deps.logger.warn({ err: error }, 'online users get the broadcast with the walk instead');
+    }
   }
 
   async get(broadcastId: string): Promise<Broadcast> {
@@ -169,19 +213,7 @@ export class Broadcasts {
           [userIds.at(-1), userIds.length, broadcastId, row.cursor_user_id],
         );
         if (moved.length === 0) return [];
-        return outbox.store(tx, [
-          timelineAppend({
-            eventId: `admin.broadcast:${broadcastId}`,
-            kind: NOTIFICATION_KIND[row.kind],
-            recipients: userIds,
-            payload: {
-              broadcastId,
-              kind: row.kind,
-              text: row.text,
-              createdAt: isoOf(row.created_at),
-            },
-          }),
-        ]);
+        return outbox.store(tx, [timelineAppend({ ...notice(row), recipients: userIds })]);
       });
       await outbox.publish(stored);
     }

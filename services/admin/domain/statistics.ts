@@ -1,14 +1,13 @@
 import {
   type AccountStats,
   AuthAdminMethods,
-  GATEWAY_CONNECTIONS_KEY,
-  type GatewayConnectionsReport,
   GroupAdminMethods,
   type GroupStats,
   MessageAdminMethods,
   type MessageStats,
 } from '../../platform/contracts/index.ts';
-import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
+import type { GatewayInstances } from './gateway-instances.ts';
 
 export interface PlatformStats {
   users: { total: number; newToday: number; active24h: number };
@@ -31,14 +30,11 @@ const MESSAGE_WINDOW_MINUTES = 60;
  */
 export class Statistics {
   readonly #invoke: InvokePort;
-  readonly #shared: StateStore;
-  /** A gateway report older than this is from an instance that went away. */
-  readonly #staleAfterMs: number;
+  readonly #gateways: GatewayInstances;
 
-  constructor(invoke: InvokePort, shared: StateStore, staleAfterMs: number) {
+  constructor(invoke: InvokePort, gateways: GatewayInstances) {
     this.#invoke = invoke;
-    this.#shared = shared;
-    this.#staleAfterMs = staleAfterMs;
+    this.#gateways = gateways;
   }
 
   async collect(): Promise<PlatformStats> {
@@ -52,7 +48,7 @@ export class Statistics {
       this.#invoke.invoke<MessageStats>('message', MessageAdminMethods.stats, {
         minutes: MESSAGE_WINDOW_MINUTES,
       }),
-      this.#gateways(now),
+      this.#gateways.live(now),
     ]);
     return {
       users: { total: today.total, newToday: today.newSince, active24h: lastDay.activeSince },
@@ -64,17 +60,5 @@ export class Statistics {
       groups: { total: groups.total, active: groups.active, newToday: groups.newSince },
       generatedAt: now.toISOString(),
     };
-  }
-
-  async #gateways(now: Date) {
-    const report = await this.#shared.get<GatewayConnectionsReport>(GATEWAY_CONNECTIONS_KEY);
-    return Object.entries(report?.value.instances ?? {})
-      .filter(([, entry]) => now.getTime() - Date.parse(entry.reportedAt) <= this.#staleAfterMs)
-      .map(([instanceId, entry]) => ({
-        instanceId,
-        connections: entry.connections,
-        reportedAt: entry.reportedAt,
-      }))
-      .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   }
 }

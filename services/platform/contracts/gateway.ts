@@ -25,6 +25,18 @@ export interface Delivery {
 
 export interface GatewayDeliveryEvent {
   deliveries: Delivery[];
+  /**
+   * Broadcasts: append this notification to the timeline of every user connected to this instance
+   * (the message service then pushes it back here), so online users get it before the walk over
+   * all accounts reaches them. The same event id makes the walk skip them.
+   */
+  appendForConnected?: ConnectedUsersNotice;
+}
+
+export interface ConnectedUsersNotice {
+  eventId: string;
+  kind: string;
+  payload: Record<string, unknown>;
 }
 
 export const gatewayDeliveryTopic = (instanceId: string) => `gateway.deliver.${instanceId}`;

@@ -10,20 +10,13 @@ import { createAdminAccount } from '../../services/admin/index.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
+import { eventually } from '../support/eventually.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
 interface SessionView {
   sessionId: string;
   unreadCount: number;
   lastMessage?: { preview: string };
-}
-
-async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(100);
-  }
 }
 
 /**
@@ -142,7 +135,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
           );
           expect(notice.data.payload.text).to.equal('hello from the platform');
         }
-        await waitUntil('both gateways report their connections', async () => {
+        await eventually('both gateways report their connections', async () => {
           const stats = await admin<{ connections: { total: number; gateways: unknown[] } }>(
             'GET',
             '/api/v1/admin/stats',
@@ -180,7 +173,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         expect(received!.data).to.include({ messageId: sent.data.messageId, senderId: a.userId, seq: 1 });
         // The conversation list is a projection fed over pub/sub: it catches up on its own.
         const { sessionId } = sent.data;
-        await waitUntil('session projection', async () => {
+        await eventually('session projection', async () => {
           const view = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
             token: b.accessToken,
           });
@@ -271,7 +264,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         // The sender was told while the sidecar was down; it retried with the same clientMsgId.
         expect(errors.length, 'sends refused while the sidecar was down').to.be.greaterThan(0);
         const expected = Array.from({ length: total }, (_, i) => `m${i + 1}`);
-        await waitUntil(
+        await eventually(
           'every acknowledged message at the recipient',
           () => texts(wsB, a.userId).length >= total,
           60_000,
@@ -285,7 +278,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         await replay.close();
         // The conversation list, fed by events the outbox published after the outage, missed none.
         const { sessionId } = (await wsA.sendMessage(b.userId, 'check')).data;
-        await waitUntil('conversation list caught up', async () => {
+        await eventually('conversation list caught up', async () => {
           const view = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
             token: b.accessToken,
           });
@@ -323,7 +316,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         }
         await reconnecting;
         const all = () => [...delivered, ...wsB.messages()].filter((f) => f.data.senderId === a.userId);
-        await waitUntil('all messages after failover', () => all().length >= total, 30_000);
+        await eventually('all messages after failover', () => all().length >= total, 30_000);
         await sleep(1_000);
         expect(all().map((f) => f.data.content)).to.deep.equal(
           Array.from({ length: total }, (_, i) => `k${i + 1}`),

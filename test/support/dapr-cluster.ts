@@ -24,6 +24,7 @@ import { createLogger } from '../../services/platform/logger.ts';
 import type { InternalHandlers, Subscription } from '../../services/platform/ports/index.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
+import { eventually } from './eventually.ts';
 import { startIngress } from './ingress.ts';
 
 const run = promisify(execFile);
@@ -142,21 +143,6 @@ export async function flushRedisDb(db: number): Promise<void> {
   });
 }
 
-/** Polls `probe` until it holds; fails with `why()` (log tails) after the timeout. */
-export async function until(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  why: () => string,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} not ready within ${timeoutMs / 1000} s\n${why()}`);
-}
-
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
 
 export function tail(path: string, lines = 25): string {
@@ -253,7 +239,7 @@ export async function serveDaprInbound(options: {
 
 /** Waits until a sidecar's health endpoint answers (its app reachable, if it has one). */
 export async function waitForDaprd(httpPort: number, logFile: string, timeoutMs = 60_000): Promise<void> {
-  await until(
+  await eventually(
     `daprd on ${httpPort}`,
     () => httpOk(`http://127.0.0.1:${httpPort}/v1.0/healthz`),
     timeoutMs,
@@ -437,7 +423,7 @@ export class DaprCluster {
   async #waitReady(members: ClusterMember[], timeoutMs = 90_000): Promise<void> {
     await Promise.all(
       members.map((member) =>
-        until(
+        eventually(
           `${member.name} (app and sidecar)`,
           async () =>
             (await httpOk(`${member.url}/readyz`)) &&

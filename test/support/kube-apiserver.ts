@@ -19,7 +19,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { exited, freePort, tail, track, until } from './dapr-cluster.ts';
+import { exited, freePort, tail, track } from './dapr-cluster.ts';
+import { eventually } from './eventually.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -191,7 +192,7 @@ export async function startApiServer(): Promise<TestApiServer> {
       currentContext: 'test',
     });
     const objects = KubernetesObjectApi.makeApiClient(config);
-    await until(
+    await eventually(
       'kube-apiserver',
       async () => {
         await objects.list('v1', 'Namespace');
@@ -217,7 +218,7 @@ export async function startApiServer(): Promise<TestApiServer> {
     await applyCrds(readFileSync(join(ROOT, 'charts/anychat/files/imclusters.im.anychat.io.yaml'), 'utf8'));
     for (const crd of await daprCrds()) await applyCrds(crd);
     // CRDs serve once established.
-    await until(
+    await eventually(
       'CRDs established',
       async () => {
         await objects.list('im.anychat.io/v1alpha1', 'ImCluster', 'default');

@@ -15,6 +15,8 @@ export const UserProfile = defineEntity({
     gender: p.smallint(),
     birthday: p.string().length(10).nullable(),
     region: p.string().length(100).nullable(),
+    /** Set when the account was deleted: the row is then an anonymous placeholder, out of the directory. */
+    deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

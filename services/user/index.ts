@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import {
+  type AccountStatusChangedEvent,
+  AccountStatusCodes,
   AuthTopics,
   type CreateProfileRequest,
   FriendMethods,
   type Relation,
   UserMethods,
 } from '../platform/contracts/index.ts';
+import { sqlExecutor } from '../platform/db/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
+import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal, validatedSubscription } from '../platform/validation.ts';
@@ -14,6 +18,7 @@ import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
+import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
 import { userRoutes } from './routes.ts';
 
 const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
@@ -26,18 +31,36 @@ const CreateProfileInput: z.ZodType<CreateProfileRequest> = z.object({
 });
 const GetProfilesInput = z.object({ userIds: z.array(id).max(500) });
 const GetSettingsInput = z.object({ userId: id });
+const AccountStatusChangedInput: z.ZodType<AccountStatusChangedEvent> = z.object({
+  userId: id,
+  status: z.number().int(),
+});
+/** How often unpublished notifications are retried. */
+const OUTBOX_SWEEP_MS = 15_000;
 
 export const userService: ServiceModule = {
   name: 'user',
   schema: 'user',
   entities: userEntities,
-  migrations: [{ name: 'Migration20261122000200_user', class: Migration20261122000200_user }],
+  migrations: [
+    { name: 'Migration20261122000200_user', class: Migration20261122000200_user },
+    { name: 'Migration20261122000210_user_deleted', class: Migration20261122000210_user_deleted },
+  ],
   async create(ctx) {
+    const outbox = new Outbox({
+      sql: sqlExecutor(ctx.orm),
+      schema: 'user',
+      pubsub: ctx.pubsub,
+      pubsubName: ctx.pubsubName,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
     const users = new UserService({
       orm: ctx.orm,
       store: ctx.state.store(ctx.config.dapr.stateStoreName),
       pubsub: ctx.pubsub,
       pubsubName: ctx.pubsubName,
+      outbox,
       ids: ctx.ids,
       logger: ctx.logger,
       qrcodeTtlSeconds: ctx.config.user.qrcodeTtlSeconds,
@@ -48,6 +71,7 @@ export const userService: ServiceModule = {
         logger: ctx.logger,
       }),
     });
+    outbox.start(OUTBOX_SWEEP_MS);
     return {
       routes: userRoutes(
         users,
@@ -67,6 +91,16 @@ export const userService: ServiceModule = {
           // Repairs a profile that the synchronous call at registration did not create.
           handle: (data) => users.createProfile(data),
         }),
+        validatedSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.accountStatusChanged,
+          schema: AccountStatusChangedInput,
+          logger: ctx.logger,
+          // A deleted account leaves the directory; a ban or a freeze changes nothing here.
+          async handle(data) {
+            if (data.status === AccountStatusCodes.DELETED) await users.eraseDeletedAccount(data.userId);
+          },
+        }),
       ],
       internal: {
         [UserMethods.createProfile]: async (body) => {
@@ -84,6 +118,7 @@ export const userService: ServiceModule = {
           };
         },
       },
+      stop: () => outbox.stop(),
     };
   },
 };

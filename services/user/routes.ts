@@ -144,7 +144,8 @@ export function userRoutes(users: UserService, detailOf: ReturnType<typeof userD
     defineRoute({
       method: 'get',
       path: '/api/v1/users/:id',
-      summary: "Another user's public profile, presence, and whether they are my friend or on my blacklist",
+      summary:
+        "Another user's public profile, presence, and whether they are my friend or on my blacklist (a deleted account answers its placeholder)",
       tags,
       access: 'user',
       params: UserIdParams,
@@ -158,6 +159,7 @@ export function userRoutes(users: UserService, detailOf: ReturnType<typeof userD
           online: detail.online,
           platforms: detail.platforms,
           lastActiveTime: detail.lastActiveTime,
+          accountDeleted: detail.accountDeleted,
         };
       },
     }),

@@ -75,6 +75,9 @@ export const UserDetailDto = PublicProfileDto.extend({
   online: z.boolean(),
   platforms: z.array(z.string()),
   lastActiveTime: z.string().nullable().describe('ISO time the user was last connected; null if never'),
+  accountDeleted: z
+    .boolean()
+    .describe('the account was deleted: the profile is a placeholder, never online, found by no search'),
 });
 
 export const MyProfileDto = PublicProfileDto.extend({

@@ -72,14 +72,14 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
 
   describe('accounts (auth)', () => {
     it('walks account ids in numeric order whatever their number of digits (broadcast cursor)', async () => {
-      await registerUser(platform.api);
       const db = new pg.Client({ connectionString: platform.backend.env.DATABASE_URL });
       await db.connect();
       try {
         // Ids of other lengths than today's snowflakes (imported accounts): '42' sorts last as text.
         await db.query(
           `insert into auth.users (user_id, account, password_hash, status, password_changed_at, created_at, updated_at)
-           values (42, 'shortid42', 'x', 1, now(), now(), now())`,
+           values (42, 'shortid42', 'x', 1, now(), now(), now()),
+                  (117000000000000000, 'longid117', 'x', 1, now(), now(), now())`,
         );
         const { userIds } = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
           afterUserId: '0',
@@ -89,7 +89,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         const numeric = userIds.map(BigInt);
         expect(numeric.every((id, i) => i === 0 || numeric[i - 1]! < id)).to.equal(true);
       } finally {
-        await db.query('delete from auth.users where user_id = 42');
+        await db.query('delete from auth.users where user_id in (42, 117000000000000000)');
         await db.end();
       }
     });

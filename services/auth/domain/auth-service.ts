@@ -326,14 +326,18 @@ export class AuthService {
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(UserCredentials, { userId });
     if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
-    const already = user.status === AccountStatus.DELETED;
-    if (!already) {
+    if (user.status !== AccountStatus.DELETED) {
       user.status = AccountStatus.DELETED;
       await em.flush();
     }
     // Also after a repeated call: a first call that failed between the update and the revocation.
     await this.deps.sessions.revoke({ userId }, 'account_deleted');
-    if (!already) await this.#publishStatusChanged(userId, AccountStatus.DELETED);
+    // Every call publishes, and a failed publish fails the call: the user service must hear of it
+    // to erase the profile, so the administrator's retry is what sends it again (it is idempotent there).
+    await this.deps.pubsub.publish(this.deps.pubsubName, AuthTopics.accountStatusChanged, {
+      userId,
+      status: AccountStatus.DELETED,
+    });
   }
 
   async #publishStatusChanged(userId: string, status: AccountStatusValue) {

@@ -159,7 +159,9 @@ export class FriendService {
     const targetId = input.targetId;
     if (targetId === userId) throw new AppError(ErrorCode.FRIEND_SELF);
     const profiles = await this.#profiles([userId, targetId]);
-    if (!profiles.has(targetId)) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
+    const target = profiles.get(targetId);
+    if (!target || target.accountDeleted)
+      throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
     const { friendVerify } = await this.#deps.invoke.invoke<{ friendVerify: boolean }>(
       'user',
       UserMethods.getSettings,

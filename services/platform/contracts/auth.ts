@@ -37,6 +37,15 @@ export interface SessionRevokedEvent {
   reason: SessionRevokeReason;
 }
 
+/** Account statuses as `accountStatusChanged` carries them (the values of auth's `users.status`). */
+export const AccountStatusCodes = { DISABLED: 0, ACTIVE: 1, FROZEN: 2, DELETED: 3 } as const;
+
+/** An administrator banned, froze, reactivated or deleted the account. */
+export interface AccountStatusChangedEvent {
+  userId: string;
+  status: number;
+}
+
 export const AuthMethods = {
   jwks: 'jwks',
   setAccountStatus: 'accounts.set-status',

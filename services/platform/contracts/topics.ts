@@ -15,7 +15,7 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   [AuthTopics.userRegistered]: ['user'],
   [AuthTopics.sessionRevoked]: ['gateway'],
   [AuthTopics.passwordChanged]: [],
-  [AuthTopics.accountStatusChanged]: [],
+  [AuthTopics.accountStatusChanged]: ['user'],
   [UserTopics.profileUpdated]: ['friend', 'message'],
   [UserTopics.settingsUpdated]: [],
   [GroupTopics.changed]: ['message'],

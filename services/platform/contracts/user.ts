@@ -55,4 +55,6 @@ export interface BriefProfile {
   nickname: string;
   avatar: string | null;
   signature: string | null;
+  /** The account was deleted: the profile is a placeholder, and nobody can befriend it. */
+  accountDeleted?: true;
 }

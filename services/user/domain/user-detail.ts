@@ -9,6 +9,7 @@ export interface UserDetail {
   online: boolean;
   platforms: string[];
   lastActiveTime: string | null;
+  accountDeleted: boolean;
 }
 
 /**
@@ -26,13 +27,15 @@ export function userDetail(
       relationOf(viewerId, userId),
       presence.lookup([userId]),
     ]);
-    const state = seen.get(userId);
+    // A deleted account shows no trace of activity (its sessions ended with it).
+    const state = profile.deletedAt ? undefined : seen.get(userId);
     return {
       profile,
       relation,
       online: state?.online ?? false,
       platforms: state?.platforms ?? [],
       lastActiveTime: state?.lastActiveAt ? new Date(state.lastActiveAt).toISOString() : null,
+      accountDeleted: profile.deletedAt != null,
     };
   };
 }

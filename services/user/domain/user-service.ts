@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   type BriefProfile,
@@ -11,6 +12,7 @@ import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
+import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { PubSubPort, StateStore } from '../../platform/ports/index.ts';
 import { PushToken, UserProfile, UserSettings } from '../entities.ts';
 
@@ -40,6 +42,8 @@ export interface UserServiceDeps {
   store: StateStore;
   pubsub: PubSubPort;
   pubsubName: string;
+  /** Carries the profile change that announces a deleted account, in the transaction that erases it. */
+  outbox: Outbox;
   ids: SnowflakeGenerator;
   logger: Logger;
   qrcodeTtlSeconds: number;
@@ -52,12 +56,22 @@ export interface UserServiceDeps {
 const DEFAULT_SETTINGS = { friendVerify: true, notificationEnabled: true, language: 'zh-CN' };
 /** QR records outlive their validity by a week, so a scanned old code says "expired", not "invalid". */
 const QR_GRACE_SECONDS = 7 * 86_400;
+/** What friends' lists, conversations and old messages show for an account that was deleted. */
+export const DELETED_NICKNAME = 'Deleted account';
+/**
+ * Directory copy of a deleted account's name: unique like the column, and never a real account
+ * (those are letters, digits and `_`), so it neither frees nor takes anybody's name.
+ */
+export const deletedAccountName = (userId: string) => `deleted-${userId}`.slice(0, 32);
+/** Fields of a profile that other users see or that find it; all of them are cleared on deletion. */
+const ERASED_FIELDS = ['nickname', 'avatar', 'signature', 'gender', 'birthday', 'region'] as const;
 
 export const briefOf = (profile: UserProfile): BriefProfile => ({
   userId: profile.userId,
   nickname: profile.nickname,
   avatar: profile.avatar ?? null,
   signature: profile.signature ?? null,
+  ...(profile.deletedAt ? { accountDeleted: true as const } : {}),
 });
 
 export class UserService {
@@ -110,7 +124,7 @@ export class UserService {
   async updateProfile(userId: string, changes: ProfileChanges): Promise<UserProfile> {
     if (changes.nickname !== undefined) await this.#assertCleanNickname(changes.nickname);
     const em = this.deps.orm.em.fork();
-    const profile = await em.findOne(UserProfile, { userId });
+    const profile = await em.findOne(UserProfile, { userId, deletedAt: null });
     if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
     const changed = Object.entries(changes)
       .filter(([key, value]) => value !== undefined && profile[key as keyof ProfileChanges] !== value)
@@ -133,7 +147,9 @@ export class UserService {
     const exact = term.toLowerCase();
     // Phone numbers and e-mail addresses match exactly (no harvesting by prefix); names by substring.
     const escaped = exact.replace(/[\\%_]/g, (c) => `\\${c}`);
+    // A deleted account is out of the directory: its placeholder is found by no keyword.
     const where = {
+      deletedAt: null,
       $or: [
         { account: exact },
         { phoneNumber: term.replace(/[\s-]/g, '') },
@@ -178,7 +194,7 @@ export class UserService {
 
   /** A new personal QR code; the previous one stops resolving. */
   async refreshQrcode(userId: string): Promise<{ code: string; url: string; expiresAt: string }> {
-    await this.profile(userId);
+    if ((await this.profile(userId)).deletedAt) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
     const code = randomBytes(18).toString('base64url');
     const expiresAt = new Date(Date.now() + this.deps.qrcodeTtlSeconds * 1000).toISOString();
     const previous = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
@@ -209,11 +225,16 @@ export class UserService {
     const record = await this.deps.store.get<QrRecord>(`qrcode:${code}`);
     if (!record || record.value.revoked) throw new AppError(ErrorCode.QRCODE_INVALID);
     if (Date.parse(record.value.expiresAt) <= Date.now()) throw new AppError(ErrorCode.QRCODE_EXPIRED);
-    return this.profile(record.value.userId);
+    const profile = await this.profile(record.value.userId);
+    // Its codes are revoked at deletion; this also covers a code issued while that was under way.
+    if (profile.deletedAt) throw new AppError(ErrorCode.QRCODE_INVALID);
+    return profile;
   }
 
   async savePushToken(userId: string, deviceId: string, pushToken: string, platform: string): Promise<void> {
     const em = this.deps.orm.em.fork();
+    const profile = await em.findOne(UserProfile, { userId }, { fields: ['userId', 'deletedAt'] });
+    if (!profile || profile.deletedAt) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
     await em.upsert(
       PushToken,
       { id: this.deps.ids.next(), userId, deviceId, pushToken, platform },
@@ -222,6 +243,60 @@ export class UserService {
         onConflictMergeFields: ['pushToken', 'platform', 'updatedAt'],
       },
     );
+  }
+
+  /**
+   * The account was deleted (auth's status change): in one transaction the profile becomes an
+   * anonymous placeholder (neutral nickname; picture, signature, birthday, region cleared; the
+   * directory copies of account, phone and e-mail gone), its push tokens are removed and a profile
+   * change is stored for friends' lists and message senders; then its QR code is revoked. The row
+   * stays, so that whoever has the user in a list or a conversation sees "Deleted account".
+   * Idempotent: a profile already erased changes no more (the QR revocation is repeated harmlessly,
+   * in case it is what failed the first time). Returns whether this call erased it.
+   */
+  async eraseDeletedAccount(userId: string): Promise<boolean> {
+    const erased = await transactionalWithOutbox(this.deps.orm, this.deps.outbox, async (tx, events) => {
+      const profile = await tx.findOne(UserProfile, { userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!profile) {
+        // Deleted before its registration reached this service: a placeholder keeps the late
+        // registration event (whose profile creation ignores an existing row) from publishing it.
+        await tx.upsert(
+          UserProfile,
+          {
+            userId,
+            account: deletedAccountName(userId),
+            nickname: DELETED_NICKNAME,
+            gender: 0,
+            deletedAt: new Date(),
+          },
+          { onConflictFields: ['userId'], onConflictAction: 'ignore' },
+        );
+        return true;
+      }
+      if (profile.deletedAt) return false;
+      const placeholder = {
+        nickname: DELETED_NICKNAME,
+        avatar: null,
+        signature: null,
+        gender: 0,
+        birthday: null,
+        region: null,
+      };
+      const changed = ERASED_FIELDS.filter((key) => (profile[key] ?? null) !== placeholder[key]);
+      tx.assign(profile, {
+        ...placeholder,
+        account: deletedAccountName(userId),
+        phoneNumber: null,
+        email: null,
+        deletedAt: new Date(),
+      });
+      await tx.nativeDelete(PushToken, { userId });
+      const event: ProfileUpdatedEvent = { userId, changed, profile: briefOf(profile) };
+      events.push({ topic: UserTopics.profileUpdated, payload: { ...event } });
+      return true;
+    });
+    await this.#revokeQrcode(userId);
+    return erased;
   }
 
   async briefProfiles(userIds: string[]): Promise<BriefProfile[]> {
@@ -236,6 +311,27 @@ export class UserService {
       throw new AppError(ErrorCode.NICKNAME_SENSITIVE);
     }
     await this.deps.words.refuse(nickname, () => new AppError(ErrorCode.NICKNAME_SENSITIVE));
+  }
+
+  /** The user's current QR code stops resolving (as a refresh would make it). */
+  async #revokeQrcode(userId: string): Promise<void> {
+    const current = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
+    if (!current) return;
+    const key = `qrcode:${current.value.code}`;
+    const record = await this.deps.store.get<QrRecord>(key);
+    await this.deps.store.transact([
+      ...(record && !record.value.revoked
+        ? [
+            {
+              operation: 'upsert' as const,
+              key,
+              value: { ...record.value, revoked: true } satisfies QrRecord,
+              ttlInSeconds: this.deps.qrcodeTtlSeconds + QR_GRACE_SECONDS,
+            },
+          ]
+        : []),
+      { operation: 'delete', key: `qrcode-of:${userId}` },
+    ]);
   }
 
   #qrUrl(code: string): string {

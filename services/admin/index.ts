@@ -55,7 +55,7 @@ export const adminService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
-    const accounts = new AdminAccounts(sql, ctx.ids, ctx.config.admin.tokenTtlSeconds);
+    const accounts = new AdminAccounts(sql, ctx.ids, audit, ctx.config.admin.tokenTtlSeconds);
     const users = new UserModeration({
       sql,
       invoke: ctx.invoke,
@@ -170,15 +170,10 @@ export async function createAdminAccount(
     await migrate(orm, adminService.schema);
     // Any worker id: this short-lived process makes two ids, and ids carry their millisecond.
     const ids = new SnowflakeGenerator(randomInt(1024));
-    const admin = await new AdminAccounts(sqlExecutor(orm), ids, 0).create(parsed);
-    await new AuditLog(sqlExecutor(orm), ids).record(
+    const sql = sqlExecutor(orm);
+    const admin = await new AdminAccounts(sql, ids, new AuditLog(sql, ids), 0).create(
       { type: 'system', name: 'imctl admin create' },
-      {
-        action: 'admin.create',
-        resourceType: 'admin',
-        resourceId: admin.adminId,
-        details: { username: admin.username, role: admin.role },
-      },
+      parsed,
     );
     return { adminId: admin.adminId, username: admin.username, role: admin.role };
   } finally {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from '../platform/errors.ts';
 import type { AdminPrincipal } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import { rateLimit } from '../platform/security/index.ts';
@@ -82,27 +81,7 @@ function sessionRoutes(d: AdminDomain, rateLimitFactor: number) {
       middleware: [loginLimit],
       body: LoginBody,
       response: LoginDto,
-      handler: async ({ body, request }) => {
-        try {
-          const login = await d.accounts.login(body.username, body.password, request.ip);
-          await d.audit.record(
-            { type: 'admin', id: login.admin.adminId, name: login.admin.username, ip: request.ip },
-            { action: 'admin.login', details: { userAgent: request.userAgent ?? null } },
-          );
-          return login;
-        } catch (error) {
-          if (error instanceof AppError) {
-            await d.audit.record(
-              { type: 'admin', name: body.username, ip: request.ip },
-              {
-                action: 'admin.login.failed',
-                details: { code: error.code, userAgent: request.userAgent ?? null },
-              },
-            );
-          }
-          throw error;
-        }
-      },
+      handler: ({ body, request }) => d.accounts.login(body.username, body.password, request),
     }),
     defineRoute({
       method: 'post',
@@ -112,8 +91,7 @@ function sessionRoutes(d: AdminDomain, rateLimitFactor: number) {
       access: 'admin',
       response: z.null(),
       handler: async ({ admin, request }) => {
-        await d.accounts.logout(admin);
-        await d.audit.record(actor(admin, request), { action: 'admin.logout' });
+        await d.accounts.logout(admin, request.ip);
         return null;
       },
     }),
@@ -134,7 +112,7 @@ function sessionRoutes(d: AdminDomain, rateLimitFactor: number) {
       access: 'admin',
       permission: 'admins:read',
       response: z.object({ items: z.array(AdminDto), roles: z.array(RoleDto) }),
-      handler: async () => ({ items: await d.accounts.list(), roles: await d.accounts.roles() }),
+      handler: () => d.accounts.directory(),
     }),
     defineRoute({
       method: 'post',
@@ -145,16 +123,7 @@ function sessionRoutes(d: AdminDomain, rateLimitFactor: number) {
       permission: 'admins:write',
       body: CreateAdminBody,
       response: AdminDto,
-      handler: async ({ admin, body, request }) => {
-        const created = await d.accounts.create(body);
-        await d.audit.record(actor(admin, request), {
-          action: 'admin.create',
-          resourceType: 'admin',
-          resourceId: created.adminId,
-          details: { username: created.username, role: created.role },
-        });
-        return created;
-      },
+      handler: ({ admin, body, request }) => d.accounts.create(actor(admin, request), body),
     }),
   ];
 }

@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { AdminPrincipal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { Actor, AuditLog } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 
 export interface AdminAccount {
@@ -73,15 +74,29 @@ function accountOf(row: AdminRow): AdminAccount {
 export class AdminAccounts {
   readonly #sql: SqlExecutor;
   readonly #ids: SnowflakeGenerator;
+  readonly #audit: AuditLog;
   readonly #tokenTtlSeconds: number;
 
-  constructor(sql: SqlExecutor, ids: SnowflakeGenerator, tokenTtlSeconds: number) {
+  constructor(sql: SqlExecutor, ids: SnowflakeGenerator, audit: AuditLog, tokenTtlSeconds: number) {
     this.#sql = sql;
     this.#ids = ids;
+    this.#audit = audit;
     this.#tokenTtlSeconds = tokenTtlSeconds;
   }
 
-  async create(input: NewAdmin): Promise<AdminAccount> {
+  /** Creates an administrator (audited as `by`'s action). */
+  async create(by: Actor, input: NewAdmin): Promise<AdminAccount> {
+    const created = await this.#insert(input);
+    await this.#audit.record(by, {
+      action: 'admin.create',
+      resourceType: 'admin',
+      resourceId: created.adminId,
+      details: { username: created.username, role: created.role },
+    });
+    return created;
+  }
+
+  async #insert(input: NewAdmin): Promise<AdminAccount> {
     const [role] = await this.#sql.query<{ role_id: string }>(
       'select role_id::text from "admin"."admin_roles" where name = ?',
       [input.role],
@@ -100,12 +115,16 @@ export class AdminAccounts {
     return (await this.#find('a.admin_id = ?', [adminId]))!;
   }
 
-  async list(): Promise<AdminAccount[]> {
-    const rows = await this.#sql.query<AdminRow>(`${SELECT_ADMIN} order by a.created_at`);
-    return rows.map(accountOf);
+  /** Every administrator, and the roles there are to give. */
+  async directory() {
+    const [admins, roles] = await Promise.all([
+      this.#sql.query<AdminRow>(`${SELECT_ADMIN} order by a.created_at`),
+      this.#roles(),
+    ]);
+    return { items: admins.map(accountOf), roles };
   }
 
-  async roles(): Promise<Array<{ name: string; description: string; permissions: string[] }>> {
+  #roles(): Promise<Array<{ name: string; description: string; permissions: string[] }>> {
     return this.#sql.query(
       `select r.name, r.description,
         coalesce(array(select p.permission from "admin"."admin_role_permissions" p where p.role_id = r.role_id order by 1), '{}') as permissions
@@ -113,8 +132,35 @@ export class AdminAccounts {
     );
   }
 
-  /** Checks the password (same cost whether or not the name exists) and opens an admin session. */
-  async login(username: string, password: string, ip: string): Promise<AdminLogin> {
+  /**
+   * Checks the password (same cost whether or not the name exists) and opens an admin session.
+   * Every attempt is audited, failed ones with the name that was tried.
+   */
+  async login(
+    username: string,
+    password: string,
+    client: { ip: string; userAgent?: string | undefined },
+  ): Promise<AdminLogin> {
+    const details = { userAgent: client.userAgent ?? null };
+    try {
+      const login = await this.#login(username, password, client.ip);
+      await this.#audit.record(
+        { type: 'admin', id: login.admin.adminId, name: login.admin.username, ip: client.ip },
+        { action: 'admin.login', details },
+      );
+      return login;
+    } catch (error) {
+      if (error instanceof AppError) {
+        await this.#audit.record(
+          { type: 'admin', name: username, ip: client.ip },
+          { action: 'admin.login.failed', details: { ...details, code: error.code } },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #login(username: string, password: string, ip: string): Promise<AdminLogin> {
     const [row] = await this.#sql.query<AdminRow>(`${SELECT_ADMIN} where a.username = ?`, [username]);
     const matches = await verify(row?.password_hash ?? (await DUMMY_HASH), password);
     if (!row || !matches) throw new AppError(ErrorCode.ADMIN_WRONG_PASSWORD);
@@ -139,10 +185,14 @@ export class AdminAccounts {
     };
   }
 
-  async logout(principal: AdminPrincipal): Promise<void> {
+  async logout(principal: AdminPrincipal, ip: string): Promise<void> {
     await this.#sql.query(
       'update "admin"."admin_sessions" set revoked_at = now() where token_hash = ? and revoked_at is null',
       [principal.sessionId],
+    );
+    await this.#audit.record(
+      { type: 'admin', id: principal.adminId, name: principal.username, ip },
+      { action: 'admin.logout' },
     );
   }
 

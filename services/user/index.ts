@@ -89,7 +89,7 @@ export const userService: ServiceModule = {
           schema: CreateProfileInput,
           logger: ctx.logger,
           // Repairs a profile that the synchronous call at registration did not create.
-          handle: (data) => users.createProfile(data),
+          handle: (data) => users.createProfile(data, 'use-account'),
         }),
         validatedSubscription({
           pubsubName: ctx.pubsubName,

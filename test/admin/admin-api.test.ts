@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createAdminAccount } from '../../services/admin/index.ts';
-import { type ApiClient, registerUser } from '../support/api-client.ts';
+import { type ApiClient, registerUser, uniqueAccount } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { befriend, type User } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
@@ -302,6 +302,25 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
         body: { nickname: 'the badword' },
       });
       expect(nickname.body.code).to.equal(20102);
+      const account = uniqueAccount('reg');
+      const registration = (nicknameText: string) =>
+        api.call('POST', '/api/v1/auth/register', {
+          body: {
+            account,
+            password: 'passw0rdOK',
+            deviceType: 'Web',
+            deviceId: `web-${account}`,
+            nickname: nicknameText,
+          },
+        });
+      expect(
+        (await registration('badword fan')).body.code,
+        'registration with a forbidden nickname',
+      ).to.equal(20102);
+      expect(
+        (await registration('clean name')).body.code,
+        'the refused registration left nothing behind',
+      ).to.equal(0);
       const group = await api.call('POST', '/api/v1/groups', {
         token: a.accessToken,
         body: { name: 'badword club', memberIds: [b.userId, c.userId] },

@@ -81,8 +81,24 @@ export class UserService {
     this.deps = deps;
   }
 
-  /** Idempotent: called by auth at registration and again by the user.registered event. */
-  async createProfile(input: CreateProfileRequest): Promise<void> {
+  /**
+   * Idempotent: called by auth at registration (a nickname with a forbidden word is refused, 20102,
+   * and the registration with it) and again by the user.registered event, which repairs a missed
+   * profile and so must not fail on a word forbidden since: that nickname becomes the account name.
+   */
+  async createProfile(
+    input: CreateProfileRequest,
+    onForbiddenNickname: 'refuse' | 'use-account' = 'refuse',
+  ): Promise<void> {
+    let nickname = input.nickname ?? input.account;
+    if (input.nickname) {
+      try {
+        await this.#assertCleanNickname(input.nickname);
+      } catch (error) {
+        if (onForbiddenNickname === 'refuse') throw error;
+        nickname = input.account;
+      }
+    }
     const em = this.deps.orm.em.fork();
     await em.upsert(
       UserProfile,
@@ -91,7 +107,7 @@ export class UserService {
         account: input.account,
         phoneNumber: input.phoneNumber,
         email: input.email,
-        nickname: input.nickname ?? input.account,
+        nickname,
         gender: 0,
       },
       { onConflictFields: ['userId'], onConflictAction: 'ignore' },

@@ -150,7 +150,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       routes: instances.flatMap(({ instance }) => instance.routes),
       authenticators: {
         user: authenticate,
-        admin: instances.find(({ instance }) => instance.authenticateAdmin)?.instance.authenticateAdmin,
+        admin: instances.find(({ instance }) => instance.adminAccess)?.instance.adminAccess,
       },
       version: pkg.version,
       ready: async () => {

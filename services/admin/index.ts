@@ -9,7 +9,7 @@ import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { validatedSubscription } from '../platform/validation.ts';
 import { AdminAccounts, type NewAdmin } from './domain/admin-accounts.ts';
-import { AuditLog } from './domain/audit-log.ts';
+import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
 import { GatewayInstances } from './domain/gateway-instances.ts';
@@ -110,7 +110,16 @@ export const adminService: ServiceModule = {
 
     return {
       routes: adminRoutes(domain, ctx.config.rateLimitFactor),
-      authenticateAdmin: (token) => accounts.authenticate(token),
+      adminAccess: {
+        authenticate: (token) => accounts.authenticate(token),
+        denied: (admin, attempt) =>
+          audit.record(adminActor(admin, attempt.ip), {
+            action: 'admin.denied',
+            resourceType: 'route',
+            resourceId: `${attempt.method} ${attempt.path}`.slice(0, 100),
+            details: { permission: attempt.permission, role: admin.role },
+          }),
+      },
       subscriptions: [
         validatedSubscription({
           pubsubName: ctx.pubsubName,

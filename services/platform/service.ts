@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from './config.ts';
 import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
-import type { AnyRoute, AuthenticateAdmin } from './http/routes.ts';
+import type { AdminAccess, AnyRoute } from './http/routes.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type {
@@ -42,8 +42,8 @@ export interface ServiceInstance {
   internal: InternalHandlers;
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
   upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
-  /** Verifies admin tokens for admin routes (the admin service only). */
-  authenticateAdmin?: AuthenticateAdmin;
+  /** Checks the callers of admin routes (the admin service only). */
+  adminAccess?: AdminAccess;
   /** First step of shutdown: stop taking work and let clients go (they reconnect elsewhere). */
   drain?(): Promise<void>;
   stop?(): Promise<void>;

@@ -115,6 +115,14 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
       expect(refused.status).to.equal(403);
       expect(refused.body.code).to.equal(120103);
       expect(refused.body.data.permission).to.equal('users:write');
+      const denied = await root.ok<{
+        items: Array<{ actorName: string; resourceId: string; details: { permission: string } }>;
+      }>('GET', '/api/v1/admin/audit?action=admin.denied');
+      expect(denied.items[0]).to.deep.include({
+        actorName: 'watcher',
+        resourceId: `POST /api/v1/admin/users/${user.userId}/ban`,
+      });
+      expect(denied.items[0]!.details.permission).to.equal('users:write');
       expect((await loginOf(api, user)).body.code).to.equal(0);
     });
 

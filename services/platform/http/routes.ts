@@ -80,12 +80,20 @@ function bearerOf(ctx: Context): string | undefined {
 }
 
 export type Authenticate = (token: string) => Promise<Principal>;
-export type AuthenticateAdmin = (token: string) => Promise<AdminPrincipal>;
+/** How admin routes check their callers; the admin service provides it. */
+export interface AdminAccess {
+  authenticate(token: string): Promise<AdminPrincipal>;
+  /** An admin tried a route their role does not allow (audited: a sensitive event in itself). */
+  denied(
+    admin: AdminPrincipal,
+    attempt: { permission: string; method: string; path: string; ip: string },
+  ): Promise<void>;
+}
 
 export interface Authenticators {
   user: Authenticate;
   /** Provided by the admin service; required when an admin route is mounted. */
-  admin?: AuthenticateAdmin | undefined;
+  admin?: AdminAccess | undefined;
 }
 
 function authenticationStep(route: AnyRoute, authenticators: Authenticators): Middleware | undefined {
@@ -104,8 +112,9 @@ function authenticationStep(route: AnyRoute, authenticators: Authenticators): Mi
   return async (ctx, next) => {
     const token = bearerOf(ctx);
     if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer admin token' });
-    const principal = await admin(token);
+    const principal = await admin.authenticate(token);
     if (permission && !principal.permissions.includes(permission)) {
+      await admin.denied(principal, { permission, method: ctx.method, path: ctx.path, ip: ctx.ip });
       throw new AppError(ErrorCode.ADMIN_FORBIDDEN, {
         detail: `role ${principal.role} lacks permission ${permission}`,
         data: { permission },

@@ -221,6 +221,23 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
       expect(audit.items[0]?.actorType).to.equal('system');
     });
 
+    it('does not lift a ban that was renewed before its first duration ran out', async () => {
+      const user = await registerUser(api);
+      await root.ok('POST', `/api/v1/admin/users/${user.userId}/ban`, {
+        reason: 'first',
+        durationSeconds: 1,
+      });
+      await root.ok('POST', `/api/v1/admin/users/${user.userId}/ban`, { reason: 'for good' });
+      // Two sweeps (ADMIN_SWEEP_SECONDS=1) pass the first ban's end.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect((await loginOf(api, user)).body.code).to.equal(10111);
+      const detail = await root.ok<{ ban: { reason: string; until: string | null } }>(
+        'GET',
+        `/api/v1/admin/users/${user.userId}`,
+      );
+      expect(detail.ban).to.include({ reason: 'for good', until: null });
+    });
+
     it('kicks every device (admin_kick) without banning', async () => {
       const user = await registerUser(api);
       const ws = await connect(user);

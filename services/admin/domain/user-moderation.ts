@@ -8,6 +8,7 @@ import {
   fetchProfiles,
 } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
@@ -144,37 +145,52 @@ export class UserModeration {
   }
 
   /**
-   * Lifts bans whose time is up. Each row is claimed by deleting it only after the account is
-   * active again, so with several admin replicas a ban is lifted at least once and never lost.
+   * Lifts bans whose time is up. A ban is claimed by deleting its row while it still has the
+   * `until` that ran out (a ban renewed meanwhile is not touched, and of several admin replicas
+   * one claims it), then the account is made active; if that fails the row is put back for the
+   * next sweep.
    */
   async liftExpiredBans(): Promise<number> {
     const due = await this.#sql.query<BanRow>(
       `select user_id::text, reason, until, banned_by::text, banned_at from "admin"."user_bans"
        where until is not null and until <= now() order by until limit 100`,
     );
+    let lifted = 0;
     for (const ban of due) {
+      const claimed = await this.#sql.query(
+        'delete from "admin"."user_bans" where user_id = ? and until = ? returning user_id',
+        [ban.user_id, ban.until],
+      );
+      if (claimed.length === 0) continue;
       try {
-        await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
-          userId: ban.user_id,
-          status: STATUS_ACTIVE,
-        });
-        const lifted = await this.#sql.query(
-          'delete from "admin"."user_bans" where user_id = ? and until = ? returning user_id',
-          [ban.user_id, ban.until],
-        );
-        if (lifted.length > 0) {
-          await this.#audit.record(SYSTEM_ACTOR, {
-            action: 'user.unban',
-            resourceType: 'user',
-            resourceId: ban.user_id,
-            details: { reason: 'ban expired', bannedUntil: isoOrNull(ban.until) },
-          });
-        }
+        await this.#activate(ban.user_id);
       } catch (error) {
+        await this.#sql.query(
+          `insert into "admin"."user_bans" (user_id, reason, until, banned_by, banned_at) values (?, ?, ?, ?, ?)
+           on conflict (user_id) do nothing`,
+          [ban.user_id, ban.reason, ban.until, ban.banned_by, ban.banned_at],
+        );
         this.#logger.warn({ err: error, userId: ban.user_id }, 'could not lift an expired ban; will retry');
+        continue;
       }
+      lifted++;
+      await this.#audit.record(SYSTEM_ACTOR, {
+        action: 'user.unban',
+        resourceType: 'user',
+        resourceId: ban.user_id,
+        details: { reason: 'ban expired', bannedUntil: isoOrNull(ban.until) },
+      });
     }
-    return due.length;
+    return lifted;
+  }
+
+  async #activate(userId: string): Promise<void> {
+    try {
+      await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_ACTIVE });
+    } catch (error) {
+      // An account deleted meanwhile has no ban left to lift.
+      if (!(error instanceof AppError && error.code === ErrorCode.USER_NOT_FOUND)) throw error;
+    }
   }
 
   async #decorate(accounts: AccountSummary[]): Promise<UserListItem[]> {

@@ -173,6 +173,17 @@ export class UserModeration {
         this.#logger.warn({ err: error, userId: ban.user_id }, 'could not lift an expired ban; will retry');
         continue;
       }
+      // Banned again while this was lifting it: the new ban wins.
+      const renewed = await this.#sql.query('select 1 from "admin"."user_bans" where user_id = ?', [
+        ban.user_id,
+      ]);
+      if (renewed.length > 0) {
+        await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
+          userId: ban.user_id,
+          status: STATUS_DISABLED,
+        });
+        continue;
+      }
       lifted++;
       await this.#audit.record(SYSTEM_ACTOR, {
         action: 'user.unban',

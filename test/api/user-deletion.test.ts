@@ -174,6 +174,19 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
       body: { userId: alice.userId, message: 'hi', source: 'search' },
     });
     expect(request.body.code).to.equal(10102);
+
+    // Nor write to it, even as a friend: the conversation's history stays, new messages are refused.
+    const sent = await api().call('POST', '/api/v1/messages', {
+      token: bob.accessToken,
+      body: {
+        sessionType: 'single',
+        targetId: alice.userId,
+        contentType: 'text',
+        content: 'still there?',
+        clientMsgId: 'after-deletion',
+      },
+    });
+    expect(sent.body.code).to.equal(10102);
   });
 
   it('keeps an account deleted before its registration reached the user service out of the directory', async () => {

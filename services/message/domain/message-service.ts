@@ -297,7 +297,8 @@ export class MessageService {
 
   async #checkMayMessage(senderId: string, targetId: string) {
     const [target] = (await this.#o.profiles.get([targetId])).values();
-    if (!target) throw new AppError(ErrorCode.USER_NOT_FOUND);
+    // A deleted account keeps a placeholder profile for old conversations; nobody can write to it.
+    if (!target || target.accountDeleted) throw new AppError(ErrorCode.USER_NOT_FOUND);
     const relation = await this.#o.invoke.invoke<Relation>('friend', FriendMethods.relation, {
       userId: senderId,
       peerId: targetId,

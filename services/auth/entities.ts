@@ -1,11 +1,12 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { AccountStatusCodes } from '../platform/contracts/index.ts';
 
 /**
  * Account status (seed §6.2.1), plus DELETED: an administrator deleted the account; its row stays
  * (its account name, phone and e-mail stay taken) but it signs in nowhere and login answers as for
  * an unknown account.
  */
-export const AccountStatus = { DISABLED: 0, ACTIVE: 1, FROZEN: 2, DELETED: 3 } as const;
+export const AccountStatus = AccountStatusCodes;
 export type AccountStatusValue = (typeof AccountStatus)[keyof typeof AccountStatus];
 
 export const UserCredentials = defineEntity({

@@ -2,6 +2,7 @@ import {
   type AccountDetail,
   type AccountPage,
   type AccountState,
+  AccountStatusCodes,
   type AccountSummary,
   AuthAdminMethods,
   AuthMethods,
@@ -14,10 +15,6 @@ import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
 import { type Actor, type AuditLog, SYSTEM_ACTOR } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
-
-/** Account status values of the auth service's `accounts.set-status`. */
-const STATUS_DISABLED = 0;
-const STATUS_ACTIVE = 1;
 
 export interface Ban {
   reason: string;
@@ -99,7 +96,10 @@ export class UserModeration {
   /** Bans at once (sessions end, devices get FORCE_LOGOUT); a duration makes the ban lift itself. */
   async ban(actor: Actor, userId: string, reason: string, durationSeconds: number | undefined): Promise<Ban> {
     const until = durationSeconds ? new Date(Date.now() + durationSeconds * 1000) : null;
-    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_DISABLED });
+    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
+      userId,
+      status: AccountStatusCodes.DISABLED,
+    });
     const [row] = await this.#sql.query<BanRow>(
       `insert into "admin"."user_bans" (user_id, reason, until, banned_by, banned_at) values (?, ?, ?, ?, now())
        on conflict (user_id) do update set reason = excluded.reason, until = excluded.until,
@@ -117,7 +117,10 @@ export class UserModeration {
   }
 
   async unban(actor: Actor, userId: string, why = 'unbanned by an administrator'): Promise<void> {
-    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_ACTIVE });
+    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
+      userId,
+      status: AccountStatusCodes.ACTIVE,
+    });
     await this.#sql.query('delete from "admin"."user_bans" where user_id = ?', [userId]);
     await this.#audit.record(actor, {
       action: 'user.unban',
@@ -180,7 +183,7 @@ export class UserModeration {
       if (renewed.length > 0) {
         await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
           userId: ban.user_id,
-          status: STATUS_DISABLED,
+          status: AccountStatusCodes.DISABLED,
         });
         continue;
       }
@@ -197,7 +200,10 @@ export class UserModeration {
 
   async #activate(userId: string): Promise<void> {
     try {
-      await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, { userId, status: STATUS_ACTIVE });
+      await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
+        userId,
+        status: AccountStatusCodes.ACTIVE,
+      });
     } catch (error) {
       // An account deleted meanwhile has no ban left to lift.
       if (!(error instanceof AppError && error.code === ErrorCode.USER_NOT_FOUND)) throw error;

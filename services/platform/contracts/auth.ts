@@ -37,7 +37,10 @@ export interface SessionRevokedEvent {
   reason: SessionRevokeReason;
 }
 
-/** Account statuses as `accountStatusChanged` carries them (the values of auth's `users.status`). */
+/**
+ * Account statuses: auth's `users.status` (seed §6.2.1, plus DELETED), what `accountStatusChanged`
+ * carries and what `accounts.set-status` takes.
+ */
 export const AccountStatusCodes = { DISABLED: 0, ACTIVE: 1, FROZEN: 2, DELETED: 3 } as const;
 
 /** An administrator banned, froze, reactivated or deleted the account. */

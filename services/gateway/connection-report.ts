@@ -1,6 +1,6 @@
 import { GATEWAY_CONNECTIONS_KEY, type GatewayConnectionsReport } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
-import { EtagMismatchError, type StateStore } from '../platform/ports/index.ts';
+import { type StateStore, updateItem } from '../platform/ports/index.ts';
 
 export interface ConnectionReporterOptions {
   /** The shared state store every gateway instance writes its count into. */
@@ -93,26 +93,21 @@ export class ConnectionReporter {
 
   async #update(change: (report: GatewayConnectionsReport) => void): Promise<void> {
     const staleBefore = Date.now() - 3 * this.#o.intervalSeconds * 1000;
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.#o.store.get<GatewayConnectionsReport>(GATEWAY_CONNECTIONS_KEY);
-      const instances = Object.fromEntries(
-        Object.entries(current?.value?.instances ?? {}).filter(
-          ([id, entry]) => id === this.#o.instanceId || Date.parse(entry.reportedAt) >= staleBefore,
-        ),
-      );
-      const report: GatewayConnectionsReport = { instances };
-      change(report);
-      try {
-        await this.#o.store.save(GATEWAY_CONNECTIONS_KEY, report, {
-          ...(current ? { etag: current.etag } : {}),
-          // Gone with the last instance: a reader never sees a document nobody keeps up.
-          ttlInSeconds: 3 * this.#o.intervalSeconds,
-        });
-        return;
-      } catch (error) {
-        if (!(error instanceof EtagMismatchError) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      }
-    }
+    await updateItem<GatewayConnectionsReport>(
+      this.#o.store,
+      GATEWAY_CONNECTIONS_KEY,
+      (current) => {
+        const instances = Object.fromEntries(
+          Object.entries(current?.instances ?? {}).filter(
+            ([id, entry]) => id === this.#o.instanceId || Date.parse(entry.reportedAt) >= staleBefore,
+          ),
+        );
+        const report: GatewayConnectionsReport = { instances };
+        change(report);
+        return report;
+      },
+      // Gone with the last instance: a reader never sees a document nobody keeps up.
+      { ttlInSeconds: 3 * this.#o.intervalSeconds, maxAttempts: MAX_ATTEMPTS, jitterMs: 20 },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import { EtagMismatchError, type StateStore } from '../../platform/ports/index.ts';
+import { EtagMismatchError, type StateStore, updateItem } from '../../platform/ports/index.ts';
 
 interface Failures {
   count: number;
@@ -45,21 +45,13 @@ export class LoginThrottle {
   }
 
   async #increment(key: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.store.get<Failures>(key);
-      try {
-        await this.store.save(
-          key,
-          { count: (current?.value.count ?? 0) + 1 },
-          current
-            ? { etag: current.etag, ttlInSeconds: this.lockSeconds }
-            : { ttlInSeconds: this.lockSeconds },
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof EtagMismatchError)) throw error;
-      }
-    }
+    await updateItem<Failures>(this.store, key, (current) => ({ count: (current?.count ?? 0) + 1 }), {
+      ttlInSeconds: this.lockSeconds,
+      maxAttempts: 5,
+    }).catch((error: unknown) => {
+      // Five writers racing on one counter: it is high enough already.
+      if (!(error instanceof EtagMismatchError)) throw error;
+    });
   }
 
   #accountKey = (account: string) => `login-failures:account:${account}`;

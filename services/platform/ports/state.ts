@@ -64,3 +64,40 @@ export function assertStateKey(key: string): void {
   if (key.length === 0 || key.includes('||'))
     throw new InvalidStateKeyError(`invalid state key "${key}": keys are non-empty and may not contain "||"`);
 }
+
+export interface UpdateOptions {
+  /** Saved with the new value. */
+  ttlInSeconds?: number;
+  /** Writes tried before the EtagMismatchError of the last one is thrown. */
+  maxAttempts: number;
+  /** Between attempts, a random wait of up to this many ms times the attempt number (many writers, one key). */
+  jitterMs?: number;
+}
+
+/**
+ * Read-modify-write of one item under ETag concurrency: `change` gets the stored value (a copy it
+ * may mutate; undefined when absent) and returns the value to save; when another writer got there
+ * first, it runs again on the fresh value.
+ */
+export async function updateItem<T>(
+  store: StateStore,
+  key: string,
+  change: (current: T | undefined) => T | Promise<T>,
+  options: UpdateOptions,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const item = await store.get<T>(key);
+    const value = await change(item ? structuredClone(item.value) : undefined);
+    try {
+      await store.save(key, value, {
+        ...(item ? { etag: item.etag } : {}),
+        ...(options.ttlInSeconds !== undefined ? { ttlInSeconds: options.ttlInSeconds } : {}),
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof EtagMismatchError) || attempt >= options.maxAttempts) throw error;
+      if (options.jitterMs)
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * options.jitterMs! * attempt));
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { EtagMismatchError, type StateItem, type StateStore } from '../ports/index.ts';
+import { type StateStore, updateItem } from '../ports/index.ts';
 
 /**
  * The presence registry: user → gateway instance → devices, kept in the shared state store so that
@@ -143,27 +143,25 @@ export class PresenceRegistry {
     userId: string,
     change: (record: PresenceRecord, now: number) => void,
   ): Promise<PresenceChange> {
-    const key = userKey(userId);
-    for (let attempt = 1; ; attempt++) {
-      const item: StateItem<PresenceRecord> | undefined = await this.#store.get<PresenceRecord>(key);
-      const now = this.#now();
-      const record: PresenceRecord = structuredClone(item?.value) ?? { instances: {}, lastActiveAt: now };
-      const before = await this.#alive(Object.keys(record.instances));
-      const wasOnline = this.#view(userId, record, before).online;
-      // Entries of dead instances are dropped on the way.
-      for (const instanceId of Object.keys(record.instances))
-        if (!before.has(instanceId)) delete record.instances[instanceId];
-      change(record, now);
-      const isOnline = this.#view(userId, record, await this.#alive(Object.keys(record.instances))).online;
-      try {
-        await this.#store.save(key, record, {
-          ...(item ? { etag: item.etag } : {}),
-          ttlInSeconds: RECORD_TTL_SECONDS,
-        });
-        return { becameOnline: !wasOnline && isOnline, becameOffline: wasOnline && !isOnline };
-      } catch (error) {
-        if (!(error instanceof EtagMismatchError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    let result: PresenceChange = { becameOnline: false, becameOffline: false };
+    await updateItem<PresenceRecord>(
+      this.#store,
+      userKey(userId),
+      async (stored) => {
+        const now = this.#now();
+        const record = stored ?? { instances: {}, lastActiveAt: now };
+        const before = await this.#alive(Object.keys(record.instances));
+        const wasOnline = this.#view(userId, record, before).online;
+        // Entries of dead instances are dropped on the way.
+        for (const instanceId of Object.keys(record.instances))
+          if (!before.has(instanceId)) delete record.instances[instanceId];
+        change(record, now);
+        const isOnline = this.#view(userId, record, await this.#alive(Object.keys(record.instances))).online;
+        result = { becameOnline: !wasOnline && isOnline, becameOffline: wasOnline && !isOnline };
+        return record;
+      },
+      { ttlInSeconds: RECORD_TTL_SECONDS, maxAttempts: MAX_ATTEMPTS },
+    );
+    return result;
   }
 }

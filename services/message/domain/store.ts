@@ -113,7 +113,6 @@ function toMessage(row: Row): StoredMessage {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
-/** `like` pattern matching `text` literally. */
 
 export class MessageStore {
   readonly #sql: SqlExecutor;

@@ -13,7 +13,7 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
-import type { PubSubPort, StateStore } from '../../platform/ports/index.ts';
+import type { PubSubPort, StateOperation, StateStore } from '../../platform/ports/index.ts';
 import { PushToken, UserProfile, UserSettings } from '../entities.ts';
 
 export interface ProfileChanges {
@@ -216,16 +216,7 @@ export class UserService {
     const previous = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
     const ttlInSeconds = this.deps.qrcodeTtlSeconds + QR_GRACE_SECONDS;
     await this.deps.store.transact([
-      ...(previous
-        ? [
-            {
-              operation: 'upsert' as const,
-              key: `qrcode:${previous.value.code}`,
-              value: { userId, expiresAt, revoked: true },
-              ttlInSeconds,
-            },
-          ]
-        : []),
+      ...(previous ? [this.#revocation(userId, previous.value.code)] : []),
       {
         operation: 'upsert',
         key: `qrcode:${code}`,
@@ -333,21 +324,20 @@ export class UserService {
   async #revokeQrcode(userId: string): Promise<void> {
     const current = await this.deps.store.get<{ code: string }>(`qrcode-of:${userId}`);
     if (!current) return;
-    const key = `qrcode:${current.value.code}`;
-    const record = await this.deps.store.get<QrRecord>(key);
     await this.deps.store.transact([
-      ...(record && !record.value.revoked
-        ? [
-            {
-              operation: 'upsert' as const,
-              key,
-              value: { ...record.value, revoked: true } satisfies QrRecord,
-              ttlInSeconds: this.deps.qrcodeTtlSeconds + QR_GRACE_SECONDS,
-            },
-          ]
-        : []),
+      this.#revocation(userId, current.value.code),
       { operation: 'delete', key: `qrcode-of:${userId}` },
     ]);
+  }
+
+  /** Makes `code` answer "invalid" from now on; kept as long as a live code, so a scan never finds it unknown. */
+  #revocation(userId: string, code: string): StateOperation {
+    return {
+      operation: 'upsert',
+      key: `qrcode:${code}`,
+      value: { userId, expiresAt: new Date().toISOString(), revoked: true } satisfies QrRecord,
+      ttlInSeconds: this.deps.qrcodeTtlSeconds + QR_GRACE_SECONDS,
+    };
   }
 
   #qrUrl(code: string): string {

@@ -28,7 +28,10 @@ describe('imctl against the embedded platform', function () {
 
   before(async function () {
     await requirePostgres(this);
-    platform = await startPlatform('postgresql', { GATEWAY_REPORT_INTERVAL_SECONDS: '1' });
+    platform = await startPlatform('postgresql', {
+      GATEWAY_REPORT_INTERVAL_SECONDS: '1',
+      SENSITIVE_WORDS_REFRESH_MS: '0',
+    });
     databaseUrl = platform.backend.env.DATABASE_URL!;
   });
 
@@ -162,6 +165,69 @@ describe('imctl against the embedded platform', function () {
     const table = await imctl(['stats', '--output', 'table'], { configPath: config });
     expect(table.code).to.equal(0);
     expect(table.stdout).to.match(/connections/i);
+  });
+
+  it('moderates groups, messages, words and configuration, and signs users out or deletes them', async () => {
+    const [owner, m1, m2] = [
+      await registerUser(platform.api),
+      await registerUser(platform.api),
+      await registerUser(platform.api),
+    ];
+    await befriend(platform.api, owner, m1);
+    const group = await platform.api.ok<{ groupId: string }>('POST', '/api/v1/groups', {
+      token: owner.accessToken,
+      body: { name: 'cli moderated', memberIds: [m1.userId, m2.userId] },
+    });
+    const ok = async (...args: string[]) => {
+      const result = await root(...args);
+      expect(result.code, `imctl ${args.join(' ')}: ${result.stderr}`).to.equal(0);
+      return result;
+    };
+    const listed = (await ok('groups', 'list', '--keyword', 'cli moderated')).json<{
+      items: Array<{ groupId: string }>;
+    }>();
+    expect(listed.items.map((g) => g.groupId)).to.deep.equal([group.groupId]);
+    await ok('groups', 'remove-member', group.groupId, m2.userId);
+    const shown = (await ok('groups', 'show', group.groupId)).json<{ members: Array<{ userId: string }> }>();
+    expect(shown.members.map((m) => m.userId)).to.have.members([owner.userId, m1.userId]);
+    await ok('groups', 'dismiss', group.groupId, '--reason', 'spam ring', '--yes');
+    expect((await root('groups', 'dismiss', group.groupId, '--yes')).code, 'dismissed twice').to.equal(1);
+
+    const ws = await WsClient.connect(platform.host.url, m1.accessToken);
+    sockets.push(ws);
+    const ack = await ws.sendMessage(owner.userId, 'to be recalled');
+    const history = (await ok('messages', 'history', ack.data.sessionId)).json<{
+      messages: Array<{ messageId: string }>;
+    }>();
+    expect(history.messages.map((m) => m.messageId)).to.include(ack.data.messageId);
+    await ok('messages', 'recall', ack.data.messageId, '--reason', 'abuse');
+
+    await ok('sensitive-words', 'set', 'alpha', 'beta', '--action', 'reject');
+    await ok('sensitive-words', 'add', 'gamma');
+    await ok('sensitive-words', 'remove', 'alpha');
+    expect((await ok('sensitive-words', 'show')).json()).to.deep.equal({
+      words: ['beta', 'gamma'],
+      action: 'reject',
+    });
+    expect((await ws.sendMessage(owner.userId, 'say gamma')).code).to.equal(50105);
+    await ok('sensitive-words', 'remove', 'beta', 'gamma');
+
+    await ok('config', 'set', 'basic.siteName', '"CLI Chat"');
+    const config = (await ok('config', 'get', 'basic.siteName')).stdout;
+    expect(config).to.include('CLI Chat');
+    await ok('config', 'unset', 'basic.siteName');
+    expect((await root('config', 'get', 'basic.siteName')).code).to.equal(6);
+
+    expect((await ok('admin', 'list')).stdout).to.include('root');
+
+    const kicked = (await ok('users', 'kick', m1.userId)).json<{ devices: number }>();
+    expect(kicked.devices).to.be.at.least(1);
+    expect((await ws.next((f: Frame) => f.type === 'FORCE_LOGOUT')).data.reason).to.equal('admin_kick');
+    await ok('users', 'delete', m2.userId, '--yes');
+    const login = await platform.api.call('POST', '/api/v1/auth/login', {
+      body: { account: m2.account, password: m2.password, deviceType: 'Web', deviceId: 'web-2' },
+    });
+    expect(login.body.code).to.equal(10103);
   });
 
   it('shows each action in the audit log', async () => {

@@ -4,6 +4,7 @@
  * only when the spec says drop.
  */
 import pg from 'pg';
+import { messagePartitionSpec } from '../services/platform/contracts/message.ts';
 import { maintainPartitions, type PartitionReport } from '../services/platform/db/partitions.ts';
 import type { SqlExecutor } from '../services/platform/db/sql.ts';
 import type { ImClusterSpec } from './spec.ts';
@@ -38,13 +39,14 @@ export async function maintainClusterPartitions(
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    return await maintainPartitions(executor(client), {
-      schema: 'message',
-      table: 'messages',
-      monthsAhead: messages.monthsAhead,
-      ...(messages.retentionMonths ? { retentionMonths: messages.retentionMonths } : {}),
-      expired: messages.expiredPartitions,
-    });
+    return await maintainPartitions(
+      executor(client),
+      messagePartitionSpec({
+        monthsAhead: messages.monthsAhead,
+        retentionMonths: messages.retentionMonths,
+        expired: messages.expiredPartitions,
+      }),
+    );
   } finally {
     await client.end();
   }

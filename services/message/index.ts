@@ -4,13 +4,14 @@ import {
   GroupTopics,
   MessageAdminMethods,
   MessageMethods,
+  messagePartitionSpec,
   type ProfileUpdatedEvent,
   SESSION_ID_PATTERN,
   SystemMessageTopic,
   TimelineTopics,
   UserTopics,
 } from '../platform/contracts/index.ts';
-import { type MonthlyPartitionSpec, maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
+import { maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
 import { schemas } from '../platform/http/routes.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -78,13 +79,11 @@ export const messageService: ServiceModule = {
   async create(ctx) {
     const config = ctx.config.message;
     const sql = sqlExecutor(ctx.orm);
-    const partitions: MonthlyPartitionSpec = {
-      schema: 'message',
-      table: 'messages',
+    const partitions = messagePartitionSpec({
       monthsAhead: config.partitionMonthsAhead,
-      ...(config.retentionMonths !== undefined ? { retentionMonths: config.retentionMonths } : {}),
+      retentionMonths: config.retentionMonths,
       expired: config.expiredPartitions,
-    };
+    });
     let maintenance: NodeJS.Timeout | undefined;
     if (config.partitionsManagedBy === 'service') {
       const maintain = async () => {

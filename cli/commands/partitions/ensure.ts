@@ -1,10 +1,10 @@
+import { messagePartitionSpec } from '../../../services/platform/contracts/message.ts';
 import { maintainPartitions } from '../../../services/platform/db/partitions.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseUrlOption, requireDatabaseUrl, withDatabase } from '../../database.ts';
 import { ExitCode } from '../../exit-codes.ts';
 import { integer } from '../../options.ts';
 import { print, renderFields } from '../../output.ts';
-import { messagePartitionSpec } from './spec.ts';
 
 interface Args {
   databaseUrl?: string;

@@ -1,9 +1,9 @@
+import { MESSAGE_TABLE, messagePartitionSpec } from '../../../services/platform/contracts/message.ts';
 import { listPartitions } from '../../../services/platform/db/partitions.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseUrlOption, requireDatabaseUrl, withDatabase } from '../../database.ts';
 import { ExitCode } from '../../exit-codes.ts';
 import { print, renderTable } from '../../output.ts';
-import { MESSAGE_PARTITIONS, messagePartitionSpec } from './spec.ts';
 
 interface Args {
   databaseUrl?: string;
@@ -21,7 +21,7 @@ export const listMessagePartitions = defineCommand<Args>({
     const partitions = await withDatabase(url, (sql) =>
       listPartitions(sql, messagePartitionSpec({ monthsAhead: 0 })),
     );
-    const table = `${MESSAGE_PARTITIONS.schema}.${MESSAGE_PARTITIONS.table}`;
+    const table = `${MESSAGE_TABLE.schema}.${MESSAGE_TABLE.table}`;
     if (partitions.length === 0)
       process.stderr.write(
         `imctl: ${table} has no partitions: run \`imctl migrate\`, then \`imctl partitions ensure\`\n`,

@@ -15,6 +15,7 @@ import {
   SYSTEM_SENDER,
   type SystemMessageRequest,
   singleSessionId,
+  singleSessionUsers,
   type TimelineAppendEvent,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
@@ -530,8 +531,8 @@ export class MessageService {
     const message = await this.#o.store.message(messageId);
     if (!message) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
     if (message.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
-    const single = /^s_([0-9]+)_([0-9]+)$/.exec(message.sessionId);
-    const participants = single ? [single[1]!, single[2]!] : await this.#o.groups.memberIds(message.targetId);
+    const participants =
+      singleSessionUsers(message.sessionId) ?? (await this.#o.groups.memberIds(message.targetId));
     await this.#recall(message, participants.length > 0 ? participants : [message.senderId], SYSTEM_SENDER, {
       byAdministrator: true,
     });

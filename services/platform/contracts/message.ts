@@ -69,12 +69,17 @@ export function singleSessionId(userA: string, userB: string): string {
 
 export const groupSessionId = (groupId: string) => `g_${groupId}`;
 
+/** The two users of a one-to-one conversation; undefined for any other session id. */
+export function singleSessionUsers(sessionId: string): [string, string] | undefined {
+  const match = /^s_([0-9]+)_([0-9]+)$/.exec(sessionId);
+  return match ? [match[1]!, match[2]!] : undefined;
+}
+
 /** The other user of a one-to-one conversation, or undefined when `userId` is not in it. */
 export function peerOf(sessionId: string, userId: string): string | undefined {
-  const match = /^s_([0-9]+)_([0-9]+)$/.exec(sessionId);
-  if (!match) return undefined;
-  if (match[1] === userId) return match[2];
-  if (match[2] === userId) return match[1];
+  const users = singleSessionUsers(sessionId);
+  if (users?.[0] === userId) return users[1];
+  if (users?.[1] === userId) return users[0];
   return undefined;
 }
 

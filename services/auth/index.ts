@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuthAdminMethods, AuthMethods } from '../platform/contracts/index.ts';
+import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
 import { AccountQueries } from './domain/account-admin.ts';
@@ -13,7 +14,7 @@ import { Migration20261122000100_auth } from './migrations/Migration202611220001
 import { Migration20261122000110_auth_admin } from './migrations/Migration20261122000110_auth_admin.ts';
 import { authRoutes } from './routes.ts';
 
-const userId = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const userId = z.string().regex(SNOWFLAKE_PATTERN);
 const SetStatusInput = z.object({
   userId,
   status: z.union([

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type FriendIds, FriendMethods, type Relation, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
@@ -10,7 +11,7 @@ import { friendEntities } from './entities.ts';
 import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
 import { friendRoutes } from './routes.ts';
 
-const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const id = z.string().regex(SNOWFLAKE_PATTERN);
 const RelationInput = z.object({ userId: id, peerId: id });
 const FriendIdsInput = z.object({ userId: id });
 const ProfileUpdatedInput = z.object({

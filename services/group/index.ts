@@ -6,6 +6,7 @@ import {
   type GroupSendContext,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
@@ -15,7 +16,7 @@ import { groupEntities } from './entities.ts';
 import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
 import { groupRoutes } from './routes.ts';
 
-const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const id = z.string().regex(SNOWFLAKE_PATTERN);
 const SendContextInput = z.object({ groupId: id, userId: id });
 const BriefsInput = z.object({ groupIds: z.array(id).max(500) });
 const AdminListInput = z.object({

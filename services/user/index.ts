@@ -9,6 +9,7 @@ import {
   UserMethods,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
@@ -21,7 +22,7 @@ import { Migration20261122000200_user } from './migrations/Migration202611220002
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
 import { userRoutes } from './routes.ts';
 
-const id = z.string().regex(/^[1-9][0-9]{0,18}$/);
+const id = z.string().regex(SNOWFLAKE_PATTERN);
 const CreateProfileInput: z.ZodType<CreateProfileRequest> = z.object({
   userId: id,
   account: z.string().min(1).max(32),

@@ -22,7 +22,7 @@ import {
 } from '../../platform/contracts/index.ts';
 import { containingPattern, countedPage, SyncClock, syncPage } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import { SNOWFLAKE_PATTERN, type SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
@@ -1142,9 +1142,9 @@ export class GroupService {
     const params: unknown[] = [];
     let where = '';
     if (keyword) {
-      where = `where g."name" ilike ? escape '\\'${/^[1-9][0-9]{0,18}$/.test(keyword) ? ' or g."id" = ?' : ''}`;
-      params.push(containingPattern(keyword));
-      if (/^[1-9][0-9]{0,18}$/.test(keyword)) params.push(keyword);
+      const isId = SNOWFLAKE_PATTERN.test(keyword);
+      where = `where g."name" ilike ? escape '\\'${isId ? ' or g."id" = ?' : ''}`;
+      params.push(containingPattern(keyword), ...(isId ? [keyword] : []));
     }
     const { total, rows } = await countedPage<GroupSummaryRow>(this.#deps.orm.em.fork(), {
       select: GROUP_SUMMARY_COLUMNS,

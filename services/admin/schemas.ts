@@ -3,16 +3,8 @@ import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/http/routes.ts';
 import { BUILT_IN_ROLES } from './permissions.ts';
 
-const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(noControlChars, 'must not contain control characters');
-const multiline = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'must not contain control characters');
+const line = (max: number) => schemas.text(max).min(1);
+const multiline = (max: number) => schemas.multiline(max).min(1);
 const iso = z.iso.datetime({ offset: true });
 
 export const USERNAME_PATTERN = /^[a-z][a-z0-9_.-]{2,49}$/;
@@ -232,9 +224,7 @@ export const ConfigListDto = z.object({ items: z.array(ConfigItemDto) });
 export { ConfigItemDto };
 
 export const SensitiveWordsBody = z.object({
-  words: z
-    .array(z.string().trim().min(1).max(50).refine(noControlChars, 'must not contain control characters'))
-    .max(10_000),
+  words: z.array(line(50)).max(10_000),
   action: z.enum(['mask', 'reject']),
 });
 export const SensitiveWordsDto = SensitiveWordsBody;

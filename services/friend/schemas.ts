@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { schemas } from '../platform/http/routes.ts';
 import { REQUEST_SOURCES } from './domain/friend-service.ts';
 
-const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
-const text = (max: number) =>
-  z.string().trim().max(max).refine(noControlChars, 'must not contain control characters');
+const { text } = schemas;
 
 /** Epoch milliseconds or an ISO 8601 time, as a number of milliseconds. */
 const cursor = z

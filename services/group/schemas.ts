@@ -2,16 +2,7 @@ import { z } from 'zod';
 import { schemas } from '../platform/http/routes.ts';
 import { LEAVE_REASONS } from './entities.ts';
 
-const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
-const text = (max: number) =>
-  z.string().trim().max(max).refine(noControlChars, 'must not contain control characters');
-/** Multi-line text: line breaks and tabs are fine, other control characters are not. */
-const multiline = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'must not contain control characters');
+const { text, multiline } = schemas;
 const avatar = z.string().trim().max(255).url().nullable().describe('image URL; null for none');
 
 /** Epoch milliseconds or an ISO 8601 time, as a number of milliseconds. */

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { schemas } from '../platform/http/routes.ts';
 
-const noControlChars = (value: string) => !/\p{Cc}/u.test(value);
-const text = (max: number) =>
-  z.string().trim().max(max).refine(noControlChars, 'must not contain control characters');
+const { text } = schemas;
 
 function isPastDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);

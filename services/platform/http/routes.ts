@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
+import { SNOWFLAKE_PATTERN } from '../ids.ts';
 import type { AdminPrincipal, Principal, RequestState } from './context.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -164,11 +165,29 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
 /** Ids are PostgreSQL bigints; 19-digit strings compare as numbers. */
 const MAX_ID = '9223372036854775807';
 
+const CONTROL_CHARACTER = /\p{Cc}/u;
+/** Control characters other than line breaks and tabs. */
+const CONTROL_CHARACTER_BUT_NEWLINE = /[^\P{Cc}\n\t]/u;
+
 /** Common pieces of request schemas. */
 export const schemas = {
+  /** One line of text, trimmed: names, reasons, remarks. */
+  text: (max: number) =>
+    z
+      .string()
+      .trim()
+      .max(max)
+      .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters'),
+  /** Text that may span lines (announcements, notices): line breaks and tabs are fine, other control characters are not. */
+  multiline: (max: number) =>
+    z
+      .string()
+      .trim()
+      .max(max)
+      .refine((value) => !CONTROL_CHARACTER_BUT_NEWLINE.test(value), 'must not contain control characters'),
   id: z
     .string()
-    .regex(/^[1-9][0-9]{0,18}$/, 'must be a numeric id string')
+    .regex(SNOWFLAKE_PATTERN, 'must be a numeric id string')
     .refine((value) => value.length < 19 || value <= MAX_ID, 'is out of range for an id'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),

@@ -39,9 +39,8 @@ const IdsInput = z.object({
     .transform((value) => value ?? '0'),
   limit: z.number().int().min(1).max(1000).default(1000),
 });
-const StatsInput = z.object({
-  since: z.iso.datetime({ offset: true }).transform((value) => new Date(value)),
-});
+const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const StatsInput = z.object({ newSince: time, activeSince: time });
 
 export const authService: ServiceModule = {
   name: 'auth',
@@ -102,7 +101,7 @@ export const authService: ServiceModule = {
           const input = parseInternal(IdsInput, body);
           return { userIds: await accounts.activeIds(input.afterUserId, input.limit) };
         },
-        [AuthAdminMethods.stats]: async (body) => accounts.stats(parseInternal(StatsInput, body).since),
+        [AuthAdminMethods.stats]: async (body) => accounts.stats(parseInternal(StatsInput, body)),
       },
     };
   },

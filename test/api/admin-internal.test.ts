@@ -95,8 +95,10 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
     });
 
     it('pages, filters and counts accounts; lists active ids in numeric order', async () => {
+      const epoch = new Date(0).toISOString();
       const before = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        since: new Date(0).toISOString(),
+        newSince: epoch,
+        activeSince: epoch,
       });
       const since = new Date(Date.now() - 1000).toISOString();
       const prefix = uniqueAccount('adl');
@@ -164,15 +166,19 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
       });
       expect(firstTwo.userIds).to.have.length(2);
 
-      const stats = await invoke<AccountStats>('auth', AuthAdminMethods.stats, { since });
+      const stats = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
+        newSince: since,
+        activeSince: since,
+      });
       expect(stats).to.include({ newSince: 3, activeSince: 3 });
       const all = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        since: new Date(0).toISOString(),
+        newSince: epoch,
+        activeSince: epoch,
       });
       expect(all.total - before.total).to.equal(3);
 
       await refusedWith(
-        invoke('auth', AuthAdminMethods.stats, { since: 'yesterday' }),
+        invoke('auth', AuthAdminMethods.stats, { newSince: 'yesterday', activeSince: epoch }),
         ErrorCode.INVALID_PARAMS,
       );
       await refusedWith(

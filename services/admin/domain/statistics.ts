@@ -41,9 +41,11 @@ export class Statistics {
     const now = new Date();
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const [today, lastDay, groups, messages, gateways] = await Promise.all([
-      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, { since: startOfDay.toISOString() }),
-      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, { since: dayAgo.toISOString() }),
+    const [accounts, groups, messages, gateways] = await Promise.all([
+      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, {
+        newSince: startOfDay.toISOString(),
+        activeSince: dayAgo.toISOString(),
+      }),
       this.#invoke.invoke<GroupStats>('group', GroupAdminMethods.stats, { since: startOfDay.toISOString() }),
       this.#invoke.invoke<MessageStats>('message', MessageAdminMethods.stats, {
         minutes: MESSAGE_WINDOW_MINUTES,
@@ -51,7 +53,7 @@ export class Statistics {
       this.#gateways.live(now),
     ]);
     return {
-      users: { total: today.total, newToday: today.newSince, active24h: lastDay.activeSince },
+      users: { total: accounts.total, newToday: accounts.newSince, active24h: accounts.activeSince },
       connections: {
         total: gateways.reduce((sum, gateway) => sum + gateway.connections, 0),
         gateways,

@@ -130,12 +130,12 @@ export class AccountQueries {
   }
 
   /**
-   * Counts over accounts that are not deleted: all of them, those registered since `since`, and
-   * those active since then, i.e. with a session created (login) or refreshed at or after it (the
-   * sessions table is the only record of activity auth keeps; a device that stays connected on a
-   * valid access token without refreshing does not count until it refreshes).
+   * Counts over accounts that are not deleted: all of them, those registered since `newSince`, and
+   * those active since `activeSince`, i.e. with a session created (login) or refreshed at or after
+   * it (the sessions table is the only record of activity auth keeps; a device that stays connected
+   * on a valid access token without refreshing does not count until it refreshes).
    */
-  async stats(since: Date): Promise<AccountStats> {
+  async stats(windows: { newSince: Date; activeSince: Date }): Promise<AccountStats> {
     const [row] = await this.#orm.em
       .fork()
       .execute<Array<{ total: string | number; new_since: string | number; active_since: string | number }>>(
@@ -145,7 +145,14 @@ export class AccountQueries {
          (select count(distinct s."user_id") from "auth"."user_sessions" s
             join "auth"."users" u on u."user_id" = s."user_id"
            where u."status" <> ? and (s."created_at" >= ? or s."last_refreshed_at" >= ?)) as "active_since"`,
-        [AccountStatus.DELETED, AccountStatus.DELETED, since, AccountStatus.DELETED, since, since],
+        [
+          AccountStatus.DELETED,
+          AccountStatus.DELETED,
+          windows.newSince,
+          AccountStatus.DELETED,
+          windows.activeSince,
+          windows.activeSince,
+        ],
       );
     return {
       total: Number(row?.total ?? 0),

@@ -37,7 +37,7 @@ export const AuthAdminMethods = {
   delete: 'admin.accounts.delete',
   /** Ids of active accounts after a cursor, ascending (broadcast fan-out): `{afterUserId, limit}` → `{userIds}`. */
   ids: 'admin.accounts.ids',
-  /** `{since}` → `AccountStats`. */
+  /** `{newSince, activeSince}` (ISO times; two windows, one count of the accounts) → `AccountStats`. */
   stats: 'admin.accounts.stats',
 } as const;
 
@@ -70,9 +70,9 @@ export interface AccountDetail extends AccountSummary {
 
 export interface AccountStats {
   total: number;
-  /** Registered at or after `since`. */
+  /** Registered at or after `newSince`. */
   newSince: number;
-  /** Logged in or refreshed a token at or after `since`. */
+  /** Logged in or refreshed a token at or after `activeSince`. */
   activeSince: number;
 }
 

@@ -50,10 +50,23 @@ export class ClientFrames {
         code,
         message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
       });
+    // Parsed before anything is refused, so that every ERROR names the frame it answers (msgId): a
+    // client must know which of its messages were not taken. ws bounds the size (4 × maxFrameBytes).
+    let json: unknown;
+    let malformed = false;
+    try {
+      json = JSON.parse(raw.toString());
+    } catch {
+      malformed = true;
+    }
+    const msgId =
+      typeof (json as { msgId?: unknown })?.msgId === 'string'
+        ? (json as { msgId: string }).msgId
+        : undefined;
     if (!conn.admit()) {
       error(
         ErrorCode.TOO_MANY_REQUESTS,
-        undefined,
+        msgId,
         `more than ${this.#deps.config.framesPerSecond} frames per second`,
       );
       if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) this.#deps.closeForFlooding(conn);
@@ -63,19 +76,10 @@ export class ClientFrames {
     if (size > this.#deps.config.maxFrameBytes)
       return error(
         ErrorCode.PAYLOAD_TOO_LARGE,
-        undefined,
+        msgId,
         `frames are limited to ${this.#deps.config.maxFrameBytes} bytes`,
       );
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString());
-    } catch {
-      return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
-    }
-    const msgId =
-      typeof (json as { msgId?: unknown })?.msgId === 'string'
-        ? (json as { msgId: string }).msgId
-        : undefined;
+    if (malformed) return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
     const type = (json as { type?: unknown })?.type;
     if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
       return error(

@@ -44,6 +44,8 @@ const ACK_TIMEOUT_MS = 5000;
 const GAP_WAIT_MS = 300;
 const TIMELINE_PAGE = 200;
 const CONNECTS_PER_MINUTE = 60;
+/** A connect refused for a server-side fault is tried again after this, plus up to the reconnect jitter. */
+const RETRY_MIN_MS = 1000;
 
 /** WebSocket close codes of this protocol (4000–4999 are the application's). */
 export const CloseCode = {
@@ -51,8 +53,11 @@ export const CloseCode = {
   UNAUTHENTICATED: 4001,
   LOGGED_OUT: 4003,
   RATE_LIMITED: 4008,
+  /** A newer connection of the same device (same deviceId) took over; the device stays online. */
   REPLACED: 4009,
   GOING_AWAY: 1001,
+  /** The server could not set the connection up now (RFC 6455 "Try Again Later"); not the token's fault. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 /**
@@ -156,13 +161,19 @@ export class GatewayHub {
       if (!params.token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'token missing' });
       principal = await this.#o.authenticate(params.token);
     } catch (error) {
-      const code = isAppError(error) ? error.code : ErrorCode.TOKEN_INVALID;
+      // Only a refusal of the token itself (a 4xx code: 10104, 10105, 12) ends in 4001, on which a
+      // client signs its user out; a fault on the server's side (5xx, or anything unexpected) is retried.
+      if (!isAppError(error) || error.status >= 500) {
+        this.#o.logger.warn({ err: error }, 'token could not be checked; connect refused for now');
+        this.#tryAgainLater(rawSocket(ws), params.language);
+        return;
+      }
       ws.send(
         JSON.stringify({
           type: 'CONNECT_ERROR',
           code: 401,
-          message: messageFor(code, params.language),
-          data: { code },
+          message: messageFor(error.code, params.language),
+          data: { code: error.code },
         }),
       );
       ws.close(CloseCode.UNAUTHENTICATED, 'unauthenticated');
@@ -228,14 +239,28 @@ export class GatewayHub {
       if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
       else await conn.startAt(head, false);
     } catch (error) {
-      this.#o.logger.error({ err: error, userId: conn.userId }, 'connection setup failed');
-      conn.send({
-        type: 'CONNECT_ERROR',
-        code: 503,
-        message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, params.language),
-      });
-      conn.close(1011, 'setup failed');
+      this.#o.logger.warn(
+        { err: error, userId: conn.userId },
+        'connection setup failed; client asked to retry',
+      );
+      this.#tryAgainLater(conn, params.language);
     }
+  }
+
+  /**
+   * Refuses a connect for a server-side fault (the database, the state store or a service is
+   * unreachable): CONNECT_ERROR 503 with code 6 and when to retry, then close 1013. The client keeps
+   * its tokens and connects again after `retryAfterMs`.
+   */
+  #tryAgainLater(socket: Pick<Connection, 'send' | 'close'>, language: Language) {
+    const retryAfterMs = RETRY_MIN_MS + Math.floor(Math.random() * (this.#o.config.reconnectJitterMs + 1));
+    socket.send({
+      type: 'CONNECT_ERROR',
+      code: 503,
+      message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, language),
+      data: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterMs },
+    });
+    socket.close(CloseCode.TRY_AGAIN_LATER, `try again in ${retryAfterMs} ms`);
   }
 
   async #sync(conn: Connection, syncSeq: number) {
@@ -418,6 +443,17 @@ export class GatewayHub {
     await this.#flushDelivered();
     this.#wss.close();
   }
+}
+
+/** A socket not yet wrapped in a Connection, with the same send/close. */
+function rawSocket(ws: WebSocket): Pick<Connection, 'send' | 'close'> {
+  return {
+    send: (frame) => {
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    close: (code, reason) => ws.close(code, reason),
+  };
 }
 
 function bearerFromProtocols(header: string | undefined): string | null {

@@ -1,6 +1,6 @@
 import { type Host, startHost } from '../../services/host.ts';
 import { loadConfig } from '../../services/platform/config.ts';
-import { createLogger } from '../../services/platform/logger.ts';
+import { createLogger, type Logger } from '../../services/platform/logger.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
 import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { ApiClient } from './api-client.ts';
@@ -32,14 +32,20 @@ export function testConfig(env: Record<string, string | undefined>) {
   });
 }
 
+export interface PlatformOptions {
+  /** Where the platform logs (e.g. a captureLogs() logger a test reads); quiet by default. */
+  logger?: Logger;
+}
+
 /** Starts the embedded platform (all services, one process) on a free port over the given backend. */
 export async function startPlatform(
   backendName: Backend['name'],
   env: Record<string, string> = {},
+  options: PlatformOptions = {},
 ): Promise<TestPlatform> {
   const backend = await createBackend(backendName);
   const config = testConfig({ ...backend.env, ...env });
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel);
   const bus = new EmbeddedBus(logger);
   const invoker = new EmbeddedInvoker();
   let host: Host;
@@ -70,6 +76,7 @@ export function forEachBackend(
   title: string,
   body: (getPlatform: () => TestPlatform) => void,
   env: Record<string, string> = {},
+  options: PlatformOptions = {},
 ) {
   for (const backendName of ['postgresql', 'pglite'] as const) {
     describe(`${title} [${backendName}]`, function () {
@@ -77,7 +84,7 @@ export function forEachBackend(
       let platform: TestPlatform | undefined;
       before(async function () {
         if (backendName === 'postgresql') await requirePostgres(this);
-        platform = await startPlatform(backendName, env);
+        platform = await startPlatform(backendName, env, options);
       });
       after(async () => {
         await platform?.stop();

@@ -20,6 +20,8 @@ export interface ConnectOptions {
 }
 
 let counter = 0;
+/** Connects refused as "try again later" that connect() retries before it gives up. */
+const MAX_CONNECT_ATTEMPTS = 5;
 export const clientMsgId = () => `c${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 /**
@@ -49,14 +51,27 @@ export class WsClient {
     ws.on('message', (raw) => this.#receive(JSON.parse(raw.toString()) as Frame));
   }
 
+  /**
+   * Opens and waits for CONNECT_ACK. A refusal for a server-side fault (CONNECT_ERROR 503 with
+   * `retryAfterMs`, close 1013) is retried after the delay it names, as an app does; a refused
+   * token (401) is not.
+   */
   static async connect(baseUrl: string, token: string, options: ConnectOptions = {}): Promise<WsClient> {
-    const client = WsClient.open(baseUrl, token, options);
-    const first = await client.next((f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR');
-    if (first.type === 'CONNECT_ERROR') throw new Error(`CONNECT_ERROR ${JSON.stringify(first)}`);
-    if (options.syncSeq === undefined) client.syncSeq = first.data.syncSeq;
-    else client.syncSeq = options.syncSeq;
-    if (options.syncSeq !== undefined) await client.next((f) => f.type === 'SYNC_COMPLETE');
-    return client;
+    for (let attempt = 1; ; attempt++) {
+      const client = WsClient.open(baseUrl, token, options);
+      const first = await client.next((f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR');
+      const retryAfterMs = first.type === 'CONNECT_ERROR' ? first.data?.retryAfterMs : undefined;
+      if (typeof retryAfterMs === 'number' && attempt < MAX_CONNECT_ATTEMPTS) {
+        await client.closed();
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+        continue;
+      }
+      if (first.type === 'CONNECT_ERROR') throw new Error(`CONNECT_ERROR ${JSON.stringify(first)}`);
+      if (options.syncSeq === undefined) client.syncSeq = first.data.syncSeq;
+      else client.syncSeq = options.syncSeq;
+      if (options.syncSeq !== undefined) await client.next((f) => f.type === 'SYNC_COMPLETE');
+      return client;
+    }
   }
 
   /** Opens without waiting for CONNECT_ACK (for refusal tests). */

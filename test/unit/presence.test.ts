@@ -91,6 +91,30 @@ describe('presence registry', () => {
     expect(Object.keys(record!.value.instances)).to.deep.equal(['gw-live']);
   });
 
+  it('takes a dozen devices of one user connecting at once on one instance: all listed, online reported once', async () => {
+    const store = new ClockedStore();
+    const registry = new PresenceRegistry(store, { entryTtlSeconds: 90, now: () => store.now });
+    const devices = Array.from({ length: 12 }, (_, i) => `tab-${i}`);
+    const changes = await Promise.all(
+      devices.map((deviceId) => registry.connect('1', 'gw-a', { deviceId, platform: 'Web' })),
+    );
+    expect(changes.filter((change) => change.becameOnline)).to.have.length(1);
+    const seen = (await registry.lookup(['1'])).get('1')!;
+    expect(seen.instances.get('gw-a')!.sort()).to.deep.equal(devices.sort());
+  });
+
+  it('applies the updates of one user in the order they were asked for', async () => {
+    const store = new ClockedStore();
+    const registry = new PresenceRegistry(store, { entryTtlSeconds: 90, now: () => store.now });
+    // A socket that opens and closes at once on a fresh instance: the connect (which first makes
+    // the instance alive) must not land after the disconnect and leave a ghost device behind.
+    await Promise.all([
+      registry.connect('1', 'gw-a', { deviceId: 'phone', platform: 'iOS' }),
+      registry.disconnect('1', 'gw-a', 'phone'),
+    ]);
+    expect((await registry.lookup(['1'])).get('1')!.online).to.equal(false);
+  });
+
   it('retires an instance at once on shutdown', async () => {
     const store = new ClockedStore();
     const registry = new PresenceRegistry(store, { entryTtlSeconds: 90, now: () => store.now });

@@ -6,7 +6,9 @@ import { type StateStore, updateItem } from '../ports/index.ts';
  * whose TTL its heartbeat pushes forward; a user's entries count only while their instance is
  * alive, so the entries of an instance that died expire with it — one write per instance per
  * heartbeat, however many users it holds. One key per user, updated with ETag retries, so
- * instances never overwrite each other.
+ * instances never overwrite each other; within an instance a user's updates run one after
+ * another, so the devices of one user connecting at once (a dozen tabs, an app restoring its
+ * sockets) queue here instead of racing each other for the key and running out of retries.
  */
 
 export interface DeviceEntry {
@@ -39,7 +41,10 @@ export interface PresenceChange {
 
 const userKey = (userId: string) => `presence:${userId}`;
 const instanceKey = (instanceId: string) => `presence-instance:${instanceId}`;
+/** ETag conflicts left after the per-user queue come from other instances: a few writers at most. */
 const MAX_ATTEMPTS = 8;
+/** Spreads those instances' retries apart (times the attempt number). */
+const RETRY_JITTER_MS = 20;
 /** Last-active times are kept a month after the last connection. */
 const RECORD_TTL_SECONDS = 30 * 86_400;
 /** How long a reader trusts what it learnt about an instance being alive or dead. */
@@ -51,6 +56,8 @@ export class PresenceRegistry {
   readonly #now: () => number;
   readonly #liveness = new Map<string, { alive: boolean; checkedAt: number }>();
   readonly #beats = new Map<string, number>();
+  /** Per user, the end of the last update this instance queued (absent when none is pending). */
+  readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(store: StateStore, options: { entryTtlSeconds: number; now?: () => number }) {
     this.#store = store;
@@ -72,19 +79,26 @@ export class PresenceRegistry {
     this.#liveness.set(instanceId, { alive: false, checkedAt: this.#now() });
   }
 
-  async connect(userId: string, instanceId: string, device: Omit<DeviceEntry, 'connectedAt'>) {
+  connect(userId: string, instanceId: string, device: Omit<DeviceEntry, 'connectedAt'>) {
     // The first connection of an instance makes it alive before anyone looks it up.
-    if ((this.#beats.get(instanceId) ?? 0) < this.#now() - (this.#ttlSeconds * 1000) / 3)
-      await this.heartbeat(instanceId);
-    return this.#update(userId, (record, now) => {
-      const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== device.deviceId);
-      devices.push({ ...device, connectedAt: now });
-      record.instances[instanceId] = devices;
-      record.lastActiveAt = now;
-    });
+    const beat =
+      (this.#beats.get(instanceId) ?? 0) < this.#now() - (this.#ttlSeconds * 1000) / 3
+        ? this.heartbeat(instanceId)
+        : undefined;
+    // Queued now (not after the beat), so that it keeps its place before a later disconnect.
+    return this.#update(
+      userId,
+      (record, now) => {
+        const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== device.deviceId);
+        devices.push({ ...device, connectedAt: now });
+        record.instances[instanceId] = devices;
+        record.lastActiveAt = now;
+      },
+      beat,
+    );
   }
 
-  async disconnect(userId: string, instanceId: string, deviceId: string) {
+  disconnect(userId: string, instanceId: string, deviceId: string) {
     return this.#update(userId, (record, now) => {
       const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== deviceId);
       if (devices.length === 0) delete record.instances[instanceId];
@@ -139,7 +153,32 @@ export class PresenceRegistry {
     };
   }
 
-  async #update(
+  /**
+   * Runs a user's updates in the order they were asked for, one at a time. The order matters too:
+   * a device that leaves and comes back must not end up removed because the two writes crossed.
+   */
+  #update(
+    userId: string,
+    change: (record: PresenceRecord, now: number) => void,
+    /** Must have succeeded before the write (it is already running). */
+    before?: Promise<void>,
+  ): Promise<PresenceChange> {
+    // Its failure is reported by the write that awaits it, not as an unhandled rejection meanwhile.
+    before?.catch(() => undefined);
+    const previous = this.#queues.get(userId) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      await before;
+      return this.#write(userId, change);
+    });
+    const settled = run.catch(() => undefined);
+    this.#queues.set(userId, settled);
+    void settled.then(() => {
+      if (this.#queues.get(userId) === settled) this.#queues.delete(userId);
+    });
+    return run;
+  }
+
+  async #write(
     userId: string,
     change: (record: PresenceRecord, now: number) => void,
   ): Promise<PresenceChange> {
@@ -160,7 +199,7 @@ export class PresenceRegistry {
         result = { becameOnline: !wasOnline && isOnline, becameOffline: wasOnline && !isOnline };
         return record;
       },
-      { ttlInSeconds: RECORD_TTL_SECONDS, maxAttempts: MAX_ATTEMPTS },
+      { ttlInSeconds: RECORD_TTL_SECONDS, maxAttempts: MAX_ATTEMPTS, jitterMs: RETRY_JITTER_MS },
     );
     return result;
   }

@@ -20,9 +20,25 @@ export interface AccessTokenVerifierOptions {
 
 export type AccessTokenVerifier = (token: string) => Promise<Principal>;
 
+/** Seconds a client is asked to wait when a token could not be checked (Retry-After). */
+const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The token may be fine: what it is checked against (the keys, the revoked sessions) could not be
+ * read. A retryable server answer (000006), never 10104: a client signs its user out on that.
+ */
+function couldNotVerify(what: string, cause: unknown): AppError {
+  return new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
+    detail: `the token could not be checked: ${what} unavailable`,
+    cause,
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+}
+
 /**
  * Verifies access tokens locally against the JWKS (cached, refetched when an unknown key id shows
- * up after a key rotation) and refuses tokens of revoked sessions.
+ * up after a key rotation) and refuses tokens of revoked sessions. Only a bad token is refused as
+ * such (10104/10105); when the keys or the revocations cannot be read it throws 000006.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
@@ -32,7 +48,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     const now = Date.now();
     const stale = now - fetchedAt > (force ? JWKS_REFETCH_COOLDOWN_MS : JWKS_MAX_AGE_MS);
     if (!keySet || stale) {
-      keySet = createLocalJWKSet(await options.fetchJwks());
+      try {
+        keySet = createLocalJWKSet(await options.fetchJwks());
+      } catch (error) {
+        throw couldNotVerify('signing keys', error);
+      }
       fetchedAt = now;
     }
     return keySet;
@@ -67,9 +87,13 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       deviceId: String(payload.did ?? ''),
       deviceType: String(payload.dty ?? ''),
     };
-    if (await options.revocations.get(revokedSessionKey(principal.sessionId))) {
-      throw new AppError(ErrorCode.TOKEN_INVALID, { detail: 'session was signed out' });
+    let revoked: unknown;
+    try {
+      revoked = await options.revocations.get(revokedSessionKey(principal.sessionId));
+    } catch (error) {
+      throw couldNotVerify('the session store', error);
     }
+    if (revoked) throw new AppError(ErrorCode.TOKEN_INVALID, { detail: 'session was signed out' });
     return principal;
   };
 }

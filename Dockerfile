@@ -1,14 +1,25 @@
+# syntax=docker/dockerfile:1
 # One image for every service and the operator: SERVICES selects which services a container runs
 # (`node services/main.ts`); the operator runs `node operator/main.ts`; `node cli/imctl.ts` is imctl.
-FROM node:24-slim
+# test/image/dockerfile.test.ts runs this file's install step and CMD from a clean copy (no Docker needed).
+#
+# The Node version is the one the project is tested with (scripts/node24). A registry mirror or a
+# digest-pinned base can be named with --build-arg NODE_IMAGE=….
+ARG NODE_IMAGE=node:24.21.0-slim
+FROM ${NODE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# The npm cache lives in a BuildKit cache mount: reused across builds, never part of the image.
+RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --no-audit --no-fund
 COPY services ./services
 COPY operator ./operator
 # imctl rides along: `kubectl exec` into the admin pod creates the first admin against its database.
 COPY cli ./cli
-USER node
+# Without DATABASE_URL a container runs embedded, its PGlite data in /app/.data: the one directory the
+# unprivileged user may write (mount a volume there to keep it). The code itself stays read-only to it.
+RUN mkdir .data && chown node:node .data
+# The official image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000
 EXPOSE 8080
 CMD ["node", "services/main.ts"]

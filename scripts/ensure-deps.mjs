@@ -15,8 +15,8 @@ const lock = readFileSync('package-lock.json');
 const hash = createHash('sha256').update(lock).digest('hex');
 const marker = 'node_modules/.anychat-lock-hash';
 if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) process.exit(0);
-// `npm install` from the lockfile rather than `npm ci`: npm 11 leaves other platforms' optional
-// binaries (biome's) out of the lockfile, which `npm ci` then rejects as out of sync.
+// `npm ci`, as the Dockerfile does: exactly the lockfile, or a loud failure when package.json and the
+// lockfile disagree (test/image/dockerfile.test.ts runs the image's install from a clean copy).
 console.error('[deps] installing locked dependencies');
-execSync('npm install --no-audit --no-fund --no-save', { stdio: 'inherit' });
+execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
 writeFileSync(marker, hash);

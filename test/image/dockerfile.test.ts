@@ -1,0 +1,193 @@
+/**
+ * The container image without a Docker engine: the Dockerfile is read with a real Dockerfile parser,
+ * its COPY instructions are replayed from the repository into a fresh directory (filtered by
+ * .dockerignore as Docker filters the build context), its dependency install step runs there exactly
+ * as written, and what the image's CMD starts is run on the result. A lockfile `npm ci` rejects, a
+ * runtime import of a devDependency, or a file the image needs but does not copy fails here.
+ * The install uses the npm on the PATH (scripts/node24 puts Node 24 first) and the machine's npm
+ * cache, as the Dockerfile's cache mount would; it needs the npm registry for what is not cached.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  globSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import dockerignore from '@balena/dockerignore';
+import { expect } from 'chai';
+import { type Cmd, type Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+const instructions = dockerfile.getInstructions();
+const keyword = (instruction: Instruction) => instruction.getKeyword().toUpperCase();
+const contextFilter = dockerignore
+  .default()
+  .add(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n'));
+
+/** ENV instructions as an environment (single `KEY=value` pairs, the form this Dockerfile uses). */
+function imageEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const instruction of instructions.filter((i) => keyword(i) === 'ENV'))
+    for (const pair of instruction.getArguments()) {
+      const [key, ...value] = pair.getValue().split('=');
+      env[key!] = value.join('=');
+    }
+  return env;
+}
+
+/** Copies a COPY instruction's sources from the build context into `appDir` (the WORKDIR). */
+function replayCopy(instruction: Copy, appDir: string): void {
+  if (instruction.getFlags().length > 0)
+    throw new Error(`COPY flags are not replayed: ${instruction.toString()}`);
+  const args = instruction.getArguments().map((argument) => argument.getValue());
+  const destination = join(appDir, args.at(-1)!);
+  for (const source of args.slice(0, -1)) {
+    const from = join(ROOT, source);
+    if (contextFilter.ignores(source)) throw new Error(`COPY ${source}: excluded by .dockerignore`);
+    const to = statSync(from).isDirectory() ? destination : join(destination, basename(source));
+    mkdirSync(statSync(from).isDirectory() ? to : destination, { recursive: true });
+    cpSync(from, to, {
+      recursive: true,
+      filter: (path) => statSync(path).isDirectory() || !contextFilter.ignores(relative(ROOT, path)),
+    });
+  }
+}
+
+interface Finished {
+  code: number | null;
+  output: string;
+}
+
+function collect(child: ChildProcess): Promise<Finished> {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
+/** The machine's environment as a build would see it: no npm settings leaked from the test runner. */
+function buildEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  for (const key of ['DATABASE_URL', 'SERVICES', 'ANYCHAT_ADAPTER', 'ANYCHAT_DATA_DIR', 'PORT', 'HOST'])
+    delete env[key];
+  return { ...env, ...extra };
+}
+
+/** The start and the end of a long output (npm puts the reason first and its usage text after it). */
+const excerpt = (output: string) =>
+  output.length <= 6000 ? output : `${output.slice(0, 3000)}\n…\n${output.slice(-3000)}`;
+
+const node = (command: string) => (command === 'node' ? process.execPath : command);
+
+describe('container image (Dockerfile, replayed without Docker)', function () {
+  this.timeout(600_000);
+  const appDir = mkdtempSync(join(tmpdir(), 'anychat-image-'));
+  after(() => rmSync(appDir, { recursive: true, force: true }));
+
+  it('pins the base image to the Node version the project is tested with', () => {
+    const [, tested] = /NODE_VERSION="\$\{ANYCHAT_NODE_VERSION:-([\d.]+)\}"/.exec(
+      readFileSync(join(ROOT, 'scripts/node24'), 'utf8'),
+    )!;
+    const args = Object.fromEntries(
+      dockerfile.getARGs().map((arg) => [arg.getProperty()!.getName(), arg.getProperty()!.getValue()]),
+    );
+    const [from] = dockerfile.getFROMs();
+    const image = from!.getImage()!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+    expect(image).to.equal(`node:${tested}-slim`);
+  });
+
+  it("installs the locked dependencies from a clean copy with the Dockerfile's own install step", async () => {
+    const install = instructions.find(
+      (i) => keyword(i) === 'RUN' && /\bnpm ci\b/.test(i.getArgumentsContent()!),
+    );
+    expect(install, 'a RUN with npm ci').to.not.equal(undefined);
+    for (const instruction of instructions.slice(0, instructions.indexOf(install!)))
+      if (keyword(instruction) === 'COPY') replayCopy(instruction as Copy, appDir);
+    expect(
+      existsSync(join(appDir, 'package-lock.json')),
+      'the lockfile is copied before the install',
+    ).to.equal(true);
+
+    const run = spawn('sh', ['-c', install!.getArgumentsContent()!], {
+      cwd: appDir,
+      env: buildEnv(imageEnv()),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const { code, output } = await collect(run);
+    expect(code, `${install!.getArgumentsContent()} failed:\n${excerpt(output)}`).to.equal(0);
+    expect(existsSync(join(appDir, 'node_modules/koa')), 'production dependencies').to.equal(true);
+    expect(existsSync(join(appDir, 'node_modules/typescript')), 'no development dependencies').to.equal(
+      false,
+    );
+  });
+
+  it("runs the image's CMD on the copied files and production dependencies alone: it serves, then stops cleanly", async () => {
+    expect(existsSync(join(appDir, 'node_modules')), 'the install step ran').to.equal(true);
+    const install = instructions.findIndex(
+      (i) => keyword(i) === 'RUN' && /\bnpm ci\b/.test(i.getArgumentsContent()!),
+    );
+    for (const instruction of instructions.slice(install + 1))
+      if (keyword(instruction) === 'COPY') replayCopy(instruction as Copy, appDir);
+    expect(existsSync(join(appDir, 'services/main.ts'))).to.equal(true);
+    const shippedTests = globSync('{services,operator,cli}/**/*.test.ts', { cwd: appDir });
+    expect(shippedTests, 'no tests in the image').to.deep.equal([]);
+
+    const [command, ...args] = (dockerfile.getCMDs()[0] as Cmd).getJSONStrings().map((s) => s.getJSONValue());
+    // Embedded (no DATABASE_URL), its data in the image's default directory, on a free loopback port.
+    const server = spawn(node(command!), args, {
+      cwd: appDir,
+      env: buildEnv({ ...imageEnv(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const finished = collect(server);
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      server.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk;
+        const match = /is serving (http:\/\/\S+)/.exec(seen);
+        if (match) resolve(match[1]!);
+      });
+      void finished.then(({ code, output }) =>
+        reject(new Error(`CMD exited with ${code}:\n${excerpt(output)}`)),
+      );
+    });
+    try {
+      expect((await fetch(`${url}/readyz`)).status).to.equal(200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const { code, output } = await finished;
+    expect(code, excerpt(output)).to.equal(0);
+  });
+
+  it('ships imctl and the operator, both loading with production dependencies alone', async () => {
+    expect(existsSync(join(appDir, 'cli/imctl.ts')), 'the COPY steps ran').to.equal(true);
+    const env = buildEnv(imageEnv());
+    const imctl = await collect(
+      spawn(process.execPath, ['cli/imctl.ts', '--help'], {
+        cwd: appDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    expect(imctl.code, imctl.output).to.equal(0);
+    expect(imctl.output).to.match(/admin/);
+    // operator/main.ts starts only when run as the entry point; importing it loads its whole module graph.
+    const operator = await collect(
+      spawn(process.execPath, ['--input-type=module', '-e', "await import('./operator/main.ts')"], {
+        cwd: appDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    expect(operator.code, operator.output).to.equal(0);
+  });
+});

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
+import type { Host } from '../../services/host.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { PresenceRegistry } from '../../services/platform/presence/index.ts';
 import { registerUser, type SignedIn } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { befriend, loginDevice, sleep } from '../support/chat.ts';
+import { befriend, loginDevice, sleep, startExtraGateway } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { captureLogs } from '../support/log-capture.ts';
 import { forEachBackend, startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -158,6 +159,61 @@ forEachBackend(
   },
   { logger: logs.logger },
 );
+
+describe('gateway: one user connecting at once on two gateway instances [postgresql]', function () {
+  this.timeout(60_000);
+  let platform: TestPlatform | undefined;
+  let second: Host | undefined;
+  before(async function () {
+    await requirePostgres(this);
+    const env = { AUTH_MULTI_DEVICE_POLICY: 'multi', AUTH_MAX_DEVICES: String(SIMULTANEOUS + 4) };
+    platform = await startPlatform('postgresql', env, { logger: logs.logger });
+    second = await startExtraGateway(platform, env);
+  });
+  after(async () => {
+    await second?.stop();
+    await platform?.stop();
+  });
+
+  it(`admits ${SIMULTANEOUS} devices split over two instances, lists each on its own, and announces once`, async () => {
+    const p = platform!;
+    logs.records.length = 0;
+    const a = await registerUser(p.api);
+    const b = await registerUser(p.api);
+    await befriend(p.api, a, b);
+    const devices: Array<{ deviceId: string; accessToken: string }> = [];
+    for (let i = 0; i < SIMULTANEOUS; i++) {
+      const deviceId = `pad-${i}`;
+      devices.push({ deviceId, ...(await loginDevice(p.api, a, 'iOS', deviceId)) });
+    }
+    // The user was online before (the presence record exists); what is tested here is the update race.
+    await (await WsClient.connect(p.host.url, devices[0]!.accessToken)).close();
+    const watcher = await WsClient.connect(p.host.url, b.accessToken);
+    const urls = [p.host.url, second!.url];
+    const sockets = devices.map((device, i) => WsClient.open(urls[i % 2]!, device.accessToken));
+    try {
+      const answers = await Promise.all(
+        sockets.map((s) => s.next((f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR', 15_000)),
+      );
+      expect(answers.map((f) => f.type)).to.deep.equal(Array(SIMULTANEOUS).fill('CONNECT_ACK'));
+      const registry = new PresenceRegistry(p.host.sharedState, { entryTtlSeconds: 90 });
+      const seen = (await registry.lookup([a.userId])).get(a.userId)!;
+      expect([...seen.instances.values()].map((ids) => ids.length)).to.deep.equal([
+        SIMULTANEOUS / 2,
+        SIMULTANEOUS / 2,
+      ]);
+      expect([...seen.instances.values()].flat().sort()).to.deep.equal(devices.map((d) => d.deviceId).sort());
+      await Promise.all(sockets.map((s) => s.close()));
+      await watcher.next((f) => f.type === 'USER_OFFLINE' && f.data.userId === a.userId);
+      await sleep(300);
+      expect(countOf(watcher, 'USER_ONLINE', a.userId)).to.equal(1);
+      expect(countOf(watcher, 'USER_OFFLINE', a.userId)).to.equal(1);
+      expect(logs.matching('connection setup failed')).to.deep.equal([]);
+    } finally {
+      await Promise.all([...sockets, watcher].map((s) => s.close()));
+    }
+  });
+});
 
 describe('gateway: connects while the database is unreachable [postgresql]', function () {
   this.timeout(60_000);

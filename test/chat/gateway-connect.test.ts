@@ -46,7 +46,7 @@ forEachBackend(
     const expectNoSetupFailure = () =>
       expect(logs.matching('connection setup failed'), 'connection setup failed').to.deep.equal([]);
 
-    it(`keeps the newest of ${SIMULTANEOUS} simultaneous connects with one token and closes the others as replaced (4009), never 1011`, async () => {
+    it(`keeps one socket of ${SIMULTANEOUS} simultaneous connects with one token (the last admitted) and closes the others as replaced (4009), never 1011`, async () => {
       const a = await registerUser(platform().api);
       const b = await registerUser(platform().api);
       await befriend(platform().api, a, b);

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { type FriendIds, FriendMethods, type Relation, UserTopics } from '../platform/contracts/index.ts';
+import {
+  FriendBulkMethods,
+  type FriendIds,
+  FriendMethods,
+  type PeerRelation,
+  type Relation,
+  UserTopics,
+} from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -13,6 +20,10 @@ import { friendRoutes } from './routes.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 const RelationInput = z.object({ userId: id, peerId: id });
+const RelationsInput = z.object({
+  userId: id,
+  peerIds: z.array(id).max(FriendBulkMethods.relations.maxIds),
+});
 const FriendIdsInput = z.object({ userId: id });
 const ProfileUpdatedInput = z.object({
   userId: id,
@@ -73,6 +84,10 @@ export const friendService: ServiceModule = {
         [FriendMethods.relation]: async (body): Promise<Relation> => {
           const input = parseInternal(RelationInput, body);
           return friends.relation(input.userId, input.peerId);
+        },
+        [FriendMethods.relations]: async (body): Promise<PeerRelation[]> => {
+          const input = parseInternal(RelationsInput, body);
+          return friends.relations(input.userId, input.peerIds);
         },
         [FriendMethods.friendIds]: async (body): Promise<FriendIds> => ({
           friendIds: await friends.friendIds(parseInternal(FriendIdsInput, body).userId),

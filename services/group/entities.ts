@@ -92,6 +92,25 @@ export const GroupJoinRequest = defineEntity({
 });
 export type GroupJoinRequest = InferEntity<typeof GroupJoinRequest>;
 
+/**
+ * An invitation to a group for a user who may not be added directly (not the inviter's friend, or
+ * their privacy setting says so). One per group and invitee: inviting again renews it. Accepting
+ * or declining removes it; past `expiresAt` it no longer counts.
+ */
+export const GroupInvitation = defineEntity({
+  name: 'GroupInvitation',
+  tableName: 'group_invitations',
+  properties: {
+    id: p.bigint('string').primary(),
+    groupId: p.bigint('string'),
+    inviteeId: p.bigint('string'),
+    inviterId: p.bigint('string'),
+    createdAt: p.datetime(),
+    expiresAt: p.datetime(),
+  },
+});
+export type GroupInvitation = InferEntity<typeof GroupInvitation>;
+
 /** Per user: the last group-list sync version handed out; its row lock orders changes to that list. */
 export const GroupSyncVersion = defineEntity({
   name: 'GroupSyncVersion',
@@ -103,4 +122,4 @@ export const GroupSyncVersion = defineEntity({
 });
 export type GroupSyncVersion = InferEntity<typeof GroupSyncVersion>;
 
-export const groupEntities = [Group, GroupMember, GroupJoinRequest, GroupSyncVersion];
+export const groupEntities = [Group, GroupMember, GroupJoinRequest, GroupInvitation, GroupSyncVersion];

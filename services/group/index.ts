@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   GroupAdminMethods,
   type GroupBrief,
+  GroupBulkMethods,
   GroupMethods,
   type GroupSendContext,
 } from '../platform/contracts/index.ts';
@@ -14,11 +15,12 @@ import { parseInternal } from '../platform/validation.ts';
 import { GroupService } from './domain/group-service.ts';
 import { groupEntities } from './entities.ts';
 import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
+import { Migration20261201000610_group_invitations } from './migrations/Migration20261201000610_group_invitations.ts';
 import { groupRoutes } from './routes.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 const SendContextInput = z.object({ groupId: id, userId: id });
-const BriefsInput = z.object({ groupIds: z.array(id).max(500) });
+const BriefsInput = z.object({ groupIds: z.array(id).max(GroupBulkMethods.briefs.maxIds) });
 const AdminListInput = z.object({
   keyword: z.string().max(100).optional(),
   offset: z.number().int().min(0).max(1_000_000).default(0),
@@ -38,7 +40,10 @@ export const groupService: ServiceModule = {
   // A reserved word in SQL: every statement quotes it ("group"."groups").
   schema: 'group',
   entities: groupEntities,
-  migrations: [{ name: 'Migration20261122000600_group', class: Migration20261122000600_group }],
+  migrations: [
+    { name: 'Migration20261122000600_group', class: Migration20261122000600_group },
+    { name: 'Migration20261201000610_group_invitations', class: Migration20261201000610_group_invitations },
+  ],
   async create(ctx) {
     const outbox = new Outbox({
       sql: sqlExecutor(ctx.orm),
@@ -61,6 +66,7 @@ export const groupService: ServiceModule = {
         refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
         logger: ctx.logger,
       }),
+      allowStrangers: ctx.config.message.allowStrangers,
     });
     outbox.start(OUTBOX_SWEEP_MS);
     return {

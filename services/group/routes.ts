@@ -3,7 +3,7 @@ import type { Principal, RequestState } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import { rateLimit } from '../platform/security/index.ts';
 import type {
-  AddFailure,
+  AddOutcome,
   GroupChange,
   GroupService,
   GroupView,
@@ -12,8 +12,11 @@ import type {
   MemberView,
   Origin,
 } from './domain/group-service.ts';
+import type { InvitationView } from './domain/invitations.ts';
 import { GroupStatus } from './entities.ts';
 import {
+  AnsweredInvitationDto,
+  AnswerInvitationBody,
   CreateGroupBody,
   CreateGroupDto,
   type GoneGroupDto,
@@ -22,6 +25,8 @@ import {
   GroupListQuery,
   HandleJoinBody,
   IdParams,
+  type InvitationDto,
+  InvitationListDto,
   InviteBody,
   InviteDto,
   JoinBody,
@@ -124,9 +129,23 @@ const joinRequestDto = ({ request, applicant }: JoinRequestView): z.infer<typeof
   updatedAt: request.updatedAt.toISOString(),
 });
 
-const failed = (failures: AddFailure[]) => ({
+const outcomeDto = ({ successIds, invitedIds, failures }: AddOutcome) => ({
+  successIds,
+  invitedIds,
   failedIds: failures.map((failure) => failure.userId),
   failures,
+});
+
+const invitationDto = (view: InvitationView): z.infer<typeof InvitationDto> => ({
+  groupId: view.groupId,
+  group: view.group,
+  inviter: {
+    userId: view.inviterId,
+    nickname: view.inviter?.nickname ?? '',
+    avatar: view.inviter?.avatar ?? null,
+  },
+  createdAt: view.createdAt.toISOString(),
+  expiresAt: view.expiresAt.toISOString(),
 });
 
 export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
@@ -163,7 +182,8 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
     defineRoute({
       method: 'post',
       path: '/api/v1/groups',
-      summary: 'Create a group with me as its owner and at least 2 other members',
+      summary:
+        'Create a group with me as its owner and at least 2 other members; those who may not be added directly get an invitation (invitedIds)',
       tags,
       access: 'user',
       body: CreateGroupBody,
@@ -175,7 +195,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
           avatar: body.avatar ?? null,
           memberIds: body.memberIds,
         });
-        return { ...groupDto(created.view), successIds: created.successIds, ...failed(created.failures) };
+        return { ...groupDto(created.view), ...outcomeDto(created) };
       },
     }),
     defineRoute({
@@ -200,6 +220,41 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       response: GroupDto,
       handler: async ({ principal, params }) =>
         groupDto(await groups.resolveQrcode(principal.userId, params.code)),
+    }),
+    // Before /api/v1/groups/:id, which would take "invitations" for a malformed id.
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/groups/invitations',
+      summary:
+        'My pending group invitations, newest first (from users who may not add me directly: not my friends, or my groupInvitePolicy says so)',
+      tags,
+      access: 'user',
+      query: PageQuery,
+      response: InvitationListDto,
+      handler: async ({ principal, query }) => {
+        const { total, invitations } = await groups.invitations.listMine(
+          principal.userId,
+          query.page,
+          query.pageSize,
+        );
+        return { total, invitations: invitations.map(invitationDto) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/groups/:id/invitation',
+      summary:
+        'Accept (join, as if added) or decline my invitation to this group; 40118 when there is none or it lapsed',
+      tags,
+      access: 'user',
+      params: IdParams,
+      body: AnswerInvitationBody,
+      response: AnsweredInvitationDto,
+      middleware: [joinLimit],
+      handler: async ({ principal, params, body }) =>
+        body.action === 'accept'
+          ? groups.invitations.accept(originOf(principal), params.id)
+          : groups.invitations.decline(originOf(principal), params.id),
     }),
     defineRoute({
       method: 'get',
@@ -273,7 +328,8 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
     defineRoute({
       method: 'post',
       path: '/api/v1/groups/:id/members',
-      summary: 'Invite users (plain members only while member invites are on)',
+      summary:
+        'Add users (plain members only while member invites are on); those who may not be added directly get an invitation (invitedIds)',
       tags,
       access: 'user',
       params: IdParams,
@@ -282,7 +338,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       middleware: [inviteLimit],
       handler: async ({ principal, params, body }) => {
         const result = await groups.invite(originOf(principal), params.id, body.userIds);
-        return { successIds: result.successIds, ...failed(result.failures), memberCount: result.memberCount };
+        return { ...outcomeDto(result), memberCount: result.memberCount };
       },
     }),
     defineRoute({

@@ -41,7 +41,7 @@ export const CreateGroupBody = z.object({
     .array(schemas.id)
     .max(1000)
     .describe(
-      'initial members besides me: at least 2 (40103); unknown users and users who blacklisted me are reported in failedIds',
+      'initial members besides me: at least 2 (40103); those who may not be added directly are invited (invitedIds); unknown users and users who blacklisted me are reported in failedIds',
     ),
 });
 
@@ -152,11 +152,19 @@ export const GroupDto = z.object({
   me: MembershipDto.nullable(),
 });
 
-export const CreateGroupDto = GroupDto.extend({
-  successIds: z.array(z.string()),
+/** What a create or invite call did with each user named. */
+const AddOutcomeDto = z.object({
+  successIds: z.array(z.string()).describe('added: members now'),
+  invitedIds: z
+    .array(z.string())
+    .describe(
+      'invited: users who may not be added directly (not my friend, or their privacy setting says so) got an invitation to accept or decline',
+    ),
   failedIds: z.array(z.string()),
   failures: z.array(z.object({ userId: z.string(), code: z.number().int(), reason: z.string() })),
 });
+
+export const CreateGroupDto = GroupDto.extend(AddOutcomeDto.shape);
 
 export const ListedGroupDto = GroupDto.extend({
   status: z.literal('active'),
@@ -186,11 +194,23 @@ export const MemberDto = BriefProfileDto.extend({
 
 export const MemberListDto = z.object({ total: z.number().int(), members: z.array(MemberDto) });
 
-export const InviteDto = z.object({
-  successIds: z.array(z.string()),
-  failedIds: z.array(z.string()),
-  failures: z.array(z.object({ userId: z.string(), code: z.number().int(), reason: z.string() })),
-  memberCount: z.number().int(),
+export const InviteDto = AddOutcomeDto.extend({ memberCount: z.number().int() });
+
+export const InvitationDto = z.object({
+  groupId: z.string(),
+  group: z.object({ name: z.string(), avatar: z.string().nullable(), memberCount: z.number().int() }),
+  inviter: BriefProfileDto,
+  createdAt: z.string(),
+  expiresAt: z.string().describe('the invitation lapses then'),
+});
+
+export const InvitationListDto = z.object({ total: z.number().int(), invitations: z.array(InvitationDto) });
+
+export const AnswerInvitationBody = z.object({ action: z.enum(['accept', 'decline']) });
+
+export const AnsweredInvitationDto = z.object({
+  groupId: z.string(),
+  status: z.enum(['accepted', 'declined']),
 });
 
 export const JoinDto = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  GROUP_MEMBERS_CEILING,
   type GroupChangedEvent,
   GroupTopics,
   MessageAdminMethods,
@@ -7,6 +8,7 @@ import {
   messagePartitionSpec,
   type ProfileUpdatedEvent,
   SESSION_ID_PATTERN,
+  SYSTEM_MESSAGE_TEXT_MAX,
   SystemMessageTopic,
   TimelineTopics,
   UserTopics,
@@ -38,9 +40,9 @@ const SendInput = SendFields.extend({
 const SystemMessageInput = z.object({
   eventId: z.string().min(1).max(64),
   groupId: schemas.id,
-  recipients: z.array(schemas.id).min(1).max(10_000),
+  recipients: z.array(schemas.id).min(1).max(GROUP_MEMBERS_CEILING),
   kind: z.string().min(1).max(64),
-  text: z.string().max(1000),
+  text: z.string().max(SYSTEM_MESSAGE_TEXT_MAX),
   data: z.record(z.string(), z.unknown()),
 });
 const DeliveredInput = z.object({ userId: schemas.id, messageIds: z.array(schemas.id).max(1000) });
@@ -51,7 +53,8 @@ const TimelineInput = z.object({
 });
 const AppendInput = z.object({
   eventId: z.string().min(1).max(200),
-  recipients: z.array(schemas.id).min(1).max(10_000),
+  // Group notices go to every member of the largest group allowed.
+  recipients: z.array(schemas.id).min(1).max(GROUP_MEMBERS_CEILING),
   kind: z.string().min(1).max(64),
   payload: z.record(z.string(), z.unknown()),
   originDevice: z.object({ userId: schemas.id, deviceId: z.string().max(128) }).optional(),

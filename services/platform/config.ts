@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -72,9 +73,11 @@ const EnvSchema = z.object({
   /** A user may send one friend request to the same person per this many seconds. */
   FRIEND_REQUEST_RESEND_SECONDS: int(0, 30 * 86_400).default(86_400),
   /** Most members of one group, the owner included. */
-  GROUP_MAX_MEMBERS: int(3, 100_000).default(500),
+  GROUP_MAX_MEMBERS: int(3, GROUP_MEMBERS_CEILING).default(500),
   /** Lifetime of a group QR code; an expired one answers 40117. */
   GROUP_QRCODE_TTL_SECONDS: int(1, 365 * 86_400).default(7 * 86_400),
+  /** A group invitation not accepted within this many seconds lapses. */
+  GROUP_INVITATION_TTL_SECONDS: int(1, 365 * 86_400).default(7 * 86_400),
   /** Seconds between client PINGs announced in CONNECT_ACK; a connection silent for 3× this is closed. */
   GATEWAY_HEARTBEAT_SECONDS: int(5, 300).default(30),
   /** Lifetime of a gateway instance's presence entries; its sweep refreshes them every heartbeat interval. */
@@ -173,7 +176,7 @@ export interface Config {
     requestTtlSeconds: number;
     requestResendSeconds: number;
   };
-  group: { maxMembers: number; qrcodeTtlSeconds: number };
+  group: { maxMembers: number; qrcodeTtlSeconds: number; invitationTtlSeconds: number };
   gateway: {
     heartbeatSeconds: number;
     presenceTtlSeconds: number;
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     group: {
       maxMembers: e.GROUP_MAX_MEMBERS,
       qrcodeTtlSeconds: e.GROUP_QRCODE_TTL_SECONDS,
+      invitationTtlSeconds: e.GROUP_INVITATION_TTL_SECONDS,
     },
     gateway: {
       heartbeatSeconds: e.GATEWAY_HEARTBEAT_SECONDS,

@@ -86,6 +86,7 @@ export const ErrorCode = {
   GROUP_MUTED: 40115,
   GROUP_OWNER_CANNOT_EXIT: 40116,
   GROUP_QRCODE_EXPIRED: 40117,
+  GROUP_INVITATION_NOT_FOUND: 40118,
 
   MESSAGE_NOT_FOUND: 50101,
   MESSAGE_RECALLED: 50102,
@@ -189,6 +190,7 @@ const CODES: Record<number, CodeInfo> = {
   40115: { status: 403, en: 'You are muted in this group', zh: '群内已被禁言' },
   40116: { status: 400, en: 'The owner cannot leave the group; transfer it first', zh: '不能退出自己的群' },
   40117: { status: 400, en: 'Group QR code expired', zh: '群二维码已过期' },
+  40118: { status: 404, en: 'Group invitation does not exist or has expired', zh: '群邀请不存在或已过期' },
 
   50101: { status: 404, en: 'Message does not exist', zh: '消息不存在' },
   50102: { status: 400, en: 'Message has been recalled', zh: '消息已被撤回' },

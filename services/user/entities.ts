@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { GroupInvitePolicy } from '../platform/contracts/index.ts';
 
 export const UserProfile = defineEntity({
   name: 'UserProfile',
@@ -34,6 +35,8 @@ export const UserSettings = defineEntity({
     friendVerify: p.boolean(),
     notificationEnabled: p.boolean(),
     language: p.string().length(10),
+    /** Who may add this user to a group directly; others' additions become invitations. */
+    groupInvitePolicy: p.string().length(10).$type<GroupInvitePolicy>(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

@@ -6,6 +6,7 @@ import {
   type CreateProfileRequest,
   FriendMethods,
   type Relation,
+  UserBulkMethods,
   UserMethods,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
@@ -20,6 +21,7 @@ import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
+import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { userRoutes } from './routes.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
@@ -30,7 +32,10 @@ const CreateProfileInput: z.ZodType<CreateProfileRequest> = z.object({
   email: z.string().max(100).nullable(),
   nickname: z.string().max(32).nullable(),
 });
-const GetProfilesInput = z.object({ userIds: z.array(id).max(500) });
+const GetProfilesInput = z.object({ userIds: z.array(id).max(UserBulkMethods.profiles.maxIds) });
+const GroupInvitePoliciesInput = z.object({
+  userIds: z.array(id).max(UserBulkMethods.groupInvitePolicies.maxIds),
+});
 const GetSettingsInput = z.object({ userId: id });
 const AccountStatusChangedInput: z.ZodType<AccountStatusChangedEvent> = z.object({
   userId: id,
@@ -46,6 +51,10 @@ export const userService: ServiceModule = {
   migrations: [
     { name: 'Migration20261122000200_user', class: Migration20261122000200_user },
     { name: 'Migration20261122000210_user_deleted', class: Migration20261122000210_user_deleted },
+    {
+      name: 'Migration20261201000220_group_invite_policy',
+      class: Migration20261201000220_group_invite_policy,
+    },
   ],
   async create(ctx) {
     const outbox = new Outbox({
@@ -118,6 +127,8 @@ export const userService: ServiceModule = {
             language: settings.language,
           };
         },
+        [UserMethods.groupInvitePolicies]: async (body) =>
+          users.groupInvitePolicies(parseInternal(GroupInvitePoliciesInput, body).userIds),
       },
       stop: () => outbox.stop(),
     };

@@ -42,6 +42,7 @@ const settingsDto = (s: UserSettings) => ({
   friendVerify: s.friendVerify,
   notificationEnabled: s.notificationEnabled,
   language: s.language,
+  groupInvitePolicy: s.groupInvitePolicy,
 });
 
 /** How the caller stands towards another user (asked of the friend service). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GROUP_INVITE_POLICIES } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/http/routes.ts';
 
 const { text } = schemas;
@@ -34,6 +35,11 @@ export const UpdateProfileBody = z
 
 export const UpdateSettingsBody = z
   .object({
+    groupInvitePolicy: z
+      .enum(GROUP_INVITE_POLICIES)
+      .describe(
+        'who may add me to groups directly: friends (default), nobody, or everyone (strangers only where the platform lets strangers message each other); anyone else sends an invitation I accept or decline',
+      ),
     friendVerify: z.boolean(),
     notificationEnabled: z.boolean(),
     language: z.enum(['zh-CN', 'en']),
@@ -88,6 +94,7 @@ export const MyProfileDto = PublicProfileDto.extend({
 });
 
 export const SettingsDto = z.object({
+  groupInvitePolicy: z.enum(GROUP_INVITE_POLICIES),
   friendVerify: z.boolean(),
   notificationEnabled: z.boolean(),
   language: z.string(),

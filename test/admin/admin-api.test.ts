@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createAdminAccount } from '../../services/admin/index.ts';
 import { type ApiClient, registerUser, uniqueAccount } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { befriend, type User } from '../support/chat.ts';
+import { befriend, befriendAll, type User } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { type Frame, WsClient } from '../support/ws-client.ts';
@@ -374,6 +374,7 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
 
     it('lists, shows and dismisses groups', async () => {
       const [owner, m1, m2] = [await registerUser(api), await registerUser(api), await registerUser(api)];
+      await befriendAll(api, owner, [m1, m2]);
       const group = await api.ok<{ groupId: string }>('POST', '/api/v1/groups', {
         token: owner.accessToken,
         body: { name: 'moderated group', memberIds: [m1.userId, m2.userId] },

@@ -23,7 +23,7 @@ import {
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser, uniqueAccount } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { befriend, friendsOnline, startExtraGateway } from '../support/chat.ts';
+import { befriend, befriendAll, friendsOnline, startExtraGateway } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
@@ -323,6 +323,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         await registerUser(api(), { nickname: 'Ben' }),
         await registerUser(api(), { nickname: 'Cid' }),
       ] as [User, User, User, User];
+      await befriendAll(api(), owner, [a, b, c]);
       const group = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
         token: owner.accessToken,
         body: { name, memberIds: [a.userId, b.userId, c.userId] },

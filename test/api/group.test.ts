@@ -12,6 +12,7 @@ import {
 } from '../../services/platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { type ApiResponse, registerUser, type SignedIn } from '../support/api-client.ts';
+import { befriend } from '../support/chat.ts';
 import { forEachBackend, type TestPlatform } from '../support/platform.ts';
 
 type User = SignedIn & { account: string };
@@ -35,6 +36,7 @@ interface GroupDto {
 
 interface CreatedDto extends GroupDto {
   successIds: string[];
+  invitedIds: string[];
   failedIds: string[];
   failures: Array<{ userId: string; code: number; reason: string }>;
 }
@@ -121,8 +123,24 @@ forEachBackend(
       expect(response.body.code, JSON.stringify(response.body)).to.equal(code);
       expect(response.status).to.equal(status);
     };
-    const create = (owner: User, members: User[], extra: Record<string, unknown> = {}) =>
-      ok<CreatedDto>(owner, 'POST', '', { name: 'Team', memberIds: members.map((u) => u.userId), ...extra });
+    const friendships = new Set<string>();
+    /** Makes the owner friends with each of these users (once per pair): friends are added directly. */
+    const befriendAll = async (owner: User, users: User[]) => {
+      for (const user of users) {
+        if (friendships.has(`${owner.userId}:${user.userId}`)) continue;
+        await befriend(api(), owner, user);
+        friendships.add(`${owner.userId}:${user.userId}`).add(`${user.userId}:${owner.userId}`);
+      }
+    };
+    /** Creates a group of the owner's friends (strangers would be invited, not added). */
+    const create = async (owner: User, members: User[], extra: Record<string, unknown> = {}) => {
+      await befriendAll(owner, members);
+      return ok<CreatedDto>(owner, 'POST', '', {
+        name: 'Team',
+        memberIds: members.map((u) => u.userId),
+        ...extra,
+      });
+    };
     const members = async (user: User, groupId: string, query = '') =>
       (await ok<{ total: number; members: MemberDto[] }>(user, 'GET', `/${groupId}/members${query}`)).members;
     const memberIds = async (user: User, groupId: string) =>
@@ -137,6 +155,7 @@ forEachBackend(
           token: blocker.accessToken,
           body: { userId: owner.userId },
         });
+        await befriendAll(owner, [a, b]);
         const unknown = '123456789012345678';
         const created = await ok<CreatedDto>(owner, 'POST', '', {
           name: '  Weekend hikers ',
@@ -154,6 +173,7 @@ forEachBackend(
           isMember: true,
         });
         expect(sorted(created.successIds)).to.deep.equal(sorted([a.userId, b.userId]));
+        expect(created.invitedIds).to.deep.equal([]);
         expect(sorted(created.failedIds)).to.deep.equal(sorted([blocker.userId, unknown]));
         expect(created.failures).to.deep.include({
           userId: blocker.userId,
@@ -540,6 +560,7 @@ forEachBackend(
         const [a, b] = [await register(), await register()];
         const { groupId } = await create(owner, [a, b]);
         const [c, d] = [await register(), await register()];
+        await befriendAll(a, [c]);
         const result = await ok<{ successIds: string[]; failedIds: string[]; memberCount: number }>(
           a,
           'POST',

@@ -139,17 +139,22 @@ forEachBackend('users over HTTP', (platform) => {
       friendVerify: true,
       notificationEnabled: true,
       language: 'zh-CN',
+      groupInvitePolicy: 'friends',
     });
     const changed = await api().ok('PUT', '/api/v1/users/settings', {
       token: user.accessToken,
-      body: { friendVerify: false, language: 'en' },
+      body: { friendVerify: false, language: 'en', groupInvitePolicy: 'nobody' },
     });
-    expect(changed).to.deep.equal({ friendVerify: false, notificationEnabled: true, language: 'en' });
-    const bad = await api().call('PUT', '/api/v1/users/settings', {
-      token: user.accessToken,
-      body: { friendVerify: 'no' },
+    expect(changed).to.deep.equal({
+      friendVerify: false,
+      notificationEnabled: true,
+      language: 'en',
+      groupInvitePolicy: 'nobody',
     });
-    expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
+    for (const body of [{ friendVerify: 'no' }, { groupInvitePolicy: 'strangers' }]) {
+      const bad = await api().call('PUT', '/api/v1/users/settings', { token: user.accessToken, body });
+      expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
+    }
   });
 
   it('issues a personal QR code that resolves to me, until it is refreshed', async () => {

@@ -3,12 +3,13 @@ import type { Host } from '../../services/host.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { type ApiClient, registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { sleep, startExtraGateway, type User } from '../support/chat.ts';
+import { befriendAll, sleep, startExtraGateway, type User } from '../support/chat.ts';
 import { forEachBackend, startPlatform, type TestPlatform } from '../support/platform.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
-/** Creates a group owned by `owner` with the given members; returns its id. */
+/** Creates a group owned by `owner` with the given members (made the owner's friends first); returns its id. */
 async function createGroup(api: ApiClient, owner: User, members: User[], name = 'team'): Promise<string> {
+  await befriendAll(api, owner, members);
   const created = await api.ok<{ groupId: string }>('POST', '/api/v1/groups', {
     token: owner.accessToken,
     body: { name, memberIds: members.map((m) => m.userId) },
@@ -239,6 +240,7 @@ forEachBackend('group chat over WebSocket', (platform) => {
     const { users, groupId, sockets, close } = await team(3);
     const late = await registerUser(api());
     const later = await registerUser(api());
+    await befriendAll(api(), users[0]!, [late, later]);
     try {
       await sendToGroup(sockets[0]!, groupId, 'before anyone new');
       await api().ok('PUT', `/api/v1/groups/${groupId}/settings`, {

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { befriend } from '../support/chat.ts';
+import { befriend, befriendAll } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { imctl, tempConfigPath } from '../support/imctl.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -173,7 +173,7 @@ describe('imctl against the embedded platform', function () {
       await registerUser(platform.api),
       await registerUser(platform.api),
     ];
-    await befriend(platform.api, owner, m1);
+    await befriendAll(platform.api, owner, [m1, m2]);
     const group = await platform.api.ok<{ groupId: string }>('POST', '/api/v1/groups', {
       token: owner.accessToken,
       body: { name: 'cli moderated', memberIds: [m1.userId, m2.userId] },

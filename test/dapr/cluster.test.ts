@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { createAdminAccount } from '../../services/admin/index.ts';
 import { registerUser } from '../support/api-client.ts';
-import { befriend, sleep, type User } from '../support/chat.ts';
+import { befriend, befriendAll, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
@@ -209,6 +209,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
     it('chats in a group whose members sit on different gateways, with read receipts', async () => {
       const owner = await registerUser(api());
       const members = [await registerUser(api()), await registerUser(api())];
+      await befriendAll(api(), owner, members);
       const { groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
         token: owner.accessToken,
         body: { name: 'dapr team', memberIds: members.map((m) => m.userId) },

@@ -21,7 +21,7 @@ import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
 import {
-  call,
+  befriend,
   connect,
   inBatches,
   percentile,
@@ -101,14 +101,7 @@ async function runWorker(
   await inBatches(pairs, async (index) => {
     const a = await register(url, `${prefix}a${index}`);
     const b = await register(url, `${prefix}b${index}`);
-    await call(url, 'PUT', '/api/v1/users/settings', { friendVerify: false }, b.accessToken);
-    await call(
-      url,
-      'POST',
-      '/api/v1/friends/requests',
-      { userId: b.userId, message: 'load', source: 'search' },
-      a.accessToken,
-    );
+    await befriend(url, a, b);
     accounts[index] = { a, b };
   });
   // The server's memory is read between registration and connection: the difference is the sockets'.

@@ -10,7 +10,16 @@
  */
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
-import { call, connect, inBatches, type LoadFrame, percentile, register, startPlatform } from './support.ts';
+import {
+  befriend,
+  call,
+  connect,
+  inBatches,
+  type LoadFrame,
+  percentile,
+  register,
+  startPlatform,
+} from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +52,12 @@ async function run(url: string) {
   await inBatches(size, async (i) => {
     const user = await register(url, `${prefix}m${i}`);
     members[i] = { userId: user.userId, token: user.accessToken, seqs: [], seen: new Set(), duplicates: 0 };
+  });
+  // Only the owner's friends are put into a group directly (strangers get an invitation).
+  const owner = { accessToken: members[0]!.token };
+  await inBatches(size - 1, async (i) => {
+    const member = members[i + 1]!;
+    await befriend(url, owner, { userId: member.userId, accessToken: member.token });
   });
   const group = await call<{ groupId: string }>(
     url,

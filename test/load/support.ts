@@ -41,6 +41,22 @@ export async function register(url: string, name: string) {
   return data;
 }
 
+/** Makes `from` and `to` friends: `to` stops verifying requests, `from` asks. */
+export async function befriend(
+  url: string,
+  from: { accessToken: string },
+  to: { userId: string; accessToken: string },
+) {
+  await call(url, 'PUT', '/api/v1/users/settings', { friendVerify: false }, to.accessToken);
+  await call(
+    url,
+    'POST',
+    '/api/v1/friends/requests',
+    { userId: to.userId, message: 'load', source: 'search' },
+    from.accessToken,
+  );
+}
+
 export interface LoadFrame {
   type: string;
   msgId?: string;

@@ -6,13 +6,24 @@ import { WsClient } from './ws-client.ts';
 
 export type User = Awaited<ReturnType<typeof registerUser>>;
 
+type Account = Pick<User, 'userId' | 'accessToken'>;
+
 /** Makes two users friends through the friend API: b accepts requests without verification. */
-export async function befriend(api: ApiClient, a: User, b: User) {
+export async function befriend(api: ApiClient, a: Account, b: Account) {
   await api.ok('PUT', '/api/v1/users/settings', { token: b.accessToken, body: { friendVerify: false } });
   await api.ok('POST', '/api/v1/friends/requests', {
     token: a.accessToken,
     body: { userId: b.userId, message: 'hi', source: 'search' },
   });
+}
+
+/**
+ * Makes `user` friends with each of `others`, a few at a time: group tests need it, since only
+ * friends are put into a group directly (strangers get an invitation).
+ */
+export async function befriendAll(api: ApiClient, user: Account, others: Account[], parallel = 8) {
+  for (let start = 0; start < others.length; start += parallel)
+    await Promise.all(others.slice(start, start + parallel).map((other) => befriend(api, user, other)));
 }
 
 /** Two registered users who are friends, each with one connected device. */

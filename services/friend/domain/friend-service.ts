@@ -3,6 +3,7 @@ import type { Config } from '../../platform/config.ts';
 import {
   type BriefProfile,
   fetchProfiles,
+  type PeerRelation,
   type Relation,
   timelineAppend,
   UserMethods,
@@ -448,6 +449,34 @@ export class FriendService {
   async relation(userId: string, peerId: string): Promise<Relation> {
     if (userId === peerId) return { isFriend: false, blockedByPeer: false, blocking: false };
     return this.#relation(this.#deps.orm.em.fork(), userId, peerId);
+  }
+
+  /** How `userId` stands towards each of `peerIds`, in one statement (one entry per peer). */
+  async relations(userId: string, peerIds: string[]): Promise<PeerRelation[]> {
+    const peers = [...new Set(peerIds)];
+    if (peers.length === 0) return [];
+    const rows = await this.#deps.orm.em
+      .fork()
+      .execute<Array<{ peer_id: string; is_friend: boolean; blocking: boolean; blocked_by_peer: boolean }>>(
+        `select p."peer_id"::text as "peer_id",
+         exists(select 1 from "friend"."friendships" f
+                 where f."user_id" = ? and f."friend_id" = p."peer_id" and f."status" = 1) as "is_friend",
+         exists(select 1 from "friend"."blacklists" b
+                 where b."user_id" = ? and b."blocked_user_id" = p."peer_id") as "blocking",
+         exists(select 1 from "friend"."blacklists" b
+                 where b."user_id" = p."peer_id" and b."blocked_user_id" = ?) as "blocked_by_peer"
+       from (select value::bigint as "peer_id" from jsonb_array_elements_text(?::jsonb)) p`,
+        [userId, userId, userId, JSON.stringify(peers)],
+      );
+    return rows.map((row) => {
+      const self = row.peer_id === userId;
+      return {
+        peerId: row.peer_id,
+        isFriend: !self && row.is_friend,
+        blockedByPeer: !self && row.blocked_by_peer,
+        blocking: !self && row.blocking,
+      };
+    });
   }
 
   /**

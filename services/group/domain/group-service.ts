@@ -6,7 +6,6 @@ import {
   type AdminGroupDetail,
   type AdminGroupSummary,
   type BriefProfile,
-  FriendMethods,
   fetchProfiles,
   type GroupBrief,
   type GroupChangedEvent,
@@ -14,7 +13,6 @@ import {
   type GroupSendContext,
   type GroupStats,
   GroupTopics,
-  type Relation,
   SYSTEM_SENDER,
   type SystemMessageRequest,
   SystemMessageTopic,
@@ -29,6 +27,7 @@ import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
 import {
   Group,
+  GroupInvitation,
   GroupJoinRequest,
   GroupMember,
   GroupStatus,
@@ -36,28 +35,17 @@ import {
   type LeaveReason,
   MemberStatus,
 } from '../entities.ts';
+import { type AddFailure, type Admission, admit, mayInvite } from './admission.ts';
+import { GroupEvents } from './events.ts';
+import { GroupInvitations } from './invitations.ts';
+import { fitNotice, nameList } from './notice-text.ts';
 
 /** Membership that counts on the message path: active, or ended only by the group's dismissal. */
 const stillIn = (alias: string) =>
   `(${alias}."status" = 1 or (g."status" = ${GroupStatus.DISMISSED} and ${alias}."left_reason" = 'dismissed'))`;
 
-/** Notification kinds this service appends to users' timelines (and system messages it asks for). */
-export const GroupEvents = {
-  created: 'group.created',
-  memberJoined: 'group.member.joined',
-  memberRemoved: 'group.member.removed',
-  memberLeft: 'group.member.left',
-  memberUpdated: 'group.member.updated',
-  updated: 'group.updated',
-  announcement: 'group.announcement',
-  dismissed: 'group.dismissed',
-  adminChanged: 'group.admin.changed',
-  ownerTransferred: 'group.owner.transferred',
-  muted: 'group.muted',
-  memberMuted: 'group.member.muted',
-  joinRequested: 'group.join.requested',
-  joinHandled: 'group.join.handled',
-} as const;
+export type { AddFailure } from './admission.ts';
+export { GroupEvents };
 
 export const SETTING_KEYS = [
   'allMuted',
@@ -71,8 +59,6 @@ export type GroupSettings = Record<SettingKey, boolean>;
 
 /** Where this service keeps its users' sync clocks. */
 const SYNC_CLOCKS = '"group"."sync_versions"';
-/** Relations asked of the friend service at once. */
-const RELATION_BATCH = 50;
 /** QR records outlive their validity by a week, so an old code answers "expired" rather than vanishing. */
 const QR_GRACE_SECONDS = 7 * 86_400;
 const ROLE_RANK: Record<GroupRole, number> = { owner: 0, admin: 1, member: 2 };
@@ -95,6 +81,8 @@ export interface GroupServiceDeps {
   publicUrl: () => string;
   /** The administrator's forbidden words: group names and announcements holding one are refused. */
   words: SensitiveWords;
+  /** MESSAGE_ALLOW_STRANGERS: whether a stranger may be put into a group without accepting an invitation. */
+  allowStrangers: boolean;
 }
 
 /**
@@ -110,11 +98,21 @@ interface Actor {
 
 const ADMINISTRATOR: Actor = { by: SYSTEM_SENDER, byAdministrator: true };
 
-/** Why a user could not be added. */
-export interface AddFailure {
-  userId: string;
-  code: number;
-  reason: 'user_not_found' | 'blocked' | 'already_member';
+/** How users come into a group, as the notices tell it. */
+export interface AddHow {
+  origin: Origin;
+  via: 'invite' | 'request' | 'qrcode' | 'invitation';
+  /** The system message's text. */
+  text: string;
+  inviterId?: string;
+  profiles: Map<string, BriefProfile>;
+}
+
+/** Who a create or invite call added, who it invited (they accept or decline), who neither. */
+export interface AddOutcome {
+  successIds: string[];
+  invitedIds: string[];
+  failures: AddFailure[];
 }
 
 export interface Membership {
@@ -187,7 +185,7 @@ interface EmitOptions {
   changed?: boolean;
 }
 
-interface WriteContext {
+export interface WriteContext {
   tx: EntityManager;
   now: Date;
   /** Moves the group-list rows of these users for this group to new sync versions; once per transaction. */
@@ -196,7 +194,7 @@ interface WriteContext {
 }
 
 /** A group read under its row lock, with its active members. */
-interface Locked {
+export interface Locked {
   group: Group;
   members: GroupMember[];
   me: GroupMember | undefined;
@@ -254,21 +252,33 @@ const dateOrNull = (value: Date | string | null | undefined) => (value ? new Dat
 
 export class GroupService {
   readonly #deps: GroupServiceDeps;
+  /** Invitations of users who may not be added directly: issued here, answered by the invitee there. */
+  readonly invitations: GroupInvitations;
 
   constructor(deps: GroupServiceDeps) {
     this.#deps = deps;
+    this.invitations = new GroupInvitations({
+      orm: deps.orm,
+      ids: deps.ids,
+      ttlSeconds: deps.limits.invitationTtlSeconds,
+      write: (work) => this.#write(work),
+      lock: (w, groupId, userId) => this.#lock(w, groupId, userId),
+      addMembers: (w, { group, members }, userIds, how) => this.#addMembers(w, group, members, userIds, how),
+      profiles: (userIds) => this.#profiles(userIds),
+    });
   }
 
   // ---- groups ---------------------------------------------------------------------------------
 
   /**
-   * Creates a group owned by the caller with at least two other members. Users who do not exist
-   * or who blacklisted the creator are left out and reported.
+   * Creates a group owned by the caller with at least two other members (or invitees). The
+   * creator's friends join at once (as their "who may add me" setting allows); others get an
+   * invitation. Users who do not exist or who blacklisted the creator are left out and reported.
    */
   async create(
     origin: Origin,
     input: { name: string; avatar: string | null; memberIds: string[] },
-  ): Promise<{ view: GroupView; successIds: string[]; failures: AddFailure[] }> {
+  ): Promise<AddOutcome & { view: GroupView }> {
     const ownerId = origin.userId;
     const candidates = [...new Set(input.memberIds)].filter((id) => id !== ownerId);
     if (candidates.length < 2)
@@ -280,10 +290,10 @@ export class GroupService {
       throw new AppError(ErrorCode.GROUP_FULL, { detail: `at most ${max} members` });
     await this.#assertCleanText({ name: input.name });
     const profiles = await this.#profiles([ownerId, ...candidates]);
-    const { accepted, failures } = await this.#screen(ownerId, candidates, profiles);
-    if (accepted.length < 2)
+    const { direct: accepted, invited, failures } = await this.#admit(ownerId, candidates, profiles);
+    if (accepted.length + invited.length < 2)
       throw new AppError(ErrorCode.GROUP_TOO_FEW_MEMBERS, {
-        detail: `only ${accepted.length} of the invited users can join`,
+        detail: `only ${accepted.length + invited.length} of the users can join or be invited`,
         data: { failedIds: failures.map((f) => f.userId), failures },
       });
     const view = await this.#write(async (w) => {
@@ -318,18 +328,19 @@ export class GroupService {
         payload: { ...this.#briefPayload(group), ownerId, memberIds },
         origin,
         system: {
-          text: `${this.#name(profiles, ownerId)} created the group and invited ${accepted
-            .map((id) => this.#name(profiles, id))
-            .join(', ')}`,
+          text: `${this.#name(profiles, ownerId)} created the group${
+            accepted.length > 0 ? ` and invited ${this.#nameList(profiles, accepted)}` : ''
+          }`,
         },
       });
+      await this.invitations.issue(w, group, ownerId, invited, profiles);
       return {
         group,
         maxMembers: max,
         me: { role: 'owner' as const, groupNickname: null, mutedUntil: null, joinedAt: w.now },
       };
     });
-    return { view, successIds: accepted, failures };
+    return { view, successIds: accepted, invitedIds: invited, failures };
   }
 
   /** A group as the viewer may see it: members see everything, others the public part. */
@@ -621,14 +632,15 @@ export class GroupService {
   }
 
   /**
-   * Adds users to the group. Plain members may invite only while member invites are on. Users who
-   * do not exist, blacklisted the inviter or are members already are reported, not added.
+   * Adds users to the group, or invites those who may not be added directly (they accept or
+   * decline). Plain members may invite only while member invites are on. Users who do not exist,
+   * blacklisted the inviter or are members already are reported, neither added nor invited.
    */
   async invite(
     origin: Origin,
     groupId: string,
     userIds: string[],
-  ): Promise<{ successIds: string[]; failures: AddFailure[]; memberCount: number }> {
+  ): Promise<AddOutcome & { memberCount: number }> {
     const inviterId = origin.userId;
     // Permission first, before other users are looked at.
     const seen = await this.info(inviterId, groupId);
@@ -636,7 +648,7 @@ export class GroupService {
     this.#requireInviter(seen.group, seen.me);
     const candidates = [...new Set(userIds)].filter((id) => id !== inviterId);
     const profiles = await this.#profiles([inviterId, ...candidates]);
-    const screened = await this.#screen(inviterId, candidates, profiles);
+    const admission = await this.#admit(inviterId, candidates, profiles);
     return this.#write(async (w) => {
       const { group, members, me } = await this.#lock(w, groupId, inviterId);
       this.#requireInviter(group, me ? this.#membership(me) : null);
@@ -649,17 +661,25 @@ export class GroupService {
             code: ErrorCode.GROUP_ALREADY_MEMBER,
             reason: 'already_member' as const,
           })),
-        ...screened.failures.filter((failure) => !current.has(failure.userId)),
+        ...admission.failures.filter((failure) => !current.has(failure.userId)),
       ];
-      const added = screened.accepted.filter((id) => !current.has(id));
-      if (added.length === 0) return { successIds: [], failures, memberCount: group.memberCount };
-      await this.#addMembers(w, group, members, added, profiles, {
-        origin,
-        via: 'invite',
-        text: `${this.#name(profiles, inviterId)} invited ${added.map((id) => this.#name(profiles, id)).join(', ')}`,
-        inviterId,
-      });
-      return { successIds: added, failures, memberCount: group.memberCount };
+      const added = admission.direct.filter((id) => !current.has(id));
+      const invited = admission.invited.filter((id) => !current.has(id));
+      const max = this.#deps.limits.maxMembers;
+      if (members.length + added.length + invited.length > max)
+        throw new AppError(ErrorCode.GROUP_FULL, {
+          detail: `at most ${max} members; ${Math.max(0, max - members.length)} more can join`,
+        });
+      if (added.length > 0)
+        await this.#addMembers(w, group, members, added, {
+          origin,
+          via: 'invite',
+          text: `${this.#name(profiles, inviterId)} invited ${this.#nameList(profiles, added)}`,
+          inviterId,
+          profiles,
+        });
+      await this.invitations.issue(w, group, inviterId, invited, profiles);
+      return { successIds: added, invitedIds: invited, failures, memberCount: group.memberCount };
     });
   }
 
@@ -882,10 +902,11 @@ export class GroupService {
       const { group, members, me } = await this.#lock(w, groupId, userId);
       if (me) throw new AppError(ErrorCode.GROUP_ALREADY_MEMBER);
       if (!group.joinVerify) {
-        await this.#addMembers(w, group, members, [userId], profiles, {
+        await this.#addMembers(w, group, members, [userId], {
           origin,
           via: source,
           text: `${this.#name(profiles, userId)} joined the group`,
+          profiles,
         });
         return { status: 'joined' as const, requestId: null, groupId };
       }
@@ -974,10 +995,11 @@ export class GroupService {
       const status = action === 'accept' ? JoinRequestStatus.ACCEPTED : JoinRequestStatus.REJECTED;
       const applicant = request.userId;
       if (action === 'accept' && !members.some((m) => m.userId === applicant))
-        await this.#addMembers(w, group, members, [applicant], profiles, {
+        await this.#addMembers(w, group, members, [applicant], {
           origin,
           via: request.source === 'qrcode' ? 'qrcode' : 'request',
           text: `${this.#name(profiles, origin.userId)} approved ${this.#name(profiles, applicant)} to join the group`,
+          profiles,
         });
       Object.assign(request, { status, handledBy: origin.userId, handledAt: w.now, updatedAt: w.now });
       w.emit({
@@ -1246,7 +1268,7 @@ export class GroupService {
               groupId: options.groupId,
               recipients: [...new Set(options.system.recipients ?? options.recipients)],
               kind: options.kind,
-              text: options.system.text,
+              text: fitNotice(options.system.text),
               data: options.payload,
             };
             events.push({ topic: SystemMessageTopic, payload: { ...request } });
@@ -1293,7 +1315,7 @@ export class GroupService {
 
   #requireInviter(group: Group, me: Pick<Membership, 'role'> | null | undefined): void {
     if (!me) throw new AppError(ErrorCode.GROUP_NOT_MEMBER);
-    if (me.role === 'member' && !group.memberInvite)
+    if (!mayInvite(group, me.role))
       throw new AppError(ErrorCode.GROUP_NOT_ADMIN, { detail: 'only the owner and admins may invite' });
   }
 
@@ -1334,36 +1356,14 @@ export class GroupService {
     return members.filter((m) => m.role !== 'member').map((m) => m.userId);
   }
 
-  /** Users who may be added: they exist and have not blacklisted the one adding them. */
-  async #screen(
-    adderId: string,
-    candidates: string[],
-    profiles: Map<string, BriefProfile>,
-  ): Promise<{ accepted: string[]; failures: AddFailure[] }> {
-    const failures: AddFailure[] = [];
-    const known: string[] = [];
-    for (const id of candidates) {
-      if (profiles.has(id)) known.push(id);
-      else failures.push({ userId: id, code: ErrorCode.USER_NOT_FOUND, reason: 'user_not_found' });
-    }
-    const blocking = new Set<string>();
-    for (let start = 0; start < known.length; start += RELATION_BATCH) {
-      const batch = known.slice(start, start + RELATION_BATCH);
-      const relations = await Promise.all(
-        batch.map((id) =>
-          this.#deps.invoke.invoke<Relation>('friend', FriendMethods.relation, {
-            userId: id,
-            peerId: adderId,
-          }),
-        ),
-      );
-      relations.forEach((relation, index) => {
-        if (relation.blocking) blocking.add(batch[index]!);
-      });
-    }
-    for (const id of blocking)
-      failures.push({ userId: id, code: ErrorCode.BLOCKED_BY_PEER, reason: 'blocked' });
-    return { accepted: known.filter((id) => !blocking.has(id)), failures };
+  /** Who of the candidates joins at once, who is invited, who neither (see admission.ts). */
+  #admit(inviterId: string, candidates: string[], profiles: Map<string, BriefProfile>): Promise<Admission> {
+    return admit(this.#deps.invoke, {
+      inviterId,
+      candidates,
+      profiles,
+      allowStrangers: this.#deps.allowStrangers,
+    });
   }
 
   /** Adds users (not members now) to a locked group, within its size limit, and tells everyone. */
@@ -1372,8 +1372,7 @@ export class GroupService {
     group: Group,
     members: GroupMember[],
     userIds: string[],
-    profiles: Map<string, BriefProfile>,
-    how: { origin: Origin; via: 'invite' | 'request' | 'qrcode'; text: string; inviterId?: string },
+    how: AddHow,
   ): Promise<void> {
     const max = this.#deps.limits.maxMembers;
     if (members.length + userIds.length > max)
@@ -1393,6 +1392,8 @@ export class GroupService {
         updatedAt: w.now,
       },
     );
+    // So are their invitations to it.
+    await w.tx.nativeDelete(GroupInvitation, { groupId: group.id, inviteeId: { $in: userIds } });
     const memberIds = [...members.map((m) => m.userId), ...userIds];
     await w.touch(group.id, memberIds);
     w.emit({
@@ -1402,7 +1403,7 @@ export class GroupService {
       payload: {
         groupId: group.id,
         userIds,
-        users: userIds.map((id) => profiles.get(id) ?? null),
+        users: userIds.map((id) => how.profiles.get(id) ?? null),
         via: how.via,
         inviterId: how.inviterId ?? null,
         memberCount: group.memberCount,
@@ -1522,6 +1523,11 @@ export class GroupService {
 
   #name(profiles: Map<string, BriefProfile>, userId: string): string {
     return profiles.get(userId)?.nickname || userId;
+  }
+
+  /** The users' names for a notice: a long list is summarized (the full list is in its data). */
+  #nameList(profiles: Map<string, BriefProfile>, userIds: string[]): string {
+    return nameList(userIds.map((id) => this.#name(profiles, id)));
   }
 
   async #names(userIds: string[]): Promise<Map<string, BriefProfile>> {

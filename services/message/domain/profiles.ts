@@ -1,4 +1,4 @@
-import { type BriefProfile, UserMethods } from '../../platform/contracts/index.ts';
+import { type BriefProfile, fetchProfiles } from '../../platform/contracts/index.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 /**
@@ -20,10 +20,8 @@ export class ProfileCache {
     const now = Date.now();
     const missing = [...new Set(userIds)].filter((id) => (this.#entries.get(id)?.until ?? 0) <= now);
     if (missing.length > 0) {
-      const profiles = await this.#invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-        userIds: missing,
-      });
-      const found = new Map(profiles.map((profile) => [profile.userId, profile]));
+      // Read receipts of a big group name more users than one call to the user service takes.
+      const found = await fetchProfiles(this.#invoke, missing);
       if (this.#entries.size > 50_000) this.#entries.clear();
       for (const id of missing)
         this.#entries.set(id, { profile: found.get(id) ?? null, until: now + this.#ttlMs });

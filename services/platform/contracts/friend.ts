@@ -1,7 +1,11 @@
+import { bulkMethod } from './bulk.ts';
+
 /** Internal methods and events of the friend service that other services rely on. */
 export const FriendMethods = {
   /** How `userId` stands towards `peerId` (may userId message peerId?). */
   relation: 'relations.get',
+  /** How `userId` stands towards each of `peerIds`: `PeerRelation[]` in any order (go through FriendBulkMethods). */
+  relations: 'relations.bulk',
   /** Ids of a user's friends (presence fan-out). */
   friendIds: 'friends.ids',
 } as const;
@@ -26,3 +30,13 @@ export interface FriendIdsRequest {
 export interface FriendIds {
   friendIds: string[];
 }
+
+export interface PeerRelation extends Relation {
+  peerId: string;
+}
+
+/** The bulk methods of the friend service. */
+export const FriendBulkMethods = {
+  /** `{userId, peerIds}` → one `PeerRelation` per peer. */
+  relations: bulkMethod<PeerRelation, { userId: string }>('friend', FriendMethods.relations, 'peerIds'),
+};

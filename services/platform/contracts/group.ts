@@ -1,3 +1,5 @@
+import { bulkMethod } from './bulk.ts';
+
 /** Internal methods and events of the group service that other services rely on. */
 export const GroupMethods = {
   /**
@@ -14,6 +16,12 @@ export const GroupTopics = {
   /** Something about a group changed (members, roles, mutes, settings, dismissal): drop caches. */
   changed: 'group.changed',
 } as const;
+
+/**
+ * The most members any group may be configured for (GROUP_MAX_MEMBERS): what consumers of group
+ * events (system messages, timeline notifications) accept as recipients.
+ */
+export const GROUP_MEMBERS_CEILING = 100_000;
 
 export type GroupRole = 'owner' | 'admin' | 'member';
 
@@ -52,3 +60,9 @@ export interface GroupBrief {
   memberCount: number;
   dismissed: boolean;
 }
+
+/** The bulk methods of the group service. */
+export const GroupBulkMethods = {
+  /** `{groupIds}` → a `GroupBrief` per known group. */
+  briefs: bulkMethod<GroupBrief>('group', GroupMethods.briefs, 'groupIds'),
+};

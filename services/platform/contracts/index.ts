@@ -1,5 +1,6 @@
 export * from './admin.ts';
 export * from './auth.ts';
+export * from './bulk.ts';
 export * from './friend.ts';
 export * from './gateway.ts';
 export * from './group.ts';

@@ -88,6 +88,9 @@ export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9]
 /** System messages (group events) the group service asks the message service to post. */
 export const SystemMessageTopic = 'message.system.requested';
 
+/** Longest `text` of a system message request: a longer one is dropped as malformed, so producers summarize. */
+export const SYSTEM_MESSAGE_TEXT_MAX = 1000;
+
 /** Sender id of system messages (group notices): no user has it. */
 export const SYSTEM_SENDER = '0';
 
@@ -99,7 +102,7 @@ export interface SystemMessageRequest {
   recipients: string[];
   /** What happened, e.g. `group.member.joined`; clients render their own text from it. */
   kind: string;
-  /** A plain-language line for clients that do not know the kind. */
+  /** A plain-language line for clients that do not know the kind; at most SYSTEM_MESSAGE_TEXT_MAX characters (details go in `data`). */
   text: string;
   data: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import type { InvokePort } from '../ports/index.ts';
+import { bulkMethod, invokeBulk } from './bulk.ts';
 
 /** Events and internal methods of the user service that other services rely on. */
 export const UserTopics = {
@@ -14,32 +15,50 @@ export interface ProfileUpdatedEvent {
 
 export interface SettingsUpdatedEvent {
   userId: string;
-  settings: { friendVerify: boolean; notificationEnabled: boolean; language: string };
+  settings: {
+    friendVerify: boolean;
+    notificationEnabled: boolean;
+    language: string;
+    groupInvitePolicy: GroupInvitePolicy;
+  };
 }
 
 export const UserMethods = {
   createProfile: 'profiles.create',
   getProfiles: 'profiles.get',
   getSettings: 'settings.get',
+  groupInvitePolicies: 'settings.group-invite-policies',
 } as const;
 
-/** Most profiles `getProfiles` answers in one call. */
-export const PROFILES_PER_CALL = 500;
+/**
+ * Who may add a user to a group directly (a privacy setting): `friends` (their friends), `nobody`
+ * (every addition is an invitation they accept or decline), `everyone` (anyone, where the platform
+ * lets strangers message each other; elsewhere a stranger's addition is still an invitation).
+ */
+export const GROUP_INVITE_POLICIES = ['everyone', 'friends', 'nobody'] as const;
+export type GroupInvitePolicy = (typeof GROUP_INVITE_POLICIES)[number];
+export const DEFAULT_GROUP_INVITE_POLICY: GroupInvitePolicy = 'friends';
+
+export interface GroupInvitePolicyEntry {
+  userId: string;
+  groupInvitePolicy: GroupInvitePolicy;
+}
+
+/** The bulk methods of the user service: `{userIds}` → one entry per known user. */
+export const UserBulkMethods = {
+  /** Brief profiles (deleted accounts as placeholders). */
+  profiles: bulkMethod<BriefProfile>('user', UserMethods.getProfiles, 'userIds'),
+  /** Who may add each user to groups. */
+  groupInvitePolicies: bulkMethod<GroupInvitePolicyEntry>('user', UserMethods.groupInvitePolicies, 'userIds'),
+};
 
 /** Brief profiles of these users (each asked once), from the user service in calls it accepts. */
 export async function fetchProfiles(
   invoke: InvokePort,
-  userIds: string[],
+  userIds: Iterable<string>,
 ): Promise<Map<string, BriefProfile>> {
-  const unique = [...new Set(userIds)];
-  const result = new Map<string, BriefProfile>();
-  for (let start = 0; start < unique.length; start += PROFILES_PER_CALL) {
-    const batch = await invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-      userIds: unique.slice(start, start + PROFILES_PER_CALL),
-    });
-    for (const profile of batch) result.set(profile.userId, profile);
-  }
-  return result;
+  const profiles = await invokeBulk(invoke, UserBulkMethods.profiles, userIds);
+  return new Map(profiles.map((profile) => [profile.userId, profile]));
 }
 
 export interface CreateProfileRequest {

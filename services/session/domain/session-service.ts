@@ -1,15 +1,16 @@
 import type { z } from 'zod';
 import {
   type BriefProfile,
+  fetchProfiles,
   type GroupBrief,
-  GroupMethods,
+  GroupBulkMethods,
+  invokeBulk,
   peerOf,
   type SessionSettings,
   SYSTEM_SENDER,
   singleSessionId,
   type TimelineAppendEvent,
   TimelineTopics,
-  UserMethods,
 } from '../../platform/contracts/index.ts';
 import type { MikroORM } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
@@ -167,10 +168,8 @@ export class SessionService {
         detail: 'body.targetId: cannot open a conversation with yourself',
       });
     }
-    const profiles = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-      userIds: [targetId],
-    });
-    if (profiles.length === 0) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
+    const profiles = await fetchProfiles(this.#deps.invoke, [targetId]);
+    if (!profiles.has(targetId)) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
     const sessionId = singleSessionId(principal.userId, targetId);
     const listed = await this.#store.open({ ownerId: principal.userId, targetId }, sessionId, sessionType);
     const dto = await this.get(principal.userId, sessionId);
@@ -255,9 +254,7 @@ export class SessionService {
     const unique = [...new Set(groupIds)];
     if (unique.length === 0) return new Map();
     try {
-      const briefs = await this.#deps.invoke.invoke<GroupBrief[]>('group', GroupMethods.briefs, {
-        groupIds: unique,
-      });
+      const briefs = await invokeBulk(this.#deps.invoke, GroupBulkMethods.briefs, unique);
       return new Map(briefs.map((brief) => [brief.groupId, brief]));
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not load group names for the conversation list');
@@ -270,10 +267,8 @@ export class SessionService {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return new Map();
     try {
-      const profiles = await this.#deps.invoke.invoke<BriefProfile[]>('user', UserMethods.getProfiles, {
-        userIds: unique,
-      });
-      return new Map(profiles.map((profile) => [profile.userId, profile]));
+      // A list of changes may name more peers than one call to the user service takes.
+      return await fetchProfiles(this.#deps.invoke, unique);
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not load peer profiles for the conversation list');
       return new Map();

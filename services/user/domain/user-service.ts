@@ -4,6 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   type BriefProfile,
   type CreateProfileRequest,
+  DEFAULT_GROUP_INVITE_POLICY,
+  type GroupInvitePolicy,
+  type GroupInvitePolicyEntry,
   type ProfileUpdatedEvent,
   type SettingsUpdatedEvent,
   UserTopics,
@@ -29,6 +32,7 @@ export interface SettingsChanges {
   friendVerify?: boolean | undefined;
   notificationEnabled?: boolean | undefined;
   language?: string | undefined;
+  groupInvitePolicy?: GroupInvitePolicy | undefined;
 }
 
 interface QrRecord {
@@ -53,7 +57,12 @@ export interface UserServiceDeps {
   words: SensitiveWords;
 }
 
-const DEFAULT_SETTINGS = { friendVerify: true, notificationEnabled: true, language: 'zh-CN' };
+const DEFAULT_SETTINGS = {
+  friendVerify: true,
+  notificationEnabled: true,
+  language: 'zh-CN',
+  groupInvitePolicy: DEFAULT_GROUP_INVITE_POLICY,
+};
 /** QR records outlive their validity by a week, so a scanned old code says "expired", not "invalid". */
 const QR_GRACE_SECONDS = 7 * 86_400;
 /** What friends' lists, conversations and old messages show for an account that was deleted. */
@@ -202,10 +211,24 @@ export class UserService {
         friendVerify: settings.friendVerify,
         notificationEnabled: settings.notificationEnabled,
         language: settings.language,
+        groupInvitePolicy: settings.groupInvitePolicy,
       },
     };
     await this.#publish(UserTopics.settingsUpdated, event);
     return settings;
+  }
+
+  /** Who may add each of these users to groups; users without settings are left out. */
+  async groupInvitePolicies(userIds: string[]): Promise<GroupInvitePolicyEntry[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.deps.orm.em
+      .fork()
+      .find(
+        UserSettings,
+        { userId: { $in: [...new Set(userIds)] } },
+        { fields: ['userId', 'groupInvitePolicy'] },
+      );
+    return rows.map((row) => ({ userId: row.userId, groupInvitePolicy: row.groupInvitePolicy }));
   }
 
   /** A new personal QR code; the previous one stops resolving. */

@@ -1,0 +1,21 @@
+/** Notification kinds the group service appends to users' timelines (and system messages it asks for). */
+export const GroupEvents = {
+  created: 'group.created',
+  memberJoined: 'group.member.joined',
+  memberRemoved: 'group.member.removed',
+  memberLeft: 'group.member.left',
+  memberUpdated: 'group.member.updated',
+  updated: 'group.updated',
+  announcement: 'group.announcement',
+  dismissed: 'group.dismissed',
+  adminChanged: 'group.admin.changed',
+  ownerTransferred: 'group.owner.transferred',
+  muted: 'group.muted',
+  memberMuted: 'group.member.muted',
+  joinRequested: 'group.join.requested',
+  joinHandled: 'group.join.handled',
+  /** To invitees: someone invited them (again); they accept or decline. */
+  invited: 'group.invited',
+  /** To the invitee's devices and the inviter: the invitation was accepted or declined. */
+  invitationHandled: 'group.invitation.handled',
+} as const;

@@ -14,6 +14,8 @@ import {
   startEmbeddedPostgres,
 } from './platform/db/index.ts';
 import { createHttpApp, markDraining } from './platform/http/app.ts';
+import { clientAddressResolver } from './platform/http/client-address.ts';
+import { createMetrics, metricsListener } from './platform/http/metrics.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
 import type { Logger } from './platform/logger.ts';
 import { createDaprClient, waitForSidecar } from './platform/ports/dapr/client.ts';
@@ -37,6 +39,8 @@ import { PLATFORM_SCHEMA, selectServices } from './registry.ts';
 
 export interface Host {
   url: string;
+  /** Where Prometheus scrapes `/metrics` (METRICS_PORT); undefined when metrics are not served. */
+  metricsUrl: string | undefined;
   server: Server;
   app: Koa;
   /** The state store shared by every app (what services get as `sharedState`). */
@@ -144,8 +148,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
       instances.push({ module, instance, orm });
     }
 
+    const clientAddress = clientAddressResolver(config.trustedProxies);
+    const metrics = createMetrics();
     const app = createHttpApp({
       logger,
+      clientAddress,
+      metrics,
       bodyLimitKb: config.httpBodyLimitKb,
       routes: instances.flatMap(({ instance }) => instance.routes),
       authenticators: {
@@ -181,6 +189,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const port = await listen(server, config.host, config.port);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     url = `http://${host}:${port}`;
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const metricsServer = createServer(metricsListener(metrics.registry));
+      const boundPort = await listenOn(metricsServer, config.host, config.metricsPort);
+      cleanups.push(() => closeServer(metricsServer, 0));
+      metricsUrl = `http://${host}:${boundPort}/metrics`;
+    }
 
     let sweeper: NodeJS.Timeout | undefined;
     if (adapters.sweep) {
@@ -194,6 +209,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
     return {
       url,
+      metricsUrl,
       server,
       app,
       sharedState,

@@ -22,6 +22,8 @@ async function main(): Promise<number> {
   const host = await startHost({ config, logger });
   const services = config.services === 'all' ? 'all services' : config.services.join(', ');
   logger.info({ url: host.url, adapter: config.adapter }, 'AnyChat is up');
+  // Printed before the line below, which scripts wait for.
+  if (host.metricsUrl) console.log(`Prometheus metrics: ${host.metricsUrl}`);
   console.log(
     `AnyChat (${services}, ${config.adapter}) is serving ${host.url}  — API under ${host.url}/api/v1, docs at ${host.url}/api/v1/openapi.json`,
   );

@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { AdminTopics } from '../platform/contracts/index.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../platform/db/index.ts';
+import { schemas } from '../platform/http/routes.ts';
 import { SnowflakeGenerator } from '../platform/ids.ts';
 import { createLogger } from '../platform/logger.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -20,15 +21,20 @@ import { Migration20261122000700_admin } from './migrations/Migration20261122000
 import { adminRoutes } from './routes.ts';
 import { CreateAdminBody } from './schemas.ts';
 
+/**
+ * What auth publishes for every login attempt. Its text is whatever was typed or sent (an account
+ * name up to the login form's 254 characters, any User-Agent): accepted, clipped and made storable,
+ * so that no attempt is missing from the audit log because of what it contained.
+ */
 const LoginRecorded = z.object({
   userId: z.string().nullable(),
-  account: z.string().max(100),
+  account: schemas.eventText(254),
   success: z.boolean(),
-  failure: z.string().max(50).optional(),
-  deviceId: z.string().max(100),
-  deviceType: z.string().max(20),
-  ip: z.string().max(50),
-  userAgent: z.string().max(500).optional(),
+  failure: schemas.eventText(50).optional(),
+  deviceId: schemas.eventText(100),
+  deviceType: schemas.eventText(20),
+  ip: schemas.eventText(50),
+  userAgent: schemas.eventText(500).optional(),
   at: z.iso.datetime({ offset: true }),
 });
 

@@ -16,7 +16,7 @@ export const AdminPassword = z.string().min(12, 'at least 12 characters').max(12
 export const RoleName = z.enum(BUILT_IN_ROLES.map((role) => role.name) as [string, ...string[]]);
 
 export const LoginBody = z.object({
-  username: z.string().min(1).max(50),
+  username: schemas.text(50).min(1),
   password: z.string().min(1).max(128),
 });
 export const CreateAdminBody = z.object({
@@ -44,7 +44,7 @@ export const RoleDto = z.object({
 
 export const UserParams = z.object({ userId: schemas.id });
 export const UserListQuery = z.object({
-  keyword: z.string().trim().min(1).max(100).optional(),
+  keyword: schemas.text(100).min(1).optional(),
   state: z.enum(['active', 'banned', 'frozen', 'deleted']).optional(),
   page: schemas.page,
   pageSize: schemas.pageSize,
@@ -95,7 +95,7 @@ export const KickedDto = z.object({ devices: z.number().int() });
 export const GroupParams = z.object({ groupId: schemas.id });
 export const GroupMemberParams = z.object({ groupId: schemas.id, userId: schemas.id });
 export const GroupListQuery = z.object({
-  keyword: z.string().trim().min(1).max(100).optional(),
+  keyword: schemas.text(100).min(1).optional(),
   page: schemas.page,
   pageSize: schemas.pageSize,
 });
@@ -180,8 +180,8 @@ const since = z
   });
 export const AuditQuery = z.object({
   since: since.optional(),
-  actor: z.string().trim().min(1).max(64).optional(),
-  action: z.string().trim().min(1).max(100).optional(),
+  actor: schemas.text(64).min(1).optional(),
+  action: schemas.text(100).min(1).optional(),
   userId: schemas.id.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -211,9 +211,7 @@ export const ConfigParams = z.object({
       'namespaced key such as basic.siteName',
     ),
 });
-export const ConfigBody = z.object({
-  value: z.json().refine((value) => JSON.stringify(value).length <= 16_384, 'at most 16 KiB of JSON'),
-});
+export const ConfigBody = z.object({ value: schemas.json(16_384) });
 const ConfigItemDto = z.object({
   key: z.string(),
   value: z.unknown(),

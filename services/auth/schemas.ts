@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { schemas } from '../platform/http/routes.ts';
 import { ACCOUNT_PATTERN } from './domain/credentials-rules.ts';
 
 export const DeviceType = z.enum(['iOS', 'Android', 'Web', 'PC']);
 
 const device = {
   deviceType: DeviceType,
-  deviceId: z.string().trim().min(1).max(100),
-  deviceName: z.string().trim().max(100).optional(),
-  clientVersion: z.string().trim().max(50).optional(),
+  deviceId: schemas.text(100).min(1),
+  deviceName: schemas.text(100).optional(),
+  clientVersion: schemas.text(50).optional(),
 };
 
 // Length and character rules are checked by the domain (codes 10110, 10113, 10114); the schema only
@@ -17,19 +18,19 @@ const password = z.string().min(1).max(128);
 export const RegisterBody = z.object({
   account: z.string().regex(ACCOUNT_PATTERN, '4-32 letters, digits or _, starting with a letter'),
   password,
-  phoneNumber: z.string().max(32).optional(),
-  email: z.string().max(254).optional(),
+  phoneNumber: schemas.text(32).optional(),
+  email: schemas.text(254).optional(),
   verifyCode: z
     .string()
     .regex(/^[0-9]{6}$/, 'six digits')
     .optional(),
-  nickname: z.string().trim().min(1).max(32).optional(),
+  nickname: schemas.name(32).min(1).optional(),
   ...device,
 });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
 export const LoginBody = z.object({
-  account: z.string().trim().min(1).max(254).describe('Account name, phone number or e-mail'),
+  account: schemas.text(254).min(1).describe('Account name, phone number or e-mail'),
   password,
   ...device,
 });
@@ -39,8 +40,8 @@ export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512).o
 export const ChangePasswordBody = z.object({ oldPassword: password, newPassword: password });
 
 const contact = {
-  phoneNumber: z.string().max(32).optional(),
-  email: z.string().max(254).optional(),
+  phoneNumber: schemas.text(32).optional(),
+  email: schemas.text(254).optional(),
 };
 
 export const ResetPasswordBody = z.object({
@@ -51,7 +52,7 @@ export const ResetPasswordBody = z.object({
 
 export const VerifyCodeBody = z.object({ ...contact, purpose: z.enum(['register', 'reset_password']) });
 
-export const DeviceParams = z.object({ deviceId: z.string().min(1).max(100) });
+export const DeviceParams = z.object({ deviceId: schemas.text(100).min(1) });
 
 export const TokenPairDto = z.object({
   accessToken: z.string(),

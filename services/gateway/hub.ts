@@ -30,6 +30,8 @@ export interface GatewayOptions {
   presence: PresenceRegistry;
   router: DeliveryRouter;
   invoke: InvokePort;
+  /** The client's address of an upgrade request: the TCP peer unless it is a trusted proxy (platform/http/client-address.ts). */
+  clientAddress: (request: IncomingMessage) => string;
   /** A connection was added or removed (connection count reports). */
   onConnectionsChanged?: () => void;
 }
@@ -114,7 +116,7 @@ export class GatewayHub {
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
     if (this.#draining) return refuse(socket, 503, 'Service Unavailable');
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = this.#o.clientAddress(request) || 'unknown';
     if (!this.#admitConnect(address))
       return refuse(socket, 429, 'Too Many Requests', { 'Retry-After': '60' });
     const url = new URL(request.url ?? '/', 'http://gateway');

@@ -9,6 +9,7 @@ import {
   type TimelineAppendEvent,
   TimelineTopics,
 } from '../platform/contracts/index.ts';
+import { clientAddressResolver } from '../platform/http/client-address.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
@@ -57,6 +58,7 @@ export const gatewayService: ServiceModule = {
       presence,
       router,
       invoke: ctx.invoke,
+      clientAddress: clientAddressResolver(ctx.config.trustedProxies),
       onConnectionsChanged: () => reporter.changed(),
     });
     reporter.start();

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { schemas } from '../platform/http/routes.ts';
 import { LEAVE_REASONS } from './entities.ts';
 
-const { text, multiline } = schemas;
-const avatar = z.string().trim().max(255).url().nullable().describe('image URL; null for none');
+const { text, multiline, name } = schemas;
+const avatar = schemas.url(255).nullable().describe('image URL; null for none');
 
 /** Epoch milliseconds or an ISO 8601 time, as a number of milliseconds. */
 const cursor = z
@@ -35,7 +35,7 @@ export const QrcodeParams = z.object({
 });
 
 export const CreateGroupBody = z.object({
-  name: text(100).pipe(z.string().min(1, 'must not be empty')),
+  name: name(100).pipe(z.string().min(1, 'must not be empty')),
   avatar: avatar.optional(),
   memberIds: z
     .array(schemas.id)
@@ -47,7 +47,7 @@ export const CreateGroupBody = z.object({
 
 export const UpdateGroupBody = z
   .object({
-    name: text(100).pipe(z.string().min(1, 'must not be empty')),
+    name: name(100).pipe(z.string().min(1, 'must not be empty')),
     avatar,
     announcement: multiline(2000).nullable().describe('empty or null clears it; posted as a group notice'),
   })
@@ -72,7 +72,7 @@ export const JoinBody = z.object({
 export const HandleJoinBody = z.object({ action: z.enum(['accept', 'reject']) });
 export const UserIdBody = z.object({ userId: schemas.id });
 export const NicknameBody = z.object({
-  nickname: text(50).nullable().describe('empty or null clears it'),
+  nickname: name(50).nullable().describe('empty or null clears it'),
 });
 export const MuteBody = z.object({
   seconds: z

@@ -19,7 +19,7 @@ export const SendFields = z.object({
   sessionType: z.enum(['single', 'group']),
   targetId: schemas.id,
   // Checked against the content types by the domain, which answers 50112 for an unknown one.
-  contentType: z.string().min(1).max(20),
+  contentType: schemas.text(20).min(1),
   content: z.unknown(),
   mentions: z.array(schemas.id).max(200).optional().describe('group messages: members to mention'),
   mentionAll: z.boolean().optional().describe('group messages: @all (owner and admins only)'),
@@ -89,7 +89,7 @@ export const MessageIdParams = z.object({ id: schemas.id });
 
 export const SearchQuery = z
   .object({
-    keyword: z.string().trim().min(1).max(100).optional(),
+    keyword: schemas.text(100).min(1).optional(),
     sessionId: sessionId.optional(),
     senderId: schemas.id.optional(),
     contentType: z.enum(CONTENT_TYPES).optional(),

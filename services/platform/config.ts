@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -27,6 +28,14 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
   /** Multiplies every per-address request limit (register, login, codes); raise it behind a shared NAT. */
   RATE_LIMIT_FACTOR: z.coerce.number().min(0.01).max(10_000).default(1),
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (per-address limits, audit log, devices' last
+   * address): a comma list of addresses and CIDR ranges (also `loopback`, `linklocal`, `uniquelocal`),
+   * or a number of proxy hops. Unset: none, the TCP peer is the client (the embedded default).
+   */
+  TRUSTED_PROXIES: z.string().optional(),
+  /** Port serving Prometheus `/metrics` (never the API port). Unset: metrics are not served; 0: any free port. */
+  METRICS_PORT: int(0, 65535).optional(),
 
   DAPR_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: int(1, 65535).default(3500),
@@ -142,6 +151,8 @@ export interface Config {
   httpBodyLimitKb: number;
   shutdownTimeoutMs: number;
   rateLimitFactor: number;
+  trustedProxies: TrustedProxies;
+  metricsPort: number | undefined;
   publicUrl: string | undefined;
   production: boolean;
   dapr: {
@@ -224,6 +235,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
   const services = e.SERVICES.trim() === 'all' ? 'all' : e.SERVICES.split(',').map((name) => name.trim());
   return {
     services,
@@ -238,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpBodyLimitKb: e.HTTP_BODY_LIMIT_KB,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimitFactor: e.RATE_LIMIT_FACTOR,
+    trustedProxies,
+    metricsPort: e.METRICS_PORT,
     publicUrl: e.PUBLIC_URL,
     production: e.NODE_ENV === 'production',
     dapr: {

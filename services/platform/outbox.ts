@@ -3,6 +3,7 @@ import { type SqlExecutor, sqlExecutorOf } from './db/index.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { PubSubPort } from './ports/index.ts';
+import { storableJson } from './text.ts';
 
 /**
  * Transactional outbox. Events are written in the transaction of the change they report and
@@ -61,7 +62,7 @@ export class Outbox {
     await tx.query(
       `insert into ${this.#table} ("id", "topic", "payload", "created_at")
        select (e->>'id')::bigint, e->>'topic', e->'payload', now() from jsonb_array_elements(?::jsonb) e`,
-      [JSON.stringify(stored)],
+      [jsonbOf(stored)],
     );
     return stored;
   }
@@ -155,6 +156,19 @@ export class Outbox {
     await this.#sweeping?.catch(() => {});
     await this.#flushDeletes();
   }
+}
+
+/** JSON's escapes of what jsonb cannot hold: NUL and lone surrogates (a pair is written as is). */
+const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+/**
+ * The rows' JSON for PostgreSQL: jsonb refuses `\u0000` and lone surrogates, and a payload holding
+ * one (text that never went through a request schema) would fail every store and so the change it
+ * reports; such strings are stored with U+FFFD instead. The common case costs one test of the JSON.
+ */
+function jsonbOf(events: StoredEvent[]): string {
+  const json = JSON.stringify(events);
+  return UNSTORABLE_ESCAPE.test(json) ? storableJson(events) : json;
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GROUP_INVITE_POLICIES } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/http/routes.ts';
 
-const { text } = schemas;
+const { text, name } = schemas;
 
 function isPastDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);
@@ -16,11 +16,8 @@ function isPastDate(value: string): boolean {
 
 export const UpdateProfileBody = z
   .object({
-    nickname: text(32).pipe(z.string().min(1, 'must not be empty')),
-    avatar: z
-      .url({ protocol: /^https?$/ })
-      .max(255)
-      .nullable(),
+    nickname: name(32).pipe(z.string().min(1, 'must not be empty')),
+    avatar: schemas.url(255).nullable(),
     signature: text(200).nullable(),
     gender: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe('0 unknown, 1 male, 2 female'),
     birthday: z
@@ -53,13 +50,13 @@ export const QrcodeParams = z.object({
 });
 
 export const SearchQuery = z.object({
-  keyword: z.string().trim().min(1, 'must not be empty').max(100),
+  keyword: text(100).min(1, 'must not be empty'),
   page: schemas.page,
   pageSize: schemas.pageSize,
 });
 
 export const PushTokenBody = z.object({
-  pushToken: z.string().trim().min(8).max(512),
+  pushToken: text(512).min(8),
   platform: z.enum(['iOS', 'Android', 'Web']),
 });
 

@@ -2,11 +2,11 @@
  * Chat load generator (a benchmark, not a test): N pairs of real WebSocket clients against a running
  * platform; each pair's sender sends at a steady rate to its receiver. Reports sent / acked /
  * delivered counts, end-to-end latency from send to the receiver's NEW_MESSAGE, messages per second
- * and the server's memory per connection (from its /metrics), as JSON plus a one-line summary, and
+ * and the server's memory per connection (from its /metrics on METRICS_PORT), as JSON plus a one-line summary, and
  * fails when anything acknowledged was lost, duplicated or reordered.
  *
  *   npm run load -- --start --pairs 200 --rate 400 --duration 20
- *   npm run load -- --url http://localhost:8080 --pairs 5000 --rate 2000 --workers 2
+ *   npm run load -- --url http://localhost:8080 --metrics-url http://localhost:9464/metrics --pairs 5000 --rate 2000 --workers 2
  *
  *   npm run load -- --dapr nats --pairs 50 --rate 100 --duration 20
  *
@@ -56,6 +56,7 @@ const { values } = parseArgs({
   options: {
     url: { type: 'string' },
     'ws-url': { type: 'string' },
+    'metrics-url': { type: 'string' },
     start: { type: 'boolean', default: false },
     dapr: { type: 'string' },
     pairs: { type: 'string', default: '100' },
@@ -194,14 +195,13 @@ async function main() {
     process.send!({ type: 'result', result });
     return;
   }
-  const started: { url: string; wsUrl?: string; stop(): Promise<void> } | undefined = values.dapr
-    ? await startDaprShape(values.dapr)
-    : values.start
-      ? await startPlatform()
-      : undefined;
+  const started: { url: string; wsUrl?: string; metricsUrl: string; stop(): Promise<void> } | undefined =
+    values.dapr ? await startDaprShape(values.dapr) : values.start ? await startPlatform() : undefined;
   const url = values.url ?? started?.url;
   if (!url) throw new Error('give --url of a running platform, --start, or --dapr nats|redis');
   const wsUrl = values['ws-url'] ?? started?.wsUrl ?? url;
+  const metricsUrl = values['metrics-url'] ?? started?.metricsUrl;
+  if (!metricsUrl) throw new Error("give --metrics-url (the server's METRICS_PORT) with --url");
   try {
     const workers = Number(values.workers ?? Math.ceil(pairs / PAIRS_PER_WORKER));
     const children = Array.from({ length: workers }, (_, i) => {
@@ -232,11 +232,11 @@ async function main() {
       );
     const setupStarted = performance.now();
     await phase();
-    const before = await serverMemory(wsUrl);
+    const before = await serverMemory(metricsUrl);
     for (const child of children) child.send('connect');
     await phase();
     const setupS = (performance.now() - setupStarted) / 1000;
-    const connected = await serverMemory(wsUrl);
+    const connected = await serverMemory(metricsUrl);
     const results = children.map(
       (child) =>
         new Promise<WorkerResult>((resolve) =>

@@ -85,8 +85,9 @@ export async function inBatches(count: number, work: (index: number) => Promise<
     );
 }
 
-export async function serverMemory(url: string) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+/** Memory of the server process, from its Prometheus endpoint (`METRICS_PORT`, not the API port). */
+export async function serverMemory(metricsUrl: string) {
+  const text = await (await fetch(metricsUrl)).text();
   const metric = (name: string) =>
     Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   return { rss: metric('process_resident_memory_bytes'), heapUsed: metric('nodejs_heap_size_used_bytes') };
@@ -98,12 +99,17 @@ export function percentile(sorted: number[], p: number) {
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export async function startPlatform(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startPlatform(): Promise<{
+  url: string;
+  metricsUrl: string;
+  stop: () => Promise<void>;
+}> {
   const dataDir = mkdtempSync(join(tmpdir(), 'anychat-load-'));
   const child: ChildProcess = spawn(process.execPath, ['services/main.ts'], {
     env: {
       ...process.env,
       PORT: '0',
+      METRICS_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       ANYCHAT_DATA_DIR: dataDir,
@@ -111,19 +117,21 @@ export async function startPlatform(): Promise<{ url: string; stop: () => Promis
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       // The platform's own log lines (warnings and errors) go to this process's stderr.
       process.stderr.write(chunk);
       buffered += chunk.toString();
       const match = /is serving (http:\/\/\S+)/.exec(buffered);
-      if (match) resolve(match[1]!);
+      const metrics = /Prometheus metrics: (http:\/\/\S+)/.exec(buffered);
+      if (match && metrics) resolve([match[1]!, metrics[1]!]);
     });
     child.once('exit', (code) => reject(new Error(`platform exited with ${code}`)));
   });
   return {
     url,
+    metricsUrl,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -135,7 +143,7 @@ export async function startPlatform(): Promise<{ url: string; stop: () => Promis
 /** The cluster shape on real sidecars with one gateway: REST through the ingress, sockets to the gateway. */
 export async function startDaprShape(
   broker: string,
-): Promise<{ url: string; wsUrl: string; stop: () => Promise<void> }> {
+): Promise<{ url: string; wsUrl: string; metricsUrl: string; stop: () => Promise<void> }> {
   if (broker !== 'nats' && broker !== 'redis') throw new Error('--dapr takes nats or redis');
   process.env.TEST_LOG_LEVEL ??= 'warn';
   const { DaprCluster } = await import('../support/dapr-cluster.ts');
@@ -145,5 +153,10 @@ export async function startDaprShape(
     gateways: 1,
     env: { RATE_LIMIT_FACTOR: '10000' },
   });
-  return { url: cluster.api.baseUrl, wsUrl: cluster.gateways[0]!.url, stop: () => cluster.stop() };
+  return {
+    url: cluster.api.baseUrl,
+    wsUrl: cluster.gateways[0]!.url,
+    metricsUrl: cluster.gateways[0]!.metricsUrl,
+    stop: () => cluster.stop(),
+  };
 }

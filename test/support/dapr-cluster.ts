@@ -20,6 +20,7 @@ import {
   streamSubjects,
 } from '../../services/platform/deploy/index.ts';
 import { createHttpApp } from '../../services/platform/http/app.ts';
+import { createMetrics } from '../../services/platform/http/metrics.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import type { InternalHandlers, Subscription } from '../../services/platform/ports/index.ts';
 import { ApiClient } from './api-client.ts';
@@ -61,6 +62,8 @@ export interface ClusterMember {
   appPort: number;
   daprHttpPort: number;
   url: string;
+  /** Its Prometheus endpoint (METRICS_PORT): never on the app port. */
+  metricsUrl: string;
   app?: ChildProcess;
   daprd?: ChildProcess;
   appLog: string;
@@ -221,6 +224,8 @@ export async function serveDaprInbound(options: {
 }): Promise<{ port: number; server: Server }> {
   const app = createHttpApp({
     logger: createLogger('silent'),
+    clientAddress: (request) => request.socket.remoteAddress ?? '',
+    metrics: createMetrics(),
     bodyLimitKb: 64,
     routes: [],
     authenticators: {
@@ -336,12 +341,14 @@ export class DaprCluster {
         const name = app.appID === 'gateway' ? `gateway-${index}` : app.appID;
         const appPort = await freePort();
         const daprHttpPort = await freePort();
+        const metricsPort = await freePort();
         this.members.push({
           name,
           appId: app.appID,
           appPort,
           daprHttpPort,
           url: `http://127.0.0.1:${appPort}`,
+          metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
           appLog: join(this.workDir, `${name}.app.log`),
           daprdLog: join(this.workDir, `${name}.daprd.log`),
         });
@@ -392,6 +399,7 @@ export class DaprCluster {
       ...this.#baseEnv,
       ...Object.fromEntries(Object.entries(runApp.env ?? {}).map(([k, v]) => [k, String(v)])),
       PORT: String(member.appPort),
+      METRICS_PORT: new URL(member.metricsUrl).port,
       DAPR_HTTP_PORT: String(member.daprHttpPort),
       ...(member.appId === 'gateway' ? { GATEWAY_INSTANCE_ID: member.name } : {}),
     };

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { schemas } from '../../platform/http/routes.ts';
 
 /**
  * Message content types of seed §4.5.2, each with its own schema. The schemas are built from the
  * configured text limit; a send is refused with the §7.8 code that says why (empty, too long, bad
- * URL, unsupported type) before anything is stored.
+ * URL, unsupported type) before anything is stored. Every string goes through the platform's text
+ * schemas: message text as sent (bidi marks and joiners included), one-line fields without control
+ * characters, and names shown as someone's or something's name (file names, card nicknames)
+ * without invisible or text-direction characters ("invoice\u202Efdp.exe" would show as "…exe.pdf").
  */
 
 export const CONTENT_TYPES = [
@@ -21,7 +25,7 @@ export const CONTENT_TYPES = [
 ] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
-const mediaUrl = z.string().max(2048);
+const mediaUrl = schemas.text(2048);
 const isHttpUrl = (value: string) => {
   try {
     const url = new URL(value);
@@ -34,7 +38,7 @@ const positive = z.number().int().min(0);
 const id = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an id');
 
 function contentSchemas(maxTextLength: number) {
-  const text = z.string().max(maxTextLength * 4);
+  const text = schemas.body(maxTextLength * 4);
   return {
     text,
     image: z.object({
@@ -55,34 +59,34 @@ function contentSchemas(maxTextLength: number) {
     voice: z.object({ url: mediaUrl, duration: z.number().min(0).max(600), size: positive.optional() }),
     file: z.object({
       url: mediaUrl,
-      fileName: z.string().min(1).max(255),
+      fileName: schemas.name(255).min(1),
       fileSize: positive,
-      mimeType: z.string().max(100).optional(),
+      mimeType: schemas.text(100).optional(),
     }),
     emoji: z.object({
       url: mediaUrl,
-      emojiId: z.string().max(64).optional(),
-      name: z.string().max(64).optional(),
+      emojiId: schemas.text(64).optional(),
+      name: schemas.text(64).optional(),
       width: positive.optional(),
       height: positive.optional(),
     }),
-    card: z.object({ userId: id, nickname: z.string().max(64).optional(), avatar: mediaUrl.optional() }),
+    card: z.object({ userId: id, nickname: schemas.name(64).optional(), avatar: mediaUrl.optional() }),
     location: z.object({
       latitude: z.number().min(-90).max(90),
       longitude: z.number().min(-180).max(180),
-      name: z.string().max(200).optional(),
-      address: z.string().max(500).optional(),
+      name: schemas.text(200).optional(),
+      address: schemas.text(500).optional(),
     }),
     merged: z.object({
-      title: z.string().min(1).max(100),
+      title: schemas.text(100).min(1),
       items: z
         .array(
           z.object({
             messageId: id.optional(),
             senderId: id.optional(),
-            senderName: z.string().max(64),
+            senderName: schemas.name(64),
             contentType: z.enum(CONTENT_TYPES),
-            preview: z.string().max(500),
+            preview: schemas.multiline(500),
             timestamp: z.number().int(),
           }),
         )
@@ -94,7 +98,7 @@ function contentSchemas(maxTextLength: number) {
       quote: z.object({
         messageId: id,
         senderId: id.optional(),
-        preview: z.string().max(500).optional(),
+        preview: schemas.multiline(500).optional(),
       }),
     }),
   };

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from '../logger.ts';
 import { type DaprInboundOptions, mountDaprInbound } from '../ports/dapr/inbound.ts';
+import { bodyError, refusePrototypeKeys } from './body-errors.ts';
 import { languageOf, type RequestState } from './context.ts';
 import { errorMiddleware } from './errors-middleware.ts';
-import { createMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { type AnyRoute, type Authenticators, mountRoutes } from './routes.ts';
 
@@ -20,6 +22,10 @@ export interface HttpAppOptions {
   /** Cluster shape only: what the sidecar delivers to this app. */
   dapr?: Omit<DaprInboundOptions, 'logger'>;
   version: string;
+  /** The client's address of a request (`ctx.ip`): the TCP peer unless it is a trusted proxy (client-address.ts). */
+  clientAddress: (request: IncomingMessage) => string;
+  /** Where request durations are counted; the registry is served on its own port (host.ts), never here. */
+  metrics: Metrics;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -33,13 +39,15 @@ function traceIdOf(ctx: Koa.Context): string {
   return randomUUID().replaceAll('-', '');
 }
 
-/** The Koa app kit: trace ids, access log, metrics, errors, body limits, health, and the routes. */
+/** The Koa app kit: client address, trace ids, access log, metrics, errors, body limits, health, and the routes. */
 export function createHttpApp(options: HttpAppOptions): Koa {
-  const app = new Koa({ proxy: true });
-  const metrics = createMetrics();
+  // Koa's own proxy mode would believe X-Forwarded-* from anyone; the address comes from `clientAddress`.
+  const app = new Koa({ proxy: false });
+  const { metrics } = options;
   let draining = false;
 
   app.use(async (ctx, next) => {
+    ctx.request.ip = options.clientAddress(ctx.req);
     const traceId = traceIdOf(ctx);
     const state = ctx.state as RequestState;
     state.traceId = traceId;
@@ -48,7 +56,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.set('X-Trace-Id', traceId);
     const started = performance.now();
     await next();
-    if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz') && ctx.path !== '/metrics') {
+    if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz')) {
       state.logger.info(
         {
           method: ctx.method,
@@ -72,8 +80,14 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       encoding: 'utf-8',
       // Arrays and scalars are valid JSON bodies; schemas decide what each route accepts.
       jsonStrict: false,
+      // Whatever the parser cannot read (bad JSON, __proto__ keys, a body that is not the gzip it
+      // claims to be) is the client's fault: 400 with a code, not a 500 with a stack in the log.
+      onError: (error) => {
+        throw bodyError(error);
+      },
     }),
   );
+  app.use(refusePrototypeKeys);
 
   const router = new Router();
   router.get('/healthz', (ctx) => {
@@ -83,10 +97,6 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     const ready = !draining && (await options.ready().catch(() => false));
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not ready' };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
   });
   const document = openApiDocument(options.routes, { title: 'AnyChat API', version: options.version });
   router.get('/api/v1/openapi.json', (ctx) => {

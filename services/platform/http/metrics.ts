@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { droppedEvents } from '../ports/delivery-metrics.ts';
@@ -24,4 +25,24 @@ export function createMetrics() {
     }
   }
   return { registry, middleware };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The Prometheus scrape endpoint (`GET /metrics`), served on a port of its own (`METRICS_PORT`):
+ * the cluster's scraper reaches it through the pod or Service port, clients of the API never do.
+ */
+export function metricsListener(registry: Registry) {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://metrics').pathname;
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  };
 }

@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
 import { SNOWFLAKE_PATTERN } from '../ids.ts';
+import { isStorableJson, lineProblem, multilineProblem, nameProblem, storableText } from '../text.ts';
 import type { AdminPrincipal, Principal, RequestState } from './context.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -165,26 +166,40 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
 /** Ids are PostgreSQL bigints; 19-digit strings compare as numbers. */
 const MAX_ID = '9223372036854775807';
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
-/** Control characters other than line breaks and tabs. */
-const CONTROL_CHARACTER_BUT_NEWLINE = /[^\P{Cc}\n\t]/u;
+/** A string schema whose values must pass `problem` (one of the text rules), reported on the field. */
+const ruled = <S extends z.ZodType<string>>(schema: S, problem: (value: string) => string | undefined) =>
+  schema.superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
 
-/** Common pieces of request schemas. */
+/**
+ * Common pieces of request schemas. Every free-text field goes through one of the text schemas
+ * (rules and reasons in platform/text.ts): invalid Unicode, NUL and control characters are refused
+ * with 000001 naming the field, before anything is stored or published.
+ */
 export const schemas = {
-  /** One line of text, trimmed: names, reasons, remarks. */
-  text: (max: number) =>
-    z
-      .string()
-      .trim()
-      .max(max)
-      .refine((value) => !CONTROL_CHARACTER.test(value), 'must not contain control characters'),
+  /** One line of text, trimmed: reasons, remarks, keywords, device names. */
+  text: (max: number) => ruled(z.string().trim().max(max), lineProblem),
   /** Text that may span lines (announcements, notices): line breaks and tabs are fine, other control characters are not. */
-  multiline: (max: number) =>
+  multiline: (max: number) => ruled(z.string().trim().max(max), multilineProblem),
+  /** A name others see (nickname, group name, group nickname): one line, no invisible or text-direction characters. */
+  name: (max: number) => ruled(z.string().trim().max(max), nameProblem),
+  /** Message text, kept as sent (not trimmed): line breaks, tabs and bidi marks are fine. */
+  body: (max: number) => ruled(z.string().max(max), multilineProblem),
+  /** An http(s) URL (avatars, images). */
+  url: (max: number) => ruled(z.url({ protocol: /^https?$/ }).max(max), lineProblem),
+  /**
+   * Text in an event another service published: whatever the producer sent is accepted, made
+   * storable and clipped to `max` code units, never refused (an event is not dropped for its content).
+   */
+  eventText: (max: number) => z.string().transform((value) => storableText(value.slice(0, max))),
+  /** Any JSON value whose strings PostgreSQL can store (settings values). */
+  json: (maxChars: number) =>
     z
-      .string()
-      .trim()
-      .max(max)
-      .refine((value) => !CONTROL_CHARACTER_BUT_NEWLINE.test(value), 'must not contain control characters'),
+      .json()
+      .refine((value) => JSON.stringify(value).length <= maxChars, `at most ${maxChars} characters of JSON`)
+      .refine(isStorableJson, 'strings must be valid Unicode text without NUL characters'),
   id: z
     .string()
     .regex(SNOWFLAKE_PATTERN, 'must be a numeric id string')

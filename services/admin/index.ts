@@ -7,6 +7,7 @@ import { SnowflakeGenerator } from '../platform/ids.ts';
 import { createLogger } from '../platform/logger.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
+import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { validatedSubscription } from '../platform/validation.ts';
 import { AdminAccounts, type NewAdmin } from './domain/admin-accounts.ts';
@@ -61,7 +62,14 @@ export const adminService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
-    const accounts = new AdminAccounts(sql, ctx.ids, audit, ctx.config.admin.tokenTtlSeconds);
+    const limits = ctx.state.store(ctx.config.dapr.stateStoreName);
+    const accounts = new AdminAccounts(
+      sql,
+      ctx.ids,
+      audit,
+      ctx.config.admin.tokenTtlSeconds,
+      new SignInThrottle(limits, 'admin-login', ctx.config.auth.login),
+    );
     const users = new UserModeration({
       sql,
       invoke: ctx.invoke,
@@ -115,7 +123,7 @@ export const adminService: ServiceModule = {
       .catch((error: unknown) => ctx.logger.warn({ err: error }, 'broadcast resume failed'));
 
     return {
-      routes: adminRoutes(domain, ctx.config.rateLimitFactor),
+      routes: adminRoutes(domain, limits, ctx.config.rateLimitFactor),
       adminAccess: {
         authenticate: (token) => accounts.authenticate(token),
         denied: (admin, attempt) =>

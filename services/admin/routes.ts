@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AdminPrincipal } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
-import { rateLimit } from '../platform/security/index.ts';
+import type { StateStore } from '../platform/ports/index.ts';
+import { sharedRateLimit } from '../platform/security/index.ts';
 import type { AdminAccounts } from './domain/admin-accounts.ts';
 import { type Actor, type AuditLog, adminActor } from './domain/audit-log.ts';
 import type { Broadcasts } from './domain/broadcasts.ts';
@@ -65,9 +66,10 @@ const offsetOf = (query: { page: number; pageSize: number }) => ({
   limit: query.pageSize,
 });
 
-function sessionRoutes(d: AdminDomain, rateLimitFactor: number) {
-  // Per client address: guessing admin passwords must stay slow even across usernames.
-  const loginLimit = rateLimit('admin-login', {
+function sessionRoutes(d: AdminDomain, limits: StateStore, rateLimitFactor: number) {
+  // Per client address, counted exactly across replicas: guessing admin passwords must stay slow
+  // even across usernames (the login throttle counts per name too).
+  const loginLimit = sharedRateLimit(limits, 'admin-login', {
     limit: Math.max(1, Math.round(10 * rateLimitFactor)),
     windowMs: 60_000,
   });
@@ -417,9 +419,9 @@ function platformRoutes(d: AdminDomain) {
   ];
 }
 
-export function adminRoutes(domain: AdminDomain, rateLimitFactor: number) {
+export function adminRoutes(domain: AdminDomain, limits: StateStore, rateLimitFactor: number) {
   return [
-    ...sessionRoutes(domain, rateLimitFactor),
+    ...sessionRoutes(domain, limits, rateLimitFactor),
     ...userRoutes(domain),
     ...contentRoutes(domain),
     ...platformRoutes(domain),

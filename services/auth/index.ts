@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { AuthAdminMethods, AuthMethods } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
+import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
 import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
-import { LoginThrottle } from './domain/login-throttle.ts';
+import { DeviceTokens } from './domain/device-tokens.ts';
 import { Sessions } from './domain/sessions.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
 import { VerificationCodes, WebhookCodeSender } from './domain/verification-codes.ts';
@@ -67,12 +68,13 @@ export const authService: ServiceModule = {
     );
     const sender = config.codeWebhookUrl ? new WebhookCodeSender(config.codeWebhookUrl) : undefined;
     const codes = new VerificationCodes(store, sender, config.codeTtlSeconds, config.codeResendSeconds);
-    const throttle = new LoginThrottle(store, config.loginMaxFailures, config.loginLockSeconds);
+    const throttle = new SignInThrottle(store, 'login', config.login);
     const auth = new AuthService({
       orm: ctx.orm,
       sessions,
       codes,
       throttle,
+      deviceTokens: new DeviceTokens(keys, config.deviceTokenTtlSeconds),
       invoke: ctx.invoke,
       pubsub: ctx.pubsub,
       pubsubName: ctx.pubsubName,
@@ -81,7 +83,7 @@ export const authService: ServiceModule = {
     });
     const accounts = new AccountQueries(ctx.orm);
     return {
-      routes: authRoutes(auth, keys, ctx.config.rateLimitFactor),
+      routes: authRoutes(auth, keys, store, ctx.config.rateLimitFactor),
       subscriptions: [],
       internal: {
         [AuthMethods.jwks]: async () => keys.jwks(),

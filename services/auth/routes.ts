@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../platform/errors.ts';
 import { defineRoute } from '../platform/http/routes.ts';
-import { rateLimit } from '../platform/security/index.ts';
-import type { AccountSummary, AuthService } from './domain/auth-service.ts';
-import type { TokenPair } from './domain/sessions.ts';
+import type { StateStore } from '../platform/ports/index.ts';
+import { rateLimit, sharedRateLimit } from '../platform/security/index.ts';
+import type { AuthService, SignedIn } from './domain/auth-service.ts';
 import type { SigningKeys } from './domain/signing-keys.ts';
 import {
   ChangePasswordBody,
@@ -20,23 +20,31 @@ import {
 } from './schemas.ts';
 
 const tags = ['auth'];
-const signedIn = (result: AccountSummary & TokenPair) => ({
+const signedIn = (result: SignedIn) => ({
   userId: result.userId,
   accessToken: result.accessToken,
   refreshToken: result.refreshToken,
   expiresIn: result.expiresIn,
+  deviceToken: result.deviceToken,
   user: { userId: result.userId, account: result.account, phone: result.phone, email: result.email },
 });
 
-export function authRoutes(auth: AuthService, keys: SigningKeys, rateLimitFactor: number) {
+export function authRoutes(
+  auth: AuthService,
+  keys: SigningKeys,
+  limits: StateStore,
+  rateLimitFactor: number,
+) {
   const perMinute = (limit: number) => ({
     limit: Math.max(1, Math.round(limit * rateLimitFactor)),
     windowMs: 60_000,
   });
-  // Per client address, per instance: cheap abuse of unauthenticated endpoints.
-  const registerLimit = rateLimit('register', perMinute(20));
+  // Per client address. Registrations and codes (each one costs an account or a message sent) are
+  // counted exactly across replicas in the state store; login and refresh only per instance, as a
+  // cheap flood guard: password guessing is counted exactly by the login throttle.
+  const registerLimit = sharedRateLimit(limits, 'register', perMinute(20));
   const loginLimit = rateLimit('login', perMinute(30));
-  const codeLimit = rateLimit('verify-code', perMinute(5));
+  const codeLimit = sharedRateLimit(limits, 'verify-code', perMinute(5));
 
   return [
     defineRoute({
@@ -75,7 +83,12 @@ export function authRoutes(auth: AuthService, keys: SigningKeys, rateLimitFactor
       response: SignedInDto,
       handler: async ({ body, request }) =>
         signedIn(
-          await auth.login(body.account, body.password, { ...body, ip: request.ip }, request.userAgent),
+          await auth.login(
+            body.account,
+            body.password,
+            { ...body, ip: request.ip },
+            { userAgent: request.userAgent, deviceToken: body.deviceToken },
+          ),
         ),
     }),
     defineRoute({

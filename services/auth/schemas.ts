@@ -33,6 +33,13 @@ export const LoginBody = z.object({
   account: schemas.text(254).min(1).describe('Account name, phone number or e-mail'),
   password,
   ...device,
+  deviceToken: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe(
+      'The deviceToken this device got when it last signed in: it still signs in while failures from elsewhere hold the account back',
+    ),
 });
 
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512).optional() });
@@ -62,6 +69,9 @@ export const TokenPairDto = z.object({
 
 export const SignedInDto = TokenPairDto.extend({
   userId: z.string(),
+  deviceToken: z
+    .string()
+    .describe('Proof that this device signed in to this account: send it with the next login of this device'),
   user: z.object({
     userId: z.string(),
     account: z.string(),

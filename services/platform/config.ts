@@ -4,8 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
+import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -62,9 +62,16 @@ const EnvSchema = z.object({
   AUTH_MULTI_DEVICE_POLICY: z.enum(['per-device-type', 'single', 'multi']).default('per-device-type'),
   /** Maximum concurrently logged-in devices under the `multi` policy. */
   AUTH_MAX_DEVICES: int(1, 100).default(10),
-  /** Failed logins per account (and per client address × 4) before logins are refused for the lock window. */
+  /** Failed logins of one account from one address (or one known device) before it backs off; × 4 per address across accounts. */
   AUTH_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  /** Longest login backoff wait; failure tallies left alone this long are forgotten. */
   AUTH_LOGIN_LOCK_SECONDS: int(1, 86_400).default(900),
+  /** First login backoff wait past the free failures; it doubles with each further failure, up to AUTH_LOGIN_LOCK_SECONDS. */
+  AUTH_LOGIN_BACKOFF_SECONDS: int(1, 86_400).default(30),
+  /** Failed logins of one account from all addresses before only its known devices sign in without backoff; 0: no ceiling. */
+  AUTH_LOGIN_ACCOUNT_MAX_FAILURES: int(0, 1_000_000).default(50),
+  /** Lifetime of a device token (proof that a device signed in before; renewed at each sign-in). */
+  AUTH_DEVICE_TOKEN_TTL_SECONDS: int(3600, 730 * 86_400).default(180 * 86_400),
   /** Verification code sender: a webhook (SMS/e-mail gateway) receiving {channel, target, code, purpose}. Unset: none. */
   AUTH_CODE_WEBHOOK_URL: z.string().url().optional(),
   AUTH_CODE_TTL_SECONDS: int(60, 3600).default(300),
@@ -174,8 +181,15 @@ export interface Config {
     refreshTokenTtlSeconds: number;
     multiDevicePolicy: Env['AUTH_MULTI_DEVICE_POLICY'];
     maxDevices: number;
-    loginMaxFailures: number;
-    loginLockSeconds: number;
+    /** Login throttle (also used for admin logins). */
+    login: {
+      maxFailures: number;
+      backoffSeconds: number;
+      maxBackoffSeconds: number;
+      accountMaxFailures: number;
+      addressMaxFailures: number;
+    };
+    deviceTokenTtlSeconds: number;
     codeWebhookUrl: string | undefined;
     codeTtlSeconds: number;
     codeResendSeconds: number;
@@ -278,8 +292,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
       multiDevicePolicy: e.AUTH_MULTI_DEVICE_POLICY,
       maxDevices: e.AUTH_MAX_DEVICES,
-      loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
-      loginLockSeconds: e.AUTH_LOGIN_LOCK_SECONDS,
+      login: {
+        maxFailures: e.AUTH_LOGIN_MAX_FAILURES,
+        backoffSeconds: Math.min(e.AUTH_LOGIN_BACKOFF_SECONDS, e.AUTH_LOGIN_LOCK_SECONDS),
+        maxBackoffSeconds: e.AUTH_LOGIN_LOCK_SECONDS,
+        accountMaxFailures: e.AUTH_LOGIN_ACCOUNT_MAX_FAILURES,
+        addressMaxFailures: 4 * e.AUTH_LOGIN_MAX_FAILURES,
+      },
+      deviceTokenTtlSeconds: e.AUTH_DEVICE_TOKEN_TTL_SECONDS,
       codeWebhookUrl: e.AUTH_CODE_WEBHOOK_URL,
       codeTtlSeconds: e.AUTH_CODE_TTL_SECONDS,
       codeResendSeconds: e.AUTH_CODE_RESEND_SECONDS,

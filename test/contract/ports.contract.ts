@@ -15,7 +15,9 @@ import {
   type PubSubPort,
   type StatePort,
   type Subscription,
+  updateItem,
 } from '../../services/platform/ports/index.ts';
+import { limitsContract } from './limits.contract.ts';
 
 export interface PortsUnderTest {
   state: StatePort;
@@ -284,12 +286,55 @@ export function portsContract(
         expect(await store().get(b)).to.equal(undefined);
       });
 
+      it('creates only if absent: a second create is refused while the item lives, allowed once it expired', async () => {
+        const k = key('create-only');
+        await store().save(k, 'first', { onlyIfAbsent: true, ttlInSeconds: 1 });
+        const error = await rejection(store().save(k, 'second', { onlyIfAbsent: true }));
+        expect(error).to.be.instanceOf(EtagMismatchError);
+        expect((await store().get<string>(k))?.value).to.equal('first');
+        await sleep(2_100);
+        await store().save(k, 'third', { onlyIfAbsent: true });
+        expect((await store().get<string>(k))?.value).to.equal('third');
+      });
+
+      it('lets exactly one of many parallel creates of one key win', async () => {
+        const k = key('create-race');
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store().save(k, i, { onlyIfAbsent: true })),
+        );
+        expect(results.filter((result) => result.status === 'fulfilled')).to.have.length(1);
+        for (const result of results)
+          if (result.status === 'rejected') expect(result.reason).to.be.instanceOf(EtagMismatchError);
+      });
+
+      it('loses no update of many parallel read-modify-writes, the first ones included (updateItem)', async () => {
+        const k = key('counter');
+        const results = await Promise.allSettled(
+          Array.from({ length: 25 }, () =>
+            updateItem<number>(store(), k, (n) => (n ?? 0) + 1, {
+              ttlInSeconds: 60,
+              maxAttempts: 100,
+              jitterMs: 5,
+            }),
+          ),
+        );
+        const written = results.filter((result) => result.status === 'fulfilled');
+        expect(written).to.have.length(25);
+        // Each call saved its own value: 1..25, once each.
+        expect(written.map((result) => result.value).sort((a, b) => a - b)).to.deep.equal(
+          Array.from({ length: 25 }, (_, i) => i + 1),
+        );
+        expect((await store().get<number>(k))?.value).to.equal(25);
+      });
+
       it('keeps named stores apart', async () => {
         const k = key('isolated');
         await ports.state.store('statestore').save(k, 'here');
         expect(await ports.state.store('otherstore').get(k)).to.equal(undefined);
       });
     });
+
+    describe('limits under parallel attempts', () => limitsContract(() => ports.state.store('statestore')));
 
     describe('pub/sub', () => {
       const t = CONTRACT_TOPICS;

@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { AdminPrincipal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { SignInThrottle } from '../../platform/security/index.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 
@@ -76,12 +77,21 @@ export class AdminAccounts {
   readonly #ids: SnowflakeGenerator;
   readonly #audit: AuditLog;
   readonly #tokenTtlSeconds: number;
+  readonly #throttle: SignInThrottle | undefined;
 
-  constructor(sql: SqlExecutor, ids: SnowflakeGenerator, audit: AuditLog, tokenTtlSeconds: number) {
+  /** Without a throttle (creating the first administrator from the command line) nobody can sign in. */
+  constructor(
+    sql: SqlExecutor,
+    ids: SnowflakeGenerator,
+    audit: AuditLog,
+    tokenTtlSeconds: number,
+    throttle?: SignInThrottle,
+  ) {
     this.#sql = sql;
     this.#ids = ids;
     this.#audit = audit;
     this.#tokenTtlSeconds = tokenTtlSeconds;
+    this.#throttle = throttle;
   }
 
   /** Creates an administrator (audited as `by`'s action). */
@@ -134,7 +144,9 @@ export class AdminAccounts {
 
   /**
    * Checks the password (same cost whether or not the name exists) and opens an admin session.
-   * Every attempt is audited, failed ones with the name that was tried.
+   * Every attempt is counted by the throttle before the password is checked (per name and address,
+   * per address, per name from everywhere; see SignInThrottle) and audited, failed ones with the
+   * name that was tried.
    */
   async login(
     username: string,
@@ -161,9 +173,15 @@ export class AdminAccounts {
   }
 
   async #login(username: string, password: string, ip: string): Promise<AdminLogin> {
+    if (!this.#throttle) throw new Error('admin logins need a throttle');
     const [row] = await this.#sql.query<AdminRow>(`${SELECT_ADMIN} where a.username = ?`, [username]);
+    const ticket = await this.#throttle.begin({
+      account: row ? `admin:${row.admin_id}` : `name:${tokenHash(username)}`,
+      address: ip,
+    });
     const matches = await verify(row?.password_hash ?? (await DUMMY_HASH), password);
     if (!row || !matches) throw new AppError(ErrorCode.ADMIN_WRONG_PASSWORD);
+    await ticket.succeeded();
     if (row.status !== ACTIVE) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = new Date();

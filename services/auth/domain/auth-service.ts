@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -13,6 +14,7 @@ import type { Principal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
 import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
 import {
   assertStrongPassword,
@@ -20,7 +22,7 @@ import {
   normalizeEmail,
   normalizePhone,
 } from './credentials-rules.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import type { DeviceTokens } from './device-tokens.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
 import type { CodeChannel, CodePurpose, VerificationCodes } from './verification-codes.ts';
@@ -44,11 +46,19 @@ export interface AccountSummary {
   email: string | null;
 }
 
+/** What a signed-in device gets: its tokens, and the proof that it signed in here (see DeviceTokens). */
+export type SignedIn = AccountSummary & TokenPair & { deviceToken: string };
+
+/** The login throttle's name for an account: its id, or a hash of the name tried when there is none. */
+const throttleSubject = (user: UserCredentials | null, identifier: string) =>
+  user ? `user:${user.userId}` : `name:${createHash('sha256').update(identifier).digest('base64url')}`;
+
 export interface AuthServiceDeps {
   orm: MikroORM;
   sessions: Sessions;
   codes: VerificationCodes;
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
+  deviceTokens: DeviceTokens;
   invoke: InvokePort;
   pubsub: PubSubPort;
   pubsubName: string;
@@ -91,7 +101,7 @@ export class AuthService {
     await this.deps.codes.issue(channel, value, purpose, deliver);
   }
 
-  async register(input: RegisterInput, device: DeviceInfo): Promise<AccountSummary & TokenPair> {
+  async register(input: RegisterInput, device: DeviceInfo): Promise<SignedIn> {
     const account = normalizeAccount(input.account);
     const phoneNumber = input.phoneNumber ? normalizePhone(input.phoneNumber) : null;
     const email = input.email ? normalizeEmail(input.email) : null;
@@ -147,20 +157,24 @@ export class AuthService {
         this.deps.logger.warn({ err: error, userId: user.userId }, 'could not publish user.registered');
       });
     const tokens = await this.deps.sessions.open(user.userId, device);
-    return { ...summary(user), ...tokens };
+    const deviceToken = await this.deps.deviceTokens.issue(user.userId, device.deviceId);
+    return { ...summary(user), ...tokens, deviceToken };
   }
 
   /**
    * Signs a device in. Every attempt that reaches the credential check is recorded for the audit
    * log (`auth.login.recorded`, best-effort): success, wrong password, blocked account, throttled,
-   * unknown account. A deleted account answers exactly as an unknown one.
+   * unknown account. A deleted account answers exactly as an unknown one. The attempt is counted by
+   * the throttle before the password is checked; `deviceToken` (from an earlier sign-in of this
+   * device) lets the owner through a lock that strangers' failures put on the account.
    */
   async login(
     identifier: string,
     password: string,
     device: DeviceInfo,
-    userAgent?: string,
-  ): Promise<AccountSummary & TokenPair> {
+    options: { userAgent?: string | undefined; deviceToken?: string | undefined } = {},
+  ): Promise<SignedIn> {
+    const { userAgent, deviceToken } = options;
     const key = identifier.trim().toLowerCase();
     const ip = device.ip ?? 'unknown';
     const record = (userId: string | null, account: string, failure?: string) =>
@@ -176,22 +190,28 @@ export class AuthService {
         at: new Date().toISOString(),
       });
     const em = this.deps.orm.em.fork();
-    const find = () =>
-      em.findOne(UserCredentials, {
-        $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
-      });
+    const user = await em.findOne(UserCredentials, {
+      $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
+    });
+    const knownDevice =
+      user && (await this.deps.deviceTokens.proves(deviceToken, user.userId, device.deviceId))
+        ? device.deviceId
+        : undefined;
+    let ticket: SignInTicket;
     try {
-      await this.deps.throttle.assertAllowed(key, ip);
+      ticket = await this.deps.throttle.begin({
+        account: throttleSubject(user, key),
+        address: ip,
+        knownDevice,
+      });
     } catch (error) {
-      const locked = await find().catch(() => null);
-      record(locked?.userId ?? null, locked?.account ?? identifier.trim(), 'locked');
+      record(user?.userId ?? null, user?.account ?? identifier.trim(), 'locked');
       throw error;
     }
-    const user = await find();
     // Unknown accounts cost a hash verification too and fail with the same code: accounts can't be probed.
     const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
     if (!user || !ok || user.status === AccountStatus.DELETED) {
-      await this.deps.throttle.recordFailure(key, ip);
+      // The failure stays counted: the throttle counted the attempt before the check.
       const failure = !user
         ? 'unknown_account'
         : user.status === AccountStatus.DELETED
@@ -200,6 +220,8 @@ export class AuthService {
       record(user?.userId ?? null, user?.account ?? identifier.trim(), failure);
       throw new AppError(ErrorCode.WRONG_PASSWORD);
     }
+    // The right password is not a guess, whatever the account's status: the attempt stops counting.
+    await ticket.succeeded();
     try {
       assertCanSignIn(user.status);
     } catch (error) {
@@ -210,10 +232,13 @@ export class AuthService {
       );
       throw error;
     }
-    await this.deps.throttle.reset(key);
     const tokens = await this.deps.sessions.open(user.userId, device, em);
     record(user.userId, user.account);
-    return { ...summary(user), ...tokens };
+    return {
+      ...summary(user),
+      ...tokens,
+      deviceToken: await this.deps.deviceTokens.issue(user.userId, device.deviceId),
+    };
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -267,7 +292,7 @@ export class AuthService {
     user.passwordChangedAt = new Date();
     await em.flush();
     await this.deps.sessions.revoke({ userId: user.userId }, 'password_reset');
-    await this.deps.throttle.reset(user.account);
+    await this.deps.throttle.forgetAccount(throttleSubject(user, value));
     await this.#publishPasswordChanged(user.userId);
   }
 

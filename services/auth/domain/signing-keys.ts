@@ -1,5 +1,16 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { ACCESS_TOKEN_AUDIENCE } from '../../platform/security/index.ts';
 import { SigningKey } from '../entities.ts';
 
@@ -17,6 +28,7 @@ export interface AccessTokenClaims {
 export class SigningKeys {
   #current?: { kid: string; key: CryptoKey };
   #jwks?: JSONWebKeySet;
+  #keySet?: ReturnType<typeof createLocalJWKSet>;
 
   private readonly orm: MikroORM;
   private readonly issuer: string;
@@ -44,6 +56,7 @@ export class SigningKeys {
       }
       this.#current = { kid, key: (await importJWK(this.configured, 'ES256')) as CryptoKey };
       this.#jwks = { keys: keys.map((key) => key.publicJwk as JWK) };
+      this.#keySet = undefined;
       return;
     }
     if (keys.length === 0) {
@@ -62,6 +75,7 @@ export class SigningKeys {
       key: (await importJWK(newest.privateJwk as JWK, 'ES256')) as CryptoKey,
     };
     this.#jwks = { keys: keys.map((key) => key.publicJwk as JWK) };
+    this.#keySet = undefined;
   }
 
   jwks(): JSONWebKeySet {
@@ -70,15 +84,38 @@ export class SigningKeys {
   }
 
   async sign(claims: AccessTokenClaims): Promise<string> {
+    return this.signJwt(
+      new SignJWT({ sid: claims.sessionId, did: claims.deviceId, dty: claims.deviceType })
+        .setSubject(claims.userId)
+        .setAudience(ACCESS_TOKEN_AUDIENCE)
+        .setExpirationTime(`${this.ttlSeconds}s`),
+    );
+  }
+
+  /** Signs a JWT of this issuer with the current key; the audience tells its kinds apart. */
+  async signJwt(jwt: SignJWT): Promise<string> {
     if (!this.#current) throw new Error('signing keys not loaded');
-    return new SignJWT({ sid: claims.sessionId, did: claims.deviceId, dty: claims.deviceType })
+    return jwt
       .setProtectedHeader({ alg: 'ES256', kid: this.#current.kid, typ: 'JWT' })
-      .setSubject(claims.userId)
       .setIssuer(this.issuer)
-      .setAudience(ACCESS_TOKEN_AUDIENCE)
       .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
       .sign(this.#current.key);
+  }
+
+  /** The claims of a JWT this key ring signed for `audience`, or undefined when it is not one (or expired). */
+  async verifyJwt(token: string, audience: string): Promise<JWTPayload | undefined> {
+    this.#keySet ??= createLocalJWKSet(this.jwks());
+    try {
+      const { payload } = await jwtVerify(token, this.#keySet, {
+        issuer: this.issuer,
+        audience,
+        algorithms: ['ES256'],
+      });
+      return payload;
+    } catch (error) {
+      if (error instanceof errors.JOSEError) return undefined;
+      throw error;
+    }
   }
 }
 

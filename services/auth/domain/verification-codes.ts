@@ -1,6 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { StateStore } from '../../platform/ports/index.ts';
+import { EtagMismatchError, type StateStore } from '../../platform/ports/index.ts';
+import { reserveAttempt, tooManyAttempts } from '../../platform/security/index.ts';
 
 export type CodeChannel = 'sms' | 'email';
 export type CodePurpose = 'register' | 'reset_password';
@@ -48,15 +49,35 @@ export class WebhookCodeSender implements CodeSender {
   }
 }
 
+/**
+ * A code as stored. It is never deleted by a guess, only marked: `used` or `dead` records stay until
+ * their TTL so that every later write still meets an ETag (Dapr's Redis store would take a write
+ * under a stale ETag as a create if the item were gone, bringing a burnt code back).
+ */
 interface StoredCode {
   hash: string;
   attempts: number;
+  state: 'live' | 'used' | 'dead';
+  /** ms since the epoch; checked here too, so a code written back after its TTL stays expired. */
+  expiresAt: number;
 }
 
 const MAX_ATTEMPTS = 5;
 const hashCode = (code: string) => createHash('sha256').update(code).digest();
+const matches = (stored: StoredCode, code: string) => {
+  const expected = Buffer.from(stored.hash, 'hex');
+  return expected.length === 32 && timingSafeEqual(expected, hashCode(code));
+};
+const secondsLeft = (stored: StoredCode) => Math.max(1, Math.ceil((stored.expiresAt - Date.now()) / 1000));
 
-/** Six-digit, single-use codes with a TTL and a bounded number of guesses, kept (hashed) in the state store. */
+/**
+ * Six-digit, single-use codes with a TTL and at most MAX_ATTEMPTS guesses each, kept (hashed) in the
+ * state store. A guess counts before it is answered: its outcome (used, or one more wrong attempt,
+ * the last one burning the code) is one write under the code's ETag, and only a guess whose write
+ * landed gets an answer. Parallel guesses therefore queue on the ETag: at most MAX_ATTEMPTS of them
+ * are ever answered "wrong", exactly one right one consumes the code, and a guess that cannot get
+ * its write in is refused (429) without learning anything.
+ */
 export class VerificationCodes {
   private readonly store: StateStore;
   private readonly sender: CodeSender | undefined;
@@ -80,39 +101,56 @@ export class VerificationCodes {
         detail: 'no verification code sender is configured',
       });
     }
-    const cooldownKey = `verify-code-sent:${target}`;
-    if (await this.store.get(cooldownKey)) {
-      throw new AppError(ErrorCode.TOO_MANY_REQUESTS, {
-        detail: `wait ${this.resendSeconds}s before asking for another code`,
-        headers: { 'Retry-After': String(this.resendSeconds) },
-      });
-    }
-    if (this.resendSeconds > 0) await this.store.save(cooldownKey, 1, { ttlInSeconds: this.resendSeconds });
+    await this.#claimResend(target);
     // Asking for a reset code of an unknown account looks the same as for a known one.
     if (!deliver) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const stored: StoredCode = { hash: hashCode(code).toString('hex'), attempts: 0 };
-    await this.store.save(this.#key(purpose, target), stored, { ttlInSeconds: this.ttlSeconds });
+    const stored: StoredCode = {
+      hash: hashCode(code).toString('hex'),
+      attempts: 0,
+      state: 'live',
+      expiresAt: Date.now() + this.ttlSeconds * 1000,
+    };
+    // Under the old code's ETag: guesses at the old code still racing are told it expired.
+    await reserveAttempt<StoredCode>(this.store, this.#key(purpose, target), () => stored, this.ttlSeconds);
     await this.sender.send({ channel, target, code, purpose });
   }
 
-  /** Consumes the code if it matches; wrong guesses count, and too many of them burn the code. */
+  /** Consumes the code if it matches; wrong guesses count, and the last allowed one burns the code. */
   async consume(target: string, purpose: CodePurpose, code: string): Promise<void> {
-    const key = this.#key(purpose, target);
-    const item = await this.store.get<StoredCode>(key);
-    if (!item) throw new AppError(ErrorCode.VERIFY_CODE_EXPIRED, { detail: 'request a new code' });
-    const expected = Buffer.from(item.value.hash, 'hex');
-    if (expected.length === 32 && timingSafeEqual(expected, hashCode(code))) {
-      await this.store.delete(key);
-      return;
+    let right = false;
+    await reserveAttempt<StoredCode>(
+      this.store,
+      this.#key(purpose, target),
+      (stored) => {
+        if (stored?.state !== 'live' || !(stored.expiresAt > Date.now()))
+          throw new AppError(ErrorCode.VERIFY_CODE_EXPIRED, { detail: 'request a new code' });
+        // Decided on this read, acted on only if the write below lands on this very version.
+        right = matches(stored, code);
+        const attempts = stored.attempts + 1;
+        return {
+          ...stored,
+          attempts,
+          state: right ? 'used' : attempts >= MAX_ATTEMPTS ? 'dead' : 'live',
+        };
+      },
+      secondsLeft,
+    );
+    if (!right) throw new AppError(ErrorCode.VERIFY_CODE_WRONG);
+  }
+
+  /** One code per target per resend interval: whoever creates the marker first may send. */
+  async #claimResend(target: string): Promise<void> {
+    if (this.resendSeconds === 0) return;
+    try {
+      await this.store.save(`verify-code-sent:${target}`, 1, {
+        onlyIfAbsent: true,
+        ttlInSeconds: this.resendSeconds,
+      });
+    } catch (error) {
+      if (!(error instanceof EtagMismatchError)) throw error;
+      throw tooManyAttempts(this.resendSeconds, `wait ${this.resendSeconds}s before asking for another code`);
     }
-    const attempts = item.value.attempts + 1;
-    if (attempts >= MAX_ATTEMPTS) await this.store.delete(key);
-    else
-      await this.store
-        .save(key, { ...item.value, attempts }, { etag: item.etag, ttlInSeconds: this.ttlSeconds })
-        .catch(() => {});
-    throw new AppError(ErrorCode.VERIFY_CODE_WRONG);
   }
 
   #key(purpose: CodePurpose, target: string) {

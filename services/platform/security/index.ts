@@ -1,2 +1,5 @@
 export * from './access-tokens.ts';
+export * from './attempts.ts';
 export * from './rate-limit.ts';
+export * from './sign-in-throttle.ts';
+export * from './window-limit.ts';

@@ -1,5 +1,6 @@
 import type { DaprClient } from '@dapr/dapr';
 import {
+  assertSaveOptions,
   assertStateKey,
   EtagMismatchError,
   type SaveOptions,
@@ -42,9 +43,10 @@ function metadata(options: SaveOptions | undefined): Record<string, string> | un
 function stateError(key: string, error: unknown): Error {
   const failure = sidecarFailure(error);
   // Dapr answers 409 for an ETag mismatch on HTTP, and reports a missing item under an ETag as 409 too.
-  // Inside a transaction the Redis store's version check surfaces only as its script's
-  // "failed to set key" reply (ERR_STATE_TRANSACTION), which is that same conflict.
-  if (failure.status === 409 || /etag|failed to set key/i.test(failure.body))
+  // The Redis store's version check surfaces only as its script's "failed to set key" reply (inside a
+  // transaction, or for a first-write save without an ETag), and PostgreSQL's refused create-only
+  // save as "no item was updated": both are that same conflict.
+  if (failure.status === 409 || /etag|failed to set key|no item was updated/i.test(failure.body))
     return new EtagMismatchError(key);
   return new StateUnavailableError(
     `state store failed for "${key}": ${failure.status ?? ''} ${failure.body}`,
@@ -81,13 +83,17 @@ class DaprStateStore implements StateStore {
 
   async save<T>(key: string, value: T, options?: SaveOptions): Promise<void> {
     assertStateKey(key);
+    assertSaveOptions(options);
     const meta = metadata(options);
+    // First-write without an ETag is Dapr's "create only": PostgreSQL inserts unless a live row is
+    // there; Redis refuses a key that an earlier first-write save created or updated.
     const result = await this.client.state.save(this.name, [
       {
         key,
         value,
-        ...(options?.etag !== undefined
-          ? { etag: options.etag, options: { concurrency: 'first-write' } }
+        ...(options?.etag !== undefined ? { etag: options.etag } : {}),
+        ...(options?.etag !== undefined || options?.onlyIfAbsent
+          ? { options: { concurrency: 'first-write' } }
           : {}),
         ...(meta ? { metadata: meta } : {}),
       } as never,

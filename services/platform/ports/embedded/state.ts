@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../db/sql.ts';
 import {
+  assertSaveOptions,
   assertStateKey,
   EtagMismatchError,
   type SaveOptions,
@@ -101,6 +102,7 @@ class PostgresStateStore implements StateStore {
 
   async #upsert(tx: SqlExecutor, key: string, value: unknown, options?: SaveOptions): Promise<void> {
     assertStateKey(key);
+    assertSaveOptions(options);
     const params = [toJson(value), ttl(options), this.name, this.prefix + key];
     if (options?.etag !== undefined) {
       const rows = await tx.query(
@@ -113,13 +115,17 @@ class PostgresStateStore implements StateStore {
       if (rows.length === 0) throw new EtagMismatchError(key);
       return;
     }
-    await tx.query(
+    // With onlyIfAbsent, a conflicting row is replaced only when it has expired (not yet swept).
+    const rows = await tx.query(
       `insert into platform.state_entries (value, expires_at, store, key, etag)
        values (?::jsonb, now() + make_interval(secs => ?::int), ?, ?, nextval('platform.state_etag_seq'))
        on conflict (store, key) do update
-         set value = excluded.value, expires_at = excluded.expires_at, etag = excluded.etag`,
+         set value = excluded.value, expires_at = excluded.expires_at, etag = excluded.etag
+         ${options?.onlyIfAbsent ? 'where not (state_entries.expires_at is null or state_entries.expires_at > now())' : ''}
+       returning 1 as ok`,
       params,
     );
+    if (rows.length === 0) throw new EtagMismatchError(key);
   }
 
   async #delete(tx: SqlExecutor, key: string, etag: string | undefined): Promise<void> {

@@ -92,7 +92,7 @@ describe('limits under parallel requests (embedded platform, PostgreSQL)', funct
       body: { account, password, deviceType: 'Web', deviceId: 'web-1', ...extra },
     });
 
-  it(`answers at most ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong reset-code guesses, and the code is dead after them`, async () => {
+  it(`answers only ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong reset-code guesses, and the code is dead after them`, async () => {
     const api = from('127.0.0.10');
     const user = await registerWithEmail(api);
     const right = await resetCode(api, user.email);
@@ -135,7 +135,7 @@ describe('limits under parallel requests (embedded platform, PostgreSQL)', funct
     ]);
   });
 
-  it(`answers at most ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong registration-code guesses, and the code is dead after them`, async () => {
+  it(`answers only ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong registration-code guesses, and the code is dead after them`, async () => {
     const api = from('127.0.0.12');
     const email = `${uniqueAccount('mail')}@example.com`;
     await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });

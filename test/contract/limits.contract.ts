@@ -42,7 +42,7 @@ export function limitsContract(store: () => StateStore) {
   const codes = (sender: CodeSender, resendSeconds = 0) =>
     new VerificationCodes(store(), sender, 300, resendSeconds);
 
-  it(`answers at most ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong code guesses, and the code is dead after them`, async () => {
+  it(`answers only ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong code guesses, and the code is dead after them`, async () => {
     const sender = new CapturingSender();
     const target = `${name('guess')}@example.com`;
     await codes(sender).issue('email', target, 'reset_password');

@@ -128,11 +128,6 @@ export class AttemptTallies {
     await this.#store.delete(this.#key(subject));
   }
 
-  /** Attempts counted now (for administration and tests). */
-  async count(subject: string): Promise<number> {
-    return (await this.#store.get<Tally>(this.#key(subject)))?.value.n ?? 0;
-  }
-
   #key(subject: string): string {
     return `${this.#prefix}:${stateKeyPart(subject)}`;
   }

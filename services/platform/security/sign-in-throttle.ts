@@ -100,9 +100,12 @@ export class SignInThrottle {
     const { account, address, knownDevice } = attempt;
     if (knownDevice !== undefined)
       return [{ subject: `device:${account}:${knownDevice}`, policy: this.#pair, clearOnSuccess: true }];
+    // Narrowest first, reserved one after the other: an attempt the account-and-address tally
+    // refuses never takes a share of the address's or the account's, so one address hammering one
+    // account spends at most its own allowance of the account's ceiling.
     return [
-      { subject: `address:${address}`, policy: this.#address, clearOnSuccess: false },
       { subject: `pair:${account}:${address}`, policy: this.#pair, clearOnSuccess: true },
+      { subject: `address:${address}`, policy: this.#address, clearOnSuccess: false },
       ...(Number.isFinite(this.#account.free)
         ? [{ subject: `account:${account}`, policy: this.#account, clearOnSuccess: false }]
         : []),

@@ -58,13 +58,14 @@ export class Outbox {
   /** Writes events inside the caller's transaction; returns what to hand to `publish` after commit. */
   async store(tx: SqlExecutor, events: PendingEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const stored = this.prepare(events);
+    // What jsonb cannot hold is stored as U+FFFD; the events published are the rows as stored.
+    const stored = storableJson(this.prepare(events));
     await tx.query(
       `insert into ${this.#table} ("id", "topic", "payload", "created_at")
        select (e->>'id')::bigint, e->>'topic', e->'payload', now() from jsonb_array_elements(?::jsonb) e`,
-      [jsonbOf(stored)],
+      [stored.json],
     );
-    return stored;
+    return stored.value;
   }
 
   /**
@@ -156,19 +157,6 @@ export class Outbox {
     await this.#sweeping?.catch(() => {});
     await this.#flushDeletes();
   }
-}
-
-/** JSON's escapes of what jsonb cannot hold: NUL and lone surrogates (a pair is written as is). */
-const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-
-/**
- * The rows' JSON for PostgreSQL: jsonb refuses `\u0000` and lone surrogates, and a payload holding
- * one (text that never went through a request schema) would fail every store and so the change it
- * reports; such strings are stored with U+FFFD instead. The common case costs one test of the JSON.
- */
-function jsonbOf(events: StoredEvent[]): string {
-  const json = JSON.stringify(events);
-  return UNSTORABLE_ESCAPE.test(json) ? storableJson(events) : json;
 }
 
 /**

@@ -93,17 +93,31 @@ export function storableText(value: string): string {
   return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', '\uFFFD') : wellFormed;
 }
 
-/** JSON of `value` with every string (keys too) made storable: what a jsonb parameter needs. */
-export function storableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item === 'string') return storableText(item);
-    if (item && typeof item === 'object' && !Array.isArray(item)) {
-      const entries = Object.entries(item);
-      if (entries.some(([key]) => storableText(key) !== key))
-        return Object.fromEntries(entries.map(([key, field]) => [storableText(key), field]));
-    }
-    return item;
-  });
+/** JSON's escapes of what jsonb cannot hold: NUL and lone surrogates (a pair is written as is). */
+const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+const storableItem = (_key: string, item: unknown): unknown => {
+  if (typeof item === 'string') return storableText(item);
+  if (item && typeof item === 'object' && !Array.isArray(item)) {
+    const entries = Object.entries(item);
+    if (entries.some(([key]) => storableText(key) !== key))
+      return Object.fromEntries(entries.map(([key, field]) => [storableText(key), field]));
+  }
+  return item;
+};
+
+/**
+ * `value` as a jsonb parameter (`json`) and as it will read back (`value`): jsonb refuses `\u0000`
+ * and lone surrogates, so a value holding one (text that never went through a request schema)
+ * would fail every write; such strings are stored with U+FFFD instead, and `value` is then a copy
+ * holding what was stored (publish that, so that what was stored and what was announced agree).
+ * The common case costs one JSON.stringify and one test of its result, and returns `value` itself.
+ */
+export function storableJson<T>(value: T): { json: string; value: T } {
+  const json = JSON.stringify(value);
+  if (!UNSTORABLE_ESCAPE.test(json)) return { json, value };
+  const fixed = JSON.stringify(value, storableItem);
+  return { json: fixed, value: JSON.parse(fixed) as T };
 }
 
 /** Whether every string in a JSON value (keys too) is storable as it is. */

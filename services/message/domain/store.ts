@@ -1,5 +1,6 @@
 import { containingPattern, type SqlExecutor } from '../../platform/db/index.ts';
 import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
+import { storableJson } from '../../platform/text.ts';
 
 /**
  * The message service's repository: every SQL statement of the service lives here. Seqs are
@@ -112,7 +113,8 @@ function toMessage(row: Row): StoredMessage {
   };
 }
 
-const json = (value: unknown) => JSON.stringify(value);
+/** A jsonb parameter; text jsonb cannot hold (from events of other services) is stored as U+FFFD. */
+const json = (value: unknown) => storableJson(value).json;
 
 export class MessageStore {
   readonly #sql: SqlExecutor;

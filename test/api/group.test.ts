@@ -5,6 +5,7 @@ import {
   GroupMethods,
   type GroupSendContext,
   GroupTopics,
+  SYSTEM_MESSAGE_TEXT_MAX,
   type SystemMessageRequest,
   SystemMessageTopic,
   type TimelineAppendEvent,
@@ -710,6 +711,29 @@ forEachBackend(
         );
         await events.until(events.changed, (e) => e.kind === 'group.announcement' && e.groupId === groupId);
         expect((await ok<GroupDto>(a, 'GET', `/${groupId}`)).announcement).to.equal('Line one\nLine two');
+      });
+
+      it('posts a notice of the longest announcement that every member sees, its text cut to fit', async () => {
+        const owner = await register('Boss');
+        const a = await register();
+        const { groupId } = await create(owner, [a, await register()]);
+        const announcement = `${'Long rules. '.repeat(166)}End`;
+        expect(announcement.length).to.be.within(1001, 2000);
+        await ok(owner, 'PUT', `/${groupId}`, { announcement });
+        await platform().host.settled();
+        const history = await api().ok<{
+          messages: Array<{
+            contentType: string;
+            content: { kind: string; text: string; data: Record<string, unknown> };
+          }>;
+        }>('GET', `/api/v1/messages/history?sessionId=g_${groupId}&limit=20`, { token: a.accessToken });
+        const notice = history.messages.find(
+          (m) => m.contentType === 'system' && m.content.kind === 'group.announcement',
+        );
+        expect(notice, 'the notice reached the member').to.not.equal(undefined);
+        expect(notice!.content.text.length).to.be.at.most(SYSTEM_MESSAGE_TEXT_MAX);
+        expect(notice!.content.text).to.match(/^Group notice: Long rules\. .*…$/);
+        expect(notice!.content.data.announcement).to.equal(announcement);
       });
 
       it('sets my group nickname and finds members by keyword', async () => {

@@ -177,7 +177,8 @@ const since = z
     if (!Number.isNaN(ms)) return new Date(ms);
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or a duration such as 30m, 2h, 7d' });
     return z.NEVER;
-  });
+  })
+  .pipe(schemas.storableDate);
 export const AuditQuery = z.object({
   since: since.optional(),
   actor: schemas.text(64).min(1).optional(),

@@ -12,7 +12,10 @@ export const clientMsgId = z
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const time = z.union([z.coerce.number().int().min(0), z.iso.datetime()]).transform((v) => new Date(v));
+const time = z
+  .union([z.coerce.number().int().min(0), z.iso.datetime()])
+  .transform((v) => new Date(v))
+  .pipe(schemas.storableDate);
 
 /** SEND_MESSAGE data and the REST send body (with clientMsgId). */
 export const SendFields = z.object({

@@ -92,9 +92,15 @@ forEachBackend(
         ['GET', '/api/v1/users/search?keyword=a&page=abc'],
         ['GET', '/api/v1/users/qrcode/%00%00'],
         ['DELETE', `/api/v1/auth/devices/${'x'.repeat(101)}`],
+        // Times outside what the database holds (year 0, before year 1, after 9999, beyond any Date).
+        ['GET', '/api/v1/messages/search?endTime=253402300800000'],
+        ['GET', '/api/v1/messages/search?startTime=100000000000000000'],
+        ['GET', '/api/v1/messages/search?startTime=0000-01-01T00:00:00Z'],
+        ['GET', '/api/v1/admin/audit?since=0000-01-01'],
+        ['GET', '/api/v1/admin/audit?since=999999d'],
       ] as const;
       for (const [method, path] of probes) {
-        const response = await api().call(method, path, { token: chatToken });
+        const response = await api().call(method, path, { token: tokenFor(path) });
         expect(response.status, `${method} ${path}`).to.equal(400);
         expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
       }

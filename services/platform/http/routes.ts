@@ -206,4 +206,12 @@ export const schemas = {
     .refine((value) => value.length < 19 || value <= MAX_ID, 'is out of range for an id'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /**
+   * A parsed time (pipe a time parameter into it) that the database can compare with: years 1 to
+   * 9999. PostgreSQL has no year 0, and years before 1 or after 9999 make no ISO 8601 string.
+   */
+  storableDate: z.date().refine((date) => {
+    const year = date.getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must be a time between the years 1 and 9999'),
 };

@@ -67,101 +67,59 @@ forEachBackend('free text and names', (platform) => {
     ).messageId;
   });
 
+  interface Probe {
+    field: string;
+    method: string;
+    path: string;
+    token: string | undefined;
+    body: Record<string, unknown>;
+  }
+  const probe = (
+    field: string,
+    method: string,
+    path: string,
+    token: string | undefined,
+    body: Probe['body'],
+  ) => ({ field, method, path, token, body }) satisfies Probe;
+  const send = (contentType: string, content: unknown) =>
+    probe('content', 'POST', '/api/v1/messages', a.accessToken, {
+      sessionType: 'single',
+      targetId: b.userId,
+      contentType,
+      content,
+      clientMsgId: clientMsgId(),
+    });
+  const login = (account: string, deviceId: string) => ({
+    account,
+    password: 'passw0rdOK',
+    deviceType: 'Web',
+    deviceId,
+  });
   /** Each free-text field in a request that is otherwise valid (so that it reaches the service). */
-  const cases = () =>
-    [
-      {
-        field: 'body.message',
-        method: 'POST',
-        path: '/api/v1/friends/requests',
-        token: stranger.accessToken,
-        body: { userId: a.userId, message: BAD, source: 'search' },
-      },
-      {
-        field: 'body.remark',
-        method: 'PUT',
-        path: `/api/v1/friends/${b.userId}/remark`,
-        token: a.accessToken,
-        body: { remark: BAD },
-      },
-      {
-        field: 'body.name',
-        method: 'POST',
-        path: '/api/v1/friends/categories',
-        token: a.accessToken,
-        body: { name: BAD },
-      },
-      {
-        field: 'body.name',
-        method: 'POST',
-        path: '/api/v1/groups',
-        token: a.accessToken,
-        body: { name: BAD, memberIds: [b.userId, c.userId] },
-      },
-      {
-        field: 'body.name',
-        method: 'PUT',
-        path: `/api/v1/groups/${groupId}`,
-        token: a.accessToken,
-        body: { name: BAD },
-      },
-      {
-        field: 'body.announcement',
-        method: 'PUT',
-        path: `/api/v1/groups/${groupId}`,
-        token: a.accessToken,
-        body: { announcement: BAD },
-      },
-      {
-        field: 'body.nickname',
-        method: 'PUT',
-        path: `/api/v1/groups/${groupId}/nickname`,
-        token: b.accessToken,
-        body: { nickname: BAD },
-      },
-      {
-        field: 'body.nickname',
-        method: 'PUT',
-        path: '/api/v1/users/me',
-        token: a.accessToken,
-        body: { nickname: BAD },
-      },
-      {
-        field: 'body.signature',
-        method: 'PUT',
-        path: '/api/v1/users/me',
-        token: a.accessToken,
-        body: { signature: BAD },
-      },
-      ...(
-        [
-          ['text', BAD],
-          ['quote', { text: BAD, quote: { messageId } }],
-          ['file', { url: 'https://files.example.com/a.pdf', fileName: BAD, fileSize: 10 }],
-          ['location', { latitude: 1, longitude: 2, name: BAD }],
-        ] as const
-      ).map(([contentType, content]) => ({
-        field: 'content',
-        method: 'POST',
-        path: '/api/v1/messages',
-        token: a.accessToken,
-        body: { sessionType: 'single', targetId: b.userId, contentType, content, clientMsgId: clientMsgId() },
-      })),
-      {
-        field: 'body.account',
-        method: 'POST',
-        path: '/api/v1/auth/login',
-        token: undefined,
-        body: { account: BAD, password: 'passw0rdOK', deviceType: 'Web', deviceId: 'web-probe' },
-      },
-      {
-        field: 'body.deviceId',
-        method: 'POST',
-        path: '/api/v1/auth/login',
-        token: undefined,
-        body: { account: a.account, password: a.password, deviceType: 'Web', deviceId: BAD },
-      },
-    ] as const;
+  const cases = (): Probe[] => [
+    probe('body.message', 'POST', '/api/v1/friends/requests', stranger.accessToken, {
+      userId: a.userId,
+      message: BAD,
+      source: 'search',
+    }),
+    probe('body.remark', 'PUT', `/api/v1/friends/${b.userId}/remark`, a.accessToken, { remark: BAD }),
+    probe('body.name', 'POST', '/api/v1/friends/categories', a.accessToken, { name: BAD }),
+    probe('body.name', 'POST', '/api/v1/groups', a.accessToken, {
+      name: BAD,
+      memberIds: [b.userId, c.userId],
+    }),
+    probe('body.name', 'PUT', `/api/v1/groups/${groupId}`, a.accessToken, { name: BAD }),
+    probe('body.announcement', 'PUT', `/api/v1/groups/${groupId}`, a.accessToken, { announcement: BAD }),
+    probe('body.nickname', 'PUT', `/api/v1/groups/${groupId}/nickname`, b.accessToken, { nickname: BAD }),
+    probe('body.nickname', 'PUT', '/api/v1/users/me', a.accessToken, { nickname: BAD }),
+    probe('body.signature', 'PUT', '/api/v1/users/me', a.accessToken, { signature: BAD }),
+    send('text', BAD),
+    send('quote', { text: BAD, quote: { messageId } }),
+    send('file', { url: 'https://files.example.com/a.pdf', fileName: BAD, fileSize: 10 }),
+    send('location', { latitude: 1, longitude: 2, name: BAD }),
+    probe('body.account', 'POST', '/api/v1/auth/login', undefined, login(BAD, 'web-probe')),
+    probe('body.deviceId', 'POST', '/api/v1/auth/login', undefined, login(a.account, BAD)),
+  ];
 
   for (const [what, escaped] of Object.entries(BAD_VALUES)) {
     it(`refuses ${what} in every free-text field with 000001 naming the field, and stores nothing`, async () => {

@@ -33,6 +33,13 @@ for candidate in "$(command -v daprd || true)" "$HOME/.dapr/bin/daprd"; do
 done
 if [ -x "$target" ]; then echo "$target"; exit 0; fi
 
+# One build at a time per machine: suites started together (or a second checkout) wait for the
+# first build and then use its binary, rather than compiling the same thing twice into one file.
+mkdir -p "$(dirname "$target")"
+exec 9>"$target.lock"
+flock 9
+if [ -x "$target" ]; then echo "$target"; exit 0; fi
+
 export PATH="$PATH:/usr/local/go/bin"
 # The checksum database has no entry for components-contrib v1.18.0 behind this proxy; its module is
 # still fetched from the proxy and hashed into the wrapper's go.sum, only not cross-checked there.

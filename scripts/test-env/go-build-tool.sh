@@ -14,6 +14,13 @@ target="$CACHE_DIR/$name-${version#v}/$name"
 log() { echo "[$name] $*" >&2; }
 if [ -x "$target" ]; then echo "$target"; exit 0; fi
 
+# One build at a time per machine: suites started together (or a second checkout) wait for the
+# first build and then use its binary, rather than compiling the same thing twice into one file.
+mkdir -p "$(dirname "$target")"
+exec 9>"$target.lock"
+flock 9
+if [ -x "$target" ]; then echo "$target"; exit 0; fi
+
 export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { log "Go is needed to build $name $version and was not found (install Go >= 1.26)"; exit 1; }
 log "building $name $version from the Go module proxy (first time on this machine; cached in $target)"

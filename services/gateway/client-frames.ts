@@ -10,6 +10,8 @@ import { ClientFrame, FRAME_TYPES } from './frames.ts';
 
 export interface ClientFramesDeps {
   config: Config['gateway'];
+  /** MESSAGE_ALLOW_STRANGERS: typing, like messages, reaches someone who is not a friend only then. */
+  allowStrangers: boolean;
   logger: Logger;
   router: DeliveryRouter;
   invoke: InvokePort;
@@ -143,6 +145,9 @@ export class ClientFrames {
     const relation = await this.#relation(conn.userId, peer);
     // Someone who blocked you never sees you typing; you are not told.
     if (relation.blockedByPeer) return;
+    // A conversation id with a stranger is easy to write down; that must not reach them either.
+    if (!relation.isFriend && !this.#deps.allowStrangers)
+      return error(ErrorCode.MESSAGE_NOT_FRIEND, msgId, 'typing is shown to friends only');
     await this.#deps.router.route([
       {
         userId: peer,

@@ -22,6 +22,8 @@ import { Connection } from './connection.ts';
 export interface GatewayOptions {
   instanceId: string;
   config: Config['gateway'];
+  /** MESSAGE_ALLOW_STRANGERS: whether users who are not friends may write (and show typing) to each other. */
+  allowStrangers: boolean;
   rateLimitFactor: number;
   logger: Logger;
   authenticate: AccessTokenVerifier;
@@ -93,6 +95,7 @@ export class GatewayHub {
     });
     this.#frames = new ClientFrames({
       config: options.config,
+      allowStrangers: options.allowStrangers,
       logger: options.logger,
       router: options.router,
       invoke: options.invoke,

@@ -51,6 +51,7 @@ export const gatewayService: ServiceModule = {
     const hub = new GatewayHub({
       instanceId,
       config: ctx.config.gateway,
+      allowStrangers: ctx.config.message.allowStrangers,
       rateLimitFactor: ctx.config.rateLimitFactor,
       logger,
       authenticate: ctx.authenticate,

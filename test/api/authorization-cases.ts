@@ -1,0 +1,467 @@
+import { codeInfo, ErrorCode } from '../../services/platform/errors.ts';
+import { SECRET, type World } from '../support/world.ts';
+
+/**
+ * The authorization case table: for every route of the served OpenAPI document, who may call it
+ * and what everyone else gets. No token, a bad token and the other realm's token (an admin token
+ * on chat routes, a chat token on admin routes) are checked for every protected route from the
+ * route table itself; an admin whose role lacks the route's permission likewise. What the table
+ * adds is the ownership side: each chat route is called on user a's things (see World) by people
+ * a did not give them to. A route without an entry here fails the suite.
+ */
+
+export interface Refusal {
+  status: number;
+  code: number;
+}
+/** The call is made and succeeds; it acts on the caller's own things, and shows nothing of a's. */
+export interface Allowed {
+  allowed: string;
+}
+export type Outcome = Refusal | Allowed;
+
+/**
+ * Who calls: `stranger` is b (not a's friend, not in a's group); `member` is m (a's friend and a
+ * plain member of a's group: not its owner or an admin); `blocked` is x (on a's blacklist);
+ * `fresh` a newly registered user (for calls that use up their caller, such as logout).
+ */
+export type CallerKind = 'stranger' | 'member' | 'blocked' | 'fresh';
+
+export interface Request {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface Check {
+  as: CallerKind;
+  request: (w: World) => Request;
+  expect: Outcome;
+}
+
+export type RouteCase =
+  /** Anyone may call it (signing in, public keys); why. */
+  | { public: string }
+  /** A chat route: how callers other than a fare with a's things. */
+  | { checks: Check[] }
+  /** An admin route: the generic checks (token, realm, permission) are all there is; the request used. */
+  | { admin: (w: World) => Request };
+
+const refused = (code: number): Refusal => ({ status: codeInfo(code).status, code });
+const own = (allowed: string): Allowed => ({ allowed });
+const stranger = (request: Check['request'], expect: Outcome): Check => ({ as: 'stranger', request, expect });
+const member = (request: Check['request'], expect: Outcome): Check => ({ as: 'member', request, expect });
+
+const group = (w: World) => ({ id: w.group.groupId });
+const notMember = refused(ErrorCode.GROUP_NOT_MEMBER);
+/** A group route for its owner and admins: strangers and plain members are refused. */
+const groupAdminOnly = (
+  request: (w: World) => Request,
+  plainMember: number = ErrorCode.GROUP_NOT_ADMIN,
+): Check[] => [stranger(request, notMember), member(request, refused(plainMember))];
+const inSingle = (w: World) => w.single.sessionId;
+const inGroup = (w: World) => w.group.sessionId;
+const notInConversation = refused(ErrorCode.FORBIDDEN);
+/** The same request on a's one-to-one conversation and on a's group conversation, as b. */
+const inConversationsOfA = (request: (sessionId: string) => Request): Check[] => [
+  stranger((w) => request(inSingle(w)), notInConversation),
+  stranger((w) => request(inGroup(w)), notMember),
+];
+const sendTo = (sessionType: 'single' | 'group', targetId: string): Request => ({
+  body: { sessionType, targetId, contentType: 'text', content: 'hi', clientMsgId: `authz-${sessionType}` },
+});
+
+export const ROUTE_CASES: Record<string, RouteCase> = {
+  // auth
+  'POST /api/v1/auth/register': { public: 'creates an account' },
+  'POST /api/v1/auth/verify-code': { public: 'sends a code to an address the caller names' },
+  'POST /api/v1/auth/login': { public: 'signs in with a password' },
+  'POST /api/v1/auth/refresh': { public: 'the refresh token is the credential' },
+  'POST /api/v1/auth/password/reset': { public: 'the verification code is the credential' },
+  'GET /api/v1/auth/jwks': { public: 'public keys' },
+  'POST /api/v1/auth/logout': {
+    checks: [{ as: 'fresh', request: () => ({}), expect: own('signs out the calling device only') }],
+  },
+  'POST /api/v1/auth/password/change': {
+    checks: [
+      {
+        as: 'fresh',
+        request: (w) => ({ body: { oldPassword: w.a.password, newPassword: 'Another1pass' } }),
+        expect: refused(ErrorCode.WRONG_PASSWORD),
+      },
+    ],
+  },
+  'GET /api/v1/auth/devices': { checks: [stranger(() => ({}), own('lists my devices'))] },
+  'DELETE /api/v1/auth/devices/{deviceId}': {
+    checks: [stranger((w) => ({ params: { deviceId: w.aSecondDevice } }), refused(ErrorCode.NOT_FOUND))],
+  },
+
+  // user
+  'GET /api/v1/users/me': { checks: [stranger(() => ({}), own('my profile'))] },
+  'PUT /api/v1/users/me': {
+    checks: [stranger(() => ({ body: { signature: 'mine' } }), own('changes my profile'))],
+  },
+  'GET /api/v1/users/search': {
+    checks: [
+      stranger((w) => ({ query: { keyword: w.a.account } }), own('public profiles only')),
+      stranger(() => ({ query: { keyword: `${SECRET}@example.com` } }), own('public profiles only')),
+    ],
+  },
+  'GET /api/v1/users/settings': { checks: [stranger(() => ({}), own('my settings'))] },
+  'PUT /api/v1/users/settings': {
+    checks: [stranger(() => ({ body: { notificationEnabled: true } }), own('changes my settings'))],
+  },
+  'POST /api/v1/users/qrcode/refresh': { checks: [stranger(() => ({}), own('my QR code'))] },
+  'GET /api/v1/users/qrcode/{code}': {
+    checks: [
+      stranger((w) => ({ params: { code: w.userQrcode } }), own('a scanned code shows the public profile')),
+    ],
+  },
+  'POST /api/v1/users/push-token': {
+    checks: [stranger(() => ({ body: { pushToken: 'push-token-of-b', platform: 'Web' } }), own('my device'))],
+  },
+  'GET /api/v1/users/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.a.userId } }), own('the public profile'))],
+  },
+
+  // friend
+  'GET /api/v1/friends': { checks: [stranger(() => ({}), own('my friends'))] },
+  'GET /api/v1/friends/requests': {
+    checks: [
+      stranger(() => ({ query: { direction: 'incoming' } }), own('requests to me')),
+      stranger(() => ({ query: { direction: 'outgoing' } }), own('requests from me')),
+    ],
+  },
+  'POST /api/v1/friends/requests': {
+    checks: [
+      {
+        as: 'blocked',
+        request: (w) => ({ body: { userId: w.a.userId, message: 'again', source: 'search' } }),
+        expect: refused(ErrorCode.BLOCKED_BY_PEER),
+      },
+    ],
+  },
+  'PUT /api/v1/friends/requests/{id}': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: w.friendRequestId }, body: { action: 'accept' } }),
+        refused(ErrorCode.FRIEND_REQUEST_NOT_FOUND),
+      ),
+    ],
+  },
+  'GET /api/v1/friends/categories': { checks: [stranger(() => ({}), own('my categories'))] },
+  'POST /api/v1/friends/categories': {
+    checks: [stranger(() => ({ body: { name: 'mine' } }), own('creates my category'))],
+  },
+  'PUT /api/v1/friends/categories/{id}': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: w.categoryId }, body: { name: 'taken' } }),
+        refused(ErrorCode.NOT_FOUND),
+      ),
+    ],
+  },
+  'DELETE /api/v1/friends/categories/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.categoryId } }), refused(ErrorCode.NOT_FOUND))],
+  },
+  'GET /api/v1/friends/blacklist': { checks: [stranger(() => ({}), own('my blacklist'))] },
+  'POST /api/v1/friends/blacklist': {
+    checks: [stranger((w) => ({ body: { userId: w.c.userId } }), own('blacklists for me'))],
+  },
+  'DELETE /api/v1/friends/blacklist/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.x.userId } }), refused(ErrorCode.NOT_BLACKLISTED))],
+  },
+  'GET /api/v1/friends/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.f.userId } }), refused(ErrorCode.FRIEND_NOT_FOUND))],
+  },
+  'DELETE /api/v1/friends/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.a.userId } }), refused(ErrorCode.FRIEND_NOT_FOUND))],
+  },
+  'PUT /api/v1/friends/{id}/remark': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: w.a.userId }, body: { remark: 'x' } }),
+        refused(ErrorCode.FRIEND_NOT_FOUND),
+      ),
+    ],
+  },
+  'PUT /api/v1/friends/{id}/category': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: w.a.userId }, body: { categoryId: null } }),
+        refused(ErrorCode.FRIEND_NOT_FOUND),
+      ),
+      // m is a's friend, but a's category is not m's to file a under.
+      member(
+        (w) => ({ params: { id: w.a.userId }, body: { categoryId: w.categoryId } }),
+        refused(ErrorCode.NOT_FOUND),
+      ),
+    ],
+  },
+  'PUT /api/v1/friends/{id}/settings': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: w.a.userId }, body: { isMuted: true } }),
+        refused(ErrorCode.FRIEND_NOT_FOUND),
+      ),
+    ],
+  },
+
+  // group
+  'GET /api/v1/groups': { checks: [stranger(() => ({}), own('my groups'))] },
+  'POST /api/v1/groups': {
+    checks: [
+      stranger(
+        (w) => ({ body: { name: 'mine', memberIds: [w.b1.userId, w.b2.userId] } }),
+        own('a group of mine with my friends'),
+      ),
+    ],
+  },
+  'POST /api/v1/groups/join-by-qrcode': {
+    checks: [
+      {
+        as: 'fresh',
+        request: (w) => ({ body: { code: w.group.qrcode } }),
+        expect: own('whoever holds the code may ask to join'),
+      },
+    ],
+  },
+  'GET /api/v1/groups/invitations': { checks: [stranger(() => ({}), own('invitations to me'))] },
+  'PUT /api/v1/groups/{id}/invitation': {
+    // Nobody invited b or m: there is no invitation of theirs to answer.
+    checks: [
+      stranger(
+        (w) => ({ params: group(w), body: { action: 'accept' } }),
+        refused(ErrorCode.GROUP_INVITATION_NOT_FOUND),
+      ),
+      member(
+        (w) => ({ params: group(w), body: { action: 'decline' } }),
+        refused(ErrorCode.GROUP_INVITATION_NOT_FOUND),
+      ),
+    ],
+  },
+  'GET /api/v1/groups/qrcode/{code}': {
+    checks: [
+      stranger((w) => ({ params: { code: w.group.qrcode } }), own("the group's public part, before joining")),
+    ],
+  },
+  'GET /api/v1/groups/{id}': {
+    checks: [
+      stranger((w) => ({ params: group(w) }), own("the group's public part")),
+      member((w) => ({ params: group(w) }), own('the whole group, to a member')),
+    ],
+  },
+  'PUT /api/v1/groups/{id}': {
+    checks: groupAdminOnly((w) => ({ params: group(w), body: { name: 'taken over' } })),
+  },
+  'DELETE /api/v1/groups/{id}': {
+    checks: groupAdminOnly((w) => ({ params: group(w) }), ErrorCode.GROUP_NOT_OWNER),
+  },
+  'PUT /api/v1/groups/{id}/settings': {
+    checks: groupAdminOnly((w) => ({ params: group(w), body: { memberInvite: true } })),
+  },
+  'GET /api/v1/groups/{id}/members': {
+    checks: [
+      stranger((w) => ({ params: group(w) }), notMember),
+      member((w) => ({ params: group(w) }), own('members see each other')),
+    ],
+  },
+  'POST /api/v1/groups/{id}/members': {
+    // a turned member invites off: a plain member may not invite.
+    checks: [
+      stranger((w) => ({ params: group(w), body: { userIds: [w.b1.userId] } }), notMember),
+      member(
+        (w) => ({ params: group(w), body: { userIds: [w.a.userId] } }),
+        refused(ErrorCode.GROUP_NOT_ADMIN),
+      ),
+    ],
+  },
+  'DELETE /api/v1/groups/{id}/members/{userId}': {
+    checks: groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId } })),
+  },
+  'PUT /api/v1/groups/{id}/members/{userId}/mute': {
+    checks: groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId }, body: { seconds: 60 } })),
+  },
+  'PUT /api/v1/groups/{id}/nickname': {
+    checks: [
+      stranger((w) => ({ params: group(w), body: { nickname: 'me' } }), notMember),
+      member((w) => ({ params: group(w), body: { nickname: null } }), own('my nickname in the group')),
+    ],
+  },
+  'POST /api/v1/groups/{id}/join': {
+    checks: [
+      {
+        as: 'fresh',
+        request: (w) => ({ params: group(w), body: {} }),
+        expect: own('anyone may ask to join (a join request: the group verifies joins)'),
+      },
+      member((w) => ({ params: group(w), body: {} }), refused(ErrorCode.GROUP_ALREADY_MEMBER)),
+    ],
+  },
+  'GET /api/v1/groups/{id}/join': { checks: groupAdminOnly((w) => ({ params: group(w) })) },
+  'PUT /api/v1/groups/{id}/join/{reqId}': {
+    checks: groupAdminOnly((w) => ({
+      params: { ...group(w), reqId: w.group.joinRequestId },
+      body: { action: 'accept' },
+    })),
+  },
+  'POST /api/v1/groups/{id}/exit': {
+    // A plain member may leave; that is not called here (m stays a member for the other checks).
+    checks: [stranger((w) => ({ params: group(w) }), notMember)],
+  },
+  'POST /api/v1/groups/{id}/transfer': {
+    checks: groupAdminOnly(
+      (w) => ({ params: group(w), body: { userId: w.f.userId } }),
+      ErrorCode.GROUP_NOT_OWNER,
+    ),
+  },
+  'POST /api/v1/groups/{id}/admins': {
+    checks: groupAdminOnly(
+      (w) => ({ params: group(w), body: { userId: w.m.userId } }),
+      ErrorCode.GROUP_NOT_OWNER,
+    ),
+  },
+  'DELETE /api/v1/groups/{id}/admins/{userId}': {
+    checks: groupAdminOnly(
+      (w) => ({ params: { ...group(w), userId: w.f.userId } }),
+      ErrorCode.GROUP_NOT_OWNER,
+    ),
+  },
+  'GET /api/v1/groups/{id}/qrcode': {
+    // Member invites are off: a plain member does not get the code either.
+    checks: groupAdminOnly((w) => ({ params: group(w) })),
+  },
+
+  // session
+  'GET /api/v1/sessions': { checks: [stranger(() => ({}), own('my conversations'))] },
+  'POST /api/v1/sessions': {
+    checks: [
+      stranger(
+        (w) => ({ body: { sessionType: 'single', targetId: w.a.userId } }),
+        own("opens my side only; a's list stays as it was"),
+      ),
+      stranger(
+        (w) => ({ body: { sessionType: 'group', targetId: w.group.groupId } }),
+        refused(ErrorCode.INVALID_PARAMS),
+      ),
+    ],
+  },
+  'GET /api/v1/sessions/unread': { checks: [stranger(() => ({}), own('my unread counts'))] },
+  'GET /api/v1/sessions/{id}': {
+    checks: [
+      stranger((w) => ({ params: { id: inSingle(w) } }), refused(ErrorCode.SESSION_NOT_FOUND)),
+      stranger((w) => ({ params: { id: inGroup(w) } }), refused(ErrorCode.SESSION_NOT_FOUND)),
+    ],
+  },
+  'DELETE /api/v1/sessions/{id}': {
+    checks: [stranger((w) => ({ params: { id: inSingle(w) } }), refused(ErrorCode.SESSION_NOT_FOUND))],
+  },
+  'PUT /api/v1/sessions/{id}/pin': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: inSingle(w) }, body: { isPinned: true } }),
+        refused(ErrorCode.SESSION_NOT_FOUND),
+      ),
+    ],
+  },
+  'PUT /api/v1/sessions/{id}/mute': {
+    checks: [
+      stranger(
+        (w) => ({ params: { id: inGroup(w) }, body: { isMuted: true } }),
+        refused(ErrorCode.SESSION_NOT_FOUND),
+      ),
+    ],
+  },
+
+  // message
+  'POST /api/v1/messages': {
+    checks: [
+      stranger((w) => sendTo('single', w.a.userId), refused(ErrorCode.MESSAGE_NOT_FRIEND)),
+      stranger((w) => sendTo('group', w.group.groupId), notMember),
+    ],
+  },
+  'GET /api/v1/messages/offline': { checks: [stranger(() => ({}), own('my timeline'))] },
+  'GET /api/v1/messages/history': { checks: inConversationsOfA((sessionId) => ({ query: { sessionId } })) },
+  'GET /api/v1/messages/search': {
+    checks: [
+      stranger(() => ({ query: { keyword: SECRET } }), own('searches my conversations')),
+      ...inConversationsOfA((sessionId) => ({ query: { sessionId } })),
+    ],
+  },
+  'POST /api/v1/messages/ack': {
+    checks: [
+      stranger((w) => ({ body: { sessionId: inSingle(w) } }), notInConversation),
+      stranger((w) => ({ body: { sessionId: inGroup(w), messageIds: [w.group.messageId] } }), notMember),
+    ],
+  },
+  'POST /api/v1/messages/clear': { checks: inConversationsOfA((sessionId) => ({ body: { sessionId } })) },
+  'POST /api/v1/messages/{id}/recall': {
+    checks: [
+      stranger((w) => ({ params: { id: w.single.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+      stranger((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+      // m is in the group, but a's message is not m's to recall.
+      member((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_RECALL_FORBIDDEN)),
+    ],
+  },
+  'GET /api/v1/messages/{msgId}/reads': {
+    checks: [
+      stranger(
+        (w) => ({ params: { msgId: w.group.messageId }, query: { groupId: w.group.groupId } }),
+        notMember,
+      ),
+      // b's own group does not open a's message.
+      stranger(
+        (w) => ({ params: { msgId: w.group.messageId }, query: { groupId: w.bGroup.groupId } }),
+        refused(ErrorCode.MESSAGE_NOT_FOUND),
+      ),
+    ],
+  },
+  'DELETE /api/v1/messages/{id}': {
+    checks: [
+      stranger((w) => ({ params: { id: w.single.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+      stranger((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+    ],
+  },
+
+  // gateway
+  'GET /api/v1/gateway/connections': { public: 'answered only to callers inside the cluster (operator)' },
+
+  // admin
+  'POST /api/v1/admin/auth/login': { public: 'signs an administrator in with a password' },
+  'POST /api/v1/admin/auth/logout': { admin: () => ({}) },
+  'GET /api/v1/admin/auth/me': { admin: () => ({}) },
+  'GET /api/v1/admin/admins': { admin: () => ({}) },
+  'POST /api/v1/admin/admins': {
+    admin: () => ({ body: { username: 'intruder', password: 'correct horse battery', role: 'superadmin' } }),
+  },
+  'GET /api/v1/admin/users': { admin: () => ({}) },
+  'GET /api/v1/admin/users/{userId}': { admin: (w) => ({ params: { userId: w.a.userId } }) },
+  'POST /api/v1/admin/users/{userId}/ban': {
+    admin: (w) => ({ params: { userId: w.a.userId }, body: { reason: 'x', durationSeconds: 60 } }),
+  },
+  'POST /api/v1/admin/users/{userId}/unban': { admin: (w) => ({ params: { userId: w.a.userId }, body: {} }) },
+  'POST /api/v1/admin/users/{userId}/kick': { admin: (w) => ({ params: { userId: w.a.userId }, body: {} }) },
+  'DELETE /api/v1/admin/users/{userId}': { admin: (w) => ({ params: { userId: w.a.userId } }) },
+  'GET /api/v1/admin/groups': { admin: () => ({}) },
+  'GET /api/v1/admin/groups/{groupId}': { admin: (w) => ({ params: { groupId: w.group.groupId } }) },
+  'POST /api/v1/admin/groups/{groupId}/dismiss': {
+    admin: (w) => ({ params: { groupId: w.group.groupId }, body: { reason: 'x' } }),
+  },
+  'DELETE /api/v1/admin/groups/{groupId}/members/{userId}': {
+    admin: (w) => ({ params: { groupId: w.group.groupId, userId: w.f.userId } }),
+  },
+  'GET /api/v1/admin/messages': { admin: (w) => ({ query: { sessionId: w.single.sessionId } }) },
+  'POST /api/v1/admin/messages/{messageId}/recall': {
+    admin: (w) => ({ params: { messageId: w.single.messageId }, body: { reason: 'x' } }),
+  },
+  'POST /api/v1/admin/broadcasts': { admin: () => ({ body: { text: 'x' } }) },
+  'GET /api/v1/admin/broadcasts': { admin: () => ({}) },
+  'GET /api/v1/admin/broadcasts/{broadcastId}': { admin: () => ({}) },
+  'GET /api/v1/admin/stats': { admin: () => ({}) },
+  'GET /api/v1/admin/audit': { admin: () => ({}) },
+  'GET /api/v1/admin/config': { admin: () => ({}) },
+  'PUT /api/v1/admin/config/{key}': { admin: () => ({ body: { value: 1 } }) },
+  'DELETE /api/v1/admin/config/{key}': { admin: () => ({}) },
+  'GET /api/v1/admin/sensitive-words': { admin: () => ({}) },
+  'PUT /api/v1/admin/sensitive-words': { admin: () => ({ body: { words: ['x'], action: 'mask' } }) },
+};

@@ -339,7 +339,7 @@ export function daprResources(cluster: ImCluster): KubeObject[] {
   const state = stateComponents(
     dapr.stateStore.type === 'redis'
       ? { type: 'redis', redisHost: 'from-secret' }
-      : { type: 'postgresql', connectionString: 'from-secret' },
+      : { type: 'postgresql', connectionString: 'from-secret', maxConns: dapr.stateStore.maxConns },
     DEFAULT_RESOURCE_NAMES,
     appIds,
   );

@@ -49,7 +49,8 @@ export interface ImClusterSpec {
   };
   dapr: {
     pubsub: { type: 'nats' | 'redis'; secretRef?: SecretKeyRef; streamName: string };
-    stateStore: { type: 'redis' | 'postgresql'; secretRef?: SecretKeyRef };
+    /** maxConns: connections each PostgreSQL state component of each sidecar may pool (two per pod). */
+    stateStore: { type: 'redis' | 'postgresql'; secretRef?: SecretKeyRef; maxConns: number };
     sidecarResources?: Resources;
     logLevel: string;
     tracing: { samplingRate: string; zipkinEndpoint?: string };

@@ -15,6 +15,7 @@ import {
   type DaprResource,
   deleteJetStreamStream,
   ensureJetStreamStream,
+  LOCAL_BACKENDS,
   pubsubComponents,
   resiliency,
   selfHostedConfiguration,
@@ -64,7 +65,7 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
     const stateBackend =
       state === 'redis'
         ? ({ type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB } as const)
-        : ({ type: 'postgresql', connectionString: backend.env.DATABASE_URL! } as const);
+        : { ...LOCAL_BACKENDS.postgresql, connectionString: backend.env.DATABASE_URL! };
     const resources: DaprResource[] = [
       ...pubsub,
       ...stateComponents(stateBackend, undefined, appIds),

@@ -16,6 +16,7 @@ import { parse } from 'yaml';
 import {
   deleteJetStreamStream,
   ensureJetStreamStream,
+  LOCAL_BACKENDS,
   renderSelfHostedResources,
   streamSubjects,
 } from '../../services/platform/deploy/index.ts';
@@ -367,10 +368,7 @@ export class DaprCluster {
       nats: { type: 'nats', natsUrl: NATS_URL, streamName: STREAM },
       redisPubSub: { type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB },
       redisState: { type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB },
-      postgresState: {
-        type: 'postgresql',
-        connectionString: this.databaseUrl,
-      },
+      postgresState: { ...LOCAL_BACKENDS.postgresql, connectionString: this.databaseUrl },
       nameResolutionDb: join(this.workDir, 'name-resolution.db'),
     });
     for (const [path, text] of Object.entries(files)) {

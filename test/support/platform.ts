@@ -28,6 +28,8 @@ export function testConfig(env: Record<string, string | undefined>) {
     NODE_ENV: 'test',
     // Many requests come from one address in tests; the limits themselves are tested with factor 1.
     RATE_LIMIT_FACTOR: '100',
+    // Nine pools per platform on the machine's PostgreSQL (README "Sizing PostgreSQL connections").
+    DATABASE_POOL_MAX: '3',
     ...env,
   });
 }

@@ -26,7 +26,7 @@ function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
       },
       dapr: {
         pubsub: { type: 'redis', streamName: 'ANYCHAT' },
-        stateStore: { type: 'postgresql' },
+        stateStore: { type: 'postgresql', maxConns: 4 },
         logLevel: 'info',
         tracing: { samplingRate: '0' },
       },
@@ -77,6 +77,8 @@ describe('operator: desired objects', () => {
       name: 'connectionString',
       secretKeyRef: { name: 'db', key: 'url' },
     });
+    // The sidecar's pool is the spec's, not Dapr's default that grows with the node's CPU count.
+    expect(state.spec.metadata).to.deep.include({ name: 'maxConns', value: '4' });
   });
 
   it('takes the gateway replicas the scaler decided when autoscaling', () => {

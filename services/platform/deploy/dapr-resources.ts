@@ -17,7 +17,15 @@ export type PubSubBackend =
 
 export type StateBackend =
   | { type: 'redis'; redisHost: string; redisDB?: number }
-  | { type: 'postgresql'; connectionString: string; tablePrefix?: string };
+  | { type: 'postgresql'; connectionString: string; tablePrefix?: string; maxConns?: number };
+
+/**
+ * Connections one PostgreSQL state component may pool; each sidecar has two (the app's store and the
+ * shared one). Dapr's own default is the larger of 4 and the node's CPU count: it grows with the
+ * machine, not the load, and every replica's sidecar multiplies it, so it is always set here. Dapr
+ * ignores values below 2. README "Sizing PostgreSQL connections" has the whole budget.
+ */
+export const POSTGRES_STATE_MAX_CONNS = 4;
 
 export interface DaprResourceNames {
   pubsubName: string;
@@ -141,6 +149,7 @@ export function stateComponents(
       : {
           connectionString: backend.connectionString,
           tablePrefix: `${backend.tablePrefix ?? 'dapr_'}${table}_`,
+          maxConns: backend.maxConns ?? POSTGRES_STATE_MAX_CONNS,
         };
   const version = backend.type === 'postgresql' ? 'v2' : 'v1';
   return [

@@ -17,6 +17,8 @@ export const LOCAL_BACKENDS = {
   postgresql: {
     type: 'postgresql',
     connectionString: 'host=127.0.0.1 port=5432 user=postgres database=anychat',
+    // Eight sidecars with two state components each share one machine's PostgreSQL (100 connections).
+    maxConns: 2,
   },
   nameResolutionDb: '.data/dapr/name-resolution.db',
 } as const;

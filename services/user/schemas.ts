@@ -32,14 +32,14 @@ export const UpdateProfileBody = z
 
 export const UpdateSettingsBody = z
   .object({
+    friendVerify: z.boolean(),
+    notificationEnabled: z.boolean(),
+    language: z.enum(['zh-CN', 'en']),
     groupInvitePolicy: z
       .enum(GROUP_INVITE_POLICIES)
       .describe(
         'who may add me to groups directly: friends (default), nobody, or everyone (strangers only where the platform lets strangers message each other); anyone else sends an invitation I accept or decline',
       ),
-    friendVerify: z.boolean(),
-    notificationEnabled: z.boolean(),
-    language: z.enum(['zh-CN', 'en']),
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
@@ -91,10 +91,10 @@ export const MyProfileDto = PublicProfileDto.extend({
 });
 
 export const SettingsDto = z.object({
-  groupInvitePolicy: z.enum(GROUP_INVITE_POLICIES),
   friendVerify: z.boolean(),
   notificationEnabled: z.boolean(),
   language: z.string(),
+  groupInvitePolicy: z.enum(GROUP_INVITE_POLICIES),
 });
 
 export const QrcodeDto = z.object({ code: z.string(), qrcodeUrl: z.string(), expiresAt: z.string() });

@@ -43,6 +43,8 @@ export interface OwnerReference {
 
 export const CLUSTER_LABEL = 'im.anychat.io/cluster';
 const APP_PORT = 8080;
+/** Prometheus `/metrics` of every app (METRICS_PORT): a port of its own, which the ingress never routes. */
+export const METRICS_PORT = 9464;
 
 export function labels(cluster: ImCluster, component?: string): Record<string, string> {
   return {
@@ -141,6 +143,11 @@ export function configMap(cluster: ImCluster): KubeObject {
       PORT: String(APP_PORT),
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
+      METRICS_PORT: String(METRICS_PORT),
+      // Client addresses (per-address limits, audit log) come from the ingress's X-Forwarded-For.
+      ...(cluster.spec.gateway.ingress?.trustedProxies
+        ? { TRUSTED_PROXIES: cluster.spec.gateway.ingress.trustedProxies }
+        : {}),
       MESSAGE_PARTITIONS_MANAGED_BY: 'operator',
       MESSAGE_PARTITION_MONTHS_AHEAD: String(messages.monthsAhead),
       MESSAGE_EXPIRED_PARTITIONS: messages.expiredPartitions,
@@ -172,7 +179,10 @@ function container(
         ? [secretEnv('AUTH_SIGNING_KEY', { name: signingKeySecretName(cluster), key: SIGNING_KEY_FIELD })]
         : []),
     ],
-    ports: [{ name: 'http', containerPort: APP_PORT }],
+    ports: [
+      { name: 'http', containerPort: APP_PORT },
+      { name: 'metrics', containerPort: METRICS_PORT },
+    ],
     ...(resources ? { resources } : {}),
   };
 }
@@ -207,6 +217,10 @@ export function deployment(cluster: ImCluster, workload: ReturnType<typeof workl
               'dapr.io/log-level': dapr.logLevel,
               'dapr.io/enable-app-health-check': 'true',
               'dapr.io/app-health-check-path': '/readyz',
+              // The app's own metrics for Prometheus' pod discovery (the sidecar's are on Dapr's port).
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': String(METRICS_PORT),
+              'prometheus.io/path': '/metrics',
               ...(sidecar?.requests?.cpu
                 ? { 'dapr.io/sidecar-cpu-request': String(sidecar.requests.cpu) }
                 : {}),
@@ -246,7 +260,11 @@ export function service(cluster: ImCluster, workload: string): KubeObject {
       metadata: { name: name(cluster, workload) },
       spec: {
         selector: { [CLUSTER_LABEL]: cluster.metadata.name, 'app.kubernetes.io/component': workload },
-        ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+        ports: [
+          { name: 'http', port: 80, targetPort: 'http' },
+          // For scrapers that discover Services (ServiceMonitor); the Ingress routes only `http`.
+          { name: 'metrics', port: METRICS_PORT, targetPort: 'metrics' },
+        ],
       },
     },
     workload,

@@ -45,7 +45,15 @@ export interface ImClusterSpec {
       targetConnectionsPerPod: number;
       scaleDownStabilizationSeconds: number;
     };
-    ingress?: { host?: string; className?: string; tlsSecretName?: string; wsPath: string; apiPath: string };
+    ingress?: {
+      host?: string;
+      className?: string;
+      tlsSecretName?: string;
+      wsPath: string;
+      apiPath: string;
+      /** Where the ingress's requests come from (TRUSTED_PROXIES): addresses, CIDRs, names or a hop count. */
+      trustedProxies?: string;
+    };
   };
   dapr: {
     pubsub: { type: 'nats' | 'redis'; secretRef?: SecretKeyRef; streamName: string };

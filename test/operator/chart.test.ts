@@ -9,7 +9,9 @@ import { promisify } from 'node:util';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
+import { configMap, METRICS_PORT } from '../../operator/desired.ts';
 import { startOperator } from '../../operator/main.ts';
+import type { ImCluster } from '../../operator/spec.ts';
 import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
@@ -104,6 +106,25 @@ describe('Helm chart', function () {
       readFileSync(join(CHART, 'examples/imcluster.yaml'), 'utf8'),
     )[0]!.toJS() as Manifest;
     await api.dryRunApply({ ...example, metadata: { ...example.metadata, namespace: 'default' } });
+  });
+
+  it("fills the ingress's trusted proxies in the example, which the operator hands to the services with the metrics port", async () => {
+    const example = parseAllDocuments(
+      readFileSync(join(CHART, 'examples/imcluster.yaml'), 'utf8'),
+    )[0]!.toJS() as ImCluster;
+    const admin = KubernetesObjectApi.makeApiClient(api.config);
+    const metadata = { name: 'proxied', namespace: 'default' };
+    await admin.create({ ...example, metadata } as never);
+    const stored = (await admin.read({
+      apiVersion: example.apiVersion,
+      kind: example.kind,
+      metadata,
+    })) as unknown as ImCluster;
+    expect(stored.spec.gateway.ingress?.trustedProxies).to.equal('loopback,linklocal,uniquelocal');
+    expect(configMap(stored).data).to.include({
+      TRUSTED_PROXIES: 'loopback,linklocal,uniquelocal',
+      METRICS_PORT: String(METRICS_PORT),
+    });
   });
 
   it("grants the operator's ServiceAccount exactly enough to run an ImCluster", async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { desiredChildren, ingress, workloads } from '../../operator/desired.ts';
+import { desiredChildren, ingress, METRICS_PORT, workloads } from '../../operator/desired.ts';
 import { GatewayScaler } from '../../operator/scaling.ts';
 import type { ImCluster, ImClusterSpec } from '../../operator/spec.ts';
 
@@ -79,6 +79,79 @@ describe('operator: desired objects', () => {
     });
     // The sidecar's pool is the spec's, not Dapr's default that grows with the node's CPU count.
     expect(state.spec.metadata).to.deep.include({ name: 'maxConns', value: '4' });
+  });
+
+  it('serves metrics on a port of their own that pods announce and Services expose, never the ingress', () => {
+    const children = desiredChildren(cluster());
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data.METRICS_PORT).to.equal(String(METRICS_PORT));
+    const deployments = children.filter((o) => o.kind === 'Deployment') as unknown as Array<{
+      spec: {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: { containers: Array<{ ports: Array<{ name: string; containerPort: number }> }> };
+        };
+      };
+    }>;
+    expect(deployments).to.have.length(8);
+    for (const { spec } of deployments) {
+      expect(spec.template.spec.containers[0]!.ports).to.deep.include({
+        name: 'metrics',
+        containerPort: METRICS_PORT,
+      });
+      expect(spec.template.metadata.annotations).to.include({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(METRICS_PORT),
+        'prometheus.io/path': '/metrics',
+      });
+    }
+    const services = children.filter((o) => o.kind === 'Service') as unknown as Array<{
+      spec: { ports: Array<{ name: string; port: number; targetPort: string }> };
+    }>;
+    for (const { spec } of services)
+      expect(spec.ports).to.deep.include({ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics' });
+    const routed = ingress(
+      cluster({
+        gateway: {
+          ...cluster().spec.gateway,
+          ingress: { host: 'chat.example.com', wsPath: '/ws', apiPath: '/api' },
+        },
+      }),
+    ) as unknown as {
+      spec: {
+        rules: Array<{ http: { paths: Array<{ backend: { service: { port: { name: string } } } }> } }>;
+      };
+    };
+    const ports = routed.spec.rules[0]!.http.paths.map((path) => path.backend.service.port.name);
+    expect(new Set(ports)).to.deep.equal(new Set(['http']));
+  });
+
+  it("trusts the ingress's forwarded addresses only as the spec says", () => {
+    const configOf = (trustedProxies?: string) =>
+      (
+        desiredChildren(
+          cluster({
+            gateway: {
+              ...cluster().spec.gateway,
+              ingress: {
+                host: 'chat.example.com',
+                wsPath: '/ws',
+                apiPath: '/api',
+                ...(trustedProxies === undefined ? {} : { trustedProxies }),
+              },
+            },
+          }),
+        ).find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> }
+      ).data;
+    expect(configOf('10.42.0.0/16')).to.include({ TRUSTED_PROXIES: '10.42.0.0/16' });
+    expect(configOf('')).not.to.have.property('TRUSTED_PROXIES');
+    expect(configOf()).not.to.have.property('TRUSTED_PROXIES');
+    const noIngress = desiredChildren(cluster()).find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(noIngress.data).not.to.have.property('TRUSTED_PROXIES');
   });
 
   it('takes the gateway replicas the scaler decided when autoscaling', () => {

@@ -7,6 +7,8 @@ import {
   type FriendIds,
   FriendMethods,
   type GatewayDeliveryEvent,
+  invokeBulk,
+  MessageBulkMethods,
   MessageMethods,
   type ServerFrame,
 } from '../platform/contracts/index.ts';
@@ -382,9 +384,9 @@ export class GatewayHub {
     const batches = [...this.#pendingDelivered];
     this.#pendingDelivered.clear();
     for (const [userId, ids] of batches) {
-      await this.#o.invoke
-        .invoke('message', MessageMethods.delivered, { userId, messageIds: [...ids].slice(0, 1000) })
-        .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'));
+      await invokeBulk(this.#o.invoke, MessageBulkMethods.delivered, ids, { userId }).catch(
+        (error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'),
+      );
     }
   }
 

@@ -4,6 +4,7 @@ import {
   type GroupChangedEvent,
   GroupTopics,
   MessageAdminMethods,
+  MessageBulkMethods,
   MessageMethods,
   messagePartitionSpec,
   type ProfileUpdatedEvent,
@@ -45,7 +46,10 @@ const SystemMessageInput = z.object({
   text: z.string().max(SYSTEM_MESSAGE_TEXT_MAX),
   data: z.record(z.string(), z.unknown()),
 });
-const DeliveredInput = z.object({ userId: schemas.id, messageIds: z.array(schemas.id).max(1000) });
+const DeliveredInput = z.object({
+  userId: schemas.id,
+  messageIds: z.array(schemas.id).max(MessageBulkMethods.delivered.maxIds),
+});
 const TimelineInput = z.object({
   userId: schemas.id,
   afterSyncSeq: z.number().int().min(0),

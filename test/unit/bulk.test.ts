@@ -33,6 +33,19 @@ describe('the batching client of bulk internal methods', () => {
     expect(await invokeBulk(invoker, echo, [], { owner: 'me' })).to.deep.equal([]);
     expect(calls).to.have.length(3);
   });
+
+  it('sends every id of a method that answers nothing (delivered receipts past one call)', async () => {
+    const invoker = new EmbeddedInvoker();
+    const recorded: string[] = [];
+    const record = bulkMethod<never, { owner: string }>('directory', 'entries.record', 'ids', 2);
+    invoker.register('directory', {
+      'entries.record': async (body) => {
+        recorded.push(...parseInternal(Input.extend({ ids: z.array(z.string()).max(2) }), body).ids);
+      },
+    });
+    expect(await invokeBulk(invoker, record, ['a', 'b', 'c', 'd', 'e'], { owner: 'me' })).to.deep.equal([]);
+    expect(recorded).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+  });
 });
 
 describe('group notice texts', () => {

@@ -41,11 +41,12 @@ export async function invokeBulk<Item, Fixed extends object>(
   const unique = [...new Set(ids)];
   const items: Item[] = [];
   for (let start = 0; start < unique.length; start += bulk.maxIds) {
-    const answer = await invoke.invoke<Item[]>(bulk.app, bulk.method, {
+    const answer = await invoke.invoke<Item[] | null>(bulk.app, bulk.method, {
       ...fixed[0],
       [bulk.idsField]: unique.slice(start, start + bulk.maxIds),
     });
-    items.push(...answer);
+    // A method that only records (delivered receipts) answers nothing.
+    items.push(...(answer ?? []));
   }
   return items;
 }

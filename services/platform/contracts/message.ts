@@ -1,4 +1,5 @@
 import type { MonthlyPartitionSpec } from '../db/partitions.ts';
+import { bulkMethod } from './bulk.ts';
 
 /** Events and internal methods of the message service that other services rely on. */
 export const MessageTopics = {
@@ -60,6 +61,11 @@ export const MessageMethods = {
   /** A user's timeline after a syncSeq (reconnect replay). */
   timeline: 'timeline.read',
 } as const;
+
+export const MessageBulkMethods = {
+  /** Marks a user's acknowledged messages delivered; answers nothing. */
+  delivered: bulkMethod<never, { userId: string }>('message', MessageMethods.delivered, 'messageIds', 1000),
+};
 
 /** A one-to-one conversation's id is the same for both users: `s_<smaller id>_<larger id>`. */
 export function singleSessionId(userA: string, userB: string): string {

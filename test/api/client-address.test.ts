@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import WebSocket from 'ws';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { signedInAdmin } from '../support/admins.ts';
 import { registerUser } from '../support/api-client.ts';
@@ -55,6 +56,24 @@ async function statusesClaiming(
   return statuses;
 }
 
+/** The HTTP status a WebSocket upgrade to `/ws` gets when it claims to come from `forwardedFor`. */
+function upgradeStatus(platform: TestPlatform, forwardedFor: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${platform.host.url.replace('http', 'ws')}/ws`, {
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('upgrade', (response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}
+
 describe('client addresses', function () {
   this.timeout(120_000);
 
@@ -93,6 +112,13 @@ describe('client addresses', function () {
     it('records the address the proxy appended, not what the client wrote before it', async () => {
       const recorded = await loginRecordedFrom(platform, '198.51.100.1, 203.0.113.7');
       expect(recorded).to.deep.equal({ device: '203.0.113.7', audit: '203.0.113.7' });
+    });
+
+    it("limits the gateway's WebSocket connects per forwarded address, not per proxy", async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 70; i++) statuses.push(await upgradeStatus(platform, '203.0.113.30'));
+      expect(statuses).to.include(429);
+      expect(await upgradeStatus(platform, '203.0.113.31')).to.equal(101);
     });
 
     it('limits each forwarded address on its own', async () => {

@@ -21,5 +21,6 @@ COPY cli ./cli
 RUN mkdir .data && chown node:node .data
 # The official image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
 USER 1000:1000
-EXPOSE 8080
+# 8080: the API and WebSocket; 9464: /metrics when METRICS_PORT=9464 (what the operator sets).
+EXPOSE 8080 9464
 CMD ["node", "services/main.ts"]

@@ -2,6 +2,7 @@ import type { RawData } from 'ws';
 import type { Config } from '../platform/config.ts';
 import { FriendMethods, MessageMethods, peerOf, type Relation } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
+import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../platform/json-depth.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { InvokePort } from '../platform/ports/index.ts';
 import type { DeliveryRouter } from '../platform/presence/index.ts';
@@ -82,6 +83,12 @@ export class ClientFrames {
         `frames are limited to ${this.#deps.config.maxFrameBytes} bytes`,
       );
     if (malformed) return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
+    if (nestsDeeperThan(json))
+      return error(
+        ErrorCode.INVALID_PARAMS,
+        msgId,
+        `frame nests deeper than ${MAX_CLIENT_JSON_DEPTH} levels`,
+      );
     const type = (json as { type?: unknown })?.type;
     if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
       return error(

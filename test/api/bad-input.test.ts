@@ -73,6 +73,17 @@ forEachBackend(
       }
     });
 
+    it('refuses bodies nested deeper than 32 levels with 000001 on every route that takes a body', async () => {
+      // 3,000 levels, in 6 KB: deep enough to exhaust the stack of recursive schema checks.
+      const deep = `{"value":${'['.repeat(3000)}${']'.repeat(3000)}}`;
+      for (const op of operations.filter((o) => o.hasBody)) {
+        const response = await api().call(op.method, op.path, { token: tokenFor(op.path), rawBody: deep });
+        expect(response.status, `${op.method} ${op.path}`).to.equal(400);
+        expect(response.body.code).to.equal(ErrorCode.INVALID_PARAMS);
+        expect(response.body.message).to.match(/nests deeper than 32 levels/);
+      }
+    });
+
     it('refuses oversize bodies with 413 before parsing them', async () => {
       const huge = JSON.stringify({ padding: 'x'.repeat(100 * 1024) });
       for (const op of operations.filter((o) => o.hasBody)) {

@@ -65,6 +65,12 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
         [{ type: 'SEND_MESSAGE', data: {} }, 1, /msgId/],
         [{ type: 'MESSAGE_ACK', messageIds: [] }, 1, /messageIds/],
         [{ type: 'PING', payload: 'x'.repeat(70_000) }, 14, /limited/],
+        // 20,000 levels in 40 KB: answered before anything walks it (it used to end in 50106).
+        [
+          `{"type":"SEND_MESSAGE","msgId":"deep","data":{"sessionType":"single","targetId":"1","contentType":"card","content":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+          1,
+          /nests deeper than 32 levels/,
+        ],
       ];
       for (const [frame, code, message] of cases) {
         const mark = ws.frames.length;

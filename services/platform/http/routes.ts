@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
 import { SNOWFLAKE_PATTERN } from '../ids.ts';
+import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import { isStorableJson, lineProblem, multilineProblem, nameProblem, storableText } from '../text.ts';
 import type { AdminPrincipal, Principal, RequestState } from './context.ts';
 
@@ -142,6 +143,10 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
       if (route.body && ctx.request.length && !ctx.is('application/json')) {
         throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'body must be application/json' });
       }
+      if (route.body && nestsDeeperThan(rawBody))
+        throw new AppError(ErrorCode.INVALID_PARAMS, {
+          detail: `body nests deeper than ${MAX_CLIENT_JSON_DEPTH} levels`,
+        });
       const body = parse(route.body, rawBody ?? {}, 'body');
       const data = await route.handler({
         params,

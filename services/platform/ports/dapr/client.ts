@@ -1,4 +1,4 @@
-import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
+import { CommunicationProtocolEnum, DaprClient, type LoggerService, LogLevel } from '@dapr/dapr';
 import type { Logger } from '../../logger.ts';
 
 export interface SidecarOptions {
@@ -7,14 +7,22 @@ export interface SidecarOptions {
   daprApiToken: string | undefined;
 }
 
-/** HTTP client to the sidecar. The SDK's own logger stays at error level: its debug lines print headers. */
+/**
+ * The SDK's own log lines go nowhere. Every failure it logs also comes back to the adapters (as
+ * `{error}` or a throw), which report it as a typed error; its lines would print state keys (an ETag
+ * conflict on a limit's tally, an expected outcome, names an address, an e-mail or a phone number)
+ * and, at debug level, request headers.
+ */
+const QUIET: LoggerService = { error() {}, warn() {}, info() {}, verbose() {}, debug() {} };
+
+/** HTTP client to the sidecar. */
 export function createDaprClient(options: SidecarOptions): DaprClient {
   return new DaprClient({
     daprHost: options.host,
     daprPort: String(options.httpPort),
     communicationProtocol: CommunicationProtocolEnum.HTTP,
     ...(options.daprApiToken ? { daprApiToken: options.daprApiToken } : {}),
-    logger: { level: LogLevel.Error },
+    logger: { level: LogLevel.Error, service: QUIET },
   });
 }
 

@@ -1,4 +1,4 @@
-import type { DaprClient } from '@dapr/dapr';
+import { type DaprClient, StateConcurrencyEnum } from '@dapr/dapr';
 import {
   assertSaveOptions,
   assertStateKey,
@@ -35,6 +35,12 @@ interface BulkItem {
   etag?: string;
   error?: string;
 }
+
+/**
+ * The SDK sends a concurrency only when given as its enum (a string such as 'first-write' is dropped
+ * without a word, and the sidecar then applies last-write rules where they differ: no create-only).
+ */
+const FIRST_WRITE = StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE;
 
 function metadata(options: SaveOptions | undefined): Record<string, string> | undefined {
   return options?.ttlInSeconds === undefined ? undefined : { ttlInSeconds: String(options.ttlInSeconds) };
@@ -93,7 +99,7 @@ class DaprStateStore implements StateStore {
         value,
         ...(options?.etag !== undefined ? { etag: options.etag } : {}),
         ...(options?.etag !== undefined || options?.onlyIfAbsent
-          ? { options: { concurrency: 'first-write' } }
+          ? { options: { concurrency: FIRST_WRITE } }
           : {}),
         ...(meta ? { metadata: meta } : {}),
       } as never,
@@ -106,7 +112,7 @@ class DaprStateStore implements StateStore {
     const result = await this.client.state.delete(
       this.name,
       key,
-      options?.etag !== undefined ? ({ etag: options.etag, concurrency: 'first-write' } as never) : undefined,
+      options?.etag !== undefined ? ({ etag: options.etag, concurrency: FIRST_WRITE } as never) : undefined,
     );
     if (result.error) throw stateError(key, result.error);
   }
@@ -120,7 +126,7 @@ class DaprStateStore implements StateStore {
             request: {
               key: op.key,
               value: op.value,
-              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: 'first-write' } } : {}),
+              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: FIRST_WRITE } } : {}),
               ...(metadata(op) ? { metadata: metadata(op) } : {}),
             },
           }
@@ -128,7 +134,7 @@ class DaprStateStore implements StateStore {
             operation: 'delete',
             request: {
               key: op.key,
-              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: 'first-write' } } : {}),
+              ...(op.etag !== undefined ? { etag: op.etag, options: { concurrency: FIRST_WRITE } } : {}),
             },
           },
     );

@@ -6,8 +6,8 @@ export interface ApiResponse<T = unknown> {
 
 export interface CallOptions {
   body?: unknown;
-  /** Sent as is (malformed JSON, huge bodies). */
-  rawBody?: string;
+  /** Sent as is (malformed JSON, huge bodies, bytes that are not UTF-8). */
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   token?: string;
   headers?: Record<string, string>;
 }
@@ -22,7 +22,7 @@ export class ApiClient {
 
   async call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
-    let body: string | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';

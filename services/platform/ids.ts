@@ -45,3 +45,11 @@ export function snowflakeTime(id: string): Date {
 }
 
 export const SNOWFLAKE_PATTERN = /^[1-9][0-9]{0,18}$/;
+
+/** The largest id PostgreSQL's bigint holds: 19-digit strings compare as numbers. */
+const MAX_ID = '9223372036854775807';
+
+/** Whether `value` can be an id: a snowflake's digits within bigint's range (longer or larger ones name nothing). */
+export function isIdInRange(value: string): boolean {
+  return SNOWFLAKE_PATTERN.test(value) && (value.length < 19 || value <= MAX_ID);
+}

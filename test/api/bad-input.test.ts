@@ -117,6 +117,15 @@ forEachBackend(
       }
     });
 
+    it("takes a search keyword of digits past an id's range as text (admin group search)", async () => {
+      // 2^63: the digits of an id, but no bigint; it used to reach PostgreSQL as an id (500).
+      const response = await api().call('GET', '/api/v1/admin/groups?keyword=9223372036854775808', {
+        token: adminToken,
+      });
+      expect(response.status).to.equal(200);
+      expect(response.body.data).to.include({ total: 0 });
+    });
+
     it('answers unknown routes and methods with the envelope', async () => {
       const unknown = await api().call('GET', '/api/v1/nothing-here');
       expect(unknown.status).to.equal(404);

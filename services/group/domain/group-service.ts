@@ -20,7 +20,7 @@ import {
 } from '../../platform/contracts/index.ts';
 import { containingPattern, countedPage, SyncClock, syncPage } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import { SNOWFLAKE_PATTERN, type SnowflakeGenerator } from '../../platform/ids.ts';
+import { isIdInRange, type SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
@@ -1164,7 +1164,8 @@ export class GroupService {
     const params: unknown[] = [];
     let where = '';
     if (keyword) {
-      const isId = SNOWFLAKE_PATTERN.test(keyword);
+      // Digits past bigint's range are no id: they match names only.
+      const isId = isIdInRange(keyword);
       where = `where g."name" ilike ? escape '\\'${isId ? ' or g."id" = ?' : ''}`;
       params.push(containingPattern(keyword), ...(isId ? [keyword] : []));
     }

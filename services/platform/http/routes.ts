@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
-import { SNOWFLAKE_PATTERN } from '../ids.ts';
+import { isIdInRange, SNOWFLAKE_PATTERN } from '../ids.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import { isStorableJson, lineProblem, multilineProblem, nameProblem, storableText } from '../text.ts';
 import type { AdminPrincipal, Principal, RequestState } from './context.ts';
@@ -168,9 +168,6 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
   }
 }
 
-/** Ids are PostgreSQL bigints; 19-digit strings compare as numbers. */
-const MAX_ID = '9223372036854775807';
-
 /** A string schema whose values must pass `problem` (one of the text rules), reported on the field. */
 const ruled = <S extends z.ZodType<string>>(schema: S, problem: (value: string) => string | undefined) =>
   schema.superRefine((value, ctx) => {
@@ -208,7 +205,7 @@ export const schemas = {
   id: z
     .string()
     .regex(SNOWFLAKE_PATTERN, 'must be a numeric id string')
-    .refine((value) => value.length < 19 || value <= MAX_ID, 'is out of range for an id'),
+    .refine(isIdInRange, 'is out of range for an id'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   /**

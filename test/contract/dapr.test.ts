@@ -16,6 +16,7 @@ import {
   deleteJetStreamStream,
   ensureJetStreamStream,
   LOCAL_BACKENDS,
+  localStateConnection,
   pubsubComponents,
   resiliency,
   selfHostedConfiguration,
@@ -65,7 +66,7 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
     const stateBackend =
       state === 'redis'
         ? ({ type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB } as const)
-        : { ...LOCAL_BACKENDS.postgresql, connectionString: backend.env.DATABASE_URL! };
+        : { ...LOCAL_BACKENDS.postgresql, connectionString: localStateConnection(backend.env.DATABASE_URL!) };
     const resources: DaprResource[] = [
       ...pubsub,
       ...stateComponents(stateBackend, undefined, appIds),

@@ -11,6 +11,7 @@ import { registerUser } from '../support/api-client.ts';
 import { befriend, befriendAll, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
+import { type ConnectionSampler, sampleTestDatabaseConnections } from '../support/pg-connections.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
 interface SessionView {
@@ -82,16 +83,21 @@ function restartNats() {
   ]);
 }
 
+/** PostgreSQL's default max_connections is 100; the whole cluster shape must stay below half of it. */
+const CONNECTION_CEILING = 50;
+
 for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
   const state = broker === 'nats' ? 'redis' : 'postgresql';
   describe(`cluster shape on real Dapr sidecars [${broker} pub/sub, ${state} state]`, function () {
     this.timeout(120_000);
     let cluster: DaprCluster;
+    let connections: ConnectionSampler | undefined;
     const api = () => cluster.api;
     const gw = (n: 1 | 2) => cluster.member(`gateway-${n}`).url;
 
     before(async function () {
       this.timeout(600_000);
+      connections = await sampleTestDatabaseConnections();
       cluster = await DaprCluster.start({
         broker,
         state,
@@ -102,6 +108,7 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
     after(async function () {
       this.timeout(60_000);
       await cluster?.stop();
+      await connections?.stop();
     });
     afterEach(function () {
       if (this.currentTest?.state === 'failed') console.error(cluster.diagnostics());
@@ -327,6 +334,15 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         await wsA.close();
         await wsB.close();
       }
+    });
+
+    // Last, so that it covers the start and every test above: nine apps and nine sidecars, sized by
+    // dapr.yaml's DATABASE_POOL_MAX and the state components' maxConns, leave PostgreSQL's default
+    // 100 connections to the rest of the machine.
+    it('holds less than half of PostgreSQL default connection limit from start to here', () => {
+      expect(connections!.peak(), 'most connections the cluster held at once').to.be.below(
+        CONNECTION_CEILING,
+      );
     });
   });
 }

@@ -17,6 +17,7 @@ import {
   deleteJetStreamStream,
   ensureJetStreamStream,
   LOCAL_BACKENDS,
+  localStateConnection,
   renderSelfHostedResources,
   streamSubjects,
 } from '../../services/platform/deploy/index.ts';
@@ -368,7 +369,10 @@ export class DaprCluster {
       nats: { type: 'nats', natsUrl: NATS_URL, streamName: STREAM },
       redisPubSub: { type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB },
       redisState: { type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB },
-      postgresState: { ...LOCAL_BACKENDS.postgresql, connectionString: this.databaseUrl },
+      postgresState: {
+        ...LOCAL_BACKENDS.postgresql,
+        connectionString: localStateConnection(this.databaseUrl),
+      },
       nameResolutionDb: join(this.workDir, 'name-resolution.db'),
     });
     for (const [path, text] of Object.entries(files)) {

@@ -10,15 +10,31 @@ import {
   stateComponents,
 } from './dapr-resources.ts';
 
+/**
+ * A state store connection string for the one-machine shape. Its eight sidecars start at once, and
+ * each PostgreSQL store opens two connections at start that it then leaves idle; Dapr's pool (pgx)
+ * looks for idle connections once a minute unless the connection string sets
+ * `pool_health_check_period` (read by pgx, not sent to PostgreSQL). With a second here and the short
+ * maxIdleTime of LOCAL_BACKENDS, a local run holds only the connections it uses.
+ */
+export function localStateConnection(connectionString: string): string {
+  const period = 'pool_health_check_period';
+  if (!connectionString.includes('://')) return `${connectionString} ${period}=1s`;
+  const url = new URL(connectionString);
+  url.searchParams.set(period, '1s');
+  return url.toString();
+}
+
 /** Addresses of the machine's own PostgreSQL, Redis and NATS: what `dapr run -f .` expects. */
 export const LOCAL_BACKENDS = {
   nats: { type: 'nats', natsUrl: 'nats://127.0.0.1:4222', streamName: 'ANYCHAT' },
   redis: { type: 'redis', redisHost: '127.0.0.1:6379' },
   postgresql: {
     type: 'postgresql',
-    connectionString: 'host=127.0.0.1 port=5432 user=postgres database=anychat',
+    connectionString: localStateConnection('host=127.0.0.1 port=5432 user=postgres database=anychat'),
     // Eight sidecars with two state components each share one machine's PostgreSQL (100 connections).
     maxConns: 2,
+    maxIdleTime: '1s',
   },
   nameResolutionDb: '.data/dapr/name-resolution.db',
 } as const;

@@ -157,6 +157,18 @@ export function configMap(cluster: ImCluster): KubeObject {
   });
 }
 
+/**
+ * What Kubernetes' "restricted" Pod Security level asks of a pod, so namespaces that enforce it
+ * admit AnyChat: the image's unprivileged user by number (runAsNonRoot can only verify a number).
+ */
+const POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+
 function container(
   cluster: ImCluster,
   services: string[],
@@ -184,6 +196,7 @@ function container(
       { name: 'metrics', containerPort: METRICS_PORT },
     ],
     ...(resources ? { resources } : {}),
+    securityContext: CONTAINER_SECURITY,
   };
 }
 
@@ -236,6 +249,7 @@ export function deployment(cluster: ImCluster, workload: ReturnType<typeof workl
           spec: {
             // Gateways drain (clients told to reconnect elsewhere) before they stop.
             terminationGracePeriodSeconds: workload.workload === 'gateway' ? 60 : 30,
+            securityContext: POD_SECURITY,
             containers: [
               {
                 ...appContainer,
@@ -418,6 +432,7 @@ export function migrationJob(cluster: ImCluster): KubeObject {
           metadata: { labels: labels(cluster, 'migrate') },
           spec: {
             restartPolicy: 'OnFailure',
+            securityContext: POD_SECURITY,
             containers: [container(cluster, ['all'], undefined, ['node', 'services/migrate.ts'])],
           },
         },

@@ -38,6 +38,11 @@ function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
   };
 }
 
+interface PodSpec {
+  securityContext: { runAsNonRoot: boolean; runAsUser: number; seccompProfile: unknown };
+  containers: Array<{ securityContext: unknown }>;
+}
+
 describe('operator: desired objects', () => {
   it('packs every service but the gateway into one Deployment in consolidated mode', () => {
     const list = workloads(
@@ -126,6 +131,22 @@ describe('operator: desired objects', () => {
     };
     const ports = routed.spec.rules[0]!.http.paths.map((path) => path.backend.service.port.name);
     expect(new Set(ports)).to.deep.equal(new Set(['http']));
+  });
+
+  it('runs every pod as Pod Security "restricted" admits it: non-root by number, no privilege escalation, no capabilities', () => {
+    const pods = desiredChildren(cluster())
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
+      .map((o) => (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec);
+    expect(pods.length).to.be.greaterThan(1);
+    for (const pod of pods) {
+      expect(pod.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(pod.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
+      for (const container of pod.containers)
+        expect(container.securityContext).to.deep.equal({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+    }
   });
 
   it("trusts the ingress's forwarded addresses only as the spec says", () => {

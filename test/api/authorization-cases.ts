@@ -22,10 +22,11 @@ export type Outcome = Refusal | Allowed;
 
 /**
  * Who calls: `stranger` is b (not a's friend, not in a's group); `member` is m (a's friend and a
- * plain member of a's group: not its owner or an admin); `blocked` is x (on a's blacklist);
+ * plain member of a's group: not its owner or an admin); `groupAdmin` is k (an admin of a's group,
+ * not its owner); `blocked` is x (on a's blacklist);
  * `fresh` a newly registered user (for calls that use up their caller, such as logout).
  */
-export type CallerKind = 'stranger' | 'member' | 'blocked' | 'fresh';
+export type CallerKind = 'stranger' | 'member' | 'groupAdmin' | 'blocked' | 'fresh';
 
 export interface Request {
   params?: Record<string, string>;
@@ -51,9 +52,19 @@ const refused = (code: number): Refusal => ({ status: codeInfo(code).status, cod
 const own = (allowed: string): Allowed => ({ allowed });
 const stranger = (request: Check['request'], expect: Outcome): Check => ({ as: 'stranger', request, expect });
 const member = (request: Check['request'], expect: Outcome): Check => ({ as: 'member', request, expect });
+const groupAdmin = (request: Check['request'], expect: Outcome): Check => ({
+  as: 'groupAdmin',
+  request,
+  expect,
+});
 
 const group = (w: World) => ({ id: w.group.groupId });
 const notMember = refused(ErrorCode.GROUP_NOT_MEMBER);
+/** A group route for its owner alone: strangers, plain members and the group's admins are refused. */
+const groupOwnerOnly = (request: (w: World) => Request): Check[] => [
+  ...groupAdminOnly(request, ErrorCode.GROUP_NOT_OWNER),
+  groupAdmin(request, refused(ErrorCode.GROUP_NOT_OWNER)),
+];
 /** A group route for its owner and admins: strangers and plain members are refused. */
 const groupAdminOnly = (
   request: (w: World) => Request,
@@ -255,7 +266,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: groupAdminOnly((w) => ({ params: group(w), body: { name: 'taken over' } })),
   },
   'DELETE /api/v1/groups/{id}': {
-    checks: groupAdminOnly((w) => ({ params: group(w) }), ErrorCode.GROUP_NOT_OWNER),
+    checks: groupOwnerOnly((w) => ({ params: group(w) })),
   },
   'PUT /api/v1/groups/{id}/settings': {
     checks: groupAdminOnly((w) => ({ params: group(w), body: { memberInvite: true } })),
@@ -277,10 +288,23 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     ],
   },
   'DELETE /api/v1/groups/{id}/members/{userId}': {
-    checks: groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId } })),
+    checks: [
+      ...groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId } })),
+      // An admin removes plain members, never the owner.
+      groupAdmin(
+        (w) => ({ params: { ...group(w), userId: w.a.userId } }),
+        refused(ErrorCode.GROUP_CANNOT_REMOVE_OWNER),
+      ),
+    ],
   },
   'PUT /api/v1/groups/{id}/members/{userId}/mute': {
-    checks: groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId }, body: { seconds: 60 } })),
+    checks: [
+      ...groupAdminOnly((w) => ({ params: { ...group(w), userId: w.f.userId }, body: { seconds: 60 } })),
+      groupAdmin(
+        (w) => ({ params: { ...group(w), userId: w.a.userId }, body: { seconds: 60 } }),
+        refused(ErrorCode.GROUP_CANNOT_REMOVE_OWNER),
+      ),
+    ],
   },
   'PUT /api/v1/groups/{id}/nickname': {
     checks: [
@@ -310,22 +334,14 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [stranger((w) => ({ params: group(w) }), notMember)],
   },
   'POST /api/v1/groups/{id}/transfer': {
-    checks: groupAdminOnly(
-      (w) => ({ params: group(w), body: { userId: w.f.userId } }),
-      ErrorCode.GROUP_NOT_OWNER,
-    ),
+    checks: groupOwnerOnly((w) => ({ params: group(w), body: { userId: w.f.userId } })),
   },
   'POST /api/v1/groups/{id}/admins': {
-    checks: groupAdminOnly(
-      (w) => ({ params: group(w), body: { userId: w.m.userId } }),
-      ErrorCode.GROUP_NOT_OWNER,
-    ),
+    checks: groupOwnerOnly((w) => ({ params: group(w), body: { userId: w.m.userId } })),
   },
   'DELETE /api/v1/groups/{id}/admins/{userId}': {
-    checks: groupAdminOnly(
-      (w) => ({ params: { ...group(w), userId: w.f.userId } }),
-      ErrorCode.GROUP_NOT_OWNER,
-    ),
+    // k is an admin: only the owner makes admins plain members again.
+    checks: groupOwnerOnly((w) => ({ params: { ...group(w), userId: w.k.userId } })),
   },
   'GET /api/v1/groups/{id}/qrcode': {
     // Member invites are off: a plain member does not get the code either.
@@ -401,6 +417,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
       stranger((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
       // m is in the group, but a's message is not m's to recall.
       member((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_RECALL_FORBIDDEN)),
+      // Nor is it k's: group admins recall members' messages, not the owner's.
+      groupAdmin((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_RECALL_FORBIDDEN)),
     ],
   },
   'GET /api/v1/messages/{msgId}/reads': {

@@ -195,6 +195,34 @@ forEachBackend('group chat over WebSocket', (platform) => {
     }
   });
 
+  it("lets a group admin recall plain members' messages, not the owner's or another admin's", async () => {
+    const { users, groupId, sockets, close } = await team(4);
+    try {
+      for (const admin of [users[1]!, users[2]!])
+        await api().ok('POST', `/api/v1/groups/${groupId}/admins`, {
+          token: users[0]!.accessToken,
+          body: { userId: admin.userId },
+        });
+      const byOwner = await sendToGroup(sockets[0]!, groupId, 'owner');
+      const byOtherAdmin = await sendToGroup(sockets[2]!, groupId, 'admin');
+      const byMember = await sendToGroup(sockets[3]!, groupId, 'member');
+      for (const message of [byOwner, byOtherAdmin]) {
+        const refused = await api().call('POST', `/api/v1/messages/${message.data.messageId}/recall`, {
+          token: users[1]!.accessToken,
+        });
+        expect(refused.body.code).to.equal(ErrorCode.MESSAGE_RECALL_FORBIDDEN);
+      }
+      await api().ok('POST', `/api/v1/messages/${byMember.data.messageId}/recall`, {
+        token: users[1]!.accessToken,
+      });
+      await sockets[0]!.next(
+        (f) => f.type === 'MESSAGE_RECALLED' && f.data.messageId === byMember.data.messageId,
+      );
+    } finally {
+      await close();
+    }
+  });
+
   it('gives a removed member nothing sent after the removal, and no way to read it', async () => {
     const { users, groupId, sockets, close } = await team(4);
     try {

@@ -10,8 +10,9 @@ export const SECRET = 'owner-secret-7c1f';
  * Someone with a bit of everything, and the people around them: user `a` owns a conversation,
  * messages, a group, a friend category, a blacklist entry, a pending friend request, a pending join
  * request and two devices. `m` is a friend and plain member of a's group, `f` a friend, plain
- * member and a's one-to-one partner; `b` is a stranger to all of it, with a group of its own
- * (with its friends `b1`, `b2`). Members are always friends of whoever added them.
+ * member and a's one-to-one partner, `k` a friend and an admin (not the owner) of the group; `b`
+ * is a stranger to all of it, with a group of its own (with its friends `b1`, `b2`). Members are
+ * always friends of whoever added them.
  */
 export interface World {
   a: User;
@@ -26,6 +27,8 @@ export interface World {
   p: User;
   b1: User;
   b2: User;
+  /** a's friend and an admin of a's group (not its owner). */
+  k: User;
   /** a's second device (deviceId). */
   aSecondDevice: string;
   single: { sessionId: string; messageId: string };
@@ -78,19 +81,31 @@ async function createGroup(api: ApiClient, owner: User, members: User[]) {
 export async function buildWorld(api: ApiClient, options: { email?: boolean } = {}): Promise<World> {
   const secretContact = options.email === false ? {} : { email: `${SECRET}@example.com` };
   const users = await Promise.all(
-    Array.from({ length: 9 }, (_, i) =>
+    Array.from({ length: 10 }, (_, i) =>
       registerUser(api, i === 0 ? { ...secretContact, password: 'only-A-kn0ws' } : {}),
     ),
   );
-  const [a, b, m, f, c, x, p, b1, b2] = users as [User, User, User, User, User, User, User, User, User];
+  const [a, b, m, f, c, x, p, b1, b2, k] = users as [
+    User,
+    User,
+    User,
+    User,
+    User,
+    User,
+    User,
+    User,
+    User,
+    User,
+  ];
   const aSecondDevice = `pc-${a.account}`;
   await loginDevice(api, a, 'PC', aSecondDevice);
-  for (const friend of [m, f]) await befriend(api, a, friend);
+  for (const friend of [m, f, k]) await befriend(api, a, friend);
   for (const friend of [b1, b2]) await befriend(api, b, friend);
 
   const single = await send(api, a, 'single', f.userId);
-  const groupId = await createGroup(api, a, [m, f]);
+  const groupId = await createGroup(api, a, [m, f, k]);
   const as = (user: User) => ({ token: user.accessToken });
+  await api.ok('POST', `/api/v1/groups/${groupId}/admins`, { ...as(a), body: { userId: k.userId } });
   await api.ok('PUT', `/api/v1/groups/${groupId}`, {
     ...as(a),
     body: { announcement: `${SECRET} announcement` },
@@ -138,6 +153,7 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     p,
     b1,
     b2,
+    k,
     aSecondDevice,
     single: { sessionId: singleSessionId(a.userId, f.userId), messageId: single.messageId },
     group: {

@@ -513,14 +513,26 @@ export class MessageService {
   async recall(userId: string, messageId: string) {
     const { message, access } = await this.#visibleMessage(userId, messageId);
     if (message.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
-    // Group owners and admins recall any message at any time; everyone else their own, in the window.
-    const moderator = access.kind === 'group' && access.role !== 'member';
+    // Group owners recall any message at any time, admins their own and plain members' (as they
+    // remove and mute only plain members); everyone else their own, in the window.
+    const moderator =
+      access.kind === 'group' &&
+      (access.role === 'owner' ||
+        (access.role === 'admin' &&
+          (message.senderId === userId ||
+            (await this.#plainMemberOrGone(access.groupId, message.senderId)))));
     if (!moderator) {
       if (message.senderId !== userId) throw new AppError(ErrorCode.MESSAGE_RECALL_FORBIDDEN);
       if (Date.now() - message.createdAt.getTime() > this.#o.recallWindowMs)
         throw new AppError(ErrorCode.MESSAGE_RECALL_EXPIRED);
     }
     await this.#recall(message, access.participants, userId);
+  }
+
+  /** Whether a group's sender is a plain member, or no longer in the group. */
+  async #plainMemberOrGone(groupId: string, senderId: string): Promise<boolean> {
+    const { member } = await this.#o.groups.context(groupId, senderId);
+    return member === null || member.role === 'member';
   }
 
   /**

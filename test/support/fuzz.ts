@@ -62,6 +62,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     '%ff',
     '../../etc/passwd',
     "' or 1=1 --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal template-injection probe.
     '${jndi:x}',
     '{{7*7}}',
     'null',

@@ -1,6 +1,7 @@
 /**
  * Applies committed migrations for the selected services (SERVICES, default all) and, for the
- * embedded adapter, the platform's own tables. Used by the cluster's migration Job.
+ * embedded adapter, the platform's own tables (and Dapr's metadata table, see its migration). Used by
+ * the cluster's migration Job.
  */
 import { loadConfig } from './platform/config.ts';
 import { migrate, openServiceDatabase } from './platform/db/index.ts';

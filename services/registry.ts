@@ -5,6 +5,7 @@ import { gatewayService } from './gateway/index.ts';
 import { groupService } from './group/index.ts';
 import { messageService } from './message/index.ts';
 import { Migration20261122000000_state_entries } from './platform/db/migrations/Migration20261122000000_state_entries.ts';
+import { Migration20261130000000_dapr_metadata } from './platform/db/migrations/Migration20261130000000_dapr_metadata.ts';
 import type { ServiceModule } from './platform/service.ts';
 import { sessionService } from './session/index.ts';
 import { userService } from './user/index.ts';
@@ -26,6 +27,7 @@ export const PLATFORM_SCHEMA = {
   schema: 'platform',
   migrations: [
     { name: 'Migration20261122000000_state_entries', class: Migration20261122000000_state_entries },
+    { name: 'Migration20261130000000_dapr_metadata', class: Migration20261130000000_dapr_metadata },
   ],
 };
 

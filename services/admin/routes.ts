@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AdminPrincipal } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import type { StateStore } from '../platform/ports/index.ts';
+import type { AdminPrincipal } from '../platform/security/index.ts';
 import { sharedRateLimit } from '../platform/security/index.ts';
 import type { AdminAccounts } from './domain/admin-accounts.ts';
 import { type Actor, type AuditLog, adminActor } from './domain/audit-log.ts';

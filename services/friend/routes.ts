@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { BriefProfile } from '../platform/contracts/index.ts';
-import type { Principal, RequestState } from '../platform/http/context.ts';
+import type { RequestState } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
-import { rateLimit } from '../platform/security/index.ts';
+import { type Principal, rateLimit } from '../platform/security/index.ts';
 import type {
   CategoryView,
   FriendChange,

@@ -2,9 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { AdminPrincipal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
-import type { SignInThrottle } from '../../platform/security/index.ts';
+import type { AdminPrincipal, SignInThrottle } from '../../platform/security/index.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 

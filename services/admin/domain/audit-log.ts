@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../platform/db/index.ts';
-import type { AdminPrincipal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { AdminPrincipal } from '../../platform/security/index.ts';
 import { isoOf } from './timestamps.ts';
 
 export type ActorType = 'admin' | 'user' | 'system';

@@ -10,11 +10,10 @@ import {
   type UserRegisteredEvent,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { Principal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
-import type { SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
+import type { Principal, SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
 import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
 import {
   assertStrongPassword,

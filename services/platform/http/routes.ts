@@ -4,8 +4,9 @@ import { type ZodType, z } from 'zod';
 import { AppError, ErrorCode } from '../errors.ts';
 import { isIdInRange, SNOWFLAKE_PATTERN } from '../ids.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
+import type { AdminPrincipal, Principal } from '../security/principal.ts';
 import { isStorableJson, lineProblem, multilineProblem, nameProblem, storableText } from '../text.ts';
-import type { AdminPrincipal, Principal, RequestState } from './context.ts';
+import type { RequestState } from './context.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** `user`: a chat user's access token; `admin`: an admin token holding the route's permission. */

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, jwtVerify } from 'jose';
 import { AppError, ErrorCode } from '../errors.ts';
-import type { Principal } from '../http/context.ts';
 import type { StateStore } from '../ports/state.ts';
+import type { Principal } from './principal.ts';
 
 export const ACCESS_TOKEN_AUDIENCE = 'anychat-api';
 const JWKS_MAX_AGE_MS = 5 * 60_000;

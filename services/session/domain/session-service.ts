@@ -14,10 +14,10 @@ import {
 } from '../../platform/contracts/index.ts';
 import type { MikroORM } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { Principal } from '../../platform/http/context.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { Principal } from '../../platform/security/index.ts';
 import type {
   MessageClearedInput,
   MessageCreatedInput,

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Logger } from '../services/platform/logger.ts';
+import { Conditions } from './conditions.ts';
 import {
   CLUSTER_LABEL,
   type Decisions,
@@ -20,8 +21,9 @@ import {
   workloads,
 } from './desired.ts';
 import { type KubeApi, NotFoundError } from './kube.ts';
+import { assessReadiness } from './readiness.ts';
 import { GatewayScaler } from './scaling.ts';
-import type { ComponentStatus, Condition, ImCluster, ImClusterStatus } from './spec.ts';
+import type { ComponentStatus, ImCluster } from './spec.ts';
 
 /** Kinds the operator creates and therefore prunes. */
 const PRUNED_KINDS: Array<[apiVersion: string, kind: string]> = [
@@ -52,40 +54,6 @@ export interface ReconcilerOptions {
   /** Reads a Secret's key (the database URL of a cluster). */
   secretValue: (namespace: string, name: string, key: string) => Promise<string>;
   now?: () => Date;
-}
-
-/** Conditions upserted by type; lastTransitionTime moves only when the status changes. */
-export class Conditions {
-  readonly #byType = new Map<string, Condition>();
-  readonly #generation: number | undefined;
-  readonly #now: () => Date;
-
-  constructor(existing: Condition[] | undefined, generation: number | undefined, now: () => Date) {
-    for (const condition of existing ?? []) this.#byType.set(condition.type, condition);
-    this.#generation = generation;
-    this.#now = now;
-  }
-
-  set(type: string, status: Condition['status'], reason: string, message: string): void {
-    const previous = this.#byType.get(type);
-    this.#byType.set(type, {
-      type,
-      status,
-      reason,
-      message,
-      lastTransitionTime:
-        previous && previous.status === status ? previous.lastTransitionTime : this.#now().toISOString(),
-      ...(this.#generation !== undefined ? { observedGeneration: this.#generation } : {}),
-    });
-  }
-
-  get(type: string): Condition | undefined {
-    return this.#byType.get(type);
-  }
-
-  list(): Condition[] {
-    return [...this.#byType.values()].sort((a, b) => a.type.localeCompare(b.type));
-  }
 }
 
 interface PodSpec {
@@ -128,9 +96,9 @@ export class Reconciler {
     await this.ensureBroker(cluster, conditions);
     const partitions = await this.ensurePartitions(cluster, conditions);
     const components = await this.readComponents(cluster, decisions);
-    const status = this.ensureReadiness(conditions, migrated, components);
+    const phase = assessReadiness(conditions, migrated, components);
     await this.#o.kube.applyStatus(cluster, {
-      ...status,
+      phase,
       observedGeneration: cluster.metadata.generation,
       conditions: conditions.list(),
       components,
@@ -139,7 +107,7 @@ export class Reconciler {
     });
     // Connections change without any Kubernetes event: an autoscaled cluster is looked at often.
     const autoscaled = cluster.spec.gateway.autoscaling.enabled;
-    return { requeueAfterMs: status.phase === 'Ready' && !autoscaled ? 5 * 60_000 : 5_000 };
+    return { requeueAfterMs: phase === 'Ready' && !autoscaled ? 5 * 60_000 : 5_000 };
   }
 
   /** The version's migration Job must have succeeded before services roll to it. */
@@ -339,42 +307,5 @@ export class Reconciler {
       };
     }
     return components;
-  }
-
-  ensureReadiness(
-    conditions: Conditions,
-    migrated: boolean,
-    components: Record<string, ComponentStatus>,
-  ): Pick<ImClusterStatus, 'phase'> {
-    const wasReady = conditions.get('Ready')?.status === 'True';
-    const waiting = Object.entries(components).filter(([, c]) => c.ready < c.desired);
-    const down = Object.entries(components).filter(([, c]) => c.ready === 0 && c.desired > 0);
-    if (!migrated) {
-      conditions.set('Ready', 'False', 'MigrationPending', 'waiting for the migration Job');
-      conditions.set(
-        'Progressing',
-        'True',
-        'MigrationPending',
-        'the migration Job runs before services roll',
-      );
-      conditions.set('Degraded', 'False', 'AsExpected', 'nothing is failing');
-      return { phase: 'Progressing' };
-    }
-    if (waiting.length === 0) {
-      conditions.set('Ready', 'True', 'AllComponentsReady', 'every component has its desired replicas ready');
-      conditions.set('Progressing', 'False', 'Stable', 'nothing is rolling out');
-      conditions.set('Degraded', 'False', 'AsExpected', 'nothing is failing');
-      return { phase: 'Ready' };
-    }
-    const list = waiting.map(([name, c]) => `${name} ${c.summary}`).join(', ');
-    conditions.set('Ready', 'False', 'ComponentsNotReady', `not ready: ${list}`);
-    conditions.set('Progressing', 'True', 'RollingOut', `waiting for ${list}`);
-    conditions.set(
-      'Degraded',
-      down.length > 0 && wasReady ? 'True' : 'False',
-      down.length > 0 && wasReady ? 'ComponentsDown' : 'AsExpected',
-      down.length > 0 && wasReady ? `no ready pod: ${down.map(([n]) => n).join(', ')}` : 'nothing is failing',
-    );
-    return { phase: 'Progressing' };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 import { BUILT_IN_ROLES } from './permissions.ts';
 
 const line = (max: number) => schemas.text(max).min(1);

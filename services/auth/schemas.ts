@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 import { ACCOUNT_PATTERN } from './domain/credentials-rules.ts';
 
 export const DeviceType = z.enum(['iOS', 'Android', 'Web', 'PC']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 import { REQUEST_SOURCES } from './domain/friend-service.ts';
 
 const { text } = schemas;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 
 /** Frames a client may send (seed §5.4); every one is validated before anything acts on it. */
 

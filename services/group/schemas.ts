@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 import { LEAVE_REASONS } from './entities.ts';
 
 const { text, multiline, name } = schemas;

@@ -15,13 +15,12 @@ import {
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
-import { schemas } from '../platform/http/routes.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { parseInternal, schemas, validatedSubscription } from '../platform/validation.ts';
 import { ContentValidator } from './domain/content.ts';
 import { GroupDirectory } from './domain/groups.ts';
 import { MessageService } from './domain/message-service.ts';

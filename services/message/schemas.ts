@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 import { CONTENT_TYPES } from './domain/content.ts';
 
 export const sessionId = z

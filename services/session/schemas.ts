@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ID_PATTERN, SYSTEM_SENDER } from '../platform/contracts/index.ts';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 const isInt64 = (digits: string) => /^[0-9]{1,19}$/.test(digits) && BigInt(digits) <= INT64_MAX;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GROUP_INVITE_POLICIES } from '../platform/contracts/index.ts';
-import { schemas } from '../platform/http/routes.ts';
+import { schemas } from '../platform/validation.ts';
 
 const { text, name } = schemas;
 

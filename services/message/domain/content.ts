@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import { schemas } from '../../platform/http/routes.ts';
+import { schemas } from '../../platform/validation.ts';
 
 /**
  * Message content types of seed §4.5.2, each with its own schema. The schemas are built from the

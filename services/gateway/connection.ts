@@ -1,6 +1,10 @@
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { FrameCodec } from './protocol/index.ts';
+
+/** What a connection uses of its WebSocket. */
+export type FrameSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'bufferedAmount'>;
 
 /** What a connection needs from the rest of the gateway. */
 export interface ConnectionDeps {
@@ -12,6 +16,8 @@ export interface ConnectionDeps {
   /** Messages the device acknowledged (batched). */
   delivered(userId: string, messageIds: string[]): void;
   logger: Logger;
+  /** The encoding the client chose at connect (JSON or binary protobuf). */
+  codec: FrameCodec;
   maxBufferedBytes: number;
   ackTimeoutMs: number;
   /** How long an out-of-order frame waits for the ones before it before they are fetched. */
@@ -34,19 +40,22 @@ interface AwaitingAck {
 export class Connection {
   readonly userId: string;
   readonly deviceId: string;
-  readonly sessionId: string;
+  /** The login session the token belongs to (not a conversation). */
+  readonly authSessionId: string;
   readonly platform: string;
   readonly connectedAt = Date.now();
   lastSeen = Date.now();
   closed = false;
 
-  readonly #ws: WebSocket;
+  readonly #ws: FrameSocket;
   readonly #deps: ConnectionDeps;
   /** Last syncSeq delivered (or consumed) in order. */
   #cursor = 0;
   /** True until startAt: nothing is pushed before the device's starting point is known. */
   #replaying = true;
   #gapTimer: NodeJS.Timeout | undefined;
+  /** A failed timeline fetch is tried again by this. */
+  #retryTimer: NodeJS.Timeout | undefined;
   readonly #early = new Map<number, ServerFrame | null>();
   /** syncSeqs of this device's own sends, answered by SEND_ACK instead of NEW_MESSAGE. */
   readonly #consumed = new Set<number>();
@@ -59,17 +68,21 @@ export class Connection {
   #sendChain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    ws: WebSocket,
-    who: { userId: string; deviceId: string; sessionId: string; platform: string },
+    ws: FrameSocket,
+    who: { userId: string; deviceId: string; authSessionId: string; platform: string },
     deps: ConnectionDeps,
   ) {
     this.#ws = ws;
     this.userId = who.userId;
     this.deviceId = who.deviceId;
-    this.sessionId = who.sessionId;
+    this.authSessionId = who.authSessionId;
     this.platform = who.platform;
     this.#deps = deps;
     this.#tokens = deps.framesPerSecond * 2;
+  }
+
+  get codec() {
+    return this.#deps.codec;
   }
 
   get cursor() {
@@ -87,7 +100,7 @@ export class Connection {
       this.terminate();
       return false;
     }
-    this.#ws.send(JSON.stringify(frame));
+    this.#ws.send(this.#deps.codec.encode(frame));
     return true;
   }
 
@@ -105,6 +118,12 @@ export class Connection {
   }
 
   #clearTimers() {
+    this.#clearGapTimer();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #clearGapTimer() {
     clearTimeout(this.#gapTimer);
     this.#gapTimer = undefined;
   }
@@ -204,7 +223,9 @@ export class Connection {
       this.#cursor = next;
       if (frame) this.#push(frame);
     }
-    if (this.#early.size > 0 && !this.#gapTimer) {
+    // The gap closed by itself: nothing to fetch.
+    if (this.#early.size === 0) this.#clearGapTimer();
+    else if (!this.#gapTimer) {
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = undefined;
         void this.#fill();
@@ -249,9 +270,9 @@ export class Connection {
     } catch (error) {
       this.#deps.logger.warn({ err: error, userId: this.userId }, 'timeline fetch failed; will retry');
       this.#replaying = false;
-      if (!this.#gapTimer && !this.closed)
-        this.#gapTimer = setTimeout(() => {
-          this.#gapTimer = undefined;
+      if (!this.#retryTimer && !this.closed)
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
           void this.#fill();
         }, this.#deps.gapWaitMs * 4);
       return;

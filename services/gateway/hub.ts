@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../platform/config.ts';
 import {
   type Delivery,
@@ -18,8 +18,9 @@ import type { Logger } from '../platform/logger.ts';
 import type { InvokePort, StateStore } from '../platform/ports/index.ts';
 import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
-import { ClientFrames } from './client-frames.ts';
 import { Connection } from './connection.ts';
+import { FrameHandler } from './frame-handler.ts';
+import { CloseCode, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
 
 export interface GatewayOptions {
   instanceId: string;
@@ -53,19 +54,6 @@ const CONNECTS_PER_MINUTE = 60;
 /** A connect refused for a server-side fault is tried again after this, plus up to the reconnect jitter. */
 const RETRY_MIN_MS = 1000;
 
-/** WebSocket close codes of this protocol (4000–4999 are the application's). */
-export const CloseCode = {
-  HEARTBEAT_TIMEOUT: 4000,
-  UNAUTHENTICATED: 4001,
-  LOGGED_OUT: 4003,
-  RATE_LIMITED: 4008,
-  /** A newer connection of the same device (same deviceId) took over; the device stays online. */
-  REPLACED: 4009,
-  GOING_AWAY: 1001,
-  /** The server could not set the connection up now (RFC 6455 "Try Again Later"); not the token's fault. */
-  TRY_AGAIN_LATER: 1013,
-} as const;
-
 /**
  * The gateway of one instance: accepts `/ws`, authenticates, keeps this instance's devices in the
  * presence registry, takes client frames (validated, rate-limited) and pushes what the instance's
@@ -77,7 +65,7 @@ export class GatewayHub {
   readonly #wss: WebSocketServer;
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #pendingDelivered = new Map<string, Set<string>>();
-  readonly #frames: ClientFrames;
+  readonly #frames: FrameHandler;
   readonly #connectWindows = new Map<string, { start: number; count: number }>();
   readonly #timer: NodeJS.Timeout;
   #ticks = 0;
@@ -93,9 +81,11 @@ export class GatewayHub {
       // Frames between maxFrameBytes and this get an ERROR frame; beyond it ws closes with 1009.
       maxPayload: options.config.maxFrameBytes * 4,
       perMessageDeflate: false,
-      handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false),
+      // The encoding a client asks for is the subprotocol chosen; `bearer` (a token in the header) means JSON.
+      handleProtocols: (protocols) =>
+        SUBPROTOCOLS.find((name) => protocols.has(name)) ?? (protocols.has('bearer') ? 'bearer' : false),
     });
-    this.#frames = new ClientFrames({
+    this.#frames = new FrameHandler({
       config: options.config,
       allowStrangers: options.allowStrangers,
       logger: options.logger,
@@ -154,12 +144,13 @@ export class GatewayHub {
     ws: WebSocket,
     params: { token: string | null; syncSeq: number | undefined; platform: string; language: Language },
   ) {
+    const codec = codecFor(ws.protocol);
     // Frames sent before authentication finishes wait for it.
-    const early: RawData[] = [];
+    const early: Array<{ payload: Buffer; isBinary: boolean }> = [];
     let connection: Connection | undefined;
-    ws.on('message', (raw: RawData) => {
-      if (connection) void this.#frames.handle(connection, raw, params.language);
-      else if (early.length < 32) early.push(raw);
+    ws.on('message', (payload: Buffer, isBinary: boolean) => {
+      if (connection) void this.#frames.handle(connection, payload, isBinary, params.language);
+      else if (early.length < 32) early.push({ payload, isBinary });
     });
     ws.on('error', (error) => this.#o.logger.debug({ err: error }, 'websocket error'));
 
@@ -172,15 +163,14 @@ export class GatewayHub {
       // client signs its user out; a fault on the server's side (5xx, or anything unexpected) is retried.
       if (!isAppError(error) || error.status >= 500) {
         this.#o.logger.warn({ err: error }, 'token could not be checked; connect refused for now');
-        this.#tryAgainLater(rawSocket(ws), params.language);
+        this.#tryAgainLater(rawSocket(ws, codec), params.language);
         return;
       }
       ws.send(
-        JSON.stringify({
+        codec.encode({
           type: 'CONNECT_ERROR',
-          code: 401,
-          message: messageFor(error.code, params.language),
-          data: { code: error.code },
+          timestamp: Date.now(),
+          data: { status: 401, code: error.code, message: messageFor(error.code, params.language) },
         }),
       );
       ws.close(CloseCode.UNAUTHENTICATED, 'unauthenticated');
@@ -193,13 +183,14 @@ export class GatewayHub {
       {
         userId: principal.userId,
         deviceId: principal.deviceId,
-        sessionId: principal.sessionId,
+        authSessionId: principal.sessionId,
         platform: params.platform || principal.deviceType,
       },
       {
         timeline: (userId, after) => this.#timeline(userId, after, TIMELINE_PAGE),
         delivered: (userId, ids) => this.#queueDelivered(userId, ids),
         logger: this.#o.logger,
+        codec,
         maxBufferedBytes: this.#o.config.maxBufferedBytes,
         ackTimeoutMs: ACK_TIMEOUT_MS,
         gapWaitMs: GAP_WAIT_MS,
@@ -241,7 +232,8 @@ export class GatewayHub {
           syncSeq: head,
         },
       });
-      for (const raw of early.splice(0)) void this.#frames.handle(conn, raw, params.language);
+      for (const { payload, isBinary } of early.splice(0))
+        void this.#frames.handle(conn, payload, isBinary, params.language);
       if (change.becameOnline) void this.#announce(conn.userId, 'USER_ONLINE', { platform: conn.platform });
       if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
       else await conn.startAt(head, false);
@@ -263,9 +255,13 @@ export class GatewayHub {
     const retryAfterMs = RETRY_MIN_MS + Math.floor(Math.random() * (this.#o.config.reconnectJitterMs + 1));
     socket.send({
       type: 'CONNECT_ERROR',
-      code: 503,
-      message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, language),
-      data: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterMs },
+      timestamp: Date.now(),
+      data: {
+        status: 503,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, language),
+        retryAfterMs,
+      },
     });
     socket.close(CloseCode.TRY_AGAIN_LATER, `try again in ${retryAfterMs} ms`);
   }
@@ -320,8 +316,8 @@ export class GatewayHub {
     for (const delivery of event.deliveries) {
       for (const conn of this.#targets(delivery)) {
         if (delivery.frame.type === 'FORCE_LOGOUT') {
-          const sessionId = (delivery.frame.data as { sessionId?: string } | undefined)?.sessionId;
-          if (sessionId && sessionId !== conn.sessionId) continue;
+          const data = delivery.frame.data as { authSessionId?: string } | undefined;
+          if (data?.authSessionId && data.authSessionId !== conn.authSessionId) continue;
           this.#logout(conn, delivery.frame);
           continue;
         }
@@ -344,15 +340,20 @@ export class GatewayHub {
   async #revalidate() {
     const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
     if (connections.length === 0) return;
-    const keys = [...new Set(connections.map((conn) => revokedSessionKey(conn.sessionId)))];
+    const keys = [...new Set(connections.map((conn) => revokedSessionKey(conn.authSessionId)))];
     const revoked = new Set((await this.#o.revocations.getBulk(keys)).map((item) => item.key));
     for (const conn of connections) {
-      if (!revoked.has(revokedSessionKey(conn.sessionId))) continue;
+      if (!revoked.has(revokedSessionKey(conn.authSessionId))) continue;
       const now = Date.now();
       this.#logout(conn, {
         type: 'FORCE_LOGOUT',
         timestamp: now,
-        data: { reason: 'session_revoked', sessionId: conn.sessionId, message: 'signed out', timestamp: now },
+        data: {
+          reason: 'session_revoked',
+          authSessionId: conn.authSessionId,
+          message: 'signed out',
+          timestamp: now,
+        },
       });
     }
   }
@@ -453,10 +454,10 @@ export class GatewayHub {
 }
 
 /** A socket not yet wrapped in a Connection, with the same send/close. */
-function rawSocket(ws: WebSocket): Pick<Connection, 'send' | 'close'> {
+function rawSocket(ws: WebSocket, codec: FrameCodec): Pick<Connection, 'send' | 'close'> {
   return {
     send: (frame) => {
-      ws.send(JSON.stringify(frame));
+      ws.send(codec.encode(frame));
       return true;
     },
     close: (code, reason) => ws.close(code, reason),

@@ -16,13 +16,13 @@ import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts'
 import type { ServiceModule } from '../platform/service.ts';
 import { clusterCallersOnly } from './cluster-callers.ts';
 import { ConnectionReporter } from './connection-report.ts';
-import { LOGOUT_REASONS } from './frames.ts';
 import { GatewayHub } from './hub.ts';
+import { LOGOUT_REASONS } from './protocol/index.ts';
 
 /** Recipients per timeline event when a broadcast is appended for this instance's users. */
 const NOTICE_BATCH = 500;
 
-export { CloseCode } from './hub.ts';
+export { CloseCode } from './protocol/index.ts';
 
 /**
  * The gateway service: WebSocket connections at /ws, presence, and delivery to devices. Each
@@ -125,7 +125,7 @@ export const gatewayService: ServiceModule = {
                   timestamp: Date.now(),
                   data: {
                     reason: LOGOUT_REASONS[revoked.reason] ?? revoked.reason,
-                    sessionId: revoked.sessionId,
+                    authSessionId: revoked.sessionId,
                     message: `signed out: ${revoked.reason}`,
                     timestamp: Date.now(),
                   },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { BUILT_IN_ROLES } from '../../services/admin/permissions.ts';
-import { FRAME_TYPES } from '../../services/gateway/frames.ts';
+import { CLIENT_FRAME_TYPES as FRAME_TYPES } from '../../services/gateway/protocol/index.ts';
 import { singleSessionId } from '../../services/platform/contracts/index.ts';
 import { codeInfo, ErrorCode } from '../../services/platform/errors.ts';
 import { ADMIN_PASSWORD, signedInAdmin } from '../support/admins.ts';
@@ -316,7 +316,7 @@ describe('authorization on every route and frame [postgresql]', function () {
       },
       SEND_MESSAGE: async () => {
         const toA = await wsB.sendMessage(w.a.userId, 'hi');
-        expect([toA.type, toA.code]).to.deep.equal(['ERROR', ErrorCode.MESSAGE_NOT_FRIEND]);
+        expect([toA.type, toA.data.code]).to.deep.equal(['ERROR', ErrorCode.MESSAGE_NOT_FRIEND]);
         const msgId = clientMsgId();
         wsB.send({
           type: 'SEND_MESSAGE',
@@ -329,11 +329,14 @@ describe('authorization on every route and frame [postgresql]', function () {
           },
         });
         const toGroup = await answerTo(wsB, msgId);
-        expect([toGroup.type, toGroup.code]).to.deep.equal(['ERROR', ErrorCode.GROUP_NOT_MEMBER]);
+        expect([toGroup.type, toGroup.data.code]).to.deep.equal(['ERROR', ErrorCode.GROUP_NOT_MEMBER]);
       },
       MESSAGE_ACK: async () => {
         // b acknowledges a's messages along with one of its own: only its own counts as delivered.
-        wsB.send({ type: 'MESSAGE_ACK', messageIds: [w.single.messageId, w.group.messageId, fromB1] });
+        wsB.send({
+          type: 'MESSAGE_ACK',
+          data: { messageIds: [w.single.messageId, w.group.messageId, fromB1] },
+        });
         await eventually('b1 sees its message delivered', async () => {
           const { messages } = await platform.api.ok<{
             messages: Array<{ messageId: string; status: string }>;
@@ -355,14 +358,14 @@ describe('authorization on every route and frame [postgresql]', function () {
           const msgId = clientMsgId();
           wsB.send({ type: 'TYPING', msgId, data: { sessionId, sessionType } });
           const answer = await wsB.next((f) => f.type === 'ERROR' && f.msgId === msgId);
-          expect(answer.code, sessionId).to.equal(ErrorCode.FORBIDDEN);
+          expect(answer.data.code, sessionId).to.equal(ErrorCode.FORBIDDEN);
         }
         // b is in its own conversation with a, but not a's friend: a stranger cannot make a see it typing.
         const msgId = clientMsgId();
         const withA = singleSessionId(w.a.userId, w.b.userId);
         wsB.send({ type: 'TYPING', msgId, data: { sessionId: withA, sessionType: 'single' } });
         const answer = await wsB.next((f) => f.type === 'ERROR' && f.msgId === msgId);
-        expect(answer.code, withA).to.equal(ErrorCode.MESSAGE_NOT_FRIEND);
+        expect(answer.data.code, withA).to.equal(ErrorCode.MESSAGE_NOT_FRIEND);
         // Someone a blacklisted is not told, and a sees nothing (checked below with b's frames).
         wsX.send({
           type: 'TYPING',

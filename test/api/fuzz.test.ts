@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { ClientFrame } from '../../services/gateway/frames.ts';
+import { ClientFrame } from '../../services/gateway/protocol/index.ts';
 import { CONTENT_TYPES } from '../../services/message/domain/content.ts';
 import { codeInfo, ErrorCode } from '../../services/platform/errors.ts';
 import { ADMIN_PASSWORD, signedInAdmin } from '../support/admins.ts';
@@ -288,8 +288,8 @@ describe('fuzzing every route and client frame [postgresql]', function () {
     const frameFaults = (frames: Frame[]) =>
       frames.flatMap((f) => {
         if (f.type !== 'ERROR') return [];
-        if (typeof f.code !== 'number') return [`ERROR without a code: ${JSON.stringify(f)}`];
-        return codeInfo(f.code).status >= 500 ? [`ERROR with a server fault: ${JSON.stringify(f)}`] : [];
+        if (typeof f.data?.code !== 'number') return [`ERROR without a code: ${JSON.stringify(f)}`];
+        return codeInfo(f.data.code).status >= 500 ? [`ERROR with a server fault: ${JSON.stringify(f)}`] : [];
       });
     const result = await fc.check(
       fc.asyncProperty(frame, async (sent) => {

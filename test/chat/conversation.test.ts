@@ -297,7 +297,7 @@ forEachBackend(
         expect(offline.messages).to.have.length(0);
         const wsEve = await WsClient.connect(url(), eve.accessToken, { syncSeq: 0 });
         const mark = wsEve.frames.length;
-        wsEve.send({ type: 'MESSAGE_ACK', messageIds: [messageId] });
+        wsEve.send({ type: 'MESSAGE_ACK', data: { messageIds: [messageId] } });
         wsEve.send({ type: 'PING' });
         await wsEve.next((f) => f.type === 'PONG', 5000, mark);
         expect(wsEve.messages()).to.have.length(0);

@@ -140,7 +140,7 @@ forEachBackend(
         await eventually('every frame answered', () => (answers().length >= sent.length ? true : undefined));
         await sleep(300);
         const errors = ws.frames.filter((f) => f.type === 'ERROR');
-        expect(errors.filter((f) => f.code === ErrorCode.TOO_MANY_REQUESTS)).to.not.be.empty;
+        expect(errors.filter((f) => f.data.code === ErrorCode.TOO_MANY_REQUESTS)).to.not.be.empty;
         expect(errors.filter((f) => !sent.includes(f.msgId!))).to.deep.equal([]);
         expect(
           answers()

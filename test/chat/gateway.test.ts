@@ -79,7 +79,9 @@ forEachBackend(
       const ws = await WsClient.connect(url(), a.accessToken);
       try {
         for (let i = 0; i < 150; i++) ws.send({ type: 'PING' });
-        const limited = await ws.next((f) => f.type === 'ERROR' && f.code === ErrorCode.TOO_MANY_REQUESTS);
+        const limited = await ws.next(
+          (f) => f.type === 'ERROR' && f.data.code === ErrorCode.TOO_MANY_REQUESTS,
+        );
         expect(limited.message).to.match(/frames per second/);
         await sleep(1500);
         const mark = ws.frames.length;

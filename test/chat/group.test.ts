@@ -81,14 +81,16 @@ forEachBackend('group chat over WebSocket', (platform) => {
     const outsider = await registerUser(api());
     const wsOut = await WsClient.connect(url(), outsider.accessToken);
     try {
-      expect((await sendToGroup(wsOut, groupId, 'let me in')).code).to.equal(ErrorCode.GROUP_NOT_MEMBER);
-      expect((await sendToGroup(sockets[0]!, '999999999999', 'x')).code).to.equal(ErrorCode.GROUP_NOT_FOUND);
+      expect((await sendToGroup(wsOut, groupId, 'let me in')).data.code).to.equal(ErrorCode.GROUP_NOT_MEMBER);
+      expect((await sendToGroup(sockets[0]!, '999999999999', 'x')).data.code).to.equal(
+        ErrorCode.GROUP_NOT_FOUND,
+      );
       await api().ok('PUT', `/api/v1/groups/${groupId}/settings`, {
         token: users[0]!.accessToken,
         body: { allMuted: true },
       });
       await platform().host.settled();
-      expect((await sendToGroup(sockets[1]!, groupId, 'muted?')).code).to.equal(ErrorCode.GROUP_MUTED);
+      expect((await sendToGroup(sockets[1]!, groupId, 'muted?')).data.code).to.equal(ErrorCode.GROUP_MUTED);
       expect((await sendToGroup(sockets[0]!, groupId, 'owner speaks')).type).to.equal('SEND_ACK');
       await api().ok('PUT', `/api/v1/groups/${groupId}/settings`, {
         token: users[0]!.accessToken,
@@ -100,7 +102,7 @@ forEachBackend('group chat over WebSocket', (platform) => {
       });
       await platform().host.settled();
       expect((await sendToGroup(sockets[1]!, groupId, 'free again')).type).to.equal('SEND_ACK');
-      expect((await sendToGroup(sockets[2]!, groupId, 'me?')).code).to.equal(ErrorCode.GROUP_MUTED);
+      expect((await sendToGroup(sockets[2]!, groupId, 'me?')).data.code).to.equal(ErrorCode.GROUP_MUTED);
     } finally {
       await Promise.all([close(), wsOut.close()]);
     }
@@ -114,7 +116,7 @@ forEachBackend('group chat over WebSocket', (platform) => {
       expect(mention.type).to.equal('SEND_ACK');
       const [got] = await sockets[2]!.waitForMessages(1, (f) => f.data.contentType === 'text');
       expect(got!.data.mentions).to.deep.equal([users[2]!.userId]);
-      expect((await sendToGroup(sockets[1]!, groupId, '@all', { mentionAll: true })).code).to.equal(
+      expect((await sendToGroup(sockets[1]!, groupId, '@all', { mentionAll: true })).data.code).to.equal(
         ErrorCode.GROUP_NOT_ADMIN,
       );
       expect((await sendToGroup(sockets[0]!, groupId, '@all hi', { mentionAll: true })).type).to.equal(
@@ -238,7 +240,7 @@ forEachBackend('group chat over WebSocket', (platform) => {
         token: users[3]!.accessToken,
       });
       expect(history.body.code).to.equal(ErrorCode.GROUP_NOT_MEMBER);
-      expect((await sendToGroup(sockets[3]!, groupId, 'still here?')).code).to.equal(
+      expect((await sendToGroup(sockets[3]!, groupId, 'still here?')).data.code).to.equal(
         ErrorCode.GROUP_NOT_MEMBER,
       );
     } finally {
@@ -258,7 +260,9 @@ forEachBackend('group chat over WebSocket', (platform) => {
         { token: users[2]!.accessToken },
       );
       expect(history.messages.map((m) => m.content)).to.deep.include('last words');
-      expect((await sendToGroup(sockets[1]!, groupId, 'anyone?')).code).to.equal(ErrorCode.GROUP_DISMISSED);
+      expect((await sendToGroup(sockets[1]!, groupId, 'anyone?')).data.code).to.equal(
+        ErrorCode.GROUP_DISMISSED,
+      );
     } finally {
       await close();
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, friendsOnline, loginDevice, sleep } from '../support/chat.ts';
 import { forEachBackend } from '../support/platform.ts';
@@ -46,7 +47,7 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
     await ws.close();
     const bad = WsClient.open(url(), 'not-a-token');
     const error = await bad.next((f) => f.type === 'CONNECT_ERROR');
-    expect(error.code).to.equal(401);
+    expect(error.data).to.include({ status: 401, code: ErrorCode.TOKEN_INVALID });
     expect(await bad.closed()).to.equal(4001);
     const none = WsClient.open(url(), '');
     await none.next((f) => f.type === 'CONNECT_ERROR');
@@ -63,7 +64,7 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
         [{ msgId: 'x' }, 1, /unknown frame type/],
         [{ type: 'SEND_MESSAGE', msgId: 'm1', data: { sessionType: 'single' } }, 1, /data\.targetId/],
         [{ type: 'SEND_MESSAGE', data: {} }, 1, /msgId/],
-        [{ type: 'MESSAGE_ACK', messageIds: [] }, 1, /messageIds/],
+        [{ type: 'MESSAGE_ACK', data: { messageIds: [] } }, 1, /messageIds/],
         [{ type: 'PING', payload: 'x'.repeat(70_000) }, 14, /limited/],
         // 20,000 levels in 40 KB: answered before anything walks it (it used to end in 50106).
         [
@@ -76,8 +77,8 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
         const mark = ws.frames.length;
         ws.send(frame);
         const error = await ws.next((f) => f.type === 'ERROR', 5000, mark);
-        expect(error.code, JSON.stringify(frame).slice(0, 80)).to.equal(code);
-        expect(error.message).to.match(message);
+        expect(error.data.code, JSON.stringify(frame).slice(0, 80)).to.equal(code);
+        expect(error.data.message).to.match(message);
       }
       const mark = ws.frames.length;
       ws.send({ type: 'PING', timestamp: 1 });
@@ -94,15 +95,15 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
     const b = await registerUser(api());
     const ws = await WsClient.connect(url(), a.accessToken);
     try {
-      expect((await ws.sendMessage(b.userId, 'hi')).code).to.equal(50107);
+      expect((await ws.sendMessage(b.userId, 'hi')).data.code).to.equal(50107);
       await befriend(api(), a, b);
       await api().ok('POST', '/api/v1/friends/blacklist', {
         token: b.accessToken,
         body: { userId: a.userId },
       });
-      expect((await ws.sendMessage(b.userId, 'hi')).code).to.equal(50108);
-      expect((await ws.sendMessage('999999999999', 'hi')).code).to.equal(10102);
-      expect((await ws.sendMessage(a.userId, 'me')).code).to.equal(1);
+      expect((await ws.sendMessage(b.userId, 'hi')).data.code).to.equal(50108);
+      expect((await ws.sendMessage('999999999999', 'hi')).data.code).to.equal(10102);
+      expect((await ws.sendMessage(a.userId, 'me')).data.code).to.equal(1);
     } finally {
       await ws.close();
     }
@@ -144,7 +145,7 @@ forEachBackend('one-to-one chat over WebSocket', (platform) => {
       ];
       for (const [contentType, content, code] of invalid) {
         const answer = await wsA.sendMessage(b.userId, content, { contentType });
-        expect(answer.code, `${contentType} ${JSON.stringify(content).slice(0, 40)}`).to.equal(code);
+        expect(answer.data?.code, `${contentType} ${JSON.stringify(content).slice(0, 40)}`).to.equal(code);
       }
     } finally {
       await Promise.all([wsA.close(), wsB.close()]);

@@ -114,7 +114,7 @@ async function runWorker(
     received.set(index, state);
     const receiver = await connect(wsUrl, b.accessToken, (frame) => {
       if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
-      receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] }));
+      receiver.send(JSON.stringify({ type: 'MESSAGE_ACK', data: { messageIds: [frame.data.messageId] } }));
       const n = Number(String(frame.data.content).split(':')[1]);
       const started = sentAt.get(`${index}:${n}`);
       if (started !== undefined) result.latencies.push(performance.now() - started);

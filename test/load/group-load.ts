@@ -77,7 +77,7 @@ async function run(url: string) {
       if (frame.type === 'ERROR') errors++;
       if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
       const data = frame.data as { messageId: string; content: unknown; seq?: number; contentType?: string };
-      member.ws!.send(JSON.stringify({ type: 'MESSAGE_ACK', messageIds: [data.messageId] }));
+      member.ws!.send(JSON.stringify({ type: 'MESSAGE_ACK', data: { messageIds: [data.messageId] } }));
       if (data.contentType !== 'text') return;
       const key = String(data.content);
       if (member.seen.has(key)) {

@@ -95,7 +95,7 @@ export class WsClient {
       this.#advance(frame.data.syncSeq);
     if (frame.type === 'SEND_ACK') this.#advance(frame.data.syncSeq);
     if (frame.type === 'NEW_MESSAGE' && this.#autoAck && this.ws.readyState === WebSocket.OPEN)
-      this.send({ type: 'MESSAGE_ACK', messageIds: [frame.data.messageId] });
+      this.send({ type: 'MESSAGE_ACK', data: { messageIds: [frame.data.messageId] } });
     for (const waiter of [...this.#waiters]) {
       if (!waiter.match(frame)) continue;
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);

@@ -1,4 +1,3 @@
-import type { RawData } from 'ws';
 import type { Config } from '../platform/config.ts';
 import { FriendMethods, MessageMethods, peerOf, type Relation } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
@@ -7,9 +6,9 @@ import type { Logger } from '../platform/logger.ts';
 import type { InvokePort } from '../platform/ports/index.ts';
 import type { DeliveryRouter } from '../platform/presence/index.ts';
 import type { Connection } from './connection.ts';
-import { ClientFrame, FRAME_TYPES } from './frames.ts';
+import { CLIENT_FRAME_TYPES, ClientFrame } from './protocol/index.ts';
 
-export interface ClientFramesDeps {
+export interface FrameHandlerDeps {
   config: Config['gateway'];
   /** MESSAGE_ALLOW_STRANGERS: typing, like messages, reaches someone who is not a friend only then. */
   allowStrangers: boolean;
@@ -34,34 +33,32 @@ interface SendAck {
 const MAX_REFUSED_IN_A_ROW = 200;
 const RELATION_TTL_MS = 30_000;
 
-/** What the gateway does with each frame a client sends (seed §5.4). */
-export class ClientFrames {
-  readonly #deps: ClientFramesDeps;
+/** What the gateway does with each frame a client sends (seed §5.4), in either encoding. */
+export class FrameHandler {
+  readonly #deps: FrameHandlerDeps;
   readonly #relations = new Map<string, { relation: Relation; until: number }>();
 
-  constructor(deps: ClientFramesDeps) {
+  constructor(deps: FrameHandlerDeps) {
     this.#deps = deps;
   }
 
   /** Validates, rate-limits and acts on one frame; answers ERROR for what it refuses. */
-  async handle(conn: Connection, raw: RawData, language: Language) {
+  async handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
     conn.lastSeen = Date.now();
     const error = (code: number, msgId: string | undefined, detail?: string) =>
       conn.send({
         type: 'ERROR',
         ...(msgId ? { msgId } : {}),
-        code,
-        message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
+        timestamp: Date.now(),
+        data: {
+          code,
+          message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
+        },
       });
-    // Parsed before anything is refused, so that every ERROR names the frame it answers (msgId): a
+    // Decoded before anything is refused, so that every ERROR names the frame it answers (msgId): a
     // client must know which of its messages were not taken. ws bounds the size (4 × maxFrameBytes).
-    let json: unknown;
-    let malformed = false;
-    try {
-      json = JSON.parse(raw.toString());
-    } catch {
-      malformed = true;
-    }
+    const decoded = conn.codec.decode(payload, isBinary);
+    const json = 'frame' in decoded ? decoded.frame : undefined;
     const msgId =
       typeof (json as { msgId?: unknown })?.msgId === 'string'
         ? (json as { msgId: string }).msgId
@@ -75,14 +72,13 @@ export class ClientFrames {
       if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) this.#deps.closeForFlooding(conn);
       return;
     }
-    const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
-    if (size > this.#deps.config.maxFrameBytes)
+    if (payload.byteLength > this.#deps.config.maxFrameBytes)
       return error(
         ErrorCode.PAYLOAD_TOO_LARGE,
         msgId,
         `frames are limited to ${this.#deps.config.maxFrameBytes} bytes`,
       );
-    if (malformed) return error(ErrorCode.INVALID_PARAMS, undefined, 'frame is not valid JSON');
+    if ('problem' in decoded) return error(ErrorCode.INVALID_PARAMS, undefined, decoded.problem);
     if (nestsDeeperThan(json))
       return error(
         ErrorCode.INVALID_PARAMS,
@@ -90,11 +86,11 @@ export class ClientFrames {
         `frame nests deeper than ${MAX_CLIENT_JSON_DEPTH} levels`,
       );
     const type = (json as { type?: unknown })?.type;
-    if (typeof type !== 'string' || !(FRAME_TYPES as readonly string[]).includes(type))
+    if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type))
       return error(
         ErrorCode.INVALID_PARAMS,
         msgId,
-        `unknown frame type ${JSON.stringify(type)}; one of ${FRAME_TYPES.join(', ')}`,
+        `unknown frame type ${JSON.stringify(type)}; one of ${CLIENT_FRAME_TYPES.join(', ')}`,
       );
     const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
@@ -128,7 +124,7 @@ export class ClientFrames {
             }
           });
         case 'MESSAGE_ACK':
-          conn.acknowledge(frame.messageIds);
+          conn.acknowledge(frame.data.messageIds);
           return;
         case 'TYPING':
           return await this.#typing(conn, frame.data.sessionId, frame.msgId, error);

@@ -1,0 +1,12 @@
+/** The WebSocket protocol: frames, their schemas and encodings, close codes, and its AsyncAPI document. */
+export {
+  CLIENT_FRAME_TYPES,
+  ClientFrame,
+  type ClientFrameType,
+  upgradeLegacyClientFrame,
+} from './client-frames.ts';
+export { CloseCode } from './close-codes.ts';
+export type { FrameCodec } from './codec.ts';
+export { codecFor, SUBPROTOCOLS } from './codecs.ts';
+export { jsonCodec } from './json-codec.ts';
+export { LOGOUT_REASONS, SERVER_FRAME_TYPES, ServerFrameSchema } from './server-frames.ts';

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { conversationIdSchema, sessionTypeSchema, syncSeqSchema } from './client-frames.ts';
+
+/**
+ * Frames the server sends (seed §5.4), each `{type, msgId?, timestamp?, data}`. They document the
+ * protocol (AsyncAPI), define the binary encoding's mapping (frames.proto) and are checked against
+ * it by a test; the services that build frames use the loose `ServerFrame` contract type.
+ */
+
+const millis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const id = z.string().meta({ description: 'A 64-bit id as a decimal string.' });
+const envelope = {
+  msgId: z
+    .string()
+    .optional()
+    .meta({ description: 'The client frame this answers (its `msgId`), or the message (NEW_MESSAGE).' }),
+  timestamp: millis.optional().meta({ description: "The server's clock, milliseconds since the epoch." }),
+};
+const deprecated = (description: string) => ({ deprecated: true, description });
+const server = <T extends string, S extends z.ZodRawShape>(type: T, data: S, description: string) =>
+  z.object({ type: z.literal(type), ...envelope, data: z.object(data) }).meta({ title: type, description });
+
+export const ConnectAckFrame = server(
+  'CONNECT_ACK',
+  {
+    userId: id,
+    deviceId: z.string(),
+    serverTime: millis,
+    heartbeatInterval: z.number().int().meta({ description: 'Seconds between PINGs.' }),
+    syncSeq: syncSeqSchema.meta({ description: 'The newest event of the user.' }),
+  },
+  'The connection is accepted.',
+);
+export const ConnectErrorFrame = server(
+  'CONNECT_ERROR',
+  {
+    status: z.number().int().meta({
+      description:
+        '401: the token is bad, expired or revoked (code 10104, 10105 or 12; close 4001: sign in again). 503: the server could not set the connection up now (code 6; close 1013: keep the tokens and connect again after `retryAfterMs`).',
+    }),
+    code: z.number().int().meta({ description: 'Business error code (README, error codes).' }),
+    message: z.string(),
+    retryAfterMs: millis.optional(),
+  },
+  'The connection is refused; the socket closes.',
+).extend({
+  code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.status`.')),
+  message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
+});
+export const PongFrame = z
+  .object({ type: z.literal('PONG'), ...envelope })
+  .meta({ title: 'PONG', description: 'Answers PING.' });
+export const SendAckFrame = server(
+  'SEND_ACK',
+  { messageId: id, sessionId: conversationIdSchema, seq: millis, syncSeq: syncSeqSchema, timestamp: millis },
+  'The message of SEND_MESSAGE `msgId` is stored; its `syncSeq` is taken by this device (no NEW_MESSAGE comes back for it).',
+);
+export const NewMessageFrame = server(
+  'NEW_MESSAGE',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    sessionType: sessionTypeSchema,
+    senderId: id.meta({ description: 'The sender; `0` for system messages (group events).' }),
+    senderName: z.string().nullable(),
+    senderAvatar: z.string().nullable(),
+    targetId: id,
+    clientMsgId: z.string(),
+    contentType: z.string(),
+    content: z.unknown().meta({
+      description:
+        'For `text` a bare string; an object for the other types; `system` messages `{kind, text, data}`; null once recalled.',
+    }),
+    mentions: z.array(id),
+    recalled: z.boolean(),
+    seq: millis.meta({ description: 'Position in the conversation.' }),
+    timestamp: millis,
+    syncSeq: syncSeqSchema,
+  },
+  'A message (`msgId` is its `messageId`): answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
+);
+export const MessageReadFrame = server(
+  'MESSAGE_READ',
+  {
+    sessionId: conversationIdSchema,
+    userId: id,
+    messageIds: z.array(id),
+    readSeq: millis,
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'Someone (the peer, or another device of yours) read a one-to-one conversation up to `readSeq`.',
+);
+export const GroupMessageReadFrame = server(
+  'GROUP_MESSAGE_READ',
+  {
+    sessionId: conversationIdSchema,
+    groupId: id,
+    userId: id,
+    messageId: id,
+    readCount: z.number().int(),
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A member read your group message `messageId`; `readCount` members have read it.',
+);
+export const MessageRecalledFrame = server(
+  'MESSAGE_RECALLED',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    seq: millis,
+    recalledBy: id,
+    byAdministrator: z.boolean().optional(),
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A message was recalled (by its sender, a group admin or an administrator).',
+);
+export const NotificationFrame = server(
+  'NOTIFICATION',
+  {
+    syncSeq: syncSeqSchema,
+    kind: z.string().meta({ description: 'e.g. `friend.request`, `group.invited`, `session.updated`.' }),
+    payload: z.record(z.string(), z.unknown()),
+    timestamp: millis,
+    originDeviceId: z
+      .string()
+      .optional()
+      .meta({ description: 'The device that made the change, when one did.' }),
+  },
+  'Friend, group and conversation events.',
+);
+export const SyncCompleteFrame = server(
+  'SYNC_COMPLETE',
+  { syncSeq: syncSeqSchema.meta({ description: 'Where the replay ended.' }) },
+  'The replay asked for by SYNC (or a connect with `syncSeq`) is done.',
+);
+export const UserTypingFrame = server(
+  'USER_TYPING',
+  {
+    userId: id,
+    sessionId: conversationIdSchema,
+    timestamp: millis,
+    expiresIn: z.number().int().meta({ description: 'Seconds the indicator lasts without another TYPING.' }),
+  },
+  'The other side of a conversation is typing.',
+);
+export const UserOnlineFrame = server(
+  'USER_ONLINE',
+  { userId: id, timestamp: millis, platform: z.string() },
+  "A friend's first device connected.",
+);
+export const UserOfflineFrame = server(
+  'USER_OFFLINE',
+  { userId: id, timestamp: millis },
+  "A friend's last device left.",
+);
+export const ForceLogoutFrame = server(
+  'FORCE_LOGOUT',
+  {
+    reason: z.string().meta({
+      description:
+        '`multi_login`, `kicked`, `account_banned`, `logout`, `password_changed`, `security`, `admin_kick`, `account_deleted` or `session_revoked`.',
+    }),
+    message: z.string(),
+    timestamp: millis,
+    authSessionId: z.string().optional().meta({ description: 'The login session that ended.' }),
+    sessionId: z
+      .string()
+      .optional()
+      .meta(deprecated('Deprecated (JSON only, until v2): `authSessionId`, the login session.')),
+  },
+  'The login session ended; the socket closes with 4003. Sign in again.',
+);
+export const ReconnectFrame = server(
+  'RECONNECT',
+  { reason: z.string(), reconnectAfterMs: millis },
+  'The server is shutting down (close 1001): connect again after `reconnectAfterMs`.',
+);
+export const ErrorFrame = server(
+  'ERROR',
+  {
+    code: z.number().int().meta({ description: 'Business error code (README, error codes).' }),
+    message: z.string(),
+  },
+  'A frame was refused (`msgId` names it when it had one); the socket stays open.',
+).extend({
+  code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.code`.')),
+  message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
+});
+
+export const ServerFrameSchema = z.discriminatedUnion('type', [
+  ConnectAckFrame,
+  ConnectErrorFrame,
+  PongFrame,
+  SendAckFrame,
+  NewMessageFrame,
+  MessageReadFrame,
+  GroupMessageReadFrame,
+  MessageRecalledFrame,
+  NotificationFrame,
+  SyncCompleteFrame,
+  UserTypingFrame,
+  UserOnlineFrame,
+  UserOfflineFrame,
+  ForceLogoutFrame,
+  ReconnectFrame,
+  ErrorFrame,
+]);
+export type ServerFrameOf<T extends z.infer<typeof ServerFrameSchema>['type']> = Extract<
+  z.infer<typeof ServerFrameSchema>,
+  { type: T }
+>;
+
+export const SERVER_FRAME_TYPES = ServerFrameSchema.options.map((option) => option.shape.type.value);
+
+/** Why a token was refused, as FORCE_LOGOUT reasons (seed §5.4.5). */
+export const LOGOUT_REASONS: Record<string, string> = {
+  replaced: 'multi_login',
+  kicked: 'kicked',
+  account_blocked: 'account_banned',
+  logout: 'logout',
+  password_changed: 'password_changed',
+  password_reset: 'password_changed',
+  token_reuse: 'security',
+  admin_kick: 'admin_kick',
+  account_deleted: 'account_deleted',
+};

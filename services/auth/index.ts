@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuthAdminMethods, AuthMethods } from '../platform/contracts/index.ts';
+import { EventPublisher } from '../platform/events/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
@@ -56,16 +57,8 @@ export const authService: ServiceModule = {
     const store = ctx.state.store(ctx.config.dapr.stateStoreName);
     const keys = new SigningKeys(ctx.orm, config.issuer, config.accessTokenTtlSeconds, config.signingKey);
     await keys.load();
-    const sessions = new Sessions(
-      ctx.orm,
-      keys,
-      ctx.sharedState,
-      ctx.pubsub,
-      ctx.pubsubName,
-      ctx.ids,
-      config,
-      ctx.logger,
-    );
+    const events = new EventPublisher(ctx.pubsub, ctx.pubsubName);
+    const sessions = new Sessions(ctx.orm, keys, ctx.sharedState, events, ctx.ids, config, ctx.logger);
     const sender = config.codeWebhookUrl ? new WebhookCodeSender(config.codeWebhookUrl) : undefined;
     const codes = new VerificationCodes(store, sender, config.codeTtlSeconds, config.codeResendSeconds);
     const throttle = new SignInThrottle(store, 'login', config.login);
@@ -76,8 +69,7 @@ export const authService: ServiceModule = {
       throttle,
       deviceTokens: new DeviceTokens(keys, config.deviceTokenTtlSeconds),
       invoke: ctx.invoke,
-      pubsub: ctx.pubsub,
-      pubsubName: ctx.pubsubName,
+      events,
       ids: ctx.ids,
       logger: ctx.logger,
     });

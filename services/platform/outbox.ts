@@ -1,5 +1,7 @@
+import type { DescMessage, JsonObject } from '@bufbuild/protobuf';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { type SqlExecutor, sqlExecutorOf } from './db/index.ts';
+import { type EventInit, encodeEvent, type Topic } from './events/index.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { PubSubPort } from './ports/index.ts';
@@ -10,12 +12,21 @@ import { storableJson } from './text.ts';
  * published right after it commits; what could not be published (broker down, process killed
  * between commit and publish) is published by the periodic sweep. Delivery is at-least-once:
  * subscribers tell repeats apart by the event's own id. Each service keeps the rows in its own
- * schema's `outbox` table (id bigint, topic, payload jsonb, created_at).
+ * schema's `outbox` table (id bigint, topic, payload jsonb, created_at); the payload is the event's
+ * proto3 JSON (platform/events), stored and published as it is.
  */
 
 export interface PendingEvent {
   topic: string;
   payload: Record<string, unknown>;
+}
+
+/** An outbox event: `payload` encoded as `topic`'s message. */
+export function outboxEvent<Desc extends DescMessage>(
+  topic: Topic<Desc>,
+  payload: EventInit<Desc>,
+): PendingEvent {
+  return { topic, payload: encodeEvent(topic, payload) };
 }
 
 export interface StoredEvent extends PendingEvent {
@@ -131,7 +142,7 @@ export class Outbox {
     let total = 0;
     for (;;) {
       const { found, published } = await this.#o.sql.transaction(async (tx) => {
-        const rows = await tx.query<{ id: string; topic: string; payload: Record<string, unknown> }>(
+        const rows = await tx.query<{ id: string; topic: string; payload: JsonObject }>(
           `select "id"::text as "id", "topic", "payload" from ${this.#table} where "created_at" < ?
            order by "created_at", "id" limit ${SWEEP_BATCH} for update skip locked`,
           [new Date(Date.now() - minAgeMs)],

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  type AccountStatusChangedEvent,
   AccountStatusCodes,
   AuthTopics,
   type CreateProfileRequest,
@@ -10,12 +9,13 @@ import {
   UserMethods,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { parseInternal } from '../platform/validation.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
@@ -37,10 +37,6 @@ const GroupInvitePoliciesInput = z.object({
   userIds: z.array(id).max(UserBulkMethods.groupInvitePolicies.maxIds),
 });
 const GetSettingsInput = z.object({ userId: id });
-const AccountStatusChangedInput: z.ZodType<AccountStatusChangedEvent> = z.object({
-  userId: id,
-  status: z.number().int(),
-});
 /** How often unpublished notifications are retried. */
 const OUTBOX_SWEEP_MS = 15_000;
 
@@ -68,8 +64,7 @@ export const userService: ServiceModule = {
     const users = new UserService({
       orm: ctx.orm,
       store: ctx.state.store(ctx.config.dapr.stateStoreName),
-      pubsub: ctx.pubsub,
-      pubsubName: ctx.pubsubName,
+      events: new EventPublisher(ctx.pubsub, ctx.pubsubName),
       outbox,
       ids: ctx.ids,
       logger: ctx.logger,
@@ -93,18 +88,26 @@ export const userService: ServiceModule = {
         ),
       ),
       subscriptions: [
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: AuthTopics.userRegistered,
-          schema: CreateProfileInput,
           logger: ctx.logger,
           // Repairs a profile that the synchronous call at registration did not create.
-          handle: (data) => users.createProfile(data, 'use-account'),
+          handle: (registered) =>
+            users.createProfile(
+              {
+                userId: registered.userId,
+                account: registered.account,
+                phoneNumber: registered.phoneNumber ?? null,
+                email: registered.email ?? null,
+                nickname: registered.nickname ?? null,
+              },
+              'use-account',
+            ),
         }),
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: AuthTopics.accountStatusChanged,
-          schema: AccountStatusChangedInput,
           logger: ctx.logger,
           // A deleted account leaves the directory; a ban or a freeze changes nothing here.
           async handle(data) {

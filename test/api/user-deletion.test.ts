@@ -1,13 +1,14 @@
 import { expect } from 'chai';
+import type { ProfileUpdated } from '../../services/platform/contracts/gen/anychat/user/v1/events_pb.ts';
 import {
   AccountStatusCodes,
   AuthMethods,
   AuthTopics,
-  type ProfileUpdatedEvent,
   UserTopics,
 } from '../../services/platform/contracts/index.ts';
 import { openServiceDatabase, sqlExecutor } from '../../services/platform/db/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
+import { EventPublisher, eventSubscription } from '../../services/platform/events/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { registerUser, uniqueAccount } from '../support/api-client.ts';
 import { befriend, type User } from '../support/chat.ts';
@@ -32,18 +33,19 @@ interface FriendList {
 
 forEachBackend('deleted accounts in the user directory', (platform) => {
   const api = () => platform().api;
-  const profileEvents: ProfileUpdatedEvent[] = [];
+  const profileEvents: ProfileUpdated[] = [];
   let unsubscribe: (() => void) | undefined;
 
   before(() => {
-    unsubscribe = platform().bus.subscribe('test-observer', {
-      pubsubName: platform().pubsubName,
-      topic: UserTopics.profileUpdated,
-      handle: async (event) => {
-        profileEvents.push(event.data as ProfileUpdatedEvent);
-        return 'SUCCESS';
-      },
-    });
+    unsubscribe = platform().bus.subscribe(
+      'test-observer',
+      eventSubscription({
+        pubsubName: platform().pubsubName,
+        topic: UserTopics.profileUpdated,
+        logger: createLogger('silent'),
+        handle: async (event) => profileEvents.push(event),
+      }),
+    );
   });
   after(() => unsubscribe?.());
 
@@ -132,17 +134,15 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
     const announced = profileEvents.filter((event) => event.userId === alice.userId);
     expect(announced).to.have.length(2); // the profile edit, then the erasure
     expect(announced[1]!.changed).to.include.members(['nickname', 'avatar', 'signature', 'region']);
-    expect(announced[1]!.profile).to.deep.include({
-      nickname: 'Deleted account',
-      avatar: null,
-      signature: null,
-    });
+    expect(announced[1]!.profile).to.deep.include({ nickname: 'Deleted account' });
+    expect(announced[1]!.profile?.avatar).to.equal(undefined);
+    expect(announced[1]!.profile?.signature).to.equal(undefined);
 
     // A redelivered status change and a repeated deletion change nothing more.
-    await platform().bus.publish('auth', platform().pubsubName, AuthTopics.accountStatusChanged, {
-      userId: alice.userId,
-      status: AccountStatusCodes.DELETED,
-    });
+    await new EventPublisher(platform().bus.port('auth'), platform().pubsubName).publish(
+      AuthTopics.accountStatusChanged,
+      { userId: alice.userId, status: AccountStatusCodes.DELETED },
+    );
     await platform().invoker.invoke('auth', 'admin.accounts.delete', { userId: alice.userId });
     await platform().bus.idle();
     expect(profileEvents.filter((event) => event.userId === alice.userId)).to.have.length(2);

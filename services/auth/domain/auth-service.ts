@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
+import { timestampFromDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { LoginRecordedSchema } from '../../platform/contracts/gen/anychat/auth/v1/events_pb.ts';
 import {
   AdminTopics,
   AuthTopics,
   type CreateProfileRequest,
-  type LoginRecordedEvent,
   UserMethods,
-  type UserRegisteredEvent,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { EventInit, EventPublisher } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
 import type { Principal, SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
 import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
 import {
@@ -59,8 +60,7 @@ export interface AuthServiceDeps {
   throttle: SignInThrottle;
   deviceTokens: DeviceTokens;
   invoke: InvokePort;
-  pubsub: PubSubPort;
-  pubsubName: string;
+  events: EventPublisher;
   ids: SnowflakeGenerator;
   logger: Logger;
 }
@@ -149,9 +149,15 @@ export class AuthService {
       await em.remove(user).flush();
       throw error instanceof AppError ? error : new AppError(ErrorCode.SERVICE_UNAVAILABLE, { cause: error });
     }
-    const event: UserRegisteredEvent = { ...profile, registeredAt: user.createdAt.toISOString() };
-    await this.deps.pubsub
-      .publish(this.deps.pubsubName, AuthTopics.userRegistered, event)
+    await this.deps.events
+      .publish(AuthTopics.userRegistered, {
+        userId: profile.userId,
+        account: profile.account,
+        ...(profile.phoneNumber !== null ? { phoneNumber: profile.phoneNumber } : {}),
+        ...(profile.email !== null ? { email: profile.email } : {}),
+        ...(profile.nickname !== null ? { nickname: profile.nickname } : {}),
+        registeredAt: timestampFromDate(user.createdAt),
+      })
       .catch((error: unknown) => {
         this.deps.logger.warn({ err: error, userId: user.userId }, 'could not publish user.registered');
       });
@@ -178,7 +184,7 @@ export class AuthService {
     const ip = device.ip ?? 'unknown';
     const record = (userId: string | null, account: string, failure?: string) =>
       this.#recordLogin({
-        userId,
+        ...(userId !== null ? { userId } : {}),
         account,
         success: failure === undefined,
         ...(failure !== undefined ? { failure } : {}),
@@ -186,7 +192,7 @@ export class AuthService {
         deviceType: device.deviceType,
         ip,
         ...(userAgent ? { userAgent } : {}),
-        at: new Date().toISOString(),
+        at: timestampNow(),
       });
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(UserCredentials, {
@@ -358,24 +364,24 @@ export class AuthService {
     await this.deps.sessions.revoke({ userId }, 'account_deleted');
     // Every call publishes, and a failed publish fails the call: the user service must hear of it
     // to erase the profile, so the administrator's retry is what sends it again (it is idempotent there).
-    await this.deps.pubsub.publish(this.deps.pubsubName, AuthTopics.accountStatusChanged, {
+    await this.deps.events.publish(AuthTopics.accountStatusChanged, {
       userId,
       status: AccountStatus.DELETED,
     });
   }
 
   async #publishStatusChanged(userId: string, status: AccountStatusValue) {
-    await this.deps.pubsub
-      .publish(this.deps.pubsubName, AuthTopics.accountStatusChanged, { userId, status })
+    await this.deps.events
+      .publish(AuthTopics.accountStatusChanged, { userId, status })
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, userId }, 'could not publish status change'),
       );
   }
 
   /** Audit record of a login attempt: never awaited, never failing the login, never holding the password. */
-  #recordLogin(event: LoginRecordedEvent): void {
-    void this.deps.pubsub
-      .publish(this.deps.pubsubName, AdminTopics.loginRecorded, event)
+  #recordLogin(event: EventInit<typeof LoginRecordedSchema>): void {
+    void this.deps.events
+      .publish(AdminTopics.loginRecorded, event)
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, userId: event.userId }, 'could not publish login record'),
       );
@@ -395,8 +401,8 @@ export class AuthService {
   }
 
   async #publishPasswordChanged(userId: string) {
-    await this.deps.pubsub
-      .publish(this.deps.pubsubName, AuthTopics.passwordChanged, { userId })
+    await this.deps.events
+      .publish(AuthTopics.passwordChanged, { userId })
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, userId }, 'could not publish password change'),
       );

@@ -1,15 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../platform/config.ts';
-import {
-  AuthTopics,
-  type SessionRevokedEvent,
-  type SessionRevokeReason,
-} from '../../platform/contracts/index.ts';
+import { AuthTopics, type SessionRevokeReason } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { EventPublisher } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { PubSubPort, StateStore } from '../../platform/ports/index.ts';
+import type { StateStore } from '../../platform/ports/index.ts';
 import { revokedSessionKey } from '../../platform/security/index.ts';
 import { RefreshToken, RefreshTokenStatus, UserDevice, UserSession } from '../entities.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -38,8 +35,7 @@ export class Sessions {
   private readonly orm: MikroORM;
   private readonly keys: SigningKeys;
   private readonly revocations: StateStore;
-  private readonly pubsub: PubSubPort;
-  private readonly pubsubName: string;
+  private readonly events: EventPublisher;
   private readonly ids: SnowflakeGenerator;
   private readonly config: Config['auth'];
   private readonly logger: Logger;
@@ -48,8 +44,7 @@ export class Sessions {
     orm: MikroORM,
     keys: SigningKeys,
     revocations: StateStore,
-    pubsub: PubSubPort,
-    pubsubName: string,
+    events: EventPublisher,
     ids: SnowflakeGenerator,
     config: Config['auth'],
     logger: Logger,
@@ -57,8 +52,7 @@ export class Sessions {
     this.orm = orm;
     this.keys = keys;
     this.revocations = revocations;
-    this.pubsub = pubsub;
-    this.pubsubName = pubsubName;
+    this.events = events;
     this.ids = ids;
     this.config = config;
     this.logger = logger;
@@ -234,14 +228,14 @@ export class Sessions {
         { reason },
         { ttlInSeconds: this.config.accessTokenTtlSeconds },
       );
-      const event: SessionRevokedEvent = {
+      const revoked = {
         userId: session.userId,
         sessionId: session.id,
         deviceId: session.deviceId,
         deviceType: session.deviceType,
         reason,
       };
-      await this.pubsub.publish(this.pubsubName, AuthTopics.sessionRevoked, event).catch((error: unknown) => {
+      await this.events.publish(AuthTopics.sessionRevoked, revoked).catch((error: unknown) => {
         // The session is already revoked in the database and the state store; the event only hurries gateways.
         this.logger.warn({ err: error, sessionId: session.id }, 'could not publish session revocation');
       });

@@ -1,27 +1,8 @@
 /**
  * What the admin service asks of the other services (their `admin.*` internal methods) and what
- * they publish for it. The admin service owns admins, roles, bans, broadcasts, audit and system
+ * they publish for it (events.ts). The admin service owns admins, roles, bans, broadcasts, audit and system
  * configuration; the accounts, groups and messages it moderates stay with their owners.
  */
-
-export const AdminTopics = {
-  /** Every chat-user login attempt the auth service decided (audit log). */
-  loginRecorded: 'auth.login.recorded',
-} as const;
-
-export interface LoginRecordedEvent {
-  /** Null when the account named does not exist. */
-  userId: string | null;
-  account: string;
-  success: boolean;
-  /** Why a failed login failed: `wrong_password`, `account_disabled`, `locked`, … */
-  failure?: string;
-  deviceId: string;
-  deviceType: string;
-  ip: string;
-  userAgent?: string;
-  at: string;
-}
 
 /** Account states as the admin API shows them. */
 export type AccountState = 'active' | 'banned' | 'frozen' | 'deleted';

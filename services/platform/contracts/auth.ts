@@ -1,20 +1,6 @@
-/** Events and internal methods of the auth service that other services rely on. */
-export const AuthTopics = {
-  userRegistered: 'auth.user.registered',
-  /** A device session ended (logout, replaced by a newer login, password change, kicked, admin action): gateways disconnect it. */
-  sessionRevoked: 'auth.session.revoked',
-  passwordChanged: 'auth.password.changed',
-  accountStatusChanged: 'auth.account.status-changed',
-} as const;
+import type { SessionRevoked } from './gen/anychat/auth/v1/events_pb.ts';
 
-export interface UserRegisteredEvent {
-  userId: string;
-  account: string;
-  phoneNumber: string | null;
-  email: string | null;
-  nickname: string | null;
-  registeredAt: string;
-}
+/** Internal methods of the auth service that other services rely on (its events: events.ts). */
 
 export type SessionRevokeReason =
   | 'logout'
@@ -29,25 +15,14 @@ export type SessionRevokeReason =
   /** The account was deleted by a platform administrator. */
   | 'account_deleted';
 
-export interface SessionRevokedEvent {
-  userId: string;
-  sessionId: string;
-  deviceId: string;
-  deviceType: string;
-  reason: SessionRevokeReason;
-}
+/** The `auth.session.revoked` event (the gateway reads it under this name). */
+export type SessionRevokedEvent = SessionRevoked;
 
 /**
  * Account statuses: auth's `users.status` (seed §6.2.1, plus DELETED), what `accountStatusChanged`
  * carries and what `accounts.set-status` takes.
  */
 export const AccountStatusCodes = { DISABLED: 0, ACTIVE: 1, FROZEN: 2, DELETED: 3 } as const;
-
-/** An administrator banned, froze, reactivated or deleted the account. */
-export interface AccountStatusChangedEvent {
-  userId: string;
-  status: number;
-}
 
 export const AuthMethods = {
   jwks: 'jwks',

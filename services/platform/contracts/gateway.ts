@@ -38,5 +38,3 @@ export interface ConnectedUsersNotice {
   kind: string;
   payload: Record<string, unknown>;
 }
-
-export const gatewayDeliveryTopic = (instanceId: string) => `gateway.deliver.${instanceId}`;

@@ -1,6 +1,6 @@
 import { bulkMethod } from './bulk.ts';
 
-/** Internal methods and events of the group service that other services rely on. */
+/** Internal methods of the group service that other services rely on (its events: events.ts). */
 export const GroupMethods = {
   /**
    * Everything the message path needs to accept a group message from `userId`: the group's state,
@@ -10,11 +10,6 @@ export const GroupMethods = {
   sendContext: 'groups.send-context',
   /** Names and avatars of groups (conversation lists). */
   briefs: 'groups.briefs',
-} as const;
-
-export const GroupTopics = {
-  /** Something about a group changed (members, roles, mutes, settings, dismissal): drop caches. */
-  changed: 'group.changed',
 } as const;
 
 /**

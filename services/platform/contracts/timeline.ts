@@ -1,15 +1,6 @@
-import type { PendingEvent } from '../outbox.ts';
-
-/**
- * Every event that concerns a user (messages, recalls, receipts, friend, group and session changes)
- * gets a place in that user's sync timeline: a gap-free `syncSeq` per user. The message service
- * owns the timeline (DESIGN §6 allocates syncSeq in the transaction that stores a message), so the
- * other services hand their notifications to it through this topic.
- */
-export const TimelineTopics = {
-  /** Append a notification to each recipient's timeline and push it to their online devices. */
-  append: 'timeline.append',
-} as const;
+import { plainJson } from '../events/index.ts';
+import { outboxEvent, type PendingEvent } from '../outbox.ts';
+import { TimelineTopics } from './events.ts';
 
 export interface TimelineAppendEvent {
   /** Unique per logical event: a redelivered event is appended once. */
@@ -34,14 +25,13 @@ export function timelineAppend(options: {
   origin?: { userId: string; deviceId: string } | undefined;
 }): PendingEvent {
   const { origin } = options;
-  const event: TimelineAppendEvent = {
+  return outboxEvent(TimelineTopics.append, {
     eventId: options.eventId,
     recipients: [...new Set(options.recipients)],
     kind: options.kind,
-    payload: options.payload,
+    payload: plainJson(options.payload),
     ...(origin ? { originDevice: { userId: origin.userId, deviceId: origin.deviceId } } : {}),
-  };
-  return { topic: TimelineTopics.append, payload: { ...event } };
+  });
 }
 
 /** `NOTIFICATION` frame data, live and on replay. */

@@ -1,9 +1,5 @@
-import { AdminTopics } from './admin.ts';
-import { AuthTopics } from './auth.ts';
-import { GroupTopics } from './group.ts';
+import { AdminTopics, AuthTopics, GroupTopics, TimelineTopics, UserTopics } from './events.ts';
 import { MessageTopics, SystemMessageTopic } from './message.ts';
-import { TimelineTopics } from './timeline.ts';
-import { UserTopics } from './user.ts';
 
 /**
  * Who subscribes to which topic, app by app. Deployments derive their broker wiring from it (one

@@ -1,28 +1,7 @@
 import type { InvokePort } from '../ports/index.ts';
 import { bulkMethod, invokeBulk } from './bulk.ts';
 
-/** Events and internal methods of the user service that other services rely on. */
-export const UserTopics = {
-  profileUpdated: 'user.profile.updated',
-  settingsUpdated: 'user.settings.updated',
-} as const;
-
-export interface ProfileUpdatedEvent {
-  userId: string;
-  changed: string[];
-  profile: { nickname: string; avatar: string | null; signature: string | null };
-}
-
-export interface SettingsUpdatedEvent {
-  userId: string;
-  settings: {
-    friendVerify: boolean;
-    notificationEnabled: boolean;
-    language: string;
-    groupInvitePolicy: GroupInvitePolicy;
-  };
-}
-
+/** Internal methods of the user service that other services rely on (its events: events.ts). */
 export const UserMethods = {
   createProfile: 'profiles.create',
   getProfiles: 'profiles.get',

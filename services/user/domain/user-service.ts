@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DescMessage } from '@bufbuild/protobuf';
 import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -7,16 +8,15 @@ import {
   DEFAULT_GROUP_INVITE_POLICY,
   type GroupInvitePolicy,
   type GroupInvitePolicyEntry,
-  type ProfileUpdatedEvent,
-  type SettingsUpdatedEvent,
   UserTopics,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { EventInit, EventPublisher, Topic } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
-import { type Outbox, transactionalWithOutbox } from '../../platform/outbox.ts';
-import type { PubSubPort, StateOperation, StateStore } from '../../platform/ports/index.ts';
+import { type Outbox, outboxEvent, transactionalWithOutbox } from '../../platform/outbox.ts';
+import type { StateOperation, StateStore } from '../../platform/ports/index.ts';
 import { PushToken, UserProfile, UserSettings } from '../entities.ts';
 
 export interface ProfileChanges {
@@ -44,8 +44,7 @@ interface QrRecord {
 export interface UserServiceDeps {
   orm: MikroORM;
   store: StateStore;
-  pubsub: PubSubPort;
-  pubsubName: string;
+  events: EventPublisher;
   /** Carries the profile change that announces a deleted account, in the transaction that erases it. */
   outbox: Outbox;
   ids: SnowflakeGenerator;
@@ -81,6 +80,13 @@ export const briefOf = (profile: UserProfile): BriefProfile => ({
   avatar: profile.avatar ?? null,
   signature: profile.signature ?? null,
   ...(profile.deletedAt ? { accountDeleted: true as const } : {}),
+});
+
+/** A profile as `user.profile.updated` carries it: nickname, and avatar and signature when set. */
+const eventProfile = (profile: UserProfile) => ({
+  nickname: profile.nickname,
+  ...(profile.avatar ? { avatar: profile.avatar } : {}),
+  ...(profile.signature ? { signature: profile.signature } : {}),
 });
 
 export class UserService {
@@ -157,8 +163,7 @@ export class UserService {
     if (changed.length === 0) return profile;
     em.assign(profile, Object.fromEntries(changed.map((key) => [key, changes[key as keyof ProfileChanges]])));
     await em.flush();
-    const event: ProfileUpdatedEvent = { userId, changed, profile: briefOf(profile) };
-    await this.#publish(UserTopics.profileUpdated, event);
+    await this.#publish(UserTopics.profileUpdated, { userId, changed, profile: eventProfile(profile) });
     return profile;
   }
 
@@ -205,7 +210,7 @@ export class UserService {
       Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
     );
     await em.flush();
-    const event: SettingsUpdatedEvent = {
+    await this.#publish(UserTopics.settingsUpdated, {
       userId,
       settings: {
         friendVerify: settings.friendVerify,
@@ -213,8 +218,7 @@ export class UserService {
         language: settings.language,
         groupInvitePolicy: settings.groupInvitePolicy,
       },
-    };
-    await this.#publish(UserTopics.settingsUpdated, event);
+    });
     return settings;
   }
 
@@ -321,8 +325,9 @@ export class UserService {
         deletedAt: new Date(),
       });
       await tx.nativeDelete(PushToken, { userId });
-      const event: ProfileUpdatedEvent = { userId, changed, profile: briefOf(profile) };
-      events.push({ topic: UserTopics.profileUpdated, payload: { ...event } });
+      events.push(
+        outboxEvent(UserTopics.profileUpdated, { userId, changed, profile: eventProfile(profile) }),
+      );
       return true;
     });
     await this.#revokeQrcode(userId);
@@ -367,8 +372,8 @@ export class UserService {
     return `${this.deps.publicUrl()}/api/v1/users/qrcode/${code}`;
   }
 
-  async #publish(topic: string, data: unknown): Promise<void> {
-    await this.deps.pubsub.publish(this.deps.pubsubName, topic, data).catch((error: unknown) => {
+  async #publish<Desc extends DescMessage>(topic: Topic<Desc>, payload: EventInit<Desc>): Promise<void> {
+    await this.deps.events.publish(topic, payload).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, topic }, 'could not publish');
     });
   }

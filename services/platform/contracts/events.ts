@@ -1,0 +1,65 @@
+import { eventTopic, type Topic } from '../events/index.ts';
+import { EventRules } from './event-rules.ts';
+import {
+  AccountStatusChangedSchema,
+  LoginRecordedSchema,
+  PasswordChangedSchema,
+  SessionRevokedSchema,
+  UserRegisteredSchema,
+} from './gen/anychat/auth/v1/events_pb.ts';
+import { GatewayDeliverySchema } from './gen/anychat/gateway/v1/events_pb.ts';
+import { GroupChangedSchema } from './gen/anychat/group/v1/events_pb.ts';
+import { TimelineAppendRequestedSchema } from './gen/anychat/message/v1/events_pb.ts';
+import { ProfileUpdatedSchema, SettingsUpdatedSchema } from './gen/anychat/user/v1/events_pb.ts';
+
+/**
+ * Every pub/sub topic, named once with its proto message (proto/anychat/<service>/v1/events.proto)
+ * and its rules (event-rules.ts). Publishers and subscribers go through platform/events, which
+ * take a topic's own message only; TOPIC_SUBSCRIBERS (topics.ts) says who reads which.
+ */
+
+/** Events of the auth service. */
+export const AuthTopics = {
+  userRegistered: eventTopic('auth.user.registered', UserRegisteredSchema, EventRules.userRegistered),
+  /** A device session ended (logout, replaced by a newer login, password change, kicked, admin action): gateways disconnect it. */
+  sessionRevoked: eventTopic('auth.session.revoked', SessionRevokedSchema, EventRules.sessionRevoked),
+  passwordChanged: eventTopic('auth.password.changed', PasswordChangedSchema),
+  accountStatusChanged: eventTopic(
+    'auth.account.status-changed',
+    AccountStatusChangedSchema,
+    EventRules.accountStatusChanged,
+  ),
+};
+
+/** What auth publishes for the admin service. */
+export const AdminTopics = {
+  /** Every chat-user login attempt the auth service decided (audit log). */
+  loginRecorded: eventTopic('auth.login.recorded', LoginRecordedSchema, EventRules.loginRecorded),
+};
+
+/** Events of the user service. */
+export const UserTopics = {
+  profileUpdated: eventTopic('user.profile.updated', ProfileUpdatedSchema, EventRules.profileUpdated),
+  settingsUpdated: eventTopic('user.settings.updated', SettingsUpdatedSchema),
+};
+
+/** Events of the group service. */
+export const GroupTopics = {
+  /** Something about a group changed (members, roles, mutes, settings, dismissal): drop caches. */
+  changed: eventTopic('group.changed', GroupChangedSchema, EventRules.groupChanged),
+};
+
+/**
+ * Every event that concerns a user (messages, recalls, receipts, friend, group and session changes)
+ * gets a place in that user's sync timeline: a gap-free `syncSeq` per user. The message service
+ * owns the timeline (DESIGN §6 allocates syncSeq in the transaction that stores a message), so the
+ * other services hand their notifications to it through this topic.
+ */
+export const TimelineTopics = {
+  /** Append a notification to each recipient's timeline and push it to their online devices. */
+  append: eventTopic('timeline.append', TimelineAppendRequestedSchema, EventRules.timelineAppendRequested),
+};
+
+/** The topic of one gateway instance: frames for the devices connected to it. */
+export const gatewayDeliveryTopic = (instanceId: string): Topic<typeof GatewayDeliverySchema> =>
+  eventTopic(`gateway.deliver.${instanceId}`, GatewayDeliverySchema);

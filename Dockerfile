@@ -12,6 +12,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # The npm cache lives in a BuildKit cache mount: reused across builds, never part of the image.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --no-audit --no-fund
+COPY common ./common
 COPY services ./services
 COPY operator ./operator
 # imctl rides along: `kubectl exec` into the admin pod creates the first admin against its database.

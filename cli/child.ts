@@ -1,8 +1,8 @@
 /**
- * Runs a platform entry point (services/*.ts) as a child Node process, the way `npm start` and
+ * Runs a platform entry point (common's ENTRY_POINTS) as a child Node process, the way `npm start` and
  * `npm run migrate` do, so the CLI never loads service internals into its own process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,8 +10,11 @@ export const REPOSITORY_ROOT = join(import.meta.dirname, '..');
 
 export interface ChildOptions {
   env: NodeJS.ProcessEnv;
-  /** `inherit` shares the terminal; `pipe-stdout` lets the caller read stdout (stderr stays shared). */
-  stdio: 'inherit' | 'pipe-stdout';
+  /**
+   * `inherit` shares the terminal; `pipe-stdout` lets the caller read stdout, `pipe` also write stdin
+   * (stderr stays shared).
+   */
+  stdio: 'inherit' | 'pipe-stdout' | 'pipe';
   /**
    * Own process group: a terminal's Ctrl-C then reaches only imctl, which forwards it once, so the
    * child sees exactly one SIGINT (a second one would skip its graceful shutdown).
@@ -19,11 +22,17 @@ export interface ChildOptions {
   ownProcessGroup?: boolean;
 }
 
+const STDIO: Record<ChildOptions['stdio'], StdioOptions> = {
+  inherit: 'inherit',
+  'pipe-stdout': ['inherit', 'pipe', 'inherit'],
+  pipe: ['pipe', 'pipe', 'inherit'],
+};
+
 export function startEntryPoint(script: string, options: ChildOptions): ChildProcess {
   return spawn(process.execPath, [join(REPOSITORY_ROOT, script)], {
     cwd: REPOSITORY_ROOT,
     env: options.env,
-    stdio: options.stdio === 'inherit' ? 'inherit' : ['inherit', 'pipe', 'inherit'],
+    stdio: STDIO[options.stdio],
     detached: options.ownProcessGroup ?? false,
   });
 }

@@ -3,6 +3,7 @@
  * the first admin): which URL to use, and database failures as exit codes.
  */
 import type { Options } from 'yargs';
+import { type SqlExecutor, withPostgres } from '../common/index.ts';
 import { CliError, ExitCode, usageError } from './exit-codes.ts';
 
 export const databaseUrlOption = {
@@ -64,45 +65,11 @@ export function databaseError(error: unknown, url: string): CliError {
   return new CliError(ExitCode.failure, typeof code === 'string' ? `database error: ${message}` : message);
 }
 
-/** The platform's SQL surface (`?` placeholders), as services/platform/db/partitions.ts takes it. */
-export type PartitionSql = Parameters<
-  typeof import('../services/platform/db/partitions.ts').listPartitions
->[0];
-
 /** Runs `work` on one connection to `url`, closed afterwards; failures become exit codes. */
-export async function withDatabase<T>(url: string, work: (sql: PartitionSql) => Promise<T>): Promise<T> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  // An idle connection dropped by the server must not crash the process.
-  client.on('error', () => {});
+export async function withDatabase<T>(url: string, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
   try {
-    await client.connect();
+    return await withPostgres(url, work);
   } catch (error) {
     throw databaseError(error, url);
-  }
-  const numbered = (text: string) => {
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
-  };
-  const sql: PartitionSql = {
-    query: async (text, params = []) => (await client.query(numbered(text), params)).rows,
-    transaction: async (body) => {
-      await client.query('begin');
-      try {
-        const result = await body(sql);
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      }
-    },
-  };
-  try {
-    return await work(sql);
-  } catch (error) {
-    throw databaseError(error, url);
-  } finally {
-    await client.end().catch(() => {});
   }
 }

@@ -4,7 +4,7 @@
  * that arrive meanwhile coalesce into one more pass). Errors requeue with exponential backoff;
  * a watch that ends or fails is restarted.
  */
-import type { Logger } from '../services/platform/logger.ts';
+import type { Logger } from '../common/index.ts';
 import type { KubeObject } from './desired.ts';
 import type { KubeApi } from './kube.ts';
 import type { Reconciler } from './reconcile.ts';

@@ -2,8 +2,8 @@
  * What an ImCluster should consist of, as plain Kubernetes objects: pure functions of the resource,
  * so every reconcile applies the same full intent under one field manager (server-side apply).
  */
+import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
 import {
-  APP_IDS,
   type DaprResource,
   DEFAULT_RESOURCE_NAMES,
   pubsubComponents,
@@ -358,7 +358,7 @@ const ROUTE_PREFIX: Record<string, string> = {
 /** The Dapr Components (connection strings from the spec's Secrets) and the Configuration. */
 export function daprResources(cluster: ImCluster): KubeObject[] {
   const { dapr } = cluster.spec;
-  const appIds = [...APP_IDS, 'core'];
+  const appIds = [...SERVICE_NAMES, 'core'];
   const secretRef = (ref: SecretKeyRef | undefined, fallback: SecretKeyRef) => ref ?? fallback;
   const databaseRef = cluster.spec.database.secretRef;
   const pubsub = pubsubComponents({
@@ -433,7 +433,7 @@ export function migrationJob(cluster: ImCluster): KubeObject {
           spec: {
             restartPolicy: 'OnFailure',
             securityContext: POD_SECURITY,
-            containers: [container(cluster, ['all'], undefined, ['node', 'services/migrate.ts'])],
+            containers: [container(cluster, ['all'], undefined, ['node', ENTRY_POINTS.migrate])],
           },
         },
       },

@@ -4,7 +4,7 @@
  * cannot both win (the loser gets 409 and stays a follower).
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from '../services/platform/logger.ts';
+import type { Logger } from '../common/index.ts';
 import { RawApiError, rawRequest } from './raw.ts';
 
 export interface LeaderElectionOptions {

@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import type { Logger } from '../services/platform/logger.ts';
+import type { Logger } from '../common/index.ts';
 import { Conditions } from './conditions.ts';
 import {
   CLUSTER_LABEL,

@@ -2,6 +2,8 @@
  * The ImCluster resource as the operator reads it. The API server has already validated it and
  * filled every default (operator/crd), so optional fields here are only those without defaults.
  */
+import { SERVICE_NAMES as PLATFORM_SERVICES, type ServiceName as PlatformService } from '../common/index.ts';
+
 export const GROUP = 'im.anychat.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -10,9 +12,9 @@ export const PLURAL = 'imclusters';
 /** Every object the operator writes is applied under this field manager. */
 export const FIELD_MANAGER = 'anychat-operator';
 
-/** The services besides the gateway, in the order they are listed. */
-export const SERVICE_NAMES = ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** The services besides the gateway (spec.services), in the order they are listed. */
+export type ServiceName = Exclude<PlatformService, 'gateway'>;
+export const SERVICE_NAMES = PLATFORM_SERVICES.filter((name): name is ServiceName => name !== 'gateway');
 
 export interface Resources {
   requests?: Record<string, string | number>;

@@ -3,6 +3,7 @@
  * embedded adapter, the platform's own tables (and Dapr's metadata table, see its migration). Used by
  * the cluster's migration Job.
  */
+import { migrationResultLine } from '../common/index.ts';
 import { loadConfig } from './platform/config.ts';
 import { migrate, openServiceDatabase } from './platform/db/index.ts';
 import { createLogger } from './platform/logger.ts';
@@ -30,7 +31,7 @@ for (const target of targets) {
   });
   try {
     const applied = await migrate(orm, target.schema);
-    console.log(`${target.schema}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
+    console.log(migrationResultLine({ schema: target.schema, applied }));
   } catch (error) {
     failed = true;
     console.error(`${target.schema}: migration failed: ${error instanceof Error ? error.message : error}`);

@@ -1,3 +1,4 @@
+import { ENTRY_POINTS } from '../../common/index.ts';
 import { exitCodeOf, startEntryPoint } from '../child.ts';
 import { defineCommand } from '../command.ts';
 import { integer } from '../options.ts';
@@ -34,6 +35,8 @@ export const dev = defineCommand<Args>({
     if (args.databaseUrl) env.DATABASE_URL = args.databaseUrl;
     if (args.dataDir) env.ANYCHAT_DATA_DIR = args.dataDir;
     // The platform's own exit code (2: bad configuration, 1: failed to start) passes through.
-    return exitCodeOf(startEntryPoint('services/main.ts', { env, stdio: 'inherit', ownProcessGroup: true }));
+    return exitCodeOf(
+      startEntryPoint(ENTRY_POINTS.platform, { env, stdio: 'inherit', ownProcessGroup: true }),
+    );
   },
 });

@@ -1,7 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { exitCodeOf, REPOSITORY_ROOT, startEntryPoint } from '../child.ts';
+import {
+  ENTRY_POINTS,
+  type MigrationResult,
+  parseMigrationResultLine,
+  SERVICE_NAMES,
+} from '../../common/index.ts';
+import { exitCodeOf, startEntryPoint } from '../child.ts';
 import { defineCommand } from '../command.ts';
 import { databaseUrlOption, requireDatabaseUrl } from '../database.ts';
 import { usageError } from '../exit-codes.ts';
@@ -10,21 +14,6 @@ import { printJson } from '../output.ts';
 interface Args {
   databaseUrl?: string;
   services: string;
-}
-
-/** services/migrate.ts prints `<schema>: up to date` or `<schema>: applied A, B` per schema. */
-const RESULT_LINE = /^([\w-]+): (?:up to date|applied (.+))$/;
-
-/**
- * Service names as the repository lays them out (services/<name>/index.ts), read from disk so the
- * CLI needs no import of the service registry; migrate.ts remains the authority.
- */
-function knownServices(): string[] {
-  const root = join(REPOSITORY_ROOT, 'services');
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== 'platform')
-    .filter((entry) => existsSync(join(root, entry.name, 'index.ts')))
-    .map((entry) => entry.name);
 }
 
 export const migrate = defineCommand<Args>({
@@ -50,7 +39,7 @@ export const migrate = defineCommand<Args>({
       throw usageError(`--services "${args.services}": use all, or names like message,session`);
     if (services.includes('all') && services.length > 1)
       throw usageError('--services: all cannot be combined');
-    const known = knownServices();
+    const known: readonly string[] = SERVICE_NAMES;
     const unknown = services.filter((name) => name !== 'all' && !known.includes(name));
     if (unknown.length > 0)
       throw usageError(
@@ -63,14 +52,14 @@ export const migrate = defineCommand<Args>({
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
     if (args.output === 'table')
-      return exitCodeOf(startEntryPoint('services/migrate.ts', { env, stdio: 'inherit' }));
+      return exitCodeOf(startEntryPoint(ENTRY_POINTS.migrate, { env, stdio: 'inherit' }));
 
     // JSON: the per-schema lines become one document; anything else the child prints goes to stderr.
-    const child = startEntryPoint('services/migrate.ts', { env, stdio: 'pipe-stdout' });
-    const schemas: Array<{ schema: string; applied: string[] }> = [];
+    const child = startEntryPoint(ENTRY_POINTS.migrate, { env, stdio: 'pipe-stdout' });
+    const schemas: MigrationResult[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = RESULT_LINE.exec(line);
-      if (match) schemas.push({ schema: match[1]!, applied: match[2] ? match[2].split(', ') : [] });
+      const result = parseMigrationResultLine(line);
+      if (result) schemas.push(result);
       else process.stderr.write(`${line}\n`);
     });
     const code = await exitCodeOf(child);

@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
+import type { CreatedAdmin, FirstAdminRequest } from '../../common/index.ts';
 import { AdminTopics } from '../platform/contracts/index.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../platform/db/index.ts';
 import { SnowflakeGenerator } from '../platform/ids.ts';
@@ -9,7 +10,7 @@ import { PresenceRegistry } from '../platform/presence/index.ts';
 import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { schemas, validatedSubscription } from '../platform/validation.ts';
-import { AdminAccounts, type NewAdmin } from './domain/admin-accounts.ts';
+import { AdminAccounts } from './domain/admin-accounts.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
@@ -171,13 +172,13 @@ export const adminService: ServiceModule = {
 
 /**
  * Creates an administrator directly in the database: how the first admin comes to exist
- * (`imctl admin create --database-url …`), since no admin exists yet to call the API and there is
- * no default password. Applies the admin schema's migrations first.
+ * (`imctl admin create --database-url …` runs services/create-admin.ts), since no admin exists yet
+ * to call the API and there is no default password. Applies the admin schema's migrations first.
  */
 export async function createAdminAccount(
   databaseUrl: string,
-  input: NewAdmin,
-): Promise<{ adminId: string; username: string; role: string }> {
+  input: FirstAdminRequest,
+): Promise<CreatedAdmin> {
   const parsed = CreateAdminBody.parse(input);
   const logger = createLogger('silent');
   const orm = await openServiceDatabase({

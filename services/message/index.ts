@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
 import {
   GROUP_MEMBERS_CEILING,
   type GroupChangedEvent,
@@ -6,7 +7,6 @@ import {
   MessageAdminMethods,
   MessageBulkMethods,
   MessageMethods,
-  messagePartitionSpec,
   type ProfileUpdatedEvent,
   SESSION_ID_PATTERN,
   SYSTEM_MESSAGE_TEXT_MAX,
@@ -14,7 +14,7 @@ import {
   TimelineTopics,
   UserTopics,
 } from '../platform/contracts/index.ts';
-import { maintainPartitions, sqlExecutor } from '../platform/db/index.ts';
+import { sqlExecutor } from '../platform/db/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { CloudEvent } from '../platform/ports/index.ts';

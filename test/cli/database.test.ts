@@ -1,9 +1,10 @@
 /** imctl's database commands against a fresh database on the machine's PostgreSQL. */
 import { expect } from 'chai';
+import { withPostgres } from '../../common/index.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { imctl } from '../support/imctl.ts';
 
-describe('imctl migrate and partitions against PostgreSQL', function () {
+describe('imctl migrate, partitions and the first admin against PostgreSQL', function () {
   this.timeout(120_000);
   let backend: Backend;
   let databaseUrl: string;
@@ -54,5 +55,46 @@ describe('imctl migrate and partitions against PostgreSQL', function () {
     const bad = await imctl(['partitions', 'ensure', '--months-ahead', '99', '--database-url', databaseUrl]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include('months-ahead');
+  });
+
+  it('creates the first admin straight in the database, refusing bad input with its field and exit 2', async () => {
+    const create = (username: string, password: string, ...more: string[]) =>
+      imctl(
+        [
+          'admin',
+          'create',
+          '--username',
+          username,
+          '--password-stdin',
+          '--database-url',
+          databaseUrl,
+          ...more,
+        ],
+        { stdin: password },
+      );
+    const weak = await create('root', 'short');
+    expect(weak.code).to.equal(2);
+    expect(weak.stderr).to.match(/password: at least 12 characters/);
+
+    const created = await create('root', 'long enough password', '--role', 'auditor');
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.json<{ adminId: string; username: string; role: string }>()).to.include({
+      username: 'root',
+      role: 'auditor',
+    });
+    // The row is there, with a password hash and never the password.
+    const [row] = await withPostgres(databaseUrl, (sql) =>
+      sql.query<{ role: string; hash: string }>(
+        `select r.name as role, u.password_hash as hash
+           from admin.admin_users u join admin.admin_roles r using (role_id) where u.username = ?`,
+        ['root'],
+      ),
+    );
+    expect(row?.role).to.equal('auditor');
+    expect(row?.hash).to.be.a('string').and.not.include('long enough password');
+
+    const again = await create('root', 'long enough password');
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/an administrator named root exists/);
   });
 });

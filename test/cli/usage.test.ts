@@ -156,6 +156,11 @@ describe('imctl usage errors and exit codes', function () {
     const unreachable = await imctl(['partitions', 'list', '--database-url', url]);
     expectFailure(unreachable, 5, /cannot reach the database at postgres:\/\/anychat:\*\*\*@127\.0\.0\.1/);
     expect(unreachable.stderr).not.to.include('secret');
+    const firstAdmin = await imctl(
+      ['admin', 'create', '--username', 'root', '--password-stdin', '--database-url', url],
+      { stdin: 'long enough password' },
+    );
+    expectFailure(firstAdmin, 5, /cannot reach the database at postgres:\/\/anychat:\*\*\*@127\.0\.0\.1/);
   });
 
   it('prints its version and a shell completion script', async () => {

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { SERVICE_NAMES } from '../../common/index.ts';
 import { TOPIC_SUBSCRIBERS } from '../../services/platform/contracts/index.ts';
 import {
-  APP_IDS,
   pubsubComponents,
   renderSelfHostedResources,
   streamSubjects,
@@ -26,11 +26,11 @@ describe('Dapr resources', () => {
   });
 
   it('lists every service as an app-id, and the run file starts each of them with valid resource paths', () => {
-    expect([...APP_IDS].sort()).to.deep.equal(SERVICES.map((service) => service.name).sort());
+    expect(SERVICES.map((service) => service.name)).to.deep.equal([...SERVICE_NAMES]);
     const runFile = readRunFile() as ReturnType<typeof readRunFile> & {
       common: { resourcesPaths: string[]; configFilePath: string };
     };
-    expect(runFile.apps.map((app) => app.appID).sort()).to.deep.equal([...APP_IDS].sort());
+    expect(runFile.apps.map((app) => app.appID).sort()).to.deep.equal([...SERVICE_NAMES].sort());
     for (const app of runFile.apps) expect(app.env?.SERVICES).to.equal(app.appID);
     for (const path of [...runFile.common.resourcesPaths, runFile.common.configFilePath])
       expect(existsSync(join(ROOT, path)), path).to.equal(true);
@@ -56,7 +56,7 @@ describe('Dapr resources', () => {
             : { type, redisHost: 'x:6379' },
       });
       const byName = new Map(components.map((c) => [c.metadata.name, c]));
-      expect(byName.get('pubsub')?.scopes).to.deep.equal([...APP_IDS]);
+      expect(byName.get('pubsub')?.scopes).to.deep.equal([...SERVICE_NAMES]);
       for (const [topic, subscribers] of Object.entries(TOPIC_SUBSCRIBERS)) {
         const component = byName.get(subscriptionComponent({ pubsubName: 'pubsub', topic }));
         if (subscribers.length === 0) expect(component).to.equal(undefined);

@@ -1,8 +1,9 @@
 import type { AdminAccount } from '../../api-types.ts';
 import { defineCommand } from '../../command.ts';
 import { configPath, readStoredLogin } from '../../config-store.ts';
-import { databaseError, databaseUrlOption, redacted, requireDatabaseUrl } from '../../database.ts';
-import { type CliError, ExitCode, usageError } from '../../exit-codes.ts';
+import { databaseUrlOption, redacted, requireDatabaseUrl } from '../../database.ts';
+import { ExitCode, usageError } from '../../exit-codes.ts';
+import { createFirstAdmin } from '../../first-admin.ts';
 import { print, renderFields } from '../../output.ts';
 import { readPassword } from '../../prompt.ts';
 import { loggedInClient } from '../../session.ts';
@@ -15,24 +16,6 @@ interface Args {
   email?: string;
   passwordStdin?: boolean;
   databaseUrl?: string;
-}
-
-/**
- * The admin service's public bootstrap entry point, loaded only in database mode: it brings the ORM
- * and the service with it, which `--help` and every API command do without.
- */
-async function createAdminAccount(databaseUrl: string, input: Parameters<CreateAdminAccount>[1]) {
-  const { createAdminAccount } = await import('../../../services/admin/index.ts');
-  return createAdminAccount(databaseUrl, input);
-}
-type CreateAdminAccount = typeof import('../../../services/admin/index.ts').createAdminAccount;
-
-/** The service validates the input with zod: its issues are the operator's usage errors. */
-function inputError(error: unknown): CliError | undefined {
-  const issues = (error as { name?: string; issues?: Array<{ path: PropertyKey[]; message: string }> })
-    .issues;
-  if ((error as Error)?.name !== 'ZodError' || !Array.isArray(issues)) return undefined;
-  return usageError(issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
 }
 
 export const createAdmin = defineCommand<Args>({
@@ -89,11 +72,7 @@ export const createAdmin = defineCommand<Args>({
       via = client.server;
     } else {
       const url = requireDatabaseUrl(args.databaseUrl);
-      try {
-        created = await createAdminAccount(url, input);
-      } catch (error) {
-        throw inputError(error) ?? databaseError(error, url);
-      }
+      created = await createFirstAdmin(url, input);
       via = redacted(url);
     }
     print(args.output, created, (a) =>

@@ -1,5 +1,4 @@
-import { messagePartitionSpec } from '../../../services/platform/contracts/message.ts';
-import { maintainPartitions } from '../../../services/platform/db/partitions.ts';
+import { maintainPartitions, messagePartitionSpec } from '../../../common/index.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseUrlOption, requireDatabaseUrl, withDatabase } from '../../database.ts';
 import { ExitCode } from '../../exit-codes.ts';

@@ -1,5 +1,4 @@
-import { MESSAGE_TABLE, messagePartitionSpec } from '../../../services/platform/contracts/message.ts';
-import { listPartitions } from '../../../services/platform/db/partitions.ts';
+import { listPartitions, MESSAGE_TABLE, messagePartitionSpec } from '../../../common/index.ts';
 import { defineCommand } from '../../command.ts';
 import { databaseUrlOption, requireDatabaseUrl, withDatabase } from '../../database.ts';
 import { ExitCode } from '../../exit-codes.ts';

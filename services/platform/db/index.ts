@@ -1,6 +1,5 @@
+export type { SqlExecutor } from '../../../common/index.ts';
 export * from './embedded-postgres.ts';
 export * from './orm.ts';
 export * from './paging.ts';
-export * from './partitions.ts';
-export * from './sql.ts';
 export * from './sync-clock.ts';

@@ -1,8 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { type EntityManager, type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { SqlExecutor } from '../../../common/index.ts';
 import type { Logger } from '../logger.ts';
-import type { SqlExecutor } from './sql.ts';
 
 export type { EntitySchema, MigrationObject };
 export { MikroORM };

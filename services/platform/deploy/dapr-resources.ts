@@ -8,6 +8,7 @@
  * in TOPIC_SUBSCRIBERS. On NATS JetStream that component holds one durable consumer per app with
  * the app's replicas in one queue group; on Redis Streams, one consumer group per app.
  */
+import { SERVICE_NAMES } from '../../../common/index.ts';
 import { TOPIC_SUBSCRIBERS, topicFamilies } from '../contracts/topics.ts';
 import { subscriptionComponent } from '../ports/dapr/inbound.ts';
 
@@ -54,9 +55,6 @@ export const DEFAULT_RESOURCE_NAMES: DaprResourceNames = {
   sharedStateStoreName: 'sharedstate',
 };
 
-/** Every app-id of the platform (the services of services/registry.ts). */
-export const APP_IDS = ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin', 'gateway'] as const;
-
 export interface DaprResource {
   apiVersion: 'dapr.io/v1alpha1';
   kind: 'Component' | 'Configuration' | 'Resiliency';
@@ -102,7 +100,7 @@ export function pubsubComponents(options: PubSubOptions): DaprResource[] {
   const { backend } = options;
   const names = options.names ?? DEFAULT_RESOURCE_NAMES;
   const topics = options.topics ?? TOPIC_SUBSCRIBERS;
-  const apps = options.apps ?? APP_IDS;
+  const apps = options.apps ?? SERVICE_NAMES;
   const connection =
     backend.type === 'nats'
       ? { natsURL: backend.natsUrl, streamName: backend.streamName }
@@ -155,7 +153,7 @@ export function pubsubComponents(options: PubSubOptions): DaprResource[] {
 export function stateComponents(
   backend: StateBackend,
   names: DaprResourceNames = DEFAULT_RESOURCE_NAMES,
-  apps: readonly string[] = APP_IDS,
+  apps: readonly string[] = SERVICE_NAMES,
 ): DaprResource[] {
   const type = backend.type === 'redis' ? 'state.redis' : 'state.postgresql';
   const connection = (table: string) =>

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../db/sql.ts';
+import type { SqlExecutor } from '../../../../common/index.ts';
 import {
   assertSaveOptions,
   assertStateKey,

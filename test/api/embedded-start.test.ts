@@ -4,39 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ApiClient, registerUser } from '../support/api-client.ts';
+import { CapturedOutput, PLATFORM_SERVING, stopProcess, track } from '../support/processes.ts';
 
 /** Runs `node services/main.ts` as the README's first command does, and waits for the URL it prints. */
-function startEmbedded(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['services/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ANYCHAT_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: '',
-      SERVICES: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /is serving (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before serving:\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
+async function startEmbedded(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = track(
+    spawn(process.execPath, ['services/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ANYCHAT_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        SERVICES: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const [, url] = await new CapturedOutput(child).waitFor(PLATFORM_SERVING);
+  return { child, url: url! };
 }
 
 describe('embedded platform process', function () {
@@ -47,7 +34,7 @@ describe('embedded platform process', function () {
   it('prints its URL, shuts down cleanly on SIGTERM, and keeps its data across restarts', async () => {
     const first = await startEmbedded(dataDir);
     const user = await registerUser(new ApiClient(first.url), { nickname: 'Persistent' });
-    expect(await stop(first.child)).to.equal(0);
+    expect(await stopProcess(first.child)).to.equal(0);
 
     const second = await startEmbedded(dataDir);
     try {
@@ -60,7 +47,7 @@ describe('embedded platform process', function () {
       // The access token issued before the restart still verifies: signing keys persisted too.
       expect((await api.call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(200);
     } finally {
-      expect(await stop(second.child)).to.equal(0);
+      expect(await stopProcess(second.child)).to.equal(0);
     }
   });
 });

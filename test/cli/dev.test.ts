@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { eventually } from '../support/eventually.ts';
+import { CapturedOutput, PLATFORM_SERVING, stopProcess, track } from '../support/processes.ts';
 
 /** The developer's environment minus a DATABASE_URL (the point is the embedded database). */
 function platformEnv(dataDir: string): NodeJS.ProcessEnv {
@@ -23,38 +23,24 @@ describe('imctl dev', function () {
 
   it('starts the embedded platform (PGlite), serves the API, prints the database for admin create, stops on SIGINT', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'imctl-dev-'));
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, '../../cli/imctl.ts'), 'dev', '--port', '0', '--data-dir', dataDir],
-      {
-        env: platformEnv(dataDir),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const child = track(
+      spawn(
+        process.execPath,
+        [join(import.meta.dirname, '../../cli/imctl.ts'), 'dev', '--port', '0', '--data-dir', dataDir],
+        {
+          env: platformEnv(dataDir),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
     );
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const output = new CapturedOutput(child);
     try {
-      const url = await Promise.race([
-        eventually(
-          'the platform prints its URL',
-          async () => /is serving (http:\/\/\S+)/.exec(output)?.[1],
-          90_000,
-        ),
-        exited.then((code) => {
-          throw new Error(`imctl dev exited (${code}) before serving:\n${output}`);
-        }),
-      ]);
-      expect(output).to.match(/imctl admin create --username root --database-url postgresql:\/\/\S+/);
+      const [, url] = await output.waitFor(PLATFORM_SERVING);
+      // Printed after the URL: where the first admin goes.
+      await output.waitFor(/imctl admin create --username root --database-url postgresql:\/\/\S+/, 10_000);
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).to.equal(200);
-      child.kill('SIGINT');
-      expect(await exited, output).to.equal(0);
+      expect(await stopProcess(child, { signal: 'SIGINT' }), output.text).to.equal(0);
     } finally {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

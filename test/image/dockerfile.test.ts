@@ -7,7 +7,7 @@
  * The install uses the npm on the PATH (scripts/node24 puts Node 24 first) and the machine's npm
  * cache, as the Dockerfile's cache mount would; it needs the npm registry for what is not cached.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -23,6 +23,7 @@ import { basename, join, relative } from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import { expect } from 'chai';
 import { type Cmd, type Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { CapturedOutput, PLATFORM_SERVING, runToEnd, stopProcess, track } from '../support/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
@@ -59,18 +60,6 @@ function replayCopy(instruction: Copy, appDir: string): void {
       filter: (path) => statSync(path).isDirectory() || !contextFilter.ignores(relative(ROOT, path)),
     });
   }
-}
-
-interface Finished {
-  code: number | null;
-  output: string;
-}
-
-function collect(child: ChildProcess): Promise<Finished> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
 
 /** The machine's environment as a build would see it: no npm settings leaked from the test runner. */
@@ -121,7 +110,7 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
       env: buildEnv(imageEnv()),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const { code, output } = await collect(run);
+    const { code, output } = await runToEnd(run);
     expect(code, `${install!.getArgumentsContent()} failed:\n${excerpt(output)}`).to.equal(0);
     expect(existsSync(join(appDir, 'node_modules/koa')), 'production dependencies').to.equal(true);
     expect(existsSync(join(appDir, 'node_modules/typescript')), 'no development dependencies').to.equal(
@@ -137,41 +126,33 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
     for (const instruction of instructions.slice(install + 1))
       if (keyword(instruction) === 'COPY') replayCopy(instruction as Copy, appDir);
     expect(existsSync(join(appDir, 'services/main.ts'))).to.equal(true);
-    const shippedTests = globSync('{services,operator,cli}/**/*.test.ts', { cwd: appDir });
+    const shippedTests = globSync('{common,services,operator,cli}/**/*.test.ts', { cwd: appDir });
     expect(shippedTests, 'no tests in the image').to.deep.equal([]);
 
     const [command, ...args] = (dockerfile.getCMDs()[0] as Cmd).getJSONStrings().map((s) => s.getJSONValue());
     // Embedded (no DATABASE_URL), its data in the image's default directory, on a free loopback port.
-    const server = spawn(node(command!), args, {
-      cwd: appDir,
-      env: buildEnv({ ...imageEnv(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const finished = collect(server);
-    const url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server.stdout!.on('data', (chunk: Buffer) => {
-        seen += chunk;
-        const match = /is serving (http:\/\/\S+)/.exec(seen);
-        if (match) resolve(match[1]!);
-      });
-      void finished.then(({ code, output }) =>
-        reject(new Error(`CMD exited with ${code}:\n${excerpt(output)}`)),
-      );
+    const server = track(
+      spawn(node(command!), args, {
+        cwd: appDir,
+        env: buildEnv({ ...imageEnv(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const output = new CapturedOutput(server);
+    const [, url] = await output.waitFor(PLATFORM_SERVING).catch((error: Error) => {
+      throw new Error(`CMD did not serve: ${excerpt(error.message)}`);
     });
     try {
       expect((await fetch(`${url}/readyz`)).status).to.equal(200);
     } finally {
-      server.kill('SIGTERM');
+      expect(await stopProcess(server), excerpt(output.text)).to.equal(0);
     }
-    const { code, output } = await finished;
-    expect(code, excerpt(output)).to.equal(0);
   });
 
   it('ships imctl and the operator, both loading with production dependencies alone', async () => {
     expect(existsSync(join(appDir, 'cli/imctl.ts')), 'the COPY steps ran').to.equal(true);
     const env = buildEnv(imageEnv());
-    const imctl = await collect(
+    const imctl = await runToEnd(
       spawn(process.execPath, ['cli/imctl.ts', '--help'], {
         cwd: appDir,
         env,
@@ -181,7 +162,7 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
     expect(imctl.code, imctl.output).to.equal(0);
     expect(imctl.output).to.match(/admin/);
     // operator/main.ts starts only when run as the entry point; importing it loads its whole module graph.
-    const operator = await collect(
+    const operator = await runToEnd(
       spawn(process.execPath, ['--input-type=module', '-e', "await import('./operator/main.ts')"], {
         cwd: appDir,
         env,

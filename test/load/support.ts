@@ -1,9 +1,10 @@
 /** What the load generators share: accounts, sockets, the platform they start, statistics. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { CapturedOutput, PLATFORM_SERVING, stopProcess, track } from '../support/processes.ts';
 
 export async function call<T>(
   url: string,
@@ -105,36 +106,30 @@ export async function startPlatform(): Promise<{
   stop: () => Promise<void>;
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'anychat-load-'));
-  const child: ChildProcess = spawn(process.execPath, ['services/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      METRICS_PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ANYCHAT_DATA_DIR: dataDir,
-      RATE_LIMIT_FACTOR: '10000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      // The platform's own log lines (warnings and errors) go to this process's stderr.
-      process.stderr.write(chunk);
-      buffered += chunk.toString();
-      const match = /is serving (http:\/\/\S+)/.exec(buffered);
-      const metrics = /Prometheus metrics: (http:\/\/\S+)/.exec(buffered);
-      if (match && metrics) resolve([match[1]!, metrics[1]!]);
-    });
-    child.once('exit', (code) => reject(new Error(`platform exited with ${code}`)));
-  });
+  const child = track(
+    spawn(process.execPath, ['services/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ANYCHAT_DATA_DIR: dataDir,
+        RATE_LIMIT_FACTOR: '10000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  // The platform's own log lines (warnings and errors) go to this process's stderr.
+  const output = new CapturedOutput(child, process.stderr);
+  const [, url] = await output.waitFor(PLATFORM_SERVING);
+  // Printed before the serving line.
+  const [, metricsUrl] = await output.waitFor(/Prometheus metrics: (http:\/\/\S+)/);
   return {
-    url,
-    metricsUrl,
+    url: url!,
+    metricsUrl: metricsUrl!,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await stopProcess(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

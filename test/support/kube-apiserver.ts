@@ -3,9 +3,9 @@
  * kube-apiserver as processes (built once by scripts/test-env/ensure-kube.sh), no kubelet or
  * controllers, an admin token, the ImCluster CRD and Dapr's CRDs (from the Dapr Go module) installed.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { exited, freePort, tail, track } from './dapr-cluster.ts';
 import { eventually } from './eventually.ts';
+import { freePort, spawnLogged, stopProcesses, tail } from './processes.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -126,63 +126,46 @@ export async function startApiServer(): Promise<TestApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'anychat-kube-'));
   const children: ChildProcess[] = [];
   const stop = async () => {
-    for (const child of children.reverse()) child.kill('SIGTERM');
-    const killer = setTimeout(() => {
-      for (const child of children) child.kill('SIGKILL');
-    }, 5_000);
-    await Promise.all(children.map(exited));
-    clearTimeout(killer);
+    // The API server first, then its etcd.
+    await stopProcesses([...children].reverse(), { graceMs: 5_000 });
     if (!process.env.TEST_KEEP_KUBE_LOGS) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const [etcdClient, etcdPeer, securePort] = [await freePort(), await freePort(), await freePort()];
     const etcdLog = join(dir, 'etcd.log');
-    let log = openSync(etcdLog, 'a');
     children.push(
-      track(
-        spawn(
-          etcd,
-          [
-            ...['--data-dir', join(dir, 'etcd'), '--listen-client-urls', `http://127.0.0.1:${etcdClient}`],
-            ...['--advertise-client-urls', `http://127.0.0.1:${etcdClient}`],
-            ...['--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--log-level', 'warn'],
-          ],
-          { stdio: ['ignore', log, log] },
-        ),
+      spawnLogged(
+        etcd,
+        [
+          ...['--data-dir', join(dir, 'etcd'), '--listen-client-urls', `http://127.0.0.1:${etcdClient}`],
+          ...['--advertise-client-urls', `http://127.0.0.1:${etcdClient}`],
+          ...['--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--log-level', 'warn'],
+        ],
+        { logFile: etcdLog },
       ),
     );
-    closeSync(log);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     const token = `test-${Math.random().toString(36).slice(2)}`;
     writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
     const apiLog = join(dir, 'kube-apiserver.log');
-    log = openSync(apiLog, 'a');
     children.push(
-      track(
-        spawn(
-          apiserver,
-          [
-            ...['--etcd-servers', `http://127.0.0.1:${etcdClient}`, '--bind-address', '127.0.0.1'],
-            ...['--secure-port', String(securePort), '--cert-dir', join(dir, 'certs')],
-            ...['--service-account-issuer', 'https://kubernetes.default.svc'],
-            ...['--service-account-key-file', join(dir, 'sa.pub')],
-            ...['--service-account-signing-key-file', join(dir, 'sa.key')],
-            ...['--token-auth-file', join(dir, 'tokens.csv'), '--authorization-mode', 'RBAC'],
-            ...[
-              '--service-cluster-ip-range',
-              '10.96.0.0/24',
-              '--disable-admission-plugins',
-              'ServiceAccount',
-            ],
-            ...['--v', '1'],
-          ],
-          { stdio: ['ignore', log, log] },
-        ),
+      spawnLogged(
+        apiserver,
+        [
+          ...['--etcd-servers', `http://127.0.0.1:${etcdClient}`, '--bind-address', '127.0.0.1'],
+          ...['--secure-port', String(securePort), '--cert-dir', join(dir, 'certs')],
+          ...['--service-account-issuer', 'https://kubernetes.default.svc'],
+          ...['--service-account-key-file', join(dir, 'sa.pub')],
+          ...['--service-account-signing-key-file', join(dir, 'sa.key')],
+          ...['--token-auth-file', join(dir, 'tokens.csv'), '--authorization-mode', 'RBAC'],
+          ...['--service-cluster-ip-range', '10.96.0.0/24', '--disable-admission-plugins', 'ServiceAccount'],
+          ...['--v', '1'],
+        ],
+        { logFile: apiLog },
       ),
     );
-    closeSync(log);
     const url = `https://127.0.0.1:${securePort}`;
     const config = new KubeConfig();
     config.loadFromOptions({

@@ -12,11 +12,12 @@ import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
-import { GroupService } from './domain/group-service.ts';
+import { createGroupDomain } from './domain/index.ts';
 import { groupEntities } from './entities.ts';
 import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
 import { Migration20261201000610_group_invitations } from './migrations/Migration20261201000610_group_invitations.ts';
 import { groupRoutes } from './routes.ts';
+import { GroupStore } from './store/index.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 const SendContextInput = z.object({ groupId: id, userId: id });
@@ -53,13 +54,12 @@ export const groupService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
-    const groups = new GroupService({
-      orm: ctx.orm,
+    const domain = createGroupDomain({
+      store: new GroupStore(ctx.orm, ctx.ids),
+      outbox,
       invoke: ctx.invoke,
       ids: ctx.ids,
-      logger: ctx.logger,
-      outbox,
-      store: ctx.state.store(ctx.config.dapr.stateStoreName),
+      state: ctx.state.store(ctx.config.dapr.stateStoreName),
       limits: ctx.config.group,
       publicUrl: ctx.publicUrl,
       words: new SensitiveWords(ctx.sharedState, {
@@ -68,32 +68,33 @@ export const groupService: ServiceModule = {
       }),
       allowStrangers: ctx.config.message.allowStrangers,
     });
+    const { directory } = domain;
     outbox.start(OUTBOX_SWEEP_MS);
     return {
-      routes: groupRoutes(groups, ctx.config.rateLimitFactor),
+      routes: groupRoutes(domain, ctx.config.rateLimitFactor),
       subscriptions: [],
       internal: {
         [GroupMethods.sendContext]: async (body): Promise<GroupSendContext> => {
           const input = parseInternal(SendContextInput, body);
-          return groups.sendContext(input.groupId, input.userId);
+          return directory.sendContext(input.groupId, input.userId);
         },
         [GroupMethods.briefs]: async (body): Promise<GroupBrief[]> =>
-          groups.briefs(parseInternal(BriefsInput, body).groupIds),
-        [GroupAdminMethods.list]: async (body) => groups.adminList(parseInternal(AdminListInput, body)),
+          directory.briefs(parseInternal(BriefsInput, body).groupIds),
+        [GroupAdminMethods.list]: async (body) => directory.adminList(parseInternal(AdminListInput, body)),
         [GroupAdminMethods.detail]: async (body) =>
-          groups.adminDetail(parseInternal(AdminGroupInput, body).groupId),
+          directory.adminDetail(parseInternal(AdminGroupInput, body).groupId),
         [GroupAdminMethods.dismiss]: async (body) => {
           const input = parseInternal(AdminDismissInput, body);
-          await groups.dismissByAdministrator(input.groupId, input.reason || undefined);
+          await domain.groups.dismissByAdministrator(input.groupId, input.reason || undefined);
           return null;
         },
         [GroupAdminMethods.removeMember]: async (body) => {
           const input = parseInternal(AdminRemoveInput, body);
-          await groups.removeMemberByAdministrator(input.groupId, input.userId);
+          await domain.members.removeByAdministrator(input.groupId, input.userId);
           return null;
         },
         [GroupAdminMethods.stats]: async (body) =>
-          groups.adminStats(parseInternal(AdminStatsInput, body).since),
+          directory.adminStats(parseInternal(AdminStatsInput, body).since),
       },
       stop: () => outbox.stop(),
     };

@@ -2,30 +2,18 @@ import { z } from 'zod';
 import type { RequestState } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import { type Principal, rateLimit } from '../platform/security/index.ts';
-import type {
-  AddOutcome,
-  GroupChange,
-  GroupService,
-  GroupView,
-  JoinRequestView,
-  Membership,
-  MemberView,
-  Origin,
-} from './domain/group-service.ts';
-import type { InvitationView } from './domain/invitations.ts';
-import { GroupStatus } from './entities.ts';
+import type { GroupDomain, Origin } from './domain/index.ts';
+import { changeDto, groupDto, invitationDto, joinRequestDto, memberDto, outcomeDto } from './dtos.ts';
 import {
   AnsweredInvitationDto,
   AnswerInvitationBody,
   CreateGroupBody,
   CreateGroupDto,
-  type GoneGroupDto,
   GroupDto,
   GroupListDto,
   GroupListQuery,
   HandleJoinBody,
   IdParams,
-  type InvitationDto,
   InvitationListDto,
   InviteBody,
   InviteDto,
@@ -33,8 +21,6 @@ import {
   JoinDto,
   JoinRequestDto,
   JoinRequestParams,
-  type ListedGroupDto,
-  type MemberDto,
   MemberListDto,
   MemberParams,
   MemberQuery,
@@ -59,96 +45,8 @@ const originOf = (principal: Principal): Origin => ({
   deviceId: principal.deviceId,
 });
 
-const isMuted = (mutedUntil: Date | null) => mutedUntil !== null && mutedUntil.getTime() > Date.now();
-
-const membershipDto = (me: Membership) => ({
-  role: me.role,
-  groupNickname: me.groupNickname,
-  isMuted: isMuted(me.mutedUntil),
-  mutedUntil: isMuted(me.mutedUntil) ? me.mutedUntil!.toISOString() : null,
-  joinedAt: me.joinedAt.toISOString(),
-});
-
-const groupDto = ({ group, maxMembers, me }: GroupView): z.infer<typeof GroupDto> => {
-  const member = me !== null;
-  return {
-    groupId: group.id,
-    name: group.name,
-    avatar: group.avatar ?? null,
-    memberCount: group.memberCount,
-    maxMembers,
-    joinVerify: group.joinVerify,
-    dismissed: group.status === GroupStatus.DISMISSED,
-    createdAt: group.createdAt.toISOString(),
-    isMember: member,
-    ownerId: member ? group.ownerId : null,
-    announcement: member ? (group.announcement ?? null) : null,
-    announcementUpdatedAt: member ? (group.announcementAt?.toISOString() ?? null) : null,
-    isMuted: member ? group.allMuted : null,
-    settings: member
-      ? {
-          allMuted: group.allMuted,
-          memberInvite: group.memberInvite,
-          joinVerify: group.joinVerify,
-          historyVisible: group.historyVisible,
-          memberAddFriend: group.memberAddFriend,
-        }
-      : null,
-    me: me ? membershipDto(me) : null,
-  };
-};
-
-const changeDto = (change: GroupChange): z.infer<typeof ListedGroupDto> | z.infer<typeof GoneGroupDto> =>
-  change.gone
-    ? { groupId: change.groupId, status: change.reason, updateTime: change.version }
-    : { ...groupDto(change), status: 'active', updateTime: change.version };
-
-const memberDto = (view: MemberView): z.infer<typeof MemberDto> => ({
-  userId: view.userId,
-  nickname: view.profile?.nickname ?? '',
-  avatar: view.profile?.avatar ?? null,
-  groupNickname: view.groupNickname,
-  role: view.role,
-  joinedAt: view.joinedAt.toISOString(),
-  isMuted: isMuted(view.mutedUntil),
-  mutedUntil: isMuted(view.mutedUntil) ? view.mutedUntil!.toISOString() : null,
-});
-
-const joinRequestDto = ({ request, applicant }: JoinRequestView): z.infer<typeof JoinRequestDto> => ({
-  requestId: request.id,
-  groupId: request.groupId,
-  user: {
-    userId: request.userId,
-    nickname: applicant?.nickname ?? '',
-    avatar: applicant?.avatar ?? null,
-  },
-  message: request.message ?? null,
-  source: request.source,
-  status: request.status,
-  createdAt: request.createdAt.toISOString(),
-  updatedAt: request.updatedAt.toISOString(),
-});
-
-const outcomeDto = ({ successIds, invitedIds, failures }: AddOutcome) => ({
-  successIds,
-  invitedIds,
-  failedIds: failures.map((failure) => failure.userId),
-  failures,
-});
-
-const invitationDto = (view: InvitationView): z.infer<typeof InvitationDto> => ({
-  groupId: view.groupId,
-  group: view.group,
-  inviter: {
-    userId: view.inviterId,
-    nickname: view.inviter?.nickname ?? '',
-    avatar: view.inviter?.avatar ?? null,
-  },
-  createdAt: view.createdAt.toISOString(),
-  expiresAt: view.expiresAt.toISOString(),
-});
-
-export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
+export function groupRoutes(domain: GroupDomain, rateLimitFactor: number) {
+  const { groups, members, ownership, mutes, joining, invitations, qrCodes } = domain;
   // Per user, per instance: creating groups, inviting and asking to join are cheap to abuse.
   const limit = (name: string, perMinute: number) =>
     rateLimit(name, {
@@ -208,7 +106,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       response: JoinDto,
       middleware: [joinLimit],
       handler: async ({ principal, body }) =>
-        groups.joinByQrcode(originOf(principal), body.code, body.message || null),
+        qrCodes.join(originOf(principal), body.code, body.message || null),
     }),
     defineRoute({
       method: 'get',
@@ -219,7 +117,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       params: QrcodeParams,
       response: GroupDto,
       handler: async ({ principal, params }) =>
-        groupDto(await groups.resolveQrcode(principal.userId, params.code)),
+        groupDto(await qrCodes.resolve(principal.userId, params.code)),
     }),
     // Before /api/v1/groups/:id, which would take "invitations" for a malformed id.
     defineRoute({
@@ -232,12 +130,8 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       query: PageQuery,
       response: InvitationListDto,
       handler: async ({ principal, query }) => {
-        const { total, invitations } = await groups.invitations.listMine(
-          principal.userId,
-          query.page,
-          query.pageSize,
-        );
-        return { total, invitations: invitations.map(invitationDto) };
+        const page = await invitations.listMine(principal.userId, query.page, query.pageSize);
+        return { total: page.total, invitations: page.invitations.map(invitationDto) };
       },
     }),
     defineRoute({
@@ -253,8 +147,8 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       middleware: [joinLimit],
       handler: async ({ principal, params, body }) =>
         body.action === 'accept'
-          ? groups.invitations.accept(originOf(principal), params.id)
-          : groups.invitations.decline(originOf(principal), params.id),
+          ? invitations.accept(originOf(principal), params.id)
+          : invitations.decline(originOf(principal), params.id),
     }),
     defineRoute({
       method: 'get',
@@ -321,8 +215,8 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       query: MemberQuery,
       response: MemberListDto,
       handler: async ({ principal, params, query }) => {
-        const { total, members } = await groups.members(principal.userId, params.id, query);
-        return { total, members: members.map(memberDto) };
+        const page = await members.list(principal.userId, params.id, query);
+        return { total: page.total, members: page.members.map(memberDto) };
       },
     }),
     defineRoute({
@@ -337,7 +231,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       response: InviteDto,
       middleware: [inviteLimit],
       handler: async ({ principal, params, body }) => {
-        const result = await groups.invite(originOf(principal), params.id, body.userIds);
+        const result = await members.invite(originOf(principal), params.id, body.userIds);
         return { ...outcomeDto(result), memberCount: result.memberCount };
       },
     }),
@@ -350,7 +244,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       params: MemberParams,
       response: z.null(),
       handler: async ({ principal, params }) => {
-        await groups.removeMember(originOf(principal), params.id, params.userId);
+        await members.remove(originOf(principal), params.id, params.userId);
         return null;
       },
     }),
@@ -364,7 +258,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       body: MuteBody,
       response: MuteDto,
       handler: async ({ principal, params, body }) => {
-        const { userId, mutedUntil } = await groups.muteMember(
+        const { userId, mutedUntil } = await mutes.muteMember(
           originOf(principal),
           params.id,
           params.userId,
@@ -383,7 +277,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       body: NicknameBody,
       response: GroupDto,
       handler: async ({ principal, params, body }) =>
-        groupDto(await groups.setNickname(originOf(principal), params.id, body.nickname || null)),
+        groupDto(await members.setNickname(originOf(principal), params.id, body.nickname || null)),
     }),
     defineRoute({
       method: 'post',
@@ -396,7 +290,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       response: JoinDto,
       middleware: [joinLimit],
       handler: async ({ principal, params, body }) =>
-        groups.join(originOf(principal), params.id, body.message || null),
+        joining.join(originOf(principal), params.id, body.message || null),
     }),
     defineRoute({
       method: 'get',
@@ -408,7 +302,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       query: PageQuery,
       response: z.object({ total: z.number().int(), requests: z.array(JoinRequestDto) }),
       handler: async ({ principal, params, query }) => {
-        const { total, requests } = await groups.joinRequests(
+        const { total, requests } = await joining.pending(
           principal.userId,
           params.id,
           query.page,
@@ -427,7 +321,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       body: HandleJoinBody,
       response: z.object({ requestId: z.string(), status: z.enum(['accepted', 'rejected']) }),
       handler: async ({ principal, params, body }) =>
-        groups.handleJoin(originOf(principal), params.id, params.reqId, body.action),
+        joining.handle(originOf(principal), params.id, params.reqId, body.action),
     }),
     defineRoute({
       method: 'post',
@@ -438,7 +332,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       params: IdParams,
       response: z.null(),
       handler: async ({ principal, params }) => {
-        await groups.exit(originOf(principal), params.id);
+        await members.exit(originOf(principal), params.id);
         return null;
       },
     }),
@@ -452,7 +346,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       body: UserIdBody,
       response: z.null(),
       handler: async ({ principal, params, body }) => {
-        await groups.transfer(originOf(principal), params.id, body.userId);
+        await ownership.transfer(originOf(principal), params.id, body.userId);
         return null;
       },
     }),
@@ -466,7 +360,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       body: UserIdBody,
       response: z.null(),
       handler: async ({ principal, params, body }) => {
-        await groups.setAdmin(originOf(principal), params.id, body.userId, true);
+        await ownership.setAdmin(originOf(principal), params.id, body.userId, true);
         return null;
       },
     }),
@@ -479,7 +373,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       params: MemberParams,
       response: z.null(),
       handler: async ({ principal, params }) => {
-        await groups.setAdmin(originOf(principal), params.id, params.userId, false);
+        await ownership.setAdmin(originOf(principal), params.id, params.userId, false);
         return null;
       },
     }),
@@ -493,7 +387,7 @@ export function groupRoutes(groups: GroupService, rateLimitFactor: number) {
       query: QrcodeQuery,
       response: QrcodeDto,
       handler: async ({ principal, params, query }) =>
-        groups.qrcode(principal.userId, params.id, query.refresh),
+        qrCodes.qrcode(principal.userId, params.id, query.refresh),
     }),
   ];
 }

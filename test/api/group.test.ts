@@ -455,6 +455,18 @@ forEachBackend(
           403,
         );
       });
+
+      it('transfer to oneself: owner-only first (40107 for an admin or member, 40105 for an outsider), then 000001 for the owner', async () => {
+        const id = await setup();
+        const { owner, admin, member, outsider } = cast;
+        const toSelf = (user: User) => call(user, 'POST', `/${id}/transfer`, { userId: user.userId });
+        expectCode(await toSelf(admin), ErrorCode.GROUP_NOT_OWNER, 403);
+        expectCode(await toSelf(member), ErrorCode.GROUP_NOT_OWNER, 403);
+        expectCode(await toSelf(outsider), ErrorCode.GROUP_NOT_MEMBER, 403);
+        expectCode(await toSelf(owner), ErrorCode.INVALID_PARAMS, 400);
+        // Nothing changed hands.
+        expect((await ok<{ ownerId: string }>(owner, 'GET', `/${id}`)).ownerId).to.equal(owner.userId);
+      });
     });
 
     describe('joining', () => {

@@ -1,3 +1,6 @@
+import type { Group } from '../entities.ts';
+import type { Actor } from './types.ts';
+
 /** Notification kinds the group service appends to users' timelines (and system messages it asks for). */
 export const GroupEvents = {
   created: 'group.created',
@@ -19,3 +22,19 @@ export const GroupEvents = {
   /** To the invitee's devices and the inviter: the invitation was accepted or declined. */
   invitationHandled: 'group.invitation.handled',
 } as const;
+
+/** The group as notices describe it. */
+export function briefPayload(group: Group): Record<string, unknown> {
+  return {
+    groupId: group.id,
+    name: group.name,
+    avatar: group.avatar ?? null,
+    memberCount: group.memberCount,
+  };
+}
+
+/** What a notice adds when the platform administrator made the change. */
+export function administratorPart(actor: Actor): Record<string, unknown> {
+  if (!actor.byAdministrator) return {};
+  return { byAdministrator: true, ...(actor.reason ? { reason: actor.reason } : {}) };
+}

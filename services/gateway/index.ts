@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  AuthTopics,
-  type ConnectedUsersNotice,
-  type GatewayDeliveryEvent,
-  gatewayDeliveryTopic,
-  type SessionRevokedEvent,
-  type TimelineAppendEvent,
-  TimelineTopics,
-} from '../platform/contracts/index.ts';
+import type { GatewayDelivery_ConnectedUsersNotice } from '../platform/contracts/gen/anychat/gateway/v1/events_pb.ts';
+import { AuthTopics, gatewayDeliveryTopic, TimelineTopics } from '../platform/contracts/index.ts';
+import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import { clientAddressResolver } from '../platform/http/client-address.ts';
 import { defineRoute } from '../platform/http/routes.ts';
-import type { CloudEvent } from '../platform/ports/index.ts';
-import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
+import { DeliveryRouter, deliveriesOf, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { clusterCallersOnly } from './cluster-callers.ts';
 import { ConnectionReporter } from './connection-report.ts';
@@ -65,16 +58,17 @@ export const gatewayService: ServiceModule = {
     reporter.start();
     ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
     /** A broadcast reaches this instance's users first: their timeline entries are asked for now. */
-    const appendForConnected = async (notice: ConnectedUsersNotice) => {
+    const events = new EventPublisher(ctx.pubsub, ctx.pubsubName);
+    const appendForConnected = async (notice: GatewayDelivery_ConnectedUsersNotice) => {
       const userIds = hub.connectedUserIds();
       for (let start = 0; start < userIds.length; start += NOTICE_BATCH) {
         const recipients = userIds.slice(start, start + NOTICE_BATCH);
-        await ctx.pubsub.publish(ctx.pubsubName, TimelineTopics.append, {
+        await events.publish(TimelineTopics.append, {
           eventId: notice.eventId,
           kind: notice.kind,
-          payload: notice.payload,
+          ...(notice.payload ? { payload: notice.payload } : {}),
           recipients,
-        } satisfies TimelineAppendEvent);
+        });
       }
     };
     return {
@@ -97,25 +91,22 @@ export const gatewayService: ServiceModule = {
         { path: '/ws', handle: (request, socket, head) => hub.handleUpgrade(request, socket, head) },
       ],
       subscriptions: [
-        {
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: gatewayDeliveryTopic(instanceId),
           scope: 'instance',
-          async handle(event: CloudEvent) {
-            const data = event.data as GatewayDeliveryEvent | undefined;
-            if (!Array.isArray(data?.deliveries)) return 'DROP';
-            hub.deliver(data);
-            if (data.appendForConnected) await appendForConnected(data.appendForConnected);
-            return 'SUCCESS';
+          logger,
+          async handle(delivery) {
+            hub.deliver({ deliveries: deliveriesOf(delivery) });
+            if (delivery.appendForConnected) await appendForConnected(delivery.appendForConnected);
           },
-        },
-        {
+        }),
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: AuthTopics.sessionRevoked,
+          logger,
           // Any one gateway instance takes the event and routes FORCE_LOGOUT to the instance holding the device.
-          async handle(event: CloudEvent<SessionRevokedEvent>) {
-            const revoked = event.data;
-            if (typeof revoked?.userId !== 'string' || typeof revoked.deviceId !== 'string') return 'DROP';
+          async handle(revoked) {
             await router.route([
               {
                 userId: revoked.userId,
@@ -132,9 +123,8 @@ export const gatewayService: ServiceModule = {
                 },
               },
             ]);
-            return 'SUCCESS';
           },
-        },
+        }),
       ],
       internal: {},
       drain: async () => {

@@ -1,12 +1,7 @@
-import {
-  AuthAdminMethods,
-  type ConnectedUsersNotice,
-  type GatewayDeliveryEvent,
-  gatewayDeliveryTopic,
-  timelineAppend,
-} from '../../platform/contracts/index.ts';
+import { AuthAdminMethods, gatewayDeliveryTopic, timelineAppend } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { EventPublisher, plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Outbox } from '../../platform/outbox.ts';
@@ -52,7 +47,13 @@ const COLUMNS = `broadcast_id::text, kind, text, status, recipients, cursor_user
   created_at, finished_at`;
 
 /** The timeline notification of a broadcast; one event id for every batch and every user. */
-function notice(row: BroadcastRow): ConnectedUsersNotice {
+interface BroadcastNotice {
+  eventId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+function notice(row: BroadcastRow): BroadcastNotice {
   return {
     eventId: `admin.broadcast:${row.broadcast_id}`,
     kind: NOTIFICATION_KIND[row.kind],
@@ -100,10 +101,12 @@ export interface BroadcastsDeps {
 
 export class Broadcasts {
   readonly #deps: BroadcastsDeps;
+  readonly #events: EventPublisher;
   readonly #running = new Map<string, Promise<void>>();
 
   constructor(deps: BroadcastsDeps) {
     this.#deps = deps;
+    this.#events = new EventPublisher(deps.pubsub, deps.pubsubName);
   }
 
   async create(actor: Actor, kind: BroadcastKind, text: string): Promise<Broadcast> {
@@ -129,13 +132,13 @@ export class Broadcasts {
    * they get it now instead of when the walk over all accounts reaches them. Best effort: the walk
    * reaches everyone anyway, and the shared event id keeps it to once per user.
    */
-  async #reachOnlineUsersFirst(appendForConnected: ConnectedUsersNotice) {
+  async #reachOnlineUsersFirst({ eventId, kind, payload }: BroadcastNotice) {
     try {
       for (const gateway of await this.#deps.gateways.live()) {
-        await this.#deps.pubsub.publish(this.#deps.pubsubName, gatewayDeliveryTopic(gateway.instanceId), {
+        await this.#events.publish(gatewayDeliveryTopic(gateway.instanceId), {
           deliveries: [],
-          appendForConnected,
-        } satisfies GatewayDeliveryEvent);
+          appendForConnected: { eventId, kind, payload: plainJson(payload) },
+        });
       }
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'online users get the broadcast with the walk instead');

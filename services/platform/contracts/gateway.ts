@@ -1,7 +1,7 @@
 /**
- * Frames the gateway pushes to devices, and the per-instance topic it receives them on. A sender
- * routes a frame only to the gateway instances that hold the recipient's devices (presence
- * registry), never to every gateway.
+ * Frames the gateway pushes to devices, and what a sender asks a gateway instance to deliver. On
+ * the wire a delivery is the `gateway.deliver.<instance>` event (GatewayDelivery in
+ * proto/anychat/gateway/v1/events.proto); platform/presence encodes and decodes it.
  */
 export interface ServerFrame {
   type: string;
@@ -23,18 +23,7 @@ export interface Delivery {
   onlyDeviceIds?: string[];
 }
 
+/** What a gateway instance's hub delivers to its connections (decoded from a GatewayDelivery event). */
 export interface GatewayDeliveryEvent {
   deliveries: Delivery[];
-  /**
-   * Broadcasts: append this notification to the timeline of every user connected to this instance
-   * (the message service then pushes it back here), so online users get it before the walk over
-   * all accounts reaches them. The same event id makes the walk skip them.
-   */
-  appendForConnected?: ConnectedUsersNotice;
-}
-
-export interface ConnectedUsersNotice {
-  eventId: string;
-  kind: string;
-  payload: Record<string, unknown>;
 }

@@ -33,15 +33,19 @@ export type Topic<Desc extends DescMessage = DescMessage> = string & { readonly 
 /** The decoded message of a topic. */
 export type EventOf<T> = T extends Topic<infer Desc> ? MessageShape<Desc> : never;
 
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type Scalar = string | number | bigint | boolean | Uint8Array;
+/** Fields without explicit presence holding scalars or lists of scalars. */
+type ImplicitScalarKeys<T> = {
+  [K in keyof T]-?: object extends Pick<T, K> ? never : T[K] extends Scalar | readonly Scalar[] ? K : never;
+}[keyof T];
 
 /**
  * What a publisher gives for a topic: the message's init shape (timestamps and nested messages as
- * plain objects), with every scalar and repeated field that has no explicit presence required, so
- * that a forgotten field is a type error rather than a silent zero.
+ * plain objects), with every scalar field and list of scalars that has no explicit presence
+ * required, so that a forgotten field is a type error rather than a silent zero.
  */
 export type EventInit<Desc extends DescMessage> = MessageInitShape<Desc> &
-  Pick<MessageShape<Desc>, Exclude<RequiredKeys<MessageShape<Desc>>, '$typeName'>>;
+  Pick<MessageShape<Desc>, Exclude<ImplicitScalarKeys<MessageShape<Desc>>, '$typeName'>>;
 
 export interface TopicDefinition<Desc extends DescMessage = DescMessage> {
   name: string;

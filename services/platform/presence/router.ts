@@ -1,4 +1,7 @@
-import { type Delivery, type GatewayDeliveryEvent, gatewayDeliveryTopic } from '../contracts/index.ts';
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { GatewayDelivery } from '../contracts/gen/anychat/gateway/v1/events_pb.ts';
+import { type Delivery, gatewayDeliveryTopic, type ServerFrame } from '../contracts/index.ts';
+import { EventPublisher, plainJson } from '../events/index.ts';
 import type { PubSubPort } from '../ports/index.ts';
 import type { PresenceRegistry } from './registry.ts';
 
@@ -9,13 +12,11 @@ import type { PresenceRegistry } from './registry.ts';
  */
 export class DeliveryRouter {
   readonly #presence: PresenceRegistry;
-  readonly #pubsub: PubSubPort;
-  readonly #pubsubName: string;
+  readonly #events: EventPublisher;
 
   constructor(presence: PresenceRegistry, pubsub: PubSubPort, pubsubName: string) {
     this.#presence = presence;
-    this.#pubsub = pubsub;
-    this.#pubsubName = pubsubName;
+    this.#events = new EventPublisher(pubsub, pubsubName);
   }
 
   /** Returns how many instances were addressed. */
@@ -38,14 +39,56 @@ export class DeliveryRouter {
     }
     await Promise.all(
       [...byInstance].map(([instanceId, batch]) =>
-        this.#pubsub.publish<GatewayDeliveryEvent>(
-          this.#pubsubName,
+        this.#events.publish(
           gatewayDeliveryTopic(instanceId),
-          { deliveries: batch },
+          { deliveries: batch.map(encodeDelivery) },
           options.traceId ? { traceId: options.traceId } : {},
         ),
       ),
     );
     return byInstance.size;
   }
+}
+
+function encodeDelivery(delivery: Delivery) {
+  return {
+    userId: delivery.userId,
+    frame: plainJson({ ...delivery.frame }),
+    onlyDeviceIds: delivery.onlyDeviceIds ?? [],
+    ...(delivery.syncSeq !== undefined ? { syncSeq: BigInt(delivery.syncSeq) } : {}),
+    ...(delivery.excludeDeviceId !== undefined ? { excludeDeviceId: delivery.excludeDeviceId } : {}),
+  };
+}
+
+/**
+ * The deliveries of a `gateway.deliver.<instance>` event as the hub takes them. A delivery
+ * without a frame type is left out (it cannot be shown); an empty `onlyDeviceIds` means every device.
+ */
+export function deliveriesOf(event: GatewayDelivery): Delivery[] {
+  const deliveries: Delivery[] = [];
+  for (const delivery of event.deliveries) {
+    const frame = serverFrameOf(delivery.frame);
+    if (!frame) continue;
+    deliveries.push({
+      userId: delivery.userId,
+      frame,
+      ...(delivery.syncSeq !== undefined ? { syncSeq: Number(delivery.syncSeq) } : {}),
+      ...(delivery.excludeDeviceId !== undefined ? { excludeDeviceId: delivery.excludeDeviceId } : {}),
+      ...(delivery.onlyDeviceIds.length > 0 ? { onlyDeviceIds: delivery.onlyDeviceIds } : {}),
+    });
+  }
+  return deliveries;
+}
+
+function serverFrameOf(json: JsonObject | undefined): ServerFrame | undefined {
+  if (typeof json?.type !== 'string') return undefined;
+  const { type, msgId, timestamp, data, code, message } = json;
+  return {
+    type,
+    ...(typeof msgId === 'string' ? { msgId } : {}),
+    ...(typeof timestamp === 'number' ? { timestamp } : {}),
+    ...(data !== undefined ? { data } : {}),
+    ...(typeof code === 'number' ? { code } : {}),
+    ...(typeof message === 'string' ? { message } : {}),
+  };
 }

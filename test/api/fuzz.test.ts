@@ -325,8 +325,8 @@ describe('fuzzing every route and client frame [postgresql]', function () {
     await ws.sendMessage(w.m.userId, 'last');
     if (process.env.FUZZ_VERBOSE) {
       const answers: Record<string, number> = {};
-      for (const { type, code } of ws.frames)
-        answers[`${type}/${code ?? ''}`] = (answers[`${type}/${code ?? ''}`] ?? 0) + 1;
+      for (const { type, data } of ws.frames)
+        answers[`${type}/${data?.code ?? ''}`] = (answers[`${type}/${data?.code ?? ''}`] ?? 0) + 1;
       console.log(`      frames: ${result.numRuns} runs ${JSON.stringify(answers)}`);
     }
     faults.push(...frameFaults(ws.frames));

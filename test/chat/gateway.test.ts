@@ -5,7 +5,7 @@ import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { befriend, loginDevice, sleep, startExtraGateway } from '../support/chat.ts';
 import { forEachBackend, startPlatform, type TestPlatform } from '../support/platform.ts';
-import { WsClient } from '../support/ws-client.ts';
+import { forEachEncoding, WsClient } from '../support/ws-client.ts';
 
 forEachBackend(
   'gateway: presence, forced logout and limits',
@@ -13,85 +13,87 @@ forEachBackend(
     const api = () => platform().api;
     const url = () => platform().host.url;
 
-    it('announces USER_ONLINE and USER_OFFLINE to online friends, and shows presence in profiles and friend lists', async () => {
-      const a = await registerUser(api());
-      const b = await registerUser(api());
-      await befriend(api(), a, b);
-      const wsB = await WsClient.connect(url(), b.accessToken);
-      try {
-        const wsA = await WsClient.connect(url(), a.accessToken, { platform: 'iOS' });
-        const online = await wsB.next((f) => f.type === 'USER_ONLINE');
-        expect(online.data).to.include({ userId: a.userId, platform: 'iOS' });
-        const friends = await api().ok<{ friends: Array<{ userId: string; online: boolean }> }>(
-          'GET',
-          '/api/v1/friends',
-          {
-            token: b.accessToken,
-          },
-        );
-        expect(friends.friends.find((f) => f.userId === a.userId)?.online).to.equal(true);
-        // A second device does not announce again; the last one leaving does.
-        const pc = await loginDevice(api(), a, 'PC', 'pc-presence');
-        const wsA2 = await WsClient.connect(url(), pc.accessToken);
-        await wsA.close();
-        await sleep(300);
-        expect(wsB.frames.filter((f) => f.type === 'USER_OFFLINE')).to.have.length(0);
-        await wsA2.close();
-        const offline = await wsB.next((f) => f.type === 'USER_OFFLINE');
-        expect(offline.data.userId).to.equal(a.userId);
-        expect(wsB.frames.filter((f) => f.type === 'USER_ONLINE')).to.have.length(1);
-        const after = await api().ok<{
-          friends: Array<{ userId: string; online: boolean; lastActiveTime: unknown }>;
-        }>('GET', '/api/v1/friends', { token: b.accessToken });
-        const entry = after.friends.find((f) => f.userId === a.userId)!;
-        expect(entry.online).to.equal(false);
-        expect(entry.lastActiveTime).to.not.equal(null);
-      } finally {
-        await wsB.close();
-      }
-    });
+    forEachEncoding(() => {
+      it('announces USER_ONLINE and USER_OFFLINE to online friends, and shows presence in profiles and friend lists', async () => {
+        const a = await registerUser(api());
+        const b = await registerUser(api());
+        await befriend(api(), a, b);
+        const wsB = await WsClient.connect(url(), b.accessToken);
+        try {
+          const wsA = await WsClient.connect(url(), a.accessToken, { platform: 'iOS' });
+          const online = await wsB.next((f) => f.type === 'USER_ONLINE');
+          expect(online.data).to.include({ userId: a.userId, platform: 'iOS' });
+          const friends = await api().ok<{ friends: Array<{ userId: string; online: boolean }> }>(
+            'GET',
+            '/api/v1/friends',
+            {
+              token: b.accessToken,
+            },
+          );
+          expect(friends.friends.find((f) => f.userId === a.userId)?.online).to.equal(true);
+          // A second device does not announce again; the last one leaving does.
+          const pc = await loginDevice(api(), a, 'PC', 'pc-presence');
+          const wsA2 = await WsClient.connect(url(), pc.accessToken);
+          await wsA.close();
+          await sleep(300);
+          expect(wsB.frames.filter((f) => f.type === 'USER_OFFLINE')).to.have.length(0);
+          await wsA2.close();
+          const offline = await wsB.next((f) => f.type === 'USER_OFFLINE');
+          expect(offline.data.userId).to.equal(a.userId);
+          expect(wsB.frames.filter((f) => f.type === 'USER_ONLINE')).to.have.length(1);
+          const after = await api().ok<{
+            friends: Array<{ userId: string; online: boolean; lastActiveTime: unknown }>;
+          }>('GET', '/api/v1/friends', { token: b.accessToken });
+          const entry = after.friends.find((f) => f.userId === a.userId)!;
+          expect(entry.online).to.equal(false);
+          expect(entry.lastActiveTime).to.not.equal(null);
+        } finally {
+          await wsB.close();
+        }
+      });
 
-    it('sends FORCE_LOGOUT to the device whose session ends, and only to it', async () => {
-      const a = await registerUser(api());
-      const web = await WsClient.connect(url(), a.accessToken);
-      const pc = await loginDevice(api(), a, 'PC', 'pc-force');
-      const wsPc = await WsClient.connect(url(), pc.accessToken);
-      try {
-        // Same device type logs in again (per-device-type policy): the older web session is replaced.
-        const newer = await loginDevice(api(), a, 'Web', 'web-newer');
-        const forced = await web.next((f) => f.type === 'FORCE_LOGOUT');
-        expect(forced.data.reason).to.equal('multi_login');
-        expect(await web.closed()).to.equal(4003);
-        const stillThere = await WsClient.connect(url(), newer.accessToken);
-        await sleep(200);
-        expect(wsPc.frames.some((f) => f.type === 'FORCE_LOGOUT')).to.equal(false);
-        // The revoked token cannot connect again.
-        const retry = WsClient.open(url(), a.accessToken);
-        await retry.next((f) => f.type === 'CONNECT_ERROR');
-        await stillThere.close();
-      } finally {
-        await wsPc.close();
-      }
-    });
+      it('sends FORCE_LOGOUT to the device whose session ends, and only to it', async () => {
+        const a = await registerUser(api());
+        const web = await WsClient.connect(url(), a.accessToken);
+        const pc = await loginDevice(api(), a, 'PC', 'pc-force');
+        const wsPc = await WsClient.connect(url(), pc.accessToken);
+        try {
+          // Same device type logs in again (per-device-type policy): the older web session is replaced.
+          const newer = await loginDevice(api(), a, 'Web', 'web-newer');
+          const forced = await web.next((f) => f.type === 'FORCE_LOGOUT');
+          expect(forced.data.reason).to.equal('multi_login');
+          expect(await web.closed()).to.equal(4003);
+          const stillThere = await WsClient.connect(url(), newer.accessToken);
+          await sleep(200);
+          expect(wsPc.frames.some((f) => f.type === 'FORCE_LOGOUT')).to.equal(false);
+          // The revoked token cannot connect again.
+          const retry = WsClient.open(url(), a.accessToken);
+          await retry.next((f) => f.type === 'CONNECT_ERROR');
+          await stillThere.close();
+        } finally {
+          await wsPc.close();
+        }
+      });
 
-    it('rate-limits frames per connection with ERROR 9, recovers, and closes a client that keeps flooding', async () => {
-      const a = await registerUser(api());
-      const ws = await WsClient.connect(url(), a.accessToken);
-      try {
-        for (let i = 0; i < 150; i++) ws.send({ type: 'PING' });
-        const limited = await ws.next(
-          (f) => f.type === 'ERROR' && f.data.code === ErrorCode.TOO_MANY_REQUESTS,
-        );
-        expect(limited.message).to.match(/frames per second/);
-        await sleep(1500);
-        const mark = ws.frames.length;
-        ws.send({ type: 'PING' });
-        await ws.next((f) => f.type === 'PONG', 5000, mark);
-        for (let i = 0; i < 1000; i++) ws.send({ type: 'PING' });
-        expect(await ws.closed()).to.equal(4008);
-      } finally {
-        await ws.close();
-      }
+      it('rate-limits frames per connection with ERROR 9, recovers, and closes a client that keeps flooding', async () => {
+        const a = await registerUser(api());
+        const ws = await WsClient.connect(url(), a.accessToken);
+        try {
+          for (let i = 0; i < 150; i++) ws.send({ type: 'PING' });
+          const limited = await ws.next(
+            (f) => f.type === 'ERROR' && f.data.code === ErrorCode.TOO_MANY_REQUESTS,
+          );
+          expect(limited.data.message).to.match(/frames per second/);
+          await sleep(1500);
+          const mark = ws.frames.length;
+          ws.send({ type: 'PING' });
+          await ws.next((f) => f.type === 'PONG', 5000, mark);
+          for (let i = 0; i < 1000; i++) ws.send({ type: 'PING' });
+          expect(await ws.closed()).to.equal(4008);
+        } finally {
+          await ws.close();
+        }
+      });
     });
   },
   { GATEWAY_FRAMES_PER_SECOND: '50', RATE_LIMIT_FACTOR: '100' },
@@ -110,55 +112,57 @@ describe('gateway: heartbeats and slow clients [postgresql]', function () {
   });
   after(async () => platform?.stop());
 
-  it('closes a connection that stays silent for three heartbeat intervals, and keeps one that pings', async () => {
-    const p = platform!;
-    const a = await registerUser(p.api);
-    const silent = await WsClient.connect(p.host.url, a.accessToken);
-    const pc = await loginDevice(p.api, a, 'PC', 'pc-heartbeat');
-    const pinging = await WsClient.connect(p.host.url, pc.accessToken);
-    const timer = setInterval(() => pinging.send({ type: 'PING' }), 2000);
-    try {
-      const ack = silent.frames.find((f) => f.type === 'CONNECT_ACK')!;
-      expect(ack.data.heartbeatInterval).to.equal(5);
-      expect(await silent.closed()).to.equal(4000);
-      expect(pinging.ws.readyState).to.equal(pinging.ws.OPEN);
-    } finally {
-      clearInterval(timer);
-      await pinging.close();
-    }
-  });
-
-  it('disconnects a client that stops reading instead of buffering without bound', async () => {
-    const p = platform!;
-    const a = await registerUser(p.api);
-    const b = await registerUser(p.api);
-    await befriend(p.api, a, b);
-    const reader = await WsClient.connect(p.host.url, b.accessToken);
-    // Stop reading from the socket: the server's send buffer grows.
-    (reader.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const big = '消息'.repeat(9000);
-    let closedAt = -1;
-    for (let i = 0; i < 400 && closedAt < 0; i++) {
-      await p.api.ok('POST', '/api/v1/messages', {
-        token: a.accessToken,
-        body: {
-          clientMsgId: `slow-${i}`,
-          sessionType: 'single',
-          targetId: b.userId,
-          contentType: 'text',
-          content: big,
-        },
-      });
-      if (i % 20 === 19) {
-        await sleep(50);
-        const presence = await p.api.ok<{ online?: boolean }>('GET', `/api/v1/users/${b.userId}`, {
-          token: a.accessToken,
-        });
-        if (presence.online === false) closedAt = i;
+  forEachEncoding(() => {
+    it('closes a connection that stays silent for three heartbeat intervals, and keeps one that pings', async () => {
+      const p = platform!;
+      const a = await registerUser(p.api);
+      const silent = await WsClient.connect(p.host.url, a.accessToken);
+      const pc = await loginDevice(p.api, a, 'PC', 'pc-heartbeat');
+      const pinging = await WsClient.connect(p.host.url, pc.accessToken);
+      const timer = setInterval(() => pinging.send({ type: 'PING' }), 2000);
+      try {
+        const ack = silent.frames.find((f) => f.type === 'CONNECT_ACK')!;
+        expect(ack.data.heartbeatInterval).to.equal(5);
+        expect(await silent.closed()).to.equal(4000);
+        expect(pinging.ws.readyState).to.equal(pinging.ws.OPEN);
+      } finally {
+        clearInterval(timer);
+        await pinging.close();
       }
-    }
-    expect(closedAt, 'the slow reader was cut off').to.be.greaterThan(0);
-    (reader.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    });
+
+    it('disconnects a client that stops reading instead of buffering without bound', async () => {
+      const p = platform!;
+      const a = await registerUser(p.api);
+      const b = await registerUser(p.api);
+      await befriend(p.api, a, b);
+      const reader = await WsClient.connect(p.host.url, b.accessToken);
+      // Stop reading from the socket: the server's send buffer grows.
+      (reader.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const big = '消息'.repeat(9000);
+      let closedAt = -1;
+      for (let i = 0; i < 400 && closedAt < 0; i++) {
+        await p.api.ok('POST', '/api/v1/messages', {
+          token: a.accessToken,
+          body: {
+            clientMsgId: `slow-${i}`,
+            sessionType: 'single',
+            targetId: b.userId,
+            contentType: 'text',
+            content: big,
+          },
+        });
+        if (i % 20 === 19) {
+          await sleep(50);
+          const presence = await p.api.ok<{ online?: boolean }>('GET', `/api/v1/users/${b.userId}`, {
+            token: a.accessToken,
+          });
+          if (presence.online === false) closedAt = i;
+        }
+      }
+      expect(closedAt, 'the slow reader was cut off').to.be.greaterThan(0);
+      (reader.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    });
   });
 });
 
@@ -176,67 +180,69 @@ describe('two gateway instances [postgresql]', function () {
     await platform?.stop();
   });
 
-  it('lets users on different gateways chat; each message goes only to the instance holding the device', async () => {
-    const p = platform!;
-    const a = await registerUser(p.api);
-    const b = await registerUser(p.api);
-    await befriend(p.api, a, b);
-    const wsA = await WsClient.connect(p.host.url, a.accessToken);
-    const wsB = await WsClient.connect(second!.url, b.accessToken);
-    try {
-      const ack = await wsA.sendMessage(b.userId, 'across gateways');
-      const [got] = await wsB.waitForMessages(1);
-      expect(got!.data.messageId).to.equal(ack.data.messageId);
-      const reply = await wsB.sendMessage(a.userId, 'back');
-      const [back] = await wsA.waitForMessages(1);
-      expect(back!.data.messageId).to.equal(reply.data.messageId);
-    } finally {
-      await Promise.all([wsA.close(), wsB.close()]);
-    }
-  });
+  forEachEncoding(() => {
+    it('lets users on different gateways chat; each message goes only to the instance holding the device', async () => {
+      const p = platform!;
+      const a = await registerUser(p.api);
+      const b = await registerUser(p.api);
+      await befriend(p.api, a, b);
+      const wsA = await WsClient.connect(p.host.url, a.accessToken);
+      const wsB = await WsClient.connect(second!.url, b.accessToken);
+      try {
+        const ack = await wsA.sendMessage(b.userId, 'across gateways');
+        const [got] = await wsB.waitForMessages(1);
+        expect(got!.data.messageId).to.equal(ack.data.messageId);
+        const reply = await wsB.sendMessage(a.userId, 'back');
+        const [back] = await wsA.waitForMessages(1);
+        expect(back!.data.messageId).to.equal(reply.data.messageId);
+      } finally {
+        await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
 
-  it('loses, duplicates and reorders nothing when a gateway stops mid-conversation and its clients move to the other', async () => {
-    const p = platform!;
-    const a = await registerUser(p.api);
-    const b = await registerUser(p.api);
-    await befriend(p.api, a, b);
-    const third = await startExtraGateway(p);
-    const wsA = await WsClient.connect(p.host.url, a.accessToken);
-    let wsB = await WsClient.connect(third.url, b.accessToken);
-    const received: string[] = [];
-    const collect = (ws: WsClient) =>
-      ws.ws.on('message', (raw) => {
-        const frame = JSON.parse(raw.toString());
-        if (frame.type === 'NEW_MESSAGE') received.push(frame.data.content);
-      });
-    collect(wsB);
-    try {
-      const sending = (async () => {
-        for (let i = 0; i < 60; i++) {
-          const ack = await wsA.sendMessage(b.userId, `n${i}`);
-          expect(ack.type).to.equal('SEND_ACK');
-          await sleep(10);
-        }
-      })();
-      await sleep(150);
-      const stopping = third.stop();
-      // The draining gateway asks the client to come back after a random delay, then closes 1001.
-      const reconnect = await wsB.next((f) => f.type === 'RECONNECT');
-      expect(reconnect.data.reason).to.equal('server_draining');
-      expect(reconnect.data.reconnectAfterMs).to.be.within(0, 5000);
-      expect(await wsB.closed()).to.equal(1001);
-      const lastSyncSeq = wsB.syncSeq;
-      wsB = await WsClient.connect(p.host.url, b.accessToken, { syncSeq: lastSyncSeq });
+    it('loses, duplicates and reorders nothing when a gateway stops mid-conversation and its clients move to the other', async () => {
+      const p = platform!;
+      const a = await registerUser(p.api);
+      const b = await registerUser(p.api);
+      await befriend(p.api, a, b);
+      const third = await startExtraGateway(p);
+      const wsA = await WsClient.connect(p.host.url, a.accessToken);
+      let wsB = await WsClient.connect(third.url, b.accessToken);
+      const received: string[] = [];
+      const collect = (ws: WsClient) =>
+        ws.ws.on('message', (raw) => {
+          const frame = JSON.parse(raw.toString());
+          if (frame.type === 'NEW_MESSAGE') received.push(frame.data.content);
+        });
       collect(wsB);
-      for (const frame of wsB.messages()) received.push(frame.data.content);
-      await sending;
-      await stopping;
-      const deadline = Date.now() + 10_000;
-      while (received.length < 60 && Date.now() < deadline) await sleep(50);
-      await sleep(300);
-      expect(received).to.deep.equal(Array.from({ length: 60 }, (_, i) => `n${i}`));
-    } finally {
-      await Promise.all([wsA.close(), wsB.close()]);
-    }
+      try {
+        const sending = (async () => {
+          for (let i = 0; i < 60; i++) {
+            const ack = await wsA.sendMessage(b.userId, `n${i}`);
+            expect(ack.type).to.equal('SEND_ACK');
+            await sleep(10);
+          }
+        })();
+        await sleep(150);
+        const stopping = third.stop();
+        // The draining gateway asks the client to come back after a random delay, then closes 1001.
+        const reconnect = await wsB.next((f) => f.type === 'RECONNECT');
+        expect(reconnect.data.reason).to.equal('server_draining');
+        expect(reconnect.data.reconnectAfterMs).to.be.within(0, 5000);
+        expect(await wsB.closed()).to.equal(1001);
+        const lastSyncSeq = wsB.syncSeq;
+        wsB = await WsClient.connect(p.host.url, b.accessToken, { syncSeq: lastSyncSeq });
+        collect(wsB);
+        for (const frame of wsB.messages()) received.push(frame.data.content);
+        await sending;
+        await stopping;
+        const deadline = Date.now() + 10_000;
+        while (received.length < 60 && Date.now() < deadline) await sleep(50);
+        await sleep(300);
+        expect(received).to.deep.equal(Array.from({ length: 60 }, (_, i) => `n${i}`));
+      } finally {
+        await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
   });
 });

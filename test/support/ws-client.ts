@@ -1,11 +1,32 @@
-import WebSocket from 'ws';
+import WebSocket, { type RawData } from 'ws';
+import { decodeServerFrame, encodeClientFrame, protoCodec } from '../../services/gateway/protocol/index.ts';
+
+/** How frames travel: JSON text frames (the default) or binary protobuf (subprotocol `anychat.v1.proto`). */
+export type Encoding = 'json' | 'proto';
+export const ENCODINGS: readonly Encoding[] = ['json', 'proto'];
+let defaultEncoding: Encoding = 'json';
+
+/**
+ * Runs a suite's cases once per encoding (inside the suite's platform, so it starts once): every
+ * client the cases open speaks that encoding unless they ask otherwise.
+ */
+export function forEachEncoding(body: (encoding: Encoding) => void) {
+  for (const encoding of ENCODINGS)
+    describe(`over ${encoding}`, () => {
+      before(() => {
+        defaultEncoding = encoding;
+      });
+      after(() => {
+        defaultEncoding = 'json';
+      });
+      body(encoding);
+    });
+}
 
 export interface Frame {
   type: string;
   msgId?: string;
   timestamp?: number;
-  code?: number;
-  message?: string;
   // biome-ignore lint/suspicious/noExplicitAny: frames are JSON; tests read the fields they check.
   data?: any;
 }
@@ -17,6 +38,8 @@ export interface ConnectOptions {
   tokenInProtocol?: boolean;
   /** Acknowledge NEW_MESSAGE frames (as a real client does); off to test resends. */
   autoAck?: boolean;
+  /** The frames' encoding; default: the suite's (forEachEncoding), else JSON. */
+  encoding?: Encoding;
 }
 
 let counter = 0;
@@ -38,17 +61,21 @@ export class WsClient {
   readonly #waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   readonly #closed: Promise<number>;
   readonly #autoAck: boolean;
+  readonly encoding: Encoding;
 
-  private constructor(ws: WebSocket, autoAck: boolean) {
+  private constructor(ws: WebSocket, autoAck: boolean, encoding: Encoding) {
     this.ws = ws;
     this.#autoAck = autoAck;
+    this.encoding = encoding;
     this.#closed = new Promise((resolve) =>
       ws.on('close', (code) => {
         this.closeCode = code;
         resolve(code);
       }),
     );
-    ws.on('message', (raw) => this.#receive(JSON.parse(raw.toString()) as Frame));
+    ws.on('message', (raw: RawData, isBinary: boolean) =>
+      this.#receive(this.#decode(raw as Buffer, isBinary)),
+    );
   }
 
   /**
@@ -80,9 +107,23 @@ export class WsClient {
     if (!options.tokenInProtocol) url.searchParams.set('token', token);
     if (options.syncSeq !== undefined) url.searchParams.set('syncSeq', String(options.syncSeq));
     if (options.platform) url.searchParams.set('platform', options.platform);
-    const ws = new WebSocket(url, options.tokenInProtocol ? ['bearer', token] : []);
+    const encoding = options.encoding ?? defaultEncoding;
+    const ws = new WebSocket(url, [
+      // JSON is what a client gets without asking: the JSON runs ask for nothing.
+      ...(encoding === 'proto' ? [protoCodec.subprotocol] : []),
+      ...(options.tokenInProtocol ? ['bearer', token] : []),
+    ]);
     ws.on('error', () => {});
-    return new WsClient(ws, options.autoAck ?? true);
+    return new WsClient(ws, options.autoAck ?? true, encoding);
+  }
+
+  #decode(raw: Buffer, isBinary: boolean): Frame {
+    if (this.encoding === 'proto') {
+      if (!isBinary) throw new Error(`a text frame on a protobuf connection: ${raw.toString()}`);
+      return decodeServerFrame(raw) as unknown as Frame;
+    }
+    if (isBinary) throw new Error('a binary frame on a JSON connection');
+    return JSON.parse(raw.toString()) as Frame;
   }
 
   #receive(frame: Frame) {
@@ -108,8 +149,11 @@ export class WsClient {
     while (this.#seen.has(this.syncSeq + 1)) this.#seen.delete(++this.syncSeq);
   }
 
+  /** Sends a frame in the connection's encoding; a string or bytes go as they are (malformed-frame tests). */
   send(frame: unknown) {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (typeof frame === 'string' || frame instanceof Uint8Array) this.ws.send(frame);
+    else if (this.encoding === 'proto') this.ws.send(encodeClientFrame(frame as Record<string, unknown>));
+    else this.ws.send(JSON.stringify(frame));
   }
 
   /** The first frame (already received or still to come) after `from` that matches. */

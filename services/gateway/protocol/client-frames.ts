@@ -18,14 +18,9 @@ const id = z
   .string()
   .regex(SNOWFLAKE_PATTERN, 'must be a numeric id string')
   .refine(isIdInRange, 'is out of range for an id');
-export const syncSeqSchema = z
-  .number()
-  .int()
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER)
-  .meta({
-    description: "Position in the user's timeline (every event for the user is numbered, 1, 2, 3, …).",
-  });
+export const syncSeqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({
+  description: "Position in the user's timeline (every event for the user is numbered, 1, 2, 3, …).",
+});
 export const sessionTypeSchema = z
   .enum(['single', 'group'])
   .meta({ description: '`single`: a one-to-one conversation; `group`: a group chat.' });
@@ -45,12 +40,10 @@ const envelope = {
     .meta({ description: "The sender's clock, milliseconds since the epoch." }),
 };
 
-export const PingFrame = z
-  .object({ type: z.literal('PING'), ...envelope })
-  .meta({
-    title: 'PING',
-    description: 'Heartbeat: send one every `heartbeatInterval` seconds; answered by PONG.',
-  });
+export const PingFrame = z.object({ type: z.literal('PING'), ...envelope }).meta({
+  title: 'PING',
+  description: 'Heartbeat: send one every `heartbeatInterval` seconds; answered by PONG.',
+});
 export const SendMessageFrame = z
   .object({
     type: z.literal('SEND_MESSAGE'),

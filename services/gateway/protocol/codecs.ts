@@ -1,8 +1,9 @@
 import type { FrameCodec } from './codec.ts';
 import { jsonCodec } from './json-codec.ts';
+import { protoCodec } from './proto-codec.ts';
 
 /** Every encoding, by the subprotocol that selects it; a connection without one speaks JSON. */
-const CODECS: FrameCodec[] = [jsonCodec];
+const CODECS: FrameCodec[] = [jsonCodec, protoCodec];
 
 export const SUBPROTOCOLS = CODECS.map((codec) => codec.subprotocol);
 

@@ -9,4 +9,11 @@ export { CloseCode } from './close-codes.ts';
 export type { FrameCodec } from './codec.ts';
 export { codecFor, SUBPROTOCOLS } from './codecs.ts';
 export { jsonCodec } from './json-codec.ts';
+export {
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeClientFrame,
+  encodeServerFrame,
+  protoCodec,
+} from './proto-codec.ts';
 export { LOGOUT_REASONS, SERVER_FRAME_TYPES, ServerFrameSchema } from './server-frames.ts';

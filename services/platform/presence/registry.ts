@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type StateStore, updateItem } from '../ports/index.ts';
 
 /**
@@ -54,7 +55,8 @@ export class PresenceRegistry {
   readonly #store: StateStore;
   readonly #ttlSeconds: number;
   readonly #now: () => number;
-  readonly #liveness = new Map<string, { alive: boolean; checkedAt: number }>();
+  /** Instance id → alive, as this instance last learnt it. */
+  readonly #liveness: LRUCache<string, boolean>;
   readonly #beats = new Map<string, number>();
   /** Per user, the end of the last update this instance queued (absent when none is pending). */
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -63,20 +65,27 @@ export class PresenceRegistry {
     this.#store = store;
     this.#ttlSeconds = options.entryTtlSeconds;
     this.#now = options.now ?? Date.now;
+    // Resolution 0: every read asks the clock, so a test's clock is obeyed to the millisecond.
+    this.#liveness = new LRUCache({
+      max: 10_000,
+      ttl: LIVENESS_CACHE_MS,
+      ttlResolution: 0,
+      perf: { now: this.#now },
+    });
   }
 
   /** The instance is alive for another TTL (the gateway calls it every heartbeat interval). */
   async heartbeat(instanceId: string): Promise<void> {
     await this.#store.save(instanceKey(instanceId), { at: this.#now() }, { ttlInSeconds: this.#ttlSeconds });
     this.#beats.set(instanceId, this.#now());
-    this.#liveness.set(instanceId, { alive: true, checkedAt: this.#now() });
+    this.#liveness.set(instanceId, true);
   }
 
   /** The instance is going away: its users' entries stop counting at once. */
   async retire(instanceId: string): Promise<void> {
     await this.#store.delete(instanceKey(instanceId));
     this.#beats.delete(instanceId);
-    this.#liveness.set(instanceId, { alive: false, checkedAt: this.#now() });
+    this.#liveness.set(instanceId, false);
   }
 
   connect(userId: string, instanceId: string, device: Omit<DeviceEntry, 'connectedAt'>) {
@@ -117,19 +126,25 @@ export class PresenceRegistry {
 
   /** Which of these instances are alive (cached briefly: lookups happen for every message). */
   async #alive(instanceIds: string[]): Promise<Set<string>> {
-    const now = this.#now();
-    const unique = [...new Set(instanceIds)];
-    const stale = unique.filter((id) => (this.#liveness.get(id)?.checkedAt ?? 0) < now - LIVENESS_CACHE_MS);
-    if (stale.length > 0) {
+    const alive = new Set<string>();
+    const unknown: string[] = [];
+    for (const id of new Set(instanceIds)) {
+      const known = this.#liveness.get(id);
+      if (known === undefined) unknown.push(id);
+      else if (known) alive.add(id);
+    }
+    if (unknown.length > 0) {
       const found = new Set(
-        (await this.#store.getBulk(stale.map(instanceKey))).map((item) =>
+        (await this.#store.getBulk(unknown.map(instanceKey))).map((item) =>
           item.key.slice(instanceKey('').length),
         ),
       );
-      if (this.#liveness.size > 10_000) this.#liveness.clear();
-      for (const id of stale) this.#liveness.set(id, { alive: found.has(id), checkedAt: now });
+      for (const id of unknown) {
+        this.#liveness.set(id, found.has(id));
+        if (found.has(id)) alive.add(id);
+      }
     }
-    return new Set(unique.filter((id) => this.#liveness.get(id)?.alive));
+    return alive;
   }
 
   #view(userId: string, record: PresenceRecord | undefined, alive: Set<string>): UserPresence {

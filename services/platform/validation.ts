@@ -51,6 +51,15 @@ const ruled = <S extends z.ZodType<string>>(schema: S, problem: (value: string) 
     if (message) ctx.addIssue({ code: 'custom', message });
   });
 
+const anyJson = z.json();
+/**
+ * Any JSON value. Its JSON Schema is `{}`, which admits exactly the JSON values, named `JsonValue`
+ * in API documents. z.json() itself converts to a union whose arrays refer back to it, which
+ * client generators (openapi-typescript) turn into a TypeScript type that tsc refuses (TS2502).
+ */
+const jsonValue = z.custom<z.infer<typeof anyJson>>((value) => anyJson.safeParse(value).success);
+z.globalRegistry.add(jsonValue, { id: 'JsonValue', description: 'Any JSON value' });
+
 /**
  * Common pieces of request schemas. Every free-text field goes through one of the text schemas
  * (rules and reasons in platform/text.ts): invalid Unicode, NUL and control characters are refused
@@ -74,8 +83,7 @@ export const schemas = {
   eventText: (max: number) => z.string().transform((value) => storableText(value.slice(0, max))),
   /** Any JSON value whose strings PostgreSQL can store (settings values). */
   json: (maxChars: number) =>
-    z
-      .json()
+    jsonValue
       .refine((value) => JSON.stringify(value).length <= maxChars, `at most ${maxChars} characters of JSON`)
       .refine(isStorableJson, 'strings must be valid Unicode text without NUL characters'),
   id: z

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { GroupMethods, type GroupSendContext } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
@@ -5,29 +6,29 @@ import type { InvokePort } from '../../platform/ports/index.ts';
 /**
  * What the message path knows of groups: each (group, member)'s send context, asked of the group
  * service and kept briefly. A `group.changed` event drops a group's entries at once; the TTL bounds
- * staleness on replicas that did not receive it (events go to one replica per app).
+ * staleness on replicas that did not receive it (events go to one replica per app). A group's
+ * entries expire together, `ttlMs` after the first of them was fetched.
  */
 export class GroupDirectory {
   readonly #invoke: InvokePort;
-  readonly #ttlMs: number;
-  readonly #entries = new Map<string, Map<string, { context: GroupSendContext; until: number }>>();
+  /** Group id → member id → the member's send context. */
+  readonly #entries: LRUCache<string, Map<string, GroupSendContext>>;
 
   constructor(invoke: InvokePort, ttlMs = 30_000) {
     this.#invoke = invoke;
-    this.#ttlMs = ttlMs;
+    this.#entries = new LRUCache({ max: 10_000, ttl: ttlMs });
   }
 
   async context(groupId: string, userId: string): Promise<GroupSendContext> {
     const cached = this.#entries.get(groupId)?.get(userId);
-    if (cached && cached.until > Date.now()) return cached.context;
+    if (cached) return cached;
     const context = await this.#invoke.invoke<GroupSendContext>('group', GroupMethods.sendContext, {
       groupId,
       userId,
     });
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    const byUser = this.#entries.get(groupId) ?? new Map();
-    this.#entries.set(groupId, byUser);
-    byUser.set(userId, { context, until: Date.now() + this.#ttlMs });
+    const byUser = this.#entries.get(groupId);
+    if (byUser) byUser.set(userId, context);
+    else this.#entries.set(groupId, new Map([[userId, context]]));
     return context;
   }
 

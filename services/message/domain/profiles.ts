@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type BriefProfile, fetchProfiles } from '../../platform/contracts/index.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
@@ -8,25 +9,33 @@ import type { InvokePort } from '../../platform/ports/index.ts';
  */
 export class ProfileCache {
   readonly #invoke: InvokePort;
-  readonly #ttlMs: number;
-  readonly #entries = new Map<string, { profile: BriefProfile | null; until: number }>();
+  /** A user without a profile (deleted, unknown) is cached too, as `profile: null`. */
+  readonly #entries: LRUCache<string, { profile: BriefProfile | null }>;
 
   constructor(invoke: InvokePort, ttlMs = 60_000) {
     this.#invoke = invoke;
-    this.#ttlMs = ttlMs;
+    this.#entries = new LRUCache({ max: 50_000, ttl: ttlMs });
   }
 
   async get(userIds: string[]): Promise<Map<string, BriefProfile | null>> {
-    const now = Date.now();
-    const missing = [...new Set(userIds)].filter((id) => (this.#entries.get(id)?.until ?? 0) <= now);
+    // Answered from what this call read or fetched: an entry evicted meanwhile cannot go missing.
+    const profiles = new Map<string, BriefProfile | null>();
+    const missing: string[] = [];
+    for (const id of new Set(userIds)) {
+      const entry = this.#entries.get(id);
+      if (entry) profiles.set(id, entry.profile);
+      else missing.push(id);
+    }
     if (missing.length > 0) {
       // Read receipts of a big group name more users than one call to the user service takes.
       const found = await fetchProfiles(this.#invoke, missing);
-      if (this.#entries.size > 50_000) this.#entries.clear();
-      for (const id of missing)
-        this.#entries.set(id, { profile: found.get(id) ?? null, until: now + this.#ttlMs });
+      for (const id of missing) {
+        const profile = found.get(id) ?? null;
+        this.#entries.set(id, { profile });
+        profiles.set(id, profile);
+      }
     }
-    return new Map(userIds.map((id) => [id, this.#entries.get(id)?.profile ?? null]));
+    return new Map(userIds.map((id) => [id, profiles.get(id) ?? null]));
   }
 
   forget(userId: string) {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../platform/config.ts';
 import { FriendMethods, MessageMethods, peerOf, type Relation } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
@@ -31,12 +32,14 @@ interface SendAck {
 
 /** Refused frames in a row (over the rate limit) before the connection is closed. */
 const MAX_REFUSED_IN_A_ROW = 200;
+/** How long typing notices trust a relation looked up: a block or an unfriending reaches them within that. */
 const RELATION_TTL_MS = 30_000;
 
 /** What the gateway does with each frame a client sends (seed §5.4), in either encoding. */
 export class FrameHandler {
   readonly #deps: FrameHandlerDeps;
-  readonly #relations = new Map<string, { relation: Relation; until: number }>();
+  /** `user:peer` → their relation, for typing notices. */
+  readonly #relations = new LRUCache<string, Relation>({ max: 100_000, ttl: RELATION_TTL_MS });
 
   constructor(deps: FrameHandlerDeps) {
     this.#deps = deps;
@@ -166,13 +169,12 @@ export class FrameHandler {
   async #relation(userId: string, peerId: string): Promise<Relation> {
     const key = `${userId}:${peerId}`;
     const cached = this.#relations.get(key);
-    if (cached && cached.until > Date.now()) return cached.relation;
+    if (cached) return cached;
     const relation = await this.#deps.invoke.invoke<Relation>('friend', FriendMethods.relation, {
       userId,
       peerId,
     });
-    if (this.#relations.size > 100_000) this.#relations.clear();
-    this.#relations.set(key, { relation, until: Date.now() + RELATION_TTL_MS });
+    this.#relations.set(key, relation);
     return relation;
   }
 }

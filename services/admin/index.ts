@@ -1,15 +1,17 @@
 import { createHash, randomInt } from 'node:crypto';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
 import type { CreatedAdmin, FirstAdminRequest } from '../../common/index.ts';
 import { AdminTopics } from '../platform/contracts/index.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../platform/db/index.ts';
+import { eventSubscription } from '../platform/events/index.ts';
 import { SnowflakeGenerator } from '../platform/ids.ts';
 import { createLogger } from '../platform/logger.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { schemas, validatedSubscription } from '../platform/validation.ts';
+import { schemas } from '../platform/validation.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
@@ -23,20 +25,18 @@ import { adminRoutes } from './routes.ts';
 import { CreateAdminBody } from './schemas.ts';
 
 /**
- * What auth publishes for every login attempt. Its text is whatever was typed or sent (an account
- * name up to the login form's 254 characters, any User-Agent): accepted, clipped and made storable,
- * so that no attempt is missing from the audit log because of what it contained.
+ * The text of a login record (auth.login.recorded) as the audit log keeps it. It is whatever was
+ * typed or sent (an account name up to the login form's 254 characters, any User-Agent): accepted,
+ * clipped and made storable, so that no attempt is missing from the audit log because of what it
+ * contained.
  */
-const LoginRecorded = z.object({
-  userId: z.string().nullable(),
+const StorableLogin = z.object({
   account: schemas.eventText(254),
-  success: z.boolean(),
   failure: schemas.eventText(50).optional(),
   deviceId: schemas.eventText(100),
   deviceType: schemas.eventText(20),
   ip: schemas.eventText(50),
   userAgent: schemas.eventText(500).optional(),
-  at: z.iso.datetime({ offset: true }),
 });
 
 const OUTBOX_SWEEP_MS = 15_000;
@@ -135,18 +135,19 @@ export const adminService: ServiceModule = {
           }),
       },
       subscriptions: [
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: AdminTopics.loginRecorded,
-          schema: LoginRecorded,
           logger: ctx.logger,
-          async handle(login, event) {
+          async handle(record, event) {
+            const login = StorableLogin.parse(record);
+            const userId = record.userId ?? null;
             await audit.record(
-              { type: 'user', id: login.userId, name: login.account, ip: login.ip },
+              { type: 'user', id: userId, name: login.account, ip: login.ip },
               {
-                action: login.success ? 'user.login' : 'user.login.failed',
+                action: record.success ? 'user.login' : 'user.login.failed',
                 resourceType: 'user',
-                ...(login.userId ? { resourceId: login.userId } : {}),
+                ...(userId ? { resourceId: userId } : {}),
                 details: {
                   deviceId: login.deviceId,
                   deviceType: login.deviceType,
@@ -154,7 +155,7 @@ export const adminService: ServiceModule = {
                   ...(login.userAgent ? { userAgent: login.userAgent } : {}),
                 },
               },
-              new Date(login.at),
+              record.at ? timestampDate(record.at) : new Date(),
               auditIdOf(event.id),
             );
           },

@@ -110,6 +110,11 @@ const EnvSchema = z.object({
   GATEWAY_RECONNECT_JITTER_MS: int(0, 600_000).default(5000),
   /** Seconds between a gateway instance's reports of its open connections to the shared state (admin dashboards); connects and disconnects also report, at most once a second. */
   GATEWAY_REPORT_INTERVAL_SECONDS: int(1, 3600).default(10),
+  /** Per-message deflate (RFC 7692) of WebSocket frames over 1 KB, for clients that offer it (seed §5.4.6). */
+  GATEWAY_COMPRESSION: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Gateway instance id (its delivery topic); unset: generated per process. */
   GATEWAY_INSTANCE_ID: z
     .string()
@@ -212,6 +217,7 @@ export interface Config {
     instanceId: string | undefined;
     reconnectJitterMs: number;
     reportIntervalSeconds: number;
+    compression: boolean;
   };
   message: {
     maxTextLength: number;
@@ -331,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       instanceId: e.GATEWAY_INSTANCE_ID,
       reconnectJitterMs: e.GATEWAY_RECONNECT_JITTER_MS,
       reportIntervalSeconds: e.GATEWAY_REPORT_INTERVAL_SECONDS,
+      compression: e.GATEWAY_COMPRESSION,
     },
     message: {
       maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,

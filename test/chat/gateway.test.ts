@@ -166,6 +166,49 @@ describe('gateway: heartbeats and slow clients [postgresql]', function () {
   });
 });
 
+describe('gateway: per-message compression [postgresql]', function () {
+  this.timeout(60_000);
+  let platform: TestPlatform | undefined;
+  before(async function () {
+    await requirePostgres(this);
+    platform = await startPlatform('postgresql', { GATEWAY_COMPRESSION: 'true' });
+  });
+  after(async () => platform?.stop());
+
+  /** Bytes the client's TCP socket has read so far (compressed, as on the wire). */
+  const wireBytes = (client: WsClient) =>
+    (client.ws as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
+
+  forEachEncoding(() => {
+    it('deflates frames over 1 KB for a client that offers it, and leaves smaller ones alone', async () => {
+      const p = platform!;
+      const a = await registerUser(p.api);
+      const b = await registerUser(p.api);
+      await befriend(p.api, a, b);
+      const wsA = await WsClient.connect(p.host.url, a.accessToken);
+      const wsB = await WsClient.connect(p.host.url, b.accessToken);
+      try {
+        expect(wsB.ws.extensions).to.include('permessage-deflate');
+        const long = 'The quick brown fox jumps over the lazy dog. '.repeat(100);
+        let [wire, frames] = [wireBytes(wsB), wsB.receivedBytes];
+        await wsA.sendMessage(b.userId, long);
+        const [big] = await wsB.waitForMessages(1);
+        expect(big!.data.content).to.equal(long);
+        expect(wsB.receivedBytes - frames).to.be.greaterThan(long.length);
+        expect(wireBytes(wsB) - wire, 'a 4.5 KB message in far fewer bytes').to.be.lessThan(long.length / 4);
+        [wire, frames] = [wireBytes(wsB), wsB.receivedBytes];
+        await wsA.sendMessage(b.userId, 'short');
+        await wsB.waitForMessages(2);
+        expect(wireBytes(wsB) - wire, 'a frame under 1 KB as it is').to.be.greaterThan(
+          wsB.receivedBytes - frames,
+        );
+      } finally {
+        await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
+  });
+});
+
 describe('two gateway instances [postgresql]', function () {
   this.timeout(60_000);
   let platform: TestPlatform | undefined;

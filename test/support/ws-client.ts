@@ -55,6 +55,8 @@ export class WsClient {
   readonly frames: Frame[] = [];
   readonly ws: WebSocket;
   closeCode: number | undefined;
+  /** Bytes of every frame received, as decoded (before compression on the wire). */
+  receivedBytes = 0;
   /** Highest syncSeq such that everything up to it was received (or sent by this client). */
   syncSeq = 0;
   readonly #seen = new Set<number>();
@@ -73,9 +75,10 @@ export class WsClient {
         resolve(code);
       }),
     );
-    ws.on('message', (raw: RawData, isBinary: boolean) =>
-      this.#receive(this.#decode(raw as Buffer, isBinary)),
-    );
+    ws.on('message', (raw: RawData, isBinary: boolean) => {
+      this.receivedBytes += (raw as Buffer).byteLength;
+      this.#receive(this.#decode(raw as Buffer, isBinary));
+    });
   }
 
   /**

@@ -1,26 +1,22 @@
 import { z } from 'zod';
 import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
 import {
-  GROUP_MEMBERS_CEILING,
-  type GroupChangedEvent,
   GroupTopics,
   MessageAdminMethods,
   MessageBulkMethods,
   MessageMethods,
-  type ProfileUpdatedEvent,
   SESSION_ID_PATTERN,
-  SYSTEM_MESSAGE_TEXT_MAX,
   SystemMessageTopic,
   TimelineTopics,
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
-import type { CloudEvent } from '../platform/ports/index.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, schemas, validatedSubscription } from '../platform/validation.ts';
+import { parseInternal, schemas } from '../platform/validation.ts';
 import { ContentValidator } from './domain/content.ts';
 import { GroupDirectory } from './domain/groups.ts';
 import { MessageService } from './domain/message-service.ts';
@@ -37,14 +33,6 @@ const SendInput = SendFields.extend({
   deviceId: z.string().min(1).max(128).optional(),
   clientMsgId,
 });
-const SystemMessageInput = z.object({
-  eventId: z.string().min(1).max(64),
-  groupId: schemas.id,
-  recipients: z.array(schemas.id).min(1).max(GROUP_MEMBERS_CEILING),
-  kind: z.string().min(1).max(64),
-  text: z.string().max(SYSTEM_MESSAGE_TEXT_MAX),
-  data: z.record(z.string(), z.unknown()),
-});
 const DeliveredInput = z.object({
   userId: schemas.id,
   messageIds: z.array(schemas.id).max(MessageBulkMethods.delivered.maxIds),
@@ -53,14 +41,6 @@ const TimelineInput = z.object({
   userId: schemas.id,
   afterSyncSeq: z.number().int().min(0),
   limit: z.number().int().min(1).max(1000).default(200),
-});
-const AppendInput = z.object({
-  eventId: z.string().min(1).max(200),
-  // Group notices go to every member of the largest group allowed.
-  recipients: z.array(schemas.id).min(1).max(GROUP_MEMBERS_CEILING),
-  kind: z.string().min(1).max(64),
-  payload: z.record(z.string(), z.unknown()),
-  originDevice: z.object({ userId: schemas.id, deviceId: z.string().max(128) }).optional(),
 });
 const AdminHistoryInput = z.object({
   sessionId: z.string().regex(SESSION_ID_PATTERN),
@@ -146,36 +126,30 @@ export const messageService: ServiceModule = {
     return {
       routes: messageRoutes(messages),
       subscriptions: [
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: TimelineTopics.append,
-          schema: AppendInput,
           logger: ctx.logger,
-          handle: (data) => messages.appendNotification(data),
+          handle: (append) => messages.appendNotification(append),
         }),
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: SystemMessageTopic,
-          schema: SystemMessageInput,
           logger: ctx.logger,
-          handle: (data) => messages.postSystemMessage(data),
+          handle: (request) => messages.postSystemMessage(request),
         }),
-        {
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: GroupTopics.changed,
-          async handle(event: CloudEvent<GroupChangedEvent>) {
-            if (typeof event.data?.groupId === 'string') groups.forget(event.data.groupId);
-            return 'SUCCESS';
-          },
-        },
-        {
+          logger: ctx.logger,
+          handle: async (changed) => groups.forget(changed.groupId),
+        }),
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: UserTopics.profileUpdated,
-          async handle(event: CloudEvent<ProfileUpdatedEvent>) {
-            if (typeof event.data?.userId === 'string') profiles.forget(event.data.userId);
-            return 'SUCCESS';
-          },
-        },
+          logger: ctx.logger,
+          handle: async (updated) => profiles.forget(updated.userId),
+        }),
       ],
       internal: {
         [MessageMethods.send]: async (body) => {

@@ -1,3 +1,7 @@
+import type {
+  SystemMessageRequested,
+  TimelineAppendRequested,
+} from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import {
   type Delivery,
   FriendMethods,
@@ -13,10 +17,8 @@ import {
   type Relation,
   type ServerFrame,
   SYSTEM_SENDER,
-  type SystemMessageRequest,
   singleSessionId,
   singleSessionUsers,
-  type TimelineAppendEvent,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
@@ -177,7 +179,7 @@ export class MessageService {
   }
 
   /** A group event as a system message in the group conversation (sender "0"); once per eventId. */
-  async postSystemMessage(request: SystemMessageRequest): Promise<void> {
+  async postSystemMessage(request: SystemMessageRequested): Promise<void> {
     await this.#store({
       senderId: SYSTEM_SENDER,
       deviceId: undefined,
@@ -185,7 +187,7 @@ export class MessageService {
       sessionType: 'group',
       targetId: request.groupId,
       contentType: 'system',
-      content: { kind: request.kind, text: request.text, data: request.data },
+      content: { kind: request.kind, text: request.text, data: request.data ?? {} },
       searchText: '',
       preview: request.text,
       recipients: request.recipients,
@@ -683,7 +685,7 @@ export class MessageService {
   }
 
   /** Notifications of other services (friend, session, group events) into their recipients' timelines. */
-  async appendNotification(event: TimelineAppendEvent): Promise<void> {
+  async appendNotification(event: TimelineAppendRequested): Promise<void> {
     const appended = await this.#o.store.appendEvents(
       [...new Set(event.recipients)].map((userId) => ({
         userId,
@@ -691,7 +693,7 @@ export class MessageService {
         eventId: event.eventId,
         payload: {
           kind: event.kind,
-          payload: event.payload,
+          payload: event.payload ?? {},
           ...(event.originDevice ? { originDeviceId: event.originDevice.deviceId } : {}),
         },
       })),

@@ -9,7 +9,14 @@ import {
 } from './gen/anychat/auth/v1/events_pb.ts';
 import { GatewayDeliverySchema } from './gen/anychat/gateway/v1/events_pb.ts';
 import { GroupChangedSchema } from './gen/anychat/group/v1/events_pb.ts';
-import { TimelineAppendRequestedSchema } from './gen/anychat/message/v1/events_pb.ts';
+import {
+  MessageClearedSchema,
+  MessageCreatedSchema,
+  MessageReadSchema,
+  MessageRecalledSchema,
+  SystemMessageRequestedSchema,
+  TimelineAppendRequestedSchema,
+} from './gen/anychat/message/v1/events_pb.ts';
 import { ProfileUpdatedSchema, SettingsUpdatedSchema } from './gen/anychat/user/v1/events_pb.ts';
 
 /**
@@ -48,6 +55,23 @@ export const GroupTopics = {
   /** Something about a group changed (members, roles, mutes, settings, dismissal): drop caches. */
   changed: eventTopic('group.changed', GroupChangedSchema, EventRules.groupChanged),
 };
+
+/** Events of the message service. */
+export const MessageTopics = {
+  created: eventTopic('message.created', MessageCreatedSchema, EventRules.messageCreated),
+  /** A user read a conversation up to a seq. */
+  read: eventTopic('message.read', MessageReadSchema, EventRules.messageRead),
+  recalled: eventTopic('message.recalled', MessageRecalledSchema, EventRules.messageRecalled),
+  /** A user cleared a conversation for themselves up to a seq. */
+  cleared: eventTopic('message.cleared', MessageClearedSchema, EventRules.messageCleared),
+};
+
+/** System messages (group events) the group service asks the message service to post. */
+export const SystemMessageTopic = eventTopic(
+  'message.system.requested',
+  SystemMessageRequestedSchema,
+  EventRules.systemMessageRequested,
+);
 
 /**
  * Every event that concerns a user (messages, recalls, receipts, friend, group and session changes)

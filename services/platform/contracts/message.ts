@@ -1,14 +1,6 @@
 import { bulkMethod } from './bulk.ts';
 
-/** Events and internal methods of the message service that other services rely on. */
-export const MessageTopics = {
-  created: 'message.created',
-  /** A user read a conversation up to a seq. */
-  read: 'message.read',
-  recalled: 'message.recalled',
-  /** A user cleared a conversation for themselves up to a seq. */
-  cleared: 'message.cleared',
-} as const;
+/** Internal methods of the message service that other services rely on (its events: events.ts). */
 
 export type SessionType = 'single' | 'group';
 
@@ -89,9 +81,6 @@ export function peerOf(sessionId: string, userId: string): string | undefined {
 }
 
 export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9][0-9]{0,18})$/;
-
-/** System messages (group events) the group service asks the message service to post. */
-export const SystemMessageTopic = 'message.system.requested';
 
 /** Longest `text` of a system message request: a longer one is dropped as malformed, so producers summarize. */
 export const SYSTEM_MESSAGE_TEXT_MAX = 1000;

@@ -1,5 +1,12 @@
-import { AdminTopics, AuthTopics, GroupTopics, TimelineTopics, UserTopics } from './events.ts';
-import { MessageTopics, SystemMessageTopic } from './message.ts';
+import {
+  AdminTopics,
+  AuthTopics,
+  GroupTopics,
+  MessageTopics,
+  SystemMessageTopic,
+  TimelineTopics,
+  UserTopics,
+} from './events.ts';
 
 /**
  * Who subscribes to which topic, app by app. Deployments derive their broker wiring from it (one

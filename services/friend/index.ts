@@ -13,10 +13,11 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal, validatedSubscription } from '../platform/validation.ts';
-import { FriendService } from './domain/friend-service.ts';
+import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
 import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
 import { friendRoutes } from './routes.ts';
+import { FriendStore } from './store/index.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 const RelationInput = z.object({ userId: id, peerId: id });
@@ -53,8 +54,8 @@ export const friendService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
-    const friends = new FriendService({
-      orm: ctx.orm,
+    const domain = createFriendDomain({
+      store: new FriendStore(ctx.orm, ctx.ids),
       invoke: ctx.invoke,
       ids: ctx.ids,
       logger: ctx.logger,
@@ -66,7 +67,7 @@ export const friendService: ServiceModule = {
     });
     outbox.start(OUTBOX_SWEEP_MS);
     return {
-      routes: friendRoutes(friends, ctx.config.rateLimitFactor),
+      routes: friendRoutes(domain, ctx.config.rateLimitFactor),
       subscriptions: [
         validatedSubscription({
           pubsubName: ctx.pubsubName,
@@ -76,21 +77,21 @@ export const friendService: ServiceModule = {
           // Friends' lists show nickname, avatar and signature: their rows move to a new sync version.
           async handle(data, event) {
             if (!data.changed.some((field) => LISTED_FIELDS.has(field))) return;
-            await friends.profileChanged(data.userId, data.profile, `user.profile:${event.id}`);
+            await domain.friendships.profileChanged(data.userId, data.profile, `user.profile:${event.id}`);
           },
         }),
       ],
       internal: {
         [FriendMethods.relation]: async (body): Promise<Relation> => {
           const input = parseInternal(RelationInput, body);
-          return friends.relation(input.userId, input.peerId);
+          return domain.relations.relation(input.userId, input.peerId);
         },
         [FriendMethods.relations]: async (body): Promise<PeerRelation[]> => {
           const input = parseInternal(RelationsInput, body);
-          return friends.relations(input.userId, input.peerIds);
+          return domain.relations.relations(input.userId, input.peerIds);
         },
         [FriendMethods.friendIds]: async (body): Promise<FriendIds> => ({
-          friendIds: await friends.friendIds(parseInternal(FriendIdsInput, body).userId),
+          friendIds: await domain.relations.friendIds(parseInternal(FriendIdsInput, body).userId),
         }),
       },
       stop: () => outbox.stop(),

@@ -6,11 +6,11 @@ import { type Principal, rateLimit } from '../platform/security/index.ts';
 import type {
   CategoryView,
   FriendChange,
-  FriendService,
+  FriendDomain,
   FriendView,
   Origin,
   RequestView,
-} from './domain/friend-service.ts';
+} from './domain/index.ts';
 import {
   BlacklistBody,
   BlacklistEntryDto,
@@ -90,7 +90,8 @@ const categoryDto = (view: CategoryView): z.infer<typeof CategoryDto> => ({
   createdAt: view.category.createdAt.toISOString(),
 });
 
-export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
+export function friendRoutes(domain: FriendDomain, rateLimitFactor: number) {
+  const { requests, friendships, categories, blacklist } = domain;
   // Per user, per instance: friend requests are cheap to send and a nuisance to receive.
   const requestLimit = rateLimit('friend-request', {
     limit: Math.max(1, Math.round(20 * rateLimitFactor)),
@@ -109,7 +110,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       query: FriendListQuery,
       response: FriendListDto,
       handler: async ({ principal, query }) => {
-        const page = await friends.listFriends(principal.userId, {
+        const page = await friendships.list(principal.userId, {
           since: query.lastUpdateTime,
           categoryId: query.categoryId === '0' ? null : query.categoryId,
           page: query.page,
@@ -127,8 +128,11 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       query: RequestListQuery,
       response: z.object({ total: z.number().int(), requests: z.array(FriendRequestDto) }),
       handler: async ({ principal, query }) => {
-        const { total, requests } = await friends.listRequests(principal.userId, query);
-        return { total, requests: requests.map((view) => requestDto(view, principal.userId)) };
+        const page = await requests.list(principal.userId, query);
+        return {
+          total: page.total,
+          requests: page.requests.map((view) => requestDto(view, principal.userId)),
+        };
       },
     }),
     defineRoute({
@@ -141,7 +145,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       response: SendRequestDto,
       middleware: [requestLimit],
       handler: async ({ principal, body }) =>
-        friends.sendRequest(originOf(principal), {
+        requests.send(originOf(principal), {
           targetId: body.userId,
           message: body.message || null,
           source: body.source,
@@ -157,7 +161,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: HandleRequestBody,
       response: HandleRequestDto,
       handler: async ({ principal, params, body }) =>
-        friends.handleRequest(originOf(principal), params.id, body.action),
+        requests.handle(originOf(principal), params.id, body.action),
     }),
     defineRoute({
       method: 'get',
@@ -167,8 +171,11 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       access: 'user',
       response: CategoryListDto,
       handler: async ({ principal }) => {
-        const { categories, defaultFriendCount } = await friends.listCategories(principal.userId);
-        return { categories: categories.map(categoryDto), defaultFriendCount };
+        const listed = await categories.list(principal.userId);
+        return {
+          categories: listed.categories.map(categoryDto),
+          defaultFriendCount: listed.defaultFriendCount,
+        };
       },
     }),
     defineRoute({
@@ -180,7 +187,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: CategoryNameBody,
       response: CategoryDto,
       handler: async ({ principal, body }) =>
-        categoryDto(await friends.createCategory(originOf(principal), body.name)),
+        categoryDto(await categories.create(originOf(principal), body.name)),
     }),
     defineRoute({
       method: 'put',
@@ -192,7 +199,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: CategoryNameBody,
       response: CategoryDto,
       handler: async ({ principal, params, body }) =>
-        categoryDto(await friends.renameCategory(originOf(principal), params.id, body.name)),
+        categoryDto(await categories.rename(originOf(principal), params.id, body.name)),
     }),
     defineRoute({
       method: 'delete',
@@ -202,7 +209,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       access: 'user',
       params: IdParams,
       response: z.object({ movedFriendIds: z.array(z.string()) }),
-      handler: async ({ principal, params }) => friends.deleteCategory(originOf(principal), params.id),
+      handler: async ({ principal, params }) => categories.delete(originOf(principal), params.id),
     }),
     defineRoute({
       method: 'get',
@@ -213,7 +220,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       query: PageQuery,
       response: z.object({ total: z.number().int(), users: z.array(BlacklistEntryDto) }),
       handler: async ({ principal, query }) => {
-        const { total, entries } = await friends.listBlacklist(principal.userId, query.page, query.pageSize);
+        const { total, entries } = await blacklist.list(principal.userId, query.page, query.pageSize);
         return {
           total,
           users: entries.map(({ entry, profile }) => ({
@@ -234,7 +241,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: BlacklistBody,
       response: z.object({ userId: z.string(), blockedAt: z.string() }),
       handler: async ({ principal, body }) => {
-        const entry = await friends.addToBlacklist(originOf(principal), body.userId);
+        const entry = await blacklist.add(originOf(principal), body.userId);
         return { userId: entry.blockedUserId, blockedAt: entry.createdAt.toISOString() };
       },
     }),
@@ -247,7 +254,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       params: IdParams,
       response: z.null(),
       handler: async ({ principal, params }) => {
-        await friends.removeFromBlacklist(originOf(principal), params.id);
+        await blacklist.remove(originOf(principal), params.id);
         return null;
       },
     }),
@@ -260,7 +267,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       access: 'user',
       params: IdParams,
       response: FriendDto,
-      handler: async ({ principal, params }) => friendDto(await friends.friend(principal.userId, params.id)),
+      handler: async ({ principal, params }) => friendDto(await friendships.get(principal.userId, params.id)),
     }),
     defineRoute({
       method: 'delete',
@@ -271,7 +278,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       params: IdParams,
       response: z.null(),
       handler: async ({ principal, params }) => {
-        await friends.deleteFriend(originOf(principal), params.id);
+        await friendships.delete(originOf(principal), params.id);
         return null;
       },
     }),
@@ -285,7 +292,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: RemarkBody,
       response: FriendDto,
       handler: async ({ principal, params, body }) =>
-        friendDto(await friends.setRemark(originOf(principal), params.id, body.remark || null)),
+        friendDto(await friendships.setRemark(originOf(principal), params.id, body.remark || null)),
     }),
     defineRoute({
       method: 'put',
@@ -297,7 +304,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: MoveCategoryBody,
       response: FriendDto,
       handler: async ({ principal, params, body }) =>
-        friendDto(await friends.moveToCategory(originOf(principal), params.id, body.categoryId)),
+        friendDto(await friendships.moveToCategory(originOf(principal), params.id, body.categoryId)),
     }),
     defineRoute({
       method: 'put',
@@ -309,7 +316,7 @@ export function friendRoutes(friends: FriendService, rateLimitFactor: number) {
       body: FriendSettingsBody,
       response: FriendDto,
       handler: async ({ principal, params, body }) =>
-        friendDto(await friends.updateSettings(originOf(principal), params.id, body)),
+        friendDto(await friendships.updateSettings(originOf(principal), params.id, body)),
     }),
   ];
 }

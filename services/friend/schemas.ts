@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { schemas } from '../platform/validation.ts';
-import { REQUEST_SOURCES } from './domain/friend-service.ts';
+import { REQUEST_SOURCES } from './domain/index.ts';
 
 const { text } = schemas;
 

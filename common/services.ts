@@ -14,6 +14,3 @@ export const SERVICE_NAMES = [
   'gateway',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-export const isServiceName = (name: string): name is ServiceName =>
-  (SERVICE_NAMES as readonly string[]).includes(name);

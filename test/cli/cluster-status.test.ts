@@ -7,9 +7,9 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { freePort } from '../support/dapr-cluster.ts';
 import { imctl, tempConfigPath } from '../support/imctl.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
+import { freePort } from '../support/processes.ts';
 
 const API = '/apis/im.anychat.io/v1alpha1';
 

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { freePort } from '../support/dapr-cluster.ts';
 import { type ImctlResult, imctl, tempConfigPath } from '../support/imctl.ts';
+import { freePort } from '../support/processes.ts';
 
 const expectFailure = (result: ImctlResult, code: number, message: RegExp) => {
   expect(result.code, `exit code; stderr: ${result.stderr}`).to.equal(code);

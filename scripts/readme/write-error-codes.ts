@@ -1,8 +1,8 @@
 /** Rewrites the business error code table in README.md from services/platform/errors.ts. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withErrorCodesTable } from './error-codes-table.ts';
+import { errorCodesTable } from './error-codes-table.ts';
 
 const readme = join(import.meta.dirname, '..', '..', 'README.md');
-writeFileSync(readme, withErrorCodesTable(readFileSync(readme, 'utf8')));
+writeFileSync(readme, errorCodesTable.writeInto(readFileSync(readme, 'utf8')));
 console.log('README.md: error code table written');

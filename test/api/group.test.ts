@@ -1,17 +1,22 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { expect } from 'chai';
+import type { GroupChanged } from '../../services/platform/contracts/gen/anychat/group/v1/events_pb.ts';
+import type {
+  SystemMessageRequested,
+  TimelineAppendRequested,
+} from '../../services/platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import {
   type GroupBrief,
-  type GroupChangedEvent,
   GroupMethods,
   type GroupSendContext,
   GroupTopics,
   SYSTEM_MESSAGE_TEXT_MAX,
-  type SystemMessageRequest,
   SystemMessageTopic,
-  type TimelineAppendEvent,
   TimelineTopics,
 } from '../../services/platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
+import { eventSubscription, type Topic } from '../../services/platform/events/index.ts';
+import { createLogger } from '../../services/platform/logger.ts';
 import { type ApiResponse, registerUser, type SignedIn } from '../support/api-client.ts';
 import { befriend } from '../support/chat.ts';
 import { forEachBackend, type TestPlatform } from '../support/platform.ts';
@@ -68,22 +73,19 @@ const sorted = (ids: string[]) => [...ids].sort();
 
 /** Everything the group service publishes, as a subscriber of another app sees it. */
 function observe(platform: () => TestPlatform) {
-  const timeline: TimelineAppendEvent[] = [];
-  const system: SystemMessageRequest[] = [];
-  const changed: GroupChangedEvent[] = [];
+  const timeline: TimelineAppendRequested[] = [];
+  const system: SystemMessageRequested[] = [];
+  const changed: GroupChanged[] = [];
   const stops: Array<() => void> = [];
   before(() => {
     const { bus, pubsubName } = platform();
-    const watch = <T>(topic: string, into: T[]) =>
+    const logger = createLogger('silent');
+    const watch = <Desc extends DescMessage>(topic: Topic<Desc>, into: MessageShape<Desc>[]) =>
       stops.push(
-        bus.subscribe('test-observer', {
-          pubsubName,
-          topic,
-          handle: async (event) => {
-            into.push(event.data as T);
-            return 'SUCCESS';
-          },
-        }),
+        bus.subscribe(
+          'test-observer',
+          eventSubscription({ pubsubName, topic, logger, handle: async (message) => into.push(message) }),
+        ),
       );
     watch(TimelineTopics.append, timeline);
     watch(SystemMessageTopic, system);
@@ -223,7 +225,7 @@ forEachBackend(
         // Notifications: timeline to every member, a system message, a cache invalidation.
         const note = await events.until(
           events.timeline,
-          (e) => e.kind === 'group.created' && e.payload.groupId === created.groupId,
+          (e) => e.kind === 'group.created' && e.payload?.groupId === created.groupId,
         );
         expect(sorted(note.recipients)).to.deep.equal(sorted([owner.userId, a.userId, b.userId]));
         expect(note.originDevice?.userId).to.equal(owner.userId);
@@ -489,7 +491,7 @@ forEachBackend(
         expect(again.requestId).to.equal(asked.requestId);
         const requested = await events.until(
           events.timeline,
-          (e) => e.kind === 'group.join.requested' && e.payload.requestId === asked.requestId,
+          (e) => e.kind === 'group.join.requested' && e.payload?.requestId === asked.requestId,
         );
         expect(sorted(requested.recipients)).to.deep.equal(sorted([owner.userId, a.userId]));
 
@@ -534,7 +536,7 @@ forEachBackend(
         );
         const handled = await events.until(
           events.timeline,
-          (e) => e.kind === 'group.join.handled' && e.payload.requestId === asked.requestId,
+          (e) => e.kind === 'group.join.handled' && e.payload?.requestId === asked.requestId,
         );
         expect(handled.recipients).to.include(applicant.userId);
         await events.until(
@@ -542,7 +544,7 @@ forEachBackend(
           (e) =>
             e.kind === 'group.member.joined' &&
             e.groupId === groupId &&
-            (e.data.userIds as string[]).includes(applicant.userId),
+            (e.data?.userIds as string[]).includes(applicant.userId),
         );
 
         const second = await ok<{ requestId: string }>(other, 'POST', `/${groupId}/join`, {});
@@ -676,8 +678,8 @@ forEachBackend(
           events.timeline,
           (e) =>
             e.kind === 'group.member.muted' &&
-            e.payload.groupId === groupId &&
-            e.payload.userId === target.userId,
+            e.payload?.groupId === groupId &&
+            e.payload?.userId === target.userId,
         );
         await sleep(1100);
         expect((await row()).isMuted).to.equal(false);
@@ -719,7 +721,7 @@ forEachBackend(
         expect(notice.recipients).to.have.length(3);
         await events.until(
           events.timeline,
-          (e) => e.kind === 'group.updated' && e.payload.groupId === groupId,
+          (e) => e.kind === 'group.updated' && e.payload?.groupId === groupId,
         );
         await events.until(events.changed, (e) => e.kind === 'group.announcement' && e.groupId === groupId);
         expect((await ok<GroupDto>(a, 'GET', `/${groupId}`)).announcement).to.equal('Line one\nLine two');
@@ -781,7 +783,7 @@ forEachBackend(
         expectCode(await call(a, 'GET', `/${groupId}/members`), ErrorCode.GROUP_NOT_MEMBER, 403);
         const left = await events.until(
           events.timeline,
-          (e) => e.kind === 'group.member.left' && e.payload.groupId === groupId,
+          (e) => e.kind === 'group.member.left' && e.payload?.groupId === groupId,
         );
         expect(sorted(left.recipients)).to.deep.equal(sorted([owner.userId, a.userId, b.userId]));
         expectCode(await call(owner, 'POST', `/${groupId}/exit`), ErrorCode.GROUP_OWNER_CANNOT_EXIT, 400);
@@ -801,7 +803,7 @@ forEachBackend(
         await ok(owner, 'DELETE', `/${groupId}`);
         const note = await events.until(
           events.timeline,
-          (e) => e.kind === 'group.dismissed' && e.payload.groupId === groupId,
+          (e) => e.kind === 'group.dismissed' && e.payload?.groupId === groupId,
         );
         expect(sorted(note.recipients)).to.deep.equal(sorted([owner.userId, a.userId, b.userId]));
         await events.until(events.system, (e) => e.kind === 'group.dismissed' && e.groupId === groupId);

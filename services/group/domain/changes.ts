@@ -2,15 +2,14 @@ import type { Config } from '../../platform/config.ts';
 import {
   type BriefProfile,
   fetchProfiles,
-  type GroupChangedEvent,
   GroupTopics,
-  type SystemMessageRequest,
   SystemMessageTopic,
   timelineAppend,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
-import type { Outbox } from '../../platform/outbox.ts';
+import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 import { type Group, type GroupMember, type LeaveReason, MemberStatus } from '../entities.ts';
 import type { GroupStore, Membership } from '../store/index.ts';
@@ -68,19 +67,19 @@ export class GroupChanges {
           const { kind, recipients, payload, origin } = options;
           events.push(timelineAppend({ eventId, kind, recipients, payload, origin }));
           if (options.system) {
-            const request: SystemMessageRequest = {
-              eventId,
-              groupId: options.groupId,
-              recipients: [...new Set(options.system.recipients ?? options.recipients)],
-              kind: options.kind,
-              text: fitNotice(options.system.text),
-              data: options.payload,
-            };
-            events.push({ topic: SystemMessageTopic, payload: { ...request } });
+            events.push(
+              outboxEvent(SystemMessageTopic, {
+                eventId,
+                groupId: options.groupId,
+                recipients: [...new Set(options.system.recipients ?? options.recipients)],
+                kind: options.kind,
+                text: fitNotice(options.system.text),
+                data: plainJson(options.payload),
+              }),
+            );
           }
           if (options.changed !== false) {
-            const changed: GroupChangedEvent = { groupId: options.groupId, kind: options.kind };
-            events.push({ topic: GroupTopics.changed, payload: { ...changed } });
+            events.push(outboxEvent(GroupTopics.changed, { groupId: options.groupId, kind: options.kind }));
           }
         },
       };

@@ -39,11 +39,6 @@ export interface GroupSendContext {
   memberIds: string[];
 }
 
-export interface GroupChangedEvent {
-  groupId: string;
-  kind: string;
-}
-
 export interface GroupBriefsRequest {
   groupIds: string[];
 }

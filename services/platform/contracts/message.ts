@@ -87,16 +87,3 @@ export const SYSTEM_MESSAGE_TEXT_MAX = 1000;
 
 /** Sender id of system messages (group notices): no user has it. */
 export const SYSTEM_SENDER = '0';
-
-export interface SystemMessageRequest {
-  /** Unique per event: a redelivered request posts once. */
-  eventId: string;
-  groupId: string;
-  /** Who receives it (the members at the time of the event, removed ones included when concerned). */
-  recipients: string[];
-  /** What happened, e.g. `group.member.joined`; clients render their own text from it. */
-  kind: string;
-  /** A plain-language line for clients that do not know the kind; at most SYSTEM_MESSAGE_TEXT_MAX characters (details go in `data`). */
-  text: string;
-  data: Record<string, unknown>;
-}

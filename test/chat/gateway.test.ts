@@ -251,13 +251,9 @@ describe('two gateway instances [postgresql]', function () {
       const third = await startExtraGateway(p);
       const wsA = await WsClient.connect(p.host.url, a.accessToken);
       let wsB = await WsClient.connect(third.url, b.accessToken);
-      const received: string[] = [];
-      const collect = (ws: WsClient) =>
-        ws.ws.on('message', (raw) => {
-          const frame = JSON.parse(raw.toString());
-          if (frame.type === 'NEW_MESSAGE') received.push(frame.data.content);
-        });
-      collect(wsB);
+      // Every NEW_MESSAGE b's device got, over the first socket and then the second.
+      const sockets = [wsB];
+      const received = () => sockets.flatMap((ws) => ws.messages().map((frame) => frame.data.content));
       try {
         const sending = (async () => {
           for (let i = 0; i < 60; i++) {
@@ -275,14 +271,13 @@ describe('two gateway instances [postgresql]', function () {
         expect(await wsB.closed()).to.equal(1001);
         const lastSyncSeq = wsB.syncSeq;
         wsB = await WsClient.connect(p.host.url, b.accessToken, { syncSeq: lastSyncSeq });
-        collect(wsB);
-        for (const frame of wsB.messages()) received.push(frame.data.content);
+        sockets.push(wsB);
         await sending;
         await stopping;
         const deadline = Date.now() + 10_000;
-        while (received.length < 60 && Date.now() < deadline) await sleep(50);
+        while (received().length < 60 && Date.now() < deadline) await sleep(50);
         await sleep(300);
-        expect(received).to.deep.equal(Array.from({ length: 60 }, (_, i) => `n${i}`));
+        expect(received()).to.deep.equal(Array.from({ length: 60 }, (_, i) => `n${i}`));
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);
       }

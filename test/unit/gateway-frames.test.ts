@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { Parser } from '@asyncapi/parser';
 import type { DescMessage } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import type { z } from 'zod';
+import { framesTable } from '../../scripts/readme/frames-table.ts';
 import {
+  asyncApiDocument,
   CLIENT_FRAME_TYPES,
   ClientFrame,
   decodeClientFrame,
@@ -260,5 +264,42 @@ describe('WebSocket frames: the JSON schemas and frames.proto agree', () => {
     expect(jsonCodec.decode(Buffer.from('{"type":'), false)).to.deep.equal({
       problem: 'frame is not valid JSON',
     });
+  });
+});
+
+describe('WebSocket frames: the documents', () => {
+  it('the AsyncAPI document is valid AsyncAPI 3 and names every frame with its schema', async function () {
+    this.timeout(20_000);
+    const document = asyncApiDocument('1.2.3');
+    const { document: parsed, diagnostics } = await new Parser().parse(JSON.stringify(document));
+    // Severity 0 and 1 are errors and warnings.
+    expect(
+      diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.message} at ${d.path.join('.')}`),
+    ).to.deep.equal([]);
+    expect(parsed, 'parsed').to.not.equal(undefined);
+    expect(parsed!.info().version()).to.equal('1.2.3');
+    const names = parsed!
+      .messages()
+      .all()
+      .map((message) => message.name());
+    expect(names.sort()).to.deep.equal([...CLIENT_FRAME_TYPES, ...SERVER_FRAME_TYPES].sort());
+    const sendMessage = parsed!.components().messages().get('SEND_MESSAGE')!;
+    expect(sendMessage.payload()!.properties().data!.properties().sessionType!.enum()).to.deep.equal([
+      'single',
+      'group',
+    ]);
+    const receiving = parsed!
+      .operations()
+      .filterByReceive()
+      .map((operation) => operation.id());
+    expect(receiving).to.include('receiveSEND_MESSAGE');
+  });
+
+  it("the README's frame table is the schemas' (else: node scripts/readme/write-frames.ts)", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const [header, ...rows] = framesTable.readFrom(readme);
+    expect(header, 'the frame table between its markers').to.have.length(4);
+    expect(rows).to.deep.equal(framesTable.rows());
+    expect(rows).to.have.length(CLIENT_FRAME_TYPES.length + SERVER_FRAME_TYPES.length);
   });
 });

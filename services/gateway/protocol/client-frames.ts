@@ -67,7 +67,7 @@ export const SendMessageFrame = z
   .meta({
     title: 'SEND_MESSAGE',
     description:
-      'Sends a message. `msgId` is the client message id (sending the same one again returns the same message). Answered by SEND_ACK or ERROR with the same `msgId`.',
+      'Sends a message. `msgId` is the client message id (sending the same one again returns the same message). `content` is a bare string for `text` (`"hello"`), an object for the other types (image `{url, thumbnail, width, height, size}`). Answered by SEND_ACK or ERROR with the same `msgId`.',
   });
 export const MessageAckFrame = z
   .object({

@@ -1,4 +1,6 @@
 /** The WebSocket protocol: frames, their schemas and encodings, close codes, and its AsyncAPI document. */
+
+export { asyncApiDocument } from './asyncapi.ts';
 export {
   CLIENT_FRAME_TYPES,
   ClientFrame,

@@ -17,8 +17,16 @@ const envelope = {
   timestamp: millis.optional().meta({ description: "The server's clock, milliseconds since the epoch." }),
 };
 const deprecated = (description: string) => ({ deprecated: true, description });
-const server = <T extends string, S extends z.ZodRawShape>(type: T, data: S, description: string) =>
-  z.object({ type: z.literal(type), ...envelope, data: z.object(data) }).meta({ title: type, description });
+const server = <T extends string, S extends z.ZodRawShape, L extends z.ZodRawShape = Record<never, never>>(
+  type: T,
+  data: S,
+  description: string,
+  /** Deprecated top-level fields JSON still sends (until v2). */
+  legacy?: L,
+) =>
+  z
+    .object({ type: z.literal(type), ...envelope, data: z.object(data), ...(legacy as L) })
+    .meta({ title: type, description });
 
 export const ConnectAckFrame = server(
   'CONNECT_ACK',
@@ -42,11 +50,12 @@ export const ConnectErrorFrame = server(
     message: z.string(),
     retryAfterMs: millis.optional(),
   },
-  'The connection is refused; the socket closes.',
-).extend({
-  code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.status`.')),
-  message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
-});
+  'The connection is refused and the socket closes. `status` 401: the token is bad, expired or revoked (`code` 10104, 10105 or 12; close 4001): sign in again. `status` 503: the server could not set the connection up now (`code` 6; close 1013): keep the tokens, connect again after `retryAfterMs`.',
+  {
+    code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.status`.')),
+    message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
+  },
+);
 export const PongFrame = z
   .object({ type: z.literal('PONG'), ...envelope })
   .meta({ title: 'PONG', description: 'Answers PING.' });
@@ -77,7 +86,7 @@ export const NewMessageFrame = server(
     timestamp: millis,
     syncSeq: syncSeqSchema,
   },
-  'A message (`msgId` is its `messageId`): answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
+  'A message (`msgId` is its `messageId`); `content` as sent (a bare string for `text`), `null` once recalled; group events are `system` messages `{kind, text, data}` from sender `0`. Answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
 );
 export const MessageReadFrame = server(
   'MESSAGE_READ',
@@ -171,7 +180,7 @@ export const ForceLogoutFrame = server(
       .optional()
       .meta(deprecated('Deprecated (JSON only, until v2): `authSessionId`, the login session.')),
   },
-  'The login session ended; the socket closes with 4003. Sign in again.',
+  'The login session ended (`reason` e.g. `multi_login`, `kicked`, `account_banned`, `password_changed`, `admin_kick`); the socket closes with 4003. Sign in again.',
 );
 export const ReconnectFrame = server(
   'RECONNECT',
@@ -184,11 +193,12 @@ export const ErrorFrame = server(
     code: z.number().int().meta({ description: 'Business error code (README, error codes).' }),
     message: z.string(),
   },
-  'A frame was refused (`msgId` names it when it had one); the socket stays open.',
-).extend({
-  code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.code`.')),
-  message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
-});
+  'A frame was refused: bad frame or field (`code` 1), too large (14), over the frame rate (9), or a business error of the request (e.g. 50107 not a friend); `msgId` names the frame when it had one. The socket stays open.',
+  {
+    code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.code`.')),
+    message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),
+  },
+);
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   ConnectAckFrame,

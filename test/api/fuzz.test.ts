@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { ClientFrame } from '../../services/gateway/protocol/index.ts';
+import { ClientFrame, encodeClientFrame } from '../../services/gateway/protocol/index.ts';
 import { CONTENT_TYPES } from '../../services/message/domain/content.ts';
 import { codeInfo, ErrorCode } from '../../services/platform/errors.ts';
 import { ADMIN_PASSWORD, signedInAdmin } from '../support/admins.ts';
@@ -24,7 +24,7 @@ import {
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { fetchOperations, type JsonSchema, type Operation } from '../support/route-table.ts';
 import { buildWorld, type World } from '../support/world.ts';
-import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
+import { clientMsgId, ENCODINGS, type Encoding, type Frame, WsClient } from '../support/ws-client.ts';
 
 /**
  * Property-based fuzzing of every route and client frame, with inputs derived from their schemas.
@@ -246,93 +246,114 @@ describe('fuzzing every route and client frame [postgresql]', function () {
     any: [w.c.userId, w.x.userId, w.p.userId, w.bGroup.groupId, w.bGroup.messageId],
   });
 
-  // Frames first: the route fuzzing may delete a's friends and dismiss the group the sends go to.
-  it('answers fuzzed client frames with an ERROR frame and a code, and keeps the connection', async () => {
-    const schema = z.toJSONSchema(ClientFrame, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    const pool: Pool = { any: [w.f.userId, w.group.groupId], byField: named() };
-    // One arbitrary per frame type; sends, which do the most, three times as often.
-    const members = (schema.oneOf ?? schema.anyOf) as JsonSchema[];
-    const typeOf = (member: JsonSchema) =>
-      ((member.properties as Record<string, JsonSchema> | undefined)?.type?.const as string | undefined) ??
-      '';
-    const frame: fc.Arbitrary<string | Uint8Array<ArrayBuffer>> = fc.oneof(
-      ...members.map((member) => ({
-        weight: typeOf(member) === 'SEND_MESSAGE' ? 6 : 2,
-        arbitrary: fuzzedValue(member, pool).map((v) => JSON.stringify(v) ?? 'null'),
-      })),
-      // A send that passes the frame schema to someone who may receive it, with fuzzed text: the
-      // message service's content rules, not the frame schema, answer it.
-      {
-        weight: 4,
-        arbitrary: fc
-          .tuple(fc.oneof(fc.string(), nastyText, hostileString), fc.boolean())
-          .map(([content, toGroup]) =>
-            JSON.stringify({
-              type: 'SEND_MESSAGE',
-              msgId: clientMsgId(),
-              data: {
-                sessionType: toGroup ? 'group' : 'single',
-                targetId: toGroup ? w.group.groupId : w.f.userId,
-                contentType: 'text',
-                content,
-              },
-            }),
-          ),
-      },
-      { weight: 1, arbitrary: hostileString },
-      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => new Uint8Array(b)) },
-    );
-    let ws = await WsClient.connect(platform.host.url, chatToken);
-    const faults: string[] = [];
-    /** ERROR frames must carry a code that is the client's fault (4xx), never a server fault. */
-    const frameFaults = (frames: Frame[]) =>
-      frames.flatMap((f) => {
-        if (f.type !== 'ERROR') return [];
-        if (typeof f.data?.code !== 'number') return [`ERROR without a code: ${JSON.stringify(f)}`];
-        return codeInfo(f.data.code).status >= 500 ? [`ERROR with a server fault: ${JSON.stringify(f)}`] : [];
-      });
-    const result = await fc.check(
-      fc.asyncProperty(frame, async (sent) => {
-        const mark = ws.frames.length;
-        ws.ws.send(sent, { binary: typeof sent !== 'string' });
-        ws.send({ type: 'PING' });
-        const pong = await ws.next((f) => f.type === 'PONG', 5000, mark).catch(() => undefined);
-        if (!pong) {
-          const closed = ws.closeCode;
-          chatToken = await signIn();
-          ws = await WsClient.connect(platform.host.url, chatToken);
-          // Beyond four times the frame limit the socket closes with 1009 (message too big), by design.
-          const size = typeof sent === 'string' ? Buffer.byteLength(sent) : sent.byteLength;
-          if (closed === 1009 && size > MAX_FRAME_BYTES * 4) return;
-          throw new Error(`no PONG after the frame (connection closed: ${closed ?? 'no'})`);
-        }
-        const found = frameFaults(ws.frames.slice(mark));
-        if (found.length > 0) throw new Error(found.join('; '));
-      }),
-      {
-        seed: SEED,
-        numRuns: FRAME_RUNS,
-        interruptAfterTimeLimit: FRAME_SECONDS * 1000,
-        markInterruptAsFailure: false,
-      },
-    );
-    if (result.failed)
-      faults.push(
-        `frames (seed ${SEED}, path ${result.counterexamplePath}): ${clip(String(result.errorInstance), 400)}\n    frame: ${clip(JSON.stringify(result.counterexample?.[0]))}`,
-      );
-    // Answers to sends may come after the PONG; a device's sends are answered in order, so once a
-    // last one is answered, so are they all. None of them may be a server fault either.
-    await ws.sendMessage(w.m.userId, 'last');
-    if (process.env.FUZZ_VERBOSE) {
-      const answers: Record<string, number> = {};
-      for (const { type, data } of ws.frames)
-        answers[`${type}/${data?.code ?? ''}`] = (answers[`${type}/${data?.code ?? ''}`] ?? 0) + 1;
-      console.log(`      frames: ${result.numRuns} runs ${JSON.stringify(answers)}`);
+  /**
+   * A frame value as the encoding sends it: JSON text, or a binary ClientFrame where the value
+   * maps onto one (else its JSON, as text, which a protobuf connection refuses).
+   */
+  const encoded = (value: unknown, encoding: Encoding): string | Uint8Array<ArrayBuffer> => {
+    const json = JSON.stringify(value) ?? 'null';
+    if (encoding === 'json' || typeof value !== 'object' || value === null || Array.isArray(value))
+      return json;
+    try {
+      return new Uint8Array(encodeClientFrame(value as Record<string, unknown>));
+    } catch {
+      return json;
     }
-    faults.push(...frameFaults(ws.frames));
-    await ws.close();
-    if (faults.length > 0) throw new Error(`fuzz seed ${SEED}:\n${faults.join('\n')}`);
-  });
+  };
+
+  // Frames first: the route fuzzing may delete a's friends and dismiss the group the sends go to.
+  for (const encoding of ENCODINGS)
+    it(`answers fuzzed client frames with an ERROR frame and a code, and keeps the connection (${encoding})`, async () => {
+      const schema = z.toJSONSchema(ClientFrame, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+      const pool: Pool = { any: [w.f.userId, w.group.groupId], byField: named() };
+      // One arbitrary per frame type; sends, which do the most, three times as often.
+      const members = (schema.oneOf ?? schema.anyOf) as JsonSchema[];
+      const typeOf = (member: JsonSchema) =>
+        ((member.properties as Record<string, JsonSchema> | undefined)?.type?.const as string | undefined) ??
+        '';
+      const frame: fc.Arbitrary<string | Uint8Array<ArrayBuffer>> = fc.oneof(
+        ...members.map((member) => ({
+          weight: typeOf(member) === 'SEND_MESSAGE' ? 6 : 2,
+          arbitrary: fuzzedValue(member, pool).map((v) => encoded(v, encoding)),
+        })),
+        // A send that passes the frame schema to someone who may receive it, with fuzzed text: the
+        // message service's content rules, not the frame schema, answer it.
+        {
+          weight: 4,
+          arbitrary: fc
+            .tuple(fc.oneof(fc.string(), nastyText, hostileString), fc.boolean())
+            .map(([content, toGroup]) =>
+              encoded(
+                {
+                  type: 'SEND_MESSAGE',
+                  msgId: clientMsgId(),
+                  data: {
+                    sessionType: toGroup ? 'group' : 'single',
+                    targetId: toGroup ? w.group.groupId : w.f.userId,
+                    contentType: 'text',
+                    content,
+                  },
+                },
+                encoding,
+              ),
+            ),
+        },
+        { weight: 1, arbitrary: hostileString },
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => new Uint8Array(b)) },
+      );
+      let ws = await WsClient.connect(platform.host.url, chatToken, { encoding });
+      const faults: string[] = [];
+      /** ERROR frames must carry a code that is the client's fault (4xx), never a server fault. */
+      const frameFaults = (frames: Frame[]) =>
+        frames.flatMap((f) => {
+          if (f.type !== 'ERROR') return [];
+          if (typeof f.data?.code !== 'number') return [`ERROR without a code: ${JSON.stringify(f)}`];
+          return codeInfo(f.data.code).status >= 500
+            ? [`ERROR with a server fault: ${JSON.stringify(f)}`]
+            : [];
+        });
+      const result = await fc.check(
+        fc.asyncProperty(frame, async (sent) => {
+          const mark = ws.frames.length;
+          ws.ws.send(sent, { binary: typeof sent !== 'string' });
+          ws.send({ type: 'PING' });
+          const pong = await ws.next((f) => f.type === 'PONG', 5000, mark).catch(() => undefined);
+          if (!pong) {
+            const closed = ws.closeCode;
+            chatToken = await signIn();
+            ws = await WsClient.connect(platform.host.url, chatToken, { encoding });
+            // Beyond four times the frame limit the socket closes with 1009 (message too big), by design.
+            const size = typeof sent === 'string' ? Buffer.byteLength(sent) : sent.byteLength;
+            if (closed === 1009 && size > MAX_FRAME_BYTES * 4) return;
+            throw new Error(`no PONG after the frame (connection closed: ${closed ?? 'no'})`);
+          }
+          const found = frameFaults(ws.frames.slice(mark));
+          if (found.length > 0) throw new Error(found.join('; '));
+        }),
+        {
+          seed: SEED,
+          numRuns: FRAME_RUNS,
+          interruptAfterTimeLimit: FRAME_SECONDS * 1000,
+          markInterruptAsFailure: false,
+        },
+      );
+      if (result.failed)
+        faults.push(
+          `${encoding} frames (seed ${SEED}, path ${result.counterexamplePath}): ${clip(String(result.errorInstance), 400)}\n    frame: ${clip(JSON.stringify(result.counterexample?.[0]))}`,
+        );
+      // Answers to sends may come after the PONG; a device's sends are answered in order, so once a
+      // last one is answered, so are they all. None of them may be a server fault either.
+      await ws.sendMessage(w.m.userId, 'last');
+      if (process.env.FUZZ_VERBOSE) {
+        const answers: Record<string, number> = {};
+        for (const { type, data } of ws.frames)
+          answers[`${type}/${data?.code ?? ''}`] = (answers[`${type}/${data?.code ?? ''}`] ?? 0) + 1;
+        console.log(`      frames: ${result.numRuns} runs ${JSON.stringify(answers)}`);
+      }
+      faults.push(...frameFaults(ws.frames));
+      await ws.close();
+      if (faults.length > 0) throw new Error(`fuzz seed ${SEED}:\n${faults.join('\n')}`);
+    });
 
   it('answers fuzzed bodies, queries and path values on every route with a code, never a 5xx', async () => {
     const failures: string[] = [];

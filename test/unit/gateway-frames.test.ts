@@ -284,7 +284,7 @@ describe('WebSocket frames: the documents', () => {
       .map((message) => message.name());
     expect(names.sort()).to.deep.equal([...CLIENT_FRAME_TYPES, ...SERVER_FRAME_TYPES].sort());
     const sendMessage = parsed!.components().messages().get('SEND_MESSAGE')!;
-    expect(sendMessage.payload()!.properties().data!.properties().sessionType!.enum()).to.deep.equal([
+    expect(sendMessage.payload()?.properties()?.data?.properties()?.sessionType?.enum()).to.deep.equal([
       'single',
       'group',
     ]);

@@ -20,7 +20,7 @@ import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/inde
 import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
 import { Connection } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
-import { CloseCode, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
+import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
 
 export interface GatewayOptions {
   instanceId: string;
@@ -51,7 +51,6 @@ const ACK_TIMEOUT_MS = 5000;
 const GAP_WAIT_MS = 300;
 const TIMELINE_PAGE = 200;
 const CONNECTS_PER_MINUTE = 60;
-const COMPRESSION_THRESHOLD_BYTES = 1024;
 /** A connect refused for a server-side fault is tried again after this, plus up to the reconnect jitter. */
 const RETRY_MIN_MS = 1000;
 
@@ -81,17 +80,9 @@ export class GatewayHub {
       noServer: true,
       // Frames between maxFrameBytes and this get an ERROR frame; beyond it ws closes with 1009.
       maxPayload: options.config.maxFrameBytes * 4,
-      // Frames over 1 KB are deflated for clients that offer it (seed §5.4.6), each on its own:
-      // ws honours the threshold only without context takeover (with it, every frame is
-      // compressed against the previous ones). Off by default: a compressing connection holds zlib
-      // state (BENCHMARKS.md, "WebSocket frames").
-      perMessageDeflate: options.config.compression
-        ? {
-            threshold: COMPRESSION_THRESHOLD_BYTES,
-            serverNoContextTakeover: true,
-            clientNoContextTakeover: true,
-          }
-        : false,
+      // Frames over 1 KB are deflated for clients that offer it (seed §5.4.6). Off by default: a
+      // compressing connection holds zlib state (BENCHMARKS.md, "WebSocket frames").
+      perMessageDeflate: options.config.compression ? COMPRESSION : false,
       // The encoding a client asks for is the subprotocol chosen; `bearer` (a token in the header) means JSON.
       handleProtocols: (protocols) =>
         SUBPROTOCOLS.find((name) => protocols.has(name)) ?? (protocols.has('bearer') ? 'bearer' : false),

@@ -10,6 +10,7 @@ export {
 export { CloseCode } from './close-codes.ts';
 export type { FrameCodec } from './codec.ts';
 export { codecFor, SUBPROTOCOLS } from './codecs.ts';
+export { COMPRESSION } from './compression.ts';
 export { jsonCodec } from './json-codec.ts';
 export {
   decodeClientFrame,

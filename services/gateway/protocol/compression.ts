@@ -1,0 +1,19 @@
+import type { PerMessageDeflateOptions } from 'ws';
+
+/**
+ * Per-message deflate (RFC 7692) as the gateway negotiates it when GATEWAY_COMPRESSION=true
+ * (seed §5.4.6: frames over 1 KB).
+ * - Each frame on its own (no context takeover): ws applies the threshold only then; with context
+ *   takeover every frame, however small, is compressed against the ones before.
+ * - Small zlib windows: a chat frame is a few KB, so a 2 KB window compresses it nearly as well as
+ *   the default 32 KB, and a connection's zlib state is a fraction of the default's
+ *   (BENCHMARKS.md, "WebSocket frames").
+ */
+export const COMPRESSION: PerMessageDeflateOptions = {
+  threshold: 1024,
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  serverMaxWindowBits: 11,
+  clientMaxWindowBits: 11,
+  zlibDeflateOptions: { memLevel: 4 },
+};

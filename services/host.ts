@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './platform/config.ts';
-import { AuthMethods, TOPIC_SUBSCRIBERS } from './platform/contracts/index.ts';
+import { AuthService } from './platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
+import { TOPIC_SUBSCRIBERS } from './platform/contracts/index.ts';
 import {
   databaseAnswers,
   type EmbeddedPostgres,
@@ -25,14 +26,7 @@ import { DaprStatePort } from './platform/ports/dapr/state.ts';
 import { EmbeddedInvoker } from './platform/ports/embedded/invoke.ts';
 import { EmbeddedBus } from './platform/ports/embedded/pubsub.ts';
 import { PostgresStatePort } from './platform/ports/embedded/state.ts';
-import type {
-  InternalHandlers,
-  InvokePort,
-  PubSubPort,
-  StatePort,
-  StateStore,
-  Subscription,
-} from './platform/ports/index.ts';
+import type { InvokePort, PubSubPort, StatePort, StateStore, Subscription } from './platform/ports/index.ts';
 import { createAccessTokenVerifier } from './platform/security/index.ts';
 import type { ServiceInstance, ServiceModule } from './platform/service.ts';
 import { PLATFORM_SCHEMA, selectServices } from './registry.ts';
@@ -66,7 +60,7 @@ interface Adapters {
   invoke: InvokePort;
   /** Returns the unsubscribe (embedded: hosts sharing a bus must leave it when they stop). */
   subscribe: (appId: string, subscription: Subscription) => () => void;
-  serveInternal: (appId: string, handlers: InternalHandlers) => void;
+  serveInternal: (appId: string, instance: ServiceInstance) => void;
   sweep?: () => Promise<unknown>;
   settled: () => Promise<void>;
   close: () => void;
@@ -108,7 +102,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const sharedState = adapters.state('shared').store(config.dapr.sharedStateStoreName);
     const authenticate = createAccessTokenVerifier({
       issuer: config.auth.issuer,
-      fetchJwks: () => adapters.invoke.invoke('auth', AuthMethods.jwks),
+      fetchJwks: async () => {
+        const { keys } = await adapters.invoke.call(AuthService.method.getJwks, {});
+        // A JWK names only the members its key type has; the contract leaves the others empty.
+        return {
+          keys: keys.map(({ $typeName: _, ...key }) =>
+            Object.fromEntries(Object.entries(key).filter(([, member]) => member !== '')),
+          ),
+        };
+      },
       revocations: sharedState,
     });
     let url = '';
@@ -142,7 +144,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       });
       if (instance.stop) cleanups.push(() => instance.stop!());
       if (!embedded) assertSubscriptionsDeclared(module.name, instance.subscriptions);
-      adapters.serveInternal(module.name, instance.internal);
+      adapters.serveInternal(module.name, instance);
       for (const subscription of instance.subscriptions)
         unsubscribes.push(adapters.subscribe(module.name, subscription));
       instances.push({ module, instance, orm });
@@ -172,7 +174,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
               appApiToken: config.dapr.appApiToken,
               maxDeliveryAttempts: config.dapr.maxDeliveryAttempts,
               subscriptions: instances.flatMap(({ instance }) => instance.subscriptions),
-              internal: Object.assign({}, ...instances.map(({ instance }) => instance.internal)),
+              internal: instances.flatMap(({ instance }) => contractServices(instance)),
+              legacy: Object.assign({}, ...instances.map(({ instance }) => legacyHandlers(instance))),
             },
           }),
     });
@@ -255,7 +258,7 @@ async function embeddedAdapters(
   const sql = sqlExecutor(platformOrm);
   const ownBus = !options.bus;
   const bus = options.bus ?? new EmbeddedBus(logger, { maxAttempts: config.dapr.maxDeliveryAttempts });
-  const invoker = options.invoker ?? new EmbeddedInvoker();
+  const invoker = options.invoker ?? new EmbeddedInvoker(logger);
   const shared = config.dapr.sharedStateStoreName;
   // Expiry sweeps span every store and app, so they need no key prefix.
   const sweeper = new PostgresStatePort(sql, () => '');
@@ -265,7 +268,10 @@ async function embeddedAdapters(
     pubsub: (appId) => bus.port(appId),
     invoke: invoker,
     subscribe: (appId, subscription) => bus.subscribe(appId, subscription),
-    serveInternal: (appId, handlers) => invoker.register(appId, handlers),
+    serveInternal: (appId, instance) => {
+      invoker.register(appId, contractServices(instance));
+      invoker.registerLegacy(appId, legacyHandlers(instance));
+    },
     sweep: () => sweeper.sweepExpired(),
     settled: () => bus.idle(),
     close: () => {
@@ -287,15 +293,23 @@ async function daprAdapters(config: Config, logger: Logger): Promise<Adapters> {
   return {
     state: () => state,
     pubsub: () => pubsub,
-    invoke: new DaprInvokePort(client),
+    invoke: new DaprInvokePort(client, sidecar),
     // The sidecar learns subscriptions from GET /dapr/subscribe.
     subscribe: () => () => {},
-    // Internal methods are served to the sidecar over HTTP (/internal/:method).
+    // Contract services are served to the sidecar over HTTP (dapr/inbound.ts).
     serveInternal: () => {},
     settled: async () => {},
     close: () => {},
   };
 }
+
+// Transition: services not yet on their contract still serve JSON handlers.
+const contractServices = (instance: ServiceInstance) =>
+  Array.isArray(instance.internal) ? instance.internal : [];
+const legacyHandlers = (instance: ServiceInstance) => ({
+  ...(Array.isArray(instance.internal) ? {} : instance.internal),
+  ...instance.legacyInternal,
+});
 
 /**
  * Each app-scoped topic is read through its own Dapr component, scoped to the apps listed in

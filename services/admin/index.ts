@@ -12,6 +12,9 @@ import { PresenceRegistry } from '../platform/presence/index.ts';
 import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { schemas } from '../platform/validation.ts';
+import { AccountsClient } from './clients/auth.ts';
+import { GroupsClient } from './clients/groups.ts';
+import { MessagesClient } from './clients/messages.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
@@ -70,9 +73,14 @@ export const adminService: ServiceModule = {
       ctx.config.admin.tokenTtlSeconds,
       new SignInThrottle(limits, 'admin-login', ctx.config.auth.login),
     );
+    const clients = {
+      accounts: new AccountsClient(ctx.invoke),
+      groups: new GroupsClient(ctx.invoke),
+      messages: new MessagesClient(ctx.invoke),
+    };
     const users = new UserModeration({
       sql,
-      invoke: ctx.invoke,
+      accounts: clients.accounts,
       audit,
       presence: new PresenceRegistry(ctx.sharedState, {
         entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
@@ -87,7 +95,7 @@ export const adminService: ServiceModule = {
     const broadcasts = new Broadcasts({
       sql,
       outbox,
-      invoke: ctx.invoke,
+      accounts: clients.accounts,
       pubsub: ctx.pubsub,
       pubsubName: ctx.pubsubName,
       gateways,
@@ -100,9 +108,9 @@ export const adminService: ServiceModule = {
       accounts,
       audit,
       users,
-      content: new ContentModeration(ctx.invoke, audit),
+      content: new ContentModeration(clients.groups, clients.messages, audit),
       broadcasts,
-      statistics: new Statistics(ctx.invoke, gateways),
+      statistics: new Statistics(clients, gateways),
       config,
     };
 

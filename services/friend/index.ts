@@ -13,8 +13,10 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { UserClient } from './clients/users.ts';
 import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
+import { friendInternal } from './internal.ts';
 import { Migration20261122000300_friend } from './migrations/Migration20261122000300_friend.ts';
 import { friendRoutes } from './routes.ts';
 import { FriendStore } from './store/index.ts';
@@ -56,7 +58,7 @@ export const friendService: ServiceModule = {
     });
     const domain = createFriendDomain({
       store: new FriendStore(ctx.orm, ctx.ids),
-      invoke: ctx.invoke,
+      users: new UserClient(ctx.invoke),
       ids: ctx.ids,
       logger: ctx.logger,
       outbox,
@@ -81,7 +83,9 @@ export const friendService: ServiceModule = {
           },
         }),
       ],
-      internal: {
+      internal: friendInternal(domain.relations),
+      // Transition: the gateway and the group service still call these as JSON.
+      legacyInternal: {
         [FriendMethods.relation]: async (body): Promise<Relation> => {
           const input = parseInternal(RelationInput, body);
           return domain.relations.relation(input.userId, input.peerId);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BriefProfile } from '../platform/contracts/index.ts';
+import type { ProfileSummary } from '../platform/contracts/index.ts';
 import type { RequestState } from '../platform/http/context.ts';
 import { defineRoute } from '../platform/http/routes.ts';
 import { type Principal, rateLimit } from '../platform/security/index.ts';
@@ -41,7 +41,7 @@ const originOf = (principal: Principal): Origin => ({
   deviceId: principal.deviceId,
 });
 
-const brief = (userId: string, profile: BriefProfile | undefined) => ({
+const brief = (userId: string, profile: ProfileSummary | undefined) => ({
   userId,
   nickname: profile?.nickname ?? '',
   avatar: profile?.avatar ?? null,

@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
 import {
   GroupTopics,
-  MessageAdminMethods,
   MessageBulkMethods,
   MessageMethods,
-  SESSION_ID_PATTERN,
   SystemMessageTopic,
   TimelineTopics,
   UserTopics,
@@ -17,11 +15,13 @@ import { Outbox } from '../platform/outbox.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal, schemas } from '../platform/validation.ts';
+import { FriendClient } from './clients/friends.ts';
+import { GroupDirectory } from './clients/groups.ts';
+import { ProfileCache } from './clients/profiles.ts';
 import { ContentValidator } from './domain/content.ts';
-import { GroupDirectory } from './domain/groups.ts';
 import { MessageService } from './domain/message-service.ts';
-import { ProfileCache } from './domain/profiles.ts';
 import { MessageStore } from './domain/store.ts';
+import { messageInternal } from './internal.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
@@ -42,13 +42,6 @@ const TimelineInput = z.object({
   afterSyncSeq: z.number().int().min(0),
   limit: z.number().int().min(1).max(1000).default(200),
 });
-const AdminHistoryInput = z.object({
-  sessionId: z.string().regex(SESSION_ID_PATTERN),
-  beforeSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
-const AdminRecallInput = z.object({ messageId: schemas.id });
-const AdminStatsInput = z.object({ minutes: z.number().int().min(1).max(1440) });
 
 const DAY_MS = 86_400_000;
 const OUTBOX_SWEEP_MS = 5000;
@@ -111,7 +104,7 @@ export const messageService: ServiceModule = {
       profiles,
       groups,
       router: new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName),
-      invoke: ctx.invoke,
+      friends: new FriendClient(ctx.invoke),
       outbox,
       ids: ctx.ids,
       logger: ctx.logger,
@@ -151,7 +144,9 @@ export const messageService: ServiceModule = {
           handle: async (updated) => profiles.forget(updated.userId),
         }),
       ],
-      internal: {
+      internal: messageInternal(messages),
+      // Transition: the gateway still calls these as JSON.
+      legacyInternal: {
         [MessageMethods.send]: async (body) => {
           const { senderId, deviceId, ...rest } = parseInternal(SendInput, body);
           return messages.send({ ...rest, senderId, deviceId });
@@ -165,14 +160,6 @@ export const messageService: ServiceModule = {
           const input = parseInternal(TimelineInput, body);
           return messages.timeline(input.userId, input.afterSyncSeq, input.limit);
         },
-        [MessageAdminMethods.history]: async (body) => {
-          const input = parseInternal(AdminHistoryInput, body);
-          return messages.historyForAdministrator(input.sessionId, input.beforeSeq, input.limit);
-        },
-        [MessageAdminMethods.recall]: async (body) =>
-          messages.recallByAdministrator(parseInternal(AdminRecallInput, body).messageId),
-        [MessageAdminMethods.stats]: async (body) =>
-          messages.stats(parseInternal(AdminStatsInput, body).minutes),
       },
       async stop() {
         clearInterval(maintenance);

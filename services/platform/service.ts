@@ -6,13 +6,14 @@ import type { AdminAccess, AnyRoute } from './http/routes.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type {
-  InternalHandlers,
   InvokePort,
+  LegacyHandlers,
   PubSubPort,
   StatePort,
   StateStore,
   Subscription,
 } from './ports/index.ts';
+import type { InternalService } from './ports/internal-service.ts';
 import type { AccessTokenVerifier } from './security/access-tokens.ts';
 
 /** Everything a service gets from its host; nothing else reaches it. */
@@ -38,8 +39,10 @@ export interface ServiceContext {
 export interface ServiceInstance {
   routes: AnyRoute[];
   subscriptions: Subscription[];
-  /** Methods other services invoke (`invoke(appId, method, body)`). */
-  internal: InternalHandlers;
+  /** The contract services (proto/anychat/<name>/v1) other services call (`invoke.call(method, input)`). */
+  internal: InternalService[] | LegacyHandlers;
+  /** Legacy JSON handlers (`invoke.invoke(appId, method, body)`) kept for callers not yet on the contracts. */
+  legacyInternal?: LegacyHandlers;
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
   upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
   /** Checks the callers of admin routes (the admin service only). */

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import { MessageTopics, SessionMethods } from '../platform/contracts/index.ts';
+import { MessageTopics } from '../platform/contracts/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { validatedSubscription } from '../platform/validation.ts';
+import { Directory } from './clients/directory.ts';
 import { SessionService } from './domain/session-service.ts';
 import { sessionEntities } from './entities.ts';
+import { sessionInternal } from './internal.ts';
 import { Migration20261122000500_session } from './migrations/Migration20261122000500_session.ts';
 import { sessionRoutes } from './routes.ts';
 import {
@@ -11,7 +13,6 @@ import {
   MessageCreatedInput,
   MessageReadInput,
   MessageRecalledInput,
-  SettingsInput,
 } from './schemas.ts';
 
 export const sessionService: ServiceModule = {
@@ -24,7 +25,7 @@ export const sessionService: ServiceModule = {
       orm: ctx.orm,
       pubsub: ctx.pubsub,
       pubsubName: ctx.pubsubName,
-      invoke: ctx.invoke,
+      directory: new Directory(ctx.invoke),
       ids: ctx.ids,
       logger: ctx.logger,
     });
@@ -39,12 +40,7 @@ export const sessionService: ServiceModule = {
         on(MessageTopics.recalled, MessageRecalledInput, (e) => sessions.onMessageRecalled(e)),
         on(MessageTopics.cleared, MessageClearedInput, (e) => sessions.onMessageCleared(e)),
       ],
-      internal: {
-        [SessionMethods.settings]: async (body) => {
-          const input = parseInternal(SettingsInput, body);
-          return sessions.settings(input.userId, input.sessionIds);
-        },
-      },
+      internal: sessionInternal(sessions),
     };
   },
 };

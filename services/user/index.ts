@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  AccountStatusCodes,
-  AuthTopics,
-  type CreateProfileRequest,
-  FriendMethods,
-  type Relation,
-  UserBulkMethods,
-  UserMethods,
-} from '../platform/contracts/index.ts';
+import { AccountStatusCodes, AuthTopics, UserBulkMethods, UserMethods } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
@@ -16,22 +8,17 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { parseInternal } from '../platform/validation.ts';
+import { relationOf } from './clients/friends.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
+import { userInternal } from './internal.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { userRoutes } from './routes.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
-const CreateProfileInput: z.ZodType<CreateProfileRequest> = z.object({
-  userId: id,
-  account: z.string().min(1).max(32),
-  phoneNumber: z.string().max(20).nullable(),
-  email: z.string().max(100).nullable(),
-  nickname: z.string().max(32).nullable(),
-});
 const GetProfilesInput = z.object({ userIds: z.array(id).max(UserBulkMethods.profiles.maxIds) });
 const GroupInvitePoliciesInput = z.object({
   userIds: z.array(id).max(UserBulkMethods.groupInvitePolicies.maxIds),
@@ -82,8 +69,7 @@ export const userService: ServiceModule = {
         users,
         userDetail(
           users,
-          (userId, peerId) =>
-            ctx.invoke.invoke<Relation>('friend', FriendMethods.relation, { userId, peerId }),
+          (userId, peerId) => relationOf(ctx.invoke, userId, peerId),
           new PresenceRegistry(ctx.sharedState, { entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds }),
         ),
       ),
@@ -115,13 +101,17 @@ export const userService: ServiceModule = {
           },
         }),
       ],
-      internal: {
-        [UserMethods.createProfile]: async (body) => {
-          await users.createProfile(parseInternal(CreateProfileInput, body));
-          return null;
-        },
+      internal: userInternal(users),
+      // Transition: group and friend still call these as JSON.
+      legacyInternal: {
         [UserMethods.getProfiles]: async (body) =>
-          users.briefProfiles(parseInternal(GetProfilesInput, body).userIds),
+          (await users.briefProfiles(parseInternal(GetProfilesInput, body).userIds)).map((profile) => ({
+            userId: profile.userId,
+            nickname: profile.nickname,
+            avatar: profile.avatar ?? null,
+            signature: profile.signature ?? null,
+            ...(profile.accountDeleted ? { accountDeleted: true } : {}),
+          })),
         [UserMethods.getSettings]: async (body) => {
           const settings = await users.settings(parseInternal(GetSettingsInput, body).userId);
           return {

@@ -2,25 +2,22 @@ import { toJsonString } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import pg from 'pg';
+import { AccountsClient } from '../../services/admin/clients/auth.ts';
+import { MessagesClient } from '../../services/admin/clients/messages.ts';
+import { AuthAdminService } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
 import {
   type LoginRecorded,
   LoginRecordedSchema,
 } from '../../services/platform/contracts/gen/anychat/auth/v1/events_pb.ts';
 import {
-  type AccountDetail,
-  type AccountPage,
-  type AccountStats,
+  AccountStatusCodes,
   type AdminGroupDetail,
   type AdminGroupSummary,
   AdminTopics,
-  AuthAdminMethods,
-  AuthMethods,
   GATEWAY_CONNECTIONS_KEY,
   type GatewayConnectionsReport,
   GroupAdminMethods,
   type GroupStats,
-  MessageAdminMethods,
-  type MessageStats,
   SENSITIVE_WORDS_KEY,
   type SensitiveWordsPolicy,
   SYSTEM_SENDER,
@@ -59,6 +56,9 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
   const url = () => platform.host.url;
   const invoke = <T>(appId: string, method: string, body: unknown) =>
     platform.invoker.invoke<T>(appId, method, body);
+  // The clients the admin service calls auth and message through (typed by the contracts).
+  const accounts = () => new AccountsClient(platform.invoker);
+  const messages = () => new MessagesClient(platform.invoker);
   const refusedWith = async (call: Promise<unknown>, code: number) => {
     try {
       await call;
@@ -88,10 +88,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
            values (42, 'shortid42', 'x', 1, now(), now(), now()),
                   (117000000000000000, 'longid117', 'x', 1, now(), now(), now())`,
         );
-        const { userIds } = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
-          afterUserId: '0',
-          limit: 1000,
-        });
+        const userIds = await accounts().activeIds('0', 1000);
         expect(userIds[0]).to.equal('42');
         const numeric = userIds.map(BigInt);
         expect(numeric.every((id, i) => i === 0 || numeric[i - 1]! < id)).to.equal(true);
@@ -102,19 +99,16 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
     });
 
     it('pages, filters and counts accounts; lists active ids in numeric order', async () => {
-      const epoch = new Date(0).toISOString();
-      const before = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        newSince: epoch,
-        activeSince: epoch,
-      });
-      const since = new Date(Date.now() - 1000).toISOString();
+      const epoch = new Date(0);
+      const before = await accounts().stats({ newSince: epoch, activeSince: epoch });
+      const since = new Date(Date.now() - 1000);
       const prefix = uniqueAccount('adl');
       const users: User[] = [];
       for (const [index, extra] of [{}, { email: `${prefix}@Example.com` }, {}].entries())
         users.push(await registerUser(api(), { account: `${prefix}x${index}`, ...extra }));
       const [u0, u1, u2] = users as [User, User, User];
 
-      const page = await invoke<AccountPage>('auth', AuthAdminMethods.list, {
+      const page = await accounts().list({
         keyword: prefix.toUpperCase(),
         offset: 0,
         limit: 10,
@@ -130,27 +124,21 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         state: 'active',
       });
       expect(page.items[1]!.lastLoginAt, 'registering signed the device in').to.be.a('string');
-      const second = await invoke<AccountPage>('auth', AuthAdminMethods.list, {
-        keyword: prefix,
-        offset: 1,
-        limit: 1,
-      });
+      const second = await accounts().list({ keyword: prefix, offset: 1, limit: 1 });
       expect(second).to.deep.equal({ total: 3, items: [page.items[1]] });
       // Wildcards are literal: `prefix%` names no account.
       for (const keyword of [`${prefix}%`, `${prefix}_`])
-        expect(
-          (await invoke<AccountPage>('auth', AuthAdminMethods.list, { keyword, offset: 0, limit: 10 })).total,
-        ).to.equal(0);
+        expect((await accounts().list({ keyword, offset: 0, limit: 10 })).total).to.equal(0);
 
-      await invoke('auth', AuthMethods.setAccountStatus, { userId: u1.userId, status: 0 });
-      const banned = await invoke<AccountPage>('auth', AuthAdminMethods.list, {
+      await accounts().setStatus(u1.userId, AccountStatusCodes.DISABLED);
+      const banned = await accounts().list({
         keyword: prefix,
         state: 'banned',
         offset: 0,
         limit: 10,
       });
       expect(banned.items.map((item) => [item.userId, item.state])).to.deep.equal([[u1.userId, 'banned']]);
-      const active = await invoke<AccountPage>('auth', AuthAdminMethods.list, {
+      const active = await accounts().list({
         keyword: prefix,
         state: 'active',
         offset: 0,
@@ -158,64 +146,46 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
       });
       expect(active.total).to.equal(2);
 
-      const { userIds } = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
-        afterUserId: u0.userId,
-        limit: 1000,
-      });
+      const userIds = await accounts().activeIds(u0.userId, 1000);
       expect(userIds).to.include(u2.userId);
       expect(userIds).not.to.include(u0.userId, 'the cursor itself is not repeated');
       expect(userIds).not.to.include(u1.userId, 'banned accounts get no broadcast');
       const numeric = userIds.map(BigInt);
       expect(numeric.every((id, i) => i === 0 || numeric[i - 1]! < id)).to.equal(true);
-      const firstTwo = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
-        afterUserId: '0',
-        limit: 2,
-      });
-      expect(firstTwo.userIds).to.have.length(2);
+      expect(await accounts().activeIds('0', 2)).to.have.length(2);
 
-      const stats = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        newSince: since,
-        activeSince: since,
-      });
+      const stats = await accounts().stats({ newSince: since, activeSince: since });
       expect(stats).to.include({ newSince: 3, activeSince: 3 });
-      const all = await invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        newSince: epoch,
-        activeSince: epoch,
-      });
+      const all = await accounts().stats({ newSince: epoch, activeSince: epoch });
       expect(all.total - before.total).to.equal(3);
 
       await refusedWith(
-        invoke('auth', AuthAdminMethods.stats, { newSince: 'yesterday', activeSince: epoch }),
+        platform.invoker.call(AuthAdminService.method.getAccountStats, {
+          newSince: 'yesterday',
+          activeSince: epoch.toISOString(),
+        }),
         ErrorCode.INVALID_PARAMS,
       );
-      await refusedWith(
-        invoke('auth', AuthAdminMethods.list, { offset: 0, limit: 201 }),
-        ErrorCode.INVALID_PARAMS,
-      );
-      await refusedWith(
-        invoke('auth', AuthAdminMethods.detail, { userId: '999999999999' }),
-        ErrorCode.USER_NOT_FOUND,
-      );
+      await refusedWith(accounts().list({ offset: 0, limit: 201 }), ErrorCode.INVALID_PARAMS);
+      await refusedWith(accounts().detail('999999999999'), ErrorCode.USER_NOT_FOUND);
     });
 
     it('kicks every device of an account: FORCE_LOGOUT admin_kick, and shows its devices before', async () => {
       const user = await registerUser(api());
       const ws = await WsClient.connect(url(), user.accessToken);
-      const detail = await invoke<AccountDetail>('auth', AuthAdminMethods.detail, { userId: user.userId });
+      const detail = await accounts().detail(user.userId);
       expect(detail).to.include({ userId: user.userId, account: user.account, state: 'active' });
       expect(detail.devices.map((d) => [d.deviceId, d.deviceType])).to.deep.equal([
         [`web-${user.account}`, 'Web'],
       ]);
       expect(detail.devices[0]!.ip).to.be.a('string');
 
-      const kicked = await invoke<{ devices: number }>('auth', AuthAdminMethods.kick, {
-        userId: user.userId,
-      });
+      const kicked = await accounts().kick(user.userId);
       expect(kicked).to.deep.equal({ devices: 1 });
       const logout = await ws.next((f) => f.type === 'FORCE_LOGOUT', 10_000);
       expect(logout.data.reason).to.equal('admin_kick');
       expect(await ws.closed()).to.equal(4003);
-      const after = await invoke<AccountDetail>('auth', AuthAdminMethods.detail, { userId: user.userId });
+      const after = await accounts().detail(user.userId);
       expect(after.devices).to.deep.equal([]);
       // The account itself is fine: its owner signs in again.
       expect((await login(user.account, user.password)).body.code).to.equal(0);
@@ -224,7 +194,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
     it('deletes an account: FORCE_LOGOUT account_deleted, and login answers as for an unknown account', async () => {
       const user = await registerUser(api());
       const ws = await WsClient.connect(url(), user.accessToken);
-      expect(await invoke('auth', AuthAdminMethods.delete, { userId: user.userId })).to.equal(null);
+      await accounts().delete(user.userId);
       const logout = await ws.next((f) => f.type === 'FORCE_LOGOUT', 10_000);
       expect(logout.data.reason).to.equal('account_deleted');
 
@@ -238,31 +208,25 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
       expect(token.status, 'its access token stopped working').to.equal(401);
 
       // Deleting again changes nothing; the account shows as deleted and gets no broadcasts.
-      expect(await invoke('auth', AuthAdminMethods.delete, { userId: user.userId })).to.equal(null);
-      const detail = await invoke<AccountDetail>('auth', AuthAdminMethods.detail, { userId: user.userId });
+      await accounts().delete(user.userId);
+      const detail = await accounts().detail(user.userId);
       expect(detail).to.include({ state: 'deleted' });
       expect(detail.devices).to.deep.equal([]);
-      const listed = await invoke<AccountPage>('auth', AuthAdminMethods.list, {
+      const listed = await accounts().list({
         keyword: user.account,
         state: 'deleted',
         offset: 0,
         limit: 10,
       });
       expect(listed.items.map((item) => item.userId)).to.deep.equal([user.userId]);
-      const { userIds } = await invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
-        afterUserId: (BigInt(user.userId) - 1n).toString(),
-        limit: 1,
-      });
+      const userIds = await accounts().activeIds((BigInt(user.userId) - 1n).toString(), 1);
       expect(userIds).not.to.include(user.userId);
       // A deleted account cannot be brought back by a status change.
       await refusedWith(
-        invoke('auth', AuthMethods.setAccountStatus, { userId: user.userId, status: 1 }),
+        accounts().setStatus(user.userId, AccountStatusCodes.ACTIVE),
         ErrorCode.USER_NOT_FOUND,
       );
-      await refusedWith(
-        invoke('auth', AuthAdminMethods.delete, { userId: '999999999999' }),
-        ErrorCode.USER_NOT_FOUND,
-      );
+      await refusedWith(accounts().delete('999999999999'), ErrorCode.USER_NOT_FOUND);
     });
 
     it('records every login attempt for the audit log, without the password', async () => {
@@ -419,9 +383,10 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
             clientMsgId: clientMsgId(),
           },
         });
-        expect(
-          await invoke('message', MessageAdminMethods.recall, { messageId: sent.messageId }),
-        ).to.deep.equal({ messageId: sent.messageId, sessionId: `g_${groupId}` });
+        expect(await messages().recall(sent.messageId)).to.deep.equal({
+          messageId: sent.messageId,
+          sessionId: `g_${groupId}`,
+        });
         const recalled = await ws.next(
           (f) => f.type === 'MESSAGE_RECALLED' && f.data.messageId === sent.messageId,
           10_000,
@@ -481,7 +446,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           ErrorCode.MESSAGE_RECALL_EXPIRED,
         );
 
-        const result = await invoke('message', MessageAdminMethods.recall, { messageId });
+        const result = await messages().recall(messageId);
         expect(result).to.deep.equal({ messageId, sessionId });
         const recalled = await wsB.next((f) => f.type === 'MESSAGE_RECALLED', 10_000);
         expect(recalled.data).to.include({
@@ -491,14 +456,8 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           byAdministrator: true,
         });
         await wsA.next((f) => f.type === 'MESSAGE_RECALLED', 10_000);
-        await refusedWith(
-          invoke('message', MessageAdminMethods.recall, { messageId }),
-          ErrorCode.MESSAGE_RECALLED,
-        );
-        await refusedWith(
-          invoke('message', MessageAdminMethods.recall, { messageId: '999999999999' }),
-          ErrorCode.MESSAGE_NOT_FOUND,
-        );
+        await refusedWith(messages().recall(messageId), ErrorCode.MESSAGE_RECALLED);
+        await refusedWith(messages().recall('999999999999'), ErrorCode.MESSAGE_NOT_FOUND);
         // The conversation list shows it recalled (message.recalled reached the session service).
         await eventually('conversation shows the recall', async () => {
           const list = await api().ok<{
@@ -519,20 +478,13 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         for (const text of ['one', 'two', 'three'])
           ids.push((await wsA.sendMessage(b.userId, text)).data.messageId);
         const sessionId = (await wsA.sendMessage(b.userId, 'four')).data.sessionId as string;
-        await invoke('message', MessageAdminMethods.recall, { messageId: ids[1] });
-        type Page = {
-          messages: Array<{ seq: number; content: unknown; recalled: boolean; senderId: string }>;
-        };
-        const first = await invoke<Page>('message', MessageAdminMethods.history, { sessionId, limit: 2 });
+        await messages().recall(ids[1]!);
+        const first = await messages().history({ sessionId, limit: 2 });
         expect(first.messages.map((m) => [m.seq, m.content])).to.deep.equal([
           [4, 'four'],
           [3, 'three'],
         ]);
-        const next = await invoke<Page>('message', MessageAdminMethods.history, {
-          sessionId,
-          beforeSeq: 3,
-          limit: 200,
-        });
+        const next = await messages().history({ sessionId, beforeSeq: 3, limit: 200 });
         expect(next.messages.map((m) => [m.seq, m.content, m.recalled])).to.deep.equal([
           [2, null, true],
           [1, 'one', false],
@@ -542,7 +494,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           { sessionId: 'nope', limit: 1 },
           { sessionId, limit: 201 },
         ])
-          await refusedWith(invoke('message', MessageAdminMethods.history, bad), ErrorCode.INVALID_PARAMS);
+          await refusedWith(messages().history(bad), ErrorCode.INVALID_PARAMS);
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);
       }
@@ -552,7 +504,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
       const { b, wsA, wsB } = await friendsOnline(platform);
       try {
         await platform.host.settled();
-        const before = await invoke<MessageStats>('message', MessageAdminMethods.stats, { minutes: 5 });
+        const before = await messages().stats(5);
         expect(before.perMinute).to.have.length(5);
         await wsA.sendMessage(b.userId, 'text one');
         await wsA.sendMessage(b.userId, 'text two');
@@ -562,7 +514,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           { contentType: 'image' },
         );
         expect(image.type).to.equal('SEND_ACK');
-        const stats = await invoke<MessageStats>('message', MessageAdminMethods.stats, { minutes: 5 });
+        const stats = await messages().stats(5);
         expect((stats.byContentType.text ?? 0) - (before.byContentType.text ?? 0)).to.equal(2);
         expect((stats.byContentType.image ?? 0) - (before.byContentType.image ?? 0)).to.equal(1);
         expect(stats.total - before.total).to.equal(3);
@@ -575,13 +527,11 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         expect(minutes.at(-1)).to.equal(Math.floor(Date.now() / 60_000) * 60_000);
         const inWindow = stats.perMinute.reduce((sum, m) => sum + m.count, 0);
         expect(inWindow).to.equal(Object.values(stats.byContentType).reduce((sum, n) => sum + n, 0));
-        const day = await invoke<MessageStats>('message', MessageAdminMethods.stats, { minutes: 1440 });
+        const day = await messages().stats(1440);
         expect(day.perMinute).to.have.length(1440);
-        for (const minutes of [0, 1441, 'x'])
-          await refusedWith(
-            invoke('message', MessageAdminMethods.stats, { minutes }),
-            ErrorCode.INVALID_PARAMS,
-          );
+        // (A minutes value that is no number cannot be sent at all: the contract's type says int32.)
+        for (const minutes of [0, 1441])
+          await refusedWith(messages().stats(minutes), ErrorCode.INVALID_PARAMS);
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);
       }

@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { friendEntities } from '../../services/friend/entities.ts';
 import { type Host, startHost } from '../../services/host.ts';
-import {
-  FriendMethods,
-  type TimelineAppendEvent,
-  TimelineTopics,
-} from '../../services/platform/contracts/index.ts';
+import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
+import { type TimelineAppendEvent, TimelineTopics } from '../../services/platform/contracts/index.ts';
 import {
   type MikroORM,
   openServiceDatabase,
@@ -1115,42 +1112,44 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         token: bob.accessToken,
         body: { userId: alice.userId },
       });
-      const invoke = (method: string, body: unknown) => platform().invoker.invoke('friend', method, body);
-      expect(await invoke(FriendMethods.friendIds, { userId: alice.userId })).to.deep.equal({
-        friendIds: [bob.userId, carol.userId].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
-      });
+      const { invoker } = platform();
+      const relation = async (userId: string, peerId: string) => {
+        const { isFriend, blockedByPeer, blocking } = await invoker.call(FriendService.method.getRelation, {
+          userId,
+          peerId,
+        });
+        return { isFriend, blockedByPeer, blocking };
+      };
       expect(
-        await invoke(FriendMethods.relation, { userId: alice.userId, peerId: bob.userId }),
-      ).to.deep.equal({
+        (await invoker.call(FriendService.method.listFriendIds, { userId: alice.userId })).friendIds,
+      ).to.deep.equal([bob.userId, carol.userId].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+      expect(await relation(alice.userId, bob.userId)).to.deep.equal({
         isFriend: true,
         blockedByPeer: true,
         blocking: false,
       });
-      expect(
-        await invoke(FriendMethods.relation, { userId: bob.userId, peerId: alice.userId }),
-      ).to.deep.equal({
+      expect(await relation(bob.userId, alice.userId)).to.deep.equal({
         isFriend: true,
         blockedByPeer: false,
         blocking: true,
       });
-      expect(
-        await invoke(FriendMethods.relation, { userId: bob.userId, peerId: carol.userId }),
-      ).to.deep.equal({
+      expect(await relation(bob.userId, carol.userId)).to.deep.equal({
         isFriend: false,
         blockedByPeer: false,
         blocking: false,
       });
-      for (const [method, body] of [
-        [FriendMethods.relation, { userId: alice.userId }],
-        [FriendMethods.relation, { userId: 'x', peerId: bob.userId }],
-        [FriendMethods.friendIds, {}],
-        [FriendMethods.friendIds, null],
-      ] as const) {
-        const error = await invoke(method, body).then(
+      // Fields left unset read as empty ids, which the callee's schema refuses.
+      for (const call of [
+        () => invoker.call(FriendService.method.getRelation, { userId: alice.userId }),
+        () => invoker.call(FriendService.method.getRelation, { userId: 'x', peerId: bob.userId }),
+        () => invoker.call(FriendService.method.listFriendIds, {}),
+        () => invoker.call(FriendService.method.getRelations, { userId: alice.userId, peerIds: ['1', 'y'] }),
+      ]) {
+        const error = await call().then(
           () => undefined,
           (e: unknown) => e,
         );
-        expect(error, `${method} ${JSON.stringify(body)}`).to.be.instanceOf(AppError);
+        expect(error, String(call)).to.be.instanceOf(AppError);
         expect((error as AppError).code).to.equal(ErrorCode.INVALID_PARAMS);
       }
     });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SessionService } from '../../services/platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import {
   groupSessionId,
   type MessageClearedEvent,
@@ -6,8 +7,6 @@ import {
   type MessageReadEvent,
   type MessageRecalledEvent,
   MessageTopics,
-  SessionMethods,
-  type SessionSettings,
   singleSessionId,
   type TimelineAppendEvent,
   TimelineTopics,
@@ -518,17 +517,19 @@ forEachBackend('sessions over HTTP', (platform) => {
     });
     expect(await unread(dan.accessToken)).to.deep.equal({ total: 5, sessions: 2, mentionUnread: 0 });
 
-    const settings = await platform().invoker.invoke<SessionSettings[]>('session', SessionMethods.settings, {
+    const { settings } = await platform().invoker.call(SessionService.method.getSessionSettings, {
       userId: dan.userId,
       sessionIds: [s1, s2, singleSessionId(p1!.userId, p2!.userId)],
     });
-    expect(settings).to.deep.equal([
+    expect(
+      settings.map(({ sessionId, isMuted, isPinned }) => ({ sessionId, isMuted, isPinned })),
+    ).to.deep.equal([
       { sessionId: s1, isMuted: false, isPinned: true },
       { sessionId: s2, isMuted: false, isPinned: false },
       { sessionId: singleSessionId(p1!.userId, p2!.userId), isMuted: false, isPinned: false },
     ]);
     const badCall = await platform()
-      .invoker.invoke('session', SessionMethods.settings, { userId: 'x', sessionIds: ['nope'] })
+      .invoker.call(SessionService.method.getSessionSettings, { userId: 'x', sessionIds: ['nope'] })
       .catch((error: { code?: number }) => error);
     expect((badCall as { code?: number }).code).to.equal(ErrorCode.INVALID_PARAMS);
   });

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import type { ProfileUpdated } from '../../services/platform/contracts/gen/anychat/user/v1/events_pb.ts';
 import {
-  AccountStatusCodes,
-  AuthMethods,
-  AuthTopics,
-  UserTopics,
-} from '../../services/platform/contracts/index.ts';
+  AuthAdminService,
+  AuthService,
+} from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
+import type { ProfileUpdated } from '../../services/platform/contracts/gen/anychat/user/v1/events_pb.ts';
+import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
+import { AccountStatusCodes, AuthTopics, UserTopics } from '../../services/platform/contracts/index.ts';
 import { openServiceDatabase, sqlExecutor } from '../../services/platform/db/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { EventPublisher, eventSubscription } from '../../services/platform/events/index.ts';
@@ -101,7 +101,7 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
     expect(await found(bob, alice.account, alice.userId)).to.equal(true);
     expect(await found(bob, phoneNumber, alice.userId)).to.equal(true);
 
-    await platform().invoker.invoke('auth', 'admin.accounts.delete', { userId: alice.userId });
+    await platform().invoker.call(AuthAdminService.method.deleteAccount, { userId: alice.userId });
 
     const entry = await eventually('the friend list shows the placeholder', async () => {
       const list = await api().ok<FriendList>('GET', '/api/v1/friends', { token: bob.accessToken });
@@ -143,7 +143,7 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
       AuthTopics.accountStatusChanged,
       { userId: alice.userId, status: AccountStatusCodes.DELETED },
     );
-    await platform().invoker.invoke('auth', 'admin.accounts.delete', { userId: alice.userId });
+    await platform().invoker.call(AuthAdminService.method.deleteAccount, { userId: alice.userId });
     await platform().bus.idle();
     expect(profileEvents.filter((event) => event.userId === alice.userId)).to.have.length(2);
     const again = await api().ok<Profile>('GET', `/api/v1/users/${alice.userId}`, { token: bob.accessToken });
@@ -198,11 +198,9 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
       status: AccountStatusCodes.DELETED,
     });
     await platform().bus.idle();
-    await platform().invoker.invoke('user', 'profiles.create', {
+    await platform().invoker.call(UserService.method.createProfile, {
       userId,
       account,
-      phoneNumber: null,
-      email: null,
       nickname: 'Late Larry',
     });
     expect(await found(viewer, account, userId)).to.equal(false);
@@ -216,7 +214,7 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
     const carol = await registerUser(api(), { nickname: `${tag} Carol` });
     const dave = await registerUser(api());
     for (const status of [AccountStatusCodes.DISABLED, AccountStatusCodes.FROZEN]) {
-      await platform().invoker.invoke('auth', AuthMethods.setAccountStatus, { userId: carol.userId, status });
+      await platform().invoker.call(AuthService.method.setAccountStatus, { userId: carol.userId, status });
       await platform().bus.idle();
       expect(await found(dave, carol.account, carol.userId), `status ${status}`).to.equal(true);
       expect(await found(dave, tag, carol.userId), `status ${status}`).to.equal(true);

@@ -4,8 +4,9 @@
  *
  *   scripts/node24 node test/bench/dapr-hops.bench.ts [nats|redis] [iterations]
  *
- * - invoke: an internal method of another app (embedded: a function call; Dapr: app → its sidecar →
- *   the callee's sidecar → callee app, and back);
+ * - invoke: a contract method of another app, Connect protocol with binary protobuf (embedded: the
+ *   in-memory transport, encoding included; Dapr: app → its sidecar → the callee's sidecar → callee
+ *   app, and back), and the same echo as a JSON envelope call for comparison;
  * - state get: one key (embedded: a PostgreSQL query; Dapr: app → sidecar → Redis);
  * - publish → handler: from publish until the subscriber's handler runs (embedded: in-process bus;
  *   Dapr: app → sidecar → broker → subscriber's sidecar → subscriber app).
@@ -16,6 +17,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { z } from 'zod';
+import { CalleeService } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../../services/platform/db/index.ts';
 import {
   deleteJetStreamStream,
@@ -32,7 +35,13 @@ import { DaprStatePort } from '../../services/platform/ports/dapr/state.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
 import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { PostgresStatePort } from '../../services/platform/ports/embedded/state.ts';
-import type { InvokePort, PubSubPort, StatePort, Subscription } from '../../services/platform/ports/index.ts';
+import {
+  type InvokePort,
+  internalService,
+  type PubSubPort,
+  type StatePort,
+  type Subscription,
+} from '../../services/platform/ports/index.ts';
 import { PLATFORM_SCHEMA } from '../../services/registry.ts';
 import { createBackend } from '../support/backends.ts';
 import {
@@ -70,7 +79,22 @@ const subscription: Subscription = {
     return 'SUCCESS';
   },
 };
-const internal = { echo: async (body: unknown) => body };
+/** The callee's contract service (Connect, binary protobuf) and, for comparison, a JSON handler. */
+const internal = [
+  internalService(
+    CalleeService,
+    {
+      echo: z.object({ text: z.string(), numbers: z.array(z.bigint()), label: z.string() }),
+      refuse: z.object({}),
+    },
+    {
+      echo: async (input) => ({ got: input }),
+      refuse: async () => ({}),
+    },
+  ),
+];
+const legacy = { echo: async (body: unknown) => body };
+const ECHOED = { text: 'hello', numbers: [1n, 2n, 3n], label: 'bench' };
 
 async function measure(name: string, run: (i: number) => Promise<unknown>) {
   for (let i = 0; i < 50; i++) await run(-1 - i); // warm-up
@@ -89,7 +113,10 @@ async function run(ports: Ports) {
   const store = ports.state.store('statestore');
   await store.save('bench-key', { hello: 'world' });
   return [
-    await measure('invoke', () => ports.invoke.invoke('callee', 'echo', { n: 1 })),
+    await measure('invoke (Connect, protobuf)', () => ports.invoke.call(CalleeService.method.echo, ECHOED)),
+    await measure('invoke (JSON envelope)', () =>
+      ports.invoke.invoke('callee', 'echo', { text: 'hello', numbers: [1, 2, 3], label: 'bench' }),
+    ),
     await measure('state get', () => store.get('bench-key')),
     await measure('publish → handler', async (i) => {
       const delivered = new Promise<void>((resolve) => waiting.set(i, resolve));
@@ -114,6 +141,7 @@ async function embedded(databaseUrl: string) {
   const invoker = new EmbeddedInvoker();
   bus.subscribe('subscriber', subscription);
   invoker.register('callee', internal);
+  invoker.registerLegacy('callee', legacy);
   const results = await run({
     invoke: invoker,
     state: new PostgresStatePort(sqlExecutor(orm), () => 'bench||'),
@@ -158,7 +186,8 @@ async function dapr() {
     if (serve) {
       const served = await serveDaprInbound({
         subscriptions: appId === 'subscriber' ? [subscription] : [],
-        internal: appId === 'callee' ? internal : {},
+        internal: appId === 'callee' ? internal : [],
+        ...(appId === 'callee' ? { legacy } : {}),
         maxDeliveryAttempts: 10,
       });
       servers.push(served.server);
@@ -186,7 +215,11 @@ async function dapr() {
   const client = createDaprClient({ host: '127.0.0.1', httpPort: callerPort, daprApiToken: undefined });
   try {
     return await run({
-      invoke: new DaprInvokePort(client),
+      invoke: new DaprInvokePort(client, {
+        host: '127.0.0.1',
+        httpPort: callerPort,
+        daprApiToken: undefined,
+      }),
       state: new DaprStatePort(client),
       pubsub: new DaprPubSubPort(client),
     });

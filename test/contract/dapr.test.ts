@@ -162,7 +162,11 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
         state: new DaprStatePort(client),
         pubsub: new DaprPubSubPort(client),
         pubsubName: 'pubsub',
-        invoke: new DaprInvokePort(client),
+        invoke: new DaprInvokePort(client, {
+          host: '127.0.0.1',
+          httpPort: publisher.httpPort,
+          daprApiToken: undefined,
+        }),
         maxDeliveryAttempts: MAX_ATTEMPTS,
         acceptsEtagForMissingKey: state === 'redis',
       },

@@ -30,7 +30,7 @@ async function embeddedPorts(url: string, apps: ContractApp[]) {
   const invoker = new EmbeddedInvoker();
   for (const app of apps) {
     for (const subscription of app.subscriptions) bus.subscribe(app.appId, subscription);
-    if (Object.keys(app.internal).length > 0) invoker.register(app.appId, app.internal);
+    if (app.internal.length > 0) invoker.register(app.appId, app.internal);
   }
   return {
     ports: {

@@ -3,15 +3,19 @@
  * the embedded adapter here; the Dapr adapter runs the same suite against a real sidecar.
  */
 import { expect } from 'chai';
+import { z } from 'zod';
+import { CalleeService } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
+import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { droppedEvents } from '../../services/platform/ports/delivery-metrics.ts';
 import {
   type CloudEvent,
   type DeliveryResult,
   EtagMismatchError,
-  type InternalHandlers,
+  type InternalService,
   InvalidStateKeyError,
   type InvokePort,
+  internalService,
   type PubSubPort,
   type StatePort,
   type Subscription,
@@ -51,8 +55,30 @@ export interface ContractApp {
   instance: string;
   appId: string;
   subscriptions: Subscription[];
-  internal: InternalHandlers;
+  internal: InternalService[];
 }
+
+/** The contract's callee: echoes (with the trace id it saw) and refuses with the error it is sent. */
+const callee = internalService(
+  CalleeService,
+  {
+    echo: z.object({ text: z.string(), numbers: z.array(z.bigint()), label: z.string().max(10) }),
+    refuse: z.object({
+      error: z
+        .object({ code: z.number().int(), detail: z.string(), data: z.unknown().optional() })
+        .optional(),
+    }),
+  },
+  {
+    echo: async (input, call) => ({ got: input, traceId: call.traceId ?? '' }),
+    refuse: async ({ error }) => {
+      throw new AppError(error?.code ?? ErrorCode.UNKNOWN, {
+        detail: error?.detail,
+        data: { field: 'label', issues: ['too long'] },
+      });
+    },
+  },
+);
 
 type Answer = (event: CloudEvent, attempt: number) => Promise<DeliveryResult>;
 
@@ -83,21 +109,16 @@ class Wiring {
           sub('consumer', t.drop),
           sub('consumer', t.poison),
         ],
-        internal: {},
+        internal: [],
       },
-      { instance: 'app-a-1', appId: 'app-a', subscriptions: [sub('app-a-1', t.groups)], internal: {} },
-      { instance: 'app-a-2', appId: 'app-a', subscriptions: [sub('app-a-2', t.groups)], internal: {} },
-      { instance: 'app-b', appId: 'app-b', subscriptions: [sub('app-b', t.groups)], internal: {} },
+      { instance: 'app-a-1', appId: 'app-a', subscriptions: [sub('app-a-1', t.groups)], internal: [] },
+      { instance: 'app-a-2', appId: 'app-a', subscriptions: [sub('app-a-2', t.groups)], internal: [] },
+      { instance: 'app-b', appId: 'app-b', subscriptions: [sub('app-b', t.groups)], internal: [] },
       {
         instance: 'callee',
         appId: 'callee',
         subscriptions: [],
-        internal: {
-          echo: async (body) => ({ got: body }),
-          refuse: async () => {
-            throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: 'nobody here' });
-          },
-        },
+        internal: [callee],
       },
     ];
   }
@@ -409,22 +430,67 @@ export function portsContract(
     });
 
     describe('invoke', () => {
-      it('calls a method with JSON in and out', async () => {
-        expect(await ports.invoke.invoke('callee', 'echo', { a: [1, 2] })).to.deep.equal({
-          got: { a: [1, 2] },
+      it('calls a contract method, typed protobuf in and out', async () => {
+        const big = 2n ** 53n + 1n;
+        const answer = await ports.invoke.call(CalleeService.method.echo, {
+          text: '你好, é',
+          numbers: [1n, big],
+          label: 'short',
         });
+        expect(answer.got?.text).to.equal('你好, é');
+        expect(answer.got?.numbers).to.deep.equal([1n, big]);
+        expect(answer.got?.label).to.equal('short');
       });
 
-      it('carries a domain error across as the same code', async () => {
-        const error = await rejection(ports.invoke.invoke('callee', 'refuse', {}));
+      it('carries the trace id to the callee', async () => {
+        const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+        const answer = await ports.invoke.call(
+          CalleeService.method.echo,
+          { text: 'x', numbers: [], label: '' },
+          { traceId },
+        );
+        expect(answer.traceId).to.equal(traceId);
+      });
+
+      it('carries a domain error across as the same AppError (code, detail, data)', async () => {
+        const error = await rejection(
+          ports.invoke.call(CalleeService.method.refuse, {
+            error: { code: ErrorCode.USER_NOT_FOUND, detail: 'nobody here' },
+          }),
+        );
         expect(error).to.be.instanceOf(AppError);
         expect((error as AppError).code).to.equal(ErrorCode.USER_NOT_FOUND);
+        expect((error as AppError).detail).to.equal('nobody here');
+        expect((error as AppError).data).to.deep.equal({ field: 'label', issues: ['too long'] });
       });
 
-      it('fails clearly for an unknown method', async () => {
-        const error = await rejection(ports.invoke.invoke('callee', 'nope', {}));
+      it('keeps the details of an internal failure with the callee', async () => {
+        const error = await rejection(
+          ports.invoke.call(CalleeService.method.refuse, {
+            error: { code: ErrorCode.DATABASE_ERROR, detail: 'connection to 10.0.0.7 refused' },
+          }),
+        );
+        expect((error as AppError).code).to.equal(ErrorCode.DATABASE_ERROR);
+        expect((error as AppError).detail).to.equal(undefined);
+      });
+
+      it('refuses input its schema refuses with 000001, at the callee', async () => {
+        const error = await rejection(
+          ports.invoke.call(CalleeService.method.echo, {
+            text: 'x',
+            numbers: [],
+            label: 'far too long a label',
+          }),
+        );
         expect(error).to.be.instanceOf(AppError);
-        expect((error as AppError).code).to.be.oneOf([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.NOT_FOUND]);
+        expect((error as AppError).code).to.equal(ErrorCode.INVALID_PARAMS);
+        expect((error as AppError).detail).to.match(/label/);
+      });
+
+      it('fails clearly for a service no app serves', async () => {
+        const error = await rejection(ports.invoke.call(UserService.method.getProfiles, { userIds: [] }));
+        expect(error).to.be.instanceOf(AppError);
+        expect((error as AppError).code).to.equal(ErrorCode.SERVICE_UNAVAILABLE);
       });
     });
   });

@@ -24,7 +24,7 @@ import {
 import { createHttpApp } from '../../services/platform/http/app.ts';
 import { createMetrics } from '../../services/platform/http/metrics.ts';
 import { createLogger } from '../../services/platform/logger.ts';
-import type { InternalHandlers, Subscription } from '../../services/platform/ports/index.ts';
+import type { InternalService, LegacyHandlers, Subscription } from '../../services/platform/ports/index.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
 import { eventually } from './eventually.ts';
@@ -221,7 +221,8 @@ export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
  */
 export async function serveDaprInbound(options: {
   subscriptions: Subscription[];
-  internal: InternalHandlers;
+  internal: InternalService[];
+  legacy?: LegacyHandlers;
   maxDeliveryAttempts: number;
 }): Promise<{ port: number; server: Server }> {
   const app = createHttpApp({

@@ -1,49 +1,80 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { fitNotice, nameList } from '../../services/group/domain/notice-text.ts';
-import { bulkMethod, invokeBulk } from '../../services/platform/contracts/index.ts';
+import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
+import { MessageService } from '../../services/platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { bulkCall, callBulk } from '../../services/platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
-import { parseInternal } from '../../services/platform/validation.ts';
+import { internalService } from '../../services/platform/ports/index.ts';
 
-describe('the batching client of bulk internal methods', () => {
-  const echo = bulkMethod<{ id: string; owner: string }, { owner: string }>(
-    'directory',
-    'entries.get',
-    'ids',
-    3,
-  );
-  const Input = z.object({ owner: z.string(), ids: z.array(z.string()).max(echo.maxIds) });
+const unused = async (): Promise<never> => {
+  throw new AppError(ErrorCode.NOT_FOUND);
+};
 
+describe('the batching client of bulk contract methods', () => {
   it('asks in calls the callee accepts, each id once, and merges the answers in order', async () => {
+    const relations = bulkCall(FriendService.method.getRelations, 'peerIds', (answer) => answer.relations, 3);
     const invoker = new EmbeddedInvoker();
     const calls: string[][] = [];
-    invoker.register('directory', {
-      // The callee's schema is capped by the same descriptor: a longer list would be refused.
-      'entries.get': async (body) => {
-        const { owner, ids } = parseInternal(Input, body);
-        calls.push(ids);
-        return ids.filter((id) => id !== 'unknown').map((id) => ({ id, owner }));
-      },
-    });
+    invoker.register('friend', [
+      internalService(
+        FriendService,
+        {
+          getRelation: z.object({}),
+          // The callee's schema is capped by the same descriptor: a longer list would be refused.
+          getRelations: z.object({ userId: z.string(), peerIds: z.array(z.string()).max(relations.maxIds) }),
+          listFriendIds: z.object({}),
+        },
+        {
+          getRelation: unused,
+          getRelations: async ({ userId, peerIds }) => {
+            calls.push(peerIds);
+            return {
+              relations: peerIds
+                .filter((id) => id !== 'unknown')
+                .map((peerId) => ({ peerId, isFriend: userId === 'me' })),
+            };
+          },
+          listFriendIds: unused,
+        },
+      ),
+    ]);
     const ids = ['a', 'b', 'c', 'a', 'd', 'unknown', 'e', 'f'];
-    const entries = await invokeBulk(invoker, echo, ids, { owner: 'me' });
+    const entries = await callBulk(invoker, relations, ids, { userId: 'me' });
     expect(calls).to.deep.equal([['a', 'b', 'c'], ['d', 'unknown', 'e'], ['f']]);
-    expect(entries.map((e) => e.id)).to.deep.equal(['a', 'b', 'c', 'd', 'e', 'f']);
-    expect(entries.every((e) => e.owner === 'me')).to.equal(true);
-    expect(await invokeBulk(invoker, echo, [], { owner: 'me' })).to.deep.equal([]);
+    expect(entries.map((e) => e.peerId)).to.deep.equal(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(entries.every((e) => e.isFriend)).to.equal(true);
+    expect(await callBulk(invoker, relations, [], { userId: 'me' })).to.deep.equal([]);
     expect(calls).to.have.length(3);
   });
 
   it('sends every id of a method that answers nothing (delivered receipts past one call)', async () => {
+    const delivered = bulkCall(MessageService.method.markDelivered, 'messageIds', () => [], 2);
     const invoker = new EmbeddedInvoker();
     const recorded: string[] = [];
-    const record = bulkMethod<never, { owner: string }>('directory', 'entries.record', 'ids', 2);
-    invoker.register('directory', {
-      'entries.record': async (body) => {
-        recorded.push(...parseInternal(Input.extend({ ids: z.array(z.string()).max(2) }), body).ids);
-      },
-    });
-    expect(await invokeBulk(invoker, record, ['a', 'b', 'c', 'd', 'e'], { owner: 'me' })).to.deep.equal([]);
+    invoker.register('message', [
+      internalService(
+        MessageService,
+        {
+          sendMessage: z.object({}),
+          markDelivered: z.object({
+            userId: z.string(),
+            messageIds: z.array(z.string()).max(delivered.maxIds),
+          }),
+          readTimeline: z.object({}),
+        },
+        {
+          sendMessage: unused,
+          markDelivered: async ({ messageIds }) => {
+            recorded.push(...messageIds);
+            return {};
+          },
+          readTimeline: unused,
+        },
+      ),
+    ]);
+    expect(await callBulk(invoker, delivered, ['a', 'b', 'c', 'd', 'e'], { userId: 'me' })).to.deep.equal([]);
     expect(recorded).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
   });
 });

@@ -1,11 +1,12 @@
-import { AuthAdminMethods, gatewayDeliveryTopic, timelineAppend } from '../../platform/contracts/index.ts';
+import { gatewayDeliveryTopic, timelineAppend } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { EventPublisher, plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { PubSubPort } from '../../platform/ports/index.ts';
+import type { AccountsClient } from '../clients/auth.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 import type { GatewayInstances } from './gateway-instances.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
@@ -90,7 +91,7 @@ function view(row: BroadcastRow): Broadcast {
 export interface BroadcastsDeps {
   sql: SqlExecutor;
   outbox: Outbox;
-  invoke: InvokePort;
+  accounts: AccountsClient;
   pubsub: PubSubPort;
   pubsubName: string;
   gateways: GatewayInstances;
@@ -186,17 +187,14 @@ export class Broadcasts {
   }
 
   async #run(broadcastId: string): Promise<void> {
-    const { sql, outbox, invoke } = this.#deps;
+    const { sql, outbox, accounts } = this.#deps;
     for (;;) {
       const [row] = await sql.query<BroadcastRow>(
         `select ${COLUMNS} from "admin"."broadcasts" where broadcast_id = ?`,
         [broadcastId],
       );
       if (!row || row.status === 'done') return;
-      const { userIds } = await invoke.invoke<{ userIds: string[] }>('auth', AuthAdminMethods.ids, {
-        afterUserId: row.cursor_user_id,
-        limit: BATCH,
-      });
+      const userIds = await accounts.activeIds(row.cursor_user_id, BATCH);
       if (userIds.length === 0) {
         await sql.query(
           `update "admin"."broadcasts" set status = 'done', finished_at = now() where broadcast_id = ? and status = 'sending'`,

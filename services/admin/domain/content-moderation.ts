@@ -1,36 +1,29 @@
-import {
-  type AdminGroupDetail,
-  type AdminGroupSummary,
-  GroupAdminMethods,
-  MessageAdminMethods,
-} from '../../platform/contracts/index.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { GroupsClient } from '../clients/groups.ts';
+import type { MessagesClient } from '../clients/messages.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 
 /** Groups and messages under moderation: the group and message services act, this service audits. */
 export class ContentModeration {
-  readonly #invoke: InvokePort;
+  readonly #groups: GroupsClient;
+  readonly #messages: MessagesClient;
   readonly #audit: AuditLog;
 
-  constructor(invoke: InvokePort, audit: AuditLog) {
-    this.#invoke = invoke;
+  constructor(groups: GroupsClient, messages: MessagesClient, audit: AuditLog) {
+    this.#groups = groups;
+    this.#messages = messages;
     this.#audit = audit;
   }
 
   listGroups(query: { keyword?: string | undefined; offset: number; limit: number }) {
-    return this.#invoke.invoke<{ total: number; items: AdminGroupSummary[] }>(
-      'group',
-      GroupAdminMethods.list,
-      query,
-    );
+    return this.#groups.list(query);
   }
 
   groupDetail(groupId: string) {
-    return this.#invoke.invoke<AdminGroupDetail>('group', GroupAdminMethods.detail, { groupId });
+    return this.#groups.detail(groupId);
   }
 
   async dismissGroup(actor: Actor, groupId: string, reason: string): Promise<void> {
-    await this.#invoke.invoke('group', GroupAdminMethods.dismiss, { groupId, reason });
+    await this.#groups.dismiss(groupId, reason);
     await this.#audit.record(actor, {
       action: 'group.dismiss',
       resourceType: 'group',
@@ -40,7 +33,7 @@ export class ContentModeration {
   }
 
   async removeMember(actor: Actor, groupId: string, userId: string): Promise<void> {
-    await this.#invoke.invoke('group', GroupAdminMethods.removeMember, { groupId, userId });
+    await this.#groups.removeMember(groupId, userId);
     await this.#audit.record(actor, {
       action: 'group.member.remove',
       resourceType: 'group',
@@ -50,11 +43,7 @@ export class ContentModeration {
   }
 
   async history(actor: Actor, query: { sessionId: string; beforeSeq?: number | undefined; limit: number }) {
-    const result = await this.#invoke.invoke<{ messages: unknown[] }>(
-      'message',
-      MessageAdminMethods.history,
-      query,
-    );
+    const result = await this.#messages.history(query);
     // Reading someone's conversation is itself a sensitive action.
     await this.#audit.record(actor, {
       action: 'messages.read',
@@ -66,11 +55,7 @@ export class ContentModeration {
   }
 
   async recall(actor: Actor, messageId: string, reason: string) {
-    const result = await this.#invoke.invoke<{ messageId: string; sessionId: string }>(
-      'message',
-      MessageAdminMethods.recall,
-      { messageId },
-    );
+    const result = await this.#messages.recall(messageId);
     await this.#audit.record(actor, {
       action: 'message.recall',
       resourceType: 'message',

@@ -1,12 +1,7 @@
-import {
-  type AccountStats,
-  AuthAdminMethods,
-  GroupAdminMethods,
-  type GroupStats,
-  MessageAdminMethods,
-  type MessageStats,
-} from '../../platform/contracts/index.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { MessageStats } from '../../platform/contracts/index.ts';
+import type { AccountsClient } from '../clients/auth.ts';
+import type { GroupsClient } from '../clients/groups.ts';
+import type { MessagesClient } from '../clients/messages.ts';
 import type { GatewayInstances } from './gateway-instances.ts';
 
 export interface PlatformStats {
@@ -29,11 +24,14 @@ const MESSAGE_WINDOW_MINUTES = 60;
  * messages, and the connection counts every gateway instance reports into shared state.
  */
 export class Statistics {
-  readonly #invoke: InvokePort;
+  readonly #clients: { accounts: AccountsClient; groups: GroupsClient; messages: MessagesClient };
   readonly #gateways: GatewayInstances;
 
-  constructor(invoke: InvokePort, gateways: GatewayInstances) {
-    this.#invoke = invoke;
+  constructor(
+    clients: { accounts: AccountsClient; groups: GroupsClient; messages: MessagesClient },
+    gateways: GatewayInstances,
+  ) {
+    this.#clients = clients;
     this.#gateways = gateways;
   }
 
@@ -42,14 +40,9 @@ export class Statistics {
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const dayAgo = new Date(now.getTime() - DAY_MS);
     const [accounts, groups, messages, gateways] = await Promise.all([
-      this.#invoke.invoke<AccountStats>('auth', AuthAdminMethods.stats, {
-        newSince: startOfDay.toISOString(),
-        activeSince: dayAgo.toISOString(),
-      }),
-      this.#invoke.invoke<GroupStats>('group', GroupAdminMethods.stats, { since: startOfDay.toISOString() }),
-      this.#invoke.invoke<MessageStats>('message', MessageAdminMethods.stats, {
-        minutes: MESSAGE_WINDOW_MINUTES,
-      }),
+      this.#clients.accounts.stats({ newSince: startOfDay, activeSince: dayAgo }),
+      this.#clients.groups.stats(startOfDay),
+      this.#clients.messages.stats(MESSAGE_WINDOW_MINUTES),
       this.#gateways.live(now),
     ]);
     return {

@@ -1,18 +1,13 @@
 import {
-  type AccountDetail,
-  type AccountPage,
   type AccountState,
   AccountStatusCodes,
   type AccountSummary,
-  AuthAdminMethods,
-  AuthMethods,
-  fetchProfiles,
 } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { AccountsClient } from '../clients/auth.ts';
 import { type Actor, type AuditLog, SYSTEM_ACTOR } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 
@@ -29,7 +24,7 @@ export interface UserListItem extends AccountSummary {
 }
 
 export interface UserDetail extends UserListItem {
-  devices: AccountDetail['devices'];
+  devices: Awaited<ReturnType<AccountsClient['detail']>>['devices'];
   online: boolean;
 }
 
@@ -55,20 +50,20 @@ const banOf = (row: BanRow): Ban => ({
  */
 export class UserModeration {
   readonly #sql: SqlExecutor;
-  readonly #invoke: InvokePort;
+  readonly #accounts: AccountsClient;
   readonly #audit: AuditLog;
   readonly #presence: PresenceRegistry;
   readonly #logger: Logger;
 
   constructor(deps: {
     sql: SqlExecutor;
-    invoke: InvokePort;
+    accounts: AccountsClient;
     audit: AuditLog;
     presence: PresenceRegistry;
     logger: Logger;
   }) {
     this.#sql = deps.sql;
-    this.#invoke = deps.invoke;
+    this.#accounts = deps.accounts;
     this.#audit = deps.audit;
     this.#presence = deps.presence;
     this.#logger = deps.logger;
@@ -80,12 +75,12 @@ export class UserModeration {
     offset: number;
     limit: number;
   }) {
-    const page = await this.#invoke.invoke<AccountPage>('auth', AuthAdminMethods.list, query);
+    const page = await this.#accounts.list(query);
     return { total: page.total, items: await this.#decorate(page.items) };
   }
 
   async detail(userId: string): Promise<UserDetail> {
-    const account = await this.#invoke.invoke<AccountDetail>('auth', AuthAdminMethods.detail, { userId });
+    const account = await this.#accounts.detail(userId);
     const [[item], presence] = await Promise.all([
       this.#decorate([account]),
       this.#presence.lookup([userId]),
@@ -96,10 +91,7 @@ export class UserModeration {
   /** Bans at once (sessions end, devices get FORCE_LOGOUT); a duration makes the ban lift itself. */
   async ban(actor: Actor, userId: string, reason: string, durationSeconds: number | undefined): Promise<Ban> {
     const until = durationSeconds ? new Date(Date.now() + durationSeconds * 1000) : null;
-    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
-      userId,
-      status: AccountStatusCodes.DISABLED,
-    });
+    await this.#accounts.setStatus(userId, AccountStatusCodes.DISABLED);
     const [row] = await this.#sql.query<BanRow>(
       `insert into "admin"."user_bans" (user_id, reason, until, banned_by, banned_at) values (?, ?, ?, ?, now())
        on conflict (user_id) do update set reason = excluded.reason, until = excluded.until,
@@ -117,10 +109,7 @@ export class UserModeration {
   }
 
   async unban(actor: Actor, userId: string, why = 'unbanned by an administrator'): Promise<void> {
-    await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
-      userId,
-      status: AccountStatusCodes.ACTIVE,
-    });
+    await this.#accounts.setStatus(userId, AccountStatusCodes.ACTIVE);
     await this.#sql.query('delete from "admin"."user_bans" where user_id = ?', [userId]);
     await this.#audit.record(actor, {
       action: 'user.unban',
@@ -131,7 +120,7 @@ export class UserModeration {
   }
 
   async kick(actor: Actor, userId: string): Promise<{ devices: number }> {
-    const result = await this.#invoke.invoke<{ devices: number }>('auth', AuthAdminMethods.kick, { userId });
+    const result = await this.#accounts.kick(userId);
     await this.#audit.record(actor, {
       action: 'user.kick',
       resourceType: 'user',
@@ -142,7 +131,7 @@ export class UserModeration {
   }
 
   async delete(actor: Actor, userId: string): Promise<void> {
-    await this.#invoke.invoke('auth', AuthAdminMethods.delete, { userId });
+    await this.#accounts.delete(userId);
     await this.#sql.query('delete from "admin"."user_bans" where user_id = ?', [userId]);
     await this.#audit.record(actor, { action: 'user.delete', resourceType: 'user', resourceId: userId });
   }
@@ -181,10 +170,7 @@ export class UserModeration {
         ban.user_id,
       ]);
       if (renewed.length > 0) {
-        await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
-          userId: ban.user_id,
-          status: AccountStatusCodes.DISABLED,
-        });
+        await this.#accounts.setStatus(ban.user_id, AccountStatusCodes.DISABLED);
         continue;
       }
       lifted++;
@@ -200,10 +186,7 @@ export class UserModeration {
 
   async #activate(userId: string): Promise<void> {
     try {
-      await this.#invoke.invoke('auth', AuthMethods.setAccountStatus, {
-        userId,
-        status: AccountStatusCodes.ACTIVE,
-      });
+      await this.#accounts.setStatus(userId, AccountStatusCodes.ACTIVE);
     } catch (error) {
       // An account deleted meanwhile has no ban left to lift.
       if (!(error instanceof AppError && error.code === ErrorCode.USER_NOT_FOUND)) throw error;
@@ -214,7 +197,7 @@ export class UserModeration {
     const userIds = accounts.map((account) => account.userId);
     if (userIds.length === 0) return [];
     const [profiles, bans] = await Promise.all([
-      fetchProfiles(this.#invoke, userIds),
+      this.#accounts.profiles(userIds),
       this.#sql.query<BanRow>(
         `select user_id::text, reason, until, banned_by::text, banned_at from "admin"."user_bans"
          where user_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)`,

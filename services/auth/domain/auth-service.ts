@@ -3,18 +3,13 @@ import { timestampFromDate, timestampNow } from '@bufbuild/protobuf/wkt';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { LoginRecordedSchema } from '../../platform/contracts/gen/anychat/auth/v1/events_pb.ts';
-import {
-  AdminTopics,
-  AuthTopics,
-  type CreateProfileRequest,
-  UserMethods,
-} from '../../platform/contracts/index.ts';
+import { AdminTopics, AuthTopics, type CreateProfileRequest } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { EventInit, EventPublisher } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
 import type { Principal, SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
+import type { UserClient } from '../clients/users.ts';
 import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
 import {
   assertStrongPassword,
@@ -28,7 +23,6 @@ import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
 import type { CodeChannel, CodePurpose, VerificationCodes } from './verification-codes.ts';
 
 /** App-id of the user service, which keeps profiles. */
-const USER_APP_ID = 'user';
 
 export interface RegisterInput {
   account: string;
@@ -59,7 +53,7 @@ export interface AuthServiceDeps {
   codes: VerificationCodes;
   throttle: SignInThrottle;
   deviceTokens: DeviceTokens;
-  invoke: InvokePort;
+  users: UserClient;
   events: EventPublisher;
   ids: SnowflakeGenerator;
   logger: Logger;
@@ -144,7 +138,7 @@ export class AuthService {
     };
     try {
       // Synchronous so the profile exists when the client's next request arrives; the event below repairs any miss.
-      await this.deps.invoke.invoke(USER_APP_ID, UserMethods.createProfile, profile);
+      await this.deps.users.createProfile(profile);
     } catch (error) {
       await em.remove(user).flush();
       throw error instanceof AppError ? error : new AppError(ErrorCode.SERVICE_UNAVAILABLE, { cause: error });

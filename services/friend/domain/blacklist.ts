@@ -1,5 +1,5 @@
 import type { Config } from '../../platform/config.ts';
-import type { BriefProfile } from '../../platform/contracts/index.ts';
+import type { ProfileSummary } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { BlacklistEntry } from '../entities.ts';
 import type { FriendStore } from '../store/index.ts';
@@ -57,7 +57,7 @@ export class Blacklist {
     pageSize: number,
   ): Promise<{
     total: number;
-    entries: Array<{ entry: BlacklistEntry; profile: BriefProfile | undefined }>;
+    entries: Array<{ entry: BlacklistEntry; profile: ProfileSummary | undefined }>;
   }> {
     const { total, entries } = await this.#store.blacklistPage(userId, {
       limit: pageSize,

@@ -1,14 +1,14 @@
-import { type BriefProfile, fetchProfiles, timelineAppend } from '../../platform/contracts/index.ts';
+import { type ProfileSummary, timelineAppend } from '../../platform/contracts/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { UserClient } from '../clients/users.ts';
 import type { FriendStore } from '../store/index.ts';
 import type { WriteContext } from './types.ts';
 
 export interface FriendChangesDeps {
   store: FriendStore;
   outbox: Outbox;
-  invoke: InvokePort;
+  users: UserClient;
   ids: SnowflakeGenerator;
 }
 
@@ -39,7 +39,7 @@ export class FriendChanges {
     );
   }
 
-  profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
-    return fetchProfiles(this.#deps.invoke, userIds);
+  profiles(userIds: string[]): Promise<Map<string, ProfileSummary>> {
+    return this.#deps.users.profiles(userIds);
   }
 }

@@ -2,8 +2,8 @@ import type { Config } from '../../platform/config.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { UserClient } from '../clients/users.ts';
 import type { FriendStore } from '../store/index.ts';
 import { Blacklist } from './blacklist.ts';
 import { Categories } from './categories.ts';
@@ -23,7 +23,7 @@ export * from './types.ts';
 export interface FriendDomainDeps {
   store: FriendStore;
   outbox: Outbox;
-  invoke: InvokePort;
+  users: UserClient;
   ids: SnowflakeGenerator;
   logger: Logger;
   presence: PresenceRegistry;
@@ -43,7 +43,7 @@ export function createFriendDomain(deps: FriendDomainDeps): FriendDomain {
   const { store } = deps;
   const changes = new FriendChanges(deps);
   return {
-    requests: new FriendRequests({ store, changes, invoke: deps.invoke, limits: deps.limits }),
+    requests: new FriendRequests({ store, changes, users: deps.users, limits: deps.limits }),
     friendships: new Friendships({ store, changes, presence: deps.presence, logger: deps.logger }),
     categories: new Categories(store, changes),
     blacklist: new Blacklist(store, changes, deps.limits),

@@ -1,7 +1,6 @@
 import type { Config } from '../../platform/config.ts';
-import { UserMethods } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { UserClient } from '../clients/users.ts';
 import { type FriendRequest, RequestStatus } from '../entities.ts';
 import type { FriendStore } from '../store/index.ts';
 import type { FriendChanges } from './changes.ts';
@@ -18,7 +17,7 @@ import type {
 export interface FriendRequestsDeps {
   store: FriendStore;
   changes: FriendChanges;
-  invoke: InvokePort;
+  users: UserClient;
   limits: Config['friend'];
 }
 
@@ -52,11 +51,7 @@ export class FriendRequests {
     const target = profiles.get(targetId);
     if (!target || target.accountDeleted)
       throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
-    const { friendVerify } = await this.#deps.invoke.invoke<{ friendVerify: boolean }>(
-      'user',
-      UserMethods.getSettings,
-      { userId: targetId },
-    );
+    const friendVerify = await this.#deps.users.friendVerify(targetId);
     const now = new Date();
     return this.#deps.changes.write(async (w) => {
       await w.tx.lock([userId, targetId]);

@@ -1,4 +1,4 @@
-import type { BriefProfile } from '../../platform/contracts/index.ts';
+import type { ProfileSummary } from '../../platform/contracts/index.ts';
 import type { FriendCategory, FriendRequest } from '../entities.ts';
 import type { FriendWrites } from '../store/index.ts';
 
@@ -19,7 +19,7 @@ export interface RequestView {
   state: RequestState;
   expiresAt: Date;
   /** The other user of the request. */
-  peer: BriefProfile | undefined;
+  peer: ProfileSummary | undefined;
 }
 
 export interface PresenceView {
@@ -30,7 +30,7 @@ export interface PresenceView {
 
 export interface FriendView {
   friendId: string;
-  profile: BriefProfile | undefined;
+  profile: ProfileSummary | undefined;
   remark: string | null;
   categoryId: string | null;
   isMuted: boolean;

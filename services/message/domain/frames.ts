@@ -1,4 +1,4 @@
-import type { BriefProfile, NotificationData, ServerFrame } from '../../platform/contracts/index.ts';
+import type { NotificationData, ProfileSummary, ServerFrame } from '../../platform/contracts/index.ts';
 import type { StoredMessage, TimelineEntry } from './store.ts';
 
 /** The message as clients see it: in NEW_MESSAGE frames, offline pull and history. */
@@ -20,7 +20,7 @@ export interface MessageView {
   timestamp: number;
 }
 
-export function messageView(message: StoredMessage, sender: BriefProfile | null | undefined): MessageView {
+export function messageView(message: StoredMessage, sender: ProfileSummary | null | undefined): MessageView {
   return {
     messageId: message.messageId,
     sessionId: message.sessionId,
@@ -78,7 +78,7 @@ export function eventFrame(
 /** A timeline entry as a frame; null when the user deleted the message (the syncSeq is still used up). */
 export function entryFrame(
   entry: TimelineEntry,
-  senders: Map<string, BriefProfile | null>,
+  senders: Map<string, ProfileSummary | null>,
 ): ServerFrame | null {
   if (entry.kind === 'message')
     return entry.message

@@ -4,7 +4,6 @@ import type {
 } from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import {
   type Delivery,
-  FriendMethods,
   type GroupRole,
   groupSessionId,
   type MessageClearedEvent,
@@ -14,7 +13,6 @@ import {
   type MessageStats,
   MessageTopics,
   peerOf,
-  type Relation,
   type ServerFrame,
   SYSTEM_SENDER,
   singleSessionId,
@@ -25,12 +23,12 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
+import type { FriendClient } from '../clients/friends.ts';
+import type { GroupDirectory } from '../clients/groups.ts';
+import type { ProfileCache } from '../clients/profiles.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
-import type { GroupDirectory } from './groups.ts';
-import type { ProfileCache } from './profiles.ts';
 import type { MessageStore, SentRecord, SessionType, StoredMessage, TimelineEvent } from './store.ts';
 
 export interface SendInput {
@@ -112,7 +110,7 @@ export interface MessageServiceOptions {
   profiles: ProfileCache;
   groups: GroupDirectory;
   router: DeliveryRouter;
-  invoke: InvokePort;
+  friends: FriendClient;
   outbox: Outbox;
   ids: SnowflakeGenerator;
   logger: Logger;
@@ -302,10 +300,7 @@ export class MessageService {
     const [target] = (await this.#o.profiles.get([targetId])).values();
     // A deleted account keeps a placeholder profile for old conversations; nobody can write to it.
     if (!target || target.accountDeleted) throw new AppError(ErrorCode.USER_NOT_FOUND);
-    const relation = await this.#o.invoke.invoke<Relation>('friend', FriendMethods.relation, {
-      userId: senderId,
-      peerId: targetId,
-    });
+    const relation = await this.#o.friends.relation(senderId, targetId);
     if (relation.blockedByPeer) throw new AppError(ErrorCode.MESSAGE_BLOCKED);
     if (!relation.isFriend && !this.#o.allowStrangers) throw new AppError(ErrorCode.MESSAGE_NOT_FRIEND);
   }

@@ -5,7 +5,12 @@
  */
 
 /** Account states as the admin API shows them. */
-export type AccountState = 'active' | 'banned' | 'frozen' | 'deleted';
+export const ACCOUNT_STATES = ['active', 'banned', 'frozen', 'deleted'] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
+/** An account state as the contract carries it (a string); an unknown one reads as active. */
+export const accountStateOf = (state: string): AccountState =>
+  ACCOUNT_STATES.find((known) => known === state) ?? 'active';
 
 export const AuthAdminMethods = {
   /** Page of accounts, newest first: `AccountListRequest` → `AccountPage`. */

@@ -6,7 +6,7 @@ export * from './friend.ts';
 export * from './gateway.ts';
 export * from './group.ts';
 export * from './message.ts';
-export * from './session.ts';
+export * from './nulls.ts';
 export * from './timeline.ts';
 export * from './topics.ts';
 export * from './user.ts';

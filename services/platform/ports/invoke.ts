@@ -1,20 +1,46 @@
 /**
- * Service invocation port: call method M of app-id A with a JSON body, Dapr-style. Methods are the
- * callee's internal handlers; a domain error raised by the callee arrives as the same AppError.
+ * Service invocation port: a caller names a method of the proto contracts (proto/anychat/<app>/v1,
+ * generated into contracts/gen) and gets typed input and output; the callee serves the same method
+ * (internal-service.ts). Every adapter makes the call with Connect's protocol and binary protobuf,
+ * so the embedded host makes the same serialization round trip as a cluster. A domain error raised
+ * by the callee arrives as the same AppError.
  */
+import type {
+  DescMessage,
+  DescMethodUnary,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from '@bufbuild/protobuf';
 
 export interface InvokeOptions {
-  traceId?: string;
+  /** The caller's trace id (32 hex digits): the callee handles the call under it. */
+  traceId?: string | undefined;
 }
 
 export interface InvokePort {
-  invoke<T>(appId: string, method: string, body?: unknown, options?: InvokeOptions): Promise<T>;
+  /** Legacy JSON call of an app's `internal` handler, for the services not yet on their contract. */
+  invoke<T>(appId: string, method: string, body?: unknown): Promise<T>;
+  /** Calls `method` on the app that serves its service (`appIdOf`). */
+  call<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    input: MessageInitShape<I>,
+    options?: InvokeOptions,
+  ): Promise<MessageShape<O>>;
 }
 
-/** An internal (service-to-service) method: JSON in, JSON out. Validate the input like any other. */
-export type InternalHandler = (body: unknown) => Promise<unknown>;
-export type InternalHandlers = Record<string, InternalHandler>;
+const SERVICE_PACKAGE = /^anychat\.([a-z][a-z0-9]*)\.v[0-9]+\./;
 
-export class InvokeError extends Error {
-  override name = 'InvokeError';
+/**
+ * The Dapr app-id that serves a contract service: its package names it (`anychat.user.v1.UserService`
+ * is served by `user`), so a contract cannot be called on the wrong app.
+ */
+export function appIdOf(service: DescService): string {
+  const app = SERVICE_PACKAGE.exec(service.typeName)?.[1];
+  if (!app) throw new Error(`${service.typeName} is not in a package anychat.<app>.v<n>`);
+  return app;
 }
+
+/** Legacy: an internal method taking and answering JSON (services not yet on their contract). */
+export type LegacyHandler = (body: unknown) => Promise<unknown>;
+export type LegacyHandlers = Record<string, LegacyHandler>;

@@ -1,12 +1,10 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { z } from 'zod';
+import type { SessionSettingsSchema } from '../../platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import {
-  type BriefProfile,
-  fetchProfiles,
   type GroupBrief,
-  GroupBulkMethods,
-  invokeBulk,
+  type ProfileSummary,
   peerOf,
-  type SessionSettings,
   SYSTEM_SENDER,
   singleSessionId,
   type TimelineAppendEvent,
@@ -16,8 +14,9 @@ import type { MikroORM } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { InvokePort, PubSubPort } from '../../platform/ports/index.ts';
+import type { PubSubPort } from '../../platform/ports/index.ts';
 import type { Principal } from '../../platform/security/index.ts';
+import type { Directory } from '../clients/directory.ts';
 import type {
   MessageClearedInput,
   MessageCreatedInput,
@@ -27,11 +26,14 @@ import type {
 } from '../schemas.ts';
 import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
 
+/** One conversation's pin and mute settings, as the contract answers them. */
+type SessionSettingsInit = MessageInitShape<typeof SessionSettingsSchema>;
+
 export interface SessionServiceDeps {
   orm: MikroORM;
   pubsub: PubSubPort;
   pubsubName: string;
-  invoke: InvokePort;
+  directory: Directory;
   ids: SnowflakeGenerator;
   logger: Logger;
 }
@@ -168,7 +170,7 @@ export class SessionService {
         detail: 'body.targetId: cannot open a conversation with yourself',
       });
     }
-    const profiles = await fetchProfiles(this.#deps.invoke, [targetId]);
+    const profiles = await this.#deps.directory.profiles([targetId]);
     if (!profiles.has(targetId)) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
     const sessionId = singleSessionId(principal.userId, targetId);
     const listed = await this.#store.open({ ownerId: principal.userId, targetId }, sessionId, sessionType);
@@ -197,7 +199,7 @@ export class SessionService {
   }
 
   /** Pin and mute of the given conversations, one entry per id (defaults where the user has none). */
-  async settings(userId: string, sessionIds: string[]): Promise<SessionSettings[]> {
+  async settings(userId: string, sessionIds: string[]): Promise<SessionSettingsInit[]> {
     const known = await this.#store.settings(userId, sessionIds);
     return sessionIds.map((sessionId) => ({
       sessionId,
@@ -254,8 +256,7 @@ export class SessionService {
     const unique = [...new Set(groupIds)];
     if (unique.length === 0) return new Map();
     try {
-      const briefs = await invokeBulk(this.#deps.invoke, GroupBulkMethods.briefs, unique);
-      return new Map(briefs.map((brief) => [brief.groupId, brief]));
+      return await this.#deps.directory.groups(unique);
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not load group names for the conversation list');
       return new Map();
@@ -263,12 +264,12 @@ export class SessionService {
   }
 
   /** Names and avatars of peers; a list without them beats no list when the user service is away. */
-  async #profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
+  async #profiles(userIds: string[]): Promise<Map<string, ProfileSummary>> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return new Map();
     try {
       // A list of changes may name more peers than one call to the user service takes.
-      return await fetchProfiles(this.#deps.invoke, unique);
+      return await this.#deps.directory.profiles(unique);
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not load peer profiles for the conversation list');
       return new Map();
@@ -292,7 +293,7 @@ export class SessionService {
 
 function toDto(
   row: SessionRow,
-  profile: { nickname: string; avatar: string | null } | undefined,
+  profile: { nickname: string; avatar?: string | null | undefined } | undefined,
 ): SessionDto {
   const hasLast =
     row.lastMessageId !== null &&

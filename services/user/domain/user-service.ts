@@ -3,11 +3,11 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  type BriefProfile,
   type CreateProfileRequest,
   DEFAULT_GROUP_INVITE_POLICY,
   type GroupInvitePolicy,
   type GroupInvitePolicyEntry,
+  type ProfileSummaryInit,
   UserTopics,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
@@ -74,12 +74,13 @@ export const deletedAccountName = (userId: string) => `deleted-${userId}`.slice(
 /** Fields of a profile that other users see or that find it; all of them are cleared on deletion. */
 const ERASED_FIELDS = ['nickname', 'avatar', 'signature', 'gender', 'birthday', 'region'] as const;
 
-export const briefOf = (profile: UserProfile): BriefProfile => ({
+/** What conversation and member lists show of a user (the contract's ProfileSummary). */
+export const briefOf = (profile: UserProfile): ProfileSummaryInit => ({
   userId: profile.userId,
   nickname: profile.nickname,
-  avatar: profile.avatar ?? null,
-  signature: profile.signature ?? null,
-  ...(profile.deletedAt ? { accountDeleted: true as const } : {}),
+  ...(profile.avatar ? { avatar: profile.avatar } : {}),
+  ...(profile.signature ? { signature: profile.signature } : {}),
+  accountDeleted: profile.deletedAt != null,
 });
 
 /** A profile as `user.profile.updated` carries it: nickname, and avatar and signature when set. */
@@ -334,7 +335,7 @@ export class UserService {
     return erased;
   }
 
-  async briefProfiles(userIds: string[]): Promise<BriefProfile[]> {
+  async briefProfiles(userIds: string[]): Promise<ProfileSummaryInit[]> {
     const profiles = await this.deps.orm.em.fork().find(UserProfile, { userId: { $in: userIds } });
     return profiles.map(briefOf);
   }

@@ -1,9 +1,13 @@
+import { createConnectRouter } from '@connectrpc/connect';
+import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { errorsToConnect } from '../connect.ts';
 import { DeliveryAttempts, droppedEvents } from '../delivery-metrics.ts';
-import type { InternalHandlers } from '../invoke.ts';
+import type { InternalService } from '../internal-service.ts';
+import type { LegacyHandlers } from '../invoke.ts';
 import { type CloudEvent, runHandler, type Subscription } from '../pubsub.ts';
 import { INTERNAL_PREFIX } from './invoke.ts';
 
@@ -11,7 +15,10 @@ export interface DaprInboundOptions {
   /** Token the sidecar must present (Dapr APP_API_TOKEN); inbound calls without it are refused. */
   appApiToken: string | undefined;
   subscriptions: Subscription[];
-  internal: InternalHandlers;
+  /** The contract services this app serves (Connect protocol, dapr/invoke.ts). */
+  internal: InternalService[];
+  /** Legacy JSON handlers of the services not yet on their contract (POST /internal/:method). */
+  legacy?: LegacyHandlers;
   /** Failed deliveries of one event before it is dropped as poison. */
   maxDeliveryAttempts: number;
   logger: Logger;
@@ -32,8 +39,8 @@ const routeOf = (s: Subscription) =>
   `/dapr/events/${encodeURIComponent(s.pubsubName)}/${encodeURIComponent(s.topic)}`;
 
 /**
- * What the sidecar calls: the subscription list, CloudEvent deliveries, and internal method
- * invocations, all behind the app token when one is configured. A delivery is answered SUCCESS,
+ * What the sidecar calls: the subscription list, CloudEvent deliveries, and calls of the contract
+ * services (POST /<package>.<Service>/<Method>, Connect's protocol), all behind the app token when one is configured. A delivery is answered SUCCESS,
  * RETRY or DROP; a thrown handler is RETRY (never a silent ack); an event that has failed
  * `maxDeliveryAttempts` times is dropped with an error log and `anychat_pubsub_events_dropped_total`.
  */
@@ -85,8 +92,9 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
       ctx.body = { status };
     });
   }
+  const legacy = options.legacy ?? {};
   router.post(`/${INTERNAL_PREFIX}/:method`, guard, async (ctx) => {
-    const handler = options.internal[String(ctx.params.method)];
+    const handler = legacy[String(ctx.params.method)];
     if (!handler)
       throw new AppError(ErrorCode.NOT_FOUND, { detail: `no internal method ${ctx.params.method}` });
     const data = await handler((ctx.request as { body?: unknown }).body);
@@ -97,4 +105,20 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
       traceId: (ctx.state as { traceId?: string }).traceId,
     };
   });
+  const connect = createConnectRouter({
+    connect: true,
+    grpc: false,
+    grpcWeb: false,
+    interceptors: [errorsToConnect(logger)],
+  });
+  for (const served of options.internal) served.register(connect);
+  for (const handler of connect.handlers) {
+    router.post(handler.requestPath, guard, async (ctx) => {
+      // Connect reads the body and writes the answer itself (binary protobuf; the JSON body
+      // parser leaves application/proto bodies alone).
+      ctx.respond = false;
+      const request = universalRequestFromNodeRequest(ctx.req, ctx.res, undefined, undefined);
+      await universalResponseToNodeResponse(await handler(request), ctx.res);
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { type BriefProfile, fetchProfiles } from '../../platform/contracts/index.ts';
+import { type ProfileSummary, profilesOf } from '../../platform/contracts/index.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 /**
@@ -10,16 +10,16 @@ import type { InvokePort } from '../../platform/ports/index.ts';
 export class ProfileCache {
   readonly #invoke: InvokePort;
   /** A user without a profile (deleted, unknown) is cached too, as `profile: null`. */
-  readonly #entries: LRUCache<string, { profile: BriefProfile | null }>;
+  readonly #entries: LRUCache<string, { profile: ProfileSummary | null }>;
 
   constructor(invoke: InvokePort, ttlMs = 60_000) {
     this.#invoke = invoke;
     this.#entries = new LRUCache({ max: 50_000, ttl: ttlMs });
   }
 
-  async get(userIds: string[]): Promise<Map<string, BriefProfile | null>> {
+  async get(userIds: string[]): Promise<Map<string, ProfileSummary | null>> {
     // Answered from what this call read or fetched: an entry evicted meanwhile cannot go missing.
-    const profiles = new Map<string, BriefProfile | null>();
+    const profiles = new Map<string, ProfileSummary | null>();
     const missing: string[] = [];
     for (const id of new Set(userIds)) {
       const entry = this.#entries.get(id);
@@ -28,7 +28,7 @@ export class ProfileCache {
     }
     if (missing.length > 0) {
       // Read receipts of a big group name more users than one call to the user service takes.
-      const found = await fetchProfiles(this.#invoke, missing);
+      const found = await profilesOf(this.#invoke, missing);
       for (const id of missing) {
         const profile = found.get(id) ?? null;
         this.#entries.set(id, { profile });

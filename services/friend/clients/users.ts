@@ -1,0 +1,22 @@
+import { UserService } from '../../platform/contracts/gen/anychat/user/v1/user_pb.ts';
+import { type ProfileSummary, profilesOf } from '../../platform/contracts/index.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
+
+/** What the friend service asks of the user service. */
+export class UserClient {
+  readonly #invoke: InvokePort;
+
+  constructor(invoke: InvokePort) {
+    this.#invoke = invoke;
+  }
+
+  /** Brief profiles of these users, each asked once, in as many calls as the user service needs. */
+  profiles(userIds: Iterable<string>): Promise<Map<string, ProfileSummary>> {
+    return profilesOf(this.#invoke, userIds);
+  }
+
+  /** Whether the user approves friend requests (otherwise a request makes a friendship at once). */
+  async friendVerify(userId: string): Promise<boolean> {
+    return (await this.#invoke.call(UserService.method.getSettings, { userId })).friendVerify;
+  }
+}

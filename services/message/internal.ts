@@ -1,0 +1,108 @@
+import { toJson } from '@bufbuild/protobuf';
+import { type Value, ValueSchema } from '@bufbuild/protobuf/wkt';
+import { z } from 'zod';
+import {
+  MessageAdminService,
+  MessageService as MessageContract,
+} from '../platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { BulkCalls, jsonObjectOf, SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { type InternalService, internalService } from '../platform/ports/index.ts';
+import { schemas } from '../platform/validation.ts';
+import type { MessageService } from './domain/message-service.ts';
+import { clientMsgId, SendFields } from './schemas.ts';
+
+/** An int64 of the contract that the domain counts in JavaScript numbers (seqs: safe integers). */
+const safeInteger = z
+  .bigint()
+  .min(0n)
+  .max(BigInt(Number.MAX_SAFE_INTEGER))
+  .transform((value) => Number(value));
+
+/** A google.protobuf.Value field as the JSON it carries (unset: undefined, which the domain refuses). */
+const jsonValue = z
+  .custom<Value>((value) => typeof value === 'object' && value !== null && '$typeName' in value)
+  .optional()
+  .transform((value) => (value === undefined ? undefined : toJson(ValueSchema, value)));
+
+/** What the message service serves other services (proto/anychat/message/v1/message.proto). */
+export function messageInternal(messages: MessageService): InternalService[] {
+  return [
+    internalService(
+      MessageContract,
+      {
+        sendMessage: SendFields.extend({
+          senderId: schemas.id,
+          deviceId: z.string().min(1).max(128).optional(),
+          clientMsgId,
+          content: jsonValue,
+        }),
+        markDelivered: z.object({
+          userId: schemas.id,
+          messageIds: z.array(schemas.id).max(BulkCalls.delivered.maxIds),
+        }),
+        readTimeline: z.object({
+          userId: schemas.id,
+          afterSyncSeq: safeInteger,
+          limit: z.number().int().min(1).max(1000).default(200),
+        }),
+      },
+      {
+        sendMessage: async (input, call) => {
+          const ack = await messages.send({ ...input, deviceId: input.deviceId }, call.traceId);
+          return {
+            ...ack,
+            seq: BigInt(ack.seq),
+            syncSeq: BigInt(ack.syncSeq),
+            timestamp: BigInt(ack.timestamp),
+          };
+        },
+        markDelivered: async ({ userId, messageIds }) => {
+          await messages.delivered(userId, messageIds);
+          return {};
+        },
+        readTimeline: async ({ userId, afterSyncSeq, limit }) => {
+          const page = await messages.timeline(userId, afterSyncSeq, limit);
+          return {
+            items: page.items.map((item) => ({
+              syncSeq: BigInt(item.syncSeq),
+              ...(item.frame ? { frame: jsonObjectOf(item.frame) } : {}),
+            })),
+            head: BigInt(page.head),
+            hasMore: page.hasMore,
+            nextSyncSeq: BigInt(page.nextSyncSeq),
+          };
+        },
+      },
+    ),
+    internalService(
+      MessageAdminService,
+      {
+        listSessionMessages: z.object({
+          sessionId: z.string().regex(SESSION_ID_PATTERN),
+          beforeSeq: safeInteger.pipe(z.number().min(1)).optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+        }),
+        recallMessage: z.object({ messageId: schemas.id }),
+        getMessageStats: z.object({ minutes: z.number().int().min(1).max(1440) }),
+      },
+      {
+        listSessionMessages: async ({ sessionId, beforeSeq, limit }) => {
+          const { messages: views } = await messages.historyForAdministrator(sessionId, beforeSeq, limit);
+          return { messages: views.map(jsonObjectOf) };
+        },
+        recallMessage: async ({ messageId }) => messages.recallByAdministrator(messageId),
+        getMessageStats: async ({ minutes }) => {
+          const stats = await messages.stats(minutes);
+          return {
+            total: BigInt(stats.total),
+            perMinute: stats.perMinute,
+            byContentType: Object.entries(stats.byContentType).map(([contentType, count]) => ({
+              contentType,
+              count,
+            })),
+          };
+        },
+      },
+    ),
+  ];
+}

@@ -1,0 +1,127 @@
+/**
+ * Service calls ride Connect's protocol (connectrpc.com): a unary call is a plain HTTP POST of one
+ * binary protobuf message to /<package>.<Service>/<Method>, answered with one message or a JSON
+ * error whose details carry typed messages. Chosen over gRPC because it needs nothing of Dapr but
+ * its ordinary HTTP service invocation (no gRPC proxy, no app-protocol switch, HTTP/1.1 is enough),
+ * and its errors carry our §7 code as a typed detail. Both adapters use it: in a cluster through
+ * the sidecar, on the embedded host through an in-memory transport with the same encoding.
+ *
+ * This module maps errors both ways and carries the trace id: a callee's AppError (§7 code, detail,
+ * data) travels as an anychat.common.v1.ErrorDetail and is rethrown by the caller as the same
+ * AppError; an error the callee did not mean (a bug, a lost database) arrives as its §7 code
+ * without the callee's internals.
+ */
+import {
+  type DescMessage,
+  type DescMethodUnary,
+  fromJson,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+  toJson,
+} from '@bufbuild/protobuf';
+import { ValueSchema } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, type Interceptor, type Transport } from '@connectrpc/connect';
+import { ErrorDetailSchema } from '../contracts/gen/anychat/common/v1/common_pb.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { toAppError } from '../http/errors-middleware.ts';
+import type { Logger } from '../logger.ts';
+import type { InvokeOptions } from './invoke.ts';
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+/** The trace id of a call (W3C traceparent `00-<trace-id>-<span-id>-<flags>`), if it has one. */
+export function traceIdOfCall(headers: Headers): string | undefined {
+  const traceId = headers.get('traceparent')?.split('-')[1];
+  return traceId && TRACE_ID.test(traceId) ? traceId : undefined;
+}
+
+function traceparent(traceId: string): string {
+  const span = crypto.getRandomValues(new Uint8Array(8));
+  return `00-${traceId}-${Buffer.from(span).toString('hex')}-01`;
+}
+
+/** The Connect code closest to a §7 code's HTTP status (what proxies and retries look at). */
+function connectCodeOf(error: AppError): Code {
+  switch (error.status) {
+    case 400:
+      return Code.InvalidArgument;
+    case 401:
+      return Code.Unauthenticated;
+    case 403:
+      return Code.PermissionDenied;
+    case 404:
+      return Code.NotFound;
+    case 413:
+    case 429:
+      return Code.ResourceExhausted;
+    case 503:
+      return Code.Unavailable;
+    default:
+      return Code.Internal;
+  }
+}
+
+function jsonOf(data: unknown): JsonValue {
+  return data === undefined ? null : (JSON.parse(JSON.stringify(data)) as JsonValue);
+}
+
+/**
+ * Server side: whatever a handler throws leaves as a ConnectError carrying the §7 error. Internal
+ * failures (status 500) keep their details in the callee's log, as on the REST API.
+ */
+export function errorsToConnect(logger: Logger): Interceptor {
+  return (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      const appError = toAppError(error);
+      const internal = appError.status >= 500;
+      if (internal)
+        logger.error({ err: error, method: request.url, code: appError.code }, 'internal call failed');
+      const detail = internal ? undefined : appError.detail;
+      throw new ConnectError(appError.message, connectCodeOf(appError), undefined, [
+        {
+          desc: ErrorDetailSchema,
+          value: {
+            code: appError.code,
+            ...(detail === undefined ? {} : { detail }),
+            data: fromJson(ValueSchema, jsonOf(appError.data)),
+          },
+        },
+      ]);
+    }
+  };
+}
+
+/** The caller's AppError for a failed call: the callee's own, or 000006 when the call got nowhere. */
+function appErrorOf(error: unknown, method: DescMethodUnary): AppError {
+  const connectError = ConnectError.from(error);
+  const [sent] = connectError.findDetails(ErrorDetailSchema);
+  if (sent) {
+    return new AppError(sent.code, {
+      ...(sent.detail ? { detail: sent.detail } : {}),
+      data: sent.data ? toJson(ValueSchema, sent.data) : null,
+    });
+  }
+  return new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
+    detail: `calling ${method.parent.typeName}/${method.name} failed (${Code[connectError.code]})`,
+    cause: error,
+  });
+}
+
+/** Makes one unary call through `transport`, with the trace id and the error mapping. */
+export async function callThrough<I extends DescMessage, O extends DescMessage>(
+  transport: Transport,
+  method: DescMethodUnary<I, O>,
+  input: MessageInitShape<I>,
+  options: InvokeOptions = {},
+): Promise<MessageShape<O>> {
+  const header = options.traceId ? { traceparent: traceparent(options.traceId) } : undefined;
+  try {
+    const response = await transport.unary(method, undefined, undefined, header, input);
+    return response.message;
+  } catch (error) {
+    throw appErrorOf(error, method);
+  }
+}

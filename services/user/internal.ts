@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { UserService as UserContract } from '../platform/contracts/gen/anychat/user/v1/user_pb.ts';
+import { BulkCalls, groupInvitePolicyCode } from '../platform/contracts/index.ts';
+import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
+import { type InternalService, internalService } from '../platform/ports/index.ts';
+import type { UserService } from './domain/user-service.ts';
+
+const id = z.string().regex(SNOWFLAKE_PATTERN);
+/** Unset in the contract; null in the directory. */
+const nullable = (schema: z.ZodString) => schema.optional().transform((value) => value ?? null);
+
+/** What the user service serves other services (proto/anychat/user/v1/user.proto). */
+export function userInternal(users: UserService): InternalService[] {
+  return [
+    internalService(
+      UserContract,
+      {
+        createProfile: z.object({
+          userId: id,
+          account: z.string().min(1).max(32),
+          phoneNumber: nullable(z.string().max(20)),
+          email: nullable(z.string().max(100)),
+          nickname: nullable(z.string().max(32)),
+        }),
+        getProfiles: z.object({ userIds: z.array(id).max(BulkCalls.profiles.maxIds) }),
+        getSettings: z.object({ userId: id }),
+        getGroupInvitePolicies: z.object({
+          userIds: z.array(id).max(BulkCalls.groupInvitePolicies.maxIds),
+        }),
+      },
+      {
+        createProfile: async (input) => {
+          await users.createProfile(input);
+          return {};
+        },
+        getProfiles: async ({ userIds }) => ({ profiles: await users.briefProfiles(userIds) }),
+        getSettings: async ({ userId }) => {
+          const settings = await users.settings(userId);
+          return {
+            friendVerify: settings.friendVerify,
+            notificationEnabled: settings.notificationEnabled,
+            language: settings.language,
+          };
+        },
+        getGroupInvitePolicies: async ({ userIds }) => ({
+          entries: (await users.groupInvitePolicies(userIds)).map((entry) => ({
+            userId: entry.userId,
+            groupInvitePolicy: groupInvitePolicyCode(entry.groupInvitePolicy),
+          })),
+        }),
+      },
+    ),
+  ];
+}

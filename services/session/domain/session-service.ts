@@ -22,9 +22,9 @@ import type {
   MessageCreatedInput,
   MessageReadInput,
   MessageRecalledInput,
-  SessionDto,
 } from '../schemas.ts';
 import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
+import { type Session, sessionOf } from './session-view.ts';
 
 /** One conversation's pin and mute settings, as the contract answers them. */
 type SessionSettingsInit = MessageInitShape<typeof SessionSettingsSchema>;
@@ -40,7 +40,7 @@ export interface SessionServiceDeps {
 
 export interface SessionList {
   total: number;
-  sessions: SessionDto[];
+  sessions: Session[];
   updateTime: string;
 }
 
@@ -53,8 +53,6 @@ export interface UnreadSummary {
 /** What a handled event amounts to: applied, or malformed for this service and dropped. */
 export type EventOutcome = 'SUCCESS' | 'DROP';
 
-/** Shown instead of a recalled last message; clients may replace it with their own wording. */
-export const RECALLED_PREVIEW = '[recalled]';
 const PREVIEW_MAX_CHARS = 200;
 /**
  * Incremental sync hands out a cursor this far behind the database clock, so that a change whose
@@ -143,22 +141,22 @@ export class SessionService {
   async list(userId: string, page: number, pageSize: number): Promise<SessionList> {
     const now = await this.#store.now();
     const { total, rows } = await this.#store.list(userId, page, pageSize);
-    return { total, sessions: await this.#dtos(rows), updateTime: this.#cursor(now) };
+    return { total, sessions: await this.#sessions(rows), updateTime: this.#cursor(now) };
   }
 
   /** Everything changed after `since`, deleted conversations included (`deleted: true`). */
   async changes(userId: string, since: Date): Promise<SessionList> {
     const now = await this.#store.now();
     const rows = await this.#store.changedSince(userId, since);
-    return { total: rows.length, sessions: await this.#dtos(rows), updateTime: this.#cursor(now) };
+    return { total: rows.length, sessions: await this.#sessions(rows), updateTime: this.#cursor(now) };
   }
 
-  async get(userId: string, sessionId: string): Promise<SessionDto> {
-    return this.#dto(await this.#listed(userId, sessionId));
+  async get(userId: string, sessionId: string): Promise<Session> {
+    return this.#session(await this.#listed(userId, sessionId));
   }
 
   /** Opens a one-to-one conversation (again); idempotent. */
-  async open(principal: Principal, sessionType: SessionKind, targetId: string): Promise<SessionDto> {
+  async open(principal: Principal, sessionType: SessionKind, targetId: string): Promise<Session> {
     if (sessionType === 'group') {
       throw new AppError(ErrorCode.INVALID_PARAMS, {
         detail:
@@ -174,9 +172,9 @@ export class SessionService {
     if (!profiles.has(targetId)) throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
     const sessionId = singleSessionId(principal.userId, targetId);
     const listed = await this.#store.open({ ownerId: principal.userId, targetId }, sessionId, sessionType);
-    const dto = await this.get(principal.userId, sessionId);
-    if (listed) await this.#notify(principal, 'session.updated', dto);
-    return dto;
+    const session = await this.get(principal.userId, sessionId);
+    if (listed) await this.#notify(principal, 'session.updated', session);
+    return session;
   }
 
   /** Removes the conversation from the list until a newer message arrives; idempotent. */
@@ -186,11 +184,11 @@ export class SessionService {
     if (outcome === 'hidden') await this.#notify(principal, 'session.deleted', { sessionId });
   }
 
-  async setPinned(principal: Principal, sessionId: string, isPinned: boolean): Promise<SessionDto> {
+  async setPinned(principal: Principal, sessionId: string, isPinned: boolean): Promise<Session> {
     return this.#setFlag(principal, sessionId, 'is_pinned', isPinned);
   }
 
-  async setMuted(principal: Principal, sessionId: string, isMuted: boolean): Promise<SessionDto> {
+  async setMuted(principal: Principal, sessionId: string, isMuted: boolean): Promise<Session> {
     return this.#setFlag(principal, sessionId, 'is_muted', isMuted);
   }
 
@@ -213,13 +211,13 @@ export class SessionService {
     sessionId: string,
     flag: 'is_pinned' | 'is_muted',
     value: boolean,
-  ): Promise<SessionDto> {
+  ): Promise<Session> {
     const outcome = await this.#store.setFlag(principal.userId, sessionId, flag, value);
     if (outcome === 'none') throw new AppError(ErrorCode.SESSION_NOT_FOUND, { detail: sessionId });
     if (outcome === 'deleted') throw new AppError(ErrorCode.SESSION_DELETED, { detail: sessionId });
-    const dto = await this.get(principal.userId, sessionId);
-    if (outcome === 'changed') await this.#notify(principal, 'session.updated', dto);
-    return dto;
+    const session = await this.get(principal.userId, sessionId);
+    if (outcome === 'changed') await this.#notify(principal, 'session.updated', session);
+    return session;
   }
 
   async #listed(userId: string, sessionId: string): Promise<SessionRow> {
@@ -234,12 +232,12 @@ export class SessionService {
     return new Date(now.getTime() - SYNC_OVERLAP_MS).toISOString();
   }
 
-  async #dto(row: SessionRow): Promise<SessionDto> {
-    const [dto] = await this.#dtos([row]);
-    return dto!;
+  async #session(row: SessionRow): Promise<Session> {
+    const [session] = await this.#sessions([row]);
+    return session!;
   }
 
-  async #dtos(rows: SessionRow[]): Promise<SessionDto[]> {
+  async #sessions(rows: SessionRow[]): Promise<Session[]> {
     const [profiles, groups] = await Promise.all([
       this.#profiles(rows.filter((row) => row.sessionType === 'single').map((row) => row.targetId)),
       this.#groups(rows.filter((row) => row.sessionType === 'group').map((row) => row.targetId)),
@@ -247,7 +245,7 @@ export class SessionService {
     return rows.map((row) => {
       const group = row.sessionType === 'group' ? groups.get(row.targetId) : undefined;
       const look = group ? { nickname: group.name, avatar: group.avatar } : profiles.get(row.targetId);
-      return toDto(row, look);
+      return sessionOf(row, look);
     });
   }
 
@@ -289,41 +287,4 @@ export class SessionService {
       .publish(this.#deps.pubsubName, TimelineTopics.append, event)
       .catch((error: unknown) => this.#deps.logger.warn({ err: error, kind }, 'could not publish'));
   }
-}
-
-function toDto(
-  row: SessionRow,
-  profile: { nickname: string; avatar?: string | null | undefined } | undefined,
-): SessionDto {
-  const hasLast =
-    row.lastMessageId !== null &&
-    row.lastMessageAt !== null &&
-    row.lastSeq > 0 &&
-    row.lastSeq > row.clearedSeq;
-  return {
-    sessionId: row.sessionId,
-    sessionType: row.sessionType,
-    targetId: row.targetId,
-    name: profile?.nickname ?? null,
-    avatar: profile?.avatar ?? null,
-    lastMessage: hasLast
-      ? {
-          messageId: row.lastMessageId!,
-          senderId: row.lastSenderId ?? '',
-          contentType: row.lastContentType ?? '',
-          preview: row.lastRecalled ? RECALLED_PREVIEW : (row.lastPreview ?? ''),
-          seq: row.lastSeq,
-          timestamp: row.lastMessageAt!.toISOString(),
-          recalled: row.lastRecalled,
-        }
-      : null,
-    unreadCount: row.visible ? row.unreadCount : 0,
-    mentionUnread: row.visible ? row.mentionUnread : 0,
-    readSeq: row.readSeq,
-    isPinned: row.isPinned,
-    isMuted: row.isMuted,
-    deleted: !row.visible,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }

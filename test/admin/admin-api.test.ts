@@ -321,7 +321,7 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
       await root.ok('PUT', '/api/v1/admin/sensitive-words', { words: ['badword'], action: 'reject' });
       const refused = await wsA.sendMessage(b.userId, 'badword again');
       expect(refused.type).to.equal('ERROR');
-      expect(refused.code).to.equal(50105);
+      expect(refused.data.code).to.equal(50105);
       const nickname = await api.call('PUT', '/api/v1/users/me', {
         token: a.accessToken,
         body: { nickname: 'the badword' },

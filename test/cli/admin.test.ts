@@ -209,7 +209,7 @@ describe('imctl against the embedded platform', function () {
       words: ['beta', 'gamma'],
       action: 'reject',
     });
-    expect((await ws.sendMessage(owner.userId, 'say gamma')).code).to.equal(50105);
+    expect((await ws.sendMessage(owner.userId, 'say gamma')).data.code).to.equal(50105);
     await ok('sensitive-words', 'remove', 'beta', 'gamma');
 
     await ok('config', 'set', 'basic.siteName', '"CLI Chat"');

@@ -43,7 +43,7 @@ async function sendAcknowledged(
         mark,
       );
       if (answer.type === 'SEND_ACK') return { ack: answer, errors };
-      errors.push(answer.code ?? -1);
+      errors.push(answer.data?.code ?? -1);
     } catch {
       errors.push(0); // no answer (socket gone or timed out): try again
     }

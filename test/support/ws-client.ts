@@ -27,6 +27,10 @@ export interface Frame {
   type: string;
   msgId?: string;
   timestamp?: number;
+  /** @deprecated JSON only, until v2: ERROR's code (CONNECT_ERROR's status) at the top level; read `data.code`. */
+  code?: number;
+  /** @deprecated JSON only, until v2: read `data.message`. */
+  message?: string;
   // biome-ignore lint/suspicious/noExplicitAny: frames are JSON; tests read the fields they check.
   data?: any;
 }

@@ -158,6 +158,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       metrics,
       bodyLimitKb: config.httpBodyLimitKb,
       routes: instances.flatMap(({ instance }) => instance.routes),
+      documents: Object.assign({}, ...instances.map(({ instance }) => instance.documents ?? {})),
       authenticators: {
         user: authenticate,
         admin: instances.find(({ instance }) => instance.adminAccess)?.instance.adminAccess,

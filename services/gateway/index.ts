@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import pkg from '../../package.json' with { type: 'json' };
 import type { GatewayDelivery_ConnectedUsersNotice } from '../platform/contracts/gen/anychat/gateway/v1/events_pb.ts';
 import { AuthTopics, gatewayDeliveryTopic, TimelineTopics } from '../platform/contracts/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
@@ -10,7 +11,7 @@ import type { ServiceModule } from '../platform/service.ts';
 import { clusterCallersOnly } from './cluster-callers.ts';
 import { ConnectionReporter } from './connection-report.ts';
 import { GatewayHub } from './hub.ts';
-import { LOGOUT_REASONS } from './protocol/index.ts';
+import { asyncApiDocument, LOGOUT_REASONS } from './protocol/index.ts';
 
 /** Recipients per timeline event when a broadcast is appended for this instance's users. */
 const NOTICE_BATCH = 500;
@@ -127,6 +128,7 @@ export const gatewayService: ServiceModule = {
         }),
       ],
       internal: {},
+      documents: { '/api/v1/asyncapi.json': asyncApiDocument(pkg.version) },
       drain: async () => {
         // The entry goes first, so that the draining hub's disconnects do not report it again.
         await reporter.stop();

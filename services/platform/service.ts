@@ -43,6 +43,8 @@ export interface ServiceInstance {
   internal: InternalService[] | LegacyHandlers;
   /** Legacy JSON handlers (`invoke.invoke(appId, method, body)`) kept for callers not yet on the contracts. */
   legacyInternal?: LegacyHandlers;
+  /** JSON documents served as they are at their paths, beside /api/v1/openapi.json (the gateway's AsyncAPI). */
+  documents?: Record<string, unknown>;
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
   upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
   /** Checks the callers of admin routes (the admin service only). */

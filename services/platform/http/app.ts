@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   logger: Logger;
   bodyLimitKb: number;
   routes: AnyRoute[];
+  /** JSON documents served as they are, by path (the gateway's AsyncAPI document). */
+  documents?: Record<string, unknown>;
   authenticators: Authenticators;
   /** Whether the app can serve traffic (database reachable, services started). */
   ready: () => Promise<boolean>;
@@ -102,6 +104,10 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   router.get('/api/v1/openapi.json', (ctx) => {
     ctx.body = document;
   });
+  for (const [path, body] of Object.entries(options.documents ?? {}))
+    router.get(path, (ctx) => {
+      ctx.body = body;
+    });
   mountRoutes(router, options.routes, options.authenticators);
   if (options.dapr) mountDaprInbound(router, { ...options.dapr, logger: options.logger });
 

@@ -11,22 +11,10 @@
  * - publish → handler: from publish until the subscriber's handler runs (embedded: in-process bus;
  *   Dapr: app → sidecar → broker → subscriber's sidecar → subscriber app).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { CalleeService } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../../services/platform/db/index.ts';
-import {
-  deleteJetStreamStream,
-  ensureJetStreamStream,
-  pubsubComponents,
-  selfHostedConfiguration,
-  stateComponents,
-} from '../../services/platform/deploy/index.ts';
+import { stateComponents } from '../../services/platform/deploy/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { createDaprClient } from '../../services/platform/ports/dapr/client.ts';
 import { DaprInvokePort } from '../../services/platform/ports/dapr/invoke.ts';
@@ -46,17 +34,10 @@ import { PLATFORM_SCHEMA } from '../../services/registry.ts';
 import { createBackend } from '../support/backends.ts';
 import {
   ensureBackingServices,
-  ensureDaprd,
-  exited,
-  flushRedisDb,
-  freePort,
-  NATS_URL,
   REDIS_HOST,
-  serveDaprInbound,
-  spawnDaprd,
+  startSidecarSet,
   TEST_REDIS_DB,
-  waitForDaprd,
-} from '../support/dapr-cluster.ts';
+} from '../support/dapr-sidecars.ts';
 
 const broker = (process.argv[2] ?? 'nats') as 'nats' | 'redis';
 const iterations = Number(process.argv[3] ?? 1000);
@@ -153,82 +134,30 @@ async function embedded(databaseUrl: string) {
 }
 
 async function dapr() {
-  const daprd = await ensureDaprd();
-  const workDir = mkdtempSync(join(tmpdir(), 'anychat-bench-'));
-  const apps = ['caller', 'callee', 'subscriber'];
-  const resources = [
-    ...pubsubComponents({
-      backend:
-        broker === 'nats'
-          ? { type: 'nats', natsUrl: NATS_URL, streamName: 'ANYCHAT_BENCH' }
-          : { type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB },
-      topics: { [TOPIC]: ['subscriber'] },
-      apps,
-    }),
-    ...stateComponents({ type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB }, undefined, apps),
-  ];
-  mkdirSync(join(workDir, 'resources'));
-  writeFileSync(join(workDir, 'resources', 'all.yaml'), resources.map((r) => stringify(r)).join('---\n'));
-  writeFileSync(join(workDir, 'config.yaml'), stringify(selfHostedConfiguration(join(workDir, 'names.db'))));
-  if (broker === 'nats')
-    await ensureJetStreamStream({
-      natsUrl: NATS_URL,
-      streamName: 'ANYCHAT_BENCH',
-      subjects: ['bench.>'],
-      reset: true,
-    });
-  await flushRedisDb(TEST_REDIS_DB);
-
-  const servers: Server[] = [];
-  const sidecars: ChildProcess[] = [];
-  const start = async (appId: string, serve: boolean) => {
-    let appPort: number | undefined;
-    if (serve) {
-      const served = await serveDaprInbound({
-        subscriptions: appId === 'subscriber' ? [subscription] : [],
-        internal: appId === 'callee' ? internal : [],
-        ...(appId === 'callee' ? { legacy } : {}),
-        maxDeliveryAttempts: 10,
-      });
-      servers.push(served.server);
-      appPort = served.port;
-    }
-    const httpPort = await freePort();
-    const logFile = join(workDir, `${appId}.log`);
-    sidecars.push(
-      await spawnDaprd({
-        daprd,
-        appId,
-        ...(appPort ? { appPort } : {}),
-        httpPort,
-        resourcesPaths: [join(workDir, 'resources')],
-        configFile: join(workDir, 'config.yaml'),
-        logFile,
-      }),
-    );
-    await waitForDaprd(httpPort, logFile);
-    return httpPort;
-  };
-  const callerPort = await start('caller', false);
-  await start('callee', true);
-  await start('subscriber', true);
-  const client = createDaprClient({ host: '127.0.0.1', httpPort: callerPort, daprApiToken: undefined });
+  const sidecars = await startSidecarSet({
+    label: 'bench',
+    broker,
+    stream: { name: 'ANYCHAT_BENCH', subjects: ['bench.>'] },
+    topics: { [TOPIC]: ['subscriber'] },
+    stateComponents: (appIds) =>
+      stateComponents({ type: 'redis', redisHost: REDIS_HOST, redisDB: TEST_REDIS_DB }, undefined, appIds),
+    maxDeliveryAttempts: 10,
+    sidecars: [
+      { name: 'caller', appId: 'caller' },
+      { name: 'callee', appId: 'callee', inbound: { subscriptions: [], internal, legacy } },
+      { name: 'subscriber', appId: 'subscriber', inbound: { subscriptions: [subscription], internal: [] } },
+    ],
+  });
+  const caller = { host: '127.0.0.1', httpPort: sidecars.httpPort('caller'), daprApiToken: undefined };
+  const client = createDaprClient(caller);
   try {
     return await run({
-      invoke: new DaprInvokePort(client, {
-        host: '127.0.0.1',
-        httpPort: callerPort,
-        daprApiToken: undefined,
-      }),
+      invoke: new DaprInvokePort(client, caller),
       state: new DaprStatePort(client),
       pubsub: new DaprPubSubPort(client),
     });
   } finally {
-    for (const sidecar of sidecars) sidecar.kill('SIGTERM');
-    await Promise.all(sidecars.map(exited));
-    for (const server of servers) server.close();
-    if (broker === 'nats') await deleteJetStreamStream(NATS_URL, 'ANYCHAT_BENCH');
-    rmSync(workDir, { recursive: true, force: true });
+    await sidecars.stop();
   }
 }
 

@@ -5,14 +5,13 @@
  * picked free at start instead of dapr.yaml's fixed ones, so suites never collide with a running
  * `dapr run -f .`. Each process's output goes to a log file whose tail is printed when something fails.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer, connect as netConnect } from 'node:net';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { ENTRY_POINTS } from '../../common/index.ts';
 import {
   deleteJetStreamStream,
   ensureJetStreamStream,
@@ -21,14 +20,20 @@ import {
   renderSelfHostedResources,
   streamSubjects,
 } from '../../services/platform/deploy/index.ts';
-import { createHttpApp } from '../../services/platform/http/app.ts';
-import { createMetrics } from '../../services/platform/http/metrics.ts';
-import { createLogger } from '../../services/platform/logger.ts';
-import type { InternalService, LegacyHandlers, Subscription } from '../../services/platform/ports/index.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
+import {
+  ensureBackingServices,
+  ensureDaprd,
+  flushRedisDb,
+  NATS_URL,
+  REDIS_HOST,
+  spawnDaprd,
+  TEST_REDIS_DB,
+} from './dapr-sidecars.ts';
 import { eventually } from './eventually.ts';
 import { startIngress } from './ingress.ts';
+import { exited, freePort, spawnLogged, stopProcesses, tail } from './processes.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -36,10 +41,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export type Broker = 'nats' | 'redis';
 export type StateBackendName = 'redis' | 'postgresql';
 
-/** Redis database the Dapr suites own (flushed at each start); the platform's own tests never use Redis. */
-export const TEST_REDIS_DB = Number(process.env.TEST_DAPR_REDIS_DB ?? 7);
-export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-export const REDIS_HOST = process.env.TEST_REDIS_HOST ?? '127.0.0.1:6379';
 const STREAM = 'ANYCHAT_TEST';
 
 interface RunFileApp {
@@ -81,184 +82,7 @@ export interface DaprClusterOptions {
   env?: Record<string, string>;
 }
 
-/** Path of a daprd binary, building it once per machine if needed (see scripts/test-env/ensure-daprd.sh). */
-export async function ensureDaprd(): Promise<string> {
-  try {
-    const { stdout } = await run(join(ROOT, 'scripts/test-env/ensure-daprd.sh'), [], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout.trim().split('\n').at(-1)!;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(
-      `no daprd: scripts/test-env/ensure-daprd.sh failed:\n${stderr.split('\n').slice(-20).join('\n')}`,
-    );
-  }
-}
-
-export async function ensureBackingServices(): Promise<void> {
-  try {
-    await run(join(ROOT, 'scripts/test-env/ensure-services.sh'));
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL, Redis or NATS is down and could not be started: ${(error as { stderr?: string }).stderr}`,
-    );
-  }
-}
-
-const handedOut = new Set<number>();
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free loopback port below the kernel's ephemeral range (32768+), so that no outbound connection
- * (to PostgreSQL, Redis, NATS…) takes it between this check and the process that binds it; never the
- * same port twice in one test process.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    if (await bindable(port)) return port;
-  }
-}
-
-/** Empties one Redis database (SELECT + FLUSHDB over the inline protocol; no client library needed). */
-export async function flushRedisDb(db: number): Promise<void> {
-  const [host, port] = REDIS_HOST.split(':');
-  await new Promise<void>((resolve, reject) => {
-    const socket = netConnect(Number(port), host!, () => socket.write(`SELECT ${db}\r\nFLUSHDB\r\n`));
-    let replies = '';
-    socket.on('data', (data) => {
-      replies += data.toString();
-      if (replies.split('\r\n').filter(Boolean).length >= 2) {
-        socket.end();
-        if (replies.includes('-ERR')) reject(new Error(`redis: ${replies}`));
-        else resolve();
-      }
-    });
-    socket.once('error', reject);
-  });
-}
-
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
-
-export function tail(path: string, lines = 25): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-export interface SidecarSpec {
-  daprd: string;
-  appId: string;
-  /** The app's HTTP port; none for a sidecar that only calls out (a publisher). */
-  appPort?: number;
-  httpPort: number;
-  resourcesPaths: string[];
-  configFile: string;
-  logFile: string;
-}
-
-/** Every process this test process started: killed when it exits, however it exits. */
-const children = new Set<ChildProcess>();
-const killChildren = () => {
-  for (const child of children) child.kill('SIGKILL');
-};
-process.once('exit', killChildren);
-// A test run stopped from outside ('exit' does not fire on a signal) still takes its processes down.
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-] as const)
-  process.once(signal, () => {
-    killChildren();
-    process.exit(code);
-  });
-
-export function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** Starts a standalone daprd on loopback: no placement or scheduler (no actors or workflows). */
-export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
-  const [grpc, internalGrpc, metrics] = [await freePort(), await freePort(), await freePort()];
-  const log = openSync(spec.logFile, 'a');
-  const child = spawn(
-    spec.daprd,
-    [
-      ...['--app-id', spec.appId],
-      ...(spec.appPort ? ['--app-port', String(spec.appPort), '--app-protocol', 'http'] : []),
-      // Deliveries pause while the app is not ready (starting, draining, down) instead of failing.
-      ...(spec.appPort ? ['--enable-app-health-check', '--app-health-check-path', '/readyz'] : []),
-      ...(spec.appPort ? ['--app-health-probe-interval', '1', '--app-health-threshold', '2'] : []),
-      ...['--dapr-http-port', String(spec.httpPort), '--dapr-grpc-port', String(grpc)],
-      ...['--dapr-internal-grpc-port', String(internalGrpc), '--metrics-port', String(metrics)],
-      ...['--dapr-listen-addresses', '127.0.0.1', '--app-channel-address', '127.0.0.1'],
-      ...spec.resourcesPaths.flatMap((path) => ['--resources-path', path]),
-      ...['--config', spec.configFile, '--log-level', 'warn', '--dapr-graceful-shutdown-seconds', '3'],
-    ],
-    { cwd: dirname(spec.configFile), stdio: ['ignore', log, log] },
-  );
-  closeSync(log);
-  return track(child);
-}
-
-/**
- * A bare app with the platform kit's Dapr inbound routes (subscriptions and internal methods, no user
- * routes) on a free loopback port: what a sidecar delivers to in the contract suite and benchmarks.
- */
-export async function serveDaprInbound(options: {
-  subscriptions: Subscription[];
-  internal: InternalService[];
-  legacy?: LegacyHandlers;
-  maxDeliveryAttempts: number;
-}): Promise<{ port: number; server: Server }> {
-  const app = createHttpApp({
-    logger: createLogger('silent'),
-    clientAddress: (request) => request.socket.remoteAddress ?? '',
-    metrics: createMetrics(),
-    bodyLimitKb: 64,
-    routes: [],
-    authenticators: {
-      user: async () => {
-        throw new Error('no user routes here');
-      },
-    },
-    ready: async () => true,
-    version: 'test',
-    dapr: { appApiToken: undefined, ...options },
-  });
-  const server = createHttpServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as { port: number }).port, server };
-}
-
-/** Waits until a sidecar's health endpoint answers (its app reachable, if it has one). */
-export async function waitForDaprd(httpPort: number, logFile: string, timeoutMs = 60_000): Promise<void> {
-  await eventually(
-    `daprd on ${httpPort}`,
-    () => httpOk(`http://127.0.0.1:${httpPort}/v1.0/healthz`),
-    timeoutMs,
-    () => tail(logFile),
-  );
-}
-
-export function exited(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 export class DaprCluster {
   readonly members: ClusterMember[] = [];
@@ -384,7 +208,7 @@ export class DaprCluster {
 
   async #migrate(): Promise<void> {
     try {
-      await run(process.execPath, [join(ROOT, 'services/migrate.ts')], {
+      await run(process.execPath, [join(ROOT, ENTRY_POINTS.migrate)], {
         cwd: ROOT,
         env: { ...process.env, DATABASE_URL: this.databaseUrl, SERVICES: 'all', LOG_LEVEL: 'warn' },
       });
@@ -407,15 +231,11 @@ export class DaprCluster {
       ...(member.appId === 'gateway' ? { GATEWAY_INSTANCE_ID: member.name } : {}),
     };
     const [command, ...args] = runApp.command;
-    const log = openSync(member.appLog, 'a');
-    member.app = track(
-      spawn(command === 'node' ? process.execPath : command!, args, {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', log, log],
-      }),
-    );
-    closeSync(log);
+    member.app = spawnLogged(command === 'node' ? process.execPath : command!, args, {
+      logFile: member.appLog,
+      cwd: ROOT,
+      env,
+    });
   }
 
   async startSidecar(member: ClusterMember): Promise<void> {
@@ -473,20 +293,14 @@ export class DaprCluster {
   async stop(): Promise<void> {
     await this.#stopIngress().catch(() => {});
     // Apps first (they drain), then sidecars.
-    for (const member of this.members) member.app?.kill('SIGTERM');
-    await Promise.race([
-      Promise.all(this.members.map((m) => exited(m.app))),
-      new Promise((resolve) => setTimeout(resolve, 15_000)),
-    ]);
-    for (const member of this.members) {
-      member.app?.kill('SIGKILL');
-      member.daprd?.kill('SIGTERM');
-    }
-    await Promise.race([
-      Promise.all(this.members.map((m) => exited(m.daprd))),
-      new Promise((resolve) => setTimeout(resolve, 10_000)),
-    ]);
-    for (const member of this.members) member.daprd?.kill('SIGKILL');
+    await stopProcesses(
+      this.members.map((m) => m.app),
+      { graceMs: 15_000 },
+    );
+    await stopProcesses(
+      this.members.map((m) => m.daprd),
+      { graceMs: 10_000 },
+    );
     await this.#disposeBackend().catch(() => {});
     if (this.options.broker === 'nats') await deleteJetStreamStream(NATS_URL, STREAM).catch(() => {});
     if (!process.env.TEST_KEEP_DAPR_LOGS) rmSync(this.workDir, { recursive: true, force: true });

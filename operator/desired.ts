@@ -9,7 +9,7 @@ import {
   pubsubComponents,
   resiliency,
   stateComponents,
-} from '../services/platform/deploy/index.ts';
+} from '../common/deploy/index.ts';
 import {
   API_VERSION,
   enabledServices,

@@ -9,7 +9,7 @@
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../common/index.ts';
-import { ensureJetStreamStream, streamSubjects } from '../services/platform/deploy/index.ts';
+import { ensureJetStreamStream, streamSubjects } from '../common/deploy/index.ts';
 import { Controller } from './controller.ts';
 import { KubeApi } from './kube.ts';
 import { LeaderElector } from './leader.ts';

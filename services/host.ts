@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
+import { TOPIC_SUBSCRIBERS } from '../common/index.ts';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './platform/config.ts';
 import { AuthService } from './platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
-import { TOPIC_SUBSCRIBERS } from './platform/contracts/index.ts';
 import {
   databaseAnswers,
   type EmbeddedPostgres,
@@ -321,7 +321,7 @@ function assertSubscriptionsDeclared(appId: string, subscriptions: Subscription[
     if (scope === 'instance') continue;
     if (!TOPIC_SUBSCRIBERS[topic]?.includes(appId))
       throw new Error(
-        `${appId} subscribes to "${topic}", which TOPIC_SUBSCRIBERS (services/platform/contracts/topics.ts) does not list for it; add it there and regenerate the Dapr components (npm run dapr:components)`,
+        `${appId} subscribes to "${topic}", which TOPIC_SUBSCRIBERS (common/topics.ts) does not list for it; add it there and regenerate the Dapr components (npm run dapr:components)`,
       );
   }
 }

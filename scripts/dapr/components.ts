@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderSelfHostedResources } from '../../services/platform/deploy/index.ts';
+import { renderSelfHostedResources } from '../../common/deploy/index.ts';
 
 const root = join(import.meta.dirname, '..', '..', 'components');
 const files = renderSelfHostedResources();

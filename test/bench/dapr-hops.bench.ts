@@ -12,9 +12,9 @@
  *   Dapr: app → sidecar → broker → subscriber's sidecar → subscriber app).
  */
 import { z } from 'zod';
+import { stateComponents } from '../../common/deploy/index.ts';
 import { CalleeService } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
 import { migrate, openServiceDatabase, sqlExecutor } from '../../services/platform/db/index.ts';
-import { stateComponents } from '../../services/platform/deploy/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { createDaprClient } from '../../services/platform/ports/dapr/client.ts';
 import { DaprInvokePort } from '../../services/platform/ports/dapr/invoke.ts';

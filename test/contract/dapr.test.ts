@@ -10,7 +10,7 @@ import {
   localStateConnection,
   type StateBackend,
   stateComponents,
-} from '../../services/platform/deploy/index.ts';
+} from '../../common/deploy/index.ts';
 import { createDaprClient } from '../../services/platform/ports/dapr/client.ts';
 import { DaprInvokePort } from '../../services/platform/ports/dapr/invoke.ts';
 import { DaprPubSubPort } from '../../services/platform/ports/dapr/pubsub.ts';

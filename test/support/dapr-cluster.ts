@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { ENTRY_POINTS } from '../../common/index.ts';
 import {
   deleteJetStreamStream,
   ensureJetStreamStream,
@@ -19,7 +18,8 @@ import {
   localStateConnection,
   renderSelfHostedResources,
   streamSubjects,
-} from '../../services/platform/deploy/index.ts';
+} from '../../common/deploy/index.ts';
+import { ENTRY_POINTS } from '../../common/index.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
 import {

@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { createLogger } from '../../common/index.ts';
 import {
   type DaprResource,
   deleteJetStreamStream,
@@ -23,7 +22,8 @@ import {
   pubsubComponents,
   resiliency,
   selfHostedConfiguration,
-} from '../../services/platform/deploy/index.ts';
+} from '../../common/deploy/index.ts';
+import { createLogger } from '../../common/index.ts';
 import { createHttpApp } from '../../services/platform/http/app.ts';
 import { createMetrics } from '../../services/platform/http/metrics.ts';
 import type { InternalService, LegacyHandlers, Subscription } from '../../services/platform/ports/index.ts';

@@ -2,13 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { SERVICE_NAMES } from '../../common/index.ts';
-import { TOPIC_SUBSCRIBERS } from '../../services/platform/contracts/index.ts';
-import {
-  pubsubComponents,
-  renderSelfHostedResources,
-  streamSubjects,
-} from '../../services/platform/deploy/index.ts';
+import { pubsubComponents, renderSelfHostedResources, streamSubjects } from '../../common/deploy/index.ts';
+import { SERVICE_NAMES, TOPIC_SUBSCRIBERS } from '../../common/index.ts';
+import * as eventContracts from '../../services/platform/contracts/events.ts';
 import { subscriptionComponent } from '../../services/platform/ports/dapr/inbound.ts';
 import { DeliveryAttempts } from '../../services/platform/ports/delivery-metrics.ts';
 import { SERVICES } from '../../services/registry.ts';
@@ -23,6 +19,15 @@ describe('Dapr resources', () => {
       expect(existsSync(file), `${path} is missing`).to.equal(true);
       expect(readFileSync(file, 'utf8'), `${path} is stale`).to.equal(text);
     }
+  });
+
+  it("wires exactly the topics the services' contracts declare", () => {
+    // Every exported topic (a string) or group of topics; per-instance topics are functions.
+    const declared = Object.values(eventContracts).flatMap((value) =>
+      typeof value === 'string' ? [value] : typeof value === 'object' ? Object.values(value) : [],
+    );
+    expect(declared).to.have.length.greaterThan(10);
+    expect([...declared].sort()).to.deep.equal(Object.keys(TOPIC_SUBSCRIBERS).sort());
   });
 
   it('lists every service as an app-id, and the run file starts each of them with valid resource paths', () => {

@@ -22,7 +22,7 @@ import { ProfileUpdatedSchema, SettingsUpdatedSchema } from './gen/anychat/user/
 /**
  * Every pub/sub topic, named once with its proto message (proto/anychat/<service>/v1/events.proto)
  * and its rules (event-rules.ts). Publishers and subscribers go through platform/events, which
- * take a topic's own message only; TOPIC_SUBSCRIBERS (topics.ts) says who reads which.
+ * take a topic's own message only; TOPIC_SUBSCRIBERS (common/topics.ts) says who reads which.
  */
 
 /** Events of the auth service. */

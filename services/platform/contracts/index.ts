@@ -8,5 +8,4 @@ export * from './group.ts';
 export * from './message.ts';
 export * from './nulls.ts';
 export * from './timeline.ts';
-export * from './topics.ts';
 export * from './user.ts';

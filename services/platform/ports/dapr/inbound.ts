@@ -2,6 +2,7 @@ import { createConnectRouter } from '@connectrpc/connect';
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type Router from '@koa/router';
 import type Koa from 'koa';
+import { topicComponent } from '../../../../common/index.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { errorsToConnect } from '../connect.ts';
@@ -25,14 +26,12 @@ export interface DaprInboundOptions {
 }
 
 /**
- * The Dapr component a subscription is read through. App-scoped topics each have their own
- * component (`<pubsub>-<topic with dots as dashes>`): Dapr's JetStream component keeps one durable
- * consumer per component, so a durable, competing consumer per (app, topic) needs one component per
- * topic (dapr/components-contrib#2385). Instance-scoped topics use the publishing component itself.
+ * The Dapr component a subscription is read through: its topic's own component for app-scoped
+ * topics (common/topics.ts topicComponent), the publishing component itself for instance-scoped ones.
  */
 export function subscriptionComponent(subscription: Pick<Subscription, 'pubsubName' | 'topic' | 'scope'>) {
   if (subscription.scope === 'instance') return subscription.pubsubName;
-  return `${subscription.pubsubName}-${subscription.topic.replaceAll('.', '-')}`;
+  return topicComponent(subscription.pubsubName, subscription.topic);
 }
 
 const routeOf = (s: Subscription) =>

@@ -4,13 +4,12 @@
  * which state store are used is a matter of these resources alone; the services never know.
  *
  * Pub/sub wiring: services publish through `<pubsub>` and read each app-scoped topic through its own
- * component `<pubsub>-<topic with dots as dashes>` (see subscriptionComponent), scoped to the apps
+ * component `<pubsub>-<topic with dots as dashes>` (see topicComponent), scoped to the apps
  * in TOPIC_SUBSCRIBERS. On NATS JetStream that component holds one durable consumer per app with
  * the app's replicas in one queue group; on Redis Streams, one consumer group per app.
  */
-import { SERVICE_NAMES } from '../../../common/index.ts';
-import { TOPIC_SUBSCRIBERS, topicFamilies } from '../contracts/topics.ts';
-import { subscriptionComponent } from '../ports/dapr/inbound.ts';
+import { SERVICE_NAMES } from '../services.ts';
+import { TOPIC_SUBSCRIBERS, topicComponent, topicFamilies } from '../topics.ts';
 
 export type PubSubBackend =
   | { type: 'nats'; natsUrl: string; streamName: string }
@@ -119,7 +118,7 @@ export function pubsubComponents(options: PubSubOptions): DaprResource[] {
   ];
   for (const [topic, subscribers] of Object.entries(topics)) {
     if (subscribers.length === 0) continue;
-    const name = subscriptionComponent({ pubsubName: names.pubsubName, topic });
+    const name = topicComponent(names.pubsubName, topic);
     resources.push(
       component(
         name,

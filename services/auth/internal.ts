@@ -5,7 +5,7 @@ import {
 } from '../platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
 import { AccountStatusCodes, unsetNulls } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
-import { type InternalService, internalService } from '../platform/ports/index.ts';
+import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { AccountQueries } from './domain/account-admin.ts';
 import type { AuthService } from './domain/auth-service.ts';
 import type { SigningKeys } from './domain/signing-keys.ts';
@@ -13,6 +13,41 @@ import type { SigningKeys } from './domain/signing-keys.ts';
 const userId = z.string().regex(SNOWFLAKE_PATTERN);
 const UserInput = z.object({ userId });
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+
+/** Input rules of AuthService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const AuthInputs = {
+  getJwks: z.object({}),
+  setAccountStatus: z.object({
+    userId,
+    status: z.union([
+      z.literal(AccountStatusCodes.DISABLED),
+      z.literal(AccountStatusCodes.ACTIVE),
+      z.literal(AccountStatusCodes.FROZEN),
+    ]),
+  }),
+} satisfies InputSchemas<typeof AuthContract>;
+
+/** Input rules of AuthAdminService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const AuthAdminInputs = {
+  listAccounts: z.object({
+    keyword: z.string().max(100).optional(),
+    state: z.enum(['active', 'banned', 'frozen', 'deleted']).optional(),
+    offset: z.number().int().min(0).max(1_000_000).default(0),
+    limit: z.number().int().min(1).max(200).default(20),
+  }),
+  getAccount: UserInput,
+  kickAccount: UserInput,
+  deleteAccount: UserInput,
+  listActiveAccountIds: z.object({
+    afterUserId: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,18})$/)
+      .optional()
+      .transform((value) => value ?? '0'),
+    limit: z.number().int().min(1).max(1000).default(1000),
+  }),
+  getAccountStats: z.object({ newSince: time, activeSince: time }),
+} satisfies InputSchemas<typeof AuthAdminService>;
 
 /** What the auth service serves other services (proto/anychat/auth/v1/auth.proto). */
 export function authInternal(deps: {
@@ -22,69 +57,32 @@ export function authInternal(deps: {
 }): InternalService[] {
   const { auth, keys, accounts } = deps;
   return [
-    internalService(
-      AuthContract,
-      {
-        getJwks: z.object({}),
-        setAccountStatus: z.object({
-          userId,
-          status: z.union([
-            z.literal(AccountStatusCodes.DISABLED),
-            z.literal(AccountStatusCodes.ACTIVE),
-            z.literal(AccountStatusCodes.FROZEN),
-          ]),
-        }),
+    internalService(AuthContract, AuthInputs, {
+      getJwks: async () => ({ keys: keys.jwks().keys.map(publicKeyOf) }),
+      setAccountStatus: async (input) => {
+        await auth.setAccountStatus(input.userId, input.status);
+        return {};
       },
-      {
-        getJwks: async () => ({ keys: keys.jwks().keys.map(publicKeyOf) }),
-        setAccountStatus: async (input) => {
-          await auth.setAccountStatus(input.userId, input.status);
-          return {};
-        },
+    }),
+    internalService(AuthAdminService, AuthAdminInputs, {
+      listAccounts: async (input) => {
+        const page = await accounts.list(input);
+        return { total: page.total, items: page.items.map(unsetNulls) };
       },
-    ),
-    internalService(
-      AuthAdminService,
-      {
-        listAccounts: z.object({
-          keyword: z.string().max(100).optional(),
-          state: z.enum(['active', 'banned', 'frozen', 'deleted']).optional(),
-          offset: z.number().int().min(0).max(1_000_000).default(0),
-          limit: z.number().int().min(1).max(200).default(20),
-        }),
-        getAccount: UserInput,
-        kickAccount: UserInput,
-        deleteAccount: UserInput,
-        listActiveAccountIds: z.object({
-          afterUserId: z
-            .string()
-            .regex(/^(0|[1-9][0-9]{0,18})$/)
-            .optional()
-            .transform((value) => value ?? '0'),
-          limit: z.number().int().min(1).max(1000).default(1000),
-        }),
-        getAccountStats: z.object({ newSince: time, activeSince: time }),
+      getAccount: async ({ userId }) => {
+        const { devices, ...account } = await accounts.detail(userId);
+        return { account: unsetNulls(account), devices: devices.map(unsetNulls) };
       },
-      {
-        listAccounts: async (input) => {
-          const page = await accounts.list(input);
-          return { total: page.total, items: page.items.map(unsetNulls) };
-        },
-        getAccount: async ({ userId }) => {
-          const { devices, ...account } = await accounts.detail(userId);
-          return { account: unsetNulls(account), devices: devices.map(unsetNulls) };
-        },
-        kickAccount: async ({ userId }) => auth.kickAll(userId),
-        deleteAccount: async ({ userId }) => {
-          await auth.deleteAccount(userId);
-          return {};
-        },
-        listActiveAccountIds: async (input) => ({
-          userIds: await accounts.activeIds(input.afterUserId, input.limit),
-        }),
-        getAccountStats: async (windows) => accounts.stats(windows),
+      kickAccount: async ({ userId }) => auth.kickAll(userId),
+      deleteAccount: async ({ userId }) => {
+        await auth.deleteAccount(userId);
+        return {};
       },
-    ),
+      listActiveAccountIds: async (input) => ({
+        userIds: await accounts.activeIds(input.afterUserId, input.limit),
+      }),
+      getAccountStats: async (windows) => accounts.stats(windows),
+    }),
   ];
 }
 

@@ -2,28 +2,27 @@ import { z } from 'zod';
 import { FriendService } from '../platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
 import { BulkCalls } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
-import { type InternalService, internalService } from '../platform/ports/index.ts';
+import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { Relations } from './domain/index.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 
+/** Input rules of FriendService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const FriendInputs = {
+  getRelation: z.object({ userId: id, peerId: id }),
+  getRelations: z.object({ userId: id, peerIds: z.array(id).max(BulkCalls.relations.maxIds) }),
+  listFriendIds: z.object({ userId: id }),
+} satisfies InputSchemas<typeof FriendService>;
+
 /** What the friend service serves other services (proto/anychat/friend/v1/friend.proto). */
 export function friendInternal(relations: Relations): InternalService[] {
   return [
-    internalService(
-      FriendService,
-      {
-        getRelation: z.object({ userId: id, peerId: id }),
-        getRelations: z.object({ userId: id, peerIds: z.array(id).max(BulkCalls.relations.maxIds) }),
-        listFriendIds: z.object({ userId: id }),
-      },
-      {
-        getRelation: async ({ userId, peerId }) => relations.relation(userId, peerId),
-        getRelations: async ({ userId, peerIds }) => ({
-          relations: await relations.relations(userId, peerIds),
-        }),
-        listFriendIds: async ({ userId }) => ({ friendIds: await relations.friendIds(userId) }),
-      },
-    ),
+    internalService(FriendService, FriendInputs, {
+      getRelation: async ({ userId, peerId }) => relations.relation(userId, peerId),
+      getRelations: async ({ userId, peerIds }) => ({
+        relations: await relations.relations(userId, peerIds),
+      }),
+      listFriendIds: async ({ userId }) => ({ friendIds: await relations.friendIds(userId) }),
+    }),
   ];
 }

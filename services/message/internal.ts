@@ -6,7 +6,7 @@ import {
   MessageService as MessageContract,
 } from '../platform/contracts/gen/anychat/message/v1/message_pb.ts';
 import { BulkCalls, jsonObjectOf, SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
-import { type InternalService, internalService } from '../platform/ports/index.ts';
+import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import { schemas } from '../platform/validation.ts';
 import type { MessageService } from './domain/message-service.ts';
 import { clientMsgId, SendFields } from './schemas.ts';
@@ -24,85 +24,83 @@ const jsonValue = z
   .optional()
   .transform((value) => (value === undefined ? undefined : toJson(ValueSchema, value)));
 
+/** Input rules of MessageService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const MessageInputs = {
+  sendMessage: SendFields.extend({
+    senderId: schemas.id,
+    deviceId: z.string().min(1).max(128).optional(),
+    clientMsgId,
+    content: jsonValue,
+  }),
+  markDelivered: z.object({
+    userId: schemas.id,
+    messageIds: z.array(schemas.id).max(BulkCalls.delivered.maxIds),
+  }),
+  readTimeline: z.object({
+    userId: schemas.id,
+    afterSyncSeq: safeInteger,
+    limit: z.number().int().min(1).max(1000).default(200),
+  }),
+} satisfies InputSchemas<typeof MessageContract>;
+
+/** Input rules of MessageAdminService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const MessageAdminInputs = {
+  listSessionMessages: z.object({
+    sessionId: z.string().regex(SESSION_ID_PATTERN),
+    beforeSeq: safeInteger.pipe(z.number().min(1)).optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  }),
+  recallMessage: z.object({ messageId: schemas.id }),
+  getMessageStats: z.object({ minutes: z.number().int().min(1).max(1440) }),
+} satisfies InputSchemas<typeof MessageAdminService>;
+
 /** What the message service serves other services (proto/anychat/message/v1/message.proto). */
 export function messageInternal(messages: MessageService): InternalService[] {
   return [
-    internalService(
-      MessageContract,
-      {
-        sendMessage: SendFields.extend({
-          senderId: schemas.id,
-          deviceId: z.string().min(1).max(128).optional(),
-          clientMsgId,
-          content: jsonValue,
-        }),
-        markDelivered: z.object({
-          userId: schemas.id,
-          messageIds: z.array(schemas.id).max(BulkCalls.delivered.maxIds),
-        }),
-        readTimeline: z.object({
-          userId: schemas.id,
-          afterSyncSeq: safeInteger,
-          limit: z.number().int().min(1).max(1000).default(200),
-        }),
+    internalService(MessageContract, MessageInputs, {
+      sendMessage: async (input, call) => {
+        const ack = await messages.send({ ...input, deviceId: input.deviceId }, call.traceId);
+        return {
+          ...ack,
+          seq: BigInt(ack.seq),
+          syncSeq: BigInt(ack.syncSeq),
+          timestamp: BigInt(ack.timestamp),
+        };
       },
-      {
-        sendMessage: async (input, call) => {
-          const ack = await messages.send({ ...input, deviceId: input.deviceId }, call.traceId);
-          return {
-            ...ack,
-            seq: BigInt(ack.seq),
-            syncSeq: BigInt(ack.syncSeq),
-            timestamp: BigInt(ack.timestamp),
-          };
-        },
-        markDelivered: async ({ userId, messageIds }) => {
-          await messages.delivered(userId, messageIds);
-          return {};
-        },
-        readTimeline: async ({ userId, afterSyncSeq, limit }) => {
-          const page = await messages.timeline(userId, afterSyncSeq, limit);
-          return {
-            items: page.items.map((item) => ({
-              syncSeq: BigInt(item.syncSeq),
-              ...(item.frame ? { frame: jsonObjectOf(item.frame) } : {}),
-            })),
-            head: BigInt(page.head),
-            hasMore: page.hasMore,
-            nextSyncSeq: BigInt(page.nextSyncSeq),
-          };
-        },
+      markDelivered: async ({ userId, messageIds }) => {
+        await messages.delivered(userId, messageIds);
+        return {};
       },
-    ),
-    internalService(
-      MessageAdminService,
-      {
-        listSessionMessages: z.object({
-          sessionId: z.string().regex(SESSION_ID_PATTERN),
-          beforeSeq: safeInteger.pipe(z.number().min(1)).optional(),
-          limit: z.number().int().min(1).max(200).default(50),
-        }),
-        recallMessage: z.object({ messageId: schemas.id }),
-        getMessageStats: z.object({ minutes: z.number().int().min(1).max(1440) }),
+      readTimeline: async ({ userId, afterSyncSeq, limit }) => {
+        const page = await messages.timeline(userId, afterSyncSeq, limit);
+        return {
+          items: page.items.map((item) => ({
+            syncSeq: BigInt(item.syncSeq),
+            ...(item.frame ? { frame: jsonObjectOf(item.frame) } : {}),
+          })),
+          head: BigInt(page.head),
+          hasMore: page.hasMore,
+          nextSyncSeq: BigInt(page.nextSyncSeq),
+        };
       },
-      {
-        listSessionMessages: async ({ sessionId, beforeSeq, limit }) => {
-          const { messages: views } = await messages.historyForAdministrator(sessionId, beforeSeq, limit);
-          return { messages: views.map(jsonObjectOf) };
-        },
-        recallMessage: async ({ messageId }) => messages.recallByAdministrator(messageId),
-        getMessageStats: async ({ minutes }) => {
-          const stats = await messages.stats(minutes);
-          return {
-            total: BigInt(stats.total),
-            perMinute: stats.perMinute,
-            byContentType: Object.entries(stats.byContentType).map(([contentType, count]) => ({
-              contentType,
-              count,
-            })),
-          };
-        },
+    }),
+    internalService(MessageAdminService, MessageAdminInputs, {
+      listSessionMessages: async ({ sessionId, beforeSeq, limit }) => {
+        const { messages: views } = await messages.historyForAdministrator(sessionId, beforeSeq, limit);
+        return { messages: views.map(jsonObjectOf) };
       },
-    ),
+      recallMessage: async ({ messageId }) => messages.recallByAdministrator(messageId),
+      getMessageStats: async ({ minutes }) => {
+        const stats = await messages.stats(minutes);
+        return {
+          total: BigInt(stats.total),
+          perMinute: stats.perMinute,
+          byContentType: Object.entries(stats.byContentType).map(([contentType, count]) => ({
+            contentType,
+            count,
+          })),
+        };
+      },
+    }),
   ];
 }

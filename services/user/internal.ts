@@ -2,53 +2,52 @@ import { z } from 'zod';
 import { UserService as UserContract } from '../platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { BulkCalls, groupInvitePolicyCode } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
-import { type InternalService, internalService } from '../platform/ports/index.ts';
+import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { UserService } from './domain/user-service.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 /** Unset in the contract; null in the directory. */
 const nullable = (schema: z.ZodString) => schema.optional().transform((value) => value ?? null);
 
+/** Input rules of UserService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
+export const UserInputs = {
+  createProfile: z.object({
+    userId: id,
+    account: z.string().min(1).max(32),
+    phoneNumber: nullable(z.string().max(20)),
+    email: nullable(z.string().max(100)),
+    nickname: nullable(z.string().max(32)),
+  }),
+  getProfiles: z.object({ userIds: z.array(id).max(BulkCalls.profiles.maxIds) }),
+  getSettings: z.object({ userId: id }),
+  getGroupInvitePolicies: z.object({
+    userIds: z.array(id).max(BulkCalls.groupInvitePolicies.maxIds),
+  }),
+} satisfies InputSchemas<typeof UserContract>;
+
 /** What the user service serves other services (proto/anychat/user/v1/user.proto). */
 export function userInternal(users: UserService): InternalService[] {
   return [
-    internalService(
-      UserContract,
-      {
-        createProfile: z.object({
-          userId: id,
-          account: z.string().min(1).max(32),
-          phoneNumber: nullable(z.string().max(20)),
-          email: nullable(z.string().max(100)),
-          nickname: nullable(z.string().max(32)),
-        }),
-        getProfiles: z.object({ userIds: z.array(id).max(BulkCalls.profiles.maxIds) }),
-        getSettings: z.object({ userId: id }),
-        getGroupInvitePolicies: z.object({
-          userIds: z.array(id).max(BulkCalls.groupInvitePolicies.maxIds),
-        }),
+    internalService(UserContract, UserInputs, {
+      createProfile: async (input) => {
+        await users.createProfile(input);
+        return {};
       },
-      {
-        createProfile: async (input) => {
-          await users.createProfile(input);
-          return {};
-        },
-        getProfiles: async ({ userIds }) => ({ profiles: await users.briefProfiles(userIds) }),
-        getSettings: async ({ userId }) => {
-          const settings = await users.settings(userId);
-          return {
-            friendVerify: settings.friendVerify,
-            notificationEnabled: settings.notificationEnabled,
-            language: settings.language,
-          };
-        },
-        getGroupInvitePolicies: async ({ userIds }) => ({
-          entries: (await users.groupInvitePolicies(userIds)).map((entry) => ({
-            userId: entry.userId,
-            groupInvitePolicy: groupInvitePolicyCode(entry.groupInvitePolicy),
-          })),
-        }),
+      getProfiles: async ({ userIds }) => ({ profiles: await users.briefProfiles(userIds) }),
+      getSettings: async ({ userId }) => {
+        const settings = await users.settings(userId);
+        return {
+          friendVerify: settings.friendVerify,
+          notificationEnabled: settings.notificationEnabled,
+          language: settings.language,
+        };
       },
-    ),
+      getGroupInvitePolicies: async ({ userIds }) => ({
+        entries: (await users.groupInvitePolicies(userIds)).map((entry) => ({
+          userId: entry.userId,
+          groupInvitePolicy: groupInvitePolicyCode(entry.groupInvitePolicy),
+        })),
+      }),
+    }),
   ];
 }

@@ -3,6 +3,7 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import pg from 'pg';
 import { AccountsClient } from '../../services/admin/clients/auth.ts';
+import { GroupsClient } from '../../services/admin/clients/groups.ts';
 import { MessagesClient } from '../../services/admin/clients/messages.ts';
 import { AuthAdminService } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
 import {
@@ -11,13 +12,9 @@ import {
 } from '../../services/platform/contracts/gen/anychat/auth/v1/events_pb.ts';
 import {
   AccountStatusCodes,
-  type AdminGroupDetail,
-  type AdminGroupSummary,
   AdminTopics,
   GATEWAY_CONNECTIONS_KEY,
   type GatewayConnectionsReport,
-  GroupAdminMethods,
-  type GroupStats,
   SENSITIVE_WORDS_KEY,
   type SensitiveWordsPolicy,
   SYSTEM_SENDER,
@@ -54,11 +51,10 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
 
   const api = () => platform.api;
   const url = () => platform.host.url;
-  const invoke = <T>(appId: string, method: string, body: unknown) =>
-    platform.invoker.invoke<T>(appId, method, body);
   // The clients the admin service calls auth and message through (typed by the contracts).
   const accounts = () => new AccountsClient(platform.invoker);
   const messages = () => new MessagesClient(platform.invoker);
+  const groups = () => new GroupsClient(platform.invoker);
   const refusedWith = async (call: Promise<unknown>, code: number) => {
     try {
       await call;
@@ -305,22 +301,12 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
     };
 
     it('lists, shows, removes a member and dismisses a group as the platform administrator', async () => {
-      const before = await invoke<GroupStats>('group', GroupAdminMethods.stats, {
-        since: new Date().toISOString(),
-      });
+      const before = await groups().stats(new Date());
       const name = uniqueAccount('Moderated');
       const { owner, a, b, c, groupId } = await createGroup(name);
       const ws = await WsClient.connect(url(), b.accessToken);
       try {
-        const listed = await invoke<{ total: number; items: AdminGroupSummary[] }>(
-          'group',
-          GroupAdminMethods.list,
-          {
-            keyword: name.toLowerCase(),
-            offset: 0,
-            limit: 10,
-          },
-        );
+        const listed = await groups().list({ keyword: name.toLowerCase(), offset: 0, limit: 10 });
         expect(listed.total).to.equal(1);
         expect(listed.items[0]).to.include({
           groupId,
@@ -329,24 +315,12 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           memberCount: 4,
           dismissed: false,
         });
-        const byId = await invoke<{ total: number }>('group', GroupAdminMethods.list, {
-          keyword: groupId,
-          offset: 0,
-          limit: 10,
-        });
+        const byId = await groups().list({ keyword: groupId, offset: 0, limit: 10 });
         expect(byId.total).to.equal(1);
 
-        await refusedWith(
-          invoke('group', GroupAdminMethods.removeMember, { groupId, userId: owner.userId }),
-          ErrorCode.GROUP_CANNOT_REMOVE_OWNER,
-        );
-        await refusedWith(
-          invoke('group', GroupAdminMethods.removeMember, { groupId, userId: '999999999999' }),
-          ErrorCode.GROUP_NOT_MEMBER,
-        );
-        expect(await invoke('group', GroupAdminMethods.removeMember, { groupId, userId: c.userId })).to.equal(
-          null,
-        );
+        await refusedWith(groups().removeMember(groupId, owner.userId), ErrorCode.GROUP_CANNOT_REMOVE_OWNER);
+        await refusedWith(groups().removeMember(groupId, '999999999999'), ErrorCode.GROUP_NOT_MEMBER);
+        await groups().removeMember(groupId, c.userId);
         const removed = await notification(ws, 'group.member.removed');
         expect(removed.data.payload).to.include({
           groupId,
@@ -364,7 +338,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         );
         expect(notice.data.content.text).to.equal('The platform administrator removed Cid from the group');
 
-        const detail = await invoke<AdminGroupDetail>('group', GroupAdminMethods.detail, { groupId });
+        const detail = await groups().detail(groupId);
         expect(detail).to.include({ groupId, memberCount: 3, dismissed: false, announcement: null });
         expect(detail.members.map((m) => [m.userId, m.role])).to.deep.equal(
           [[owner.userId, 'owner'], ...[a.userId, b.userId].sort().map((id) => [id, 'member'])].sort(
@@ -393,7 +367,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         );
         expect(recalled.data).to.include({ recalledBy: SYSTEM_SENDER, byAdministrator: true });
 
-        expect(await invoke('group', GroupAdminMethods.dismiss, { groupId, reason: 'spam' })).to.equal(null);
+        await groups().dismiss(groupId, 'spam');
         const dismissed = await notification(ws, 'group.dismissed');
         expect(dismissed.data.payload).to.include({
           groupId,
@@ -401,31 +375,20 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
           byAdministrator: true,
           reason: 'spam',
         });
-        await refusedWith(
-          invoke('group', GroupAdminMethods.dismiss, { groupId, reason: 'again' }),
-          ErrorCode.GROUP_DISMISSED,
-        );
-        await refusedWith(
-          invoke('group', GroupAdminMethods.removeMember, { groupId, userId: a.userId }),
-          ErrorCode.GROUP_DISMISSED,
-        );
+        await refusedWith(groups().dismiss(groupId, 'again'), ErrorCode.GROUP_DISMISSED);
+        await refusedWith(groups().removeMember(groupId, a.userId), ErrorCode.GROUP_DISMISSED);
         const gone = await api().call('GET', `/api/v1/groups/${groupId}`, { token: a.accessToken });
         expect(gone.body.data).to.include({ dismissed: true });
-        const after = await invoke<AdminGroupDetail>('group', GroupAdminMethods.detail, { groupId });
+        const after = await groups().detail(groupId);
         expect(after.dismissed).to.equal(true);
         expect(after.members, 'the members it had when dismissed').to.have.length(3);
 
-        const stats = await invoke<GroupStats>('group', GroupAdminMethods.stats, {
-          since: new Date(Date.now() - 60_000).toISOString(),
-        });
+        const stats = await groups().stats(new Date(Date.now() - 60_000));
         expect(stats.total - before.total).to.equal(1);
         expect(stats.active).to.equal(before.active);
         expect(stats.newSince).to.be.at.least(1);
-        for (const method of [GroupAdminMethods.detail, GroupAdminMethods.dismiss])
-          await refusedWith(
-            invoke('group', method, { groupId: '999999999999', reason: 'x' }),
-            ErrorCode.GROUP_NOT_FOUND,
-          );
+        await refusedWith(groups().detail('999999999999'), ErrorCode.GROUP_NOT_FOUND);
+        await refusedWith(groups().dismiss('999999999999', 'x'), ErrorCode.GROUP_NOT_FOUND);
       } finally {
         await ws.close();
       }

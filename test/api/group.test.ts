@@ -1,14 +1,13 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { expect } from 'chai';
+import { GroupDirectory } from '../../services/message/clients/groups.ts';
 import type { GroupChanged } from '../../services/platform/contracts/gen/anychat/group/v1/events_pb.ts';
+import { GroupService } from '../../services/platform/contracts/gen/anychat/group/v1/group_pb.ts';
 import type {
   SystemMessageRequested,
   TimelineAppendRequested,
 } from '../../services/platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import {
-  type GroupBrief,
-  GroupMethods,
-  type GroupSendContext,
   GroupTopics,
   SYSTEM_MESSAGE_TEXT_MAX,
   SystemMessageTopic,
@@ -148,7 +147,9 @@ forEachBackend(
       (await ok<{ total: number; members: MemberDto[] }>(user, 'GET', `/${groupId}/members${query}`)).members;
     const memberIds = async (user: User, groupId: string) =>
       sorted((await members(user, groupId)).map((m) => m.userId));
-    const invoke = <T>(method: string, body: unknown) => platform().invoker.invoke<T>('group', method, body);
+    // The message path's client of the group service, fresh each time (it caches what it reads).
+    const groupsClient = () => new GroupDirectory(platform().invoker);
+    const sendContext = (groupId: string, userId: string) => groupsClient().context(groupId, userId);
 
     describe('creating and reading', () => {
       it('creates a group, reporting users who blacklisted the creator or do not exist', async () => {
@@ -669,10 +670,7 @@ forEachBackend(
         expect(muted.isMuted).to.equal(true);
         const row = async () => (await members(owner, groupId)).find((m) => m.userId === target.userId)!;
         expect((await row()).isMuted).to.equal(true);
-        const context = await invoke<GroupSendContext>(GroupMethods.sendContext, {
-          groupId,
-          userId: target.userId,
-        });
+        const context = await sendContext(groupId, target.userId);
         expect(context.member?.mutedUntil).to.equal(muted.mutedUntil);
         await events.until(
           events.timeline,
@@ -697,10 +695,7 @@ forEachBackend(
         expect((await row()).isMuted).to.equal(false);
 
         await ok(owner, 'PUT', `/${groupId}/settings`, { allMuted: true });
-        expect(
-          (await invoke<GroupSendContext>(GroupMethods.sendContext, { groupId, userId: owner.userId }))
-            .allMuted,
-        ).to.equal(true);
+        expect((await sendContext(groupId, owner.userId)).allMuted).to.equal(true);
         await events.until(events.system, (e) => e.kind === 'group.muted' && e.groupId === groupId);
       });
 
@@ -817,15 +812,13 @@ forEachBackend(
           ErrorCode.GROUP_DISMISSED,
           400,
         );
-        const context = await invoke<GroupSendContext>(GroupMethods.sendContext, {
-          groupId,
-          userId: a.userId,
-        });
+        const context = await sendContext(groupId, a.userId);
         // Its members stay members on the message path (the conversation remains readable);
         // the dismissed flag closes it to new messages.
         expect(context).to.include({ exists: true, dismissed: true });
         expect(context.member).to.not.equal(null);
         expect(context.memberIds).to.include(a.userId);
+        expect(await groupsClient().memberIds(groupId)).to.include(a.userId);
       });
     });
 
@@ -888,16 +881,13 @@ forEachBackend(
     });
 
     describe('internal methods', () => {
-      it('answers sendContext and briefs, and validates their input', async () => {
+      it('answers send contexts, conversation members and briefs, and validates their input', async () => {
         const owner = await register();
         const [a, b] = [await register(), await register()];
         const outsider = await register();
         const group = await create(owner, [a, b]);
         await ok(owner, 'POST', `/${group.groupId}/admins`, { userId: a.userId });
-        const context = await invoke<GroupSendContext>(GroupMethods.sendContext, {
-          groupId: group.groupId,
-          userId: a.userId,
-        });
+        const context = await sendContext(group.groupId, a.userId);
         expect(context).to.deep.include({
           groupId: group.groupId,
           exists: true,
@@ -908,27 +898,29 @@ forEachBackend(
         expect(context.member).to.include({ role: 'admin', mutedUntil: null });
         expect(Date.parse(context.member!.joinedAt)).to.be.closeTo(Date.now(), 60_000);
         expect(sorted(context.memberIds)).to.deep.equal(sorted([owner.userId, a.userId, b.userId]));
-        const stranger = await invoke<GroupSendContext>(GroupMethods.sendContext, {
-          groupId: group.groupId,
-          userId: outsider.userId,
-        });
+        const stranger = await sendContext(group.groupId, outsider.userId);
         expect(stranger.member).to.equal(null);
         expect(stranger.memberIds).to.have.length(3);
-        const missing = await invoke<GroupSendContext>(GroupMethods.sendContext, {
-          groupId: '999999999999',
-          userId: a.userId,
-        });
+        const missing = await sendContext('999999999999', a.userId);
         expect(missing).to.include({ exists: false, member: null });
+        // Everyone in the conversation, asked by the group alone (no user stands in for it).
+        expect(sorted(await groupsClient().memberIds(group.groupId))).to.deep.equal(
+          sorted([owner.userId, a.userId, b.userId]),
+        );
+        const { invoker } = platform();
+        expect(
+          await invoker.call(GroupService.method.listConversationMembers, { groupId: '999999999999' }),
+        ).to.deep.include({ exists: false, memberIds: [] });
 
-        const briefs = await invoke<GroupBrief[]>(GroupMethods.briefs, {
+        const { briefs } = await invoker.call(GroupService.method.getGroupBriefs, {
           groupIds: [group.groupId, '999999999999'],
         });
-        expect(briefs).to.deep.equal([
-          { groupId: group.groupId, name: 'Team', avatar: null, memberCount: 3, dismissed: false },
+        expect(briefs.map(({ $typeName: _, ...brief }) => brief)).to.deep.equal([
+          { groupId: group.groupId, name: 'Team', memberCount: 3, dismissed: false },
         ]);
-        for (const body of [{ groupId: 'x', userId: a.userId }, {}, null]) {
+        for (const input of [{ groupId: 'x', userId: a.userId }, { groupId: group.groupId }, {}]) {
           try {
-            await invoke(GroupMethods.sendContext, body);
+            await invoker.call(GroupService.method.getSendContext, input);
             expect.fail('accepted bad input');
           } catch (error) {
             expect(error).to.be.instanceOf(AppError);

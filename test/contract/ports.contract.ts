@@ -2,9 +2,15 @@
  * The contract every adapter of the state, pub/sub and invoke ports must pass (DESIGN §3). It runs on
  * the embedded adapter here; the Dapr adapter runs the same suite against a real sidecar.
  */
+
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { CalleeService } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
+import {
+  CalleeService,
+  EchoRequestSchema,
+  EchoResponseSchema,
+} from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
 import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { droppedEvents } from '../../services/platform/ports/delivery-metrics.ts';
@@ -36,6 +42,8 @@ export interface PortsUnderTest {
   acceptsEtagForMissingKey?: boolean;
   /** Failed deliveries after which the adapter drops an event (PUBSUB_MAX_DELIVERY_ATTEMPTS). */
   maxDeliveryAttempts: number;
+  /** Dapr only: the sidecar's service invocation URL of an app's method path (what goes on the wire). */
+  sidecarInvokeUrl?: (appId: string, path: string) => string;
 }
 
 /** Topics of the contract: fixed names, since a real broker learns its subscriptions when an app starts. */
@@ -485,6 +493,27 @@ export function portsContract(
         expect(error).to.be.instanceOf(AppError);
         expect((error as AppError).code).to.equal(ErrorCode.INVALID_PARAMS);
         expect((error as AppError).detail).to.match(/label/);
+      });
+
+      it('puts binary protobuf on the wire, through the sidecar and back (Dapr)', async function () {
+        if (!ports.sidecarInvokeUrl) this.skip();
+        const method = CalleeService.method.echo;
+        const response = await fetch(
+          ports.sidecarInvokeUrl!('callee', `${CalleeService.typeName}/${method.name}`),
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1' },
+            body: toBinary(
+              EchoRequestSchema,
+              create(EchoRequestSchema, { text: 'raw', numbers: [7n], label: 'x' }),
+            ),
+          },
+        );
+        expect(response.status).to.equal(200);
+        expect(response.headers.get('content-type')).to.equal('application/proto');
+        const answer = fromBinary(EchoResponseSchema, new Uint8Array(await response.arrayBuffer()));
+        expect(answer.got?.text).to.equal('raw');
+        expect(answer.got?.numbers).to.deep.equal([7n]);
       });
 
       it('fails clearly for a service no app serves', async () => {

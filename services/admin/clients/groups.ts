@@ -1,9 +1,6 @@
-import {
-  type AdminGroupDetail,
-  type AdminGroupSummary,
-  GroupAdminMethods,
-  type GroupStats,
-} from '../../platform/contracts/index.ts';
+import { GroupAdminService } from '../../platform/contracts/gen/anychat/group/v1/group_pb.ts';
+import { nullsForUnset } from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 /** Groups as the admin service moderates them (the group service owns them). */
@@ -14,27 +11,37 @@ export class GroupsClient {
     this.#invoke = invoke;
   }
 
-  list(query: { keyword?: string | undefined; offset: number; limit: number }) {
-    return this.#invoke.invoke<{ total: number; items: AdminGroupSummary[] }>(
-      'group',
-      GroupAdminMethods.list,
-      query,
-    );
+  /** A page of groups, newest first; `keyword` matches the name or the id. */
+  async list(query: { keyword?: string | undefined; offset: number; limit: number }) {
+    const { total, items } = await this.#invoke.call(GroupAdminService.method.listGroups, query);
+    return { total, items: items.map((item) => nullsForUnset(item, [])) };
   }
 
-  detail(groupId: string) {
-    return this.#invoke.invoke<AdminGroupDetail>('group', GroupAdminMethods.detail, { groupId });
+  /** One group with its members (40101 when unknown). */
+  async detail(groupId: string) {
+    const { group, announcement, members } = await this.#invoke.call(GroupAdminService.method.getGroup, {
+      groupId,
+    });
+    if (!group) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, { detail: 'the group was left out' });
+    return {
+      ...nullsForUnset(group, []),
+      announcement: announcement ?? null,
+      members: members.map((member) => nullsForUnset(member, ['mutedUntil'])),
+    };
   }
 
   async dismiss(groupId: string, reason: string): Promise<void> {
-    await this.#invoke.invoke('group', GroupAdminMethods.dismiss, { groupId, reason });
+    await this.#invoke.call(GroupAdminService.method.dismissGroup, { groupId, reason });
   }
 
   async removeMember(groupId: string, userId: string): Promise<void> {
-    await this.#invoke.invoke('group', GroupAdminMethods.removeMember, { groupId, userId });
+    await this.#invoke.call(GroupAdminService.method.removeMember, { groupId, userId });
   }
 
-  stats(since: Date) {
-    return this.#invoke.invoke<GroupStats>('group', GroupAdminMethods.stats, { since: since.toISOString() });
+  async stats(since: Date) {
+    const { total, active, newSince } = await this.#invoke.call(GroupAdminService.method.getGroupStats, {
+      since: since.toISOString(),
+    });
+    return { total, active, newSince };
   }
 }

@@ -1,14 +1,11 @@
 import {
-  type BriefProfile,
   DEFAULT_GROUP_INVITE_POLICY,
-  FriendBulkMethods,
   type GroupInvitePolicy,
   type GroupRole,
-  invokeBulk,
-  UserBulkMethods,
+  type ProfileSummary,
 } from '../../platform/contracts/index.ts';
 import { ErrorCode } from '../../platform/errors.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { PeopleClient } from '../clients/directory.ts';
 
 /** Why a user could not be added or invited. */
 export interface AddFailure {
@@ -47,11 +44,11 @@ function joinsDirectly(policy: GroupInvitePolicy, isFriend: boolean, allowStrang
  * services in bulk, in calls they accept.
  */
 export async function admit(
-  invoke: InvokePort,
+  people: PeopleClient,
   options: {
     inviterId: string;
     candidates: string[];
-    profiles: Map<string, BriefProfile>;
+    profiles: Map<string, ProfileSummary>;
     allowStrangers: boolean;
   },
 ): Promise<Admission> {
@@ -63,20 +60,18 @@ export async function admit(
     else failures.push({ userId: id, code: ErrorCode.USER_NOT_FOUND, reason: 'user_not_found' });
   }
   const [relations, policies] = await Promise.all([
-    invokeBulk(invoke, FriendBulkMethods.relations, known, { userId: options.inviterId }),
-    invokeBulk(invoke, UserBulkMethods.groupInvitePolicies, known),
+    people.relations(options.inviterId, known),
+    people.groupInvitePolicies(known),
   ]);
-  const relationOf = new Map(relations.map((relation) => [relation.peerId, relation]));
-  const policyOf = new Map(policies.map((entry) => [entry.userId, entry.groupInvitePolicy]));
   const direct: string[] = [];
   const invited: string[] = [];
   for (const id of known) {
-    const relation = relationOf.get(id);
+    const relation = relations.get(id);
     if (relation?.blockedByPeer) {
       failures.push({ userId: id, code: ErrorCode.BLOCKED_BY_PEER, reason: 'blocked' });
       continue;
     }
-    const policy = policyOf.get(id) ?? DEFAULT_GROUP_INVITE_POLICY;
+    const policy = policies.get(id) ?? DEFAULT_GROUP_INVITE_POLICY;
     if (joinsDirectly(policy, relation?.isFriend === true, options.allowStrangers)) direct.push(id);
     else invited.push(id);
   }

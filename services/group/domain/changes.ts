@@ -1,8 +1,7 @@
 import type { Config } from '../../platform/config.ts';
 import {
-  type BriefProfile,
-  fetchProfiles,
   GroupTopics,
+  type ProfileSummary,
   SystemMessageTopic,
   timelineAppend,
 } from '../../platform/contracts/index.ts';
@@ -10,7 +9,7 @@ import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
-import type { InvokePort } from '../../platform/ports/index.ts';
+import type { PeopleClient } from '../clients/directory.ts';
 import { type Group, type GroupMember, type LeaveReason, MemberStatus } from '../entities.ts';
 import type { GroupStore, Membership } from '../store/index.ts';
 import { type Admission, admit } from './admission.ts';
@@ -22,7 +21,7 @@ import type { AddHow, GroupView, Locked, WriteContext } from './types.ts';
 export interface GroupChangesDeps {
   store: GroupStore;
   outbox: Outbox;
-  invoke: InvokePort;
+  people: PeopleClient;
   ids: SnowflakeGenerator;
   limits: Config['group'];
   /** MESSAGE_ALLOW_STRANGERS: whether a stranger may be put into a group without accepting an invitation. */
@@ -160,8 +159,8 @@ export class GroupChanges {
   }
 
   /** Who of the candidates joins at once, who is invited, who neither (see admission.ts). */
-  admit(inviterId: string, candidates: string[], profiles: Map<string, BriefProfile>): Promise<Admission> {
-    return admit(this.#deps.invoke, {
+  admit(inviterId: string, candidates: string[], profiles: Map<string, ProfileSummary>): Promise<Admission> {
+    return admit(this.#deps.people, {
       inviterId,
       candidates,
       profiles,
@@ -169,7 +168,7 @@ export class GroupChanges {
     });
   }
 
-  profiles(userIds: string[]): Promise<Map<string, BriefProfile>> {
-    return fetchProfiles(this.#deps.invoke, userIds);
+  profiles(userIds: string[]): Promise<Map<string, ProfileSummary>> {
+    return this.#deps.people.profiles(userIds);
   }
 }

@@ -38,6 +38,15 @@ export class GroupDirectory {
     );
   }
 
+  /**
+   * Everyone in a group's conversation: its members, or the members a dismissal left (they keep
+   * reading it); none when there is no such group.
+   */
+  async conversationMembers(groupId: string): Promise<{ exists: boolean; memberIds: string[] }> {
+    const memberIds = await this.#store.conversationMembers(groupId);
+    return memberIds ? { exists: true, memberIds } : { exists: false, memberIds: [] };
+  }
+
   async briefs(groupIds: string[]): Promise<GroupBrief[]> {
     if (groupIds.length === 0) return [];
     const groups = await this.#store.groups([...new Set(groupIds)]);

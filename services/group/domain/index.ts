@@ -2,7 +2,8 @@ import type { Config } from '../../platform/config.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import type { Outbox } from '../../platform/outbox.ts';
-import type { InvokePort, StateStore } from '../../platform/ports/index.ts';
+import type { StateStore } from '../../platform/ports/index.ts';
+import type { PeopleClient } from '../clients/directory.ts';
 import type { GroupStore } from '../store/index.ts';
 import { GroupChanges } from './changes.ts';
 import { GroupDirectory } from './group-directory.ts';
@@ -29,7 +30,7 @@ export * from './types.ts';
 export interface GroupDomainDeps {
   store: GroupStore;
   outbox: Outbox;
-  invoke: InvokePort;
+  people: PeopleClient;
   ids: SnowflakeGenerator;
   /** This service's state store (QR codes). */
   state: StateStore;

@@ -1,4 +1,4 @@
-import type { BriefProfile } from '../../platform/contracts/index.ts';
+import type { ProfileSummary } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { Group } from '../entities.ts';
 import type { GroupStore, InvitationRecord } from '../store/index.ts';
@@ -9,7 +9,7 @@ import type { Origin, WriteContext } from './types.ts';
 
 /** What an invitee sees of a pending invitation. */
 export interface InvitationView extends InvitationRecord {
-  inviter: BriefProfile | undefined;
+  inviter: ProfileSummary | undefined;
 }
 
 export interface InvitationDeps {
@@ -37,7 +37,7 @@ export class GroupInvitations {
     group: Group,
     inviterId: string,
     inviteeIds: string[],
-    profiles: Map<string, BriefProfile>,
+    profiles: Map<string, ProfileSummary>,
   ): Promise<void> {
     if (inviteeIds.length === 0) return;
     const expiresAt = new Date(w.now.getTime() + this.#deps.ttlSeconds * 1000);

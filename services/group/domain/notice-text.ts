@@ -1,4 +1,4 @@
-import { type BriefProfile, SYSTEM_MESSAGE_TEXT_MAX } from '../../platform/contracts/index.ts';
+import { type ProfileSummary, SYSTEM_MESSAGE_TEXT_MAX } from '../../platform/contracts/index.ts';
 
 /** Names a notice spells out; the rest are counted ("and 490 others"), the full list is in its data. */
 const NAMED_IN_NOTICE = 10;
@@ -26,11 +26,11 @@ export function fitNotice(text: string): string {
 }
 
 /** A user's name in a notice: their nickname, or their id when they have none. */
-export function nameOf(profiles: Map<string, BriefProfile>, userId: string): string {
+export function nameOf(profiles: Map<string, ProfileSummary>, userId: string): string {
   return profiles.get(userId)?.nickname || userId;
 }
 
 /** The users' names for a notice: a long list is summarized (the full list is in its data). */
-export function namesOf(profiles: Map<string, BriefProfile>, userIds: string[]): string {
+export function namesOf(profiles: Map<string, ProfileSummary>, userIds: string[]): string {
   return nameList(userIds.map((id) => nameOf(profiles, id)));
 }

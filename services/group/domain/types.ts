@@ -1,4 +1,4 @@
-import { type BriefProfile, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
+import { type ProfileSummary, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
 import type { Group, GroupJoinRequest, GroupMember, LeaveReason } from '../entities.ts';
 import type { GroupWrites, Membership } from '../store/index.ts';
 import type { AddFailure } from './admission.ts';
@@ -41,7 +41,7 @@ export interface AddHow {
   /** The system message's text. */
   text: string;
   inviterId?: string;
-  profiles: Map<string, BriefProfile>;
+  profiles: Map<string, ProfileSummary>;
 }
 
 /** Who a create or invite call added, who it invited (they accept or decline), who neither. */
@@ -71,12 +71,12 @@ export interface GroupPage {
 
 export interface MemberView extends Membership {
   userId: string;
-  profile: BriefProfile | undefined;
+  profile: ProfileSummary | undefined;
 }
 
 export interface JoinRequestView {
   request: GroupJoinRequest;
-  applicant: BriefProfile | undefined;
+  applicant: ProfileSummary | undefined;
 }
 
 export interface JoinOutcome {

@@ -9,7 +9,13 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import { type Outbox, type PendingEvent, transactionalWithOutbox } from '../../platform/outbox.ts';
 import { Group, GroupJoinRequest, GroupMember, JoinRequestStatus, MemberStatus } from '../entities.ts';
 import { GroupWrites } from './group-writes.ts';
-import { adminDetailOf, adminPage, groupStats, sendContextOf } from './internal-queries.ts';
+import {
+  adminDetailOf,
+  adminPage,
+  conversationMembersOf,
+  groupStats,
+  sendContextOf,
+} from './internal-queries.ts';
 import { type InvitationRecord, invitationPage, standingInviter } from './invitation-queries.ts';
 import { groupListPage, memberPage } from './list-queries.ts';
 import type { ListedPage, MemberRecord } from './records.ts';
@@ -110,6 +116,10 @@ export class GroupStore {
 
   sendContext(groupId: string, userId: string): Promise<GroupSendContext | null> {
     return sendContextOf(this.#em(), groupId, userId);
+  }
+
+  conversationMembers(groupId: string): Promise<string[] | null> {
+    return conversationMembersOf(this.#em(), groupId);
   }
 
   adminPage(query: {

@@ -84,6 +84,18 @@ export async function sendContextOf(
   };
 }
 
+/** The ids of a group's conversation members (a dismissed group's included); null when there is no such group. */
+export async function conversationMembersOf(em: EntityManager, groupId: string): Promise<string[] | null> {
+  const [row] = await em.execute<Array<{ member_ids: string[] | string }>>(
+    `select (select coalesce(json_agg(a."user_id"::text order by a."user_id"), '[]'::json)
+          from "group"."group_members" a where a."group_id" = g."id" and ${stillIn('a')}) as "member_ids"
+     from "group"."groups" g where g."id" = ?`,
+    [groupId],
+  );
+  if (!row) return null;
+  return typeof row.member_ids === 'string' ? (JSON.parse(row.member_ids) as string[]) : row.member_ids;
+}
+
 /** Groups newest first, dismissed ones included; `keyword` matches the name (substring) or the id. */
 export async function adminPage(
   em: EntityManager,

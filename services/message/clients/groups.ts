@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { GroupMethods, type GroupSendContext } from '../../platform/contracts/index.ts';
+import { GroupService } from '../../platform/contracts/gen/anychat/group/v1/group_pb.ts';
+import { type GroupSendContext, groupRoleOf } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
@@ -22,10 +23,21 @@ export class GroupDirectory {
   async context(groupId: string, userId: string): Promise<GroupSendContext> {
     const cached = this.#entries.get(groupId)?.get(userId);
     if (cached) return cached;
-    const context = await this.#invoke.invoke<GroupSendContext>('group', GroupMethods.sendContext, {
+    const { member, ...answer } = await this.#invoke.call(GroupService.method.getSendContext, {
       groupId,
       userId,
     });
+    const context: GroupSendContext = {
+      groupId: answer.groupId,
+      exists: answer.exists,
+      dismissed: answer.dismissed,
+      allMuted: answer.allMuted,
+      historyVisible: answer.historyVisible,
+      member: member
+        ? { role: groupRoleOf(member.role), mutedUntil: member.mutedUntil ?? null, joinedAt: member.joinedAt }
+        : null,
+      memberIds: answer.memberIds,
+    };
     const byUser = this.#entries.get(groupId);
     if (byUser) byUser.set(userId, context);
     else this.#entries.set(groupId, new Map([[userId, context]]));
@@ -40,12 +52,9 @@ export class GroupDirectory {
     return { ...context, member: context.member };
   }
 
-  /**
-   * Everyone in the group's conversation (the members a dismissal left included). The lookup asks
-   * with the group's own id as the user: ids are unique across kinds, so it names no member.
-   */
+  /** Everyone in the group's conversation (the members a dismissal left included); none for an unknown group. */
   async memberIds(groupId: string): Promise<string[]> {
-    return (await this.context(groupId, groupId)).memberIds;
+    return (await this.#invoke.call(GroupService.method.listConversationMembers, { groupId })).memberIds;
   }
 
   forget(groupId: string) {

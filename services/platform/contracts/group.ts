@@ -1,4 +1,5 @@
 import { bulkMethod } from './bulk.ts';
+import { GroupRole as GroupRoleCode } from './gen/anychat/group/v1/group_pb.ts';
 
 /** Internal methods of the group service that other services rely on (its events: events.ts). */
 export const GroupMethods = {
@@ -18,7 +19,8 @@ export const GroupMethods = {
  */
 export const GROUP_MEMBERS_CEILING = 100_000;
 
-export type GroupRole = 'owner' | 'admin' | 'member';
+export const GROUP_ROLES = ['owner', 'admin', 'member'] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
 
 export interface GroupSendContextRequest {
   groupId: string;
@@ -56,3 +58,17 @@ export const GroupBulkMethods = {
   /** `{groupIds}` → a `GroupBrief` per known group. */
   briefs: bulkMethod<GroupBrief>('group', GroupMethods.briefs, 'groupIds'),
 };
+
+const ROLE_CODES = {
+  owner: GroupRoleCode.OWNER,
+  admin: GroupRoleCode.ADMIN,
+  member: GroupRoleCode.MEMBER,
+} as const satisfies Record<GroupRole, GroupRoleCode>;
+
+/** A member's role as the contract's enum carries it. */
+export const groupRoleCode = (role: GroupRole): GroupRoleCode => ROLE_CODES[role];
+
+/** The role an enum value names; an unknown or unset one reads as a plain member (the least rights). */
+export function groupRoleOf(code: GroupRoleCode): GroupRole {
+  return GROUP_ROLES.find((role) => ROLE_CODES[role] === code) ?? 'member';
+}

@@ -1,7 +1,8 @@
 import {
+  BulkCalls,
+  callBulk,
   type GroupBrief,
-  GroupBulkMethods,
-  invokeBulk,
+  nullsForUnset,
   type ProfileSummary,
   profilesOf,
 } from '../../platform/contracts/index.ts';
@@ -22,7 +23,7 @@ export class Directory {
 
   /** Names and avatars of these groups. */
   async groups(groupIds: Iterable<string>): Promise<Map<string, GroupBrief>> {
-    const briefs = await invokeBulk(this.#invoke, GroupBulkMethods.briefs, groupIds);
-    return new Map(briefs.map((brief) => [brief.groupId, brief]));
+    const briefs = await callBulk(this.#invoke, BulkCalls.groupBriefs, groupIds, {});
+    return new Map(briefs.map((brief) => [brief.groupId, nullsForUnset(brief, ['avatar'])]));
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * The service contracts' two schemas agree: every method a service serves has an input schema
+ * (zod: caps, id formats, text rules) that reads exactly the fields of the proto message the
+ * method receives, with matching kinds (list, string, number, boolean) and optionality (a field the
+ * proto may leave unset is optional in the schema). The type checker already refuses a schema that
+ * names a field the message lacks; this catches the rest: a proto field nobody validates (the
+ * schema would strip it silently) and kind or optionality drift.
+ */
+import type { DescField, DescService } from '@bufbuild/protobuf';
+import { ScalarType } from '@bufbuild/protobuf';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
+import { FriendInputs } from '../../services/friend/internal.ts';
+import { GroupAdminInputs, GroupInputs } from '../../services/group/internal.ts';
+import { MessageAdminInputs, MessageInputs } from '../../services/message/internal.ts';
+import {
+  AuthAdminService,
+  AuthService,
+} from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
+import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
+import {
+  GroupAdminService,
+  GroupService,
+} from '../../services/platform/contracts/gen/anychat/group/v1/group_pb.ts';
+import {
+  MessageAdminService,
+  MessageService,
+} from '../../services/platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { SessionService } from '../../services/platform/contracts/gen/anychat/session/v1/session_pb.ts';
+import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
+import { appIdOf } from '../../services/platform/ports/index.ts';
+import { SessionInputs } from '../../services/session/internal.ts';
+import { UserInputs } from '../../services/user/internal.ts';
+
+/** Every contract service a service serves, with the input rules it serves it under. */
+const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
+  [AuthService, AuthInputs],
+  [AuthAdminService, AuthAdminInputs],
+  [UserService, UserInputs],
+  [FriendService, FriendInputs],
+  [GroupService, GroupInputs],
+  [GroupAdminService, GroupAdminInputs],
+  [MessageService, MessageInputs],
+  [MessageAdminService, MessageAdminInputs],
+  [SessionService, SessionInputs],
+];
+
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+}
+
+/** The JSON Schema types a proto field's value may take in the schema's input (none: anything). */
+function expectedTypes(field: DescField): string[] {
+  if (field.fieldKind === 'list') return ['array'];
+  if (field.fieldKind === 'map' || field.fieldKind === 'message') return ['object'];
+  if (field.fieldKind === 'enum') return ['integer', 'number'];
+  switch (field.scalar) {
+    case ScalarType.STRING:
+      return ['string'];
+    case ScalarType.BOOL:
+      return ['boolean'];
+    case ScalarType.BYTES:
+      return ['string'];
+    default:
+      return ['integer', 'number'];
+  }
+}
+
+/** The types a schema's property admits; empty when it admits anything (bigint, custom). */
+function typesOf(schema: JsonSchema): string[] {
+  if (schema.anyOf) return schema.anyOf.flatMap(typesOf);
+  if (schema.type === undefined) return [];
+  return Array.isArray(schema.type) ? schema.type : [schema.type];
+}
+
+const optionalInProto = (field: DescField) =>
+  field.fieldKind === 'message' || (field.fieldKind === 'scalar' && field.proto.proto3Optional === true);
+
+describe('service contracts: input schemas agree with the proto messages', () => {
+  it('covers every contract service of every app', () => {
+    expect(new Set(SERVED.map(([service]) => appIdOf(service)))).to.deep.equal(
+      new Set(['auth', 'user', 'friend', 'group', 'message', 'session']),
+    );
+  });
+
+  for (const [service, inputs] of SERVED) {
+    for (const method of service.methods) {
+      it(`${service.typeName}/${method.name}`, () => {
+        const schema = inputs[method.localName];
+        expect(schema, 'an input schema').to.not.equal(undefined);
+        const json = z.toJSONSchema(schema!, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+        const properties = json.properties ?? {};
+        expect(Object.keys(properties).sort(), 'the fields it reads').to.deep.equal(
+          method.input.fields.map((field) => field.localName).sort(),
+        );
+        const required = new Set(json.required ?? []);
+        for (const field of method.input.fields) {
+          if (optionalInProto(field))
+            expect(required.has(field.localName), `${field.localName} may be unset: optional`).to.equal(
+              false,
+            );
+          const admitted = typesOf(properties[field.localName]!);
+          if (admitted.length === 0) continue;
+          expect(
+            admitted.some((type) => expectedTypes(field).includes(type)),
+            `${field.localName}: ${admitted.join('|')} for a proto ${field.fieldKind}`,
+          ).to.equal(true);
+        }
+      });
+    }
+  }
+});

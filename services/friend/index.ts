@@ -8,11 +8,12 @@ import {
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { eventSubscription } from '../platform/events/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, validatedSubscription } from '../platform/validation.ts';
+import { parseInternal } from '../platform/validation.ts';
 import { UserClient } from './clients/users.ts';
 import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
@@ -28,15 +29,6 @@ const RelationsInput = z.object({
   peerIds: z.array(id).max(FriendBulkMethods.relations.maxIds),
 });
 const FriendIdsInput = z.object({ userId: id });
-const ProfileUpdatedInput = z.object({
-  userId: id,
-  changed: z.array(z.string()),
-  profile: z.object({
-    nickname: z.string(),
-    avatar: z.string().nullable(),
-    signature: z.string().nullable(),
-  }),
-});
 /** Profile fields a friend list shows. */
 const LISTED_FIELDS = new Set(['nickname', 'avatar', 'signature']);
 /** How often unpublished notifications are retried. */
@@ -71,15 +63,20 @@ export const friendService: ServiceModule = {
     return {
       routes: friendRoutes(domain, ctx.config.rateLimitFactor),
       subscriptions: [
-        validatedSubscription({
+        eventSubscription({
           pubsubName: ctx.pubsubName,
           topic: UserTopics.profileUpdated,
-          schema: ProfileUpdatedInput,
           logger: ctx.logger,
           // Friends' lists show nickname, avatar and signature: their rows move to a new sync version.
-          async handle(data, event) {
-            if (!data.changed.some((field) => LISTED_FIELDS.has(field))) return;
-            await domain.friendships.profileChanged(data.userId, data.profile, `user.profile:${event.id}`);
+          async handle(updated, event) {
+            if (!updated.profile || !updated.changed.some((field) => LISTED_FIELDS.has(field))) return;
+            // Clients read the profile as the friend list shows it: no avatar or signature is null.
+            const { nickname, avatar, signature } = updated.profile;
+            await domain.friendships.profileChanged(
+              updated.userId,
+              { nickname, avatar: avatar ?? null, signature: signature ?? null },
+              `user.profile:${event.id}`,
+            );
           },
         }),
       ],

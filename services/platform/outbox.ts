@@ -16,21 +16,35 @@ import { storableJson } from './text.ts';
  * proto3 JSON (platform/events), stored and published as it is.
  */
 
-export interface PendingEvent {
-  topic: string;
-  payload: Record<string, unknown>;
+/**
+ * An event for the outbox, made by outboxEvent only: its payload is its topic's message as proto3
+ * JSON. A class with a private member, so that a hand-built `{topic, payload}` does not type-check.
+ */
+export class PendingEvent {
+  readonly topic: string;
+  readonly payload: JsonObject;
+  declare private readonly encoded: true;
+
+  private constructor(topic: string, payload: JsonObject) {
+    this.topic = topic;
+    this.payload = payload;
+  }
+
+  /** `payload` encoded as `topic`'s message. */
+  static of<Desc extends DescMessage>(topic: Topic<Desc>, payload: EventInit<Desc>): PendingEvent {
+    return new PendingEvent(topic, encodeEvent(topic, payload));
+  }
 }
 
 /** An outbox event: `payload` encoded as `topic`'s message. */
-export function outboxEvent<Desc extends DescMessage>(
-  topic: Topic<Desc>,
-  payload: EventInit<Desc>,
-): PendingEvent {
-  return { topic, payload: encodeEvent(topic, payload) };
-}
+export const outboxEvent = <Desc extends DescMessage>(topic: Topic<Desc>, payload: EventInit<Desc>) =>
+  PendingEvent.of(topic, payload);
 
-export interface StoredEvent extends PendingEvent {
-  id: string;
+/** An outbox row: an event and its id, published as stored. */
+export interface StoredEvent {
+  readonly id: string;
+  readonly topic: string;
+  readonly payload: JsonObject;
 }
 
 export interface OutboxOptions {
@@ -63,7 +77,7 @@ export class Outbox {
 
   /** Gives events their ids; for callers that insert the rows themselves (a stored procedure). */
   prepare(events: PendingEvent[]): StoredEvent[] {
-    return events.map((event) => ({ id: this.#o.ids.next(), ...event }));
+    return events.map(({ topic, payload }) => ({ id: this.#o.ids.next(), topic, payload }));
   }
 
   /** Writes events inside the caller's transaction; returns what to hand to `publish` after commit. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_ID_PATTERN, SYSTEM_SENDER } from '../platform/contracts/index.ts';
+import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/validation.ts';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
@@ -97,43 +97,6 @@ export const UnreadDto = z.object({
 });
 
 // Events and internal calls: validated like any outside input.
-const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const instant = z.iso.datetime({ offset: true });
-
-export const MessageCreatedInput = z.object({
-  messageId: id,
-  sessionId,
-  sessionType: z.enum(['single', 'group']),
-  senderId: z.union([id, z.literal(SYSTEM_SENDER)]),
-  participants: z.array(id).min(1).max(100_000),
-  seq,
-  contentType: z.string().min(1).max(32),
-  preview: z.string().max(100_000),
-  mentions: z.array(id).max(100_000).default([]),
-  mentionAll: z.boolean().default(false),
-  createdAt: instant,
-});
-
-export const MessageReadInput = z.object({
-  userId: id,
-  sessionId,
-  readSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
-
-export const MessageRecalledInput = z.object({
-  messageId: id,
-  sessionId,
-  participants: z.array(id).min(1).max(100_000),
-  seq,
-  recalledAt: instant,
-});
-
-export const MessageClearedInput = z.object({
-  userId: id,
-  sessionId,
-  clearedSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
-
 export const SettingsInput = z.object({
   userId: id,
   sessionIds: z.array(sessionId).max(1000),

@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import { friendEntities } from '../../services/friend/entities.ts';
 import { type Host, startHost } from '../../services/host.ts';
 import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
-import { type TimelineAppendEvent, TimelineTopics } from '../../services/platform/contracts/index.ts';
+import { GroupChangedSchema } from '../../services/platform/contracts/gen/anychat/group/v1/events_pb.ts';
+import type { TimelineAppendRequested } from '../../services/platform/contracts/gen/anychat/message/v1/events_pb.ts';
+import { TimelineTopics } from '../../services/platform/contracts/index.ts';
 import {
   type MikroORM,
   openServiceDatabase,
@@ -14,9 +16,10 @@ import {
   startEmbeddedPostgres,
 } from '../../services/platform/db/index.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
+import { eventSubscription, eventTopic } from '../../services/platform/events/index.ts';
 import { SnowflakeGenerator } from '../../services/platform/ids.ts';
 import { createLogger } from '../../services/platform/logger.ts';
-import { Outbox } from '../../services/platform/outbox.ts';
+import { Outbox, outboxEvent } from '../../services/platform/outbox.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
 import { EmbeddedBus } from '../../services/platform/ports/embedded/pubsub.ts';
 import { PostgresStatePort } from '../../services/platform/ports/embedded/state.ts';
@@ -846,7 +849,7 @@ interface ObservedPlatform {
   host: Host;
   api: ApiClient;
   invoker: EmbeddedInvoker;
-  events: TimelineAppendEvent[];
+  events: TimelineAppendRequested[];
   presence: PresenceRegistry;
   friendOrm: MikroORM;
   stop(): Promise<void>;
@@ -874,15 +877,16 @@ async function startObserved(backendName: 'postgresql' | 'pglite'): Promise<Obse
     const logger = createLogger(config.logLevel);
     const bus = new EmbeddedBus(logger);
     cleanups.push(async () => bus.close());
-    const events: TimelineAppendEvent[] = [];
-    bus.subscribe('test-observer', {
-      pubsubName: config.dapr.pubsubName,
-      topic: TimelineTopics.append,
-      handle: async (event) => {
-        events.push(event.data as TimelineAppendEvent);
-        return 'SUCCESS';
-      },
-    });
+    const events: TimelineAppendRequested[] = [];
+    bus.subscribe(
+      'test-observer',
+      eventSubscription({
+        pubsubName: config.dapr.pubsubName,
+        topic: TimelineTopics.append,
+        logger,
+        handle: async (event) => events.push(event),
+      }),
+    );
     const invoker = new EmbeddedInvoker();
     const host = await startHost({ config, logger, bus, invoker });
     cleanups.push(() => host.stop());
@@ -950,7 +954,7 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         message: 'hi Bob',
         source: 'search',
       });
-      expect(events[0]!.payload.fromUser).to.deep.include({ userId: alice.userId, nickname: 'Alice N' });
+      expect(events[0]!.payload?.fromUser).to.deep.include({ userId: alice.userId, nickname: 'Alice N' });
       expect(events[0]!.eventId).to.be.a('string');
 
       mark = platform().events.length;
@@ -959,7 +963,7 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
       expect(events.map((e) => [e.kind, sorted(...e.recipients)])).to.deep.equal([
         ['friend.request.accepted', sorted(alice.userId, bob.userId)],
       ]);
-      expect(events[0]!.originDevice).to.deep.equal(deviceOf(bob));
+      expect(events[0]!.originDevice).to.deep.include(deviceOf(bob));
       expect(events[0]!.payload).to.include({ requestId, fromUserId: alice.userId, toUserId: bob.userId });
 
       mark = platform().events.length;
@@ -995,9 +999,9 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
       // All of these are Alice's own: only her (other) devices hear of them.
       for (const event of events) {
         expect(event.recipients, event.kind).to.deep.equal([alice.userId]);
-        expect(event.originDevice, event.kind).to.deep.equal(deviceOf(alice));
+        expect(event.originDevice, event.kind).to.deep.include(deviceOf(alice));
       }
-      const summary = events.map((e) => [e.kind, e.payload.action ?? e.payload.changed]);
+      const summary = events.map((e) => [e.kind, e.payload?.action ?? e.payload?.changed]);
       expect(summary).to.have.deep.members([
         ['friend.updated', ['remark']],
         ['friend.updated', ['isStarred']],
@@ -1008,14 +1012,14 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         ['friend.blacklist.changed', 'added'],
         ['friend.blacklist.changed', 'removed'],
       ]);
-      expect(events.find((e) => e.kind === 'friend.updated' && e.payload.remark === 'B')?.payload).to.include(
-        {
-          friendId: bob.userId,
-          remark: 'B',
-        },
-      );
-      expect(events.find((e) => e.payload.action === 'added')?.payload).to.include({ userId: bob.userId });
-      expect(events.find((e) => e.payload.action === 'deleted')?.payload.movedFriendIds).to.deep.equal([
+      expect(
+        events.find((e) => e.kind === 'friend.updated' && e.payload?.remark === 'B')?.payload,
+      ).to.include({
+        friendId: bob.userId,
+        remark: 'B',
+      });
+      expect(events.find((e) => e.payload?.action === 'added')?.payload).to.include({ userId: bob.userId });
+      expect(events.find((e) => e.payload?.action === 'deleted')?.payload?.movedFriendIds).to.deep.equal([
         bob.userId,
       ]);
 
@@ -1026,7 +1030,7 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         ['friend.deleted', sorted(alice.userId, bob.userId)],
       ]);
       expect(events[0]!.payload).to.deep.equal({ userId: bob.userId, friendId: alice.userId });
-      expect(events[0]!.originDevice).to.deep.equal(deviceOf(bob));
+      expect(events[0]!.originDevice).to.deep.include(deviceOf(bob));
 
       mark = platform().events.length;
       const again = (await send(alice, bob)).body.data.requestId;
@@ -1174,13 +1178,15 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         ids: new SnowflakeGenerator(1000),
         logger: createLogger('silent'),
       });
-      const topic = 'test.outbox';
-      const stored = await orm.em.fork().transactional((tx) =>
-        outbox.store(sqlExecutorOf(tx), [
-          { topic, payload: { n: 1 } },
-          { topic, payload: { n: 2 } },
-        ]),
-      );
+      const topic = eventTopic('test.outbox', GroupChangedSchema);
+      const stored = await orm.em
+        .fork()
+        .transactional((tx) =>
+          outbox.store(sqlExecutorOf(tx), [
+            outboxEvent(topic, { groupId: '1', kind: 'first' }),
+            outboxEvent(topic, { groupId: '2', kind: 'second' }),
+          ]),
+        );
       expect(await outbox.publish(stored)).to.equal(0);
       const count = async () =>
         Number(
@@ -1196,7 +1202,10 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
       failing = false;
       expect(await outbox.sweep(60_000)).to.equal(0); // too young for the sweep
       expect(await outbox.sweep(0)).to.equal(2);
-      expect(published).to.have.deep.members([{ n: 1 }, { n: 2 }]);
+      expect(published).to.have.deep.members([
+        { groupId: '1', kind: 'first' },
+        { groupId: '2', kind: 'second' },
+      ]);
       expect(await count()).to.equal(0);
     });
   });

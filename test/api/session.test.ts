@@ -1,18 +1,15 @@
 import { expect } from 'chai';
+import type { TimelineAppendRequested } from '../../services/platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import { SessionService } from '../../services/platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import {
   groupSessionId,
-  type MessageClearedEvent,
-  type MessageCreatedEvent,
-  type MessageReadEvent,
-  type MessageRecalledEvent,
   MessageTopics,
   singleSessionId,
-  type TimelineAppendEvent,
   TimelineTopics,
 } from '../../services/platform/contracts/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
-import type { CloudEvent } from '../../services/platform/ports/index.ts';
+import { eventSubscription } from '../../services/platform/events/index.ts';
+import { createLogger } from '../../services/platform/logger.ts';
 import { registerUser } from '../support/api-client.ts';
 import { forEachBackend } from '../support/platform.ts';
 
@@ -53,6 +50,48 @@ interface Unread {
   total: number;
   sessions: number;
   mentionUnread: number;
+}
+
+/*
+ * The message events below are published as raw JSON in the form the message service wrote before
+ * the contracts were proto (numbers for seqs, ISO times), as rows stored then are still published:
+ * the session service must read them as it reads the proto JSON of today.
+ */
+interface MessageCreatedEvent {
+  messageId: string;
+  sessionId: string;
+  sessionType: 'single' | 'group';
+  senderId: string;
+  targetId: string;
+  participants: string[];
+  seq: number;
+  contentType: string;
+  preview: string;
+  mentions: string[];
+  mentionAll: boolean;
+  createdAt: string;
+}
+
+interface MessageReadEvent {
+  userId: string;
+  sessionId: string;
+  readSeq: number;
+  readAt: string;
+}
+
+interface MessageRecalledEvent {
+  messageId: string;
+  sessionId: string;
+  participants: string[];
+  seq: number;
+  recalledBy: string;
+  recalledAt: string;
+}
+
+interface MessageClearedEvent {
+  userId: string;
+  sessionId: string;
+  clearedSeq: number;
 }
 
 let nextMessageId = 7_000_000_000n;
@@ -102,17 +141,18 @@ forEachBackend('sessions over HTTP', (platform) => {
     api().ok<Session>('GET', `/api/v1/sessions/${sessionId}`, { token });
   const unread = (token: string) => api().ok<Unread>('GET', '/api/v1/sessions/unread', { token });
   /** What the session service hands to the sync timeline (an observer app on the same bus). */
-  const timeline: TimelineAppendEvent[] = [];
+  const timeline: TimelineAppendRequested[] = [];
   before(() => {
     // Subscribed for the whole suite: a consumer group without members would hold its events for retry.
-    platform().bus.subscribe('test-observer', {
-      pubsubName: platform().pubsubName,
-      topic: TimelineTopics.append,
-      async handle(event: CloudEvent) {
-        timeline.push(event.data as TimelineAppendEvent);
-        return 'SUCCESS';
-      },
-    });
+    platform().bus.subscribe(
+      'test-observer',
+      eventSubscription({
+        pubsubName: platform().pubsubName,
+        topic: TimelineTopics.append,
+        logger: createLogger('silent'),
+        handle: async (event) => timeline.push(event),
+      }),
+    );
   });
   const pair = async () => {
     const alice = await registerUser(api(), { nickname: 'Alice' });
@@ -552,7 +592,7 @@ forEachBackend('sessions over HTTP', (platform) => {
     ]);
     for (const event of mine) {
       expect(event.recipients).to.deep.equal([alice.userId]);
-      expect(event.originDevice).to.deep.equal({ userId: alice.userId, deviceId: `web-${alice.account}` });
+      expect(event.originDevice).to.deep.include({ userId: alice.userId, deviceId: `web-${alice.account}` });
       expect(event.eventId).to.match(/^[0-9]+$/);
     }
     expect(new Set(mine.map((event) => event.eventId)).size).to.equal(3);

@@ -1,3 +1,4 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type {
   SystemMessageRequested,
   TimelineAppendRequested,
@@ -6,10 +7,6 @@ import {
   type Delivery,
   type GroupRole,
   groupSessionId,
-  type MessageClearedEvent,
-  type MessageCreatedEvent,
-  type MessageReadEvent,
-  type MessageRecalledEvent,
   type MessageStats,
   MessageTopics,
   peerOf,
@@ -22,7 +19,7 @@ import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
-import type { Outbox } from '../../platform/outbox.ts';
+import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
 import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
@@ -207,25 +204,23 @@ export class MessageService {
     const { sessionId, participants, mentions, mentionAll } = audience;
     const createdAt = new Date();
     const messageId = this.#o.ids.next();
-    const [created] = this.#o.outbox.prepare([
-      {
-        topic: MessageTopics.created,
-        // The store adds the seq it allocates.
-        payload: {
-          messageId,
-          sessionId,
-          sessionType: input.sessionType,
-          senderId: input.senderId,
-          targetId: input.targetId,
-          participants,
-          contentType: input.contentType,
-          preview: input.preview,
-          mentions,
-          mentionAll,
-          createdAt: createdAt.toISOString(),
-        } satisfies Omit<MessageCreatedEvent, 'seq'>,
-      },
-    ]);
+    const createdEvent = (seq: number) =>
+      outboxEvent(MessageTopics.created, {
+        messageId,
+        sessionId,
+        sessionType: input.sessionType,
+        senderId: input.senderId,
+        targetId: input.targetId,
+        participants,
+        seq: BigInt(seq),
+        contentType: input.contentType,
+        preview: input.preview,
+        mentions,
+        mentionAll,
+        createdAt: timestampFromDate(createdAt),
+      });
+    // The store writes the seq it allocates into the stored row.
+    const [created] = this.#o.outbox.prepare([createdEvent(0)]);
     const message = {
       messageId,
       sessionId,
@@ -256,7 +251,7 @@ export class MessageService {
       })),
       input.traceId,
     );
-    await this.#o.outbox.publish([{ ...created!, payload: { ...created!.payload, seq: stored.seq } }]);
+    await this.#o.outbox.publish([{ ...createdEvent(stored.seq), id: created!.id }]);
     return stored;
   }
 
@@ -455,7 +450,6 @@ export class MessageService {
     }
     const now = Date.now();
     const payload = { sessionId, userId, messageIds: receiptIds, readSeq };
-    const read: MessageReadEvent = { userId, sessionId, readSeq, readAt: new Date(now).toISOString() };
     const result = await this.#o.store.markRead(
       userId,
       sessionId,
@@ -468,7 +462,12 @@ export class MessageService {
           eventId: `read:${sessionId}:${userId}:${readSeq}`,
           payload,
         })),
-      { topic: MessageTopics.read, payload: { ...read } },
+      outboxEvent(MessageTopics.read, {
+        userId,
+        sessionId,
+        readSeq: BigInt(readSeq),
+        readAt: timestampFromDate(new Date(now)),
+      }),
     );
     if (!result.advanced) return { readSeq: result.previous };
     await this.#deliverEvents(result.appended, now);
@@ -557,14 +556,6 @@ export class MessageService {
   ) {
     const { messageId } = message;
     const now = Date.now();
-    const recalled: MessageRecalledEvent = {
-      messageId,
-      sessionId: message.sessionId,
-      participants,
-      seq: message.seq,
-      recalledBy,
-      recalledAt: new Date(now).toISOString(),
-    };
     const result = await this.#o.store.recall(
       messageId,
       (m) =>
@@ -574,7 +565,15 @@ export class MessageService {
           eventId: `recall:${messageId}`,
           payload: { messageId, sessionId: m.sessionId, seq: m.seq, recalledBy, ...extra },
         })),
-      () => ({ topic: MessageTopics.recalled, payload: { ...recalled } }),
+      () =>
+        outboxEvent(MessageTopics.recalled, {
+          messageId,
+          sessionId: message.sessionId,
+          participants,
+          seq: BigInt(message.seq),
+          recalledBy,
+          recalledAt: timestampFromDate(new Date(now)),
+        }),
     );
     if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
     await this.#deliverEvents(result.appended, now);
@@ -640,10 +639,7 @@ export class MessageService {
         eventId: `cleared:${sessionId}:${seq}`,
         payload: { kind: 'session.cleared', payload: { sessionId, clearedSeq: seq } },
       }),
-      (seq) => ({
-        topic: MessageTopics.cleared,
-        payload: { userId, sessionId, clearedSeq: seq } satisfies MessageClearedEvent,
-      }),
+      (seq) => outboxEvent(MessageTopics.cleared, { userId, sessionId, clearedSeq: BigInt(seq) }),
     );
     await this.#deliverEvents(appended, Date.now());
     await this.#o.outbox.publish(outbox);

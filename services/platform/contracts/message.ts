@@ -4,46 +4,6 @@ import { bulkMethod } from './bulk.ts';
 
 export type SessionType = 'single' | 'group';
 
-export interface MessageCreatedEvent {
-  messageId: string;
-  sessionId: string;
-  sessionType: SessionType;
-  senderId: string;
-  /** Peer user id (single) or group id (group). */
-  targetId: string;
-  /** Everyone whose conversation list shows the message, the sender included. */
-  participants: string[];
-  seq: number;
-  contentType: string;
-  /** Short text for conversation lists ("[image]" for media). */
-  preview: string;
-  mentions: string[];
-  mentionAll: boolean;
-  createdAt: string;
-}
-
-export interface MessageReadEvent {
-  userId: string;
-  sessionId: string;
-  readSeq: number;
-  readAt: string;
-}
-
-export interface MessageRecalledEvent {
-  messageId: string;
-  sessionId: string;
-  participants: string[];
-  seq: number;
-  recalledBy: string;
-  recalledAt: string;
-}
-
-export interface MessageClearedEvent {
-  userId: string;
-  sessionId: string;
-  clearedSeq: number;
-}
-
 export const MessageMethods = {
   /** Send a message for a user (the gateway's SEND_MESSAGE). */
   send: 'messages.send',

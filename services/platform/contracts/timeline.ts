@@ -2,17 +2,6 @@ import { plainJson } from '../events/index.ts';
 import { outboxEvent, type PendingEvent } from '../outbox.ts';
 import { TimelineTopics } from './events.ts';
 
-export interface TimelineAppendEvent {
-  /** Unique per logical event: a redelivered event is appended once. */
-  eventId: string;
-  recipients: string[];
-  /** What happened, e.g. `friend.request.received`; clients switch on it. */
-  kind: string;
-  payload: Record<string, unknown>;
-  /** The device that made the change; NOTIFICATION frames carry it as originDeviceId. */
-  originDevice?: { userId: string; deviceId: string };
-}
-
 /**
  * The outbox event that appends a notification to each recipient's timeline (a recipient named
  * twice gets it once); `origin`, when given, is the device that made the change.

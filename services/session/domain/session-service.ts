@@ -1,5 +1,11 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { z } from 'zod';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import type {
+  MessageCleared,
+  MessageCreated,
+  MessageRead,
+  MessageRecalled,
+} from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import type { SessionSettingsSchema } from '../../platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import {
   type GroupBrief,
@@ -7,22 +13,16 @@ import {
   peerOf,
   SYSTEM_SENDER,
   singleSessionId,
-  type TimelineAppendEvent,
   TimelineTopics,
 } from '../../platform/contracts/index.ts';
 import type { MikroORM } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { EventPublisher, plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { PubSubPort } from '../../platform/ports/index.ts';
 import type { Principal } from '../../platform/security/index.ts';
 import type { Directory } from '../clients/directory.ts';
-import type {
-  MessageClearedInput,
-  MessageCreatedInput,
-  MessageReadInput,
-  MessageRecalledInput,
-} from '../schemas.ts';
 import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
 import { type Session, sessionOf } from './session-view.ts';
 
@@ -81,14 +81,16 @@ const clip = (text: string) => {
 export class SessionService {
   readonly #store: SessionStore;
   readonly #deps: SessionServiceDeps;
+  readonly #events: EventPublisher;
 
   constructor(deps: SessionServiceDeps) {
     this.#deps = deps;
     this.#store = new SessionStore(deps.orm);
+    this.#events = new EventPublisher(deps.pubsub, deps.pubsubName);
   }
 
-  async onMessageCreated(event: z.infer<typeof MessageCreatedInput>): Promise<EventOutcome> {
-    if (event.sessionType !== kindOf(event.sessionId)) return 'DROP';
+  async onMessageCreated(event: MessageCreated): Promise<EventOutcome> {
+    if (event.sessionType !== kindOf(event.sessionId) || !event.createdAt) return 'DROP';
     // A system notice (group created, member joined) has no sender of its own conversation list.
     const senders = event.senderId === SYSTEM_SENDER ? [] : [event.senderId];
     const users = [...new Set([...event.participants, ...senders])];
@@ -98,42 +100,43 @@ export class SessionService {
       {
         messageId: event.messageId,
         sessionId: event.sessionId,
-        sessionType: event.sessionType,
+        sessionType: kindOf(event.sessionId),
         senderId: event.senderId,
-        seq: event.seq,
+        seq: Number(event.seq),
         contentType: event.contentType,
         preview: clip(event.preview),
         mentions: event.mentions,
         mentionAll: event.mentionAll,
-        createdAt: event.createdAt,
+        createdAt: timestampDate(event.createdAt).toISOString(),
       },
       owners as Owner[],
     );
     return 'SUCCESS';
   }
 
-  async onMessageRead(event: z.infer<typeof MessageReadInput>): Promise<EventOutcome> {
+  async onMessageRead(event: MessageRead): Promise<EventOutcome> {
     const owner = ownerOf(event.sessionId, event.userId);
     if (!owner) return 'DROP';
-    await this.#store.applyRead(owner, event.sessionId, kindOf(event.sessionId), event.readSeq);
+    await this.#store.applyRead(owner, event.sessionId, kindOf(event.sessionId), Number(event.readSeq));
     return 'SUCCESS';
   }
 
-  async onMessageRecalled(event: z.infer<typeof MessageRecalledInput>): Promise<EventOutcome> {
+  async onMessageRecalled(event: MessageRecalled): Promise<EventOutcome> {
+    if (!event.recalledAt) return 'DROP';
     const owners = [...new Set(event.participants)].map((userId) => ownerOf(event.sessionId, userId));
     if (owners.some((owner) => owner === undefined)) return 'DROP';
     await this.#store.applyRecalled(event.sessionId, kindOf(event.sessionId), owners as Owner[], {
       messageId: event.messageId,
-      seq: event.seq,
-      recalledAt: event.recalledAt,
+      seq: Number(event.seq),
+      recalledAt: timestampDate(event.recalledAt).toISOString(),
     });
     return 'SUCCESS';
   }
 
-  async onMessageCleared(event: z.infer<typeof MessageClearedInput>): Promise<EventOutcome> {
+  async onMessageCleared(event: MessageCleared): Promise<EventOutcome> {
     const owner = ownerOf(event.sessionId, event.userId);
     if (!owner) return 'DROP';
-    await this.#store.applyCleared(owner, event.sessionId, kindOf(event.sessionId), event.clearedSeq);
+    await this.#store.applyCleared(owner, event.sessionId, kindOf(event.sessionId), Number(event.clearedSeq));
     return 'SUCCESS';
   }
 
@@ -276,15 +279,14 @@ export class SessionService {
 
   /** Tells the user's other devices (through their sync timeline) after the change is stored. */
   async #notify(principal: Principal, kind: string, payload: Record<string, unknown>): Promise<void> {
-    const event: TimelineAppendEvent = {
-      eventId: this.#deps.ids.next(),
-      recipients: [principal.userId],
-      kind,
-      payload,
-      originDevice: { userId: principal.userId, deviceId: principal.deviceId },
-    };
-    await this.#deps.pubsub
-      .publish(this.#deps.pubsubName, TimelineTopics.append, event)
+    await this.#events
+      .publish(TimelineTopics.append, {
+        eventId: this.#deps.ids.next(),
+        recipients: [principal.userId],
+        kind,
+        payload: plainJson(payload),
+        originDevice: { userId: principal.userId, deviceId: principal.deviceId },
+      })
       .catch((error: unknown) => this.#deps.logger.warn({ err: error, kind }, 'could not publish'));
   }
 }

@@ -1,11 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../platform/config.ts';
-import { FriendMethods, MessageMethods, peerOf, type Relation } from '../platform/contracts/index.ts';
+import { peerOf } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../platform/json-depth.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { InvokePort } from '../platform/ports/index.ts';
 import type { DeliveryRouter } from '../platform/presence/index.ts';
+import type { FriendsClient } from './clients/friends.ts';
+import type { MessagesClient } from './clients/messages.ts';
 import type { Connection } from './connection.ts';
 import { CLIENT_FRAME_TYPES, ClientFrame } from './protocol/index.ts';
 
@@ -15,20 +16,16 @@ export interface FrameHandlerDeps {
   allowStrangers: boolean;
   logger: Logger;
   router: DeliveryRouter;
-  invoke: InvokePort;
+  messages: MessagesClient;
+  friends: FriendsClient;
   /** Restarts the device's ordered stream after a syncSeq (SYNC frame). */
   sync(conn: Connection, syncSeq: number): Promise<void>;
   /** Closes a connection that keeps flooding. */
   closeForFlooding(conn: Connection): void;
 }
 
-interface SendAck {
-  messageId: string;
-  sessionId: string;
-  seq: number;
-  syncSeq: number;
-  timestamp: number;
-}
+/** How a user stands towards a peer, as the friend service answers it. */
+type Relation = Awaited<ReturnType<FriendsClient['relation']>>;
 
 /** Refused frames in a row (over the rate limit) before the connection is closed. */
 const MAX_REFUSED_IN_A_ROW = 200;
@@ -110,7 +107,7 @@ export class FrameHandler {
           return await conn.serially(async () => {
             conn.sending(frame.msgId, true);
             try {
-              const ack = await this.#deps.invoke.invoke<SendAck>('message', MessageMethods.send, {
+              const ack = await this.#deps.messages.send({
                 ...frame.data,
                 senderId: conn.userId,
                 deviceId: conn.deviceId,
@@ -170,10 +167,7 @@ export class FrameHandler {
     const key = `${userId}:${peerId}`;
     const cached = this.#relations.get(key);
     if (cached) return cached;
-    const relation = await this.#deps.invoke.invoke<Relation>('friend', FriendMethods.relation, {
-      userId,
-      peerId,
-    });
+    const relation = await this.#deps.friends.relation(userId, peerId);
     this.#relations.set(key, relation);
     return relation;
   }

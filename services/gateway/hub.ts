@@ -2,22 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../platform/config.ts';
-import {
-  type Delivery,
-  type FriendIds,
-  FriendMethods,
-  type GatewayDeliveryEvent,
-  invokeBulk,
-  MessageBulkMethods,
-  MessageMethods,
-  type ServerFrame,
-} from '../platform/contracts/index.ts';
+import type { Delivery, GatewayDeliveryEvent, ServerFrame } from '../platform/contracts/index.ts';
 import { AppError, ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
 import { languageOf } from '../platform/http/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { InvokePort, StateStore } from '../platform/ports/index.ts';
 import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
+import { FriendsClient } from './clients/friends.ts';
+import { MessagesClient } from './clients/messages.ts';
 import { Connection } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
 import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
@@ -41,12 +34,6 @@ export interface GatewayOptions {
   onConnectionsChanged?: () => void;
 }
 
-interface TimelinePage {
-  items: Array<{ syncSeq: number; frame: ServerFrame | null }>;
-  head: number;
-  hasMore: boolean;
-}
-
 const ACK_TIMEOUT_MS = 5000;
 const GAP_WAIT_MS = 300;
 const TIMELINE_PAGE = 200;
@@ -66,6 +53,8 @@ export class GatewayHub {
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #pendingDelivered = new Map<string, Set<string>>();
   readonly #frames: FrameHandler;
+  readonly #messages: MessagesClient;
+  readonly #friends: FriendsClient;
   readonly #connectWindows = new Map<string, { start: number; count: number }>();
   readonly #timer: NodeJS.Timeout;
   #ticks = 0;
@@ -76,6 +65,8 @@ export class GatewayHub {
   constructor(options: GatewayOptions) {
     this.#o = options;
     this.instanceId = options.instanceId;
+    this.#messages = new MessagesClient(options.invoke);
+    this.#friends = new FriendsClient(options.invoke);
     this.#wss = new WebSocketServer({
       noServer: true,
       // Frames between maxFrameBytes and this get an ERROR frame; beyond it ws closes with 1009.
@@ -92,7 +83,8 @@ export class GatewayHub {
       allowStrangers: options.allowStrangers,
       logger: options.logger,
       router: options.router,
-      invoke: options.invoke,
+      messages: this.#messages,
+      friends: this.#friends,
       sync: (conn, syncSeq) => this.#sync(conn, syncSeq),
       closeForFlooding: (conn) => conn.close(CloseCode.RATE_LIMITED, 'rate limit'),
     });
@@ -298,9 +290,7 @@ export class GatewayHub {
   /** USER_ONLINE / USER_OFFLINE to the user's friends, wherever they are connected. */
   async #announce(userId: string, type: 'USER_ONLINE' | 'USER_OFFLINE', extra: Record<string, unknown>) {
     try {
-      const { friendIds } = await this.#o.invoke.invoke<FriendIds>('friend', FriendMethods.friendIds, {
-        userId,
-      });
+      const friendIds = await this.#friends.friendIds(userId);
       const timestamp = Date.now();
       await this.#o.router.route(
         friendIds.map((friendId) => ({
@@ -369,12 +359,8 @@ export class GatewayHub {
     );
   }
 
-  async #timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {
-    return this.#o.invoke.invoke<TimelinePage>('message', MessageMethods.timeline, {
-      userId,
-      afterSyncSeq,
-      limit,
-    });
+  #timeline(userId: string, afterSyncSeq: number, limit: number) {
+    return this.#messages.timeline(userId, afterSyncSeq, limit);
   }
 
   #queueDelivered(userId: string, messageIds: string[]) {
@@ -387,9 +373,9 @@ export class GatewayHub {
     const batches = [...this.#pendingDelivered];
     this.#pendingDelivered.clear();
     for (const [userId, ids] of batches) {
-      await invokeBulk(this.#o.invoke, MessageBulkMethods.delivered, ids, { userId }).catch(
-        (error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'),
-      );
+      await this.#messages
+        .delivered(userId, ids)
+        .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'));
     }
   }
 

@@ -1,0 +1,25 @@
+import { FriendService } from '../../platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
+import type { InvokePort } from '../../platform/ports/index.ts';
+
+/** What the gateway asks of the friend service: relations (typing notices) and friend lists (presence). */
+export class FriendsClient {
+  readonly #invoke: InvokePort;
+
+  constructor(invoke: InvokePort) {
+    this.#invoke = invoke;
+  }
+
+  /** How `userId` stands towards `peerId`. */
+  async relation(userId: string, peerId: string) {
+    const { isFriend, blockedByPeer, blocking } = await this.#invoke.call(FriendService.method.getRelation, {
+      userId,
+      peerId,
+    });
+    return { isFriend, blockedByPeer, blocking };
+  }
+
+  /** Ids of the user's friends. */
+  async friendIds(userId: string): Promise<string[]> {
+    return (await this.#invoke.call(FriendService.method.listFriendIds, { userId })).friendIds;
+  }
+}

@@ -1,0 +1,76 @@
+import { fromJsonString } from '@bufbuild/protobuf';
+import { ValueSchema } from '@bufbuild/protobuf/wkt';
+import { MessageService } from '../../platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { BulkCalls, callBulk, type ServerFrame } from '../../platform/contracts/index.ts';
+import type { InvokeOptions, InvokePort } from '../../platform/ports/index.ts';
+
+/** A SEND_MESSAGE as the gateway hands it to the message service. */
+export interface SendRequest {
+  senderId: string;
+  deviceId: string;
+  clientMsgId: string;
+  sessionType: string;
+  targetId: string;
+  contentType: string;
+  /** The client's content, as parsed from its frame (JSON). */
+  content: unknown;
+  mentions?: string[] | undefined;
+  mentionAll?: boolean | undefined;
+}
+
+/** A server frame as a timeline item carries it (a JSON object with a string `type`). */
+const isServerFrame = (value: { type?: unknown } | undefined): value is ServerFrame =>
+  typeof value?.type === 'string';
+
+/** What the gateway asks of the message service: sends, the timeline replay, delivered receipts. */
+export class MessagesClient {
+  readonly #invoke: InvokePort;
+
+  constructor(invoke: InvokePort) {
+    this.#invoke = invoke;
+  }
+
+  /** Sends for a device; answers the SEND_ACK data (numbers, as devices read them). */
+  async send(request: SendRequest, options?: InvokeOptions) {
+    const { content, mentions, ...fields } = request;
+    const ack = await this.#invoke.call(
+      MessageService.method.sendMessage,
+      {
+        ...fields,
+        mentions: mentions ?? [],
+        // Absent content stays absent: the message service answers it with its own code.
+        ...(content === undefined ? {} : { content: fromJsonString(ValueSchema, JSON.stringify(content)) }),
+      },
+      options,
+    );
+    return {
+      messageId: ack.messageId,
+      sessionId: ack.sessionId,
+      seq: Number(ack.seq),
+      syncSeq: Number(ack.syncSeq),
+      timestamp: Number(ack.timestamp),
+    };
+  }
+
+  /** A page of the user's timeline after `afterSyncSeq`; a null frame is a message the user deleted. */
+  async timeline(userId: string, afterSyncSeq: number, limit: number) {
+    const page = await this.#invoke.call(MessageService.method.readTimeline, {
+      userId,
+      afterSyncSeq: BigInt(afterSyncSeq),
+      limit,
+    });
+    return {
+      items: page.items.map((item) => ({
+        syncSeq: Number(item.syncSeq),
+        frame: isServerFrame(item.frame) ? item.frame : null,
+      })),
+      head: Number(page.head),
+      hasMore: page.hasMore,
+    };
+  }
+
+  /** Marks a user's acknowledged messages delivered, in calls the message service accepts. */
+  async delivered(userId: string, messageIds: Iterable<string>): Promise<void> {
+    await callBulk(this.#invoke, BulkCalls.delivered, messageIds, { userId });
+  }
+}

@@ -71,6 +71,8 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
         pubsub: new DaprPubSubPort(client),
         pubsubName: 'pubsub',
         invoke: new DaprInvokePort(client, sidecar),
+        sidecarInvokeUrl: (appId, path) =>
+          `http://${sidecar.host}:${sidecar.httpPort}/v1.0/invoke/${appId}/method/${path}`,
         maxDeliveryAttempts: MAX_ATTEMPTS,
         acceptsEtagForMissingKey: state === 'redis',
       },

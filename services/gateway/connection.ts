@@ -100,7 +100,19 @@ export class Connection {
       this.terminate();
       return false;
     }
-    this.#ws.send(this.#deps.codec.encode(frame));
+    let payload: string | Uint8Array;
+    try {
+      payload = this.#deps.codec.encode(frame);
+    } catch (error) {
+      // A frame the encoding cannot carry (a producer's bug) is this frame's loss, not the
+      // delivery's: the devices after this one still get theirs.
+      this.#deps.logger.error(
+        { err: error, type: frame.type, encoding: this.#deps.codec.encoding },
+        'frame could not be encoded; not sent',
+      );
+      return false;
+    }
+    this.#ws.send(payload);
     return true;
   }
 

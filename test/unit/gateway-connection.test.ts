@@ -1,7 +1,12 @@
 import { mock } from 'node:test';
 import { expect } from 'chai';
 import { Connection, type ConnectionDeps } from '../../services/gateway/connection.ts';
-import { jsonCodec } from '../../services/gateway/protocol/index.ts';
+import {
+  decodeServerFrame,
+  type FrameCodec,
+  jsonCodec,
+  protoCodec,
+} from '../../services/gateway/protocol/index.ts';
 import type { ServerFrame } from '../../services/platform/contracts/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 
@@ -20,7 +25,9 @@ const receipt = (syncSeq: number): ServerFrame => ({ type: 'MESSAGE_READ', data:
  * One device's connection with a recording socket and a timeline held in memory: what the device
  * receives is read back from the socket, time is moved by hand (no sleeps).
  */
-function harness(options: { timeline?: Map<number, ServerFrame | null>; pageSize?: number } = {}) {
+function harness(
+  options: { timeline?: Map<number, ServerFrame | null>; pageSize?: number; codec?: FrameCodec } = {},
+) {
   const timeline = options.timeline ?? new Map<number, ServerFrame | null>();
   const fetches: number[] = [];
   const delivered: string[][] = [];
@@ -29,8 +36,10 @@ function harness(options: { timeline?: Map<number, ServerFrame | null>; pageSize
     sent: [] as ServerFrame[],
     bufferedAmount: 0,
     terminated: false,
-    send(data: string) {
-      socket.sent.push(JSON.parse(data) as ServerFrame);
+    send(data: string | Uint8Array) {
+      socket.sent.push(
+        (typeof data === 'string' ? JSON.parse(data) : decodeServerFrame(data)) as unknown as ServerFrame,
+      );
     },
     close() {},
     terminate() {
@@ -53,7 +62,7 @@ function harness(options: { timeline?: Map<number, ServerFrame | null>; pageSize
     },
     delivered: (_userId, ids) => delivered.push(ids),
     logger: createLogger('silent'),
-    codec: jsonCodec,
+    codec: options.codec ?? jsonCodec,
     maxBufferedBytes: 1024,
     ackTimeoutMs: ACK_TIMEOUT_MS,
     gapWaitMs: GAP_WAIT_MS,
@@ -213,5 +222,13 @@ describe("a gateway connection's per-device ordering and gap fill", () => {
     expect(socket.terminated).to.equal(true);
     expect(socket.sent).to.deep.equal([]);
     expect(conn.closed).to.equal(true);
+  });
+
+  it('skips a frame its encoding cannot carry and goes on with the next', async () => {
+    const { conn, seqs } = harness({ codec: protoCodec });
+    await conn.startAt(0, false);
+    conn.offer(1, message(1, { seq: 'not a number' }));
+    conn.offer(2, message(2, { seq: 2 }));
+    expect(seqs()).to.deep.equal([2]);
   });
 });

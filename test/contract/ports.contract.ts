@@ -4,15 +4,23 @@
  */
 
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import { z } from 'zod';
+import { EventRules } from '../../services/platform/contracts/event-rules.ts';
 import {
   CalleeService,
   EchoRequestSchema,
   EchoResponseSchema,
 } from '../../services/platform/contracts/gen/anychat/callee/v1/callee_pb.ts';
+import {
+  type MessageRead,
+  MessageReadSchema,
+} from '../../services/platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
+import { EventPublisher, eventSubscription, eventTopic } from '../../services/platform/events/index.ts';
+import { createLogger } from '../../services/platform/logger.ts';
 import { droppedEvents } from '../../services/platform/ports/delivery-metrics.ts';
 import {
   type CloudEvent,
@@ -53,7 +61,14 @@ export const CONTRACT_TOPICS = {
   drop: 'contract.drop',
   groups: 'contract.groups',
   poison: 'contract.poison',
+  typed: 'contract.typed',
 } as const;
+
+/**
+ * A topic of the contract typed by a real event message and its rules (platform/events), for typed
+ * publish and subscribe.
+ */
+const TYPED_TOPIC = eventTopic(CONTRACT_TOPICS.typed, MessageReadSchema, EventRules.messageRead);
 
 /**
  * One app instance the adapter under test must run, with its subscriptions and internal methods,
@@ -94,8 +109,23 @@ type Answer = (event: CloudEvent, attempt: number) => Promise<DeliveryResult>;
 class Wiring {
   readonly #answers = new Map<string, Answer>();
   readonly #seen = new Map<string, CloudEvent[]>();
+  /** Messages the typed subscriber was handed, decoded. */
+  readonly decoded: MessageRead[] = [];
 
   apps(pubsubName: string): ContractApp[] {
+    const decoding = eventSubscription({
+      pubsubName,
+      topic: TYPED_TOPIC,
+      logger: createLogger('silent'),
+      handle: async (message) => this.decoded.push(message),
+    });
+    const typed: Subscription = {
+      ...decoding,
+      handle: async (event) => {
+        this.seen('consumer', TYPED_TOPIC).push(event);
+        return decoding.handle(event);
+      },
+    };
     const sub = (instance: string, topic: string): Subscription => ({
       pubsubName,
       topic,
@@ -116,6 +146,7 @@ class Wiring {
           sub('consumer', t.retry),
           sub('consumer', t.drop),
           sub('consumer', t.poison),
+          typed,
         ],
         internal: [],
       },
@@ -129,6 +160,14 @@ class Wiring {
         internal: [callee],
       },
     ];
+  }
+
+  /** Forgets what the typed subscriber saw; returns the deliveries and the decoded messages from now on. */
+  typed(): { seen: CloudEvent[]; decoded: MessageRead[] } {
+    const seen = this.seen('consumer', TYPED_TOPIC);
+    seen.length = 0;
+    this.decoded.length = 0;
+    return { seen, decoded: this.decoded };
   }
 
   answer(instance: string, topic: string, answer: Answer): CloudEvent[] {
@@ -184,11 +223,11 @@ async function eventually<T>(
   }
 }
 
-/** How many events of a topic adapters in this process have dropped as poison. */
-async function droppedCount(topic: string): Promise<number> {
+/** How many events of a topic adapters in this process have dropped, as poison or as rejected by the subscriber. */
+async function droppedCount(topic: string, reason = 'retries_exhausted'): Promise<number> {
   const metric = await droppedEvents.get();
   return metric.values
-    .filter((value) => value.labels.topic === topic && value.labels.reason === 'retries_exhausted')
+    .filter((value) => value.labels.topic === topic && value.labels.reason === reason)
     .reduce((sum, value) => sum + value.value, 0);
 }
 
@@ -434,6 +473,51 @@ export function portsContract(
         await sleep(1_000);
         expect(first.length + second.length).to.equal(10);
         expect(other).to.have.length(10);
+      });
+
+      it('hands a typed subscriber the message published with its generated type, decoded', async () => {
+        const { seen, decoded } = wiring.typed();
+        const readAt = timestampFromDate(new Date('2026-11-30T07:00:00.500Z'));
+        await new EventPublisher(ports.pubsub, ports.pubsubName).publish(TYPED_TOPIC, {
+          userId: '1001',
+          sessionId: 's_1001_1002',
+          readSeq: 42n,
+          readAt,
+        });
+        const message = await eventually(() => decoded[0]);
+        expect(message).to.include({
+          $typeName: 'anychat.message.v1.MessageRead',
+          userId: '1001',
+          sessionId: 's_1001_1002',
+          readSeq: 42n,
+        });
+        expect(timestampDate(message.readAt!).toISOString()).to.equal('2026-11-30T07:00:00.500Z');
+        // On the wire: the message's proto3 JSON as the CloudEvent's data.
+        expect(seen[0]!.data).to.deep.equal({
+          userId: '1001',
+          sessionId: 's_1001_1002',
+          readSeq: '42',
+          readAt: '2026-11-30T07:00:00.500Z',
+        });
+      });
+
+      it("drops an event that is not its topic's message once, counts it, and never hands it over", async () => {
+        const { seen, decoded } = wiring.typed();
+        const before = await droppedCount(TYPED_TOPIC, 'rejected');
+        // Not the message (a number for a string), then the message breaking its rules.
+        await ports.pubsub.publish(ports.pubsubName, TYPED_TOPIC, { userId: 1001, readSeq: 'many' });
+        await ports.pubsub.publish(ports.pubsubName, TYPED_TOPIC, {
+          userId: '1001',
+          sessionId: 'not a conversation',
+          readSeq: '1',
+        });
+        await eventually(async () =>
+          (await droppedCount(TYPED_TOPIC, 'rejected')) >= before + 2 ? true : undefined,
+        );
+        await sleep(1_000);
+        expect(seen).to.have.length(2);
+        expect(decoded).to.deep.equal([]);
+        expect(await droppedCount(TYPED_TOPIC, 'rejected')).to.equal(before + 2);
       });
     });
 

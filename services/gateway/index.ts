@@ -127,7 +127,7 @@ export const gatewayService: ServiceModule = {
           },
         }),
       ],
-      internal: {},
+      internal: [],
       documents: { '/api/v1/asyncapi.json': asyncApiDocument(pkg.version) },
       drain: async () => {
         // The entry goes first, so that the draining hub's disconnects do not report it again.

@@ -8,7 +8,7 @@ import { isIdInRange, SNOWFLAKE_PATTERN } from '../../platform/ids.ts';
  * same schemas generate the AsyncAPI document and are mirrored by proto/anychat/gateway/v1/frames.proto.
  */
 
-export const msgIdSchema = z
+const msgIdSchema = z
   .string()
   .min(1)
   .max(64)
@@ -105,7 +105,6 @@ export const ClientFrame = z.discriminatedUnion('type', [
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 export const CLIENT_FRAME_TYPES = ['PING', 'SEND_MESSAGE', 'MESSAGE_ACK', 'TYPING', 'SYNC'] as const;
-export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 /**
  * Moves what older clients send in deprecated places to where the schema expects it (accepted

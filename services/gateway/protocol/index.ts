@@ -1,12 +1,7 @@
 /** The WebSocket protocol: frames, their schemas and encodings, close codes, and its AsyncAPI document. */
 
 export { asyncApiDocument } from './asyncapi.ts';
-export {
-  CLIENT_FRAME_TYPES,
-  ClientFrame,
-  type ClientFrameType,
-  upgradeLegacyClientFrame,
-} from './client-frames.ts';
+export { CLIENT_FRAME_TYPES, ClientFrame } from './client-frames.ts';
 export { CloseCode } from './close-codes.ts';
 export type { FrameCodec } from './codec.ts';
 export { codecFor, SUBPROTOCOLS } from './codecs.ts';

@@ -218,10 +218,6 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   ReconnectFrame,
   ErrorFrame,
 ]);
-export type ServerFrameOf<T extends z.infer<typeof ServerFrameSchema>['type']> = Extract<
-  z.infer<typeof ServerFrameSchema>,
-  { type: T }
->;
 
 export const SERVER_FRAME_TYPES = ServerFrameSchema.options.map((option) => option.shape.type.value);
 

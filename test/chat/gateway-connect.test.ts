@@ -30,8 +30,8 @@ async function isOnline(platform: TestPlatform, viewer: SignedIn, userId: string
   return detail.online;
 }
 
-const countOf = (ws: WsClient, type: string, userId: string) =>
-  ws.frames.filter((f) => f.type === type && f.data?.userId === userId).length;
+const countOf = (ws: WsClient, type: string, userId: string, from = 0) =>
+  ws.frames.slice(from).filter((f) => f.type === type && f.data?.userId === userId).length;
 
 const logs = captureLogs('warn');
 
@@ -187,8 +187,13 @@ describe('gateway: one user connecting at once on two gateway instances [postgre
       devices.push({ deviceId, ...(await loginDevice(p.api, a, 'iOS', deviceId)) });
     }
     // The user was online before (the presence record exists); what is tested here is the update race.
-    await (await WsClient.connect(p.host.url, devices[0]!.accessToken)).close();
+    // The watcher sees that first visit come and go before the race starts: its announcements are
+    // sent asynchronously and must not be counted as the race's.
     const watcher = await WsClient.connect(p.host.url, b.accessToken);
+    await (await WsClient.connect(p.host.url, devices[0]!.accessToken)).close();
+    for (const type of ['USER_ONLINE', 'USER_OFFLINE'])
+      await watcher.next((f) => f.type === type && f.data.userId === a.userId);
+    const mark = watcher.frames.length;
     const urls = [p.host.url, second!.url];
     const sockets = devices.map((device, i) => WsClient.open(urls[i % 2]!, device.accessToken));
     try {
@@ -204,10 +209,10 @@ describe('gateway: one user connecting at once on two gateway instances [postgre
       ]);
       expect([...seen.instances.values()].flat().sort()).to.deep.equal(devices.map((d) => d.deviceId).sort());
       await Promise.all(sockets.map((s) => s.close()));
-      await watcher.next((f) => f.type === 'USER_OFFLINE' && f.data.userId === a.userId);
+      await watcher.next((f) => f.type === 'USER_OFFLINE' && f.data.userId === a.userId, 5000, mark);
       await sleep(300);
-      expect(countOf(watcher, 'USER_ONLINE', a.userId)).to.equal(1);
-      expect(countOf(watcher, 'USER_OFFLINE', a.userId)).to.equal(1);
+      expect(countOf(watcher, 'USER_ONLINE', a.userId, mark)).to.equal(1);
+      expect(countOf(watcher, 'USER_OFFLINE', a.userId, mark)).to.equal(1);
       expect(logs.matching('connection setup failed')).to.deep.equal([]);
     } finally {
       await Promise.all([...sockets, watcher].map((s) => s.close()));

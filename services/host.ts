@@ -175,8 +175,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
               appApiToken: config.dapr.appApiToken,
               maxDeliveryAttempts: config.dapr.maxDeliveryAttempts,
               subscriptions: instances.flatMap(({ instance }) => instance.subscriptions),
-              internal: instances.flatMap(({ instance }) => contractServices(instance)),
-              legacy: Object.assign({}, ...instances.map(({ instance }) => legacyHandlers(instance))),
+              internal: instances.flatMap(({ instance }) => instance.internal),
             },
           }),
     });
@@ -269,10 +268,7 @@ async function embeddedAdapters(
     pubsub: (appId) => bus.port(appId),
     invoke: invoker,
     subscribe: (appId, subscription) => bus.subscribe(appId, subscription),
-    serveInternal: (appId, instance) => {
-      invoker.register(appId, contractServices(instance));
-      invoker.registerLegacy(appId, legacyHandlers(instance));
-    },
+    serveInternal: (appId, instance) => invoker.register(appId, instance.internal),
     sweep: () => sweeper.sweepExpired(),
     settled: () => bus.idle(),
     close: () => {
@@ -294,7 +290,7 @@ async function daprAdapters(config: Config, logger: Logger): Promise<Adapters> {
   return {
     state: () => state,
     pubsub: () => pubsub,
-    invoke: new DaprInvokePort(client, sidecar),
+    invoke: new DaprInvokePort(sidecar),
     // The sidecar learns subscriptions from GET /dapr/subscribe.
     subscribe: () => () => {},
     // Contract services are served to the sidecar over HTTP (dapr/inbound.ts).
@@ -303,14 +299,6 @@ async function daprAdapters(config: Config, logger: Logger): Promise<Adapters> {
     close: () => {},
   };
 }
-
-// Transition: services not yet on their contract still serve JSON handlers.
-const contractServices = (instance: ServiceInstance) =>
-  Array.isArray(instance.internal) ? instance.internal : [];
-const legacyHandlers = (instance: ServiceInstance) => ({
-  ...(Array.isArray(instance.internal) ? {} : instance.internal),
-  ...instance.legacyInternal,
-});
 
 /**
  * Each app-scoped topic is read through its own Dapr component, scoped to the apps listed in

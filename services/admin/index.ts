@@ -169,7 +169,7 @@ export const adminService: ServiceModule = {
           },
         }),
       ],
-      internal: {},
+      internal: [],
       async stop() {
         clearInterval(sweeper);
         await broadcasts.settled();

@@ -1,19 +1,9 @@
-import { z } from 'zod';
-import {
-  FriendBulkMethods,
-  type FriendIds,
-  FriendMethods,
-  type PeerRelation,
-  type Relation,
-  UserTopics,
-} from '../platform/contracts/index.ts';
+import { UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { eventSubscription } from '../platform/events/index.ts';
-import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
 import { UserClient } from './clients/users.ts';
 import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
@@ -22,13 +12,6 @@ import { Migration20261122000300_friend } from './migrations/Migration2026112200
 import { friendRoutes } from './routes.ts';
 import { FriendStore } from './store/index.ts';
 
-const id = z.string().regex(SNOWFLAKE_PATTERN);
-const RelationInput = z.object({ userId: id, peerId: id });
-const RelationsInput = z.object({
-  userId: id,
-  peerIds: z.array(id).max(FriendBulkMethods.relations.maxIds),
-});
-const FriendIdsInput = z.object({ userId: id });
 /** Profile fields a friend list shows. */
 const LISTED_FIELDS = new Set(['nickname', 'avatar', 'signature']);
 /** How often unpublished notifications are retried. */
@@ -81,20 +64,6 @@ export const friendService: ServiceModule = {
         }),
       ],
       internal: friendInternal(domain.relations),
-      // Transition: the gateway and the group service still call these as JSON.
-      legacyInternal: {
-        [FriendMethods.relation]: async (body): Promise<Relation> => {
-          const input = parseInternal(RelationInput, body);
-          return domain.relations.relation(input.userId, input.peerId);
-        },
-        [FriendMethods.relations]: async (body): Promise<PeerRelation[]> => {
-          const input = parseInternal(RelationsInput, body);
-          return domain.relations.relations(input.userId, input.peerIds);
-        },
-        [FriendMethods.friendIds]: async (body): Promise<FriendIds> => ({
-          friendIds: await domain.relations.friendIds(parseInternal(FriendIdsInput, body).userId),
-        }),
-      },
       stop: () => outbox.stop(),
     };
   },

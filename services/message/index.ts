@@ -1,20 +1,11 @@
-import { z } from 'zod';
 import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
-import {
-  GroupTopics,
-  MessageBulkMethods,
-  MessageMethods,
-  SystemMessageTopic,
-  TimelineTopics,
-  UserTopics,
-} from '../platform/contracts/index.ts';
+import { GroupTopics, SystemMessageTopic, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal, schemas } from '../platform/validation.ts';
 import { FriendClient } from './clients/friends.ts';
 import { GroupDirectory } from './clients/groups.ts';
 import { ProfileCache } from './clients/profiles.ts';
@@ -26,22 +17,6 @@ import { Migration20261122000400_message } from './migrations/Migration202611220
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
 import { messageRoutes } from './routes.ts';
-import { clientMsgId, SendFields } from './schemas.ts';
-
-const SendInput = SendFields.extend({
-  senderId: schemas.id,
-  deviceId: z.string().min(1).max(128).optional(),
-  clientMsgId,
-});
-const DeliveredInput = z.object({
-  userId: schemas.id,
-  messageIds: z.array(schemas.id).max(MessageBulkMethods.delivered.maxIds),
-});
-const TimelineInput = z.object({
-  userId: schemas.id,
-  afterSyncSeq: z.number().int().min(0),
-  limit: z.number().int().min(1).max(1000).default(200),
-});
 
 const DAY_MS = 86_400_000;
 const OUTBOX_SWEEP_MS = 5000;
@@ -145,22 +120,6 @@ export const messageService: ServiceModule = {
         }),
       ],
       internal: messageInternal(messages),
-      // Transition: the gateway still calls these as JSON.
-      legacyInternal: {
-        [MessageMethods.send]: async (body) => {
-          const { senderId, deviceId, ...rest } = parseInternal(SendInput, body);
-          return messages.send({ ...rest, senderId, deviceId });
-        },
-        [MessageMethods.delivered]: async (body) => {
-          const input = parseInternal(DeliveredInput, body);
-          await messages.delivered(input.userId, input.messageIds);
-          return null;
-        },
-        [MessageMethods.timeline]: async (body) => {
-          const input = parseInternal(TimelineInput, body);
-          return messages.timeline(input.userId, input.afterSyncSeq, input.limit);
-        },
-      },
       async stop() {
         clearInterval(maintenance);
         await outbox.stop();

@@ -5,14 +5,7 @@ import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
 import type { AdminAccess, AnyRoute } from './http/routes.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
-import type {
-  InvokePort,
-  LegacyHandlers,
-  PubSubPort,
-  StatePort,
-  StateStore,
-  Subscription,
-} from './ports/index.ts';
+import type { InvokePort, PubSubPort, StatePort, StateStore, Subscription } from './ports/index.ts';
 import type { InternalService } from './ports/internal-service.ts';
 import type { AccessTokenVerifier } from './security/access-tokens.ts';
 
@@ -40,9 +33,7 @@ export interface ServiceInstance {
   routes: AnyRoute[];
   subscriptions: Subscription[];
   /** The contract services (proto/anychat/<name>/v1) other services call (`invoke.call(method, input)`). */
-  internal: InternalService[] | LegacyHandlers;
-  /** Legacy JSON handlers (`invoke.invoke(appId, method, body)`) kept for callers not yet on the contracts. */
-  legacyInternal?: LegacyHandlers;
+  internal: InternalService[];
   /** JSON documents served as they are at their paths, beside /api/v1/openapi.json (the gateway's AsyncAPI). */
   documents?: Record<string, unknown>;
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */

@@ -1,13 +1,10 @@
-import { z } from 'zod';
-import { AccountStatusCodes, AuthTopics, UserBulkMethods, UserMethods } from '../platform/contracts/index.ts';
+import { AccountStatusCodes, AuthTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
-import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { parseInternal } from '../platform/validation.ts';
 import { relationOf } from './clients/friends.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
@@ -18,12 +15,6 @@ import { Migration20261122000210_user_deleted } from './migrations/Migration2026
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { userRoutes } from './routes.ts';
 
-const id = z.string().regex(SNOWFLAKE_PATTERN);
-const GetProfilesInput = z.object({ userIds: z.array(id).max(UserBulkMethods.profiles.maxIds) });
-const GroupInvitePoliciesInput = z.object({
-  userIds: z.array(id).max(UserBulkMethods.groupInvitePolicies.maxIds),
-});
-const GetSettingsInput = z.object({ userId: id });
 /** How often unpublished notifications are retried. */
 const OUTBOX_SWEEP_MS = 15_000;
 
@@ -102,27 +93,6 @@ export const userService: ServiceModule = {
         }),
       ],
       internal: userInternal(users),
-      // Transition: group and friend still call these as JSON.
-      legacyInternal: {
-        [UserMethods.getProfiles]: async (body) =>
-          (await users.briefProfiles(parseInternal(GetProfilesInput, body).userIds)).map((profile) => ({
-            userId: profile.userId,
-            nickname: profile.nickname,
-            avatar: profile.avatar ?? null,
-            signature: profile.signature ?? null,
-            ...(profile.accountDeleted ? { accountDeleted: true } : {}),
-          })),
-        [UserMethods.getSettings]: async (body) => {
-          const settings = await users.settings(parseInternal(GetSettingsInput, body).userId);
-          return {
-            friendVerify: settings.friendVerify,
-            notificationEnabled: settings.notificationEnabled,
-            language: settings.language,
-          };
-        },
-        [UserMethods.groupInvitePolicies]: async (body) =>
-          users.groupInvitePolicies(parseInternal(GroupInvitePoliciesInput, body).userIds),
-      },
       stop: () => outbox.stop(),
     };
   },

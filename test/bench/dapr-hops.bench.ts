@@ -6,7 +6,7 @@
  *
  * - invoke: a contract method of another app, Connect protocol with binary protobuf (embedded: the
  *   in-memory transport, encoding included; Dapr: app → its sidecar → the callee's sidecar → callee
- *   app, and back), and the same echo as a JSON envelope call for comparison;
+ *   app, and back);
  * - state get: one key (embedded: a PostgreSQL query; Dapr: app → sidecar → Redis);
  * - publish → handler: from publish until the subscriber's handler runs (embedded: in-process bus;
  *   Dapr: app → sidecar → broker → subscriber's sidecar → subscriber app).
@@ -60,7 +60,7 @@ const subscription: Subscription = {
     return 'SUCCESS';
   },
 };
-/** The callee's contract service (Connect, binary protobuf) and, for comparison, a JSON handler. */
+/** The callee's contract service (Connect, binary protobuf). */
 const internal = [
   internalService(
     CalleeService,
@@ -74,7 +74,6 @@ const internal = [
     },
   ),
 ];
-const legacy = { echo: async (body: unknown) => body };
 const ECHOED = { text: 'hello', numbers: [1n, 2n, 3n], label: 'bench' };
 
 async function measure(name: string, run: (i: number) => Promise<unknown>) {
@@ -94,10 +93,7 @@ async function run(ports: Ports) {
   const store = ports.state.store('statestore');
   await store.save('bench-key', { hello: 'world' });
   return [
-    await measure('invoke (Connect, protobuf)', () => ports.invoke.call(CalleeService.method.echo, ECHOED)),
-    await measure('invoke (JSON envelope)', () =>
-      ports.invoke.invoke('callee', 'echo', { text: 'hello', numbers: [1, 2, 3], label: 'bench' }),
-    ),
+    await measure('invoke', () => ports.invoke.call(CalleeService.method.echo, ECHOED)),
     await measure('state get', () => store.get('bench-key')),
     await measure('publish → handler', async (i) => {
       const delivered = new Promise<void>((resolve) => waiting.set(i, resolve));
@@ -122,7 +118,6 @@ async function embedded(databaseUrl: string) {
   const invoker = new EmbeddedInvoker();
   bus.subscribe('subscriber', subscription);
   invoker.register('callee', internal);
-  invoker.registerLegacy('callee', legacy);
   const results = await run({
     invoke: invoker,
     state: new PostgresStatePort(sqlExecutor(orm), () => 'bench||'),
@@ -144,7 +139,7 @@ async function dapr() {
     maxDeliveryAttempts: 10,
     sidecars: [
       { name: 'caller', appId: 'caller' },
-      { name: 'callee', appId: 'callee', inbound: { subscriptions: [], internal, legacy } },
+      { name: 'callee', appId: 'callee', inbound: { subscriptions: [], internal } },
       { name: 'subscriber', appId: 'subscriber', inbound: { subscriptions: [subscription], internal: [] } },
     ],
   });
@@ -152,7 +147,7 @@ async function dapr() {
   const client = createDaprClient(caller);
   try {
     return await run({
-      invoke: new DaprInvokePort(client, caller),
+      invoke: new DaprInvokePort(caller),
       state: new DaprStatePort(client),
       pubsub: new DaprPubSubPort(client),
     });

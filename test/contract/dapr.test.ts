@@ -70,7 +70,7 @@ function daprContract(broker: 'nats' | 'redis', state: 'redis' | 'postgresql') {
         state: new DaprStatePort(client),
         pubsub: new DaprPubSubPort(client),
         pubsubName: 'pubsub',
-        invoke: new DaprInvokePort(client, sidecar),
+        invoke: new DaprInvokePort(sidecar),
         sidecarInvokeUrl: (appId, path) =>
           `http://${sidecar.host}:${sidecar.httpPort}/v1.0/invoke/${appId}/method/${path}`,
         maxDeliveryAttempts: MAX_ATTEMPTS,

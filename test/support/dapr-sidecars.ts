@@ -26,7 +26,7 @@ import {
 import { createLogger } from '../../common/index.ts';
 import { createHttpApp } from '../../services/platform/http/app.ts';
 import { createMetrics } from '../../services/platform/http/metrics.ts';
-import type { InternalService, LegacyHandlers, Subscription } from '../../services/platform/ports/index.ts';
+import type { InternalService, Subscription } from '../../services/platform/ports/index.ts';
 import { freePort, spawnLogged, stopProcesses, tail, waitForHttp } from './processes.ts';
 
 const run = promisify(execFile);
@@ -123,7 +123,6 @@ export async function spawnDaprd(spec: SidecarSpec): Promise<ChildProcess> {
 export interface InboundSpec {
   subscriptions: Subscription[];
   internal: InternalService[];
-  legacy?: LegacyHandlers;
   maxDeliveryAttempts: number;
 }
 

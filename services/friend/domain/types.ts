@@ -1,4 +1,4 @@
-import type { ProfileSummary } from '../../platform/contracts/index.ts';
+import type { Origin, ProfileSummary } from '../../platform/contracts/index.ts';
 import type { FriendCategory, FriendRequest } from '../entities.ts';
 import type { FriendWrites } from '../store/index.ts';
 
@@ -8,11 +8,7 @@ export type RequestDirection = 'incoming' | 'outgoing';
 /** What a client sees: a pending request past its lifetime is `expired`. */
 export type RequestState = 'pending' | 'accepted' | 'rejected' | 'expired';
 
-/** The device that made a change: it already knows, so it learns of it through sync only. */
-export interface Origin {
-  userId: string;
-  deviceId: string;
-}
+export type { Origin };
 
 export interface RequestView {
   request: FriendRequest;

@@ -1,4 +1,4 @@
-import { type ProfileSummary, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
+import { type Origin, type ProfileSummary, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
 import type { Group, GroupJoinRequest, GroupMember, LeaveReason } from '../entities.ts';
 import type { GroupWrites, Membership } from '../store/index.ts';
 import type { AddFailure } from './admission.ts';
@@ -15,11 +15,7 @@ export const SETTING_KEYS = [
 export type SettingKey = (typeof SETTING_KEYS)[number];
 export type GroupSettings = Record<SettingKey, boolean>;
 
-/** The device that made a change: it already knows, so it learns of it through sync only. */
-export interface Origin {
-  userId: string;
-  deviceId: string;
-}
+export type { Origin };
 
 /**
  * Who made a change, as notices tell it: a member (their device learns of it through sync only),

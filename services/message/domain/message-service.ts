@@ -11,6 +11,7 @@ import {
   MessageTopics,
   peerOf,
   type ServerFrame,
+  type SessionType,
   SYSTEM_SENDER,
   singleSessionId,
   singleSessionUsers,
@@ -26,7 +27,7 @@ import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
-import type { MessageStore, SentRecord, SessionType, StoredMessage, TimelineEvent } from './store.ts';
+import type { MessageStore, SentRecord, StoredMessage, TimelineEvent } from './store.ts';
 
 export interface SendInput {
   senderId: string;

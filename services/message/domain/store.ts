@@ -1,3 +1,4 @@
+import type { SessionType } from '../../platform/contracts/index.ts';
 import { containingPattern, type SqlExecutor } from '../../platform/db/index.ts';
 import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 import { storableJson } from '../../platform/text.ts';
@@ -9,7 +10,6 @@ import { storableJson } from '../../platform/text.ts';
  * its numbers back).
  */
 
-export type SessionType = 'single' | 'group';
 export type TimelineKind = 'message' | 'recall' | 'read' | 'group_read' | 'notify';
 
 export interface StoredMessage {

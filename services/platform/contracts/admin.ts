@@ -1,6 +1,6 @@
 /**
- * What the admin service asks of the other services (their `admin.*` internal methods) and what
- * they publish for it (events.ts). The admin service owns admins, roles, bans, broadcasts, audit and system
+ * What the admin service reads of the other services (their *AdminService contracts, as domain
+ * shapes) and what they publish for it (events.ts). The admin service owns admins, roles, bans, broadcasts, audit and system
  * configuration; the accounts, groups and messages it moderates stay with their owners.
  */
 
@@ -11,21 +11,6 @@ export type AccountState = (typeof ACCOUNT_STATES)[number];
 /** An account state as the contract carries it (a string); an unknown one reads as active. */
 export const accountStateOf = (state: string): AccountState =>
   ACCOUNT_STATES.find((known) => known === state) ?? 'active';
-
-export const AuthAdminMethods = {
-  /** Page of accounts, newest first: `AccountListRequest` → `AccountPage`. */
-  list: 'admin.accounts.list',
-  /** One account with its signed-in devices: `{userId}` → `AccountDetail` (10102 when unknown). */
-  detail: 'admin.accounts.detail',
-  /** Signs every device of an account out (FORCE_LOGOUT `admin_kick`): `{userId}` → `{devices}`. */
-  kick: 'admin.accounts.kick',
-  /** Deletes an account: sessions end (FORCE_LOGOUT `account_deleted`), login answers "not found": `{userId}` → null. */
-  delete: 'admin.accounts.delete',
-  /** Ids of active accounts after a cursor, ascending (broadcast fan-out): `{afterUserId, limit}` → `{userIds}`. */
-  ids: 'admin.accounts.ids',
-  /** `{newSince, activeSince}` (ISO times; two windows, one count of the accounts) → `AccountStats`. */
-  stats: 'admin.accounts.stats',
-} as const;
 
 export interface AccountListRequest {
   /** Matches account, phone number or email (substring, case-insensitive). */
@@ -62,19 +47,6 @@ export interface AccountStats {
   activeSince: number;
 }
 
-export const GroupAdminMethods = {
-  /** `{keyword?, offset, limit}` → `{total, items: AdminGroupSummary[]}`. */
-  list: 'admin.groups.list',
-  /** `{groupId}` → `AdminGroupDetail` (40101-style not found when unknown). */
-  detail: 'admin.groups.detail',
-  /** `{groupId, reason}` → null; members are told as when the owner dismisses it. */
-  dismiss: 'admin.groups.dismiss',
-  /** `{groupId, userId}` → null; the member is told as when an admin removes them. */
-  removeMember: 'admin.groups.remove-member',
-  /** `{since}` → `GroupStats`. */
-  stats: 'admin.groups.stats',
-} as const;
-
 export interface AdminGroupSummary {
   groupId: string;
   name: string;
@@ -94,15 +66,6 @@ export interface GroupStats {
   active: number;
   newSince: number;
 }
-
-export const MessageAdminMethods = {
-  /** A conversation's messages for moderation, newest first: `{sessionId, beforeSeq?, limit}` → `{messages}`. */
-  history: 'admin.messages.history',
-  /** Recalls any message, whatever its age: `{messageId}` → `{messageId, sessionId}`. */
-  recall: 'admin.messages.recall',
-  /** `{minutes}` → `MessageStats`. */
-  stats: 'admin.messages.stats',
-} as const;
 
 export interface MessageStats {
   total: number;

@@ -1,7 +1,5 @@
 import type { SessionRevoked } from './gen/anychat/auth/v1/events_pb.ts';
 
-/** Internal methods of the auth service that other services rely on (its events: events.ts). */
-
 export type SessionRevokeReason =
   | 'logout'
   | 'replaced'
@@ -20,11 +18,6 @@ export type SessionRevokedEvent = SessionRevoked;
 
 /**
  * Account statuses: auth's `users.status` (seed §6.2.1, plus DELETED), what `accountStatusChanged`
- * carries and what `accounts.set-status` takes.
+ * carries and what AuthService.SetAccountStatus takes.
  */
 export const AccountStatusCodes = { DISABLED: 0, ACTIVE: 1, FROZEN: 2, DELETED: 3 } as const;
-
-export const AuthMethods = {
-  jwks: 'jwks',
-  setAccountStatus: 'accounts.set-status',
-} as const;

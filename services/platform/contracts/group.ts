@@ -1,17 +1,6 @@
-import { bulkMethod } from './bulk.ts';
 import { GroupRole as GroupRoleCode } from './gen/anychat/group/v1/group_pb.ts';
 
-/** Internal methods of the group service that other services rely on (its events: events.ts). */
-export const GroupMethods = {
-  /**
-   * Everything the message path needs to accept a group message from `userId`: the group's state,
-   * the sender's standing and the members to fan out to. Cached by callers; `group.changed` tells
-   * them when to forget it.
-   */
-  sendContext: 'groups.send-context',
-  /** Names and avatars of groups (conversation lists). */
-  briefs: 'groups.briefs',
-} as const;
+/** What the group service's callers share (its contract: proto/anychat/group/v1; its events: events.ts). */
 
 /**
  * The most members any group may be configured for (GROUP_MAX_MEMBERS): what consumers of group
@@ -22,11 +11,7 @@ export const GROUP_MEMBERS_CEILING = 100_000;
 export const GROUP_ROLES = ['owner', 'admin', 'member'] as const;
 export type GroupRole = (typeof GROUP_ROLES)[number];
 
-export interface GroupSendContextRequest {
-  groupId: string;
-  userId: string;
-}
-
+/** The message path's view of a group (the contract's GetSendContextResponse, roles by name). */
 export interface GroupSendContext {
   groupId: string;
   /** False when the group does not exist. */
@@ -41,10 +26,7 @@ export interface GroupSendContext {
   memberIds: string[];
 }
 
-export interface GroupBriefsRequest {
-  groupIds: string[];
-}
-
+/** A group as conversation lists show it (the contract's GroupBrief, no avatar as null). */
 export interface GroupBrief {
   groupId: string;
   name: string;
@@ -52,12 +34,6 @@ export interface GroupBrief {
   memberCount: number;
   dismissed: boolean;
 }
-
-/** The bulk methods of the group service. */
-export const GroupBulkMethods = {
-  /** `{groupIds}` → a `GroupBrief` per known group. */
-  briefs: bulkMethod<GroupBrief>('group', GroupMethods.briefs, 'groupIds'),
-};
 
 const ROLE_CODES = {
   owner: GroupRoleCode.OWNER,

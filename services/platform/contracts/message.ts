@@ -1,22 +1,7 @@
-import { bulkMethod } from './bulk.ts';
+/** Conversations and ids of the message service (its contract: proto/anychat/message/v1; its events: events.ts). */
 
-/** Internal methods of the message service that other services rely on (its events: events.ts). */
-
+/** Whose conversation: one-to-one or a group's. */
 export type SessionType = 'single' | 'group';
-
-export const MessageMethods = {
-  /** Send a message for a user (the gateway's SEND_MESSAGE). */
-  send: 'messages.send',
-  /** Devices acknowledged messages (MESSAGE_ACK): mark them delivered. */
-  delivered: 'messages.delivered',
-  /** A user's timeline after a syncSeq (reconnect replay). */
-  timeline: 'timeline.read',
-} as const;
-
-export const MessageBulkMethods = {
-  /** Marks a user's acknowledged messages delivered; answers nothing. */
-  delivered: bulkMethod<never, { userId: string }>('message', MessageMethods.delivered, 'messageIds', 1000),
-};
 
 /** A one-to-one conversation's id is the same for both users: `s_<smaller id>_<larger id>`. */
 export function singleSessionId(userA: string, userB: string): string {

@@ -2,6 +2,12 @@ import { plainJson } from '../events/index.ts';
 import { outboxEvent, type PendingEvent } from '../outbox.ts';
 import { TimelineTopics } from './events.ts';
 
+/** The device that made a change: it already knows, so it learns of it through sync only. */
+export interface Origin {
+  userId: string;
+  deviceId: string;
+}
+
 /**
  * The outbox event that appends a notification to each recipient's timeline (a recipient named
  * twice gets it once); `origin`, when given, is the device that made the change.
@@ -11,7 +17,7 @@ export function timelineAppend(options: {
   kind: string;
   recipients: string[];
   payload: Record<string, unknown>;
-  origin?: { userId: string; deviceId: string } | undefined;
+  origin?: Origin | undefined;
 }): PendingEvent {
   const { origin } = options;
   return outboxEvent(TimelineTopics.append, {

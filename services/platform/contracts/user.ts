@@ -1,6 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { InvokePort } from '../ports/index.ts';
-import { BulkCalls, bulkMethod, callBulk, invokeBulk } from './bulk.ts';
+import { BulkCalls, callBulk } from './bulk.ts';
 import {
   GroupInvitePolicy as GroupInvitePolicyCode,
   type ProfileSummary,
@@ -9,14 +9,6 @@ import {
 
 export type { ProfileSummary };
 export type ProfileSummaryInit = MessageInitShape<typeof ProfileSummarySchema>;
-
-/** Internal methods of the user service that other services rely on (its events: events.ts). */
-export const UserMethods = {
-  createProfile: 'profiles.create',
-  getProfiles: 'profiles.get',
-  getSettings: 'settings.get',
-  groupInvitePolicies: 'settings.group-invite-policies',
-} as const;
 
 /**
  * Who may add a user to a group directly (a privacy setting): `friends` (their friends), `nobody`
@@ -56,36 +48,11 @@ export interface GroupInvitePolicyEntry {
   groupInvitePolicy: GroupInvitePolicy;
 }
 
-/** The bulk methods of the user service: `{userIds}` → one entry per known user. */
-export const UserBulkMethods = {
-  /** Brief profiles (deleted accounts as placeholders). */
-  profiles: bulkMethod<BriefProfile>('user', UserMethods.getProfiles, 'userIds'),
-  /** Who may add each user to groups. */
-  groupInvitePolicies: bulkMethod<GroupInvitePolicyEntry>('user', UserMethods.groupInvitePolicies, 'userIds'),
-};
-
-/** Brief profiles of these users (each asked once), from the user service in calls it accepts. */
-export async function fetchProfiles(
-  invoke: InvokePort,
-  userIds: Iterable<string>,
-): Promise<Map<string, BriefProfile>> {
-  const profiles = await invokeBulk(invoke, UserBulkMethods.profiles, userIds);
-  return new Map(profiles.map((profile) => [profile.userId, profile]));
-}
-
+/** A new account's profile, as the user service's domain creates it (null: not given). */
 export interface CreateProfileRequest {
   userId: string;
   account: string;
   phoneNumber: string | null;
   email: string | null;
   nickname: string | null;
-}
-
-export interface BriefProfile {
-  userId: string;
-  nickname: string;
-  avatar: string | null;
-  signature: string | null;
-  /** The account was deleted: the profile is a placeholder, and nobody can befriend it. */
-  accountDeleted?: true;
 }

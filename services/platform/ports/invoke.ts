@@ -19,8 +19,6 @@ export interface InvokeOptions {
 }
 
 export interface InvokePort {
-  /** Legacy JSON call of an app's `internal` handler, for the services not yet on their contract. */
-  invoke<T>(appId: string, method: string, body?: unknown): Promise<T>;
   /** Calls `method` on the app that serves its service (`appIdOf`). */
   call<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
@@ -40,7 +38,3 @@ export function appIdOf(service: DescService): string {
   if (!app) throw new Error(`${service.typeName} is not in a package anychat.<app>.v<n>`);
   return app;
 }
-
-/** Legacy: an internal method taking and answering JSON (services not yet on their contract). */
-export type LegacyHandler = (body: unknown) => Promise<unknown>;
-export type LegacyHandlers = Record<string, LegacyHandler>;

@@ -8,9 +8,7 @@ import type { Logger } from '../../logger.ts';
 import { errorsToConnect } from '../connect.ts';
 import { DeliveryAttempts, droppedEvents } from '../delivery-metrics.ts';
 import type { InternalService } from '../internal-service.ts';
-import type { LegacyHandlers } from '../invoke.ts';
 import { type CloudEvent, runHandler, type Subscription } from '../pubsub.ts';
-import { INTERNAL_PREFIX } from './invoke.ts';
 
 export interface DaprInboundOptions {
   /** Token the sidecar must present (Dapr APP_API_TOKEN); inbound calls without it are refused. */
@@ -18,8 +16,6 @@ export interface DaprInboundOptions {
   subscriptions: Subscription[];
   /** The contract services this app serves (Connect protocol, dapr/invoke.ts). */
   internal: InternalService[];
-  /** Legacy JSON handlers of the services not yet on their contract (POST /internal/:method). */
-  legacy?: LegacyHandlers;
   /** Failed deliveries of one event before it is dropped as poison. */
   maxDeliveryAttempts: number;
   logger: Logger;
@@ -91,19 +87,6 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
       ctx.body = { status };
     });
   }
-  const legacy = options.legacy ?? {};
-  router.post(`/${INTERNAL_PREFIX}/:method`, guard, async (ctx) => {
-    const handler = legacy[String(ctx.params.method)];
-    if (!handler)
-      throw new AppError(ErrorCode.NOT_FOUND, { detail: `no internal method ${ctx.params.method}` });
-    const data = await handler((ctx.request as { body?: unknown }).body);
-    ctx.body = {
-      code: 0,
-      message: 'success',
-      data: data ?? null,
-      traceId: (ctx.state as { traceId?: string }).traceId,
-    };
-  });
   const connect = createConnectRouter({
     connect: true,
     grpc: false,

@@ -1,14 +1,9 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { Transport } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { type DaprClient, HttpMethod } from '@dapr/dapr';
-import { AppError, ErrorCode } from '../../errors.ts';
 import { callThrough } from '../connect.ts';
 import { appIdOf, type InvokeOptions, type InvokePort } from '../invoke.ts';
-import { type SidecarOptions, sidecarFailure } from './client.ts';
-
-/** Legacy: path under which a service's JSON internal handlers are served to the sidecar. */
-export const INTERNAL_PREFIX = 'internal';
+import type { SidecarOptions } from './client.ts';
 
 /**
  * Invocation through the sidecar's HTTP service invocation: Connect's protocol is a plain POST, so
@@ -19,38 +14,9 @@ export const INTERNAL_PREFIX = 'internal';
 export class DaprInvokePort implements InvokePort {
   readonly #sidecar: SidecarOptions;
   readonly #transports = new Map<string, Transport>();
-  private readonly client: DaprClient;
 
-  constructor(client: DaprClient, sidecar: SidecarOptions) {
-    this.client = client;
+  constructor(sidecar: SidecarOptions) {
     this.#sidecar = sidecar;
-  }
-
-  async invoke<T>(appId: string, method: string, body?: unknown): Promise<T> {
-    let response: unknown;
-    try {
-      response = await this.client.invoker.invoke(
-        appId,
-        `${INTERNAL_PREFIX}/${method}`,
-        HttpMethod.POST,
-        (body ?? {}) as object,
-      );
-    } catch (error) {
-      const failure = sidecarFailure(error);
-      const envelope = parseEnvelope(failure.body);
-      if (envelope) throw new AppError(envelope.code, { detail: envelope.message, data: envelope.data });
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
-        detail: `invoking ${appId}/${method} failed (${failure.status ?? 'no status'})`,
-        cause: error,
-      });
-    }
-    const envelope = typeof response === 'object' ? (response as Envelope) : parseEnvelope(String(response));
-    if (!envelope || typeof envelope.code !== 'number') {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, { detail: `bad response from ${appId}/${method}` });
-    }
-    if (envelope.code !== 0)
-      throw new AppError(envelope.code, { detail: envelope.message, data: envelope.data });
-    return envelope.data as T;
   }
 
   call<I extends DescMessage, O extends DescMessage>(
@@ -81,20 +47,5 @@ export class DaprInvokePort implements InvokePort {
       this.#transports.set(appId, transport);
     }
     return transport;
-  }
-}
-
-interface Envelope {
-  code: number;
-  message: string;
-  data: unknown;
-}
-
-function parseEnvelope(text: string): Envelope | undefined {
-  try {
-    const parsed = JSON.parse(text) as Envelope;
-    return typeof parsed?.code === 'number' ? parsed : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../../errors.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { callThrough, errorsToConnect } from '../connect.ts';
 import type { InternalService } from '../internal-service.ts';
-import { appIdOf, type InvokeOptions, type InvokePort, type LegacyHandlers } from '../invoke.ts';
+import { appIdOf, type InvokeOptions, type InvokePort } from '../invoke.ts';
 
 /**
  * In-process service invocation: the call goes through Connect's in-memory transport, encoded
@@ -14,7 +14,6 @@ import { appIdOf, type InvokeOptions, type InvokePort, type LegacyHandlers } fro
 export class EmbeddedInvoker implements InvokePort {
   readonly #logger: Logger;
   readonly #services = new Map<string, InternalService>();
-  readonly #legacy = new Map<string, LegacyHandlers>();
   #transport: Transport | undefined;
 
   /** `logger` gets the failures callees did not mean (a bug, a lost database), as on the REST API. */
@@ -23,10 +22,6 @@ export class EmbeddedInvoker implements InvokePort {
   }
 
   /** Serves an app's services; `appId` must be the app their packages name. */
-  registerLegacy(appId: string, handlers: LegacyHandlers): void {
-    this.#legacy.set(appId, handlers);
-  }
-
   register(appId: string, services: InternalService[]): void {
     for (const served of services) {
       if (appIdOf(served.service) !== appId)
@@ -34,17 +29,6 @@ export class EmbeddedInvoker implements InvokePort {
       this.#services.set(served.service.typeName, served);
     }
     this.#transport = undefined;
-  }
-
-  async invoke<T>(appId: string, method: string, body?: unknown): Promise<T> {
-    const handler = this.#legacy.get(appId)?.[method];
-    if (!handler) {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
-        detail: `no method "${method}" on app "${appId}"`,
-      });
-    }
-    const result = await handler(body === undefined ? undefined : JSON.parse(JSON.stringify(body)));
-    return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as T;
   }
 
   call<I extends DescMessage, O extends DescMessage>(

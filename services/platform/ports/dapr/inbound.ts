@@ -30,6 +30,9 @@ export function subscriptionComponent(subscription: Pick<Subscription, 'pubsubNa
   return topicComponent(subscription.pubsubName, subscription.topic);
 }
 
+/** The largest request body a contract method takes (1,000 ids are about 25 KB). */
+const MAX_CALL_BYTES = 4 * 1024 * 1024;
+
 const routeOf = (s: Subscription) =>
   `/dapr/events/${encodeURIComponent(s.pubsubName)}/${encodeURIComponent(s.topic)}`;
 
@@ -91,6 +94,8 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
     connect: true,
     grpc: false,
     grpcWeb: false,
+    // A request of a contract method is ids and short texts; anything near this is no caller's.
+    readMaxBytes: MAX_CALL_BYTES,
     interceptors: [errorsToConnect(logger)],
   });
   for (const served of options.internal) served.register(connect);

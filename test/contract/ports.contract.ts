@@ -21,6 +21,7 @@ import { UserService } from '../../services/platform/contracts/gen/anychat/user/
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { EventPublisher, eventSubscription, eventTopic } from '../../services/platform/events/index.ts';
 import { createLogger } from '../../services/platform/logger.ts';
+import { withTraceId } from '../../services/platform/ports/connect.ts';
 import { droppedEvents } from '../../services/platform/ports/delivery-metrics.ts';
 import {
   type CloudEvent,
@@ -542,6 +543,23 @@ export function portsContract(
           { traceId },
         );
         expect(answer.traceId).to.equal(traceId);
+      });
+
+      it('carries the trace id of the work in progress to the callee, unless the call names one', async () => {
+        const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
+        const answer = await withTraceId(traceId, () =>
+          ports.invoke.call(CalleeService.method.echo, { text: 'x', numbers: [], label: '' }),
+        );
+        expect(answer.traceId).to.equal(traceId);
+        const own = '0af7651916cd43dd8448eb211c80319c';
+        const named = await withTraceId(traceId, () =>
+          ports.invoke.call(
+            CalleeService.method.echo,
+            { text: 'x', numbers: [], label: '' },
+            { traceId: own },
+          ),
+        );
+        expect(named.traceId).to.equal(own);
       });
 
       it('carries a domain error across as the same AppError (code, detail, data)', async () => {

@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from '../logger.ts';
+import { withTraceId } from '../ports/connect.ts';
 import { type DaprInboundOptions, mountDaprInbound } from '../ports/dapr/inbound.ts';
 import { bodyError, refusePrototypeKeys } from './body-errors.ts';
 import { languageOf, type RequestState } from './context.ts';
@@ -57,7 +58,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     state.logger = options.logger.child({ traceId });
     ctx.set('X-Trace-Id', traceId);
     const started = performance.now();
-    await next();
+    // Calls to other services made while handling the request carry its trace id.
+    await withTraceId(traceId, next);
     if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz')) {
       state.logger.info(
         {

@@ -11,6 +11,7 @@
  * AppError; an error the callee did not mean (a bug, a lost database) arrives as its §7 code
  * without the callee's internals.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type DescMessage,
   type DescMethodUnary,
@@ -34,6 +35,17 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 export function traceIdOfCall(headers: Headers): string | undefined {
   const traceId = headers.get('traceparent')?.split('-')[1];
   return traceId && TRACE_ID.test(traceId) ? traceId : undefined;
+}
+
+/** The trace id of the request or call being handled, for the calls its handling makes. */
+const currentTrace = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work` under `traceId`: every call it makes (awaited or not) carries that trace id unless
+ * the call names its own. The HTTP app runs each request under its trace id, a callee each call.
+ */
+export function withTraceId<T>(traceId: string, work: () => T): T {
+  return currentTrace.run(traceId, work);
 }
 
 function traceparent(traceId: string): string {
@@ -117,7 +129,9 @@ export async function callThrough<I extends DescMessage, O extends DescMessage>(
   input: MessageInitShape<I>,
   options: InvokeOptions = {},
 ): Promise<MessageShape<O>> {
-  const header = options.traceId ? { traceparent: traceparent(options.traceId) } : undefined;
+  const traceId = options.traceId ?? currentTrace.getStore();
+  // Only W3C trace ids travel (a client's x-request-id may be something else).
+  const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparent(traceId) } : undefined;
   try {
     const response = await transport.unary(method, undefined, undefined, header, input);
     return response.message;

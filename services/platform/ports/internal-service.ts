@@ -15,7 +15,7 @@ import type {
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import type { z } from 'zod';
 import { parseInternal } from '../validation.ts';
-import { traceIdOfCall } from './connect.ts';
+import { traceIdOfCall, withTraceId } from './connect.ts';
 
 /** What a handler knows of the call besides its input. */
 export interface CallContext {
@@ -89,8 +89,12 @@ export function internalService<S extends DescService, V extends InputSchemas<S>
           throw new Error(`${method.parent.typeName}/${method.name}: no unary handler and input schema`);
         router.rpc(
           method as DescMethod & { methodKind: 'unary' },
-          async (request: MessageShape<DescMessage>, context: HandlerContext) =>
-            handler(parseInternal(schema, request), { traceId: traceIdOfCall(context.requestHeader) }),
+          async (request: MessageShape<DescMessage>, context: HandlerContext) => {
+            const traceId = traceIdOfCall(context.requestHeader);
+            const handle = () => handler(parseInternal(schema, request), { traceId });
+            // The calls the handler makes carry the caller's trace on.
+            return traceId ? withTraceId(traceId, handle) : handle();
+          },
         );
       }
     },

@@ -2,7 +2,7 @@
  * What an ImCluster should consist of, as plain Kubernetes objects: pure functions of the resource,
  * so every reconcile applies the same full intent under one field manager (server-side apply).
  */
-import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
+
 import {
   type DaprResource,
   DEFAULT_RESOURCE_NAMES,
@@ -10,6 +10,7 @@ import {
   resiliency,
   stateComponents,
 } from '../common/deploy/index.ts';
+import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
 import {
   API_VERSION,
   enabledServices,

@@ -8,8 +8,8 @@
  */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createLogger } from '../common/index.ts';
 import { ensureJetStreamStream, streamSubjects } from '../common/deploy/index.ts';
+import { createLogger } from '../common/index.ts';
 import { Controller } from './controller.ts';
 import { KubeApi } from './kube.ts';
 import { LeaderElector } from './leader.ts';

@@ -545,7 +545,7 @@ forEachBackend(
           (e) =>
             e.kind === 'group.member.joined' &&
             e.groupId === groupId &&
-            (e.data?.userIds as string[]).includes(applicant.userId),
+            ((e.data?.userIds ?? []) as string[]).includes(applicant.userId),
         );
 
         const second = await ok<{ requestId: string }>(other, 'POST', `/${groupId}/join`, {});

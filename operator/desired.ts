@@ -311,15 +311,18 @@ export function ingress(cluster: ImCluster): KubeObject | undefined {
   const backend = (workload: string) => ({
     service: { name: name(cluster, workload), port: { name: 'http' } },
   });
+  const apiBase = `${spec.apiPath.replace(/\/$/, '')}/v1`;
   const apiRoutes = workloads(cluster)
     .filter((w) => w.workload !== 'gateway')
     .flatMap((w) =>
       w.services.map((serviceName) => ({
-        path: `${spec.apiPath.replace(/\/$/, '')}/v1/${ROUTE_PREFIX[serviceName] ?? serviceName}`,
+        path: `${apiBase}/${ROUTE_PREFIX[serviceName] ?? serviceName}`,
         pathType: 'Prefix',
         backend: backend(w.workload),
       })),
     );
+  // The WebSocket protocol's AsyncAPI document is served by the gateways, beside the REST API.
+  const asyncApi = { path: `${apiBase}/asyncapi.json`, pathType: 'Exact', backend: backend('gateway') };
   return owned(cluster, {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -338,7 +341,11 @@ export function ingress(cluster: ImCluster): KubeObject | undefined {
         {
           host: spec.host,
           http: {
-            paths: [{ path: spec.wsPath, pathType: 'Prefix', backend: backend('gateway') }, ...apiRoutes],
+            paths: [
+              { path: spec.wsPath, pathType: 'Prefix', backend: backend('gateway') },
+              asyncApi,
+              ...apiRoutes,
+            ],
           },
         },
       ],

@@ -238,7 +238,7 @@ describe('operator against a real Kubernetes API server', function () {
     const ingress = await read('networking.k8s.io/v1', 'Ingress', 'chat-ingress');
     expect(ingress.spec.tls[0]).to.deep.equal({ hosts: ['chat.example.com'], secretName: 'chat-tls' });
     const paths = ingress.spec.rules[0].http.paths.map((p: { path: string }) => p.path);
-    expect(paths).to.include.members(['/ws', '/api/v1/auth', '/api/v1/messages']);
+    expect(paths).to.include.members(['/ws', '/api/v1/asyncapi.json', '/api/v1/auth', '/api/v1/messages']);
   });
 
   it('keeps the message partitions in the database and reports them', async () => {

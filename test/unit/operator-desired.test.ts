@@ -133,6 +133,29 @@ describe('operator: desired objects', () => {
     expect(new Set(ports)).to.deep.equal(new Set(['http']));
   });
 
+  it("routes the WebSocket path and the frames' AsyncAPI document to the gateways, each API prefix to its service", () => {
+    const routed = ingress(
+      cluster({
+        gateway: {
+          ...cluster().spec.gateway,
+          ingress: { host: 'chat.example.com', wsPath: '/ws', apiPath: '/api/' },
+        },
+      }),
+    ) as unknown as {
+      spec: {
+        rules: Array<{ http: { paths: Array<{ path: string; backend: { service: { name: string } } }> } }>;
+      };
+    };
+    const routes = Object.fromEntries(
+      routed.spec.rules[0]!.http.paths.map((p) => [p.path, p.backend.service.name]),
+    );
+    expect(routes['/ws']).to.match(/gateway$/);
+    expect(routes['/api/v1/asyncapi.json']).to.match(/gateway$/);
+    expect(routes['/api/v1/messages'])
+      .to.be.a('string')
+      .and.not.match(/gateway$/);
+  });
+
   it('runs every pod as Pod Security "restricted" admits it: non-root by number, no privilege escalation, no capabilities', () => {
     const pods = desiredChildren(cluster())
       .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')

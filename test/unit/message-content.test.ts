@@ -91,7 +91,14 @@ describe('message content validation', () => {
     expect(refusal('text', { text: 'hi' })).to.equal(ErrorCode.INVALID_PARAMS);
     expect(detail('voice', { url: URL, duration: 601 })).to.match(/^content\.duration: /);
     expect(detail('location', { latitude: 91, longitude: 0 })).to.match(/^content\.latitude: /);
-    expect(detail('card', { userId: '0123' })).to.equal('content.userId: must be an id');
+    expect(detail('card', { userId: '0123' })).to.equal('content.userId: must be a numeric id string');
+    // 19 digits pass the pattern but not the id range (a bigint column): refused, never a 500.
+    expect(detail('card', { userId: '9999999999999999999' })).to.equal(
+      'content.userId: is out of range for an id',
+    );
+    expect(detail('quote', { text: 'x', quote: { messageId: '9223372036854775808' } })).to.equal(
+      'content.quote.messageId: is out of range for an id',
+    );
     expect(detail('file', { url: URL, fileName: '', fileSize: 1 })).to.match(/^content\.fileName: /);
     expect(detail('image', { url: URL, width: -1 })).to.match(/^content\.width: /);
     expect(detail('merged', { title: 't', items: [] })).to.match(/^content\.items: /);

@@ -35,7 +35,8 @@ const isHttpUrl = (value: string) => {
   }
 };
 const positive = z.number().int().min(0);
-const id = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an id');
+/** Ids referred to in content (a card's user, a quoted message): numeric and within the id range. */
+const id = schemas.id;
 
 function contentSchemas(maxTextLength: number) {
   const text = schemas.body(maxTextLength * 4);

@@ -521,7 +521,7 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
         await setPolicy({ words: ['badword'], action: 'reject' });
         const refused = await wsA.sendMessage(b.userId, 'no BadWord here');
         expect(refused.type).to.equal('ERROR');
-        expect(refused.code).to.equal(ErrorCode.MESSAGE_SENSITIVE);
+        expect(refused.data.code).to.equal(ErrorCode.MESSAGE_SENSITIVE);
         expect((await wsA.sendMessage(b.userId, 'clean text')).type).to.equal('SEND_ACK');
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);

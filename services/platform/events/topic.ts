@@ -8,6 +8,7 @@ import {
   toJson,
 } from '@bufbuild/protobuf';
 import type { z } from 'zod';
+import { storableJson } from '../text.ts';
 
 /**
  * Pub/sub topics typed by their proto messages (proto/anychat/<service>/v1/events.proto). A topic
@@ -120,7 +121,15 @@ export function decodeEvent<Desc extends DescMessage>(topic: Topic<Desc>, data: 
   try {
     message = fromJson(schema, data as never, { ignoreUnknownFields: true });
   } catch (error) {
-    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+    // Protobuf strings are UTF-8, so a lone surrogate fails the decode; a producer that never went
+    // through a request schema may still send one (events carry any text their producers can
+    // send). Read such text as it would be stored: U+FFFD in its place.
+    const storable = storableJson(data).value;
+    try {
+      message = fromJson(schema, storable as never, { ignoreUnknownFields: true });
+    } catch {
+      return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+    }
   }
   if (rules) {
     const checked = rules.safeParse(toJson(schema, message, { alwaysEmitImplicit: true }));

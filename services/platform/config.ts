@@ -129,6 +129,10 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Group commit: most concurrent sends stored in one transaction (1: each alone). */
+  MESSAGE_SEND_BATCH_SIZE: int(1, 1000).default(128),
+  /** Group commit: how long the first send of a batch waits for more, in microseconds. */
+  MESSAGE_SEND_BATCH_WAIT_MICROS: int(0, 999).default(200),
   /** Months of message partitions created ahead of the current one. */
   MESSAGE_PARTITION_MONTHS_AHEAD: int(1, 24).default(3),
   /** Months of messages kept (current month included); unset: kept forever. */
@@ -221,6 +225,8 @@ export interface Config {
   };
   message: {
     maxTextLength: number;
+    sendBatchSize: number;
+    sendBatchWaitMicros: number;
     recallWindowSeconds: number;
     allowStrangers: boolean;
     partitionMonthsAhead: number;
@@ -341,6 +347,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     message: {
       maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,
+      sendBatchSize: e.MESSAGE_SEND_BATCH_SIZE,
+      sendBatchWaitMicros: e.MESSAGE_SEND_BATCH_WAIT_MICROS,
       recallWindowSeconds: e.MESSAGE_RECALL_WINDOW_SECONDS,
       allowStrangers: e.MESSAGE_ALLOW_STRANGERS,
       partitionMonthsAhead: e.MESSAGE_PARTITION_MONTHS_AHEAD,

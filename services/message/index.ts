@@ -16,6 +16,7 @@ import { messageInternal } from './internal.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
+import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
 import { messageRoutes } from './routes.ts';
 
 const DAY_MS = 86_400_000;
@@ -29,6 +30,7 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261122000400_message', class: Migration20261122000400_message },
     { name: 'Migration20261122000410_store_message', class: Migration20261122000410_store_message },
     { name: 'Migration20261122000420_message_stats', class: Migration20261122000420_message_stats },
+    { name: 'Migration20261130000430_store_messages', class: Migration20261130000430_store_messages },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -89,6 +91,7 @@ export const messageService: ServiceModule = {
         refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
         logger: ctx.logger,
       }),
+      sendBatch: { maxBatch: config.sendBatchSize, maxWaitMicros: config.sendBatchWaitMicros },
     });
 
     return {

@@ -20,14 +20,22 @@ import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
-import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
+import { type Outbox, outboxEvent, type StoredEvent } from '../../platform/outbox.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
 import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
-import type { MessageStore, SentRecord, StoredMessage, TimelineEvent } from './store.ts';
+import { GroupCommit } from './group-commit.ts';
+import type {
+  MessageStore,
+  NewMessage,
+  SentRecord,
+  StoredMessage,
+  StoredSend,
+  TimelineEvent,
+} from './store.ts';
 
 export interface SendInput {
   senderId: string;
@@ -116,6 +124,8 @@ export interface MessageServiceOptions {
   allowStrangers: boolean;
   /** The administrator's forbidden words: text is masked or refused (50105) as the policy says. */
   words: SensitiveWords;
+  /** Group commit of sends: most messages stored in one transaction, and how long the first waits for more. */
+  sendBatch: { maxBatch: number; maxWaitMicros: number };
 }
 
 /** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
@@ -131,8 +141,18 @@ const MINUTE_MS = 60_000;
 export class MessageService {
   readonly #o: MessageServiceOptions;
 
+  /** Concurrent sends are stored together, each answered with its own result once it is durable. */
+  readonly #sends: GroupCommit<
+    { message: NewMessage; created: StoredEvent },
+    StoredSend | { duplicate: SentRecord }
+  >;
+
   constructor(options: MessageServiceOptions) {
     this.#o = options;
+    this.#sends = new GroupCommit({
+      write: (sends) => options.store.insertMessages(sends),
+      ...options.sendBatch,
+    });
   }
 
   async send(input: SendInput, traceId?: string): Promise<SendAck> {
@@ -234,10 +254,10 @@ export class MessageService {
       mentions: mentionAll ? [...mentions, MENTION_ALL] : mentions,
       createdAt,
     };
-    const stored = await store.insertMessage(
-      { ...message, searchText: input.searchText, participants },
-      created!,
-    );
+    const stored = await this.#sends.submit({
+      message: { ...message, searchText: input.searchText, participants },
+      created: created!,
+    });
     // A concurrent send with the same clientMsgId won; answer with its result.
     if ('duplicate' in stored) return stored.duplicate;
 

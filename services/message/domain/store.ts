@@ -144,57 +144,62 @@ export class MessageStore {
   }
 
   /**
-   * Stores a message with its seq and every participant's syncSeq in one transaction (one round
-   * trip: the `message.store_message` function), with its message.created event (`created`, seq
-   * added) in the outbox. Returns the first send's record instead when the same (sender,
-   * clientMsgId) was stored before, or concurrently and first.
+   * Stores a batch of messages in one transaction (one round trip: the `message.store_messages`
+   * function), each with its seq, every participant's syncSeq and its message.created event
+   * (`created`, seq added) in the outbox, in the batch's order. For a (sender, clientMsgId) stored
+   * before, or earlier in the batch, its result is the first send's record instead.
    */
-  async insertMessage(
-    message: NewMessage,
-    created: StoredEvent,
-  ): Promise<StoredSend | { duplicate: SentRecord }> {
-    const [row] = await this.#sql.query<{ result: Record<string, unknown> }>(
-      'select "message"."store_message"(?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?::jsonb) as result',
-      [
-        created.id,
-        json(created.payload),
-        message.messageId,
-        message.sessionId,
-        message.sessionType,
-        message.senderId,
-        message.targetId,
-        message.clientMsgId,
-        message.contentType,
-        json(message.content),
-        message.searchText,
-        json(message.mentions),
-        message.createdAt,
-        json([...new Set(message.participants)]),
-      ],
-    );
-    const result = row!.result;
-    if (result.duplicate) {
-      return {
-        duplicate: {
-          messageId: result.messageId as string,
-          sessionId: result.sessionId as string,
-          seq: Number(result.seq),
-          senderSyncSeq: Number(result.senderSyncSeq),
-          createdAt: new Date(result.createdAt as string),
-        },
-      };
-    }
-    const syncSeqs = new Map(
-      Object.entries(result.syncSeqs as Record<string, number>).map(([userId, seq]) => [userId, Number(seq)]),
-    );
-    return {
+  async insertMessages(
+    sends: Array<{ message: NewMessage; created: StoredEvent }>,
+  ): Promise<Array<StoredSend | { duplicate: SentRecord }>> {
+    const batch = sends.map(({ message, created }) => ({
+      outboxId: created.id,
+      event: created.payload,
       messageId: message.messageId,
       sessionId: message.sessionId,
-      seq: Number(result.seq),
-      senderSyncSeq: syncSeqs.get(message.senderId)!,
-      createdAt: message.createdAt,
-      syncSeqs,
-    };
+      sessionType: message.sessionType,
+      senderId: message.senderId,
+      targetId: message.targetId,
+      clientMsgId: message.clientMsgId,
+      contentType: message.contentType,
+      content: message.content,
+      searchText: message.searchText,
+      mentions: message.mentions,
+      createdAt: message.createdAt.toISOString(),
+      participants: [...new Set(message.participants)],
+    }));
+    const [row] = await this.#sql.query<{ results: Array<Record<string, unknown>> }>(
+      'select "message"."store_messages"(?::jsonb) as results',
+      [json(batch)],
+    );
+    return row!.results.map((result, index) => {
+      const { message } = sends[index]!;
+      if (result.duplicate) {
+        return {
+          duplicate: {
+            messageId: result.messageId as string,
+            sessionId: result.sessionId as string,
+            seq: Number(result.seq),
+            senderSyncSeq: Number(result.senderSyncSeq),
+            createdAt: new Date(result.createdAt as string),
+          },
+        };
+      }
+      const syncSeqs = new Map(
+        Object.entries(result.syncSeqs as Record<string, number>).map(([userId, seq]) => [
+          userId,
+          Number(seq),
+        ]),
+      );
+      return {
+        messageId: message.messageId,
+        sessionId: message.sessionId,
+        seq: Number(result.seq),
+        senderSyncSeq: syncSeqs.get(message.senderId)!,
+        createdAt: message.createdAt,
+        syncSeqs,
+      };
+    });
   }
 
   /** Appends events to timelines; an event id already in a user's timeline is not appended again. */

@@ -8,10 +8,12 @@
  *
  *   scripts/node24 node test/bench/idle-connections.bench.ts --stages 1000,5000,15000
  *   scripts/node24 node test/bench/idle-connections.bench.ts --stages 15000 --storm
- *   scripts/node24 node test/bench/idle-connections.bench.ts --stages 1000 --snapshot /tmp/idle.heapsnapshot
+ *   scripts/node24 node test/bench/idle-connections.bench.ts --stages 1000 --snapshot /tmp/idle
  *
  * `--storm` then drops every connection at once (each client process terminates all its sockets)
  * and times until all are connected again and resynced (SYNC_COMPLETE from the syncSeq each had).
+ * `--snapshot PREFIX` writes heap snapshots with none and with the first stage's connections
+ * (PREFIX-0.heapsnapshot, PREFIX-N.heapsnapshot); heap-diff.ts compares two.
  * Everything listens and connects on 127.0.0.1 only.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '10' },
     'per-client': { type: 'string', default: '4000' },
     settle: { type: 'string', default: '10' },
+    /** Connections per service pool (nine pools); the machine's PostgreSQL may be shared. */
+    pool: { type: 'string', default: '2' },
     snapshot: { type: 'string' },
     storm: { type: 'boolean', default: false },
     client: { type: 'boolean', default: false },
@@ -174,8 +178,6 @@ class MeasuredServer {
           PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'error',
-          // The machine's PostgreSQL is shared with other load runs: nine small pools.
-          DATABASE_POOL_MAX: '2',
           RATE_LIMIT_FACTOR: '10000',
           AUTH_MULTI_DEVICE_POLICY: 'multi',
         },
@@ -284,7 +286,12 @@ function reply<T extends Connected | Resynced>(
 
 function perConnection(now: Memory, base: Memory, connections: number) {
   const kb = (field: keyof Memory) => ((now[field] - base[field]) / connections / 1024).toFixed(2);
-  return { rssKB: kb('rss'), heapUsedKB: kb('heapUsed'), externalKB: kb('external') };
+  return {
+    rssKB: kb('rss'),
+    heapTotalKB: kb('heapTotal'),
+    heapUsedKB: kb('heapUsed'),
+    externalKB: kb('external'),
+  };
 }
 
 async function runCoordinator() {
@@ -299,6 +306,7 @@ async function runCoordinator() {
   const signingKey = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' });
   const server = await MeasuredServer.start({
     ...backend.env,
+    DATABASE_POOL_MAX: values.pool,
     AUTH_SIGNING_KEY: signingKey,
     AUTH_ISSUER: 'anychat',
   });
@@ -313,6 +321,7 @@ async function runCoordinator() {
     );
     await sleep(settleMs);
     const base = await server.memory();
+    if (values.snapshot) await server.snapshot(`${values.snapshot}-0.heapsnapshot`);
     const rows: object[] = [
       {
         connections: 0,
@@ -350,8 +359,8 @@ async function runCoordinator() {
       rows.push(row);
       console.error(JSON.stringify(row));
       if (values.snapshot && stage === stages[0]) {
-        await server.snapshot(values.snapshot);
-        console.error(`heap snapshot at ${stage} connections: ${values.snapshot}`);
+        await server.snapshot(`${values.snapshot}-${stage}.heapsnapshot`);
+        console.error(`heap snapshots: ${values.snapshot}-{0,${stage}}.heapsnapshot`);
       }
     }
     let storm: object | undefined;

@@ -4,16 +4,18 @@ import { GroupCommit } from '../../services/message/domain/group-commit.ts';
 /** A store that fails any batch holding a "bad" item, as a transaction the database refuses does. */
 function recordingStore(maxBatch: number) {
   const batches: string[][] = [];
+  const failures: number[] = [];
   const commit = new GroupCommit<string, string>({
     maxBatch,
     maxWaitMicros: 0,
+    onBatchFailed: (_error, size) => failures.push(size),
     write: async (items) => {
       batches.push(items);
       if (items.includes('bad')) throw new Error('refused by the database');
       return items.map((item) => `stored ${item}`);
     },
   });
-  return { batches, commit };
+  return { batches, commit, failures };
 }
 
 describe('group commit', () => {
@@ -34,12 +36,13 @@ describe('group commit', () => {
   });
 
   it('fails only the bad item of a refused batch: its neighbours are written again alone', async () => {
-    const { batches, commit } = recordingStore(10);
+    const { batches, commit, failures } = recordingStore(10);
     const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((item) => commit.submit(item)));
     expect(
       outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
     ).to.deep.equal(['stored a', 'refused by the database', 'stored c']);
     expect(batches).to.deep.equal([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+    expect(failures, 'the failed batch is reported once').to.deep.equal([3]);
   });
 
   it('writes what arrives after a batch has started as the next batch', async () => {

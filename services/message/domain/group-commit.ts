@@ -12,6 +12,8 @@ export interface GroupCommitOptions<T, R> {
   maxBatch: number;
   /** How long the first item of a batch waits for more before the batch is written (microseconds). */
   maxWaitMicros: number;
+  /** Told when a batch failed as a whole, before its items are written one by one. */
+  onBatchFailed?: (error: unknown, size: number) => void;
 }
 
 interface Pending<T, R> {
@@ -85,6 +87,7 @@ export class GroupCommit<T, R> {
         batch[0]!.reject(error);
         return;
       }
+      this.#o.onBatchFailed?.(error, batch.length);
       for (const pending of batch) await this.#write([pending]);
       return;
     }

@@ -152,6 +152,8 @@ export class MessageService {
     this.#sends = new GroupCommit({
       write: (sends) => options.store.insertMessages(sends),
       ...options.sendBatch,
+      onBatchFailed: (error, size) =>
+        options.logger.warn({ err: error, size }, 'a batch of sends failed; storing each alone'),
     });
   }
 

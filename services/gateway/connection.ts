@@ -56,16 +56,20 @@ export class Connection {
   #gapTimer: NodeJS.Timeout | undefined;
   /** A failed timeline fetch is tried again by this. */
   #retryTimer: NodeJS.Timeout | undefined;
-  readonly #early = new Map<number, ServerFrame | null>();
+  // The collections below are made on first use: most connections sit idle and never need them
+  // (an empty Map or Set costs a hash table each; 15,000 idle sockets hold them all).
+  /** Live frames that came before the ones they follow. */
+  #early: Map<number, ServerFrame | null> | undefined;
   /** syncSeqs of this device's own sends, answered by SEND_ACK instead of NEW_MESSAGE. */
-  readonly #consumed = new Set<number>();
+  #consumed: Set<number> | undefined;
   /** clientMsgIds of this device's sends still waiting for their SEND_ACK. */
-  readonly #sending = new Set<string>();
-  readonly #awaitingAck = new Map<string, AwaitingAck>();
+  #sending: Set<string> | undefined;
+  #awaitingAck: Map<string, AwaitingAck> | undefined;
   #tokens: number;
   #tokensAt = Date.now();
   #refusedInARow = 0;
-  #sendChain: Promise<unknown> = Promise.resolve();
+  /** The device's sends in order (from its first send on). */
+  #sendChain: Promise<unknown> | undefined;
 
   constructor(
     ws: FrameSocket,
@@ -161,7 +165,7 @@ export class Connection {
 
   /** Runs sends one after another, so a device's messages keep the order it sent them in. */
   serially<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#sendChain.then(work, work);
+    const run = (this.#sendChain ?? Promise.resolve()).then(work, work);
     this.#sendChain = run.catch(() => undefined);
     return run;
   }
@@ -169,8 +173,8 @@ export class Connection {
   /** Starts (or restarts) the ordered stream after `syncSeq`, replaying what the device lacks. */
   async startAt(syncSeq: number, replay: boolean) {
     this.#cursor = syncSeq;
-    for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
-    for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
+    if (this.#consumed) for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
+    if (this.#early) for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
     this.#replaying = false;
     if (replay) await this.#fill();
     else this.#drain();
@@ -179,31 +183,32 @@ export class Connection {
   /** A frame with its place in the timeline (live push). */
   offer(syncSeq: number, frame: ServerFrame | null) {
     if (syncSeq <= this.#cursor || this.closed) return;
-    this.#early.set(syncSeq, frame);
+    (this.#early ??= new Map()).set(syncSeq, frame);
     this.#drain();
   }
 
   /** A send of this device is under way: its message must not come back to it as NEW_MESSAGE. */
   sending(clientMsgId: string, underway: boolean) {
-    if (underway) this.#sending.add(clientMsgId);
-    else this.#sending.delete(clientMsgId);
+    if (underway) (this.#sending ??= new Set()).add(clientMsgId);
+    else this.#sending?.delete(clientMsgId);
   }
 
   /** This device sent the message at `syncSeq` itself (SEND_ACK): nothing to push for it. */
   consume(syncSeq: number) {
     if (syncSeq <= this.#cursor) return;
-    this.#consumed.add(syncSeq);
+    (this.#consumed ??= new Set()).add(syncSeq);
     this.#drain();
   }
 
   acknowledge(messageIds: string[]) {
-    for (const messageId of messageIds) this.#awaitingAck.delete(messageId);
+    if (this.#awaitingAck) for (const messageId of messageIds) this.#awaitingAck.delete(messageId);
     // Ids acknowledged after their resend window closed still count as delivered.
     this.#deps.delivered(this.userId, messageIds);
   }
 
   /** Resends unacknowledged NEW_MESSAGEs once after the timeout; gives up after the second. */
   checkAcks(now: number) {
+    if (!this.#awaitingAck) return;
     for (const [messageId, entry] of this.#awaitingAck) {
       if (entry.due > now) continue;
       if (entry.resent) {
@@ -217,26 +222,26 @@ export class Connection {
   }
 
   get awaitingAcks() {
-    return this.#awaitingAck.size;
+    return this.#awaitingAck?.size ?? 0;
   }
 
   #drain() {
     if (this.#replaying || this.closed) return;
     for (;;) {
       const next = this.#cursor + 1;
-      if (this.#consumed.delete(next)) {
-        this.#early.delete(next);
+      if (this.#consumed?.delete(next)) {
+        this.#early?.delete(next);
         this.#cursor = next;
         continue;
       }
-      if (!this.#early.has(next)) break;
+      if (!this.#early?.has(next)) break;
       const frame = this.#early.get(next)!;
       this.#early.delete(next);
       this.#cursor = next;
       if (frame) this.#push(frame);
     }
     // The gap closed by itself: nothing to fetch.
-    if (this.#early.size === 0) this.#clearGapTimer();
+    if (!this.#early?.size) this.#clearGapTimer();
     else if (!this.#gapTimer) {
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = undefined;
@@ -252,12 +257,16 @@ export class Connection {
       frame.type === 'NEW_MESSAGE' &&
       data?.senderId === this.userId &&
       data.clientMsgId !== undefined &&
-      this.#sending.has(data.clientMsgId)
+      this.#sending?.has(data.clientMsgId)
     )
       return;
     if (!this.send(frame)) return;
     if (frame.type === 'NEW_MESSAGE' && frame.msgId)
-      this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });
+      (this.#awaitingAck ??= new Map()).set(frame.msgId, {
+        frame,
+        due: Date.now() + this.#deps.ackTimeoutMs,
+        resent: false,
+      });
   }
 
   /** Fetches from the timeline whatever lies between the cursor and what is buffered (or the head). */
@@ -269,11 +278,11 @@ export class Connection {
         const page = await this.#deps.timeline(this.userId, this.#cursor);
         for (const item of page.items) {
           if (item.syncSeq <= this.#cursor) continue;
-          if (this.#consumed.delete(item.syncSeq)) {
+          if (this.#consumed?.delete(item.syncSeq)) {
             this.#cursor = item.syncSeq;
             continue;
           }
-          this.#early.delete(item.syncSeq);
+          this.#early?.delete(item.syncSeq);
           this.#cursor = item.syncSeq;
           if (item.frame) this.#push(item.frame);
         }

@@ -11,7 +11,7 @@ import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/inde
 import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
 import { FriendsClient } from './clients/friends.ts';
 import { MessagesClient } from './clients/messages.ts';
-import { Connection } from './connection.ts';
+import { Connection, type ConnectionDeps } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
 import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
 
@@ -32,6 +32,13 @@ export interface GatewayOptions {
   clientAddress: (request: IncomingMessage) => string;
   /** A connection was added or removed (connection count reports). */
   onConnectionsChanged?: () => void;
+}
+
+interface SocketState {
+  language: Language;
+  /** Frames that came before authentication finished; undefined once they are handled. */
+  early: Array<{ payload: Buffer; isBinary: boolean }> | undefined;
+  connection?: Connection;
 }
 
 const ACK_TIMEOUT_MS = 5000;
@@ -57,6 +64,10 @@ export class GatewayHub {
   readonly #friends: FriendsClient;
   readonly #connectWindows = new Map<string, { start: number; count: number }>();
   readonly #timer: NodeJS.Timeout;
+  /** Per-socket state the shared listeners read; goes with the socket. */
+  readonly #sockets = new WeakMap<WebSocket, SocketState>();
+  readonly #listeners = this.#sharedListeners();
+  readonly #depsByCodec = new Map<FrameCodec, ConnectionDeps>();
   #ticks = 0;
   #draining = false;
   /** Disconnect handlers still running (presence updates); shutdown waits for them. */
@@ -69,6 +80,8 @@ export class GatewayHub {
     this.#friends = new FriendsClient(options.invoke);
     this.#wss = new WebSocketServer({
       noServer: true,
+      // The hub tracks its connections itself (#byUser); ws's own set would add a closure per socket.
+      clientTracking: false,
       // Frames between maxFrameBytes and this get an ERROR frame; beyond it ws closes with 1009.
       maxPayload: options.config.maxFrameBytes * 4,
       // Frames over 1 KB are deflated for clients that offer it (seed §5.4.6). Off by default: a
@@ -139,14 +152,12 @@ export class GatewayHub {
     params: { token: string | null; syncSeq: number | undefined; platform: string; language: Language },
   ) {
     const codec = codecFor(ws.protocol);
-    // Frames sent before authentication finishes wait for it.
-    const early: Array<{ payload: Buffer; isBinary: boolean }> = [];
-    let connection: Connection | undefined;
-    ws.on('message', (payload: Buffer, isBinary: boolean) => {
-      if (connection) void this.#frames.handle(connection, payload, isBinary, params.language);
-      else if (early.length < 32) early.push({ payload, isBinary });
-    });
-    ws.on('error', (error) => this.#o.logger.debug({ err: error }, 'websocket error'));
+    // Shared listeners find the socket's state here: no closures per connection (they would hold
+    // everything of this call, the token included, for the connection's lifetime).
+    const socketState: SocketState = { language: params.language, early: [] };
+    this.#sockets.set(ws, socketState);
+    ws.on('message', this.#listeners.message);
+    ws.on('error', this.#listeners.error);
 
     let principal: Awaited<ReturnType<AccessTokenVerifier>>;
     try {
@@ -180,21 +191,9 @@ export class GatewayHub {
         authSessionId: principal.sessionId,
         platform: params.platform || principal.deviceType,
       },
-      {
-        timeline: (userId, after) => this.#timeline(userId, after, TIMELINE_PAGE),
-        delivered: (userId, ids) => this.#queueDelivered(userId, ids),
-        logger: this.#o.logger,
-        codec,
-        maxBufferedBytes: this.#o.config.maxBufferedBytes,
-        ackTimeoutMs: ACK_TIMEOUT_MS,
-        gapWaitMs: GAP_WAIT_MS,
-        framesPerSecond: this.#o.config.framesPerSecond,
-      },
+      this.#connectionDeps(codec),
     );
-    ws.on('close', () => {
-      const closing = this.#onClose(conn).finally(() => this.#closing.delete(closing));
-      this.#closing.add(closing);
-    });
+    ws.on('close', this.#listeners.close);
     for (const other of this.#byUser.get(conn.userId) ?? []) {
       if (other.deviceId !== conn.deviceId) continue;
       // The same device connected again: the old socket is a leftover; the device stays online.
@@ -204,7 +203,9 @@ export class GatewayHub {
     const set = this.#byUser.get(conn.userId) ?? new Set<Connection>();
     this.#byUser.set(conn.userId, set);
     set.add(conn);
-    connection = conn;
+    socketState.connection = conn;
+    const early = socketState.early ?? [];
+    socketState.early = undefined;
     this.#o.onConnectionsChanged?.();
 
     try {
@@ -238,6 +239,48 @@ export class GatewayHub {
       );
       this.#tryAgainLater(conn, params.language);
     }
+  }
+
+  /** One dependency object per encoding, shared by the connections that use it. */
+  #connectionDeps(codec: FrameCodec): ConnectionDeps {
+    let deps = this.#depsByCodec.get(codec);
+    if (!deps) {
+      deps = {
+        timeline: (userId, after) => this.#timeline(userId, after, TIMELINE_PAGE),
+        delivered: (userId, ids) => this.#queueDelivered(userId, ids),
+        logger: this.#o.logger,
+        codec,
+        maxBufferedBytes: this.#o.config.maxBufferedBytes,
+        ackTimeoutMs: ACK_TIMEOUT_MS,
+        gapWaitMs: GAP_WAIT_MS,
+        framesPerSecond: this.#o.config.framesPerSecond,
+      };
+      this.#depsByCodec.set(codec, deps);
+    }
+    return deps;
+  }
+
+  /** The listeners every socket shares; `this` is the socket. */
+  #sharedListeners() {
+    const hub = this;
+    return {
+      message(this: WebSocket, payload: Buffer, isBinary: boolean) {
+        const state = hub.#sockets.get(this);
+        if (!state) return;
+        if (state.connection) void hub.#frames.handle(state.connection, payload, isBinary, state.language);
+        // Frames sent before authentication finishes wait for it.
+        else if (state.early && state.early.length < 32) state.early.push({ payload, isBinary });
+      },
+      error(this: WebSocket, error: Error) {
+        hub.#o.logger.debug({ err: error }, 'websocket error');
+      },
+      close(this: WebSocket) {
+        const conn = hub.#sockets.get(this)?.connection;
+        if (!conn) return;
+        const closing = hub.#onClose(conn).finally(() => hub.#closing.delete(closing));
+        hub.#closing.add(closing);
+      },
+    };
   }
 
   /**

@@ -45,7 +45,8 @@ const HEARTBEAT_MS = 25_000;
 /** Connects a client process has under way at once. */
 const CONNECTS_IN_FLIGHT = 100;
 
-type Memory = NodeJS.MemoryUsage;
+/** The server's memoryUsage() and the physical size of each V8 heap space. */
+type Memory = NodeJS.MemoryUsage & { spaces: Record<string, number> };
 type FromClient = Connected | Resynced | { failed: string };
 type ToClient = { add: string[] } | { storm: true };
 
@@ -153,16 +154,18 @@ async function runClient(wsUrl: string) {
 
 // ---------------------------------------------------------------- coordinator
 
+type Reply = { memory?: NodeJS.MemoryUsage; spaces?: Record<string, number> };
+
 class MeasuredServer {
   #next = 0;
-  readonly #waiting = new Map<number, (reply: { memory?: Memory }) => void>();
+  readonly #waiting = new Map<number, (reply: Reply) => void>();
   readonly child: ChildProcess;
   readonly url: string;
 
   private constructor(child: ChildProcess, url: string) {
     this.child = child;
     this.url = url;
-    child.on('message', (reply: { id: number; memory?: Memory }) => {
+    child.on('message', (reply: Reply & { id: number }) => {
       this.#waiting.get(reply.id)?.(reply);
       this.#waiting.delete(reply.id);
     });
@@ -191,14 +194,15 @@ class MeasuredServer {
 
   #ask(command: object) {
     const id = this.#next++;
-    return new Promise<{ memory?: Memory }>((resolve) => {
+    return new Promise<Reply>((resolve) => {
       this.#waiting.set(id, resolve);
       this.child.send({ id, ...command });
     });
   }
 
   async memory(): Promise<Memory> {
-    return (await this.#ask({ measure: true })).memory!;
+    const reply = await this.#ask({ measure: true });
+    return { ...reply.memory!, spaces: reply.spaces! };
   }
 
   async snapshot(path: string) {
@@ -284,13 +288,23 @@ function reply<T extends Connected | Resynced>(
   });
 }
 
+/** RSS not in V8's heap spaces: what the process holds outside the JavaScript heap (sockets, malloc). */
+const outsideHeap = (memory: Memory) =>
+  memory.rss - Object.values(memory.spaces).reduce((sum, bytes) => sum + bytes, 0);
+
 function perConnection(now: Memory, base: Memory, connections: number) {
-  const kb = (field: keyof Memory) => ((now[field] - base[field]) / connections / 1024).toFixed(2);
+  const kb = (bytes: number) => (bytes / connections / 1024).toFixed(2);
+  const field = (name: 'rss' | 'heapTotal' | 'heapUsed' | 'external') => kb(now[name] - base[name]);
+  const spacesMiB = Object.fromEntries(
+    Object.entries(now.spaces).map(([name, bytes]) => [name, (bytes / 2 ** 20).toFixed(1)]),
+  );
   return {
-    rssKB: kb('rss'),
-    heapTotalKB: kb('heapTotal'),
-    heapUsedKB: kb('heapUsed'),
-    externalKB: kb('external'),
+    rssKB: field('rss'),
+    heapTotalKB: field('heapTotal'),
+    heapUsedKB: field('heapUsed'),
+    externalKB: field('external'),
+    outsideHeapKB: kb(outsideHeap(now) - outsideHeap(base)),
+    spacesMiB,
   };
 }
 

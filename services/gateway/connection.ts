@@ -183,20 +183,24 @@ export class Connection {
   /** A frame with its place in the timeline (live push). */
   offer(syncSeq: number, frame: ServerFrame | null) {
     if (syncSeq <= this.#cursor || this.closed) return;
-    (this.#early ??= new Map()).set(syncSeq, frame);
+    this.#early ??= new Map();
+    this.#early.set(syncSeq, frame);
     this.#drain();
   }
 
   /** A send of this device is under way: its message must not come back to it as NEW_MESSAGE. */
   sending(clientMsgId: string, underway: boolean) {
-    if (underway) (this.#sending ??= new Set()).add(clientMsgId);
-    else this.#sending?.delete(clientMsgId);
+    if (underway) {
+      this.#sending ??= new Set();
+      this.#sending.add(clientMsgId);
+    } else this.#sending?.delete(clientMsgId);
   }
 
   /** This device sent the message at `syncSeq` itself (SEND_ACK): nothing to push for it. */
   consume(syncSeq: number) {
     if (syncSeq <= this.#cursor) return;
-    (this.#consumed ??= new Set()).add(syncSeq);
+    this.#consumed ??= new Set();
+    this.#consumed.add(syncSeq);
     this.#drain();
   }
 
@@ -261,12 +265,10 @@ export class Connection {
     )
       return;
     if (!this.send(frame)) return;
-    if (frame.type === 'NEW_MESSAGE' && frame.msgId)
-      (this.#awaitingAck ??= new Map()).set(frame.msgId, {
-        frame,
-        due: Date.now() + this.#deps.ackTimeoutMs,
-        resent: false,
-      });
+    if (frame.type === 'NEW_MESSAGE' && frame.msgId) {
+      this.#awaitingAck ??= new Map();
+      this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });
+    }
   }
 
   /** Fetches from the timeline whatever lies between the cursor and what is buffered (or the head). */

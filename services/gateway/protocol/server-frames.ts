@@ -8,6 +8,8 @@ import { conversationIdSchema, sessionTypeSchema, syncSeqSchema } from './client
  */
 
 const millis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A position in a conversation's gap-free sequence (seed §5.4 `seq`, `readSeq`). */
+const conversationSeq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const id = z.string().meta({ description: 'A 64-bit id as a decimal string.' });
 const envelope = {
   msgId: z
@@ -61,7 +63,7 @@ export const PongFrame = z
   .meta({ title: 'PONG', description: 'Answers PING.' });
 export const SendAckFrame = server(
   'SEND_ACK',
-  { messageId: id, sessionId: conversationIdSchema, seq: millis, syncSeq: syncSeqSchema, timestamp: millis },
+  { messageId: id, sessionId: conversationIdSchema, seq: conversationSeq, syncSeq: syncSeqSchema, timestamp: millis },
   'The message of SEND_MESSAGE `msgId` is stored; its `syncSeq` is taken by this device (no NEW_MESSAGE comes back for it).',
 );
 export const NewMessageFrame = server(
@@ -82,7 +84,7 @@ export const NewMessageFrame = server(
     }),
     mentions: z.array(id),
     recalled: z.boolean(),
-    seq: millis.meta({ description: 'Position in the conversation.' }),
+    seq: conversationSeq.meta({ description: 'Position in the conversation.' }),
     timestamp: millis,
     syncSeq: syncSeqSchema,
   },
@@ -94,7 +96,7 @@ export const MessageReadFrame = server(
     sessionId: conversationIdSchema,
     userId: id,
     messageIds: z.array(id),
-    readSeq: millis,
+    readSeq: conversationSeq,
     syncSeq: syncSeqSchema,
     timestamp: millis,
   },
@@ -118,7 +120,7 @@ export const MessageRecalledFrame = server(
   {
     messageId: id,
     sessionId: conversationIdSchema,
-    seq: millis,
+    seq: conversationSeq,
     recalledBy: id,
     byAdministrator: z.boolean().optional(),
     syncSeq: syncSeqSchema,

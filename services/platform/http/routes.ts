@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { ZodType } from 'zod';
-import { AppError, ErrorCode } from '../errors.ts';
+import { AppError, ErrorCode, type Language } from '../errors.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import type { AdminPrincipal, Principal } from '../security/principal.ts';
 import type { RequestState } from './context.ts';
@@ -23,6 +23,8 @@ export interface RouteInput<P, Q, B, A extends Access> {
     userAgent: string | undefined;
     /** The `Authorization: Bearer` credential as sent, for routes that take a refresh token there. */
     bearer: string | undefined;
+    /** From `Accept-Language`: what the caller reads (mails and texts sent on its behalf). */
+    language: Language;
   };
 }
 
@@ -158,6 +160,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
           ip: ctx.ip,
           userAgent: ctx.get('user-agent') || undefined,
           bearer: bearerOf(ctx),
+          language: state.language,
         },
       });
       ctx.status = 200;

@@ -219,8 +219,13 @@ export class DaprCluster {
 
   /** Starts (or restarts) a member's sidecar and app. */
   async startMember(member: ClusterMember, app?: RunFileApp): Promise<void> {
-    const runApp = app ?? readRunFile().apps.find((candidate) => candidate.appID === member.appId)!;
     await this.startSidecar(member);
+    this.startApp(member, app);
+  }
+
+  /** Starts a member's app process (its sidecar already up), with the run file's command and settings. */
+  startApp(member: ClusterMember, app?: RunFileApp): void {
+    const runApp = app ?? readRunFile().apps.find((candidate) => candidate.appID === member.appId)!;
     const env = {
       ...process.env,
       ...this.#baseEnv,
@@ -275,6 +280,13 @@ export class DaprCluster {
     const member = this.member(name);
     member.app?.kill(signal);
     await exited(member.app);
+  }
+
+  /** Starts a killed app again on the same ports (its sidecar still running) and waits until it is ready. */
+  async restartApp(name: string): Promise<void> {
+    const member = this.member(name);
+    this.startApp(member);
+    await this.#waitReady([member]);
   }
 
   async killSidecar(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -1,0 +1,149 @@
+/**
+ * The two shapes the fault runs break: the embedded platform (one process, on PostgreSQL), killed
+ * with SIGKILL and started again on the same port; and the cluster shape on real sidecars (two
+ * gateways) on a PostgreSQL and a NATS of its own, whose gateway, message service and sidecar,
+ * PostgreSQL and broker are killed and brought back one after the other.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DaprCluster } from '../support/dapr-cluster.ts';
+import { exited, freePort, spawnLogged, tail, waitForHttp } from '../support/processes.ts';
+import { PrivateNats, PrivatePostgres } from './private-services.ts';
+
+export interface Fault {
+  name: string;
+  /** Kills the part and brings it back; resolves when it serves again. */
+  inject(): Promise<void>;
+}
+
+export interface Shape {
+  apiUrl: string;
+  /** Where client socket number `socket` connects now (a gateway that is up). */
+  gatewayUrl(socket: number): string;
+  faults: Record<string, Fault>;
+  /** Log tails, for a failed run. */
+  diagnostics(): string;
+  stop(): Promise<void>;
+}
+
+/** The embedded platform as its own process on `databaseUrl`, restartable on the same port. */
+export async function embeddedShape(databaseUrl: string): Promise<Shape> {
+  const dir = mkdtempSync(join(tmpdir(), 'anychat-faults-embedded-'));
+  const log = join(dir, 'platform.log');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawnLogged(process.execPath, ['services/main.ts'], {
+      logFile: log,
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        METRICS_PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        // Every registration of the run comes from one address.
+        RATE_LIMIT_FACTOR: '10000',
+      },
+    });
+    await waitForHttp('the embedded platform', `${url}/readyz`, 90_000, () => tail(log));
+  };
+  await start();
+  return {
+    apiUrl: url,
+    gatewayUrl: () => url,
+    faults: {
+      'kill-platform': {
+        name: 'SIGKILL the embedded platform, start it again',
+        async inject() {
+          child?.kill('SIGKILL');
+          await exited(child);
+          await start();
+        },
+      },
+    },
+    diagnostics: () => tail(log, 40),
+    async stop() {
+      child?.kill('SIGTERM');
+      await exited(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The cluster shape (test/support/dapr-cluster.ts, two gateways, NATS JetStream, the state store on
+ * PostgreSQL) on a private PostgreSQL and NATS. Client sockets alternate between the gateways; while
+ * one is down, its clients reconnect to the other (as behind a load balancer).
+ */
+export async function clusterShape(env: Record<string, string> = {}): Promise<Shape> {
+  const postgres = await PrivatePostgres.start();
+  const nats = await PrivateNats.start();
+  // Read when the cluster's support modules load: they are imported below, after these are set.
+  process.env.TEST_POSTGRES_URL = postgres.url;
+  process.env.TEST_NATS_URL = nats.url;
+  // The state store is PostgreSQL; the Redis database the cluster flushes is one no other suite uses.
+  process.env.TEST_DAPR_REDIS_DB ??= '13';
+  process.env.TEST_LOG_LEVEL ??= 'warn';
+  let cluster: DaprCluster;
+  try {
+    const { DaprCluster } = await import('../support/dapr-cluster.ts');
+    cluster = await DaprCluster.start({
+      broker: 'nats',
+      state: 'postgresql',
+      gateways: 2,
+      env: { RATE_LIMIT_FACTOR: '10000', ...env },
+    });
+  } catch (error) {
+    await nats.stop();
+    await postgres.stop();
+    throw error;
+  }
+  const down = new Set<string>();
+  const gateways = cluster.gateways;
+  return {
+    apiUrl: cluster.api.baseUrl,
+    gatewayUrl(socket) {
+      // A pair's sender and receiver on different gateways, half of each kind on each.
+      const preferred = gateways[(Math.floor(socket / 2) + socket) % gateways.length]!;
+      return (down.has(preferred.name) ? gateways.find((g) => !down.has(g.name))! : preferred).url;
+    },
+    faults: {
+      gateway: {
+        name: 'SIGKILL gateway-1, start it again',
+        async inject() {
+          down.add('gateway-1');
+          await cluster.killApp('gateway-1');
+          await cluster.restartApp('gateway-1');
+          down.delete('gateway-1');
+        },
+      },
+      message: {
+        name: 'SIGKILL the message service and its sidecar, start both again',
+        async inject() {
+          await Promise.all([cluster.killApp('message'), cluster.killSidecar('message')]);
+          await cluster.startMember(cluster.member('message'));
+          await cluster.waitReady('message');
+        },
+      },
+      postgres: {
+        name: 'PostgreSQL stopped (immediate: crash recovery) and started again',
+        inject: () => postgres.restart(),
+      },
+      broker: {
+        name: 'SIGKILL nats-server (JetStream), start it again on its store',
+        inject: () => nats.restart(),
+      },
+    },
+    diagnostics: () => `${cluster.diagnostics()}\n--- postgres ---\n${postgres.logTail()}`,
+    async stop() {
+      await cluster.stop();
+      await nats.stop();
+      await postgres.stop();
+    },
+  };
+}

@@ -158,6 +158,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       metrics,
       bodyLimitKb: config.httpBodyLimitKb,
       routes: instances.flatMap(({ instance }) => instance.routes),
+      rawHandlers: instances.flatMap(({ instance }) => instance.rawHandlers ?? []),
       documents: Object.assign({}, ...instances.map(({ instance }) => instance.documents ?? {})),
       authenticators: {
         user: authenticate,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from './config.ts';
 import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
-import type { AdminAccess, AnyRoute } from './http/routes.ts';
+import type { AdminAccess, AnyRoute, RawHandler } from './http/routes.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
 import type { InvokePort, PubSubPort, StatePort, StateStore, Subscription } from './ports/index.ts';
@@ -36,6 +36,8 @@ export interface ServiceInstance {
   internal: InternalService[];
   /** JSON documents served as they are at their paths, beside /api/v1/openapi.json (the gateway's AsyncAPI). */
   documents?: Record<string, unknown>;
+  /** Requests it answers itself, outside the JSON envelope (the file service's local store URLs). */
+  rawHandlers?: RawHandler[];
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
   upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
   /** Checks the callers of admin routes (the admin service only). */

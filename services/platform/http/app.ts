@@ -11,12 +11,14 @@ import { languageOf, type RequestState } from './context.ts';
 import { errorMiddleware } from './errors-middleware.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { type AnyRoute, type Authenticators, mountRoutes } from './routes.ts';
+import { type AnyRoute, type Authenticators, mountRoutes, type RawHandler } from './routes.ts';
 
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitKb: number;
   routes: AnyRoute[];
+  /** Path prefixes answered outside the route kit (raw bytes, own credentials). */
+  rawHandlers?: RawHandler[];
   /** JSON documents served as they are, by path (the gateway's AsyncAPI document). */
   documents?: Record<string, unknown>;
   authenticators: Authenticators;
@@ -74,6 +76,19 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   });
   app.use(metrics.middleware);
   app.use(errorMiddleware);
+  for (const raw of options.rawHandlers ?? [])
+    app.use(async (ctx, next) => {
+      if (!ctx.path.startsWith(raw.pathPrefix)) return next();
+      try {
+        await raw.handle(ctx.req, ctx.res);
+      } catch (error) {
+        // Before the first byte the error middleware answers; after it, only the connection can say so.
+        if (!ctx.res.headersSent) throw error;
+        ctx.res.destroy();
+        options.logger.warn({ err: error, path: ctx.path }, 'raw handler failed mid-answer');
+      }
+      ctx.respond = false;
+    });
   app.use(
     bodyParser({
       enableTypes: ['json'],

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { ZodType } from 'zod';
@@ -44,6 +45,16 @@ export interface RouteSpec<P, Q, B, R, A extends Access> {
   /** Extra middleware (rate limits) run after authentication and before validation. */
   middleware?: Middleware[];
   handler(input: RouteInput<P, Q, B, A>): Promise<R>;
+}
+
+/**
+ * Requests under a path prefix a service answers itself, outside the JSON envelope (the file
+ * service's signed URLs of its local store: object bytes, Range, its own headers). Each checks its
+ * own credentials: the route kit's authentication does not run for them.
+ */
+export interface RawHandler {
+  pathPrefix: string;
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a route table holds routes of any input and output types.

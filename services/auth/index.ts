@@ -4,10 +4,11 @@ import type { ServiceModule } from '../platform/service.ts';
 import { UserClient } from './clients/users.ts';
 import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
+import { ConfiguredDelivery } from './domain/delivery/index.ts';
 import { DeviceTokens } from './domain/device-tokens.ts';
 import { Sessions } from './domain/sessions.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
-import { VerificationCodes, WebhookCodeSender } from './domain/verification-codes.ts';
+import { VerificationCodes } from './domain/verification-codes.ts';
 import { authEntities } from './entities.ts';
 import { authInternal } from './internal.ts';
 import { Migration20261122000100_auth } from './migrations/Migration20261122000100_auth.ts';
@@ -29,8 +30,12 @@ export const authService: ServiceModule = {
     await keys.load();
     const events = new EventPublisher(ctx.pubsub, ctx.pubsubName);
     const sessions = new Sessions(ctx.orm, keys, ctx.sharedState, events, ctx.ids, config, ctx.logger);
-    const sender = config.codeWebhookUrl ? new WebhookCodeSender(config.codeWebhookUrl) : undefined;
-    const codes = new VerificationCodes(store, sender, config.codeTtlSeconds, config.codeResendSeconds);
+    const delivery = new ConfiguredDelivery(config, ctx.logger);
+    const codes = new VerificationCodes(store, delivery, {
+      ttlSeconds: config.codeTtlSeconds,
+      resendSeconds: config.codeResendSeconds,
+      targetHourlyLimit: config.codeTargetHourlyLimit,
+    });
     const throttle = new SignInThrottle(store, 'login', config.login);
     const auth = new AuthService({
       orm: ctx.orm,
@@ -48,6 +53,9 @@ export const authService: ServiceModule = {
       routes: authRoutes(auth, keys, store, ctx.config.rateLimitFactor),
       subscriptions: [],
       internal: authInternal({ auth, keys, accounts }),
+      async stop() {
+        delivery.close();
+      },
     };
   },
 };

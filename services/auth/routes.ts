@@ -67,8 +67,8 @@ export function authRoutes(
       middleware: [codeLimit],
       body: VerifyCodeBody,
       response: z.null(),
-      handler: async ({ body }) => {
-        await auth.sendCode(body, body.purpose);
+      handler: async ({ body, request }) => {
+        await auth.sendCode(body, body.purpose, request.language);
         return null;
       },
     }),

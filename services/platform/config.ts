@@ -77,6 +77,22 @@ const EnvSchema = z.object({
   AUTH_CODE_TTL_SECONDS: int(60, 3600).default(300),
   /** Minimum seconds between two codes sent to the same target. */
   AUTH_CODE_RESEND_SECONDS: int(0, 3600).default(60),
+  /** Most codes sent to one phone number or e-mail address per hour (besides the per-address limit). */
+  AUTH_CODE_TARGET_HOURLY_LIMIT: int(1, 1000).default(10),
+  /** SMTP server that sends codes and sign-in alerts by e-mail. Unset: e-mail goes to the webhook, if any. */
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: int(1, 65535).default(587),
+  /** `starttls` (required upgrade), `implicit` (TLS from the first byte, port 465) or `none` (plain; a relay on loopback only). */
+  SMTP_TLS: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+  SMTP_USER: z.string().optional(),
+  /** The SMTP password; the operator provides it from a Secret. */
+  SMTP_PASSWORD: z.string().optional(),
+  /** Sender of the mails, e.g. `AnyChat <no-reply@example.com>`. */
+  SMTP_FROM: z.string().default('AnyChat <no-reply@localhost>'),
+  /** Generic HTTP SMS provider: POST `{to, text}` as JSON. Unset: SMS goes to the webhook, if any. */
+  SMS_HTTP_URL: z.string().url().optional(),
+  /** Bearer token sent to the SMS provider; the operator provides it from a Secret. */
+  SMS_HTTP_TOKEN: z.string().optional(),
   USER_QRCODE_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Comma list of words a nickname may not contain (impersonation of staff and system accounts). */
   USER_NICKNAME_BLOCKLIST: z.string().default('anychat official,官方客服,系统通知'),
@@ -202,6 +218,18 @@ export interface Config {
     codeWebhookUrl: string | undefined;
     codeTtlSeconds: number;
     codeResendSeconds: number;
+    codeTargetHourlyLimit: number;
+    smtp:
+      | {
+          host: string;
+          port: number;
+          tls: Env['SMTP_TLS'];
+          user: string | undefined;
+          password: string | undefined;
+          from: string;
+        }
+      | undefined;
+    sms: { url: string; token: string | undefined } | undefined;
   };
   user: { qrcodeTtlSeconds: number; nicknameBlocklist: string[] };
   friend: {
@@ -315,6 +343,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       codeWebhookUrl: e.AUTH_CODE_WEBHOOK_URL,
       codeTtlSeconds: e.AUTH_CODE_TTL_SECONDS,
       codeResendSeconds: e.AUTH_CODE_RESEND_SECONDS,
+      codeTargetHourlyLimit: e.AUTH_CODE_TARGET_HOURLY_LIMIT,
+      smtp: e.SMTP_HOST
+        ? {
+            host: e.SMTP_HOST,
+            port: e.SMTP_PORT,
+            tls: e.SMTP_TLS,
+            user: e.SMTP_USER,
+            password: e.SMTP_PASSWORD,
+            from: e.SMTP_FROM,
+          }
+        : undefined,
+      sms: e.SMS_HTTP_URL ? { url: e.SMS_HTTP_URL, token: e.SMS_HTTP_TOKEN } : undefined,
     },
     user: {
       qrcodeTtlSeconds: e.USER_QRCODE_TTL_SECONDS,

@@ -5,11 +5,8 @@
  * get past a limit, whatever the store.
  */
 import { expect } from 'chai';
-import {
-  type CodeMessage,
-  type CodeSender,
-  VerificationCodes,
-} from '../../services/auth/domain/verification-codes.ts';
+import type { CodeMessage, Delivery } from '../../services/auth/domain/delivery/index.ts';
+import { VerificationCodes } from '../../services/auth/domain/verification-codes.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import type { StateStore } from '../../services/platform/ports/index.ts';
 import { SignInThrottle, WindowLimit } from '../../services/platform/security/index.ts';
@@ -31,21 +28,30 @@ async function outcomes(calls: Array<Promise<unknown>>): Promise<Record<string, 
   return counts;
 }
 
-class CapturingSender implements CodeSender {
+/** Keeps the codes instead of sending them: what is counted here is the store's part, not delivery. */
+class CapturingSender implements Delivery {
   readonly sent: CodeMessage[] = [];
-  async send(message: CodeMessage): Promise<void> {
+  supports(): boolean {
+    return true;
+  }
+  async sendCode(message: CodeMessage): Promise<void> {
     this.sent.push(message);
   }
+  async sendAlert(): Promise<boolean> {
+    return false;
+  }
+  close(): void {}
 }
 
 export function limitsContract(store: () => StateStore) {
-  const codes = (sender: CodeSender, resendSeconds = 0) =>
-    new VerificationCodes(store(), sender, 300, resendSeconds);
+  const codes = (sender: Delivery, resendSeconds = 0) =>
+    new VerificationCodes(store(), sender, { ttlSeconds: 300, resendSeconds, targetHourlyLimit: 1000 });
+  const en = { language: 'en' } as const;
 
   it(`answers only ${CODE_ATTEMPTS} of ${PARALLEL} parallel wrong code guesses, and the code is dead after them`, async () => {
     const sender = new CapturingSender();
     const target = `${name('guess')}@example.com`;
-    await codes(sender).issue('email', target, 'reset_password');
+    await codes(sender).issue('email', target, 'reset_password', en);
     const right = sender.sent[0]!.code;
     const wrong = Array.from({ length: PARALLEL }, (_, i) =>
       String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'),
@@ -64,7 +70,7 @@ export function limitsContract(store: () => StateStore) {
   it('lets exactly one of several parallel right uses of a code through', async () => {
     const sender = new CapturingSender();
     const target = `${name('right')}@example.com`;
-    await codes(sender).issue('email', target, 'register');
+    await codes(sender).issue('email', target, 'register', en);
     const right = sender.sent[0]!.code;
     const answers = await outcomes(
       Array.from({ length: 5 }, () => codes(sender).consume(target, 'register', right)),
@@ -76,7 +82,7 @@ export function limitsContract(store: () => StateStore) {
     const sender = new CapturingSender();
     const target = `${name('send')}@example.com`;
     const answers = await outcomes(
-      Array.from({ length: 10 }, () => codes(sender, 60).issue('email', target, 'register')),
+      Array.from({ length: 10 }, () => codes(sender, 60).issue('email', target, 'register', en)),
     );
     expect(answers).to.deep.equal({ ok: 1, [ErrorCode.TOO_MANY_REQUESTS]: 9 });
     expect(sender.sent).to.have.length(1);

@@ -4,7 +4,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { LoginRecordedSchema } from '../../platform/contracts/gen/anychat/auth/v1/events_pb.ts';
 import { AdminTopics, AuthTopics, type CreateProfileRequest } from '../../platform/contracts/index.ts';
-import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { AppError, ErrorCode, type Language } from '../../platform/errors.ts';
 import type { EventInit, EventPublisher } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -82,6 +82,7 @@ export class AuthService {
   async sendCode(
     target: { phoneNumber?: string | undefined; email?: string | undefined },
     purpose: CodePurpose,
+    language: Language,
   ) {
     const { channel, value } = this.#target(target);
     let deliver = true;
@@ -91,7 +92,7 @@ export class AuthService {
         detail: `${channel === 'sms' ? 'phone number' : 'email'} already registered`,
       });
     }
-    await this.deps.codes.issue(channel, value, purpose, deliver);
+    await this.deps.codes.issue(channel, value, purpose, { language, deliver });
   }
 
   async register(input: RegisterInput, device: DeviceInfo): Promise<SignedIn> {
@@ -99,7 +100,7 @@ export class AuthService {
     const phoneNumber = input.phoneNumber ? normalizePhone(input.phoneNumber) : null;
     const email = input.email ? normalizeEmail(input.email) : null;
     assertStrongPassword(input.password);
-    if (this.deps.codes.enabled && (phoneNumber || email)) {
+    if ((phoneNumber || email) && this.deps.codes.supports(phoneNumber ? 'sms' : 'email')) {
       if (!input.verifyCode)
         throw new AppError(ErrorCode.INVALID_PARAMS, {
           detail: 'body.verifyCode: required for phone or email registration',
@@ -276,12 +277,12 @@ export class AuthService {
     verifyCode: string,
     newPassword: string,
   ) {
-    if (!this.deps.codes.enabled) {
+    const { channel, value } = this.#target(target);
+    if (!this.deps.codes.supports(channel)) {
       throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
         detail: 'password reset is disabled: no verification code sender is configured',
       });
     }
-    const { channel, value } = this.#target(target);
     assertStrongPassword(newPassword);
     await this.deps.codes.consume(value, 'reset_password', verifyCode);
     const em = this.deps.orm.em.fork();

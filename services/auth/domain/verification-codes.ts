@@ -1,53 +1,11 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Language } from '../../platform/errors.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { EtagMismatchError, type StateStore } from '../../platform/ports/index.ts';
-import { reserveAttempt, tooManyAttempts } from '../../platform/security/index.ts';
+import { reserveAttempt, tooManyAttempts, WindowLimit } from '../../platform/security/index.ts';
+import type { CodeChannel, CodePurpose, Delivery } from './delivery/index.ts';
 
-export type CodeChannel = 'sms' | 'email';
-export type CodePurpose = 'register' | 'reset_password';
-
-export interface CodeMessage {
-  channel: CodeChannel;
-  target: string;
-  code: string;
-  purpose: CodePurpose;
-}
-
-/** Delivers a verification code to a phone or mailbox; pluggable (SMS or e-mail gateways). */
-export interface CodeSender {
-  send(message: CodeMessage): Promise<void>;
-}
-
-/** Posts each code as JSON to a gateway URL (an SMS/e-mail provider adapter). */
-export class WebhookCodeSender implements CodeSender {
-  private readonly url: string;
-
-  constructor(url: string) {
-    this.url = url;
-  }
-
-  async send(message: CodeMessage): Promise<void> {
-    let response: Response;
-    try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(message),
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch (error) {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
-        detail: 'verification code could not be sent',
-        cause: error,
-      });
-    }
-    if (!response.ok) {
-      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
-        detail: `verification code could not be sent (gateway answered ${response.status})`,
-      });
-    }
-  }
-}
+export type { CodeChannel, CodePurpose } from './delivery/index.ts';
 
 /**
  * A code as stored. It is never deleted by a guess, only marked: `used` or `dead` records stay until
@@ -80,30 +38,47 @@ const secondsLeft = (stored: StoredCode) => Math.max(1, Math.ceil((stored.expire
  */
 export class VerificationCodes {
   private readonly store: StateStore;
-  private readonly sender: CodeSender | undefined;
+  private readonly delivery: Delivery;
   private readonly ttlSeconds: number;
   private readonly resendSeconds: number;
+  /** Codes per target per hour: a target can't be flooded from many addresses. */
+  private readonly perTarget: WindowLimit;
 
-  constructor(store: StateStore, sender: CodeSender | undefined, ttlSeconds: number, resendSeconds: number) {
+  constructor(
+    store: StateStore,
+    delivery: Delivery,
+    options: { ttlSeconds: number; resendSeconds: number; targetHourlyLimit: number },
+  ) {
     this.store = store;
-    this.sender = sender;
-    this.ttlSeconds = ttlSeconds;
-    this.resendSeconds = resendSeconds;
+    this.delivery = delivery;
+    this.ttlSeconds = options.ttlSeconds;
+    this.resendSeconds = options.resendSeconds;
+    this.perTarget = new WindowLimit(store, 'verify-code-target', {
+      limit: options.targetHourlyLimit,
+      windowMs: 3_600_000,
+    });
   }
 
-  get enabled(): boolean {
-    return this.sender !== undefined;
+  /** Whether codes can be sent on `channel`. */
+  supports(channel: CodeChannel): boolean {
+    return this.delivery.supports(channel);
   }
 
-  async issue(channel: CodeChannel, target: string, purpose: CodePurpose, deliver = true): Promise<void> {
-    if (!this.sender) {
+  async issue(
+    channel: CodeChannel,
+    target: string,
+    purpose: CodePurpose,
+    options: { language: Language; deliver?: boolean },
+  ): Promise<void> {
+    if (!this.delivery.supports(channel)) {
       throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
-        detail: 'no verification code sender is configured',
+        detail: `no ${channel === 'sms' ? 'SMS' : 'e-mail'} sender is configured`,
       });
     }
     await this.#claimResend(target);
+    await this.perTarget.take(target);
     // Asking for a reset code of an unknown account looks the same as for a known one.
-    if (!deliver) return;
+    if (options.deliver === false) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const stored: StoredCode = {
       hash: hashCode(code).toString('hex'),
@@ -113,7 +88,20 @@ export class VerificationCodes {
     };
     // Under the old code's ETag: guesses at the old code still racing are told it expired.
     await reserveAttempt<StoredCode>(this.store, this.#key(purpose, target), () => stored, this.ttlSeconds);
-    await this.sender.send({ channel, target, code, purpose });
+    try {
+      await this.delivery.sendCode({
+        channel,
+        target,
+        code,
+        purpose,
+        language: options.language,
+        ttlSeconds: this.ttlSeconds,
+      });
+    } catch (error) {
+      // Nothing arrived: the client may ask again at once (the per-target hourly count still holds).
+      if (this.resendSeconds > 0) await this.store.delete(this.#resendKey(target)).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Consumes the code if it matches; wrong guesses count, and the last allowed one burns the code. */
@@ -143,7 +131,7 @@ export class VerificationCodes {
   async #claimResend(target: string): Promise<void> {
     if (this.resendSeconds === 0) return;
     try {
-      await this.store.save(`verify-code-sent:${target}`, 1, {
+      await this.store.save(this.#resendKey(target), 1, {
         onlyIfAbsent: true,
         ttlInSeconds: this.resendSeconds,
       });
@@ -151,6 +139,10 @@ export class VerificationCodes {
       if (!(error instanceof EtagMismatchError)) throw error;
       throw tooManyAttempts(this.resendSeconds, `wait ${this.resendSeconds}s before asking for another code`);
     }
+  }
+
+  #resendKey(target: string) {
+    return `verify-code-sent:${target}`;
   }
 
   #key(purpose: CodePurpose, target: string) {

@@ -50,7 +50,15 @@ export async function embeddedShape(databaseUrl: string): Promise<Shape> {
         RATE_LIMIT_FACTOR: '10000',
       },
     });
-    await waitForHttp('the embedded platform', `${url}/readyz`, 90_000, () => tail(log));
+    const started = child;
+    // A platform that cannot start (a failed migration) says so at once, not after the wait.
+    await Promise.race([
+      waitForHttp('the embedded platform', `${url}/readyz`, 90_000, () => tail(log)),
+      exited(started).then(() => {
+        if (started.exitCode !== null)
+          throw new Error(`the platform exited (${started.exitCode}):\n${tail(log)}`);
+      }),
+    ]);
   };
   await start();
   return {

@@ -1,6 +1,6 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { MessageTopics } from '../platform/contracts/index.ts';
-import { eventSubscription, type Topic } from '../platform/events/index.ts';
+import { eventBulkSubscription, eventSubscription, type Topic } from '../platform/events/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
 import { SessionService } from './domain/session-service.ts';
@@ -8,6 +8,12 @@ import { sessionEntities } from './entities.ts';
 import { sessionInternal } from './internal.ts';
 import { Migration20261122000500_session } from './migrations/Migration20261122000500_session.ts';
 import { sessionRoutes } from './routes.ts';
+
+/**
+ * Bulk delivery of `message.created`: the projection's cost is per batch (one transaction of four
+ * statements), so batches are large; the wait is short, as it delays each conversation list update.
+ */
+const CREATED_BATCH = { maxMessages: 200, maxAwaitMs: 5 };
 
 export const sessionService: ServiceModule = {
   name: 'session',
@@ -31,7 +37,14 @@ export const sessionService: ServiceModule = {
       routes: sessionRoutes(sessions),
       // The conversation list is a projection of the message service's events (at-least-once, unordered).
       subscriptions: [
-        on(MessageTopics.created, (e) => sessions.onMessageCreated(e)),
+        // Many at once: one multi-row upsert per batch instead of a transaction per message.
+        eventBulkSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: MessageTopics.created,
+          logger: ctx.logger,
+          ...CREATED_BATCH,
+          handle: (events) => sessions.onMessagesCreated(events),
+        }),
         on(MessageTopics.read, (e) => sessions.onMessageRead(e)),
         on(MessageTopics.recalled, (e) => sessions.onMessageRecalled(e)),
         on(MessageTopics.cleared, (e) => sessions.onMessageCleared(e)),

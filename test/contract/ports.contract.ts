@@ -63,7 +63,11 @@ export const CONTRACT_TOPICS = {
   groups: 'contract.groups',
   poison: 'contract.poison',
   typed: 'contract.typed',
+  bulk: 'contract.bulk',
 } as const;
+
+/** The bulk subscriber's limits: small, so that a test's events need several batches. */
+const BULK = { maxMessages: 10, maxAwaitMs: 100 };
 
 /**
  * A topic of the contract typed by a real event message and its rules (platform/events), for typed
@@ -143,6 +147,7 @@ class Wiring {
         instance: 'consumer',
         appId: 'consumer',
         subscriptions: [
+          this.#bulk(pubsubName),
           sub('consumer', t.basic),
           sub('consumer', t.retry),
           sub('consumer', t.drop),
@@ -161,6 +166,27 @@ class Wiring {
         internal: [callee],
       },
     ];
+  }
+
+  /** Batches the bulk subscriber was handed, and how it answers each event (by attempt). */
+  readonly batches: CloudEvent[][] = [];
+  bulkAnswer: (event: CloudEvent, attempt: number) => DeliveryResult = () => 'SUCCESS';
+
+  /** The consumer's bulk subscription: records each batch, answers each entry as `bulkAnswer` says. */
+  #bulk(pubsubName: string): Subscription {
+    const handleBatch = async (events: CloudEvent[]) => {
+      this.batches.push(events);
+      const seen = this.batches.flat();
+      return events.map((event) =>
+        this.bulkAnswer(event, seen.filter((other) => other.id === event.id).length),
+      );
+    };
+    return {
+      pubsubName,
+      topic: CONTRACT_TOPICS.bulk,
+      handle: async (event) => (await handleBatch([event]))[0]!,
+      bulk: { ...BULK, handle: handleBatch },
+    };
   }
 
   /** Forgets what the typed subscriber saw; returns the deliveries and the decoded messages from now on. */
@@ -519,6 +545,53 @@ export function portsContract(
         expect(seen).to.have.length(2);
         expect(decoded).to.deep.equal([]);
         expect(await droppedCount(TYPED_TOPIC, 'rejected')).to.equal(before + 2);
+      });
+    });
+
+    describe('pub/sub, bulk delivery', () => {
+      const published = async (count: number, data: (n: number) => Record<string, unknown>) => {
+        wiring.batches.length = 0;
+        for (let n = 0; n < count; n++)
+          await ports.pubsub.publish(ports.pubsubName, CONTRACT_TOPICS.bulk, data(n));
+      };
+      const deliveries = () => wiring.batches.flat();
+
+      it('hands a bulk subscriber its events in batches within its limit, each once when answered SUCCESS', async () => {
+        wiring.bulkAnswer = () => 'SUCCESS';
+        await published(30, (n) => ({ n }));
+        await eventually(
+          () => (new Set(deliveries().map((e) => e.id)).size === 30 ? true : undefined),
+          20_000,
+        );
+        await sleep(1_000);
+        const events = deliveries();
+        expect(events).to.have.length(30);
+        expect(events.map((e) => (e.data as { n: number }).n).sort((a, b) => a - b)).to.deep.equal([
+          ...Array(30).keys(),
+        ]);
+        expect(events.every((e) => e.topic === CONTRACT_TOPICS.bulk && e.specversion === '1.0')).to.equal(
+          true,
+        );
+        expect(Math.max(...wiring.batches.map((b) => b.length))).to.be.within(2, BULK.maxMessages);
+      });
+
+      it('settles each entry alone: RETRY entries come again, DROP and SUCCESS entries do not', async () => {
+        const before = await droppedCount(CONTRACT_TOPICS.bulk, 'rejected');
+        wiring.bulkAnswer = (event, attempt) => {
+          const { answer } = event.data as { answer: DeliveryResult };
+          return answer === 'RETRY' && attempt > 1 ? 'SUCCESS' : answer;
+        };
+        const answers: DeliveryResult[] = ['SUCCESS', 'RETRY', 'DROP'];
+        await published(12, (n) => ({ n, answer: answers[n % 3] }));
+        await eventually(() => (deliveries().length >= 16 ? true : undefined), 20_000);
+        await sleep(1_500);
+        const times = new Map<number, number>();
+        for (const event of deliveries()) {
+          const { n } = event.data as { n: number };
+          times.set(n, (times.get(n) ?? 0) + 1);
+        }
+        for (let n = 0; n < 12; n++) expect(times.get(n), `event ${n}`).to.equal(n % 3 === 1 ? 2 : 1);
+        expect(await droppedCount(CONTRACT_TOPICS.bulk, 'rejected')).to.equal(before + 4);
       });
     });
 

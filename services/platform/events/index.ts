@@ -1,3 +1,4 @@
+export { type EventBulkSubscriptionSpec, eventBulkSubscription } from './bulk-subscription.ts';
 export { EventPublisher } from './publisher.ts';
 export { type EventSubscriptionSpec, eventSubscription } from './subscription.ts';
 export {

@@ -27,16 +27,24 @@ export function eventSubscription<Desc extends DescMessage>(spec: EventSubscript
     topic: spec.topic,
     ...(spec.scope ? { scope: spec.scope } : {}),
     async handle(event: CloudEvent): Promise<DeliveryResult> {
-      const decoded = decodeEvent(spec.topic, event.data);
-      if (!decoded.ok) {
-        spec.logger.warn(
-          { topic: spec.topic, eventId: event.id, problem: decoded.problem, issues: decoded.issues },
-          'malformed event dropped',
-        );
-        return 'DROP';
-      }
-      const result = await spec.handle(decoded.message, event);
+      const message = decodedOrLogged(spec, event);
+      if (!message) return 'DROP';
+      const result = await spec.handle(message, event);
       return result === 'RETRY' || result === 'DROP' ? result : 'SUCCESS';
     },
   };
+}
+
+/** The event's message, or undefined (logged) when it does not decode or breaks the topic's rules. */
+export function decodedOrLogged<Desc extends DescMessage>(
+  spec: Pick<EventSubscriptionSpec<Desc>, 'topic' | 'logger'>,
+  event: CloudEvent,
+): MessageShape<Desc> | undefined {
+  const decoded = decodeEvent(spec.topic, event.data);
+  if (decoded.ok) return decoded.message;
+  spec.logger.warn(
+    { topic: spec.topic, eventId: event.id, problem: decoded.problem, issues: decoded.issues },
+    'malformed event dropped',
+  );
+  return undefined;
 }

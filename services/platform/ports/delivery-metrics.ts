@@ -18,11 +18,11 @@ export const droppedEvents = new Counter({
  */
 export class DeliveryAttempts {
   readonly #failures = new Map<string, number>();
-  readonly #maxAttempts: number;
+  readonly maxAttempts: number;
   readonly #capacity: number;
 
   constructor(maxAttempts: number, capacity = 10_000) {
-    this.#maxAttempts = maxAttempts;
+    this.maxAttempts = maxAttempts;
     this.#capacity = capacity;
   }
 
@@ -30,7 +30,7 @@ export class DeliveryAttempts {
   failed(eventKey: string): boolean {
     const failures = (this.#failures.get(eventKey) ?? 0) + 1;
     this.#failures.delete(eventKey);
-    if (failures >= this.#maxAttempts) return true;
+    if (failures >= this.maxAttempts) return true;
     this.#failures.set(eventKey, failures);
     if (this.#failures.size > this.#capacity) this.#failures.delete(this.#failures.keys().next().value!);
     return false;

@@ -29,6 +29,19 @@ export interface Subscription<T = unknown> {
    */
   scope?: 'app' | 'instance';
   handle(event: CloudEvent<T>): Promise<DeliveryResult>;
+  /**
+   * Bulk delivery (Dapr's bulk subscribe): the adapter hands over up to `maxMessages` events at once,
+   * collected for at most `maxAwaitMs`, and the handler answers each entry, in order. Every event
+   * still settles on its own: a RETRY entry alone is redelivered (possibly in another batch). A
+   * subscription with `bulk` still has `handle`, for a delivery of one.
+   */
+  bulk?: BulkDelivery<T>;
+}
+
+export interface BulkDelivery<T = unknown> {
+  maxMessages: number;
+  maxAwaitMs: number;
+  handle(events: CloudEvent<T>[]): Promise<DeliveryResult[]>;
 }
 
 export interface PublishOptions {
@@ -57,5 +70,26 @@ export async function runHandler<T>(
   } catch (error) {
     onError(error);
     return 'RETRY';
+  }
+}
+
+/**
+ * Runs a bulk handler: one answer per event, in order. A throw means RETRY for every entry; an
+ * answer missing or not one of the three means RETRY for that entry.
+ */
+export async function runBulkHandler<T>(
+  bulk: BulkDelivery<T>,
+  events: CloudEvent<T>[],
+  onError: (error: unknown) => void,
+): Promise<DeliveryResult[]> {
+  try {
+    const results = await bulk.handle(events);
+    return events.map((_, index) => {
+      const result = results[index];
+      return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+    });
+  } catch (error) {
+    onError(error);
+    return events.map(() => 'RETRY');
   }
 }

@@ -15,14 +15,15 @@ import {
   singleSessionId,
   TimelineTopics,
 } from '../../platform/contracts/index.ts';
-import type { MikroORM } from '../../platform/db/index.ts';
+import { type MikroORM, type SqlExecutor, sqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { EventPublisher, plainJson } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { PubSubPort } from '../../platform/ports/index.ts';
+import type { DeliveryResult, PubSubPort } from '../../platform/ports/index.ts';
 import type { Principal } from '../../platform/security/index.ts';
 import type { Directory } from '../clients/directory.ts';
+import { applyMessages, type MessageForList } from './message-projection.ts';
 import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
 import { type Session, sessionOf } from './session-view.ts';
 
@@ -80,24 +81,65 @@ const clip = (text: string) => {
  */
 export class SessionService {
   readonly #store: SessionStore;
+  readonly #sql: SqlExecutor;
   readonly #deps: SessionServiceDeps;
   readonly #events: EventPublisher;
 
   constructor(deps: SessionServiceDeps) {
     this.#deps = deps;
     this.#store = new SessionStore(deps.orm);
+    this.#sql = sqlExecutor(deps.orm);
     this.#events = new EventPublisher(deps.pubsub, deps.pubsubName);
   }
 
-  async onMessageCreated(event: MessageCreated): Promise<EventOutcome> {
-    if (event.sessionType !== kindOf(event.sessionId) || !event.createdAt) return 'DROP';
+  /**
+   * A batch of new messages (bulk delivery), applied together; one answer per event, in order. A
+   * batch the database refuses as a whole is applied again one message at a time, so that only a
+   * message that fails alone is retried.
+   */
+  async onMessagesCreated(events: MessageCreated[]): Promise<DeliveryResult[]> {
+    const entries = events.map((event) => this.#forList(event));
+    const valid = entries.filter((entry) => entry !== undefined);
+    try {
+      await applyMessages(this.#sql, valid);
+      return entries.map((entry) => (entry ? 'SUCCESS' : 'DROP'));
+    } catch (error) {
+      if (valid.length <= 1) throw error;
+      this.#deps.logger.warn(
+        { err: error, size: valid.length },
+        'a batch of new messages failed; applying each alone',
+      );
+    }
+    const results: DeliveryResult[] = [];
+    for (const entry of entries) {
+      if (!entry) results.push('DROP');
+      else
+        results.push(
+          await applyMessages(this.#sql, [entry]).then(
+            () => 'SUCCESS' as const,
+            (error: unknown) => {
+              this.#deps.logger.warn(
+                { err: error, messageId: entry.message.messageId },
+                'new message not applied; will retry',
+              );
+              return 'RETRY' as const;
+            },
+          ),
+        );
+    }
+    return results;
+  }
+
+  /** What a new message does to its participants' lists; undefined when the event is not one of ours. */
+  #forList(event: MessageCreated): MessageForList | undefined {
+    if (event.sessionType !== kindOf(event.sessionId) || !event.createdAt) return undefined;
     // A system notice (group created, member joined) has no sender of its own conversation list.
     const senders = event.senderId === SYSTEM_SENDER ? [] : [event.senderId];
     const users = [...new Set([...event.participants, ...senders])];
     const owners = users.map((userId) => ownerOf(event.sessionId, userId));
-    if (owners.some((owner) => owner === undefined)) return 'DROP';
-    await this.#store.applyMessage(
-      {
+    if (owners.some((owner) => owner === undefined)) return undefined;
+    return {
+      message: {
         messageId: event.messageId,
         sessionId: event.sessionId,
         sessionType: kindOf(event.sessionId),
@@ -109,9 +151,8 @@ export class SessionService {
         mentionAll: event.mentionAll,
         createdAt: timestampDate(event.createdAt).toISOString(),
       },
-      owners as Owner[],
-    );
-    return 'SUCCESS';
+      owners: owners as Owner[],
+    };
   }
 
   async onMessageRead(event: MessageRead): Promise<EventOutcome> {

@@ -9,6 +9,7 @@ import { errorsToConnect } from '../connect.ts';
 import { DeliveryAttempts, droppedEvents } from '../delivery-metrics.ts';
 import type { InternalService } from '../internal-service.ts';
 import { type CloudEvent, runHandler, type Subscription } from '../pubsub.ts';
+import { answerFor, deliverBulk, isBulkMessage } from './bulk-inbound.ts';
 
 export interface DaprInboundOptions {
   /** Token the sidecar must present (Dapr APP_API_TOKEN); inbound calls without it are refused. */
@@ -57,37 +58,41 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
       pubsubname: subscriptionComponent(s),
       topic: s.topic,
       route: routeOf(s),
+      ...(s.bulk
+        ? {
+            bulkSubscribe: {
+              enabled: true,
+              maxMessagesCount: s.bulk.maxMessages,
+              maxAwaitDurationMs: s.bulk.maxAwaitMs,
+            },
+          }
+        : {}),
     }));
   });
   for (const subscription of options.subscriptions) {
     const { topic } = subscription;
     router.post(routeOf(subscription), guard, async (ctx) => {
-      const event = (ctx.request as { body?: unknown }).body as CloudEvent | undefined;
+      const body = (ctx.request as { body?: unknown }).body;
+      if (subscription.bulk && isBulkMessage(body)) {
+        ctx.body = {
+          statuses: await deliverBulk(subscription, subscription.bulk, body.entries, attempts, logger),
+        };
+        return;
+      }
+      const event = body as CloudEvent | undefined;
       if (!event || typeof event !== 'object' || !('data' in event)) {
         logger.warn({ topic }, 'delivery without a CloudEvent body dropped');
         droppedEvents.inc({ topic, reason: 'rejected' });
         ctx.body = { status: 'DROP' };
         return;
       }
-      const eventKey = `${topic}/${String(event.id)}`;
-      let status = await runHandler(subscription, event, (error) =>
+      const status = await runHandler(subscription, event, (error) =>
         logger.warn(
           { err: error, topic, eventId: event.id },
           'subscriber threw; asking the sidecar to retry',
         ),
       );
-      if (status === 'RETRY' && attempts.failed(eventKey)) {
-        logger.error(
-          { topic, eventId: event.id, attempts: options.maxDeliveryAttempts },
-          'event dropped after its delivery attempts ran out (poison event)',
-        );
-        droppedEvents.inc({ topic, reason: 'retries_exhausted' });
-        status = 'DROP';
-      } else if (status !== 'RETRY') {
-        attempts.settled(eventKey);
-        if (status === 'DROP') droppedEvents.inc({ topic, reason: 'rejected' });
-      }
-      ctx.body = { status };
+      ctx.body = { status: answerFor(status, topic, event, attempts, logger) };
     });
   }
   const connect = createConnectRouter({

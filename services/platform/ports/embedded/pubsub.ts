@@ -3,8 +3,10 @@ import type { Logger } from '../../logger.ts';
 import { droppedEvents } from '../delivery-metrics.ts';
 import {
   type CloudEvent,
+  type DeliveryResult,
   type PublishOptions,
   type PubSubPort,
+  runBulkHandler,
   runHandler,
   type Subscription,
 } from '../pubsub.ts';
@@ -20,12 +22,23 @@ export interface EmbeddedBusOptions {
 interface ConsumerGroup {
   members: Subscription[];
   next: number;
+  /** Events waiting for a bulk delivery (members with `bulk`); made on first use. */
+  bulk?: BulkQueue;
+}
+
+interface BulkQueue {
+  waiting: Array<{ event: CloudEvent; attempt: number }>;
+  timer: NodeJS.Timeout | undefined;
+  /** One batch at a time per app: what arrives meanwhile forms the next one. */
+  running: boolean;
 }
 
 /**
  * In-process pub/sub with the broker's semantics: publish returns before delivery, every consumer
  * group (app-id) gets each event once per attempt, RETRY or a thrown handler redelivers with backoff,
- * DROP and SUCCESS settle it. Several subscribers of one app-id compete, as replicas do.
+ * DROP and SUCCESS settle it. Several subscribers of one app-id compete, as replicas do. A bulk
+ * subscription gets its events in batches, as Dapr's bulk subscribe hands them over: up to its
+ * `maxMessages`, after at most `maxAwaitMs`, one batch at a time per app, each entry settled alone.
  * Nothing survives the process: like any broker in AnyChat, it is a fast path, never the record.
  */
 export class EmbeddedBus {
@@ -113,9 +126,64 @@ export class EmbeddedBus {
     this.#inFlight++;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#deliver(group, event, attempt);
+      if (group.members[0]?.bulk) {
+        group.bulk ??= { waiting: [], timer: undefined, running: false };
+        group.bulk.waiting.push({ event, attempt });
+        this.#pumpBulk(group, group.bulk);
+      } else void this.#deliver(group, event, attempt);
     }, delayMs);
     this.#timers.add(timer);
+  }
+
+  /** Starts a batch when one is full, or arms the wait for more. */
+  #pumpBulk(group: ConsumerGroup, queue: BulkQueue): void {
+    if (queue.running || queue.waiting.length === 0) return;
+    const bulk = group.members[0]?.bulk;
+    if (bulk && queue.waiting.length < bulk.maxMessages) {
+      if (!queue.timer) {
+        queue.timer = setTimeout(() => {
+          this.#timers.delete(queue.timer!);
+          queue.timer = undefined;
+          void this.#deliverBulk(group, queue);
+        }, bulk.maxAwaitMs);
+        this.#timers.add(queue.timer);
+      }
+      return;
+    }
+    void this.#deliverBulk(group, queue);
+  }
+
+  async #deliverBulk(group: ConsumerGroup, queue: BulkQueue): Promise<void> {
+    if (queue.timer) {
+      clearTimeout(queue.timer);
+      this.#timers.delete(queue.timer);
+      queue.timer = undefined;
+    }
+    const member = group.members[group.next++ % Math.max(group.members.length, 1)];
+    if (!member?.bulk) {
+      // Unsubscribed while the events waited: nobody of that app is left to take them.
+      this.#inFlight -= queue.waiting.splice(0).length;
+      this.#settle();
+      return;
+    }
+    queue.running = true;
+    const entries = queue.waiting.splice(0, member.bulk.maxMessages);
+    const results = await runBulkHandler(
+      member.bulk,
+      entries.map((entry) => entry.event),
+      (error) =>
+        this.logger.warn(
+          { err: error, topic: entries[0]?.event.topic, size: entries.length },
+          'bulk subscriber threw; will retry the batch',
+        ),
+    );
+    if (this.#closed) return;
+    entries.forEach(({ event, attempt }, index) => {
+      this.#settleDelivery(group, event, attempt, results[index]!);
+    });
+    queue.running = false;
+    // What arrived during the batch has waited already: it goes at once.
+    if (queue.waiting.length > 0) void this.#deliverBulk(group, queue);
   }
 
   async #deliver(group: ConsumerGroup, event: CloudEvent, attempt: number): Promise<void> {
@@ -135,6 +203,11 @@ export class EmbeddedBus {
         )
       : 'RETRY';
     if (this.#closed) return;
+    this.#settleDelivery(group, event, attempt, result);
+  }
+
+  /** What an attempt's answer leads to: a redelivery with backoff, a dead letter, or done. */
+  #settleDelivery(group: ConsumerGroup, event: CloudEvent, attempt: number, result: DeliveryResult): void {
     if (result === 'RETRY') {
       if (attempt >= this.#maxAttempts) {
         this.logger.error(

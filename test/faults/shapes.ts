@@ -51,12 +51,15 @@ export async function embeddedShape(databaseUrl: string): Promise<Shape> {
       },
     });
     const started = child;
+    let serving = false;
     // A platform that cannot start (a failed migration) says so at once, not after the wait.
     await Promise.race([
-      waitForHttp('the embedded platform', `${url}/readyz`, 90_000, () => tail(log)),
+      waitForHttp('the embedded platform', `${url}/readyz`, 90_000, () => tail(log)).then(() => {
+        serving = true;
+      }),
       exited(started).then(() => {
-        if (started.exitCode !== null)
-          throw new Error(`the platform exited (${started.exitCode}):\n${tail(log)}`);
+        if (!serving)
+          throw new Error(`the platform exited (${started.exitCode}) while starting:\n${tail(log)}`);
       }),
     ]);
   };

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { type StateStore, updateItem } from '../ports/index.ts';
+import { TurnBatch } from '../turn-batch.ts';
 
 /**
  * The presence registry: user → gateway instance → devices, kept in the shared state store so that
@@ -58,6 +59,7 @@ export class PresenceRegistry {
   /** Instance id → alive, as this instance last learnt it. */
   readonly #liveness: LRUCache<string, boolean>;
   readonly #beats = new Map<string, number>();
+  readonly #lookups = new TurnBatch<string, UserPresence>((userIds) => this.#lookupNow(userIds));
   /** Per user, the end of the last update this instance queued (absent when none is pending). */
   readonly #queues = new Map<string, Promise<unknown>>();
 
@@ -116,7 +118,16 @@ export class PresenceRegistry {
     });
   }
 
+  /**
+   * Where these users are connected. Lookups of the same turn are read together (one state store
+   * read for the users of every message a group commit stored).
+   */
   async lookup(userIds: string[]): Promise<Map<string, UserPresence>> {
+    const found = await this.#lookups.get(userIds);
+    return new Map(userIds.map((userId) => [userId, found.get(userId)!]));
+  }
+
+  async #lookupNow(userIds: string[]): Promise<Map<string, UserPresence>> {
     const unique = [...new Set(userIds)];
     const items = unique.length > 0 ? await this.#store.getBulk<PresenceRecord>(unique.map(userKey)) : [];
     const byKey = new Map(items.map((item) => [item.key, item.value]));

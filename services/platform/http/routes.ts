@@ -26,6 +26,11 @@ export interface RouteInput<P, Q, B, A extends Access> {
     bearer: string | undefined;
     /** From `Accept-Language`: what the caller reads (mails and texts sent on its behalf). */
     language: Language;
+    /**
+     * The request as it arrived, for routes that read a body other than JSON as a stream
+     * (multipart file uploads; the JSON body parser leaves such a body unread).
+     */
+    raw: IncomingMessage;
   };
 }
 
@@ -172,6 +177,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticators: 
           userAgent: ctx.get('user-agent') || undefined,
           bearer: bearerOf(ctx),
           language: state.language,
+          raw: ctx.req,
         },
       });
       ctx.status = 200;

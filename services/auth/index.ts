@@ -7,6 +7,7 @@ import { AuthService } from './domain/auth-service.ts';
 import { ConfiguredDelivery } from './domain/delivery/index.ts';
 import { DeviceTokens } from './domain/device-tokens.ts';
 import { Sessions } from './domain/sessions.ts';
+import { SignIns } from './domain/sign-in.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
 import { VerificationCodes } from './domain/verification-codes.ts';
 import { authEntities } from './entities.ts';
@@ -37,12 +38,15 @@ export const authService: ServiceModule = {
       targetHourlyLimit: config.codeTargetHourlyLimit,
     });
     const throttle = new SignInThrottle(store, 'login', config.login);
+    const deviceTokens = new DeviceTokens(keys, config.deviceTokenTtlSeconds);
+    const signIns = new SignIns({ sessions, deviceTokens, events, logger: ctx.logger });
     const auth = new AuthService({
       orm: ctx.orm,
       sessions,
+      signIns,
       codes,
       throttle,
-      deviceTokens: new DeviceTokens(keys, config.deviceTokenTtlSeconds),
+      deviceTokens,
       users: new UserClient(ctx.invoke),
       events,
       ids: ctx.ids,

@@ -7,6 +7,7 @@ import type { AuthService, SignedIn } from './domain/auth-service.ts';
 import type { SigningKeys } from './domain/signing-keys.ts';
 import {
   ChangePasswordBody,
+  CodeLoginBody,
   DeviceDto,
   DeviceParams,
   JwksDto,
@@ -89,6 +90,23 @@ export function authRoutes(
             { ...body, ip: request.ip },
             { userAgent: request.userAgent, deviceToken: body.deviceToken },
           ),
+        ),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/login/code',
+      summary: 'Sign in with a code sent to the phone number or e-mail (purpose `login`), no password',
+      tags,
+      access: 'public',
+      middleware: [loginLimit],
+      body: CodeLoginBody,
+      response: SignedInDto,
+      handler: async ({ body, request }) =>
+        signedIn(
+          await auth.loginWithCode(body, body.verifyCode, {
+            device: { ...body, ip: request.ip },
+            userAgent: request.userAgent,
+          }),
         ),
     }),
     defineRoute({

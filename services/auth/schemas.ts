@@ -11,6 +11,14 @@ const device = {
   clientVersion: schemas.text(50).optional(),
 };
 
+const deviceToken = z
+  .string()
+  .max(2048)
+  .optional()
+  .describe(
+    'The deviceToken this device got when it last signed in: it still signs in while failures from elsewhere hold the account back',
+  );
+
 // Length and character rules are checked by the domain (codes 10110, 10113, 10114); the schema only
 // bounds sizes so that nothing huge reaches a hash function.
 const password = z.string().min(1).max(128);
@@ -33,13 +41,7 @@ export const LoginBody = z.object({
   account: schemas.text(254).min(1).describe('Account name, phone number or e-mail'),
   password,
   ...device,
-  deviceToken: z
-    .string()
-    .max(2048)
-    .optional()
-    .describe(
-      'The deviceToken this device got when it last signed in: it still signs in while failures from elsewhere hold the account back',
-    ),
+  deviceToken,
 });
 
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512).optional() });
@@ -57,7 +59,16 @@ export const ResetPasswordBody = z.object({
   newPassword: password,
 });
 
-export const VerifyCodeBody = z.object({ ...contact, purpose: z.enum(['register', 'reset_password']) });
+export const VerifyCodeBody = z.object({
+  ...contact,
+  purpose: z.enum(['register', 'reset_password', 'login']),
+});
+
+export const CodeLoginBody = z.object({
+  ...contact,
+  verifyCode: z.string().regex(/^[0-9]{6}$/, 'six digits'),
+  ...device,
+});
 
 export const DeviceParams = z.object({ deviceId: schemas.text(100).min(1) });
 

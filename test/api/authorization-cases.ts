@@ -87,6 +87,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/auth/register': { public: 'creates an account' },
   'POST /api/v1/auth/verify-code': { public: 'sends a code to an address the caller names' },
   'POST /api/v1/auth/login': { public: 'signs in with a password' },
+  'POST /api/v1/auth/login/code': { public: 'the code sent to the account is the credential' },
   'POST /api/v1/auth/refresh': { public: 'the refresh token is the credential' },
   'POST /api/v1/auth/password/reset': { public: 'the verification code is the credential' },
   'GET /api/v1/auth/jwks': { public: 'public keys' },

@@ -58,6 +58,44 @@ describe('verification codes by e-mail through a real SMTP server [pglite]', fun
     });
   });
 
+  it('signs in with a code sent by mail, no password, under the same multi-device policy', async () => {
+    const api = platform.api;
+    const email = `${uniqueAccount('c')}@example.com`;
+    await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
+    const user = await registerUser(api, { email, verifyCode: mail.codeFor(email) });
+    await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'login' } });
+    expect(mail.lastTo(email).subject).to.match(/sign-in code/);
+    const code = mail.codeFor(email);
+    const wrong = await api.call('POST', '/api/v1/auth/login/code', {
+      body: { email, verifyCode: code === '000000' ? '111111' : '000000', deviceType: 'Web', deviceId: 'w2' },
+    });
+    expect(wrong.body.code).to.equal(ErrorCode.VERIFY_CODE_WRONG);
+    const signedIn = await api.ok<{ userId: string; accessToken: string; deviceToken: string }>(
+      'POST',
+      '/api/v1/auth/login/code',
+      { body: { email, verifyCode: code, deviceType: 'Web', deviceId: 'w2' } },
+    );
+    expect(signedIn.userId).to.equal(user.userId);
+    expect(signedIn.deviceToken).to.be.a('string');
+    // Per device type: the registration's Web session is replaced by this Web sign-in.
+    expect((await api.call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(401);
+    expect((await api.call('GET', '/api/v1/users/me', { token: signedIn.accessToken })).status).to.equal(200);
+    const replay = await api.call('POST', '/api/v1/auth/login/code', {
+      body: { email, verifyCode: code, deviceType: 'iOS', deviceId: 'i1' },
+    });
+    expect(replay.body.code).to.equal(ErrorCode.VERIFY_CODE_EXPIRED);
+  });
+
+  it('answers a login code request for an unknown address like any other, and sends nothing', async () => {
+    const email = `${uniqueAccount('u')}@example.com`;
+    await platform.api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'login' } });
+    expect(mail.received.some((received) => received.to.includes(email))).to.equal(false);
+    const login = await platform.api.call('POST', '/api/v1/auth/login/code', {
+      body: { email, verifyCode: '123456', deviceType: 'Web', deviceId: 'w' },
+    });
+    expect(login.body.code).to.equal(ErrorCode.VERIFY_CODE_EXPIRED);
+  });
+
   it('sends a target at most AUTH_CODE_TARGET_HOURLY_LIMIT codes an hour', async () => {
     const email = `${uniqueAccount('h')}@example.com`;
     const answers: number[] = [];

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { timestampFromDate, timestampNow } from '@bufbuild/protobuf/wkt';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { LoginRecordedSchema } from '../../platform/contracts/gen/anychat/auth/v1/events_pb.ts';
-import { AdminTopics, AuthTopics, type CreateProfileRequest } from '../../platform/contracts/index.ts';
+import { AuthTopics, type CreateProfileRequest } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode, type Language } from '../../platform/errors.ts';
-import type { EventInit, EventPublisher } from '../../platform/events/index.ts';
+import type { EventPublisher } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Principal, SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
@@ -20,6 +19,7 @@ import {
 import type { DeviceTokens } from './device-tokens.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
+import { type SignedIn, type SignInRequest, type SignIns, summary } from './sign-in.ts';
 import type { CodeChannel, CodePurpose, VerificationCodes } from './verification-codes.ts';
 
 /** App-id of the user service, which keeps profiles. */
@@ -33,15 +33,7 @@ export interface RegisterInput {
   nickname?: string | undefined;
 }
 
-export interface AccountSummary {
-  userId: string;
-  account: string;
-  phone: string | null;
-  email: string | null;
-}
-
-/** What a signed-in device gets: its tokens, and the proof that it signed in here (see DeviceTokens). */
-export type SignedIn = AccountSummary & TokenPair & { deviceToken: string };
+export type { SignedIn } from './sign-in.ts';
 
 /** The login throttle's name for an account: its id, or a hash of the name tried when there is none. */
 const throttleSubject = (user: UserCredentials | null, identifier: string) =>
@@ -50,6 +42,7 @@ const throttleSubject = (user: UserCredentials | null, identifier: string) =>
 export interface AuthServiceDeps {
   orm: MikroORM;
   sessions: Sessions;
+  signIns: SignIns;
   codes: VerificationCodes;
   throttle: SignInThrottle;
   deviceTokens: DeviceTokens;
@@ -58,18 +51,6 @@ export interface AuthServiceDeps {
   ids: SnowflakeGenerator;
   logger: Logger;
 }
-
-function assertCanSignIn(status: number): void {
-  if (status === AccountStatus.DISABLED) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
-  if (status === AccountStatus.FROZEN) throw new AppError(ErrorCode.ACCOUNT_FROZEN);
-}
-
-const summary = (user: UserCredentials): AccountSummary => ({
-  userId: user.userId,
-  account: user.account,
-  phone: user.phoneNumber ?? null,
-  email: user.email ?? null,
-});
 
 export class AuthService {
   private readonly deps: AuthServiceDeps;
@@ -86,7 +67,11 @@ export class AuthService {
   ) {
     const { channel, value } = this.#target(target);
     let deliver = true;
-    if (purpose === 'reset_password') deliver = (await this.#findByContact(channel, value)) !== null;
+    // Reset and login codes go only to accounts that exist; the answer is the same either way.
+    if (purpose !== 'register') {
+      const user = await this.#findByContact(channel, value);
+      deliver = user !== null && user.status !== AccountStatus.DELETED;
+    }
     if (purpose === 'register' && (await this.#findByContact(channel, value))) {
       throw new AppError(ErrorCode.USER_EXISTS, {
         detail: `${channel === 'sms' ? 'phone number' : 'email'} already registered`,
@@ -174,21 +159,11 @@ export class AuthService {
     device: DeviceInfo,
     options: { userAgent?: string | undefined; deviceToken?: string | undefined } = {},
   ): Promise<SignedIn> {
-    const { userAgent, deviceToken } = options;
+    const { deviceToken } = options;
+    const request: SignInRequest = { device, userAgent: options.userAgent };
     const key = identifier.trim().toLowerCase();
-    const ip = device.ip ?? 'unknown';
-    const record = (userId: string | null, account: string, failure?: string) =>
-      this.#recordLogin({
-        ...(userId !== null ? { userId } : {}),
-        account,
-        success: failure === undefined,
-        ...(failure !== undefined ? { failure } : {}),
-        deviceId: device.deviceId,
-        deviceType: device.deviceType,
-        ip,
-        ...(userAgent ? { userAgent } : {}),
-        at: timestampNow(),
-      });
+    const record = (user: UserCredentials | null, failure: string) =>
+      this.deps.signIns.record(request, user, failure, identifier.trim());
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(UserCredentials, {
       $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
@@ -201,11 +176,11 @@ export class AuthService {
     try {
       ticket = await this.deps.throttle.begin({
         account: throttleSubject(user, key),
-        address: ip,
+        address: device.ip ?? 'unknown',
         knownDevice,
       });
     } catch (error) {
-      record(user?.userId ?? null, user?.account ?? identifier.trim(), 'locked');
+      record(user, 'locked');
       throw error;
     }
     // Unknown accounts cost a hash verification too and fail with the same code: accounts can't be probed.
@@ -217,28 +192,40 @@ export class AuthService {
         : user.status === AccountStatus.DELETED
           ? 'account_deleted'
           : 'wrong_password';
-      record(user?.userId ?? null, user?.account ?? identifier.trim(), failure);
+      record(user, failure);
       throw new AppError(ErrorCode.WRONG_PASSWORD);
     }
     // The right password is not a guess, whatever the account's status: the attempt stops counting.
     await ticket.succeeded();
+    return this.deps.signIns.complete(user, request, em);
+  }
+
+  /**
+   * Signs a device in with a code sent to the account's phone or e-mail (seed §4.1), no password:
+   * the code's own guess limit is the throttle. Same devices and policy as a password login.
+   */
+  async loginWithCode(
+    target: { phoneNumber?: string | undefined; email?: string | undefined },
+    verifyCode: string,
+    request: SignInRequest,
+  ): Promise<SignedIn> {
+    const { channel, value } = this.#target(target);
+    if (!this.deps.codes.supports(channel)) {
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
+        detail: 'code login is disabled: no verification code sender is configured',
+      });
+    }
     try {
-      assertCanSignIn(user.status);
+      await this.deps.codes.consume(value, 'login', verifyCode);
     } catch (error) {
-      record(
-        user.userId,
-        user.account,
-        user.status === AccountStatus.FROZEN ? 'account_frozen' : 'account_disabled',
-      );
+      this.deps.signIns.record(request, null, 'wrong_code', value);
       throw error;
     }
-    const tokens = await this.deps.sessions.open(user.userId, device, em);
-    record(user.userId, user.account);
-    return {
-      ...summary(user),
-      ...tokens,
-      deviceToken: await this.deps.deviceTokens.issue(user.userId, device.deviceId),
-    };
+    const em = this.deps.orm.em.fork();
+    const user = await this.#findByContact(channel, value, em);
+    // Login codes are only sent to existing accounts; one deleted since then signs in nowhere.
+    if (!user || user.status === AccountStatus.DELETED) throw new AppError(ErrorCode.VERIFY_CODE_WRONG);
+    return this.deps.signIns.complete(user, request, em);
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -370,15 +357,6 @@ export class AuthService {
       .publish(AuthTopics.accountStatusChanged, { userId, status })
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, userId }, 'could not publish status change'),
-      );
-  }
-
-  /** Audit record of a login attempt: never awaited, never failing the login, never holding the password. */
-  #recordLogin(event: EventInit<typeof LoginRecordedSchema>): void {
-    void this.deps.events
-      .publish(AdminTopics.loginRecorded, event)
-      .catch((error: unknown) =>
-        this.deps.logger.warn({ err: error, userId: event.userId }, 'could not publish login record'),
       );
   }
 

@@ -1,0 +1,109 @@
+import { timestampNow } from '@bufbuild/protobuf/wkt';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AdminTopics } from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { EventPublisher } from '../../platform/events/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { AccountStatus, type UserCredentials } from '../entities.ts';
+import type { DeviceTokens } from './device-tokens.ts';
+import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
+
+export interface AccountSummary {
+  userId: string;
+  account: string;
+  phone: string | null;
+  email: string | null;
+}
+
+/** What a signed-in device gets: its tokens, and the proof that it signed in here (see DeviceTokens). */
+export type SignedIn = AccountSummary & TokenPair & { deviceToken: string };
+
+export const summary = (user: UserCredentials): AccountSummary => ({
+  userId: user.userId,
+  account: user.account,
+  phone: user.phoneNumber ?? null,
+  email: user.email ?? null,
+});
+
+/** How a device proved it is the account's: password, a code sent to it, or an identity provider. */
+export type SignInMethod = 'password' | 'code' | 'oidc';
+
+/** The request a sign-in came with, for the audit record. */
+export interface SignInRequest {
+  device: DeviceInfo;
+  userAgent?: string | undefined;
+}
+
+export function assertCanSignIn(status: number): void {
+  if (status === AccountStatus.DISABLED) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+  if (status === AccountStatus.FROZEN) throw new AppError(ErrorCode.ACCOUNT_FROZEN);
+}
+
+/**
+ * The last part of every sign-in, whatever proved the account: the account's status, then the
+ * device's session under the multi-device policy, its device token and the audit record. Password,
+ * code and identity-provider logins all end here, so they share devices and policy.
+ */
+export class SignIns {
+  readonly #sessions: Sessions;
+  readonly #deviceTokens: DeviceTokens;
+  readonly #events: EventPublisher;
+  readonly #logger: Logger;
+
+  constructor(deps: {
+    sessions: Sessions;
+    deviceTokens: DeviceTokens;
+    events: EventPublisher;
+    logger: Logger;
+  }) {
+    this.#sessions = deps.sessions;
+    this.#deviceTokens = deps.deviceTokens;
+    this.#events = deps.events;
+    this.#logger = deps.logger;
+  }
+
+  async complete(user: UserCredentials, request: SignInRequest, em?: EntityManager): Promise<SignedIn> {
+    const { device } = request;
+    try {
+      assertCanSignIn(user.status);
+    } catch (error) {
+      this.record(
+        request,
+        user,
+        user.status === AccountStatus.FROZEN ? 'account_frozen' : 'account_disabled',
+      );
+      throw error;
+    }
+    const tokens = await this.#sessions.open(user.userId, device, em);
+    this.record(request, user);
+    return {
+      ...summary(user),
+      ...tokens,
+      deviceToken: await this.#deviceTokens.issue(user.userId, device.deviceId),
+    };
+  }
+
+  /** Audit record of a sign-in attempt: never awaited, never failing the sign-in, never holding a secret. */
+  record(
+    request: SignInRequest,
+    user: { userId: string; account: string } | null,
+    failure?: string,
+    accountNamed?: string,
+  ): void {
+    const { device, userAgent } = request;
+    const userId = user?.userId;
+    void this.#events
+      .publish(AdminTopics.loginRecorded, {
+        ...(userId !== undefined ? { userId } : {}),
+        account: user?.account ?? accountNamed ?? '',
+        success: failure === undefined,
+        ...(failure !== undefined ? { failure } : {}),
+        deviceId: device.deviceId,
+        deviceType: device.deviceType,
+        ip: device.ip ?? 'unknown',
+        ...(userAgent ? { userAgent } : {}),
+        at: timestampNow(),
+      })
+      .catch((error: unknown) => this.#logger.warn({ err: error, userId }, 'could not publish login record'));
+  }
+}

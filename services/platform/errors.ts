@@ -270,7 +270,7 @@ const CODES: Record<number, CodeInfo> = {
   70101: { status: 413, en: 'File too large', zh: '文件过大' },
   70102: { status: 400, en: 'File type not supported', zh: '文件类型不支持' },
   70103: { status: 403, en: 'Storage quota exceeded', zh: '存储空间不足' },
-  70104: { status: 500, en: 'File upload failed', zh: '文件上传失败' },
+  70104: { status: 400, en: 'File upload failed', zh: '文件上传失败' },
   70105: { status: 404, en: 'File does not exist', zh: '文件不存在' },
   70106: { status: 404, en: 'File has been deleted', zh: '文件已删除' },
   70107: { status: 403, en: 'File URL expired or invalid', zh: '文件URL已过期' },

@@ -5,7 +5,7 @@
  * (PostgreSQL refuses to run as root); NATS keeps its stream on disk, so a restart keeps what it held.
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +91,12 @@ export class PrivatePostgres {
     return tail(this.#log);
   }
 
+  /** The postmaster and its backends (for CPU accounting). */
+  pids(): number[] {
+    const postmaster = Number(readFileSync(join(this.#dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return [postmaster, ...childrenOf(postmaster)];
+  }
+
   async stop(): Promise<void> {
     await asPostgres('pg_ctl', ['-D', this.#dir, '-m', 'fast', '-w', 'stop']).catch(() => {});
     rmSync(join(this.#dir, '..'), { recursive: true, force: true });
@@ -109,6 +115,10 @@ export class PrivateNats {
 
   get url() {
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.#process?.pid;
   }
 
   static async start(): Promise<PrivateNats> {
@@ -151,4 +161,21 @@ export class PrivateNats {
     await exited(this.#process);
     rmSync(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** Processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces) start after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return children;
 }

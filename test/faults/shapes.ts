@@ -23,6 +23,8 @@ export interface Shape {
   /** Where client socket number `socket` connects now (a gateway that is up). */
   gatewayUrl(socket: number): string;
   faults: Record<string, Fault>;
+  /** The processes serving the shape, by name, for CPU accounting (the pids asked for when read). */
+  processes(): Array<{ name: string; pids: () => number[] }>;
   /** Log tails, for a failed run. */
   diagnostics(): string;
   stop(): Promise<void>;
@@ -77,6 +79,7 @@ export async function embeddedShape(databaseUrl: string): Promise<Shape> {
         },
       },
     },
+    processes: () => [{ name: 'platform', pids: () => (child?.pid ? [child.pid] : []) }],
     diagnostics: () => tail(log, 40),
     async stop() {
       child?.kill('SIGTERM');
@@ -150,6 +153,14 @@ export async function clusterShape(env: Record<string, string> = {}): Promise<Sh
         inject: () => nats.restart(),
       },
     },
+    processes: () => [
+      ...cluster.members.flatMap((member) => [
+        { name: `${member.name} app`, pids: () => (member.app?.pid ? [member.app.pid] : []) },
+        { name: `${member.name} daprd`, pids: () => (member.daprd?.pid ? [member.daprd.pid] : []) },
+      ]),
+      { name: 'postgresql', pids: () => postgres.pids() },
+      { name: 'nats-server', pids: () => (nats.pid ? [nats.pid] : []) },
+    ],
     diagnostics: () => `${cluster.diagnostics()}\n--- postgres ---\n${postgres.logTail()}`,
     async stop() {
       await cluster.stop();

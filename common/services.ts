@@ -9,6 +9,7 @@ export const SERVICE_NAMES = [
   'friend',
   'group',
   'session',
+  'file',
   'message',
   'admin',
   'gateway',

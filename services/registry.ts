@@ -1,5 +1,6 @@
 import { adminService } from './admin/index.ts';
 import { authService } from './auth/index.ts';
+import { fileService } from './file/index.ts';
 import { friendService } from './friend/index.ts';
 import { gatewayService } from './gateway/index.ts';
 import { groupService } from './group/index.ts';
@@ -17,6 +18,7 @@ export const SERVICES: ServiceModule[] = [
   friendService,
   groupService,
   sessionService,
+  fileService,
   messageService,
   adminService,
   gatewayService,

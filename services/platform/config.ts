@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
+import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -264,6 +265,7 @@ export interface Config {
   };
   moderation: { sensitiveWordsRefreshMs: number };
   admin: { tokenTtlSeconds: number; sweepSeconds: number };
+  file: FileConfig;
 }
 
 export class ConfigError extends Error {
@@ -274,6 +276,14 @@ function workerIdFromHostname(): number {
   let hash = 0;
   for (const char of hostname()) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash % 1024;
+}
+
+function fileConfigOf(env: Record<string, string | undefined>, dataDir: string): FileConfig {
+  try {
+    return loadFileConfig(env, dataDir);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -398,5 +408,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },
     admin: { tokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS, sweepSeconds: e.ADMIN_SWEEP_SECONDS },
+    file: fileConfigOf(cleaned, e.ANYCHAT_DATA_DIR),
   };
 }

@@ -32,6 +32,8 @@ export interface Request {
   params?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
+  /** Sent as multipart/form-data: these fields, then a small PNG as `file` (upload routes). */
+  form?: Record<string, string>;
 }
 
 export interface Check {
@@ -130,7 +132,13 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     ],
   },
   'POST /api/v1/users/push-token': {
-    checks: [stranger(() => ({ body: { pushToken: 'push-token-of-b', platform: 'Web' } }), own('my device'))],
+    checks: [stranger(() => ({ body: { pushToken: 'b0'.repeat(32), platform: 'iOS' } }), own('my device'))],
+  },
+  'GET /api/v1/users/push-tokens': { checks: [stranger(() => ({}), own("my devices' registrations"))] },
+  'DELETE /api/v1/users/push-tokens/{deviceId}': {
+    checks: [
+      stranger((w) => ({ params: { deviceId: w.aSecondDevice } }), own("only my own device's registration")),
+    ],
   },
   'GET /api/v1/users/{id}': {
     checks: [stranger((w) => ({ params: { id: w.a.userId } }), own('the public profile'))],
@@ -351,6 +359,43 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
 
   // session
   'GET /api/v1/sessions': { checks: [stranger(() => ({}), own('my conversations'))] },
+  'POST /api/v1/files/upload': {
+    checks: [stranger(() => ({ form: { type: 'chat_image' } }), own('my own file'))],
+  },
+  'POST /api/v1/files/upload/init': {
+    checks: [
+      stranger(() => ({ body: { fileName: 'b.bin', fileSize: 10, type: 'chat_file' } }), own('my upload')),
+    ],
+  },
+  'POST /api/v1/files/upload/presign': {
+    checks: [
+      stranger(() => ({ body: { fileName: 'b.bin', fileSize: 10, type: 'chat_file' } }), own('my upload')),
+    ],
+  },
+  'POST /api/v1/files/upload/part': {
+    checks: [
+      stranger(
+        (w) => ({ form: { uploadId: w.files.uploadId, chunkIndex: '0' } }),
+        refused(ErrorCode.FILE_UPLOAD_ID_INVALID),
+      ),
+    ],
+  },
+  'GET /api/v1/files/upload/{uploadId}': {
+    checks: [
+      stranger(
+        (w) => ({ params: { uploadId: w.files.uploadId } }),
+        refused(ErrorCode.FILE_UPLOAD_ID_INVALID),
+      ),
+    ],
+  },
+  'POST /api/v1/files/upload/complete': {
+    checks: [
+      stranger((w) => ({ body: { uploadId: w.files.uploadId } }), refused(ErrorCode.FILE_UPLOAD_ID_INVALID)),
+    ],
+  },
+  'GET /api/v1/files/{fileId}': {
+    checks: [stranger((w) => ({ params: { fileId: w.files.fileId } }), refused(ErrorCode.FILE_NOT_FOUND))],
+  },
   'POST /api/v1/sessions': {
     checks: [
       stranger(

@@ -8,6 +8,7 @@ import { type ApiResponse, registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import type { User } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
+import { multipartBody } from '../support/forms.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { fetchOperations, type Operation, requestTarget } from '../support/route-table.ts';
 import { buildWorld, SECRET, type World } from '../support/world.ts';
@@ -47,10 +48,16 @@ describe('authorization on every route and frame [postgresql]', function () {
   const admins: Record<string, string> = {};
   let before_: Snapshot;
 
-  const call = (op: Operation, request: Request, token: string | undefined): Promise<ApiResponse> =>
+  const call = async (op: Operation, request: Request, token: string | undefined): Promise<ApiResponse> =>
     platform.api.call(op.method, requestTarget(op.template, request.params, request.query), {
       ...(token ? { token } : {}),
-      ...(request.body !== undefined ? { body: request.body } : op.body ? { body: {} } : {}),
+      ...(request.form
+        ? await multipartBody(request.form)
+        : request.body !== undefined
+          ? { body: request.body }
+          : op.body
+            ? { body: {} }
+            : {}),
     });
   const requestOf = (op: Operation): Request => {
     const entry = ROUTE_CASES[op.key];

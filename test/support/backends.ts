@@ -53,10 +53,13 @@ export async function createBackend(name: Backend['name']): Promise<Backend> {
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
+  // The data directory still holds the embedded file store's objects: one per test, removed after.
+  const dir = mkdtempSync(join(tmpdir(), 'anychat-test-'));
   return {
     name,
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), ANYCHAT_DATA_DIR: dir },
     async dispose() {
+      rmSync(dir, { recursive: true, force: true });
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();
       await client.query(`drop database if exists "${database}" with (force)`);

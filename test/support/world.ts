@@ -1,6 +1,7 @@
 import { singleSessionId } from '../../services/platform/contracts/index.ts';
 import { type ApiClient, registerUser } from './api-client.ts';
 import { befriend, loginDevice, type User } from './chat.ts';
+import { multipartBody } from './forms.ts';
 import { clientMsgId } from './ws-client.ts';
 
 /** Text only the owner and the people they chose may ever see; a response holding it leaks. */
@@ -46,6 +47,8 @@ export interface World {
   categoryId: string;
   friendRequestId: string;
   userQrcode: string;
+  /** a's uploaded image and a's unfinished multipart upload. */
+  files: { fileId: string; uploadId: string };
 }
 
 /** Sends a text message; `text` holds SECRET in a's conversations. */
@@ -142,6 +145,14 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     body: { userId: a.userId, message: `${SECRET} hello`, source: 'search' },
   });
   const qrcode = await api.ok<{ code: string }>('POST', '/api/v1/users/qrcode/refresh', as(a));
+  const file = await api.ok<{ fileId: string }>('POST', '/api/v1/files/upload', {
+    ...as(a),
+    ...(await multipartBody({ type: 'chat_image' })),
+  });
+  const upload = await api.ok<{ uploadId: string }>('POST', '/api/v1/files/upload/init', {
+    ...as(a),
+    body: { fileName: `${SECRET}.bin`, fileSize: 10, type: 'chat_file' },
+  });
 
   return {
     a,
@@ -168,5 +179,6 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     categoryId,
     friendRequestId: requestId,
     userQrcode: qrcode.code,
+    files: { fileId: file.fileId, uploadId: upload.uploadId },
   };
 }

@@ -1,0 +1,308 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { FileConfig } from '../../platform/file-config.ts';
+import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import { NoSuchUpload, type ObjectStore } from '../storage/port.ts';
+import { detectedType, SNIFF_BYTES } from './content-type.ts';
+import type { FileRecord, FileStore, UploadRecord } from './file-store.ts';
+import { bucketSuffixOf, type FileKind } from './kinds.ts';
+
+const MiB = 1024 * 1024;
+/** S3's smallest part (all but the last); also the chunk size clients are told to use. */
+export const CHUNK_SIZE = 5 * MiB;
+
+export interface UploadRequest {
+  userId: string;
+  kind: FileKind;
+  fileName: string;
+  fileSize: number;
+}
+
+export interface StartedUpload {
+  uploadId: string;
+  fileId: string;
+  chunkSize: number;
+  totalChunks: number;
+  expiresAt: Date;
+}
+
+/**
+ * Uploads of seed §4.7: one request (small files), multipart in chunks of CHUNK_SIZE that a client
+ * can resume (it asks which chunks are held), and direct upload to a signed URL. Each checks the
+ * kind's size limit and the user's quota first, and the content's real type before the file is
+ * usable. Identical bytes are stored once per bucket (dedup of storage only: every upload still
+ * sends its bytes, so nobody learns whether someone else holds a file).
+ */
+export class Uploads {
+  readonly #files: FileStore;
+  readonly #objects: ObjectStore;
+  readonly #ids: SnowflakeGenerator;
+  readonly #config: FileConfig;
+
+  constructor(files: FileStore, objects: ObjectStore, ids: SnowflakeGenerator, config: FileConfig) {
+    this.#files = files;
+    this.#objects = objects;
+    this.#ids = ids;
+    this.#config = config;
+  }
+
+  bucketOf(kind: FileKind): string {
+    return `${this.#config.bucketPrefix}${bucketSuffixOf(kind)}`;
+  }
+
+  #newKey(): string {
+    const now = new Date();
+    return `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${randomUUID()}`;
+  }
+
+  #expiresAt(kind: FileKind, now: Date): Date | null {
+    return kind === 'temp' ? new Date(now.getTime() + this.#config.tempTtlSeconds * 1000) : null;
+  }
+
+  /** Size limit of the kind, then the quota (uploads in progress count with their declared size). */
+  async #checkAllowed(request: UploadRequest): Promise<void> {
+    const max = this.#config.maxBytes[request.kind];
+    if (request.fileSize > max)
+      throw new AppError(ErrorCode.FILE_TOO_LARGE, {
+        detail: `a ${request.kind} may be at most ${max} bytes`,
+        data: { maxBytes: max },
+      });
+    const held = await this.#files.bytesHeldBy(request.userId);
+    if (held + request.fileSize > this.#config.userQuotaBytes)
+      throw new AppError(ErrorCode.FILE_QUOTA_EXCEEDED, {
+        detail: `${held} of ${this.#config.userQuotaBytes} bytes used`,
+        data: { usedBytes: held, quotaBytes: this.#config.userQuotaBytes },
+      });
+  }
+
+  /** The whole file in one request (already read, at most FILE_SIMPLE_UPLOAD_MAX_MB). */
+  async simple(request: Omit<UploadRequest, 'fileSize'>, bytes: Buffer): Promise<FileRecord> {
+    const full = { ...request, fileSize: bytes.length };
+    await this.#checkAllowed(full);
+    const mimeType = await detectedType(request.kind, bytes);
+    const bucket = this.bucketOf(request.kind);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    let blob = await this.#files.blobByHash(bucket, sha256);
+    if (!blob) {
+      const key = this.#newKey();
+      await this.#objects.put(bucket, key, bytes, bytes.length);
+      blob = await this.#recordBlob(bucket, key, sha256, bytes.length);
+    }
+    const fileId = this.#ids.next();
+    const now = new Date();
+    await this.#files.insertFile(
+      {
+        fileId,
+        userId: request.userId,
+        fileName: request.fileName,
+        fileSize: bytes.length,
+        mimeType,
+        kind: request.kind,
+        status: 'ready',
+        groupId: null,
+        expiresAt: this.#expiresAt(request.kind, now),
+        blobId: blob.blobId,
+      },
+      now,
+    );
+    return (await this.#files.file(fileId))!;
+  }
+
+  /** Records a stored object as a blob; when the same bytes were stored meanwhile, drops this copy. */
+  async #recordBlob(bucket: string, key: string, sha256: string, size: number) {
+    const blob = await this.#files.insertBlob({ blobId: this.#ids.next(), bucket, key, sha256, size });
+    if (blob.key !== key) await this.#objects.remove(bucket, key);
+    return blob;
+  }
+
+  /** Starts an upload: a file row (counted in the quota from now) and its upload record. */
+  async #start(request: UploadRequest, mode: UploadRecord['mode']): Promise<StartedUpload & UploadRecord> {
+    await this.#checkAllowed(request);
+    const bucket = this.bucketOf(request.kind);
+    const key = this.#newKey();
+    const storeUploadId = mode === 'multipart' ? await this.#objects.startMultipart(bucket, key) : null;
+    const now = new Date();
+    const upload: UploadRecord = {
+      uploadId: this.#ids.next(),
+      fileId: this.#ids.next(),
+      userId: request.userId,
+      mode,
+      bucket,
+      key,
+      storeUploadId,
+      chunkSize: CHUNK_SIZE,
+      totalChunks: Math.max(1, Math.ceil(request.fileSize / CHUNK_SIZE)),
+      expiresAt: new Date(now.getTime() + this.#config.uploadTtlSeconds * 1000),
+    };
+    await this.#files.transaction(async (files) => {
+      await files.insertFile(
+        {
+          fileId: upload.fileId,
+          userId: request.userId,
+          fileName: request.fileName,
+          fileSize: request.fileSize,
+          mimeType: 'application/octet-stream',
+          kind: request.kind,
+          status: 'uploading',
+          groupId: null,
+          expiresAt: this.#expiresAt(request.kind, now),
+          blobId: null,
+        },
+        now,
+      );
+      await files.insertUpload(upload, now);
+    });
+    return upload;
+  }
+
+  startMultipart(request: UploadRequest): Promise<StartedUpload> {
+    return this.#start(request, 'multipart');
+  }
+
+  /** A direct upload: the client PUTs the bytes to the answered URL, then completes. */
+  async presign(request: UploadRequest): Promise<StartedUpload & { uploadUrl: string }> {
+    const upload = await this.#start(request, 'direct');
+    const ttl = Math.min(this.#config.urlTtlSeconds * 12, this.#config.uploadTtlSeconds);
+    const uploadUrl = await this.#objects.signedPutUrl(upload.bucket, upload.key, ttl);
+    return { ...upload, uploadUrl };
+  }
+
+  /** The user's unfinished upload, or 070108 (unknown, finished, expired or someone else's). */
+  async #ownUpload(userId: string, uploadId: string, mode: UploadRecord['mode']): Promise<UploadRecord> {
+    const upload = await this.#files.upload(uploadId);
+    if (
+      !upload ||
+      upload.userId !== userId ||
+      upload.mode !== mode ||
+      upload.expiresAt.getTime() <= Date.now()
+    )
+      throw new AppError(ErrorCode.FILE_UPLOAD_ID_INVALID, {
+        detail: `no unfinished upload ${uploadId} of yours`,
+      });
+    return upload;
+  }
+
+  #expectedChunkSize(upload: UploadRecord, fileSize: number, chunkIndex: number): number {
+    return chunkIndex === upload.totalChunks - 1
+      ? fileSize - upload.chunkSize * chunkIndex
+      : upload.chunkSize;
+  }
+
+  /** Stores one chunk (0-based index); sending a chunk again replaces it. The first chunk's type is checked at once. */
+  async putChunk(userId: string, uploadId: string, chunkIndex: number, bytes: Buffer): Promise<void> {
+    const upload = await this.#ownUpload(userId, uploadId, 'multipart');
+    const file = (await this.#files.file(upload.fileId))!;
+    if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= upload.totalChunks)
+      throw new AppError(ErrorCode.FILE_CHUNK_INDEX_INVALID, {
+        detail: `chunkIndex must be 0 to ${upload.totalChunks - 1}`,
+      });
+    const expected = this.#expectedChunkSize(upload, file.fileSize, chunkIndex);
+    if (bytes.length !== expected)
+      throw new AppError(ErrorCode.FILE_CHUNK_INDEX_INVALID, {
+        detail: `chunk ${chunkIndex} must be ${expected} bytes, not ${bytes.length}`,
+      });
+    // A kind that takes only some types refuses the upload at its first chunk, not after all of them.
+    if (chunkIndex === 0) await detectedType(file.kind, bytes.subarray(0, SNIFF_BYTES));
+    await this.#onStoreUpload(uploadId, () =>
+      this.#objects.uploadPart(upload.bucket, upload.key, upload.storeUploadId!, chunkIndex + 1, bytes),
+    );
+  }
+
+  /** The chunks the store holds (0-based): what a client sends again after a network loss is the rest. */
+  async heldChunks(userId: string, uploadId: string): Promise<{ upload: UploadRecord; chunks: number[] }> {
+    const upload = await this.#ownUpload(userId, uploadId, 'multipart');
+    const parts = await this.#onStoreUpload(uploadId, () =>
+      this.#objects.listParts(upload.bucket, upload.key, upload.storeUploadId!),
+    );
+    return { upload, chunks: parts.map((part) => part.partNumber - 1) };
+  }
+
+  async #onStoreUpload<T>(uploadId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof NoSuchUpload)
+        throw new AppError(ErrorCode.FILE_UPLOAD_ID_INVALID, { detail: `upload ${uploadId} is gone` });
+      throw error;
+    }
+  }
+
+  /** Completes a multipart or direct upload: checks every byte arrived, the real type, and dedups. */
+  async complete(userId: string, uploadId: string): Promise<FileRecord> {
+    const found = await this.#files.upload(uploadId);
+    const upload = await this.#ownUpload(userId, uploadId, found?.mode ?? 'multipart');
+    const file = (await this.#files.file(upload.fileId))!;
+    if (upload.mode === 'multipart') {
+      const parts = await this.#onStoreUpload(uploadId, () =>
+        this.#objects.listParts(upload.bucket, upload.key, upload.storeUploadId!),
+      );
+      const missing: number[] = [];
+      for (let index = 0; index < upload.totalChunks; index++) {
+        const part = parts.find((p) => p.partNumber === index + 1);
+        if (part?.size !== this.#expectedChunkSize(upload, file.fileSize, index)) missing.push(index);
+      }
+      if (missing.length > 0)
+        throw new AppError(ErrorCode.FILE_CHUNK_INDEX_INVALID, {
+          detail: `chunks not uploaded yet: ${missing.slice(0, 20).join(', ')}`,
+          data: { missingChunks: missing },
+        });
+      await this.#objects.completeMultipart(upload.bucket, upload.key, upload.storeUploadId!, parts);
+    } else {
+      const stored = await this.#objects.stat(upload.bucket, upload.key);
+      if (stored?.size !== file.fileSize) {
+        await this.#objects.remove(upload.bucket, upload.key);
+        throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, {
+          detail: stored
+            ? `${stored.size} bytes were uploaded, ${file.fileSize} declared`
+            : 'nothing was uploaded to the URL',
+        });
+      }
+    }
+    const { sha256, head } = await this.#digest(upload.bucket, upload.key);
+    let mimeType: string;
+    try {
+      mimeType = await detectedType(file.kind, head);
+    } catch (error) {
+      await this.#abandon(upload);
+      throw error;
+    }
+    const existing = await this.#files.blobByHash(upload.bucket, sha256);
+    if (existing) await this.#objects.remove(upload.bucket, upload.key);
+    const blob = existing ?? (await this.#recordBlob(upload.bucket, upload.key, sha256, file.fileSize));
+    const completed = await this.#files.transaction(async (files) => {
+      if (!(await files.deleteUpload(uploadId))) return false;
+      await files.completeFile(file.fileId, blob.blobId, mimeType);
+      return true;
+    });
+    if (!completed)
+      throw new AppError(ErrorCode.FILE_UPLOAD_ID_INVALID, {
+        detail: `upload ${uploadId} was completed already`,
+      });
+    return (await this.#files.file(file.fileId))!;
+  }
+
+  /** SHA-256 of a stored object and its first bytes (for the type), read once. */
+  async #digest(bucket: string, key: string): Promise<{ sha256: string; head: Buffer }> {
+    const hash = createHash('sha256');
+    const heads: Buffer[] = [];
+    let headLength = 0;
+    for await (const chunk of await this.#objects.get(bucket, key)) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      if (headLength < SNIFF_BYTES) {
+        heads.push(bytes.subarray(0, SNIFF_BYTES - headLength));
+        headLength += Math.min(bytes.length, SNIFF_BYTES - headLength);
+      }
+    }
+    return { sha256: hash.digest('hex'), head: Buffer.concat(heads) };
+  }
+
+  /** Drops an upload whose content was refused: its bytes, its record, its file row. */
+  async #abandon(upload: UploadRecord): Promise<void> {
+    await this.#objects.remove(upload.bucket, upload.key);
+    await this.#files.transaction(async (files) => {
+      await files.deleteUpload(upload.uploadId);
+      await files.markDeleted(upload.fileId, new Date());
+    });
+  }
+}

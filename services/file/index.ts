@@ -1,0 +1,33 @@
+import { sqlExecutor } from '../platform/db/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { Downloads } from './domain/downloads.ts';
+import { FileStore } from './domain/file-store.ts';
+import { BUCKETS } from './domain/kinds.ts';
+import { Uploads } from './domain/uploads.ts';
+import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
+import { fileRoutes } from './routes.ts';
+import { createObjectStore } from './storage/index.ts';
+
+/** Files on object storage (seed §4.7): uploads, signed downloads, dedup. */
+export const fileService: ServiceModule = {
+  name: 'file',
+  schema: 'file',
+  entities: [],
+  migrations: [{ name: 'Migration20261130000800_file', class: Migration20261130000800_file }],
+  async create(ctx) {
+    const config = ctx.config.file;
+    const { store: objects, rawHandlers } = createObjectStore(config, ctx.publicUrl);
+    await objects.ensureBuckets(Object.values(BUCKETS).map((suffix) => `${config.bucketPrefix}${suffix}`));
+    const files = new FileStore(sqlExecutor(ctx.orm));
+    const domain = {
+      uploads: new Uploads(files, objects, ctx.ids, config),
+      downloads: new Downloads(files, objects, config.urlTtlSeconds),
+    };
+    return {
+      routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
+      rawHandlers,
+      subscriptions: [],
+      internal: [],
+    };
+  },
+};

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { schemas } from '../platform/validation.ts';
+import { FILE_KINDS } from './domain/kinds.ts';
+
+const iso = z.iso.datetime({ offset: true });
+
+export const FileKindField = z.enum(FILE_KINDS);
+/** A file's name as others will see it: one line, no invisible or text-direction characters. */
+export const FileName = schemas.name(255).min(1);
+
+/** Form fields of `POST /files/upload` (besides the `file` part). */
+export const SimpleUploadFields = z.object({ type: FileKindField });
+/** Form fields of `POST /files/upload/part` (besides the `file` part). */
+export const PartFields = z.object({
+  uploadId: schemas.id,
+  chunkIndex: z.coerce.number().int().min(0).max(10_000),
+});
+
+export const InitBody = z.object({
+  fileName: FileName,
+  fileSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  /** What the client believes the type is; never trusted: the content decides. */
+  mimeType: schemas.text(100).optional(),
+  type: FileKindField,
+});
+export const CompleteBody = z.object({ uploadId: schemas.id });
+export const UploadParams = z.object({ uploadId: schemas.id });
+export const FileParams = z.object({ fileId: schemas.id });
+
+export const FileDto = z.object({
+  fileId: z.string(),
+  fileName: z.string(),
+  size: z.number(),
+  mimeType: z.string(),
+  type: FileKindField,
+  /** A signed download URL, valid until `urlExpiresAt`. */
+  url: z.string(),
+  urlExpiresAt: iso,
+  thumbnail: z.string().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  /** Voice and video length in milliseconds. */
+  durationMs: z.number().nullable(),
+  /** Temporary files only. */
+  expiresAt: iso.nullable(),
+});
+export const InitDto = z.object({
+  uploadId: z.string(),
+  fileId: z.string(),
+  chunkSize: z.number(),
+  totalChunks: z.number(),
+  expiresAt: iso,
+});
+export const PresignDto = InitDto.extend({
+  /** PUT the file's bytes here (one request, `Content-Length` set), then call /files/upload/complete. */
+  uploadUrl: z.string(),
+  method: z.literal('PUT'),
+});
+export const PartDto = z.object({ chunkIndex: z.number(), uploaded: z.boolean() });
+export const UploadStatusDto = z.object({
+  uploadId: z.string(),
+  chunkSize: z.number(),
+  totalChunks: z.number(),
+  /** 0-based indexes of the chunks the server holds; send the others. */
+  uploadedChunks: z.array(z.number()),
+  expiresAt: iso,
+});

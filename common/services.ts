@@ -12,6 +12,7 @@ export const SERVICE_NAMES = [
   'file',
   'message',
   'admin',
+  'push',
   'gateway',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -152,6 +152,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
     const clientAddress = clientAddressResolver(config.trustedProxies);
     const metrics = createMetrics();
+    for (const { instance } of instances)
+      for (const metric of instance.metrics ?? []) metrics.registry.registerMetric(metric);
     const app = createHttpApp({
       logger,
       clientAddress,

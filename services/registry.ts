@@ -8,6 +8,7 @@ import { messageService } from './message/index.ts';
 import { Migration20261122000000_state_entries } from './platform/db/migrations/Migration20261122000000_state_entries.ts';
 import { Migration20261130000000_dapr_metadata } from './platform/db/migrations/Migration20261130000000_dapr_metadata.ts';
 import type { ServiceModule } from './platform/service.ts';
+import { pushService } from './push/index.ts';
 import { sessionService } from './session/index.ts';
 import { userService } from './user/index.ts';
 
@@ -21,6 +22,7 @@ export const SERVICES: ServiceModule[] = [
   fileService,
   messageService,
   adminService,
+  pushService,
   gatewayService,
 ];
 

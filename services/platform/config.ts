@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
 import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
+import { loadPushConfig, type PushConfig } from './push-config.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -265,6 +266,7 @@ export interface Config {
   };
   moderation: { sensitiveWordsRefreshMs: number };
   admin: { tokenTtlSeconds: number; sweepSeconds: number };
+  push: PushConfig;
   file: FileConfig;
 }
 
@@ -281,6 +283,14 @@ function workerIdFromHostname(): number {
 function fileConfigOf(env: Record<string, string | undefined>, dataDir: string): FileConfig {
   try {
     return loadFileConfig(env, dataDir);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+}
+
+function pushConfigOf(env: Record<string, string | undefined>): PushConfig {
+  try {
+    return loadPushConfig(env);
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
@@ -408,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },
     admin: { tokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS, sweepSeconds: e.ADMIN_SWEEP_SECONDS },
+    push: pushConfigOf(cleaned),
     file: fileConfigOf(cleaned, e.ANYCHAT_DATA_DIR),
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Metric } from 'prom-client';
 import type { Config } from './config.ts';
 import type { EntitySchema, MigrationObject, MikroORM } from './db/index.ts';
 import type { AdminAccess, AnyRoute, RawHandler } from './http/routes.ts';
@@ -40,6 +41,8 @@ export interface ServiceInstance {
   rawHandlers?: RawHandler[];
   /** HTTP upgrades it takes over (the gateway's WebSocket endpoint). */
   upgrades?: Array<{ path: string; handle(request: IncomingMessage, socket: Duplex, head: Buffer): void }>;
+  /** Prometheus metrics of its own, served with the host's at /metrics. */
+  metrics?: Metric[];
   /** Checks the callers of admin routes (the admin service only). */
   adminAccess?: AdminAccess;
   /** First step of shutdown: stop taking work and let clients go (they reconnect elsewhere). */

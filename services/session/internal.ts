@@ -1,12 +1,15 @@
+import { z } from 'zod';
 import { SessionService as SessionContract } from '../platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
+import { schemas } from '../platform/validation.ts';
 import type { SessionService } from './domain/session-service.ts';
 import { SettingsInput } from './schemas.ts';
 
 /** Input rules of SessionService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
-export const SessionInputs = { getSessionSettings: SettingsInput } satisfies InputSchemas<
-  typeof SessionContract
->;
+export const SessionInputs = {
+  getSessionSettings: SettingsInput,
+  getUnreadTotal: z.object({ userId: schemas.id }),
+} satisfies InputSchemas<typeof SessionContract>;
 
 /** What the session service serves other services (proto/anychat/session/v1/session.proto). */
 export function sessionInternal(sessions: SessionService): InternalService[] {
@@ -15,6 +18,10 @@ export function sessionInternal(sessions: SessionService): InternalService[] {
       getSessionSettings: async ({ userId, sessionIds }) => ({
         settings: await sessions.settings(userId, sessionIds),
       }),
+      getUnreadTotal: async ({ userId }) => {
+        const { total, mentionUnread } = await sessions.unread(userId);
+        return { unread: total, mentionUnread };
+      },
     }),
   ];
 }

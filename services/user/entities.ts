@@ -37,6 +37,14 @@ export const UserSettings = defineEntity({
     language: p.string().length(10),
     /** Who may add this user to a group directly; others' additions become invitations. */
     groupInvitePolicy: p.string().length(10).$type<GroupInvitePolicy>(),
+    /** Do-not-disturb hours (`HH:MM`, in timeZone): no offline push between them. */
+    dndStart: p.string().length(5).nullable(),
+    dndEnd: p.string().length(5).nullable(),
+    timeZone: p.string().length(64),
+    /** Pushes show sender and text; off: "You have a new message". */
+    pushPreview: p.boolean(),
+    /** @mentions are pushed even from muted conversations. */
+    pushMentionsWhenMuted: p.boolean(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
@@ -52,8 +60,12 @@ export const PushToken = defineEntity({
     id: p.bigint('string').primary(),
     userId: p.bigint('string'),
     deviceId: p.string().length(100),
-    pushToken: p.string().length(512),
+    pushToken: p.string().length(2048),
     platform: p.string().length(20),
+    /** The provider that delivers to the device (`webpush`, `fcm`, `apns` or a configured one). */
+    provider: p.string().length(32),
+    /** The device's language, for the text of its pushes. */
+    language: p.string().length(16),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

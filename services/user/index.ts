@@ -6,6 +6,7 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { relationOf } from './clients/friends.ts';
+import { PushTokens } from './domain/push-tokens.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
@@ -13,6 +14,7 @@ import { userInternal } from './internal.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
+import { Migration20261201000230_push_registry } from './migrations/Migration20261201000230_push_registry.ts';
 import { userRoutes } from './routes.ts';
 
 /** How often unpublished notifications are retried. */
@@ -29,6 +31,7 @@ export const userService: ServiceModule = {
       name: 'Migration20261201000220_group_invite_policy',
       class: Migration20261201000220_group_invite_policy,
     },
+    { name: 'Migration20261201000230_push_registry', class: Migration20261201000230_push_registry },
   ],
   async create(ctx) {
     const outbox = new Outbox({
@@ -39,7 +42,9 @@ export const userService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
+    const pushTokens = new PushTokens(ctx.orm, outbox, ctx.ids);
     const users = new UserService({
+      pushTokens,
       orm: ctx.orm,
       store: ctx.state.store(ctx.config.dapr.stateStoreName),
       events: new EventPublisher(ctx.pubsub, ctx.pubsubName),
@@ -58,6 +63,7 @@ export const userService: ServiceModule = {
     return {
       routes: userRoutes(
         users,
+        pushTokens,
         userDetail(
           users,
           (userId, peerId) => relationOf(ctx.invoke, userId, peerId),
@@ -92,7 +98,7 @@ export const userService: ServiceModule = {
           },
         }),
       ],
-      internal: userInternal(users),
+      internal: userInternal(users, pushTokens),
       stop: () => outbox.stop(),
     };
   },

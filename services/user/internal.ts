@@ -3,6 +3,7 @@ import { UserService as UserContract } from '../platform/contracts/gen/anychat/u
 import { BulkCalls, groupInvitePolicyCode } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
+import type { PushTokens } from './domain/push-tokens.ts';
 import type { UserService } from './domain/user-service.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
@@ -23,10 +24,15 @@ export const UserInputs = {
   getGroupInvitePolicies: z.object({
     userIds: z.array(id).max(BulkCalls.groupInvitePolicies.maxIds),
   }),
+  removePushToken: z.object({
+    userId: id,
+    deviceId: z.string().min(1).max(100),
+    pushToken: z.string().min(1).max(2048),
+  }),
 } satisfies InputSchemas<typeof UserContract>;
 
 /** What the user service serves other services (proto/anychat/user/v1/user.proto). */
-export function userInternal(users: UserService): InternalService[] {
+export function userInternal(users: UserService, pushTokens: PushTokens): InternalService[] {
   return [
     internalService(UserContract, UserInputs, {
       createProfile: async (input) => {
@@ -47,6 +53,9 @@ export function userInternal(users: UserService): InternalService[] {
           userId: entry.userId,
           groupInvitePolicy: groupInvitePolicyCode(entry.groupInvitePolicy),
         })),
+      }),
+      removePushToken: async ({ userId, deviceId, pushToken }) => ({
+        removed: await pushTokens.remove(userId, deviceId, pushToken),
       }),
     }),
   ];

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { defineRoute } from '../platform/http/routes.ts';
+import type { PushTokens } from './domain/push-tokens.ts';
 import type { userDetail } from './domain/user-detail.ts';
 import type { UserService } from './domain/user-service.ts';
 import type { UserProfile, UserSettings } from './entities.ts';
 import {
+  DeviceParams,
   MyProfileDto,
   PublicProfileDto,
+  PushRegistrationDto,
   PushTokenBody,
   QrcodeDto,
   QrcodeParams,
@@ -43,10 +46,19 @@ const settingsDto = (s: UserSettings) => ({
   notificationEnabled: s.notificationEnabled,
   language: s.language,
   groupInvitePolicy: s.groupInvitePolicy,
+  dndStart: s.dndStart ?? null,
+  dndEnd: s.dndEnd ?? null,
+  timeZone: s.timeZone,
+  pushPreview: s.pushPreview,
+  pushMentionsWhenMuted: s.pushMentionsWhenMuted,
 });
 
 /** How the caller stands towards another user (asked of the friend service). */
-export function userRoutes(users: UserService, detailOf: ReturnType<typeof userDetail>) {
+export function userRoutes(
+  users: UserService,
+  pushTokens: PushTokens,
+  detailOf: ReturnType<typeof userDetail>,
+) {
   const me = async (userId: string) => {
     const [profile, qrcode] = await Promise.all([users.profile(userId), users.currentQrcode(userId)]);
     return myProfile(profile, qrcode?.url ?? null);
@@ -137,9 +149,36 @@ export function userRoutes(users: UserService, detailOf: ReturnType<typeof userD
       body: PushTokenBody,
       response: z.null(),
       handler: async ({ principal, body }) => {
-        await users.savePushToken(principal.userId, principal.deviceId, body.pushToken, body.platform);
+        const { language } = await users.settings(principal.userId);
+        await pushTokens.save(principal.userId, principal.deviceId, body, language);
         return null;
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/push-tokens',
+      summary: "My devices' push registrations (not the tokens themselves)",
+      tags,
+      access: 'user',
+      response: z.object({ registrations: z.array(PushRegistrationDto) }),
+      handler: async ({ principal }) => ({
+        registrations: (await pushTokens.list(principal.userId)).map((r) => ({
+          ...r,
+          updatedAt: r.updatedAt.toISOString(),
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/users/push-tokens/:deviceId',
+      summary: "Revoke a device's push registration: it gets no more offline pushes",
+      tags,
+      access: 'user',
+      params: DeviceParams,
+      response: z.object({ removed: z.boolean() }),
+      handler: async ({ principal, params }) => ({
+        removed: await pushTokens.remove(principal.userId, params.deviceId),
+      }),
     }),
     // Declared after the fixed paths above so that /users/me and /users/search are not taken for ids.
     defineRoute({

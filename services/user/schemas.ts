@@ -30,6 +30,17 @@ export const UpdateProfileBody = z
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
 
+const clock = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (00:00 to 23:59)');
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const UpdateSettingsBody = z
   .object({
     friendVerify: z.boolean(),
@@ -40,9 +51,28 @@ export const UpdateSettingsBody = z
       .describe(
         'who may add me to groups directly: friends (default), nobody, or everyone (strangers only where the platform lets strangers message each other); anyone else sends an invitation I accept or decline',
       ),
+    dndStart: clock.nullable().describe('start of my do-not-disturb hours (HH:MM in timeZone); null: none'),
+    dndEnd: clock
+      .nullable()
+      .describe('end of my do-not-disturb hours (HH:MM, may be past midnight); null: none'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai')
+      .describe('the time zone of my do-not-disturb hours'),
+    pushPreview: z.boolean().describe('pushes show the sender and the text; false: "You have a new message"'),
+    pushMentionsWhenMuted: z.boolean().describe('@mentions of me are pushed from conversations I muted'),
   })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
+  .refine((body) => Object.keys(body).length > 0, 'at least one field is required')
+  .refine(
+    (body) => (body.dndStart === undefined) === (body.dndEnd === undefined),
+    'dndStart and dndEnd are set together',
+  )
+  .refine(
+    (body) => (body.dndStart === null) === (body.dndEnd === null),
+    'dndStart and dndEnd are both times or both null',
+  );
 
 export const UserIdParams = z.object({ id: schemas.id });
 export const QrcodeParams = z.object({
@@ -56,8 +86,29 @@ export const SearchQuery = z.object({
 });
 
 export const PushTokenBody = z.object({
-  pushToken: text(512).min(8),
+  pushToken: text(2048)
+    .min(8)
+    .describe('APNs device token (hex), FCM registration token, or a Web Push subscription as JSON'),
   platform: z.enum(['iOS', 'Android', 'Web']),
+  provider: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be a provider name such as apns, fcm, webpush')
+    .optional()
+    .describe("who delivers to this device; default: the platform's own (apns, fcm, webpush)"),
+  language: z
+    .enum(['zh-CN', 'en'])
+    .optional()
+    .describe("the device's language; default: my language setting"),
+});
+
+export const DeviceParams = z.object({ deviceId: text(100).min(1) });
+
+export const PushRegistrationDto = z.object({
+  deviceId: z.string(),
+  platform: z.string(),
+  provider: z.string(),
+  language: z.string(),
+  updatedAt: z.string(),
 });
 
 export const PublicProfileDto = z.object({
@@ -95,6 +146,11 @@ export const SettingsDto = z.object({
   notificationEnabled: z.boolean(),
   language: z.string(),
   groupInvitePolicy: z.enum(GROUP_INVITE_POLICIES),
+  dndStart: z.string().nullable(),
+  dndEnd: z.string().nullable(),
+  timeZone: z.string(),
+  pushPreview: z.boolean(),
+  pushMentionsWhenMuted: z.boolean(),
 });
 
 export const QrcodeDto = z.object({ code: z.string(), qrcodeUrl: z.string(), expiresAt: z.string() });

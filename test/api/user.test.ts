@@ -140,18 +140,43 @@ forEachBackend('users over HTTP', (platform) => {
       notificationEnabled: true,
       language: 'zh-CN',
       groupInvitePolicy: 'friends',
+      dndStart: null,
+      dndEnd: null,
+      timeZone: 'UTC',
+      pushPreview: true,
+      pushMentionsWhenMuted: true,
     });
     const changed = await api().ok('PUT', '/api/v1/users/settings', {
       token: user.accessToken,
-      body: { friendVerify: false, language: 'en', groupInvitePolicy: 'nobody' },
+      body: {
+        friendVerify: false,
+        language: 'en',
+        groupInvitePolicy: 'nobody',
+        dndStart: '22:30',
+        dndEnd: '07:00',
+        timeZone: 'Asia/Shanghai',
+        pushPreview: false,
+      },
     });
     expect(changed).to.deep.equal({
       friendVerify: false,
       notificationEnabled: true,
       language: 'en',
       groupInvitePolicy: 'nobody',
+      dndStart: '22:30',
+      dndEnd: '07:00',
+      timeZone: 'Asia/Shanghai',
+      pushPreview: false,
+      pushMentionsWhenMuted: true,
     });
-    for (const body of [{ friendVerify: 'no' }, { groupInvitePolicy: 'strangers' }]) {
+    for (const body of [
+      { friendVerify: 'no' },
+      { groupInvitePolicy: 'strangers' },
+      { dndStart: '25:00', dndEnd: '07:00' },
+      { dndStart: '22:00' },
+      { dndStart: null, dndEnd: '07:00' },
+      { timeZone: 'Mars/Olympus' },
+    ]) {
       const bad = await api().call('PUT', '/api/v1/users/settings', { token: user.accessToken, body });
       expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
     }
@@ -187,22 +212,68 @@ forEachBackend('users over HTTP', (platform) => {
     expect(unknown.body.code).to.equal(ErrorCode.QRCODE_INVALID);
   });
 
-  it('stores a push token for the calling device', async () => {
+  it('stores, lists and revokes the push registrations of my devices', async () => {
     const user = await registerUser(api());
+    const apnsToken = 'a1'.repeat(32);
     await api().ok('POST', '/api/v1/users/push-token', {
       token: user.accessToken,
-      body: { pushToken: 'apns-token-123456', platform: 'iOS' },
+      body: { pushToken: apnsToken, platform: 'iOS' },
     });
     await api().ok('POST', '/api/v1/users/push-token', {
       token: user.accessToken,
-      body: { pushToken: 'apns-token-654321', platform: 'iOS' },
+      body: { pushToken: 'b2'.repeat(32), platform: 'iOS', language: 'en' },
     });
+    const { registrations } = await api().ok<{ registrations: Array<Record<string, unknown>> }>(
+      'GET',
+      '/api/v1/users/push-tokens',
+      { token: user.accessToken },
+    );
+    expect(registrations).to.have.length(1);
+    expect(registrations[0]).to.include({
+      deviceId: `web-${user.account}`,
+      provider: 'apns',
+      language: 'en',
+    });
+    expect(registrations[0]).not.to.have.property('pushToken');
+    const other = await registerUser(api());
+    const notMine = await api().ok<{ removed: boolean }>(
+      'DELETE',
+      `/api/v1/users/push-tokens/web-${user.account}`,
+      {
+        token: other.accessToken,
+      },
+    );
+    expect(notMine.removed).to.equal(false);
+    const revoked = await api().ok<{ removed: boolean }>(
+      'DELETE',
+      `/api/v1/users/push-tokens/web-${user.account}`,
+      {
+        token: user.accessToken,
+      },
+    );
+    expect(revoked.removed).to.equal(true);
+    expect(
+      (
+        await api().ok<{ registrations: unknown[] }>('GET', '/api/v1/users/push-tokens', {
+          token: user.accessToken,
+        })
+      ).registrations,
+    ).to.deep.equal([]);
+
     const bad = await api().call('POST', '/api/v1/users/push-token', {
       token: user.accessToken,
       body: { pushToken: 'x', platform: 'Symbian' },
     });
     expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
     expect(bad.body.message).to.contain('body.platform');
+    for (const body of [
+      { pushToken: 'apns-token-123456', platform: 'iOS' },
+      { pushToken: '{"endpoint":"ftp://x","keys":{}}', platform: 'Web' },
+    ]) {
+      const refused = await api().call('POST', '/api/v1/users/push-token', { token: user.accessToken, body });
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(refused.body.code).to.equal(ErrorCode.PUSH_TOKEN_INVALID);
+    }
   });
 
   it('answers 404 with its code for unknown users', async () => {

@@ -99,6 +99,16 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
     text: 'Bob joined',
     data: { userIds: ['1002'] },
   },
+  'user.push-token.changed': {
+    userId: '1002',
+    deviceId: 'web-1',
+    removed: false,
+    pushToken: '{"endpoint":"https://push.example.com/x","keys":{"p256dh":"BA","auth":"AA"}}',
+    platform: 'Web',
+    provider: 'webpush',
+    language: 'en',
+    version: '1796030770931',
+  },
   'timeline.append': {
     eventId: 'friend.request:1',
     recipients: ['1002'],

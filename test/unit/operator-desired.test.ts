@@ -57,6 +57,7 @@ describe('operator: desired objects', () => {
       'session',
       'message',
       'admin',
+      'push',
     ]);
     expect(list[0]!.replicas).to.equal(3);
     const core = desiredChildren(cluster({ mode: 'consolidated' })).find(
@@ -100,7 +101,7 @@ describe('operator: desired objects', () => {
         };
       };
     }>;
-    expect(deployments).to.have.length(8);
+    expect(deployments).to.have.length(9);
     for (const { spec } of deployments) {
       expect(spec.template.spec.containers[0]!.ports).to.deep.include({
         name: 'metrics',

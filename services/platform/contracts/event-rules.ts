@@ -52,6 +52,14 @@ export const EventRules = {
     }),
   }),
   groupChanged: z.object({ groupId: id }),
+  pushTokenChanged: z.object({
+    userId: id,
+    deviceId: z.string().min(1).max(100),
+    pushToken: z.string().max(2048),
+    provider: z.string().max(32),
+    language: z.string().max(16),
+    version: int64(0),
+  }),
   messageCreated: z.object({
     messageId: id,
     sessionId,

@@ -17,7 +17,11 @@ import {
   SystemMessageRequestedSchema,
   TimelineAppendRequestedSchema,
 } from './gen/anychat/message/v1/events_pb.ts';
-import { ProfileUpdatedSchema, SettingsUpdatedSchema } from './gen/anychat/user/v1/events_pb.ts';
+import {
+  ProfileUpdatedSchema,
+  PushTokenChangedSchema,
+  SettingsUpdatedSchema,
+} from './gen/anychat/user/v1/events_pb.ts';
 
 /**
  * Every pub/sub topic, named once with its proto message (proto/anychat/<service>/v1/events.proto)
@@ -48,6 +52,12 @@ export const AdminTopics = {
 export const UserTopics = {
   profileUpdated: eventTopic('user.profile.updated', ProfileUpdatedSchema, EventRules.profileUpdated),
   settingsUpdated: eventTopic('user.settings.updated', SettingsUpdatedSchema),
+  /** A device's push registration was saved or removed: the push service's copy follows. */
+  pushTokenChanged: eventTopic(
+    'user.push-token.changed',
+    PushTokenChangedSchema,
+    EventRules.pushTokenChanged,
+  ),
 };
 
 /** Events of the group service. */

@@ -17,7 +17,8 @@ import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, outboxEvent, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { StateOperation, StateStore } from '../../platform/ports/index.ts';
-import { PushToken, UserProfile, UserSettings } from '../entities.ts';
+import { UserProfile, UserSettings } from '../entities.ts';
+import type { PushTokens } from './push-tokens.ts';
 
 export interface ProfileChanges {
   nickname?: string | undefined;
@@ -33,6 +34,11 @@ export interface SettingsChanges {
   notificationEnabled?: boolean | undefined;
   language?: string | undefined;
   groupInvitePolicy?: GroupInvitePolicy | undefined;
+  dndStart?: string | null | undefined;
+  dndEnd?: string | null | undefined;
+  timeZone?: string | undefined;
+  pushPreview?: boolean | undefined;
+  pushMentionsWhenMuted?: boolean | undefined;
 }
 
 interface QrRecord {
@@ -47,6 +53,8 @@ export interface UserServiceDeps {
   events: EventPublisher;
   /** Carries the profile change that announces a deleted account, in the transaction that erases it. */
   outbox: Outbox;
+  /** The push-token registry, whose registrations go with an erased account. */
+  pushTokens: PushTokens;
   ids: SnowflakeGenerator;
   logger: Logger;
   qrcodeTtlSeconds: number;
@@ -61,6 +69,11 @@ const DEFAULT_SETTINGS = {
   notificationEnabled: true,
   language: 'zh-CN',
   groupInvitePolicy: DEFAULT_GROUP_INVITE_POLICY,
+  dndStart: null,
+  dndEnd: null,
+  timeZone: 'UTC',
+  pushPreview: true,
+  pushMentionsWhenMuted: true,
 };
 /** QR records outlive their validity by a week, so a scanned old code says "expired", not "invalid". */
 const QR_GRACE_SECONDS = 7 * 86_400;
@@ -218,6 +231,11 @@ export class UserService {
         notificationEnabled: settings.notificationEnabled,
         language: settings.language,
         groupInvitePolicy: settings.groupInvitePolicy,
+        ...(settings.dndStart ? { dndStart: settings.dndStart } : {}),
+        ...(settings.dndEnd ? { dndEnd: settings.dndEnd } : {}),
+        timeZone: settings.timeZone,
+        pushPreview: settings.pushPreview,
+        pushMentionsWhenMuted: settings.pushMentionsWhenMuted,
       },
     });
     return settings;
@@ -266,20 +284,6 @@ export class UserService {
     return profile;
   }
 
-  async savePushToken(userId: string, deviceId: string, pushToken: string, platform: string): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const profile = await em.findOne(UserProfile, { userId }, { fields: ['userId', 'deletedAt'] });
-    if (!profile || profile.deletedAt) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
-    await em.upsert(
-      PushToken,
-      { id: this.deps.ids.next(), userId, deviceId, pushToken, platform },
-      {
-        onConflictFields: ['userId', 'deviceId'],
-        onConflictMergeFields: ['pushToken', 'platform', 'updatedAt'],
-      },
-    );
-  }
-
   /**
    * The account was deleted (auth's status change): in one transaction the profile becomes an
    * anonymous placeholder (neutral nickname; picture, signature, birthday, region cleared; the
@@ -325,7 +329,7 @@ export class UserService {
         email: null,
         deletedAt: new Date(),
       });
-      await tx.nativeDelete(PushToken, { userId });
+      await this.deps.pushTokens.removeAll(tx, userId, events);
       events.push(
         outboxEvent(UserTopics.profileUpdated, { userId, changed, profile: eventProfile(profile) }),
       );

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anychat/session/v1/session.proto.
  */
 export const file_anychat_session_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbnljaGF0L3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxISYW55Y2hhdC5zZXNzaW9uLnYxIkEKGUdldFNlc3Npb25TZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtzZXNzaW9uX2lkcxgCIAMoCSJKCg9TZXNzaW9uU2V0dGluZ3MSEgoKc2Vzc2lvbl9pZBgBIAEoCRIQCghpc19tdXRlZBgCIAEoCBIRCglpc19waW5uZWQYAyABKAgiUwoaR2V0U2Vzc2lvblNldHRpbmdzUmVzcG9uc2USNQoIc2V0dGluZ3MYASADKAsyIy5hbnljaGF0LnNlc3Npb24udjEuU2Vzc2lvblNldHRpbmdzMoUBCg5TZXNzaW9uU2VydmljZRJzChJHZXRTZXNzaW9uU2V0dGluZ3MSLS5hbnljaGF0LnNlc3Npb24udjEuR2V0U2Vzc2lvblNldHRpbmdzUmVxdWVzdBouLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRTZXNzaW9uU2V0dGluZ3NSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiBhbnljaGF0L3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxISYW55Y2hhdC5zZXNzaW9uLnYxIkEKGUdldFNlc3Npb25TZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtzZXNzaW9uX2lkcxgCIAMoCSJKCg9TZXNzaW9uU2V0dGluZ3MSEgoKc2Vzc2lvbl9pZBgBIAEoCRIQCghpc19tdXRlZBgCIAEoCBIRCglpc19waW5uZWQYAyABKAgiUwoaR2V0U2Vzc2lvblNldHRpbmdzUmVzcG9uc2USNQoIc2V0dGluZ3MYASADKAsyIy5hbnljaGF0LnNlc3Npb24udjEuU2Vzc2lvblNldHRpbmdzIigKFUdldFVucmVhZFRvdGFsUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkAKFkdldFVucmVhZFRvdGFsUmVzcG9uc2USDgoGdW5yZWFkGAEgASgFEhYKDm1lbnRpb25fdW5yZWFkGAIgASgFMu4BCg5TZXNzaW9uU2VydmljZRJzChJHZXRTZXNzaW9uU2V0dGluZ3MSLS5hbnljaGF0LnNlc3Npb24udjEuR2V0U2Vzc2lvblNldHRpbmdzUmVxdWVzdBouLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRTZXNzaW9uU2V0dGluZ3NSZXNwb25zZRJnCg5HZXRVbnJlYWRUb3RhbBIpLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRVbnJlYWRUb3RhbFJlcXVlc3QaKi5hbnljaGF0LnNlc3Npb24udjEuR2V0VW5yZWFkVG90YWxSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message anychat.session.v1.GetSessionSettingsRequest
@@ -83,6 +83,49 @@ export const GetSessionSettingsResponseSchema: GenMessage<GetSessionSettingsResp
   messageDesc(file_anychat_session_v1_session, 2);
 
 /**
+ * @generated from message anychat.session.v1.GetUnreadTotalRequest
+ */
+export type GetUnreadTotalRequest = Message<"anychat.session.v1.GetUnreadTotalRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message anychat.session.v1.GetUnreadTotalRequest.
+ * Use `create(GetUnreadTotalRequestSchema)` to create a new message.
+ */
+export const GetUnreadTotalRequestSchema: GenMessage<GetUnreadTotalRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_session_v1_session, 3);
+
+/**
+ * @generated from message anychat.session.v1.GetUnreadTotalResponse
+ */
+export type GetUnreadTotalResponse = Message<"anychat.session.v1.GetUnreadTotalResponse"> & {
+  /**
+   * Unread messages in all conversations.
+   *
+   * @generated from field: int32 unread = 1;
+   */
+  unread: number;
+
+  /**
+   * Of them, those that @mention the user.
+   *
+   * @generated from field: int32 mention_unread = 2;
+   */
+  mentionUnread: number;
+};
+
+/**
+ * Describes the message anychat.session.v1.GetUnreadTotalResponse.
+ * Use `create(GetUnreadTotalResponseSchema)` to create a new message.
+ */
+export const GetUnreadTotalResponseSchema: GenMessage<GetUnreadTotalResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_session_v1_session, 4);
+
+/**
  * What other services ask of the session (conversation) service.
  *
  * @generated from service anychat.session.v1.SessionService
@@ -97,6 +140,16 @@ export const SessionService: GenService<{
     methodKind: "unary";
     input: typeof GetSessionSettingsRequestSchema;
     output: typeof GetSessionSettingsResponseSchema;
+  },
+  /**
+   * A user's unread messages over all conversations (the badge of a push).
+   *
+   * @generated from rpc anychat.session.v1.SessionService.GetUnreadTotal
+   */
+  getUnreadTotal: {
+    methodKind: "unary";
+    input: typeof GetUnreadTotalRequestSchema;
+    output: typeof GetUnreadTotalResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_session_v1_session, 0);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anychat/user/v1/events.proto.
  */
 export const file_anychat_user_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChxhbnljaGF0L3VzZXIvdjEvZXZlbnRzLnByb3RvEg9hbnljaGF0LnVzZXIudjEizwEKDlByb2ZpbGVVcGRhdGVkEg8KB3VzZXJfaWQYASABKAkSDwoHY2hhbmdlZBgCIAMoCRI4Cgdwcm9maWxlGAMgASgLMicuYW55Y2hhdC51c2VyLnYxLlByb2ZpbGVVcGRhdGVkLlByb2ZpbGUaYQoHUHJvZmlsZRIQCghuaWNrbmFtZRgBIAEoCRITCgZhdmF0YXIYAiABKAlIAIgBARIWCglzaWduYXR1cmUYAyABKAlIAYgBAUIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUizwEKD1NldHRpbmdzVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEjsKCHNldHRpbmdzGAIgASgLMikuYW55Y2hhdC51c2VyLnYxLlNldHRpbmdzVXBkYXRlZC5TZXR0aW5ncxpuCghTZXR0aW5ncxIVCg1mcmllbmRfdmVyaWZ5GAEgASgIEhwKFG5vdGlmaWNhdGlvbl9lbmFibGVkGAIgASgIEhAKCGxhbmd1YWdlGAMgASgJEhsKE2dyb3VwX2ludml0ZV9wb2xpY3kYBCABKAliBnByb3RvMw");
+  fileDesc("ChxhbnljaGF0L3VzZXIvdjEvZXZlbnRzLnByb3RvEg9hbnljaGF0LnVzZXIudjEizwEKDlByb2ZpbGVVcGRhdGVkEg8KB3VzZXJfaWQYASABKAkSDwoHY2hhbmdlZBgCIAMoCRI4Cgdwcm9maWxlGAMgASgLMicuYW55Y2hhdC51c2VyLnYxLlByb2ZpbGVVcGRhdGVkLlByb2ZpbGUaYQoHUHJvZmlsZRIQCghuaWNrbmFtZRgBIAEoCRITCgZhdmF0YXIYAiABKAlIAIgBARIWCglzaWduYXR1cmUYAyABKAlIAYgBAUIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUi4wIKD1NldHRpbmdzVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEjsKCHNldHRpbmdzGAIgASgLMikuYW55Y2hhdC51c2VyLnYxLlNldHRpbmdzVXBkYXRlZC5TZXR0aW5ncxqBAgoIU2V0dGluZ3MSFQoNZnJpZW5kX3ZlcmlmeRgBIAEoCBIcChRub3RpZmljYXRpb25fZW5hYmxlZBgCIAEoCBIQCghsYW5ndWFnZRgDIAEoCRIbChNncm91cF9pbnZpdGVfcG9saWN5GAQgASgJEhYKCWRuZF9zdGFydBgFIAEoCUgAiAEBEhQKB2RuZF9lbmQYBiABKAlIAYgBARIRCgl0aW1lX3pvbmUYByABKAkSFAoMcHVzaF9wcmV2aWV3GAggASgIEiAKGHB1c2hfbWVudGlvbnNfd2hlbl9tdXRlZBgJIAEoCEIMCgpfZG5kX3N0YXJ0QgoKCF9kbmRfZW5kIqIBChBQdXNoVG9rZW5DaGFuZ2VkEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEg8KB3JlbW92ZWQYAyABKAgSEgoKcHVzaF90b2tlbhgEIAEoCRIQCghwbGF0Zm9ybRgFIAEoCRIQCghwcm92aWRlchgGIAEoCRIQCghsYW5ndWFnZRgHIAEoCRIPCgd2ZXJzaW9uGAggASgDYgZwcm90bzM");
 
 /**
  * Topic `user.profile.updated`: a user's profile changed (or was erased with the account).
@@ -145,6 +145,40 @@ export type SettingsUpdated_Settings = Message<"anychat.user.v1.SettingsUpdated.
    * @generated from field: string group_invite_policy = 4;
    */
   groupInvitePolicy: string;
+
+  /**
+   * Offline-push preferences (the push service keeps a copy). Do-not-disturb hours, `HH:MM`
+   * in `time_zone`; unset when the user has none. The window may pass midnight.
+   *
+   * @generated from field: optional string dnd_start = 5;
+   */
+  dndStart?: string | undefined;
+
+  /**
+   * @generated from field: optional string dnd_end = 6;
+   */
+  dndEnd?: string | undefined;
+
+  /**
+   * IANA time zone the do-not-disturb hours are in (`UTC` by default).
+   *
+   * @generated from field: string time_zone = 7;
+   */
+  timeZone: string;
+
+  /**
+   * Pushes show the sender and the text; off: "You have a new message".
+   *
+   * @generated from field: bool push_preview = 8;
+   */
+  pushPreview: boolean;
+
+  /**
+   * @mentions of the user are pushed even from conversations they muted.
+   *
+   * @generated from field: bool push_mentions_when_muted = 9;
+   */
+  pushMentionsWhenMuted: boolean;
 };
 
 /**
@@ -153,4 +187,78 @@ export type SettingsUpdated_Settings = Message<"anychat.user.v1.SettingsUpdated.
  */
 export const SettingsUpdated_SettingsSchema: GenMessage<SettingsUpdated_Settings> = /*@__PURE__*/
   messageDesc(file_anychat_user_v1_events, 1, 0);
+
+/**
+ * Topic `user.push-token.changed`: a device's push registration was saved or removed (by the
+ * user, by the push service when the provider said it is dead, or with the account). The push
+ * service keeps its own copy of the registry from these events.
+ *
+ * @generated from message anychat.user.v1.PushTokenChanged
+ */
+export type PushTokenChanged = Message<"anychat.user.v1.PushTokenChanged"> & {
+  /**
+   * Whose device.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The device.
+   *
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+
+  /**
+   * The registration is gone; the fields below are then empty.
+   *
+   * @generated from field: bool removed = 3;
+   */
+  removed: boolean;
+
+  /**
+   * What the provider addresses the device by (a Web Push subscription as JSON, an FCM
+   * registration token, an APNs device token).
+   *
+   * @generated from field: string push_token = 4;
+   */
+  pushToken: string;
+
+  /**
+   * `iOS`, `Android` or `Web`.
+   *
+   * @generated from field: string platform = 5;
+   */
+  platform: string;
+
+  /**
+   * The provider that delivers to it (`webpush`, `fcm`, `apns`, or a configured one).
+   *
+   * @generated from field: string provider = 6;
+   */
+  provider: string;
+
+  /**
+   * The device's language (BCP 47), for the text of its pushes.
+   *
+   * @generated from field: string language = 7;
+   */
+  language: string;
+
+  /**
+   * Orders changes of one device: a copy keeps the change with the highest version
+   * (milliseconds of the change, as a string in JSON).
+   *
+   * @generated from field: int64 version = 8;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message anychat.user.v1.PushTokenChanged.
+ * Use `create(PushTokenChangedSchema)` to create a new message.
+ */
+export const PushTokenChangedSchema: GenMessage<PushTokenChanged> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_events, 2);
 

@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/user/v1/user.proto.
  */
 export const file_anychat_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L3VzZXIvdjEvdXNlci5wcm90bxIPYW55Y2hhdC51c2VyLnYxIqYBChRDcmVhdGVQcm9maWxlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB2FjY291bnQYAiABKAkSGQoMcGhvbmVfbnVtYmVyGAMgASgJSACIAQESEgoFZW1haWwYBCABKAlIAYgBARIVCghuaWNrbmFtZRgFIAEoCUgCiAEBQg8KDV9waG9uZV9udW1iZXJCCAoGX2VtYWlsQgsKCV9uaWNrbmFtZSIXChVDcmVhdGVQcm9maWxlUmVzcG9uc2UiJgoSR2V0UHJvZmlsZXNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIpIBCg5Qcm9maWxlU3VtbWFyeRIPCgd1c2VyX2lkGAEgASgJEhAKCG5pY2tuYW1lGAIgASgJEhMKBmF2YXRhchgDIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgEIAEoCUgBiAEBEhcKD2FjY291bnRfZGVsZXRlZBgFIAEoCEIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUiSAoTR2V0UHJvZmlsZXNSZXNwb25zZRIxCghwcm9maWxlcxgBIAMoCzIfLmFueWNoYXQudXNlci52MS5Qcm9maWxlU3VtbWFyeSIlChJHZXRTZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJcChNHZXRTZXR0aW5nc1Jlc3BvbnNlEhUKDWZyaWVuZF92ZXJpZnkYASABKAgSHAoUbm90aWZpY2F0aW9uX2VuYWJsZWQYAiABKAgSEAoIbGFuZ3VhZ2UYAyABKAkiMQodR2V0R3JvdXBJbnZpdGVQb2xpY2llc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiagoWR3JvdXBJbnZpdGVQb2xpY3lFbnRyeRIPCgd1c2VyX2lkGAEgASgJEj8KE2dyb3VwX2ludml0ZV9wb2xpY3kYAiABKA4yIi5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3kiWgoeR2V0R3JvdXBJbnZpdGVQb2xpY2llc1Jlc3BvbnNlEjgKB2VudHJpZXMYASADKAsyJy5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3lFbnRyeSqbAQoRR3JvdXBJbnZpdGVQb2xpY3kSIwofR1JPVVBfSU5WSVRFX1BPTElDWV9VTlNQRUNJRklFRBAAEiAKHEdST1VQX0lOVklURV9QT0xJQ1lfRVZFUllPTkUQARIfChtHUk9VUF9JTlZJVEVfUE9MSUNZX0ZSSUVORFMQAhIeChpHUk9VUF9JTlZJVEVfUE9MSUNZX05PQk9EWRADMpwDCgtVc2VyU2VydmljZRJeCg1DcmVhdGVQcm9maWxlEiUuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXF1ZXN0GiYuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXNwb25zZRJYCgtHZXRQcm9maWxlcxIjLmFueWNoYXQudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZRJYCgtHZXRTZXR0aW5ncxIjLmFueWNoYXQudXNlci52MS5HZXRTZXR0aW5nc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0U2V0dGluZ3NSZXNwb25zZRJ5ChZHZXRHcm91cEludml0ZVBvbGljaWVzEi4uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXF1ZXN0Gi8uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChphbnljaGF0L3VzZXIvdjEvdXNlci5wcm90bxIPYW55Y2hhdC51c2VyLnYxIqYBChRDcmVhdGVQcm9maWxlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB2FjY291bnQYAiABKAkSGQoMcGhvbmVfbnVtYmVyGAMgASgJSACIAQESEgoFZW1haWwYBCABKAlIAYgBARIVCghuaWNrbmFtZRgFIAEoCUgCiAEBQg8KDV9waG9uZV9udW1iZXJCCAoGX2VtYWlsQgsKCV9uaWNrbmFtZSIXChVDcmVhdGVQcm9maWxlUmVzcG9uc2UiJgoSR2V0UHJvZmlsZXNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIpIBCg5Qcm9maWxlU3VtbWFyeRIPCgd1c2VyX2lkGAEgASgJEhAKCG5pY2tuYW1lGAIgASgJEhMKBmF2YXRhchgDIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgEIAEoCUgBiAEBEhcKD2FjY291bnRfZGVsZXRlZBgFIAEoCEIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUiSAoTR2V0UHJvZmlsZXNSZXNwb25zZRIxCghwcm9maWxlcxgBIAMoCzIfLmFueWNoYXQudXNlci52MS5Qcm9maWxlU3VtbWFyeSIlChJHZXRTZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJcChNHZXRTZXR0aW5nc1Jlc3BvbnNlEhUKDWZyaWVuZF92ZXJpZnkYASABKAgSHAoUbm90aWZpY2F0aW9uX2VuYWJsZWQYAiABKAgSEAoIbGFuZ3VhZ2UYAyABKAkiMQodR2V0R3JvdXBJbnZpdGVQb2xpY2llc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiagoWR3JvdXBJbnZpdGVQb2xpY3lFbnRyeRIPCgd1c2VyX2lkGAEgASgJEj8KE2dyb3VwX2ludml0ZV9wb2xpY3kYAiABKA4yIi5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3kiWgoeR2V0R3JvdXBJbnZpdGVQb2xpY2llc1Jlc3BvbnNlEjgKB2VudHJpZXMYASADKAsyJy5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3lFbnRyeSJQChZSZW1vdmVQdXNoVG9rZW5SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhIKCnB1c2hfdG9rZW4YAyABKAkiKgoXUmVtb3ZlUHVzaFRva2VuUmVzcG9uc2USDwoHcmVtb3ZlZBgBIAEoCCqbAQoRR3JvdXBJbnZpdGVQb2xpY3kSIwofR1JPVVBfSU5WSVRFX1BPTElDWV9VTlNQRUNJRklFRBAAEiAKHEdST1VQX0lOVklURV9QT0xJQ1lfRVZFUllPTkUQARIfChtHUk9VUF9JTlZJVEVfUE9MSUNZX0ZSSUVORFMQAhIeChpHUk9VUF9JTlZJVEVfUE9MSUNZX05PQk9EWRADMoIECgtVc2VyU2VydmljZRJeCg1DcmVhdGVQcm9maWxlEiUuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXF1ZXN0GiYuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXNwb25zZRJYCgtHZXRQcm9maWxlcxIjLmFueWNoYXQudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZRJYCgtHZXRTZXR0aW5ncxIjLmFueWNoYXQudXNlci52MS5HZXRTZXR0aW5nc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0U2V0dGluZ3NSZXNwb25zZRJ5ChZHZXRHcm91cEludml0ZVBvbGljaWVzEi4uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXF1ZXN0Gi8uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXNwb25zZRJkCg9SZW1vdmVQdXNoVG9rZW4SJy5hbnljaGF0LnVzZXIudjEuUmVtb3ZlUHVzaFRva2VuUmVxdWVzdBooLmFueWNoYXQudXNlci52MS5SZW1vdmVQdXNoVG9rZW5SZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message anychat.user.v1.CreateProfileRequest
@@ -240,6 +240,52 @@ export const GetGroupInvitePoliciesResponseSchema: GenMessage<GetGroupInvitePoli
   messageDesc(file_anychat_user_v1_user, 9);
 
 /**
+ * @generated from message anychat.user.v1.RemovePushTokenRequest
+ */
+export type RemovePushTokenRequest = Message<"anychat.user.v1.RemovePushTokenRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+
+  /**
+   * @generated from field: string push_token = 3;
+   */
+  pushToken: string;
+};
+
+/**
+ * Describes the message anychat.user.v1.RemovePushTokenRequest.
+ * Use `create(RemovePushTokenRequestSchema)` to create a new message.
+ */
+export const RemovePushTokenRequestSchema: GenMessage<RemovePushTokenRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 10);
+
+/**
+ * @generated from message anychat.user.v1.RemovePushTokenResponse
+ */
+export type RemovePushTokenResponse = Message<"anychat.user.v1.RemovePushTokenResponse"> & {
+  /**
+   * The registration held that token and is gone.
+   *
+   * @generated from field: bool removed = 1;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message anychat.user.v1.RemovePushTokenResponse.
+ * Use `create(RemovePushTokenResponseSchema)` to create a new message.
+ */
+export const RemovePushTokenResponseSchema: GenMessage<RemovePushTokenResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 11);
+
+/**
  * Who may add a user to a group directly (a privacy setting).
  *
  * @generated from enum anychat.user.v1.GroupInvitePolicy
@@ -331,6 +377,17 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof GetGroupInvitePoliciesRequestSchema;
     output: typeof GetGroupInvitePoliciesResponseSchema;
+  },
+  /**
+   * Removes a device's push registration that its provider said is dead (the push service), if
+   * it still holds that token: a device that registered a new one meanwhile keeps it.
+   *
+   * @generated from rpc anychat.user.v1.UserService.RemovePushToken
+   */
+  removePushToken: {
+    methodKind: "unary";
+    input: typeof RemovePushTokenRequestSchema;
+    output: typeof RemovePushTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_user_v1_user, 0);

@@ -1,0 +1,318 @@
+import type {
+  MessageCreated,
+  MessageRead,
+  TimelineAppendRequested,
+} from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
+import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { Directory } from '../clients/directory.ts';
+import type { PushMessage, PushPriority, PushTarget } from '../providers/provider.ts';
+import { type PushContent, render } from './content.ts';
+import type { ConversationState } from './conversation-state.ts';
+import type { Dispatcher, JobResult, PushJob } from './dispatcher.ts';
+import { inDoNotDisturb, type Preferences, type PushPreferences } from './preferences.ts';
+import type { Registrations } from './registrations.ts';
+
+/**
+ * A call invitation, as the calls service will announce it: the hook calls plug into (highest
+ * priority, never collapsed with messages).
+ */
+export interface CallInvitation {
+  callId: string;
+  callerId: string;
+  calleeIds: string[];
+  video: boolean;
+}
+
+export interface PlannerDeps {
+  registrations: Registrations;
+  preferences: Preferences;
+  conversations: ConversationState;
+  presence: PresenceRegistry;
+  directory: Directory;
+  dispatcher: Dispatcher;
+  ttlSeconds: number;
+  now?: () => Date;
+}
+
+/** What one user gets, before it is rendered for each of their devices. */
+interface Draft {
+  type: string;
+  content: PushContent;
+  priority: PushPriority;
+  collapseKey: string;
+  badge: number;
+  data: Record<string, string>;
+}
+
+/** Kinds of timeline notifications that deserve a push, and what they say. */
+const NOTIFICATION_KINDS: Record<
+  string,
+  (payload: Record<string, unknown>) => Omit<Draft, 'badge'> | undefined
+> = {
+  'friend.request.received': (payload) => {
+    const from = String(payload.fromUserId ?? '');
+    return {
+      type: 'friend_request',
+      content: { kind: 'friend_request', fromName: nameIn(payload.fromUser) ?? from },
+      // Seed §4.13: friend requests are high priority.
+      priority: 'high',
+      collapseKey: `friend-request:${from}`,
+      data: { type: 'friend_request', requestId: String(payload.requestId ?? ''), fromUserId: from },
+    };
+  },
+  'group.invited': (payload) => {
+    const groupId = String(payload.groupId ?? '');
+    const group = payload.group as { name?: unknown } | undefined;
+    return {
+      type: 'group_invitation',
+      content: {
+        kind: 'group_invitation',
+        inviterName: nameIn(payload.inviter) ?? String(payload.inviterId ?? ''),
+        groupName: typeof group?.name === 'string' ? group.name : groupId,
+      },
+      priority: 'normal',
+      collapseKey: `group-invitation:${groupId}`,
+      data: { type: 'group_invitation', groupId },
+    };
+  },
+};
+
+function nameIn(profile: unknown): string | undefined {
+  const nickname = (profile as { nickname?: unknown } | null | undefined)?.nickname;
+  return typeof nickname === 'string' && nickname !== '' ? nickname : undefined;
+}
+
+/**
+ * The push policies (seed §4.8): who gets a push for an event, on which devices, saying what.
+ * Devices connected over WebSocket get none (the presence registry decides); a user who turned
+ * notifications off or is in do-not-disturb hours gets none; a muted conversation pushes only
+ * @mentions, and only if the user wants those; a message already read on another device is not
+ * pushed, and reading withdraws what was pushed; one conversation's pushes collapse into one
+ * with a count; the badge is the user's total unread.
+ */
+export class PushPlanner {
+  readonly #d: PlannerDeps;
+
+  constructor(deps: PlannerDeps) {
+    this.#d = deps;
+  }
+
+  async messageCreated(message: MessageCreated, eventId: string): Promise<void> {
+    if (message.contentType === 'system' || message.senderId === '0') return;
+    const recipients = message.participants.filter((userId) => userId !== message.senderId);
+    const mentioned = new Set(message.mentionAll ? recipients : message.mentions);
+    const seq = Number(message.seq);
+    const names = lazy(async () => ({
+      sender: await this.#d.directory.nickname(message.senderId),
+      group: message.sessionType === 'group' ? await this.#d.directory.groupName(message.targetId) : '',
+    }));
+    await this.#deliver(eventId, recipients, async (users) => {
+      const readers = await this.#d.conversations.readers([...users.keys()], message.sessionId, seq);
+      const wanted: string[] = [];
+      for (const [userId, preferences] of users) {
+        if (readers.has(userId)) continue;
+        const mention = mentioned.has(userId);
+        if (
+          !(mention && preferences.pushMentionsWhenMuted) &&
+          (await this.#d.directory.muted(userId, message.sessionId))
+        )
+          continue;
+        wanted.push(userId);
+      }
+      if (wanted.length === 0) return new Map();
+      const counts = await this.#d.conversations.countPushed(wanted, message.sessionId, seq);
+      const { sender, group } = await names();
+      const drafts = new Map<string, Draft>();
+      for (const userId of wanted) {
+        const mention = mentioned.has(userId);
+        const count = counts.get(userId) ?? 1;
+        drafts.set(userId, {
+          type: mention ? 'mention' : 'message',
+          content: {
+            kind: 'message',
+            sessionType: message.sessionType === 'group' ? 'group' : 'single',
+            senderName: sender,
+            groupName: group,
+            preview: message.preview,
+            mention,
+            count,
+          },
+          priority: mention ? 'high' : 'normal',
+          collapseKey: message.sessionId,
+          // The session service may count this message a moment after we ask: the badge shows at least it.
+          badge: Math.max(await this.#d.directory.unreadTotal(userId), count),
+          data: {
+            type: 'message',
+            sessionId: message.sessionId,
+            messageId: message.messageId,
+            seq: String(seq),
+          },
+        });
+      }
+      return drafts;
+    });
+  }
+
+  /**
+   * The user read a conversation (on some device): what was pushed of it is withdrawn from their
+   * other devices by a silent push that replaces it (same collapse key, Web Push Topic, APNs
+   * collapse id) and carries the new badge.
+   */
+  async messageRead(read: MessageRead, eventId: string): Promise<void> {
+    const hadPushed = await this.#d.conversations.read(read.userId, read.sessionId, Number(read.readSeq));
+    if (!hadPushed) return;
+    const targets = await this.#offlineDevices([read.userId]);
+    if (targets.length === 0) return;
+    const badge = await this.#d.directory.unreadTotal(read.userId);
+    await this.#d.dispatcher.enqueue(
+      targets.map((target) => ({
+        eventId,
+        type: 'withdraw',
+        target,
+        message: {
+          title: '',
+          body: '',
+          badge,
+          priority: 'normal',
+          collapseKey: read.sessionId,
+          ttlSeconds: this.#d.ttlSeconds,
+          sound: false,
+          data: { type: 'read', sessionId: read.sessionId, readSeq: String(read.readSeq) },
+        },
+      })),
+    );
+  }
+
+  /** Friend requests and group invitations (notifications of the timeline). */
+  async notification(notice: TimelineAppendRequested): Promise<void> {
+    const draftOf = NOTIFICATION_KINDS[notice.kind];
+    if (!draftOf) return;
+    const draft = draftOf((notice.payload ?? {}) as Record<string, unknown>);
+    if (!draft) return;
+    await this.#deliver(notice.eventId, notice.recipients, async (users) => {
+      const drafts = new Map<string, Draft>();
+      for (const userId of users.keys())
+        drafts.set(userId, { ...draft, badge: await this.#d.directory.unreadTotal(userId) });
+      return drafts;
+    });
+  }
+
+  /** Call invitations: high priority, one push per call; do-not-disturb hours hold them back like the rest. */
+  async callInvited(call: CallInvitation, eventId: string): Promise<void> {
+    const caller = await this.#d.directory.nickname(call.callerId);
+    await this.#deliver(eventId, call.calleeIds, async (users) => {
+      const drafts = new Map<string, Draft>();
+      for (const userId of users.keys()) {
+        drafts.set(userId, {
+          type: 'call',
+          content: { kind: 'call', callerName: caller, video: call.video },
+          priority: 'high',
+          collapseKey: `call:${call.callId}`,
+          badge: await this.#d.directory.unreadTotal(userId),
+          data: { type: 'call', callId: call.callId, callerId: call.callerId },
+        });
+      }
+      return drafts;
+    });
+  }
+
+  /** A test push to every registered device of the user, connected or not, past every policy. */
+  async test(userId: string, eventId: string): Promise<Array<{ target: PushTarget; result: JobResult }>> {
+    const targets = await this.#d.registrations.of([userId]);
+    const preferences = (await this.#d.preferences.of([userId])).get(userId)!;
+    return Promise.all(
+      targets.map(async (target) => ({
+        target,
+        result: await this.#d.dispatcher.sendNow({
+          eventId,
+          type: 'test',
+          target,
+          message: this.#message(
+            {
+              type: 'test',
+              content: { kind: 'test' },
+              priority: 'high',
+              collapseKey: 'test',
+              badge: 0,
+              data: { type: 'test' },
+            },
+            target,
+            preferences,
+          ),
+        }),
+      })),
+    );
+  }
+
+  /**
+   * The common path: the recipients' devices that are registered and not connected, of users who
+   * want pushes now; `plan` decides what each such user gets (and may leave users out).
+   */
+  async #deliver(
+    eventId: string,
+    recipients: string[],
+    plan: (users: Map<string, PushPreferences>) => Promise<Map<string, Draft>>,
+  ): Promise<void> {
+    const targets = await this.#offlineDevices(recipients);
+    if (targets.length === 0) return;
+    const now = this.#d.now?.() ?? new Date();
+    const preferences = await this.#d.preferences.of([...new Set(targets.map((t) => t.userId))]);
+    const willing = new Map(
+      [...preferences].filter(([, p]) => p.notificationEnabled && !inDoNotDisturb(p, now)),
+    );
+    if (willing.size === 0) return;
+    const drafts = await plan(willing);
+    const jobs: PushJob[] = [];
+    for (const target of targets) {
+      const draft = drafts.get(target.userId);
+      if (!draft) continue;
+      jobs.push({
+        eventId,
+        type: draft.type,
+        target,
+        message: this.#message(draft, target, willing.get(target.userId)!),
+      });
+    }
+    await this.#d.dispatcher.enqueue(jobs);
+  }
+
+  #message(draft: Draft, target: PushTarget, preferences: PushPreferences): PushMessage {
+    const { title, body } = render(
+      draft.content,
+      target.language || preferences.language,
+      preferences.pushPreview,
+    );
+    return {
+      title,
+      body,
+      badge: draft.badge,
+      priority: draft.priority,
+      collapseKey: draft.collapseKey,
+      ttlSeconds: this.#d.ttlSeconds,
+      sound: true,
+      data: draft.data,
+    };
+  }
+
+  /** The registered devices of these users that are not connected now. */
+  async #offlineDevices(userIds: string[]): Promise<PushTarget[]> {
+    const registered = await this.#d.registrations.of(userIds);
+    if (registered.length === 0) return [];
+    const presence = await this.#d.presence.lookup([...new Set(registered.map((t) => t.userId))]);
+    return registered.filter((target) => {
+      const user = presence.get(target.userId);
+      if (!user?.online) return true;
+      for (const devices of user.instances.values()) if (devices.includes(target.deviceId)) return false;
+      return true;
+    });
+  }
+}
+
+/** Computes once, on first use. */
+function lazy<T>(compute: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= compute();
+    return value;
+  };
+}

@@ -1,0 +1,116 @@
+import { MessageTopics, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
+import { sqlExecutor } from '../platform/db/index.ts';
+import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
+import { PresenceRegistry } from '../platform/presence/index.ts';
+import type { ServiceModule } from '../platform/service.ts';
+import { Directory } from './clients/directory.ts';
+import {
+  ConversationState,
+  DEFAULT_PREFERENCES,
+  Dispatcher,
+  Preferences,
+  PushPlanner,
+  PushStatistics,
+  Registrations,
+} from './domain/index.ts';
+import { pushInternal } from './internal.ts';
+import { Migration20261130000800_push } from './migrations/Migration20261130000800_push.ts';
+import { createProviders, vapidKeys } from './providers/index.ts';
+
+/**
+ * The push service (seed §4.8, §4.13): offline pushes through Web Push, FCM and APNs for new
+ * messages, @mentions, friend requests and group invitations, to the devices that are not
+ * connected, under the user's policies. It keeps its own copies of the push registry and the
+ * users' push preferences (the user service's events) and of read positions (the message
+ * service's), and asks the session service for mutes and unread totals.
+ */
+export const pushService: ServiceModule = {
+  name: 'push',
+  schema: 'push',
+  entities: [],
+  migrations: [{ name: 'Migration20261130000800_push', class: Migration20261130000800_push }],
+  async create(ctx) {
+    const sql = sqlExecutor(ctx.orm);
+    const settings = ctx.config.push;
+    const registrations = new Registrations(sql);
+    const preferences = new Preferences(sql);
+    const directory = new Directory(ctx.invoke);
+    const providers = createProviders(settings, await vapidKeys(sql, settings.vapid));
+    const dispatcher = new Dispatcher({
+      sql,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      providers,
+      registrations,
+      directory,
+      events: new EventPublisher(ctx.pubsub, ctx.pubsubName),
+      maxAttempts: settings.maxAttempts,
+      retryBaseMs: settings.retryBaseMs,
+      concurrency: settings.concurrency,
+    });
+    const planner = new PushPlanner({
+      registrations,
+      preferences,
+      conversations: new ConversationState(sql),
+      presence: new PresenceRegistry(ctx.sharedState, {
+        entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
+      }),
+      directory,
+      dispatcher,
+      ttlSeconds: settings.ttlSeconds,
+    });
+    const on = { pubsubName: ctx.pubsubName, logger: ctx.logger };
+
+    return {
+      routes: [],
+      metrics: [dispatcher.attempts],
+      subscriptions: [
+        eventSubscription({
+          ...on,
+          topic: UserTopics.pushTokenChanged,
+          handle: (change) => registrations.apply(change),
+        }),
+        eventSubscription({
+          ...on,
+          topic: UserTopics.settingsUpdated,
+          handle: async ({ userId, settings: s }) => {
+            if (!s) return 'DROP';
+            await preferences.apply(userId, {
+              notificationEnabled: s.notificationEnabled,
+              language: s.language || DEFAULT_PREFERENCES.language,
+              dndStart: s.dndStart ?? null,
+              dndEnd: s.dndEnd ?? null,
+              timeZone: s.timeZone || DEFAULT_PREFERENCES.timeZone,
+              pushPreview: s.pushPreview,
+              pushMentionsWhenMuted: s.pushMentionsWhenMuted,
+            });
+            return 'SUCCESS';
+          },
+        }),
+        eventSubscription({
+          ...on,
+          topic: MessageTopics.created,
+          // Keyed by the message, not the CloudEvent: a broker's redelivery and an outbox's second
+          // publish of one message are the same push.
+          handle: (message) => planner.messageCreated(message, `message:${message.messageId}`),
+        }),
+        eventSubscription({
+          ...on,
+          topic: MessageTopics.read,
+          handle: (read) =>
+            planner.messageRead(read, `read:${read.userId}:${read.sessionId}:${read.readSeq}`),
+        }),
+        eventSubscription({
+          ...on,
+          topic: TimelineTopics.append,
+          handle: (notice) => planner.notification(notice),
+        }),
+      ],
+      internal: pushInternal(planner, new PushStatistics(sql), ctx.ids),
+      async stop() {
+        await dispatcher.settled();
+        for (const provider of providers.values()) await provider.close?.();
+      },
+    };
+  },
+};

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { PushConfig } from '../../platform/push-config.ts';
+import type { PushProvider } from './provider.ts';
+import type { VapidKeys } from './vapid.ts';
+import { WebPushProvider } from './web-push.ts';
+
+export type { PushMessage, PushPriority, PushProvider, PushTarget, SendOutcome } from './provider.ts';
+export { vapidKeys } from './vapid.ts';
+export { webPushTopic } from './web-push.ts';
+
+/** The certificate authorities provider endpoints are checked against: the public roots, plus PUSH_CA_FILE's. */
+export function providerCertificates(config: PushConfig): string[] | undefined {
+  if (!config.caFile) return undefined;
+  return [...rootCertificates, readFileSync(config.caFile, 'utf8')];
+}
+
+/** The providers this deployment delivers through, by the names registrations use. */
+export function createProviders(config: PushConfig, vapid: VapidKeys): Map<string, PushProvider> {
+  const ca = providerCertificates(config);
+  const providers: PushProvider[] = [
+    new WebPushProvider(vapid, config.vapidSubject, ca ? new Agent({ ca, keepAlive: true }) : undefined),
+  ];
+  return new Map(providers.map((provider) => [provider.name, provider]));
+}

@@ -1,0 +1,100 @@
+import pg from 'pg';
+import type { ApiClient, SignedIn } from '../support/api-client.ts';
+import { eventually } from '../support/eventually.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { selfSignedCertificate, type TestCertificate } from '../support/tls.ts';
+import { WebPushEndpoint } from '../support/web-push-endpoint.ts';
+
+export interface PushWorld {
+  platform: TestPlatform;
+  endpoint: WebPushEndpoint;
+  certificate: TestCertificate;
+  /** The platform's database, to read the push service's own records (logs, failures, claims). */
+  db: pg.Pool;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded platform on the machine's PostgreSQL, its Web Push provider pointed at a loopback
+ * push service of the test's own (trusted through PUSH_CA_FILE), retries quick.
+ */
+export async function startPushWorld(env: Record<string, string> = {}): Promise<PushWorld> {
+  const certificate = selfSignedCertificate();
+  const endpoint = await WebPushEndpoint.start(certificate);
+  const platform = await startPlatform('postgresql', {
+    PUSH_CA_FILE: certificate.certFile,
+    PUSH_RETRY_BASE_MS: '20',
+    PUSH_TTL_SECONDS: '3600',
+    PUSH_VAPID_SUBJECT: 'mailto:ops@anychat.test',
+    ...env,
+  });
+  const db = new pg.Pool({ connectionString: platform.backend.env.DATABASE_URL, max: 2 });
+  return {
+    platform,
+    endpoint,
+    certificate,
+    db,
+    async stop() {
+      await db.end();
+      await platform.stop();
+      await endpoint.close();
+      certificate.dispose();
+    },
+  };
+}
+
+type Account = Pick<SignedIn, 'userId' | 'accessToken'>;
+
+/**
+ * Registers a Web Push subscription for the user's device (the one their token is for), and
+ * waits until the push service's copy of the registry holds it.
+ */
+export async function subscribeWebPush(
+  world: PushWorld,
+  user: Account,
+  device: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const subscription = world.endpoint.subscribe(device);
+  await world.platform.api.ok('POST', '/api/v1/users/push-token', {
+    token: user.accessToken,
+    body: { pushToken: subscription, platform: 'Web', ...extra },
+  });
+  await eventually('the push service learns the registration', async () => {
+    const { rows } = await world.db.query(
+      `select 1 from "push"."push_registrations" where "user_id" = $1 and "push_token" = $2 and not "removed"`,
+      [user.userId, subscription],
+    );
+    return rows.length > 0;
+  });
+  return subscription;
+}
+
+/** Pushes the push service decided on (claimed) for a user, by event. */
+export async function claimedFor(world: PushWorld, userId: string): Promise<string[]> {
+  await world.platform.host.settled();
+  const { rows } = await world.db.query<{ event_id: string }>(
+    `select "event_id" from "push"."push_deliveries" where "user_id" = $1 order by "created_at"`,
+    [userId],
+  );
+  return rows.map((row) => row.event_id);
+}
+
+export async function sendText(
+  api: ApiClient,
+  from: Account,
+  to: { sessionType: 'single' | 'group'; targetId: string },
+  text: string,
+  extra: Record<string, unknown> = {},
+) {
+  return api.ok<{ messageId: string; sessionId: string; seq: number }>('POST', '/api/v1/messages', {
+    token: from.accessToken,
+    body: {
+      ...to,
+      contentType: 'text',
+      content: text,
+      clientMsgId: `c${Math.random().toString(36).slice(2)}`,
+      ...extra,
+    },
+  });
+}

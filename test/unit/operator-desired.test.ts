@@ -55,6 +55,7 @@ describe('operator: desired objects', () => {
       'friend',
       'group',
       'session',
+      'file',
       'message',
       'admin',
       'push',
@@ -101,7 +102,7 @@ describe('operator: desired objects', () => {
         };
       };
     }>;
-    expect(deployments).to.have.length(9);
+    expect(deployments).to.have.length(10);
     for (const { spec } of deployments) {
       expect(spec.template.spec.containers[0]!.ports).to.deep.include({
         name: 'metrics',

@@ -15,6 +15,24 @@ const PERMISSION_MISSING = 120103;
 const INVALID_PARAMS = 1;
 const NOT_FOUND = new Set([11, 10102, 40101, 50101]);
 const TOO_MANY_REQUESTS = 9;
+const SECOND_FACTOR_REQUIRED = 10116;
+const SECOND_FACTOR_WRONG = 10119;
+
+/** A new second factor to add to an authenticator app (the admin's first login). */
+export interface Enrollment {
+  secret: string;
+  otpauthUri: string;
+}
+
+/** The login needs an authenticator code; `enroll` is set when the admin has no second factor yet. */
+export class SecondFactorNeeded extends CliError {
+  readonly enroll: Enrollment | undefined;
+
+  constructor(enroll: Enrollment | undefined) {
+    super(ExitCode.auth, 'this administrator signs in with an authenticator code: pass --otp CODE');
+    this.enroll = enroll;
+  }
+}
 
 interface Envelope {
   code: number;
@@ -151,7 +169,12 @@ export class AdminClient {
     const message = envelope.message || `error code ${code}`;
     const trace = envelope.traceId ? ` (trace ${envelope.traceId})` : '';
     if (LOGIN_REQUIRED.has(code)) return this.#loginRequired();
-    if (code === WRONG_ADMIN_PASSWORD) return new CliError(ExitCode.auth, `login refused: ${message}`);
+    if (code === WRONG_ADMIN_PASSWORD || code === SECOND_FACTOR_WRONG)
+      return new CliError(ExitCode.auth, `login refused: ${message}`);
+    if (code === SECOND_FACTOR_REQUIRED) {
+      const enroll = (envelope.data as { enroll?: Enrollment | null } | null | undefined)?.enroll;
+      return new SecondFactorNeeded(enroll ?? undefined);
+    }
     if (code === PERMISSION_MISSING) {
       const permission = (envelope.data as { permission?: string } | null | undefined)?.permission;
       return new CliError(

@@ -16,6 +16,7 @@ import { AccountsClient } from './clients/auth.ts';
 import { GroupsClient } from './clients/groups.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
+import { AdminSecondFactor } from './domain/admin-second-factor.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
@@ -24,6 +25,7 @@ import { Statistics } from './domain/statistics.ts';
 import { SystemConfig } from './domain/system-config.ts';
 import { UserModeration } from './domain/user-moderation.ts';
 import { Migration20261122000700_admin } from './migrations/Migration20261122000700_admin.ts';
+import { Migration20261130000710_admin_second_factor } from './migrations/Migration20261130000710_admin_second_factor.ts';
 import { adminRoutes } from './routes.ts';
 import { CreateAdminBody } from './schemas.ts';
 
@@ -43,7 +45,13 @@ const StorableLogin = z.object({
 });
 
 const OUTBOX_SWEEP_MS = 15_000;
-const MIGRATIONS = [{ name: 'Migration20261122000700_admin', class: Migration20261122000700_admin }];
+const MIGRATIONS = [
+  { name: 'Migration20261122000700_admin', class: Migration20261122000700_admin },
+  {
+    name: 'Migration20261130000710_admin_second_factor',
+    class: Migration20261130000710_admin_second_factor,
+  },
+];
 
 /** A 63-bit audit id from an event id, so that a redelivered login event is recorded once. */
 const auditIdOf = (eventId: string) =>
@@ -66,13 +74,10 @@ export const adminService: ServiceModule = {
       logger: ctx.logger,
     });
     const limits = ctx.state.store(ctx.config.dapr.stateStoreName);
-    const accounts = new AdminAccounts(
-      sql,
-      ctx.ids,
-      audit,
-      ctx.config.admin.tokenTtlSeconds,
-      new SignInThrottle(limits, 'admin-login', ctx.config.auth.login),
-    );
+    const accounts = new AdminAccounts(sql, ctx.ids, audit, ctx.config.admin.tokenTtlSeconds, {
+      throttle: new SignInThrottle(limits, 'admin-login', ctx.config.auth.login),
+      secondFactor: new AdminSecondFactor(sql, ctx.config.admin.secondFactor),
+    });
     const clients = {
       accounts: new AccountsClient(ctx.invoke),
       groups: new GroupsClient(ctx.invoke),

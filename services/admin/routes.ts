@@ -83,7 +83,7 @@ function sessionRoutes(d: AdminDomain, limits: StateStore, rateLimitFactor: numb
       middleware: [loginLimit],
       body: LoginBody,
       response: LoginDto,
-      handler: ({ body, request }) => d.accounts.login(body.username, body.password, request),
+      handler: ({ body, request }) => d.accounts.login(body, request),
     }),
     defineRoute({
       method: 'post',

@@ -18,6 +18,11 @@ export const RoleName = z.enum(BUILT_IN_ROLES.map((role) => role.name) as [strin
 export const LoginBody = z.object({
   username: schemas.text(50).min(1),
   password: z.string().min(1).max(128),
+  otp: z
+    .string()
+    .max(32)
+    .optional()
+    .describe('Authenticator (TOTP) code or a recovery code; 10116 says when it is needed'),
 });
 export const CreateAdminBody = z.object({
   username: Username,
@@ -35,7 +40,15 @@ export const AdminDto = z.object({
   createdAt: iso,
   lastLoginAt: iso.nullable(),
 });
-export const LoginDto = z.object({ token: z.string(), expiresAt: iso, admin: AdminDto });
+export const LoginDto = z.object({
+  token: z.string(),
+  expiresAt: iso,
+  admin: AdminDto,
+  recoveryCodes: z
+    .array(z.string())
+    .optional()
+    .describe('Only from the login that enrolled the second factor: one-time recovery codes, shown once'),
+});
 export const RoleDto = z.object({
   name: z.string(),
   description: z.string(),

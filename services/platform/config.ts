@@ -165,6 +165,8 @@ const EnvSchema = z.object({
   ADMIN_TOKEN_TTL_SECONDS: int(60, 30 * 86_400).default(12 * 3600),
   /** How often timed bans that ran out are lifted, and unfinished broadcasts resumed. */
   ADMIN_SWEEP_SECONDS: int(1, 3600).default(30),
+  /** `required`: every administrator signs in with TOTP (enrolled at the first login); `optional`: only those enrolled. */
+  ADMIN_SECOND_FACTOR: z.enum(['required', 'optional']).default('required'),
   /** Public base URL used in links (QR code URLs). Unset: http://localhost:<port>. */
   PUBLIC_URL: z.string().url().optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -265,7 +267,7 @@ export interface Config {
     partitionsManagedBy: 'service' | 'operator';
   };
   moderation: { sensitiveWordsRefreshMs: number };
-  admin: { tokenTtlSeconds: number; sweepSeconds: number };
+  admin: { tokenTtlSeconds: number; sweepSeconds: number; secondFactor: Env['ADMIN_SECOND_FACTOR'] };
   push: PushConfig;
   file: FileConfig;
 }
@@ -417,7 +419,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitionsManagedBy: e.MESSAGE_PARTITIONS_MANAGED_BY,
     },
     moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },
-    admin: { tokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS, sweepSeconds: e.ADMIN_SWEEP_SECONDS },
+    admin: {
+      tokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
+      sweepSeconds: e.ADMIN_SWEEP_SECONDS,
+      secondFactor: e.ADMIN_SECOND_FACTOR,
+    },
     push: pushConfigOf(cleaned),
     file: fileConfigOf(cleaned, e.ANYCHAT_DATA_DIR),
   };

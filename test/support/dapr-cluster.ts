@@ -160,6 +160,8 @@ export class DaprCluster {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
       NODE_ENV: 'test',
       RATE_LIMIT_FACTOR: '100',
+      // As in test/support/platform.ts: the second factor has its own suites.
+      ADMIN_SECOND_FACTOR: 'optional',
       ...this.options.env,
     };
     for (const app of runFile.apps) {

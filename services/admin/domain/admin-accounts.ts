@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { AdminPrincipal, SignInThrottle } from '../../platform/security/index.ts';
+import type { AdminSecondFactor } from './admin-second-factor.ts';
 import type { Actor, AuditLog } from './audit-log.ts';
 import { isoOf, isoOrNull } from './timestamps.ts';
 
@@ -21,6 +22,8 @@ export interface AdminLogin {
   token: string;
   expiresAt: string;
   admin: AdminAccount;
+  /** Only when this login enrolled the second factor: the one-time recovery codes, shown once. */
+  recoveryCodes?: string[];
 }
 
 export interface NewAdmin {
@@ -76,7 +79,7 @@ export class AdminAccounts {
   readonly #ids: SnowflakeGenerator;
   readonly #audit: AuditLog;
   readonly #tokenTtlSeconds: number;
-  readonly #throttle: SignInThrottle | undefined;
+  readonly #signIn: { throttle: SignInThrottle; secondFactor: AdminSecondFactor } | undefined;
 
   /** Without a throttle (creating the first administrator from the command line) nobody can sign in. */
   constructor(
@@ -84,13 +87,13 @@ export class AdminAccounts {
     ids: SnowflakeGenerator,
     audit: AuditLog,
     tokenTtlSeconds: number,
-    throttle?: SignInThrottle,
+    signIn?: { throttle: SignInThrottle; secondFactor: AdminSecondFactor },
   ) {
     this.#sql = sql;
     this.#ids = ids;
     this.#audit = audit;
     this.#tokenTtlSeconds = tokenTtlSeconds;
-    this.#throttle = throttle;
+    this.#signIn = signIn;
   }
 
   /** Creates an administrator (audited as `by`'s action). */
@@ -148,13 +151,13 @@ export class AdminAccounts {
    * name that was tried.
    */
   async login(
-    username: string,
-    password: string,
+    credentials: { username: string; password: string; otp?: string | undefined },
     client: { ip: string; userAgent?: string | undefined },
   ): Promise<AdminLogin> {
+    const { username } = credentials;
     const details = { userAgent: client.userAgent ?? null };
     try {
-      const login = await this.#login(username, password, client.ip);
+      const login = await this.#login(credentials, client.ip);
       await this.#audit.record(
         { type: 'admin', id: login.admin.adminId, name: login.admin.username, ip: client.ip },
         { action: 'admin.login', details },
@@ -171,17 +174,26 @@ export class AdminAccounts {
     }
   }
 
-  async #login(username: string, password: string, ip: string): Promise<AdminLogin> {
-    if (!this.#throttle) throw new Error('admin logins need a throttle');
+  async #login(
+    credentials: { username: string; password: string; otp?: string | undefined },
+    ip: string,
+  ): Promise<AdminLogin> {
+    if (!this.#signIn) throw new Error('admin logins need a throttle');
+    const { username, password } = credentials;
     const [row] = await this.#sql.query<AdminRow>(`${SELECT_ADMIN} where a.username = ?`, [username]);
-    const ticket = await this.#throttle.begin({
+    const ticket = await this.#signIn.throttle.begin({
       account: row ? `admin:${row.admin_id}` : `name:${tokenHash(username)}`,
       address: ip,
     });
     const matches = await verify(row?.password_hash ?? (await DUMMY_HASH), password);
     if (!row || !matches) throw new AppError(ErrorCode.ADMIN_WRONG_PASSWORD);
-    await ticket.succeeded();
     if (row.status !== ACTIVE) throw new AppError(ErrorCode.ACCOUNT_DISABLED);
+    // Only the second factor passed ends the attempt: wrong codes are counted as failed logins.
+    const factor = await this.#signIn.secondFactor.verify(
+      { adminId: row.admin_id, username: row.username },
+      credentials.otp,
+    );
+    await ticket.succeeded();
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.#tokenTtlSeconds * 1000);
@@ -199,6 +211,7 @@ export class AdminAccounts {
       token,
       expiresAt: expiresAt.toISOString(),
       admin: accountOf({ ...row, last_login_at: now.toISOString() }),
+      ...factor,
     };
   }
 

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { singleSessionId } from '../../services/platform/contracts/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend } from '../support/chat.ts';
+import { eventually } from '../support/eventually.ts';
 import { forEachBackend } from '../support/platform.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
@@ -12,7 +14,8 @@ const PER_SENDER = 8;
  * Sends are stored in batches (group commit). Many senders at once, in both directions of each
  * conversation, with a refused send and a repeated clientMsgId among them: each send is answered
  * once with its own result, every conversation is numbered 1..n without gaps, and each side's
- * messages keep their order.
+ * messages keep their order. The receivers' delivered receipts, flushed together by the gateway,
+ * are stored together too.
  */
 forEachBackend(
   'sends stored together (group commit)',
@@ -97,6 +100,25 @@ forEachBackend(
               );
               expect(received()).to.have.length(expected);
             }),
+          ),
+        );
+
+        // The receivers' MESSAGE_ACKs reach the gateway together and are stored together (the
+        // message service group commits receipts): no sender sees a message of theirs still only sent.
+        await Promise.all(
+          pairs.flatMap(([a, b]) =>
+            [a, b].map((sender) =>
+              eventually(`${sender.userId} sees its messages delivered`, async () => {
+                const { messages } = await api.ok<{ messages: Array<{ senderId: string; status: string }> }>(
+                  'GET',
+                  `/api/v1/messages/history?sessionId=${singleSessionId(a.userId, b.userId)}&limit=50`,
+                  { token: sender.accessToken },
+                );
+                const own = messages.filter((m) => m.senderId === sender.userId);
+                // Read where the peer answered after it (a send reads the conversation), delivered otherwise.
+                return own.length >= PER_SENDER && own.every((m) => m.status !== 'sent');
+              }),
+            ),
           ),
         );
       } finally {

@@ -147,8 +147,18 @@ export class MessageService {
     StoredSend | { duplicate: SentRecord }
   >;
 
+  /** Delivered receipts, group committed as sends are (a gateway flushes many users' at once). */
+  readonly #receipts: GroupCommit<{ userId: string; messageIds: string[] }, undefined>;
+
   constructor(options: MessageServiceOptions) {
     this.#o = options;
+    this.#receipts = new GroupCommit({
+      write: async (receipts) => {
+        await options.store.markDelivered(receipts);
+        return receipts.map(() => undefined);
+      },
+      ...options.sendBatch,
+    });
     this.#sends = new GroupCommit({
       write: (sends) => options.store.insertMessages(sends),
       ...options.sendBatch,
@@ -333,8 +343,9 @@ export class MessageService {
     };
   }
 
+  /** Acknowledged messages: receipts that arrive together are stored by one statement. */
   async delivered(userId: string, messageIds: string[]): Promise<void> {
-    if (messageIds.length > 0) await this.#o.store.markDelivered(userId, messageIds);
+    if (messageIds.length > 0) await this.#receipts.submit({ userId, messageIds });
   }
 
   async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {

@@ -317,17 +317,26 @@ export class MessageStore {
     });
   }
 
-  /** Raises delivered positions from acknowledged message ids (only the recipient's own conversations). */
-  async markDelivered(userId: string, messageIds: string[]): Promise<void> {
+  /**
+   * Raises delivered positions from acknowledged message ids (only the recipient's own
+   * conversations), for many users in one statement: receipts are group committed.
+   */
+  async markDelivered(receipts: Array<{ userId: string; messageIds: string[] }>): Promise<void> {
+    const rows = receipts.flatMap(({ userId, messageIds }) =>
+      messageIds.map((messageId) => ({ user_id: userId, message_id: messageId })),
+    );
+    if (rows.length === 0) return;
     await this.#sql.query(
       `insert into message.cursors (user_id, session_id, delivered_seq)
-       select ?, m.session_id, max(m.seq) from message.messages m
-        where m.message_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)
-          and (m.target_id = ? or m.sender_id = ?)
-        group by m.session_id
+       select r.user_id, m.session_id, max(m.seq)
+         from jsonb_to_recordset(?::jsonb) as r(user_id bigint, message_id bigint)
+         join message.messages m on m.message_id = r.message_id
+          and (m.target_id = r.user_id or m.sender_id = r.user_id)
+        group by r.user_id, m.session_id
+        order by r.user_id, m.session_id
        on conflict (user_id, session_id) do update set
          delivered_seq = greatest(message.cursors.delivered_seq, excluded.delivered_seq), updated_at = now()`,
-      [userId, json(messageIds), userId, userId],
+      [json(rows)],
     );
   }
 

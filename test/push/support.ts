@@ -98,3 +98,42 @@ export async function sendText(
     },
   });
 }
+
+/** Changes the user's settings and waits until the push service's copy has them. */
+export async function updatePushSettings(world: PushWorld, user: Account, body: Record<string, unknown>) {
+  const settings = await world.platform.api.ok<Record<string, unknown>>('PUT', '/api/v1/users/settings', {
+    token: user.accessToken,
+    body,
+  });
+  await eventually('the push service learns the settings', async () => {
+    const { rows } = await world.db.query(
+      `select "dnd_start", "push_preview", "push_mentions_when_muted" from "push"."push_preferences" where "user_id" = $1`,
+      [user.userId],
+    );
+    const row = rows[0];
+    return (
+      row !== undefined &&
+      row.dnd_start === settings.dndStart &&
+      row.push_preview === settings.pushPreview &&
+      row.push_mentions_when_muted === settings.pushMentionsWhenMuted
+    );
+  });
+}
+
+/** The next message.created event that concerns the user, as the broker carries it. */
+export function captureMessageEvent(world: PushWorld, userId: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const stop = world.platform.bus.subscribe(`probe-${userId}`, {
+      pubsubName: world.platform.pubsubName,
+      topic: 'message.created',
+      async handle(cloudEvent) {
+        const data = cloudEvent.data as { participants: string[] };
+        if (data.participants.includes(userId)) {
+          stop();
+          resolve(data as unknown as Record<string, unknown>);
+        }
+        return 'SUCCESS';
+      },
+    });
+  });
+}

@@ -5,7 +5,14 @@ import { requirePostgres } from '../support/backends.ts';
 import { befriend } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { WsClient } from '../support/ws-client.ts';
-import { claimedFor, type PushWorld, sendText, startPushWorld, subscribeWebPush } from './support.ts';
+import {
+  captureMessageEvent,
+  claimedFor,
+  type PushWorld,
+  sendText,
+  startPushWorld,
+  subscribeWebPush,
+} from './support.ts';
 
 /**
  * Web Push end to end with real encryption: the platform pushes to a push service of the test's
@@ -103,21 +110,9 @@ describe('push: Web Push end to end', function () {
     const bob = await registerUser(api);
     await befriend(api, bob, alice);
     await subscribeWebPush(world, bob, `twice-${bob.userId}`);
-    const event = await new Promise<Record<string, unknown>>((resolve) => {
-      const stop = world.platform.bus.subscribe('push-redelivery-probe', {
-        pubsubName: world.platform.pubsubName,
-        topic: 'message.created',
-        async handle(cloudEvent) {
-          const data = cloudEvent.data as { participants: string[] };
-          if (data.participants.includes(bob.userId)) {
-            stop();
-            resolve(data);
-          }
-          return 'SUCCESS';
-        },
-      });
-      void sendText(api, alice, { sessionType: 'single', targetId: bob.userId }, 'only once');
-    });
+    const captured = captureMessageEvent(world, bob.userId);
+    await sendText(api, alice, { sessionType: 'single', targetId: bob.userId }, 'only once');
+    const event = await captured;
     await world.endpoint.waitFor(world.endpoint.pushesFor(`twice-${bob.userId}`).length + 1);
     // The same message published again, as an outbox does after a crash between publish and sweep.
     await world.platform.bus.publish('message', world.platform.pubsubName, 'message.created', event);

@@ -33,6 +33,8 @@ export class WebPushEndpoint {
   readonly received: ReceivedPush[] = [];
   readonly #subscribers = new Map<string, Subscriber>();
   readonly #answers = new Map<string, number>();
+  readonly #holds = new Map<string, Promise<unknown>>();
+  readonly #requests = new Map<string, number>();
   readonly #server: Server;
   readonly #waiters: Array<() => void> = [];
 
@@ -79,16 +81,38 @@ export class WebPushEndpoint {
     this.#answers.set(device, status);
   }
 
+  /** The device's requests get no answer until `until` settles (a slow push service). */
+  hold(device: string, until: Promise<unknown>): void {
+    this.#holds.set(device, until);
+  }
+
+  /** Requests the endpoint answered for the device, whatever it answered. */
+  requestsFor(device: string): number {
+    return this.#requests.get(device) ?? 0;
+  }
+
   pushesFor(device: string): ReceivedPush[] {
     return this.received.filter((push) => push.device === device);
   }
 
   /** Resolves when `count` pushes in all have arrived. */
   async waitFor(count: number, timeoutMs = 20_000): Promise<ReceivedPush[]> {
+    await this.until(`${count} pushes`, () => this.received.length >= count, timeoutMs);
+    return this.received;
+  }
+
+  /** The `index`-th push (from 1) for the device, when it has arrived. */
+  async nth(device: string, index: number, timeoutMs = 20_000): Promise<ReceivedPush> {
+    await this.until(`push ${index} for ${device}`, () => this.pushesFor(device).length >= index, timeoutMs);
+    return this.pushesFor(device)[index - 1]!;
+  }
+
+  /** Resolves when `done` holds, checked as each push arrives. */
+  async until(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.received.length < count) {
+    while (!done()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`expected ${count} pushes, got ${this.received.length}`);
+      if (left <= 0) throw new Error(`expected ${what}; received ${this.received.length} pushes in all`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {
@@ -97,7 +121,6 @@ export class WebPushEndpoint {
         });
       });
     }
-    return this.received;
   }
 
   async close(): Promise<void> {
@@ -114,6 +137,8 @@ export class WebPushEndpoint {
     const device = /^\/push\/([\w-]+)$/.exec(url)?.[1];
     const subscriber = device ? this.#subscribers.get(device) : undefined;
     if (!device || !subscriber) return 404;
+    await this.#holds.get(device);
+    this.#requests.set(device, this.requestsFor(device) + 1);
     const answer = this.#answers.get(device);
     if (answer !== undefined) return answer;
     if (headers['content-encoding'] !== 'aes128gcm') throw new Error('content-encoding must be aes128gcm');

@@ -15,6 +15,8 @@ export interface Recovery {
    * restart was acknowledged and delivered: what a user waits at most.
    */
   recoverS: number | null;
+  /** ERROR answers to sends (by code) from the fault until recovery; the client sent them again. */
+  sendErrors: Record<string, number>;
 }
 
 export interface LoadReport {
@@ -98,6 +100,7 @@ export class CheckedLoad {
    */
   async fault(name: string, inject: () => Promise<void>, limitS = 120): Promise<Recovery> {
     const faultAt = performance.now();
+    const errorsBefore = this.#sendErrors();
     await inject();
     const restartedAt = performance.now();
     const deadline = restartedAt + limitS * 1000;
@@ -114,9 +117,22 @@ export class CheckedLoad {
       fault: name,
       restartS: Number(((restartedAt - faultAt) / 1000).toFixed(2)),
       recoverS: recoveredAt === undefined ? null : Number(((recoveredAt - faultAt) / 1000).toFixed(2)),
+      sendErrors: Object.fromEntries(
+        Object.entries(this.#sendErrors())
+          .map(([code, n]) => [code, n - (errorsBefore[code] ?? 0)])
+          .filter(([, n]) => n !== 0),
+      ),
     };
     this.recoveries.push(recovery);
     return recovery;
+  }
+
+  /** ERROR answers to sends so far, by code, over every pair. */
+  #sendErrors(): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const pair of this.pairs)
+      for (const [code, n] of Object.entries(pair.counts.sendErrors)) totals[code] = (totals[code] ?? 0) + n;
+    return totals;
   }
 
   /**
@@ -154,9 +170,7 @@ export class CheckedLoad {
       reconnects: sum('reconnects'),
       refused: sum('refused'),
     };
-    const sendErrors: Record<string, number> = {};
-    for (const c of all)
-      for (const [code, n] of Object.entries(c.sendErrors)) sendErrors[code] = (sendErrors[code] ?? 0) + n;
+    const sendErrors = this.#sendErrors();
     const samples = this.pairs.flatMap((pair) => pair.latencies);
     const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
     const steady = samples
@@ -192,7 +206,10 @@ export class CheckedLoad {
 export function summary(report: LoadReport): string {
   const c = report.counts;
   const recoveries = report.recoveries
-    .map((r) => `${r.fault}: back ${r.restartS} s, recovered ${r.recoverS ?? 'NOT'} s`)
+    .map(
+      (r) =>
+        `${r.fault}: back ${r.restartS} s, recovered ${r.recoverS ?? 'NOT'} s, send errors ${JSON.stringify(r.sendErrors)}`,
+    )
     .join('; ');
   return (
     `${report.ok ? 'OK' : 'FAILED'}: ${report.pairs} pairs at ${report.rate} msg/s, ${c.acked}/${c.generated} acked, ` +

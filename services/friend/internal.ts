@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FriendService } from '../platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
-import { BulkCalls } from '../platform/contracts/index.ts';
+import { BulkCalls, MAX_RELATION_PAIRS } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { Relations } from './domain/index.ts';
@@ -12,6 +12,9 @@ export const FriendInputs = {
   getRelation: z.object({ userId: id, peerId: id }),
   getRelations: z.object({ userId: id, peerIds: z.array(id).max(BulkCalls.relations.maxIds) }),
   listFriendIds: z.object({ userId: id }),
+  getPairRelations: z.object({
+    pairs: z.array(z.object({ userId: id, peerId: id })).max(MAX_RELATION_PAIRS),
+  }),
 } satisfies InputSchemas<typeof FriendService>;
 
 /** What the friend service serves other services (proto/anychat/friend/v1/friend.proto). */
@@ -23,6 +26,7 @@ export function friendInternal(relations: Relations): InternalService[] {
         relations: await relations.relations(userId, peerIds),
       }),
       listFriendIds: async ({ userId }) => ({ friendIds: await relations.friendIds(userId) }),
+      getPairRelations: async ({ pairs }) => ({ relations: await relations.pairRelations(pairs) }),
     }),
   ];
 }

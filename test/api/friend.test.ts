@@ -1142,12 +1142,33 @@ for (const backendName of ['postgresql', 'pglite'] as const) {
         blockedByPeer: false,
         blocking: false,
       });
+      // Many pairs at once: one answer per pair, in the order asked, oneself in no relation.
+      const pairs = [
+        { userId: bob.userId, peerId: carol.userId },
+        { userId: alice.userId, peerId: bob.userId },
+        { userId: carol.userId, peerId: carol.userId },
+        { userId: bob.userId, peerId: alice.userId },
+      ];
+      const { relations } = await invoker.call(FriendService.method.getPairRelations, { pairs });
+      expect(
+        relations.map(({ isFriend, blockedByPeer, blocking }) => ({ isFriend, blockedByPeer, blocking })),
+      ).to.deep.equal([
+        await relation(bob.userId, carol.userId),
+        await relation(alice.userId, bob.userId),
+        { isFriend: false, blockedByPeer: false, blocking: false },
+        await relation(bob.userId, alice.userId),
+      ]);
       // Fields left unset read as empty ids, which the callee's schema refuses.
       for (const call of [
         () => invoker.call(FriendService.method.getRelation, { userId: alice.userId }),
         () => invoker.call(FriendService.method.getRelation, { userId: 'x', peerId: bob.userId }),
         () => invoker.call(FriendService.method.listFriendIds, {}),
         () => invoker.call(FriendService.method.getRelations, { userId: alice.userId, peerIds: ['1', 'y'] }),
+        () => invoker.call(FriendService.method.getPairRelations, { pairs: [{ userId: alice.userId }] }),
+        () =>
+          invoker.call(FriendService.method.getPairRelations, {
+            pairs: Array.from({ length: 501 }, () => ({ userId: alice.userId, peerId: bob.userId })),
+          }),
       ]) {
         const error = await call().then(
           () => undefined,

@@ -22,6 +22,13 @@ export class Relations {
     return this.#store.relation(userId, peerId);
   }
 
+  /** How each user stands towards their peer, in one statement (one entry per pair, in order). */
+  async pairRelations(pairs: Array<{ userId: string; peerId: string }>): Promise<Relation[]> {
+    if (pairs.length === 0) return [];
+    const found = await this.#store.pairRelations(pairs);
+    return pairs.map(({ userId, peerId }, index) => (userId === peerId ? NONE : found[index]!));
+  }
+
   /** How `userId` stands towards each of `peerIds`, in one statement (one entry per peer). */
   async relations(userId: string, peerIds: string[]): Promise<PeerRelation[]> {
     const peers = [...new Set(peerIds)];

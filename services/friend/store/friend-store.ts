@@ -13,7 +13,7 @@ import {
 import { categoryCounts, friendListPage } from './friend-list-queries.ts';
 import { FriendWrites } from './friend-writes.ts';
 import type { FriendListOptions, ListedFriendPage } from './records.ts';
-import { relationOf, relationsOf } from './relation-queries.ts';
+import { relationOf, relationsOf, relationsOfPairs } from './relation-queries.ts';
 
 interface Page {
   limit: number;
@@ -125,6 +125,10 @@ export class FriendStore {
 
   relations(userId: string, peerIds: string[]): Promise<PeerRelation[]> {
     return relationsOf(this.#em(), userId, peerIds);
+  }
+
+  pairRelations(pairs: Array<{ userId: string; peerId: string }>): Promise<Relation[]> {
+    return relationsOfPairs(this.#em(), pairs);
   }
 
   category(userId: string, categoryId: string): Promise<FriendCategory | null> {

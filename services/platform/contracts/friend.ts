@@ -13,3 +13,6 @@ export interface Relation {
 export interface PeerRelation extends Relation {
   peerId: string;
 }
+
+/** Pairs one GetPairRelations call takes: its input schema caps the list, callers split longer ones. */
+export const MAX_RELATION_PAIRS = 500;

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anychat/friend/v1/friend.proto.
  */
 export const file_anychat_friend_v1_friend: GenFile = /*@__PURE__*/
-  fileDesc("Ch5hbnljaGF0L2ZyaWVuZC92MS9mcmllbmQucHJvdG8SEWFueWNoYXQuZnJpZW5kLnYxIjYKEkdldFJlbGF0aW9uUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB3BlZXJfaWQYAiABKAkiUwoTR2V0UmVsYXRpb25SZXNwb25zZRIRCglpc19mcmllbmQYASABKAgSFwoPYmxvY2tlZF9ieV9wZWVyGAIgASgIEhAKCGJsb2NraW5nGAMgASgIIjgKE0dldFJlbGF0aW9uc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghwZWVyX2lkcxgCIAMoCSJdCgxQZWVyUmVsYXRpb24SDwoHcGVlcl9pZBgBIAEoCRIRCglpc19mcmllbmQYAiABKAgSFwoPYmxvY2tlZF9ieV9wZWVyGAMgASgIEhAKCGJsb2NraW5nGAQgASgIIkoKFEdldFJlbGF0aW9uc1Jlc3BvbnNlEjIKCXJlbGF0aW9ucxgBIAMoCzIfLmFueWNoYXQuZnJpZW5kLnYxLlBlZXJSZWxhdGlvbiInChRMaXN0RnJpZW5kSWRzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIisKFUxpc3RGcmllbmRJZHNSZXNwb25zZRISCgpmcmllbmRfaWRzGAEgAygJMrICCg1GcmllbmRTZXJ2aWNlElwKC0dldFJlbGF0aW9uEiUuYW55Y2hhdC5mcmllbmQudjEuR2V0UmVsYXRpb25SZXF1ZXN0GiYuYW55Y2hhdC5mcmllbmQudjEuR2V0UmVsYXRpb25SZXNwb25zZRJfCgxHZXRSZWxhdGlvbnMSJi5hbnljaGF0LmZyaWVuZC52MS5HZXRSZWxhdGlvbnNSZXF1ZXN0GicuYW55Y2hhdC5mcmllbmQudjEuR2V0UmVsYXRpb25zUmVzcG9uc2USYgoNTGlzdEZyaWVuZElkcxInLmFueWNoYXQuZnJpZW5kLnYxLkxpc3RGcmllbmRJZHNSZXF1ZXN0GiguYW55Y2hhdC5mcmllbmQudjEuTGlzdEZyaWVuZElkc1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("Ch5hbnljaGF0L2ZyaWVuZC92MS9mcmllbmQucHJvdG8SEWFueWNoYXQuZnJpZW5kLnYxIjYKEkdldFJlbGF0aW9uUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB3BlZXJfaWQYAiABKAkiUwoTR2V0UmVsYXRpb25SZXNwb25zZRIRCglpc19mcmllbmQYASABKAgSFwoPYmxvY2tlZF9ieV9wZWVyGAIgASgIEhAKCGJsb2NraW5nGAMgASgIIjgKE0dldFJlbGF0aW9uc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghwZWVyX2lkcxgCIAMoCSJdCgxQZWVyUmVsYXRpb24SDwoHcGVlcl9pZBgBIAEoCRIRCglpc19mcmllbmQYAiABKAgSFwoPYmxvY2tlZF9ieV9wZWVyGAMgASgIEhAKCGJsb2NraW5nGAQgASgIIkoKFEdldFJlbGF0aW9uc1Jlc3BvbnNlEjIKCXJlbGF0aW9ucxgBIAMoCzIfLmFueWNoYXQuZnJpZW5kLnYxLlBlZXJSZWxhdGlvbiIwCgxSZWxhdGlvblBhaXISDwoHdXNlcl9pZBgBIAEoCRIPCgdwZWVyX2lkGAIgASgJIkkKF0dldFBhaXJSZWxhdGlvbnNSZXF1ZXN0Ei4KBXBhaXJzGAEgAygLMh8uYW55Y2hhdC5mcmllbmQudjEuUmVsYXRpb25QYWlyIlUKGEdldFBhaXJSZWxhdGlvbnNSZXNwb25zZRI5CglyZWxhdGlvbnMYASADKAsyJi5hbnljaGF0LmZyaWVuZC52MS5HZXRSZWxhdGlvblJlc3BvbnNlIicKFExpc3RGcmllbmRJZHNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiKwoVTGlzdEZyaWVuZElkc1Jlc3BvbnNlEhIKCmZyaWVuZF9pZHMYASADKAkynwMKDUZyaWVuZFNlcnZpY2USXAoLR2V0UmVsYXRpb24SJS5hbnljaGF0LmZyaWVuZC52MS5HZXRSZWxhdGlvblJlcXVlc3QaJi5hbnljaGF0LmZyaWVuZC52MS5HZXRSZWxhdGlvblJlc3BvbnNlEl8KDEdldFJlbGF0aW9ucxImLmFueWNoYXQuZnJpZW5kLnYxLkdldFJlbGF0aW9uc1JlcXVlc3QaJy5hbnljaGF0LmZyaWVuZC52MS5HZXRSZWxhdGlvbnNSZXNwb25zZRJrChBHZXRQYWlyUmVsYXRpb25zEiouYW55Y2hhdC5mcmllbmQudjEuR2V0UGFpclJlbGF0aW9uc1JlcXVlc3QaKy5hbnljaGF0LmZyaWVuZC52MS5HZXRQYWlyUmVsYXRpb25zUmVzcG9uc2USYgoNTGlzdEZyaWVuZElkcxInLmFueWNoYXQuZnJpZW5kLnYxLkxpc3RGcmllbmRJZHNSZXF1ZXN0GiguYW55Y2hhdC5mcmllbmQudjEuTGlzdEZyaWVuZElkc1Jlc3BvbnNlYgZwcm90bzM");
 
 /**
  * @generated from message anychat.friend.v1.GetRelationRequest
@@ -139,6 +139,64 @@ export const GetRelationsResponseSchema: GenMessage<GetRelationsResponse> = /*@_
   messageDesc(file_anychat_friend_v1_friend, 4);
 
 /**
+ * @generated from message anychat.friend.v1.RelationPair
+ */
+export type RelationPair = Message<"anychat.friend.v1.RelationPair"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string peer_id = 2;
+   */
+  peerId: string;
+};
+
+/**
+ * Describes the message anychat.friend.v1.RelationPair.
+ * Use `create(RelationPairSchema)` to create a new message.
+ */
+export const RelationPairSchema: GenMessage<RelationPair> = /*@__PURE__*/
+  messageDesc(file_anychat_friend_v1_friend, 5);
+
+/**
+ * @generated from message anychat.friend.v1.GetPairRelationsRequest
+ */
+export type GetPairRelationsRequest = Message<"anychat.friend.v1.GetPairRelationsRequest"> & {
+  /**
+   * @generated from field: repeated anychat.friend.v1.RelationPair pairs = 1;
+   */
+  pairs: RelationPair[];
+};
+
+/**
+ * Describes the message anychat.friend.v1.GetPairRelationsRequest.
+ * Use `create(GetPairRelationsRequestSchema)` to create a new message.
+ */
+export const GetPairRelationsRequestSchema: GenMessage<GetPairRelationsRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_friend_v1_friend, 6);
+
+/**
+ * @generated from message anychat.friend.v1.GetPairRelationsResponse
+ */
+export type GetPairRelationsResponse = Message<"anychat.friend.v1.GetPairRelationsResponse"> & {
+  /**
+   * One entry per pair asked, in the order asked.
+   *
+   * @generated from field: repeated anychat.friend.v1.GetRelationResponse relations = 1;
+   */
+  relations: GetRelationResponse[];
+};
+
+/**
+ * Describes the message anychat.friend.v1.GetPairRelationsResponse.
+ * Use `create(GetPairRelationsResponseSchema)` to create a new message.
+ */
+export const GetPairRelationsResponseSchema: GenMessage<GetPairRelationsResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_friend_v1_friend, 7);
+
+/**
  * @generated from message anychat.friend.v1.ListFriendIdsRequest
  */
 export type ListFriendIdsRequest = Message<"anychat.friend.v1.ListFriendIdsRequest"> & {
@@ -153,7 +211,7 @@ export type ListFriendIdsRequest = Message<"anychat.friend.v1.ListFriendIdsReque
  * Use `create(ListFriendIdsRequestSchema)` to create a new message.
  */
 export const ListFriendIdsRequestSchema: GenMessage<ListFriendIdsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_friend_v1_friend, 5);
+  messageDesc(file_anychat_friend_v1_friend, 8);
 
 /**
  * @generated from message anychat.friend.v1.ListFriendIdsResponse
@@ -170,7 +228,7 @@ export type ListFriendIdsResponse = Message<"anychat.friend.v1.ListFriendIdsResp
  * Use `create(ListFriendIdsResponseSchema)` to create a new message.
  */
 export const ListFriendIdsResponseSchema: GenMessage<ListFriendIdsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_friend_v1_friend, 6);
+  messageDesc(file_anychat_friend_v1_friend, 9);
 
 /**
  * What other services ask of the friend service.
@@ -198,6 +256,17 @@ export const FriendService: GenService<{
     methodKind: "unary";
     input: typeof GetRelationsRequestSchema;
     output: typeof GetRelationsResponseSchema;
+  },
+  /**
+   * How each user stands towards their peer, for many pairs at once (the sends of one moment, one
+   * statement). Bulk: at most 500 pairs a call.
+   *
+   * @generated from rpc anychat.friend.v1.FriendService.GetPairRelations
+   */
+  getPairRelations: {
+    methodKind: "unary";
+    input: typeof GetPairRelationsRequestSchema;
+    output: typeof GetPairRelationsResponseSchema;
   },
   /**
    * Ids of a user's friends (presence fan-out).

@@ -91,4 +91,30 @@ export const SigningKey = defineEntity({
 });
 export type SigningKey = InferEntity<typeof SigningKey>;
 
-export const authEntities = [UserCredentials, UserDevice, UserSession, RefreshToken, SigningKey];
+/** A user's TOTP second factor: set up (enabledAt null) until a code of it is confirmed. */
+export const UserSecondFactor = defineEntity({
+  name: 'UserSecondFactor',
+  tableName: 'user_second_factors',
+  properties: {
+    userId: p.bigint('string').primary(),
+    secret: p.string().length(64),
+    enabledAt: p.datetime().nullable(),
+    lastStep: p.bigint('number').default(0),
+    recoveryCodes: p.json<string[]>(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type UserSecondFactor = InferEntity<typeof UserSecondFactor>;
+
+export const authEntities = [
+  UserCredentials,
+  UserDevice,
+  UserSession,
+  RefreshToken,
+  SigningKey,
+  UserSecondFactor,
+];

@@ -1,5 +1,5 @@
 import { EventPublisher } from '../platform/events/index.ts';
-import { SignInThrottle } from '../platform/security/index.ts';
+import { SignInThrottle, WindowLimit } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { UserClient } from './clients/users.ts';
 import { AccountQueries } from './domain/account-admin.ts';
@@ -9,11 +9,13 @@ import { DeviceTokens } from './domain/device-tokens.ts';
 import { Sessions } from './domain/sessions.ts';
 import { SignIns } from './domain/sign-in.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
+import { TwoFactor } from './domain/two-factor.ts';
 import { VerificationCodes } from './domain/verification-codes.ts';
 import { authEntities } from './entities.ts';
 import { authInternal } from './internal.ts';
 import { Migration20261122000100_auth } from './migrations/Migration20261122000100_auth.ts';
 import { Migration20261122000110_auth_admin } from './migrations/Migration20261122000110_auth_admin.ts';
+import { Migration20261130000120_auth_second_factor } from './migrations/Migration20261130000120_auth_second_factor.ts';
 import { authRoutes } from './routes.ts';
 
 export const authService: ServiceModule = {
@@ -23,6 +25,10 @@ export const authService: ServiceModule = {
   migrations: [
     { name: 'Migration20261122000100_auth', class: Migration20261122000100_auth },
     { name: 'Migration20261122000110_auth_admin', class: Migration20261122000110_auth_admin },
+    {
+      name: 'Migration20261130000120_auth_second_factor',
+      class: Migration20261130000120_auth_second_factor,
+    },
   ],
   async create(ctx) {
     const config = ctx.config.auth;
@@ -39,7 +45,12 @@ export const authService: ServiceModule = {
     });
     const throttle = new SignInThrottle(store, 'login', config.login);
     const deviceTokens = new DeviceTokens(keys, config.deviceTokenTtlSeconds);
-    const signIns = new SignIns({ sessions, deviceTokens, events, logger: ctx.logger });
+    // Codes tried per account: 10 per 15 minutes (a six-digit code, three steps accepted at a time).
+    const twoFactor = new TwoFactor(
+      ctx.orm,
+      new WindowLimit(store, 'second-factor', { limit: 10, windowMs: 15 * 60_000 }),
+    );
+    const signIns = new SignIns({ sessions, deviceTokens, twoFactor, events, logger: ctx.logger });
     const auth = new AuthService({
       orm: ctx.orm,
       sessions,
@@ -54,7 +65,7 @@ export const authService: ServiceModule = {
     });
     const accounts = new AccountQueries(ctx.orm);
     return {
-      routes: authRoutes(auth, keys, store, ctx.config.rateLimitFactor),
+      routes: authRoutes(auth, twoFactor, keys, store, ctx.config.rateLimitFactor),
       subscriptions: [],
       internal: authInternal({ auth, keys, accounts }),
       async stop() {

@@ -5,6 +5,7 @@ import type { StateStore } from '../platform/ports/index.ts';
 import { rateLimit, sharedRateLimit } from '../platform/security/index.ts';
 import type { AuthService, SignedIn } from './domain/auth-service.ts';
 import type { SigningKeys } from './domain/signing-keys.ts';
+import type { TwoFactor } from './domain/two-factor.ts';
 import {
   ChangePasswordBody,
   CodeLoginBody,
@@ -15,6 +16,9 @@ import {
   RefreshBody,
   RegisterBody,
   ResetPasswordBody,
+  SecondFactorCodeBody,
+  SecondFactorSetupDto,
+  SecondFactorStatusDto,
   SignedInDto,
   TokenPairDto,
   VerifyCodeBody,
@@ -32,6 +36,7 @@ const signedIn = (result: SignedIn) => ({
 
 export function authRoutes(
   auth: AuthService,
+  twoFactor: TwoFactor,
   keys: SigningKeys,
   limits: StateStore,
   rateLimitFactor: number,
@@ -88,7 +93,7 @@ export function authRoutes(
             body.account,
             body.password,
             { ...body, ip: request.ip },
-            { userAgent: request.userAgent, deviceToken: body.deviceToken },
+            { userAgent: request.userAgent, deviceToken: body.deviceToken, secondFactor: body.secondFactor },
           ),
         ),
     }),
@@ -106,6 +111,8 @@ export function authRoutes(
           await auth.loginWithCode(body, body.verifyCode, {
             device: { ...body, ip: request.ip },
             userAgent: request.userAgent,
+            deviceToken: body.deviceToken,
+            secondFactor: body.secondFactor,
           }),
         ),
     }),
@@ -180,6 +187,47 @@ export function authRoutes(
       response: z.null(),
       handler: async ({ principal, params }) => {
         await auth.kickDevice(principal, params.deviceId);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/2fa',
+      summary: 'Whether two-factor sign-in is on, and how many recovery codes are left',
+      tags,
+      access: 'user',
+      response: SecondFactorStatusDto,
+      handler: ({ principal }) => twoFactor.status(principal.userId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/2fa/setup',
+      summary: 'Start two-factor sign-in: a new TOTP secret for an authenticator app (off until enabled)',
+      tags,
+      access: 'user',
+      response: SecondFactorSetupDto,
+      handler: ({ principal }) => twoFactor.setup(principal.userId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/2fa/enable',
+      summary: 'Turn two-factor sign-in on with a code of the secret set up; the recovery codes, shown once',
+      tags,
+      access: 'user',
+      body: SecondFactorCodeBody,
+      response: z.object({ recoveryCodes: z.array(z.string()) }),
+      handler: ({ principal, body }) => twoFactor.enable(principal.userId, body.code),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/2fa/disable',
+      summary: 'Turn two-factor sign-in off (needs a current code or a recovery code)',
+      tags,
+      access: 'user',
+      body: SecondFactorCodeBody,
+      response: z.null(),
+      handler: async ({ principal, body }) => {
+        await twoFactor.disable(principal.userId, body.code);
         return null;
       },
     }),

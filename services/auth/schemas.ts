@@ -19,6 +19,14 @@ const deviceToken = z
     'The deviceToken this device got when it last signed in: it still signs in while failures from elsewhere hold the account back',
   );
 
+const secondFactor = z
+  .string()
+  .max(32)
+  .optional()
+  .describe(
+    'Authenticator (TOTP) code or a recovery code: asked (10116) when two-factor sign-in is on and this device has not signed in before',
+  );
+
 // Length and character rules are checked by the domain (codes 10110, 10113, 10114); the schema only
 // bounds sizes so that nothing huge reaches a hash function.
 const password = z.string().min(1).max(128);
@@ -42,6 +50,7 @@ export const LoginBody = z.object({
   password,
   ...device,
   deviceToken,
+  secondFactor,
 });
 
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512).optional() });
@@ -68,6 +77,20 @@ export const CodeLoginBody = z.object({
   ...contact,
   verifyCode: z.string().regex(/^[0-9]{6}$/, 'six digits'),
   ...device,
+  deviceToken,
+  secondFactor,
+});
+
+export const SecondFactorCodeBody = z.object({
+  code: z.string().min(1).max(32).describe('Authenticator (TOTP) code, or a recovery code to turn it off'),
+});
+export const SecondFactorStatusDto = z.object({
+  enabled: z.boolean(),
+  recoveryCodesLeft: z.number().int(),
+});
+export const SecondFactorSetupDto = z.object({
+  secret: z.string().describe('Base32 TOTP secret to type into an authenticator app'),
+  otpauthUri: z.string().describe('The same as an otpauth:// link (shown as a QR code)'),
 });
 
 export const DeviceParams = z.object({ deviceId: schemas.text(100).min(1) });

@@ -106,6 +106,17 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     ],
   },
   'GET /api/v1/auth/devices': { checks: [stranger(() => ({}), own('lists my devices'))] },
+  'GET /api/v1/auth/2fa': { checks: [stranger(() => ({}), own('my own two-factor status'))] },
+  'POST /api/v1/auth/2fa/setup': {
+    checks: [{ as: 'fresh', request: () => ({}), expect: own('a secret for my own account') }],
+  },
+  // b never set two-factor sign-in up: there is nothing of anyone's to turn on or off.
+  'POST /api/v1/auth/2fa/enable': {
+    checks: [stranger(() => ({ body: { code: '123456' } }), refused(ErrorCode.SECOND_FACTOR_STATE))],
+  },
+  'POST /api/v1/auth/2fa/disable': {
+    checks: [stranger(() => ({ body: { code: '123456' } }), refused(ErrorCode.SECOND_FACTOR_STATE))],
+  },
   'DELETE /api/v1/auth/devices/{deviceId}': {
     checks: [stranger((w) => ({ params: { deviceId: w.aSecondDevice } }), refused(ErrorCode.NOT_FOUND))],
   },

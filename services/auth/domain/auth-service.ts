@@ -157,21 +157,29 @@ export class AuthService {
     identifier: string,
     password: string,
     device: DeviceInfo,
-    options: { userAgent?: string | undefined; deviceToken?: string | undefined } = {},
+    options: {
+      userAgent?: string | undefined;
+      deviceToken?: string | undefined;
+      secondFactor?: string | undefined;
+    } = {},
   ): Promise<SignedIn> {
-    const { deviceToken } = options;
-    const request: SignInRequest = { device, userAgent: options.userAgent };
     const key = identifier.trim().toLowerCase();
-    const record = (user: UserCredentials | null, failure: string) =>
-      this.deps.signIns.record(request, user, failure, identifier.trim());
     const em = this.deps.orm.em.fork();
     const user = await em.findOne(UserCredentials, {
       $or: [{ account: key }, { email: key }, { phoneNumber: identifier.replace(/[\s-]/g, '') }],
     });
     const knownDevice =
-      user && (await this.deps.deviceTokens.proves(deviceToken, user.userId, device.deviceId))
+      user && (await this.deps.deviceTokens.proves(options.deviceToken, user.userId, device.deviceId))
         ? device.deviceId
         : undefined;
+    const request: SignInRequest = {
+      device,
+      userAgent: options.userAgent,
+      secondFactor: options.secondFactor,
+      knownDevice: knownDevice !== undefined,
+    };
+    const record = (found: UserCredentials | null, failure: string) =>
+      this.deps.signIns.record(request, found, failure, identifier.trim());
     let ticket: SignInTicket;
     try {
       ticket = await this.deps.throttle.begin({
@@ -207,7 +215,7 @@ export class AuthService {
   async loginWithCode(
     target: { phoneNumber?: string | undefined; email?: string | undefined },
     verifyCode: string,
-    request: SignInRequest,
+    request: SignInRequest & { deviceToken?: string | undefined },
   ): Promise<SignedIn> {
     const { channel, value } = this.#target(target);
     if (!this.deps.codes.supports(channel)) {
@@ -225,7 +233,12 @@ export class AuthService {
     const user = await this.#findByContact(channel, value, em);
     // Login codes are only sent to existing accounts; one deleted since then signs in nowhere.
     if (!user || user.status === AccountStatus.DELETED) throw new AppError(ErrorCode.VERIFY_CODE_WRONG);
-    return this.deps.signIns.complete(user, request, em);
+    const knownDevice = await this.deps.deviceTokens.proves(
+      request.deviceToken,
+      user.userId,
+      request.device.deviceId,
+    );
+    return this.deps.signIns.complete(user, { ...request, knownDevice }, em);
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {

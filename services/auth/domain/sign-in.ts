@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { AccountStatus, type UserCredentials } from '../entities.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
+import type { TwoFactor } from './two-factor.ts';
 
 export interface AccountSummary {
   userId: string;
@@ -25,13 +26,14 @@ export const summary = (user: UserCredentials): AccountSummary => ({
   email: user.email ?? null,
 });
 
-/** How a device proved it is the account's: password, a code sent to it, or an identity provider. */
-export type SignInMethod = 'password' | 'code' | 'oidc';
-
-/** The request a sign-in came with, for the audit record. */
+/** The request a sign-in came with. */
 export interface SignInRequest {
   device: DeviceInfo;
   userAgent?: string | undefined;
+  /** The authenticator or recovery code, for accounts with two-factor sign-in on. */
+  secondFactor?: string | undefined;
+  /** The device proved (device token) that it signed in to this account before: no second factor asked. */
+  knownDevice?: boolean;
 }
 
 export function assertCanSignIn(status: number): void {
@@ -40,8 +42,8 @@ export function assertCanSignIn(status: number): void {
 }
 
 /**
- * The last part of every sign-in, whatever proved the account: the account's status, then the
- * device's session under the multi-device policy, its device token and the audit record. Password,
+ * The last part of every sign-in, whatever proved the account: the account's status, the second
+ * factor (when on, for a device that has not signed in before), then the device's session under the multi-device policy, its device token and the audit record. Password,
  * code and identity-provider logins all end here, so they share devices and policy.
  */
 export class SignIns {
@@ -49,13 +51,16 @@ export class SignIns {
   readonly #deviceTokens: DeviceTokens;
   readonly #events: EventPublisher;
   readonly #logger: Logger;
+  readonly #twoFactor: TwoFactor;
 
   constructor(deps: {
     sessions: Sessions;
     deviceTokens: DeviceTokens;
+    twoFactor: TwoFactor;
     events: EventPublisher;
     logger: Logger;
   }) {
+    this.#twoFactor = deps.twoFactor;
     this.#sessions = deps.sessions;
     this.#deviceTokens = deps.deviceTokens;
     this.#events = deps.events;
@@ -73,6 +78,15 @@ export class SignIns {
         user.status === AccountStatus.FROZEN ? 'account_frozen' : 'account_disabled',
       );
       throw error;
+    }
+    if (!request.knownDevice && (await this.#twoFactor.enabled(user.userId))) {
+      try {
+        await this.#twoFactor.verify(user.userId, request.secondFactor);
+      } catch (error) {
+        const asked = error instanceof AppError && error.code === ErrorCode.SECOND_FACTOR_REQUIRED;
+        this.record(request, user, asked ? 'second_factor_required' : 'second_factor_wrong');
+        throw error;
+      }
     }
     const tokens = await this.#sessions.open(user.userId, device, em);
     this.record(request, user);

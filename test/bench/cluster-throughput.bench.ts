@@ -4,7 +4,8 @@
  * JetStream and PostgreSQL of the run's own (test/faults/shapes.ts), the checked one-to-one load of
  * the fault runs (every acknowledged message checked) at each offered rate in turn. For each rate:
  * delivered msg/s, latency from send to the receiver's NEW_MESSAGE, and the CPU each process spent
- * over the sending window and its drain (/proc/<pid>/stat), per delivered message.
+ * over the sending window and its drain (/proc/<pid>/stat), less what it spends idle (measured
+ * for 10 s before the first rate), per delivered message.
  *
  *   scripts/node24 node test/bench/cluster-throughput.bench.ts --rates 50,100,200 --pairs 50 --duration 20
  */
@@ -46,6 +47,22 @@ try {
     byName.set('load generator + ingress', (own.user + own.system) / 1e6);
     return byName;
   };
+  // What the processes spend with no messages (heartbeats, outbox sweeps, sidecars' polling), per
+  // second: subtracted from each rate's figures so that low rates do not carry it per message.
+  const idleS = 10;
+  const idleBefore = sample();
+  await new Promise((resolve) => setTimeout(resolve, idleS * 1000));
+  const idleAfter = sample();
+  const idlePerSecond = new Map(
+    [...idleAfter].map(([name, cpu]) => [name, (cpu - idleBefore.get(name)!) / idleS]),
+  );
+  console.log(
+    JSON.stringify({
+      idleCpuMsPerSecond: Object.fromEntries(
+        [...idlePerSecond].map(([name, cpu]) => [name, Number((cpu * 1000).toFixed(1))]),
+      ),
+    }),
+  );
   for (const rate of values.rates!.split(',').map(Number)) {
     const load = await CheckedLoad.setUp({
       apiUrl: shape.apiUrl,
@@ -62,10 +79,10 @@ try {
     const after = sample();
     const delivered = report.counts.delivered;
     const cpuMsPerMessage = Object.fromEntries(
-      [...after].map(([name, cpu]) => [
-        name,
-        Number((((cpu - (before.get(name) ?? 0)) * 1000) / delivered).toFixed(2)),
-      ]),
+      [...after].map(([name, cpu]) => {
+        const spent = cpu - (before.get(name) ?? 0) - (idlePerSecond.get(name) ?? 0) * seconds;
+        return [name, Number(((spent * 1000) / delivered).toFixed(2))];
+      }),
     );
     const totalCpuMs = Object.values(cpuMsPerMessage).reduce((sum, ms) => sum + ms, 0);
     console.log(

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
+import { DeviceGroupStreams, type GroupStreamInfo, type GroupStreamPage } from './group-streams.ts';
 import type { FrameCodec } from './protocol/index.ts';
 
 /** What a connection uses of its WebSocket. */
@@ -15,6 +16,9 @@ export interface ConnectionDeps {
   ): Promise<{ items: Array<{ syncSeq: number; frame: ServerFrame | null }>; hasMore: boolean }>;
   /** Messages the device acknowledged (batched). */
   delivered(userId: string, messageIds: string[]): void;
+  /** The user's read fan-out groups, and a page of one of them after a group seq. */
+  groupStreams(userId: string): Promise<GroupStreamInfo[]>;
+  groupPage(userId: string, sessionId: string, afterSeq: number): Promise<GroupStreamPage>;
   logger: Logger;
   /** The encoding the client chose at connect (JSON or binary protobuf). */
   codec: FrameCodec;
@@ -70,6 +74,10 @@ export class Connection {
   #refusedInARow = 0;
   /** The device's sends in order (from its first send on). */
   #sendChain: Promise<unknown> | undefined;
+  /** Read fan-out groups' streams (group-streams.ts); made when the device has or gets such a group. */
+  #groups: DeviceGroupStreams | undefined;
+  /** Whether the groups' starting positions are set (frames before that wait for them). */
+  #groupsStarted = false;
 
   constructor(
     ws: FrameSocket,
@@ -93,8 +101,11 @@ export class Connection {
     return this.#cursor;
   }
 
-  /** Sends a frame unless the client is too slow to read what it already has; then it is cut off. */
-  send(frame: ServerFrame): boolean {
+  /**
+   * Sends a frame unless the client is too slow to read what it already has; then it is cut off.
+   * `encoded`: the frame in this connection's encoding, where it was encoded once for many.
+   */
+  send(frame: ServerFrame, encoded?: string | Uint8Array): boolean {
     if (this.closed) return false;
     if (this.#ws.bufferedAmount > this.#deps.maxBufferedBytes) {
       this.#deps.logger.warn(
@@ -106,7 +117,7 @@ export class Connection {
     }
     let payload: string | Uint8Array;
     try {
-      payload = this.#deps.codec.encode(frame);
+      payload = encoded ?? this.#deps.codec.encode(frame);
     } catch (error) {
       // A frame the encoding cannot carry (a producer's bug) is this frame's loss, not the
       // delivery's: the devices after this one still get theirs.
@@ -134,6 +145,7 @@ export class Connection {
   }
 
   #clearTimers() {
+    this.#groups?.close();
     this.#clearGapTimer();
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
@@ -204,6 +216,52 @@ export class Connection {
     this.#drain();
   }
 
+  /**
+   * Sets where the device's read fan-out groups start (its own positions, `named`; else with a
+   * replay the beginning of its membership, without one the group's head) and returns them.
+   */
+  startGroups(streams: GroupStreamInfo[], named: Map<string, number>, replay: boolean) {
+    this.#groupsStarted = true;
+    if (streams.length === 0 && !this.#groups) return [];
+    return this.#groupStreams().start(streams, named, replay);
+  }
+
+  /** Replays each read fan-out group past the device's position (after the timeline's replay). */
+  async replayGroups() {
+    await this.#groups?.replay();
+  }
+
+  get groupPositions() {
+    return this.#groups?.positions() ?? [];
+  }
+
+  /** A read fan-out group's message with its place in the group (live push). */
+  offerGroup(sessionId: string, seq: number, frame: ServerFrame, encoded?: string | Uint8Array) {
+    if (!this.closed) this.#groupStreams().offer(sessionId, seq, frame, encoded);
+  }
+
+  /** This device sent the group message at `seq` itself (SEND_ACK): nothing to push for it. */
+  consumeGroup(sessionId: string, seq: number) {
+    this.#groups?.consume(sessionId, seq);
+  }
+
+  #groupStreams(): DeviceGroupStreams {
+    if (this.#groups) return this.#groups;
+    const groups = new DeviceGroupStreams(this.userId, {
+      streams: (userId) => this.#deps.groupStreams(userId),
+      page: (userId, sessionId, afterSeq) => this.#deps.groupPage(userId, sessionId, afterSeq),
+      push: (frame, encoded) => this.#push(frame, encoded),
+      timelineCursor: () => this.#cursor,
+      closed: () => this.closed,
+      logger: this.#deps.logger,
+      gapWaitMs: this.#deps.gapWaitMs,
+    });
+    this.#groups = groups;
+    // Made after the start (a group joined while connected): nothing to wait for.
+    if (this.#groupsStarted) groups.start([], new Map(), false);
+    return groups;
+  }
+
   acknowledge(messageIds: string[]) {
     if (this.#awaitingAck) for (const messageId of messageIds) this.#awaitingAck.delete(messageId);
     // Ids acknowledged after their resend window closed still count as delivered.
@@ -244,6 +302,7 @@ export class Connection {
       this.#cursor = next;
       if (frame) this.#push(frame);
     }
+    this.#groups?.timelineMoved();
     // The gap closed by itself: nothing to fetch.
     if (!this.#early?.size) this.#clearGapTimer();
     else if (!this.#gapTimer) {
@@ -254,7 +313,7 @@ export class Connection {
     }
   }
 
-  #push(frame: ServerFrame) {
+  #push(frame: ServerFrame, encoded?: string | Uint8Array) {
     // A gap fill can reach this device's own message before its SEND_ACK does: SEND_ACK answers it.
     const data = frame.data as { senderId?: string; clientMsgId?: string } | undefined;
     if (
@@ -264,7 +323,7 @@ export class Connection {
       this.#sending?.has(data.clientMsgId)
     )
       return;
-    if (!this.send(frame)) return;
+    if (!this.send(frame, encoded)) return;
     if (frame.type === 'NEW_MESSAGE' && frame.msgId) {
       this.#awaitingAck ??= new Map();
       this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });

@@ -113,7 +113,10 @@ export class FrameHandler {
                 deviceId: conn.deviceId,
                 clientMsgId: frame.msgId,
               });
-              conn.consume(ack.syncSeq);
+              // A big group's message has no syncSeq: it takes its place in the group's stream.
+              if (ack.syncSeq === 0 && frame.data.sessionType === 'group')
+                conn.consumeGroup(ack.sessionId, ack.seq);
+              else conn.consume(ack.syncSeq);
               conn.send({ type: 'SEND_ACK', msgId: frame.msgId, timestamp: Date.now(), data: ack });
             } catch (cause) {
               const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;

@@ -2,7 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../platform/config.ts';
-import type { Delivery, GatewayDeliveryEvent, ServerFrame } from '../platform/contracts/index.ts';
+import {
+  type Delivery,
+  type GatewayDeliveryEvent,
+  parseGroupSeqs,
+  type ServerFrame,
+} from '../platform/contracts/index.ts';
 import { AppError, ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
 import { languageOf } from '../platform/http/context.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -128,10 +133,14 @@ export class GatewayHub {
       url.searchParams.get('token') ?? bearerFromProtocols(request.headers['sec-websocket-protocol']);
     const syncParam = url.searchParams.get('syncSeq') ?? url.searchParams.get('lastSyncSeq');
     const language = languageOf(request.headers['accept-language']);
+    // The device's positions in its read fan-out groups; a list that is not one is refused.
+    const groupSeqs = parseGroupSeqs(url.searchParams.get('groupSeqs') ?? '');
+    if (!groupSeqs) return refuse(socket, 400, 'Bad Request');
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       void this.#open(ws, {
         token,
         syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
+        groupSeqs,
         platform: (url.searchParams.get('platform') ?? '').slice(0, 20),
         language,
       });
@@ -151,7 +160,13 @@ export class GatewayHub {
 
   async #open(
     ws: WebSocket,
-    params: { token: string | null; syncSeq: number | undefined; platform: string; language: Language },
+    params: {
+      token: string | null;
+      syncSeq: number | undefined;
+      groupSeqs: Map<string, number>;
+      platform: string;
+      language: Language;
+    },
   ) {
     const codec = codecFor(ws.protocol);
     // Shared listeners find the socket's state here: no closures per connection (they would hold
@@ -211,13 +226,15 @@ export class GatewayHub {
     this.#o.onConnectionsChanged?.();
 
     try {
-      const [change, head] = await Promise.all([
+      const [change, head, streams] = await Promise.all([
         this.#o.presence.connect(conn.userId, this.instanceId, {
           deviceId: conn.deviceId,
           platform: conn.platform,
         }),
         this.#timeline(conn.userId, Number.MAX_SAFE_INTEGER, 1).then((page) => page.head),
+        this.#messages.groupStreams(conn.userId),
       ]);
+      const groupSeqs = conn.startGroups(streams, params.groupSeqs, params.syncSeq !== undefined);
       conn.send({
         type: 'CONNECT_ACK',
         timestamp: Date.now(),
@@ -227,6 +244,7 @@ export class GatewayHub {
           serverTime: Date.now(),
           heartbeatInterval: this.#o.config.heartbeatSeconds,
           syncSeq: head,
+          ...(groupSeqs.length > 0 ? { groupSeqs } : {}),
         },
       });
       for (const { payload, isBinary } of early.splice(0))
@@ -250,6 +268,9 @@ export class GatewayHub {
       deps = {
         timeline: (userId, after) => this.#timeline(userId, after, TIMELINE_PAGE),
         delivered: (userId, ids) => this.#queueDelivered(userId, ids),
+        groupStreams: (userId) => this.#messages.groupStreams(userId),
+        groupPage: (userId, sessionId, afterSeq) =>
+          this.#messages.groupPage(userId, sessionId, afterSeq, TIMELINE_PAGE),
         logger: this.#o.logger,
         codec,
         maxBufferedBytes: this.#o.config.maxBufferedBytes,
@@ -305,9 +326,16 @@ export class GatewayHub {
     socket.close(CloseCode.TRY_AGAIN_LATER, `try again in ${retryAfterMs} ms`);
   }
 
+  /** The timeline's replay, then each read fan-out group's past the device's position. */
   async #sync(conn: Connection, syncSeq: number) {
     await conn.startAt(syncSeq, true);
-    conn.send({ type: 'SYNC_COMPLETE', timestamp: Date.now(), data: { syncSeq: conn.cursor } });
+    await conn.replayGroups();
+    const groupSeqs = conn.groupPositions;
+    conn.send({
+      type: 'SYNC_COMPLETE',
+      timestamp: Date.now(),
+      data: { syncSeq: conn.cursor, ...(groupSeqs.length > 0 ? { groupSeqs } : {}) },
+    });
   }
 
   #remove(conn: Connection): boolean {
@@ -351,6 +379,10 @@ export class GatewayHub {
   /** Frames routed to this instance by the delivery topic. */
   deliver(event: GatewayDeliveryEvent) {
     for (const delivery of event.deliveries) {
+      if (delivery.groupSeq !== undefined) {
+        this.#deliverToGroup(delivery, delivery.groupSeq);
+        continue;
+      }
       for (const conn of this.#targets(delivery)) {
         if (delivery.frame.type === 'FORCE_LOGOUT') {
           const data = delivery.frame.data as { authSessionId?: string } | undefined;
@@ -362,6 +394,30 @@ export class GatewayHub {
         else conn.send(delivery.frame);
       }
     }
+  }
+
+  /**
+   * A read fan-out group's message to the members held here: encoded once per encoding for all
+   * of them, and placed in each device's stream of the group.
+   */
+  #deliverToGroup(delivery: Delivery, groupSeq: number) {
+    const sessionId = (delivery.frame.data as { sessionId?: unknown } | undefined)?.sessionId;
+    if (typeof sessionId !== 'string') return;
+    const encoded = new Map<FrameCodec, string | Uint8Array | null>();
+    const encodedFor = (codec: FrameCodec) => {
+      if (!encoded.has(codec)) {
+        try {
+          encoded.set(codec, codec.encode(delivery.frame));
+        } catch {
+          // Connection.send reports a frame its encoding cannot carry; it tries again there.
+          encoded.set(codec, null);
+        }
+      }
+      return encoded.get(codec) ?? undefined;
+    };
+    for (const userId of [delivery.userId, ...(delivery.alsoUserIds ?? [])])
+      for (const conn of this.#targets({ ...delivery, userId }))
+        conn.offerGroup(sessionId, groupSeq, delivery.frame, encodedFor(conn.codec));
   }
 
   /** FORCE_LOGOUT, then the socket closes (4003); its close handler takes the device out of the registry. */

@@ -1,5 +1,11 @@
 import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
-import { GroupTopics, SystemMessageTopic, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
+import {
+  GroupTopics,
+  SYSTEM_SENDER,
+  SystemMessageTopic,
+  TimelineTopics,
+  UserTopics,
+} from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
@@ -10,13 +16,17 @@ import { FriendClient } from './clients/friends.ts';
 import { GroupDirectory } from './clients/groups.ts';
 import { ProfileCache } from './clients/profiles.ts';
 import { ContentValidator } from './domain/content.ts';
+import { GroupStreamStore } from './domain/group-stream-store.ts';
+import { GroupStreams } from './domain/group-streams.ts';
 import { MessageService } from './domain/message-service.ts';
+import { ReadFanoutGroups } from './domain/read-fanout.ts';
 import { MessageStore } from './domain/store.ts';
 import { messageInternal } from './internal.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
 import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
+import { Migration20261130000440_read_fanout } from './migrations/Migration20261130000440_read_fanout.ts';
 import { messageRoutes } from './routes.ts';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +41,7 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261122000410_store_message', class: Migration20261122000410_store_message },
     { name: 'Migration20261122000420_message_stats', class: Migration20261122000420_message_stats },
     { name: 'Migration20261130000430_store_messages', class: Migration20261130000430_store_messages },
+    { name: 'Migration20261130000440_read_fanout', class: Migration20261130000440_read_fanout },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -92,10 +103,14 @@ export const messageService: ServiceModule = {
         logger: ctx.logger,
       }),
       sendBatch: { maxBatch: config.sendBatchSize, maxWaitMicros: config.sendBatchWaitMicros },
+      readFanout: new ReadFanoutGroups(config.groupReadFanoutMinMembers),
     });
+    const streams = new GroupStreams(new GroupStreamStore(sql), (ids) =>
+      profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
+    );
 
     return {
-      routes: messageRoutes(messages),
+      routes: messageRoutes(messages, streams),
       subscriptions: [
         eventSubscription({
           pubsubName: ctx.pubsubName,
@@ -122,7 +137,7 @@ export const messageService: ServiceModule = {
           handle: async (updated) => profiles.forget(updated.userId),
         }),
       ],
-      internal: messageInternal(messages),
+      internal: messageInternal(messages, streams),
       async stop() {
         clearInterval(maintenance);
         await outbox.stop();

@@ -8,6 +8,7 @@ import {
 import { BulkCalls, jsonObjectOf, SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import { schemas } from '../platform/validation.ts';
+import type { GroupStreams } from './domain/group-streams.ts';
 import type { MessageService } from './domain/message-service.ts';
 import { clientMsgId, SendFields } from './schemas.ts';
 
@@ -41,6 +42,13 @@ export const MessageInputs = {
     afterSyncSeq: safeInteger,
     limit: z.number().int().min(1).max(1000).default(200),
   }),
+  readGroupStreams: z.object({ userId: schemas.id }),
+  readGroupStream: z.object({
+    userId: schemas.id,
+    sessionId: z.string().regex(SESSION_ID_PATTERN),
+    afterSeq: safeInteger,
+    limit: z.number().int().min(1).max(1000).default(200),
+  }),
 } satisfies InputSchemas<typeof MessageContract>;
 
 /** Input rules of MessageAdminService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
@@ -55,7 +63,7 @@ export const MessageAdminInputs = {
 } satisfies InputSchemas<typeof MessageAdminService>;
 
 /** What the message service serves other services (proto/anychat/message/v1/message.proto). */
-export function messageInternal(messages: MessageService): InternalService[] {
+export function messageInternal(messages: MessageService, streams: GroupStreams): InternalService[] {
   return [
     internalService(MessageContract, MessageInputs, {
       sendMessage: async (input, call) => {
@@ -81,6 +89,22 @@ export function messageInternal(messages: MessageService): InternalService[] {
           head: BigInt(page.head),
           hasMore: page.hasMore,
           nextSyncSeq: BigInt(page.nextSyncSeq),
+        };
+      },
+      readGroupStreams: async ({ userId }) => ({
+        streams: (await streams.streams(userId)).map((stream) => ({
+          sessionId: stream.sessionId,
+          startSeq: BigInt(stream.startSeq),
+          head: BigInt(stream.head),
+          afterSyncSeq: BigInt(stream.afterSyncSeq),
+        })),
+      }),
+      readGroupStream: async ({ userId, sessionId, afterSeq, limit }) => {
+        const page = await streams.page(userId, sessionId, afterSeq, limit);
+        return {
+          items: page.items.map((item) => ({ seq: BigInt(item.seq), frame: jsonObjectOf(item.frame) })),
+          head: BigInt(page.head),
+          hasMore: page.hasMore,
         };
       },
     }),

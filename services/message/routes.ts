@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../platform/http/routes.ts';
+import type { GroupStreams } from './domain/group-streams.ts';
 import type { MessageService } from './domain/message-service.ts';
 import {
   ClearBody,
@@ -20,7 +21,7 @@ import {
 
 const tags = ['message'];
 
-export function messageRoutes(messages: MessageService) {
+export function messageRoutes(messages: MessageService, streams: GroupStreams) {
   return [
     defineRoute({
       method: 'post',
@@ -41,7 +42,10 @@ export function messageRoutes(messages: MessageService) {
       access: 'user',
       query: OfflineQuery,
       response: OfflineDto,
-      handler: ({ principal, query }) => messages.offline(principal.userId, query.lastSeq, query.limit),
+      handler: async ({ principal, query }) => ({
+        ...(await messages.offline(principal.userId, query.lastSeq, query.limit)),
+        groups: await streams.offline(principal.userId, query.groupSeqs, query.limit),
+      }),
     }),
     defineRoute({
       method: 'get',

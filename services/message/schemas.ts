@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { MAX_GROUP_SEQS, parseGroupSeqs, SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/validation.ts';
 import { CONTENT_TYPES } from './domain/content.ts';
 
@@ -59,6 +59,28 @@ export const MessageDto = z.object({
 export const OfflineQuery = z.object({
   lastSeq: seq.default(0).describe('the last syncSeq the client has'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  groupSeqs: z
+    .string()
+    .max(MAX_GROUP_SEQS * 36)
+    .default('')
+    .transform((text, ctx) => {
+      const seqs = parseGroupSeqs(text);
+      if (!seqs)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma list of g_<groupId>:<seq>, at most ${MAX_GROUP_SEQS}`,
+        });
+      return seqs ?? new Map<string, number>();
+    })
+    .describe(
+      'big (read fan-out) groups: the seq of the last message the client has of each, as g_<groupId>:<seq>,… (a group left out: from the start of the membership)',
+    ),
+});
+const OfflineGroupDto = z.object({
+  sessionId: z.string(),
+  messages: z.array(MessageDto.extend({ syncSeq: z.number().int() })).describe('in seq order; syncSeq 0'),
+  groupSeq: z.number().int().describe("the position to give as this group's seq next time"),
+  hasMore: z.boolean(),
 });
 export const OfflineDto = z.object({
   messages: z.array(MessageDto.extend({ syncSeq: z.number().int() })),
@@ -67,6 +89,9 @@ export const OfflineDto = z.object({
     .describe('every timeline event in order: NEW_MESSAGE, MESSAGE_RECALLED, MESSAGE_READ, NOTIFICATION'),
   hasMore: z.boolean(),
   nextSeq: z.number().int(),
+  groups: z
+    .array(OfflineGroupDto)
+    .describe('big (read fan-out) groups whose messages moved past the position given in groupSeqs'),
 });
 
 export const HistoryQuery = z.object({

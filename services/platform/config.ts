@@ -151,6 +151,11 @@ const EnvSchema = z.object({
   MESSAGE_SEND_BATCH_SIZE: int(1, 1000).default(128),
   /** Group commit: how long the first send of a batch waits for more, in microseconds. */
   MESSAGE_SEND_BATCH_WAIT_MICROS: int(0, 999).default(200),
+  /**
+   * Groups of at least this many members are read fan-out: a message is stored once and members
+   * read it by the group's seq, instead of a timeline row and syncSeq per member (DESIGN §6).
+   */
+  MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS: int(2, GROUP_MEMBERS_CEILING).default(200),
   /** Months of message partitions created ahead of the current one. */
   MESSAGE_PARTITION_MONTHS_AHEAD: int(1, 24).default(3),
   /** Months of messages kept (current month included); unset: kept forever. */
@@ -259,6 +264,7 @@ export interface Config {
     maxTextLength: number;
     sendBatchSize: number;
     sendBatchWaitMicros: number;
+    groupReadFanoutMinMembers: number;
     recallWindowSeconds: number;
     allowStrangers: boolean;
     partitionMonthsAhead: number;
@@ -411,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTextLength: e.MESSAGE_MAX_TEXT_LENGTH,
       sendBatchSize: e.MESSAGE_SEND_BATCH_SIZE,
       sendBatchWaitMicros: e.MESSAGE_SEND_BATCH_WAIT_MICROS,
+      groupReadFanoutMinMembers: e.MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS,
       recallWindowSeconds: e.MESSAGE_RECALL_WINDOW_SECONDS,
       allowStrangers: e.MESSAGE_ALLOW_STRANGERS,
       partitionMonthsAhead: e.MESSAGE_PARTITION_MONTHS_AHEAD,

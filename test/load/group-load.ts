@@ -1,12 +1,15 @@
 /**
  * Group chat load generator (a benchmark, not a test): one group of `--size` members, each a real
  * WebSocket client; `--senders` of them send at `--rate` messages/s in total. Reports deliveries per
- * second (one message reaching one member), send-to-delivery latency percentiles, and checks that
- * every member got every other member's message exactly once, in the same (seq) order.
+ * second (one message reaching one member), send-to-delivery and send-to-SEND_ACK latency
+ * percentiles, and checks that every member got every other member's message exactly once, in the
+ * same (seq) order.
  *
  *   npm run load:group -- --start --size 200 --senders 5 --rate 20 --duration 20
  *
  * `--start` spawns the embedded platform (PGlite, or DATABASE_URL when set), as `npm run load` does.
+ * Groups past 1,000 members (the create call's limit) are filled by invitations; the platform
+ * needs GROUP_MAX_MEMBERS and FRIEND_MAX_FRIENDS (the owner befriends everyone) at least `--size`.
  */
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
@@ -32,6 +35,10 @@ const { values } = parseArgs({
   },
 });
 
+/** Most members a group is created with; the rest are invited, this many a call. */
+const CREATE_LIMIT = 999;
+const INVITE_LIMIT = 500;
+
 interface Member {
   userId: string;
   token: string;
@@ -53,27 +60,43 @@ async function run(url: string) {
     const user = await register(url, `${prefix}m${i}`);
     members[i] = { userId: user.userId, token: user.accessToken, seqs: [], seen: new Set(), duplicates: 0 };
   });
+  console.error(`${size} members registered`);
   // Only the owner's friends are put into a group directly (strangers get an invitation).
   const owner = { accessToken: members[0]!.token };
   await inBatches(size - 1, async (i) => {
     const member = members[i + 1]!;
     await befriend(url, owner, { userId: member.userId, accessToken: member.token });
   });
+  const others = members.slice(1).map((m) => m.userId);
   const group = await call<{ groupId: string }>(
     url,
     'POST',
     '/api/v1/groups',
-    { name: 'load', memberIds: members.slice(1).map((m) => m.userId) },
+    { name: 'load', memberIds: others.slice(0, CREATE_LIMIT) },
     members[0]!.token,
   );
+  for (let start = CREATE_LIMIT; start < others.length; start += INVITE_LIMIT)
+    await call(
+      url,
+      'POST',
+      `/api/v1/groups/${group.groupId}/members`,
+      { userIds: others.slice(start, start + INVITE_LIMIT) },
+      members[0]!.token,
+    );
+  console.error(`group of ${size} made`);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  const ackLatencies: number[] = [];
   let acked = 0;
   let errors = 0;
   await inBatches(size, async (i) => {
     const member = members[i]!;
     member.ws = await connect(url, member.token, (frame: LoadFrame) => {
-      if (frame.type === 'SEND_ACK') acked++;
+      if (frame.type === 'SEND_ACK') {
+        acked++;
+        const started = sentAt.get(`g${frame.msgId?.slice(2)}`);
+        if (started !== undefined) ackLatencies.push(performance.now() - started);
+      }
       if (frame.type === 'ERROR') errors++;
       if (frame.type !== 'NEW_MESSAGE' || !frame.data) return;
       const data = frame.data as { messageId: string; content: unknown; seq?: number; contentType?: string };
@@ -124,6 +147,7 @@ async function run(url: string) {
   const reordered = members.filter((m) => m.seqs.some((seq, i) => i > 0 && seq <= m.seqs[i - 1]!)).length;
   const duplicates = members.reduce((n, m) => n + m.duplicates, 0);
   latencies.sort((a, b) => a - b);
+  ackLatencies.sort((a, b) => a - b);
   const report = {
     groupSize: size,
     senders: senderCount,
@@ -143,6 +167,11 @@ async function run(url: string) {
       p99: Number(percentile(latencies, 99).toFixed(1)),
       max: Number((latencies.at(-1) ?? 0).toFixed(1)),
     },
+    ackLatencyMs: {
+      p50: Number(percentile(ackLatencies, 50).toFixed(1)),
+      p99: Number(percentile(ackLatencies, 99).toFixed(1)),
+      max: Number((ackLatencies.at(-1) ?? 0).toFixed(1)),
+    },
   };
   const ok = missing === 0 && duplicates === 0 && reordered === 0 && acked === sent;
   console.log(JSON.stringify(report, null, 2));
@@ -150,7 +179,8 @@ async function run(url: string) {
     `${ok ? 'OK' : 'FAILED'}: group of ${size}, ${senderCount} senders, ${acked}/${sent} acked, ` +
       `${report.deliveries} deliveries (${missing} missing, ${duplicates} dup, ${reordered} members reordered), ` +
       `${report.deliveriesPerSecond} deliveries/s, p50 ${report.latencyMs.p50} ms p95 ${report.latencyMs.p95} ms ` +
-      `p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms`,
+      `p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms; SEND_ACK p50 ${report.ackLatencyMs.p50} ms ` +
+      `p99 ${report.ackLatencyMs.p99} ms`,
   );
   return ok;
 }

@@ -37,6 +37,8 @@ export interface Frame {
 
 export interface ConnectOptions {
   syncSeq?: number;
+  /** Positions in read fan-out groups to give at connect (`groupSeqs=g_1:40,…`). */
+  groupSeqs?: Map<string, number>;
   platform?: string;
   /** Send the token as a `bearer` subprotocol instead of in the query. */
   tokenInProtocol?: boolean;
@@ -63,6 +65,11 @@ export class WsClient {
   receivedBytes = 0;
   /** Highest syncSeq such that everything up to it was received (or sent by this client). */
   syncSeq = 0;
+  /**
+   * Position in each read fan-out group's stream: the seq of its last message taken (they come in
+   * order, with syncSeq 0), as CONNECT_ACK and SYNC_COMPLETE set them.
+   */
+  readonly groupSeqs = new Map<string, number>();
   readonly #seen = new Set<number>();
   readonly #waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   readonly #closed: Promise<number>;
@@ -113,6 +120,11 @@ export class WsClient {
     const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
     if (!options.tokenInProtocol) url.searchParams.set('token', token);
     if (options.syncSeq !== undefined) url.searchParams.set('syncSeq', String(options.syncSeq));
+    if (options.groupSeqs?.size)
+      url.searchParams.set(
+        'groupSeqs',
+        [...options.groupSeqs].map(([sessionId, seq]) => `${sessionId}:${seq}`).join(','),
+      );
     if (options.platform) url.searchParams.set('platform', options.platform);
     const encoding = options.encoding ?? defaultEncoding;
     const ws = new WebSocket(url, [
@@ -135,6 +147,11 @@ export class WsClient {
 
   #receive(frame: Frame) {
     this.frames.push(frame);
+    if (frame.type === 'CONNECT_ACK' || frame.type === 'SYNC_COMPLETE')
+      for (const { sessionId, seq } of frame.data?.groupSeqs ?? []) this.groupSeqs.set(sessionId, seq);
+    // A read fan-out group's message (syncSeq 0), or this client's own send to one.
+    if ((frame.type === 'NEW_MESSAGE' || frame.type === 'SEND_ACK') && frame.data?.syncSeq === 0)
+      this.groupSeqs.set(frame.data.sessionId, frame.data.seq);
     if (
       typeof frame.data?.syncSeq === 'number' &&
       frame.type !== 'CONNECT_ACK' &&

@@ -63,6 +63,8 @@ describe('the batching client of bulk contract methods', () => {
             messageIds: z.array(z.string()).max(delivered.maxIds),
           }),
           readTimeline: z.object({}),
+          readGroupStreams: z.object({}),
+          readGroupStream: z.object({}),
         },
         {
           sendMessage: unused,
@@ -71,6 +73,8 @@ describe('the batching client of bulk contract methods', () => {
             return {};
           },
           readTimeline: unused,
+          readGroupStreams: unused,
+          readGroupStream: unused,
         },
       ),
     ]);

@@ -60,6 +60,9 @@ function harness(
         hasMore: page.length < seqs.length,
       };
     },
+    // These connections are in no read fan-out group (test/chat/read-fanout.test.ts covers those).
+    groupStreams: async () => [],
+    groupPage: async () => ({ items: [], head: 0, hasMore: false }),
     delivered: (_userId, ids) => delivered.push(ids),
     logger: createLogger('silent'),
     codec: options.codec ?? jsonCodec,

@@ -69,6 +69,34 @@ export class MessagesClient {
     };
   }
 
+  /** The user's read fan-out groups (big groups, read by the group's seq outside the timeline). */
+  async groupStreams(userId: string) {
+    const { streams } = await this.#invoke.call(MessageService.method.readGroupStreams, { userId });
+    return streams.map((stream) => ({
+      sessionId: stream.sessionId,
+      startSeq: Number(stream.startSeq),
+      head: Number(stream.head),
+      afterSyncSeq: Number(stream.afterSyncSeq),
+    }));
+  }
+
+  /** A read fan-out group's messages the user sees after `afterSeq` (NEW_MESSAGE frames). */
+  async groupPage(userId: string, sessionId: string, afterSeq: number, limit: number) {
+    const page = await this.#invoke.call(MessageService.method.readGroupStream, {
+      userId,
+      sessionId,
+      afterSeq: BigInt(afterSeq),
+      limit,
+    });
+    return {
+      items: page.items.flatMap((item) =>
+        isServerFrame(item.frame) ? [{ seq: Number(item.seq), frame: item.frame }] : [],
+      ),
+      head: Number(page.head),
+      hasMore: page.hasMore,
+    };
+  }
+
   /** Marks a user's acknowledged messages delivered, in calls the message service accepts. */
   async delivered(userId: string, messageIds: Iterable<string>): Promise<void> {
     await callBulk(this.#invoke, BulkCalls.delivered, messageIds, { userId });

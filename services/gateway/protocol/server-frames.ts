@@ -30,6 +30,13 @@ const server = <T extends string, S extends z.ZodRawShape, L extends z.ZodRawSha
     .object({ type: z.literal(type), ...envelope, data: z.object(data), ...(legacy as L) })
     .meta({ title: type, description });
 
+/**
+ * Positions in big groups' streams: a read fan-out group's NEW_MESSAGEs have `syncSeq` 0 and come
+ * in the order of the group's `seq`; a device keeps the last one it took per group and names them
+ * at connect (`groupSeqs=g_1:40,g_2:7`).
+ */
+const groupSeqsSchema = z.array(z.object({ sessionId: conversationIdSchema, seq: conversationSeq }));
+
 export const ConnectAckFrame = server(
   'CONNECT_ACK',
   {
@@ -38,6 +45,9 @@ export const ConnectAckFrame = server(
     serverTime: millis,
     heartbeatInterval: z.number().int().meta({ description: 'Seconds between PINGs.' }),
     syncSeq: syncSeqSchema.meta({ description: 'The newest event of the user.' }),
+    groupSeqs: groupSeqsSchema
+      .optional()
+      .meta({ description: "Where this connection starts each of the user's read fan-out groups." }),
   },
   'The connection is accepted.',
 );
@@ -63,8 +73,14 @@ export const PongFrame = z
   .meta({ title: 'PONG', description: 'Answers PING.' });
 export const SendAckFrame = server(
   'SEND_ACK',
-  { messageId: id, sessionId: conversationIdSchema, seq: conversationSeq, syncSeq: syncSeqSchema, timestamp: millis },
-  'The message of SEND_MESSAGE `msgId` is stored; its `syncSeq` is taken by this device (no NEW_MESSAGE comes back for it).',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    seq: conversationSeq,
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  "The message of SEND_MESSAGE `msgId` is stored; its `syncSeq` is taken by this device (no NEW_MESSAGE comes back for it). `syncSeq` 0: a big (read fan-out) group's message, whose place is `seq` in the group's stream.",
 );
 export const NewMessageFrame = server(
   'NEW_MESSAGE',
@@ -86,7 +102,10 @@ export const NewMessageFrame = server(
     recalled: z.boolean(),
     seq: conversationSeq.meta({ description: 'Position in the conversation.' }),
     timestamp: millis,
-    syncSeq: syncSeqSchema,
+    syncSeq: syncSeqSchema.meta({
+      description:
+        "Position in the user's timeline; 0 for a big (read fan-out) group's message, which comes in the order of `seq` within its group and moves the device's position in that group (`groupSeqs`) instead.",
+    }),
   },
   'A message (`msgId` is its `messageId`); `content` as sent (a bare string for `text`), `null` once recalled; group events are `system` messages `{kind, text, data}` from sender `0`. Answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
 );
@@ -144,7 +163,12 @@ export const NotificationFrame = server(
 );
 export const SyncCompleteFrame = server(
   'SYNC_COMPLETE',
-  { syncSeq: syncSeqSchema.meta({ description: 'Where the replay ended.' }) },
+  {
+    syncSeq: syncSeqSchema.meta({ description: 'Where the replay ended.' }),
+    groupSeqs: groupSeqsSchema
+      .optional()
+      .meta({ description: 'Where the replay of each read fan-out group ended.' }),
+  },
   'The replay asked for by SYNC (or a connect with `syncSeq`) is done.',
 );
 export const UserTypingFrame = server(

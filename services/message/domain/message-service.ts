@@ -28,6 +28,7 @@ import type { ProfileCache } from '../clients/profiles.ts';
 import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
+import { type ReadFanoutGroups, readFanoutDeliveries } from './read-fanout.ts';
 import type {
   MessageStore,
   NewMessage,
@@ -126,6 +127,8 @@ export interface MessageServiceOptions {
   words: SensitiveWords;
   /** Group commit of sends: most messages stored in one transaction, and how long the first waits for more. */
   sendBatch: { maxBatch: number; maxWaitMicros: number };
+  /** Which groups' messages are stored once and read by the group's seq (read-fanout.ts). */
+  readFanout: ReadFanoutGroups;
 }
 
 /** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
@@ -266,24 +269,36 @@ export class MessageService {
       mentions: mentionAll ? [...mentions, MENTION_ALL] : mentions,
       createdAt,
     };
-    const stored = await this.#sends.submit({
-      message: { ...message, searchText: input.searchText, participants },
-      created: created!,
-    });
+    const { readFanout } = this.#o;
+    const planned = input.sessionType === 'group' ? readFanout.plan(sessionId, participants) : undefined;
+    const stored = await this.#sends
+      .submit({
+        message: { ...message, searchText: input.searchText, participants, readFanout: planned },
+        created: created!,
+      })
+      .catch((error: unknown) => {
+        readFanout.forget(sessionId);
+        throw error;
+      });
     // A concurrent send with the same clientMsgId won; answer with its result.
     if ('duplicate' in stored) return stored.duplicate;
+    if (input.sessionType === 'group')
+      readFanout.stored(sessionId, participants, stored.readFanout !== undefined, planned);
 
     const [sender] = (await this.#profiles([input.senderId])).values();
     const view = messageView({ ...message, seq: stored.seq, recalled: false }, sender);
-    await this.#deliver(
-      participants.map((userId) => ({
-        userId,
-        syncSeq: stored.syncSeqs.get(userId)!,
-        frame: newMessageFrame(view, stored.syncSeqs.get(userId)!),
-        ...(userId === input.senderId && input.deviceId ? { excludeDeviceId: input.deviceId } : {}),
-      })),
-      input.traceId,
-    );
+    if (stored.readFanout)
+      await this.#deliver(readFanoutDeliveries(view, participants, input.deviceId), input.traceId);
+    else
+      await this.#deliver(
+        participants.map((userId) => ({
+          userId,
+          syncSeq: stored.syncSeqs.get(userId)!,
+          frame: newMessageFrame(view, stored.syncSeqs.get(userId)!),
+          ...(userId === input.senderId && input.deviceId ? { excludeDeviceId: input.deviceId } : {}),
+        })),
+        input.traceId,
+      );
     await this.#o.outbox.publish([{ ...createdEvent(stored.seq), id: created!.id }]);
     return stored;
   }

@@ -31,6 +31,13 @@ export interface NewMessage extends Omit<StoredMessage, 'seq' | 'recalled'> {
   searchText: string;
   /** Everyone who gets a timeline entry (sender included). */
   participants: string[];
+  /** A big group's message, stored once (read fan-out): the membership changes it carries. */
+  readFanout?: ReadFanoutChanges | undefined;
+}
+
+/** A read fan-out group's members, where they changed since the group's previous message. */
+export interface ReadFanoutChanges {
+  members?: string[];
 }
 
 export interface SentRecord {
@@ -42,8 +49,10 @@ export interface SentRecord {
 }
 
 export interface StoredSend extends SentRecord {
-  /** syncSeq of each participant for this message. */
+  /** syncSeq of each participant for this message (none for read fan-out). */
   syncSeqs: Map<string, number>;
+  /** Stored read fan-out (by the group's seq only), with the membership periods it opened and closed. */
+  readFanout?: { joined: string[]; left: string[] };
 }
 
 export interface TimelineEvent {
@@ -93,10 +102,10 @@ export interface SearchQuery {
 
 type Row = Record<string, unknown>;
 
-const MESSAGE_COLUMNS = `m.message_id::text as message_id, m.session_id, m.session_type, m.sender_id::text as sender_id,
+export const MESSAGE_COLUMNS = `m.message_id::text as message_id, m.session_id, m.session_type, m.sender_id::text as sender_id,
   m.target_id::text as target_id, m.client_msg_id, m.seq, m.content_type, m.content, m.mentions, m.status, m.created_at`;
 
-function toMessage(row: Row): StoredMessage {
+export function toMessage(row: Row): StoredMessage {
   return {
     messageId: row.message_id as string,
     sessionId: row.session_id as string,
@@ -166,7 +175,10 @@ export class MessageStore {
       searchText: message.searchText,
       mentions: message.mentions,
       createdAt: message.createdAt.toISOString(),
-      participants: [...new Set(message.participants)],
+      // A read fan-out message allocates no member's syncSeq: its members go as membership changes.
+      ...(message.readFanout
+        ? { readFanout: true, participants: [], ...message.readFanout }
+        : { participants: [...new Set(message.participants)] }),
     }));
     const [row] = await this.#sql.query<{ results: Array<Record<string, unknown>> }>(
       'select "message"."store_messages"(?::jsonb) as results',
@@ -195,9 +207,12 @@ export class MessageStore {
         messageId: message.messageId,
         sessionId: message.sessionId,
         seq: Number(result.seq),
-        senderSyncSeq: syncSeqs.get(message.senderId)!,
+        senderSyncSeq: syncSeqs.get(message.senderId) ?? 0,
         createdAt: message.createdAt,
         syncSeqs,
+        ...(result.readFanout
+          ? { readFanout: { joined: result.joined as string[], left: result.left as string[] } }
+          : {}),
       };
     });
   }
@@ -511,15 +526,20 @@ export class MessageStore {
     return rows.map(toMessage);
   }
 
-  /** Messages that reached the caller (their timeline holds them): their own conversations only. */
+  /**
+   * Messages that reached the caller (their timeline holds them, or a read fan-out group's while
+   * they were in it): their own conversations only.
+   */
   async search(query: SearchQuery): Promise<{ total: number; messages: StoredMessage[] }> {
     const conditions = [
-      'exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id)',
+      `(exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id)
+        or exists (select 1 from message.group_members p where p.session_id = m.session_id and p.user_id = ?
+                    and m.seq > p.from_seq and (p.to_seq is null or m.seq <= p.to_seq)))`,
       'm.status = 1',
       'm.seq > coalesce((select cleared_seq from message.cursors c where c.user_id = ? and c.session_id = m.session_id), 0)',
       'not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)',
     ];
-    const params: unknown[] = [query.userId, query.userId, query.userId];
+    const params: unknown[] = [query.userId, query.userId, query.userId, query.userId];
     const filters: Array<[string, unknown]> = [
       [`m.search_text ilike ? escape '\\'`, query.keyword ? containingPattern(query.keyword) : undefined],
       ['m.session_id = ?', query.sessionId],

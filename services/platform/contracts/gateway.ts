@@ -21,6 +21,16 @@ export interface Delivery {
   excludeDeviceId?: string;
   /** Only these devices (e.g. FORCE_LOGOUT of one device). */
   onlyDeviceIds?: string[];
+  /**
+   * The same frame to these users too (a read fan-out group's message to its members): it is
+   * carried and encoded once for all of them, not once per recipient.
+   */
+  alsoUserIds?: string[];
+  /**
+   * Position of the frame (a NEW_MESSAGE) in its read fan-out group's stream, the group's `seq`:
+   * devices receive a group's frames strictly in that order, outside the timeline.
+   */
+  groupSeq?: number;
 }
 
 /** What a gateway instance's hub delivers to its connections (decoded from a GatewayDelivery event). */

@@ -32,3 +32,24 @@ export const SYSTEM_MESSAGE_TEXT_MAX = 1000;
 
 /** Sender id of system messages (group notices): no user has it. */
 export const SYSTEM_SENDER = '0';
+
+/** Most read fan-out groups a device names its positions in (connect query, offline pull). */
+export const MAX_GROUP_SEQS = 500;
+
+/**
+ * A device's positions in its read fan-out groups' streams, as it names them at connect
+ * (`groupSeqs=g_1:40,g_2:7`) and in the offline pull: the seq of the last message it took of each
+ * group. Undefined for text that is not that list (or longer than MAX_GROUP_SEQS).
+ */
+export function parseGroupSeqs(text: string): Map<string, number> | undefined {
+  const seqs = new Map<string, number>();
+  if (text === '') return seqs;
+  const entries = text.split(',');
+  if (entries.length > MAX_GROUP_SEQS) return undefined;
+  for (const entry of entries) {
+    const match = /^(g_[1-9][0-9]{0,18}):([0-9]{1,15})$/.exec(entry);
+    if (!match) return undefined;
+    seqs.set(match[1]!, Number(match[2]));
+  }
+  return seqs;
+}

@@ -22,9 +22,15 @@ export class DeliveryRouter {
   /** Returns how many instances were addressed. */
   async route(deliveries: Delivery[], options: { traceId?: string } = {}): Promise<number> {
     if (deliveries.length === 0) return 0;
-    const presence = await this.#presence.lookup(deliveries.map((d) => d.userId));
+    const presence = await this.#presence.lookup(
+      deliveries.flatMap((d) => (d.alsoUserIds ? [d.userId, ...d.alsoUserIds] : [d.userId])),
+    );
     const byInstance = new Map<string, Delivery[]>();
     for (const delivery of deliveries) {
+      if (delivery.alsoUserIds) {
+        addShared(byInstance, delivery, presence);
+        continue;
+      }
       for (const [instanceId, deviceIds] of presence.get(delivery.userId)?.instances ?? []) {
         const wanted = deviceIds.filter(
           (deviceId) =>
@@ -50,12 +56,37 @@ export class DeliveryRouter {
   }
 }
 
+/**
+ * A frame for many users: each instance gets it once, for those of the users it holds (the
+ * delivery's device filters do not apply; such deliveries have none).
+ */
+function addShared(
+  byInstance: Map<string, Delivery[]>,
+  delivery: Delivery,
+  presence: Awaited<ReturnType<PresenceRegistry['lookup']>>,
+) {
+  const usersByInstance = new Map<string, string[]>();
+  for (const userId of [delivery.userId, ...(delivery.alsoUserIds ?? [])])
+    for (const instanceId of presence.get(userId)?.instances.keys() ?? []) {
+      const users = usersByInstance.get(instanceId) ?? [];
+      usersByInstance.set(instanceId, users);
+      users.push(userId);
+    }
+  for (const [instanceId, [first, ...rest]] of usersByInstance) {
+    const batch = byInstance.get(instanceId) ?? [];
+    byInstance.set(instanceId, batch);
+    batch.push({ ...delivery, userId: first!, alsoUserIds: rest });
+  }
+}
+
 function encodeDelivery(delivery: Delivery) {
   return {
     userId: delivery.userId,
     frame: plainJson({ ...delivery.frame }),
     onlyDeviceIds: delivery.onlyDeviceIds ?? [],
+    alsoUserIds: delivery.alsoUserIds ?? [],
     ...(delivery.syncSeq !== undefined ? { syncSeq: BigInt(delivery.syncSeq) } : {}),
+    ...(delivery.groupSeq !== undefined ? { groupSeq: BigInt(delivery.groupSeq) } : {}),
     ...(delivery.excludeDeviceId !== undefined ? { excludeDeviceId: delivery.excludeDeviceId } : {}),
   };
 }
@@ -73,8 +104,10 @@ export function deliveriesOf(event: GatewayDelivery): Delivery[] {
       userId: delivery.userId,
       frame,
       ...(delivery.syncSeq !== undefined ? { syncSeq: Number(delivery.syncSeq) } : {}),
+      ...(delivery.groupSeq !== undefined ? { groupSeq: Number(delivery.groupSeq) } : {}),
       ...(delivery.excludeDeviceId !== undefined ? { excludeDeviceId: delivery.excludeDeviceId } : {}),
       ...(delivery.onlyDeviceIds.length > 0 ? { onlyDeviceIds: delivery.onlyDeviceIds } : {}),
+      ...(delivery.alsoUserIds.length > 0 ? { alsoUserIds: delivery.alsoUserIds } : {}),
     });
   }
   return deliveries;

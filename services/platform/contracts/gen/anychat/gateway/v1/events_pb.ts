@@ -11,7 +11,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/gateway/v1/events.proto.
  */
 export const file_anychat_gateway_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEi0AMKD0dhdGV3YXlEZWxpdmVyeRJFCgpkZWxpdmVyaWVzGAEgAygLMjEuYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5GcmFtZURlbGl2ZXJ5ElYKFGFwcGVuZF9mb3JfY29ubmVjdGVkGAIgASgLMjguYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5Db25uZWN0ZWRVc2Vyc05vdGljZRq7AQoNRnJhbWVEZWxpdmVyeRIPCgd1c2VyX2lkGAEgASgJEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCghzeW5jX3NlcRgDIAEoA0gAiAEBEh4KEWV4Y2x1ZGVfZGV2aWNlX2lkGAQgASgJSAGIAQESFwoPb25seV9kZXZpY2VfaWRzGAUgAygJQgsKCV9zeW5jX3NlcUIUChJfZXhjbHVkZV9kZXZpY2VfaWQaYAoUQ29ubmVjdGVkVXNlcnNOb3RpY2USEAoIZXZlbnRfaWQYASABKAkSDAoEa2luZBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdGIGcHJvdG8z", [file_google_protobuf_struct]);
+  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEijQQKD0dhdGV3YXlEZWxpdmVyeRJFCgpkZWxpdmVyaWVzGAEgAygLMjEuYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5GcmFtZURlbGl2ZXJ5ElYKFGFwcGVuZF9mb3JfY29ubmVjdGVkGAIgASgLMjguYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5Db25uZWN0ZWRVc2Vyc05vdGljZRr4AQoNRnJhbWVEZWxpdmVyeRIPCgd1c2VyX2lkGAEgASgJEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCghzeW5jX3NlcRgDIAEoA0gAiAEBEh4KEWV4Y2x1ZGVfZGV2aWNlX2lkGAQgASgJSAGIAQESFwoPb25seV9kZXZpY2VfaWRzGAUgAygJEhUKDWFsc29fdXNlcl9pZHMYBiADKAkSFgoJZ3JvdXBfc2VxGAcgASgDSAKIAQFCCwoJX3N5bmNfc2VxQhQKEl9leGNsdWRlX2RldmljZV9pZEIMCgpfZ3JvdXBfc2VxGmAKFENvbm5lY3RlZFVzZXJzTm90aWNlEhAKCGV2ZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RiBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * Topic `gateway.deliver.<instance id>`: frames for devices connected to one gateway instance.
@@ -86,6 +86,21 @@ export type GatewayDelivery_FrameDelivery = Message<"anychat.gateway.v1.GatewayD
    * @generated from field: repeated string only_device_ids = 5;
    */
   onlyDeviceIds: string[];
+
+  /**
+   * The same frame to these users too (a big group's message): carried once for all of them.
+   *
+   * @generated from field: repeated string also_user_ids = 6;
+   */
+  alsoUserIds: string[];
+
+  /**
+   * Position of the frame (a NEW_MESSAGE) in its read fan-out group's stream (the group's seq,
+   * the conversation in the frame's `data.sessionId`): devices receive those strictly in order.
+   *
+   * @generated from field: optional int64 group_seq = 7;
+   */
+  groupSeq?: bigint | undefined;
 };
 
 /**

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/gateway/v1/frames.proto.
  */
 export const file_anychat_gateway_v1_frames: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZnJhbWVzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEihgUKC0NsaWVudEZyYW1lEgwKBHR5cGUYASABKAkSEwoGbXNnX2lkGAIgASgJSAGIAQESFgoJdGltZXN0YW1wGAMgASgDSAKIAQESQwoMc2VuZF9tZXNzYWdlGAogASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlNlbmRNZXNzYWdlSAASQQoLbWVzc2FnZV9hY2sYCyABKAsyKi5hbnljaGF0LmdhdGV3YXkudjEuQ2xpZW50RnJhbWUuTWVzc2FnZUFja0gAEjgKBnR5cGluZxgMIAEoCzImLmFueWNoYXQuZ2F0ZXdheS52MS5DbGllbnRGcmFtZS5UeXBpbmdIABI0CgRzeW5jGA0gASgLMiQuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlN5bmNIABqxAQoLU2VuZE1lc3NhZ2USFAoMc2Vzc2lvbl90eXBlGAEgASgJEhEKCXRhcmdldF9pZBgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSJwoHY29udGVudBgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgFIAMoCRIYCgttZW50aW9uX2FsbBgGIAEoCEgAiAEBQg4KDF9tZW50aW9uX2FsbBohCgpNZXNzYWdlQWNrEhMKC21lc3NhZ2VfaWRzGAEgAygJGjIKBlR5cGluZxISCgpzZXNzaW9uX2lkGAEgASgJEhQKDHNlc3Npb25fdHlwZRgCIAEoCRoYCgRTeW5jEhAKCHN5bmNfc2VxGAEgASgDQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wIuUWCgtTZXJ2ZXJGcmFtZRIMCgR0eXBlGAEgASgJEhMKBm1zZ19pZBgCIAEoCUgBiAEBEhYKCXRpbWVzdGFtcBgDIAEoA0gCiAEBEkEKC2Nvbm5lY3RfYWNrGAogASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RBY2tIABJFCg1jb25uZWN0X2Vycm9yGAsgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RFcnJvckgAEjsKCHNlbmRfYWNrGAwgASgLMicuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlNlbmRBY2tIABJBCgtuZXdfbWVzc2FnZRgNIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5OZXdNZXNzYWdlSAASQwoMbWVzc2FnZV9yZWFkGA4gASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWFkSAASTgoSZ3JvdXBfbWVzc2FnZV9yZWFkGA8gASgLMjAuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwTWVzc2FnZVJlYWRIABJLChBtZXNzYWdlX3JlY2FsbGVkGBAgASgLMi8uYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWNhbGxlZEgAEkQKDG5vdGlmaWNhdGlvbhgRIAEoCzIsLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Ob3RpZmljYXRpb25IABJFCg1zeW5jX2NvbXBsZXRlGBIgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlN5bmNDb21wbGV0ZUgAEkEKC3VzZXJfdHlwaW5nGBMgASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJUeXBpbmdIABJBCgt1c2VyX29ubGluZRgUIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Vc2VyT25saW5lSAASQwoMdXNlcl9vZmZsaW5lGBUgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJPZmZsaW5lSAASQwoMZm9yY2VfbG9nb3V0GBYgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkZvcmNlTG9nb3V0SAASPgoJcmVjb25uZWN0GBcgASgLMikuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlJlY29ubmVjdEgAEjYKBWVycm9yGBggASgLMiUuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkVycm9ySAAacwoKQ29ubmVjdEFjaxIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRITCgtzZXJ2ZXJfdGltZRgDIAEoAxIaChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAUSEAoIc3luY19zZXEYBSABKAMabQoMQ29ubmVjdEVycm9yEg4KBnN0YXR1cxgBIAEoBRIMCgRjb2RlGAIgASgFEg8KB21lc3NhZ2UYAyABKAkSGwoOcmV0cnlfYWZ0ZXJfbXMYBCABKANIAIgBAUIRCg9fcmV0cnlfYWZ0ZXJfbXMaYwoHU2VuZEFjaxISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSCwoDc2VxGAMgASgDEhAKCHN5bmNfc2VxGAQgASgDEhEKCXRpbWVzdGFtcBgFIAEoAxr0AgoKTmV3TWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSFAoMc2Vzc2lvbl90eXBlGAMgASgJEhEKCXNlbmRlcl9pZBgEIAEoCRIYCgtzZW5kZXJfbmFtZRgFIAEoCUgAiAEBEhoKDXNlbmRlcl9hdmF0YXIYBiABKAlIAYgBARIRCgl0YXJnZXRfaWQYByABKAkSFQoNY2xpZW50X21zZ19pZBgIIAEoCRIUCgxjb250ZW50X3R5cGUYCSABKAkSJwoHY29udGVudBgKIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgLIAMoCRIQCghyZWNhbGxlZBgMIAEoCBILCgNzZXEYDSABKAMSEQoJdGltZXN0YW1wGA4gASgDEhAKCHN5bmNfc2VxGA8gASgDQg4KDF9zZW5kZXJfbmFtZUIQCg5fc2VuZGVyX2F2YXRhchp+CgtNZXNzYWdlUmVhZBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEwoLbWVzc2FnZV9pZHMYAyADKAkSEAoIcmVhZF9zZXEYBCABKAMSEAoIc3luY19zZXEYBSABKAMSEQoJdGltZXN0YW1wGAYgASgDGpYBChBHcm91cE1lc3NhZ2VSZWFkEhIKCnNlc3Npb25faWQYASABKAkSEAoIZ3JvdXBfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRISCgptZXNzYWdlX2lkGAQgASgJEhIKCnJlYWRfY291bnQYBSABKAUSEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDGrQBCg9NZXNzYWdlUmVjYWxsZWQSEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxITCgtyZWNhbGxlZF9ieRgEIAEoCRIdChBieV9hZG1pbmlzdHJhdG9yGAUgASgISACIAQESEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDQhMKEV9ieV9hZG1pbmlzdHJhdG9yGp8BCgxOb3RpZmljYXRpb24SEAoIc3luY19zZXEYASABKAMSDAoEa2luZBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCgl0aW1lc3RhbXAYBCABKAMSHQoQb3JpZ2luX2RldmljZV9pZBgFIAEoCUgAiAEBQhMKEV9vcmlnaW5fZGV2aWNlX2lkGiAKDFN5bmNDb21wbGV0ZRIQCghzeW5jX3NlcRgBIAEoAxpYCgpVc2VyVHlwaW5nEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIRCgl0aW1lc3RhbXAYAyABKAMSEgoKZXhwaXJlc19pbhgEIAEoBRpCCgpVc2VyT25saW5lEg8KB3VzZXJfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDEhAKCHBsYXRmb3JtGAMgASgJGjEKC1VzZXJPZmZsaW5lEg8KB3VzZXJfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDGnMKC0ZvcmNlTG9nb3V0Eg4KBnJlYXNvbhgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhEKCXRpbWVzdGFtcBgDIAEoAxIcCg9hdXRoX3Nlc3Npb25faWQYBCABKAlIAIgBAUISChBfYXV0aF9zZXNzaW9uX2lkGjcKCVJlY29ubmVjdBIOCgZyZWFzb24YASABKAkSGgoScmVjb25uZWN0X2FmdGVyX21zGAIgASgDGiYKBUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCUIGCgRkYXRhQgkKB19tc2dfaWRCDAoKX3RpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_struct]);
+  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZnJhbWVzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEihgUKC0NsaWVudEZyYW1lEgwKBHR5cGUYASABKAkSEwoGbXNnX2lkGAIgASgJSAGIAQESFgoJdGltZXN0YW1wGAMgASgDSAKIAQESQwoMc2VuZF9tZXNzYWdlGAogASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlNlbmRNZXNzYWdlSAASQQoLbWVzc2FnZV9hY2sYCyABKAsyKi5hbnljaGF0LmdhdGV3YXkudjEuQ2xpZW50RnJhbWUuTWVzc2FnZUFja0gAEjgKBnR5cGluZxgMIAEoCzImLmFueWNoYXQuZ2F0ZXdheS52MS5DbGllbnRGcmFtZS5UeXBpbmdIABI0CgRzeW5jGA0gASgLMiQuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlN5bmNIABqxAQoLU2VuZE1lc3NhZ2USFAoMc2Vzc2lvbl90eXBlGAEgASgJEhEKCXRhcmdldF9pZBgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSJwoHY29udGVudBgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgFIAMoCRIYCgttZW50aW9uX2FsbBgGIAEoCEgAiAEBQg4KDF9tZW50aW9uX2FsbBohCgpNZXNzYWdlQWNrEhMKC21lc3NhZ2VfaWRzGAEgAygJGjIKBlR5cGluZxISCgpzZXNzaW9uX2lkGAEgASgJEhQKDHNlc3Npb25fdHlwZRgCIAEoCRoYCgRTeW5jEhAKCHN5bmNfc2VxGAEgASgDQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wIo8YCgtTZXJ2ZXJGcmFtZRIMCgR0eXBlGAEgASgJEhMKBm1zZ19pZBgCIAEoCUgBiAEBEhYKCXRpbWVzdGFtcBgDIAEoA0gCiAEBEkEKC2Nvbm5lY3RfYWNrGAogASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RBY2tIABJFCg1jb25uZWN0X2Vycm9yGAsgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RFcnJvckgAEjsKCHNlbmRfYWNrGAwgASgLMicuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlNlbmRBY2tIABJBCgtuZXdfbWVzc2FnZRgNIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5OZXdNZXNzYWdlSAASQwoMbWVzc2FnZV9yZWFkGA4gASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWFkSAASTgoSZ3JvdXBfbWVzc2FnZV9yZWFkGA8gASgLMjAuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwTWVzc2FnZVJlYWRIABJLChBtZXNzYWdlX3JlY2FsbGVkGBAgASgLMi8uYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWNhbGxlZEgAEkQKDG5vdGlmaWNhdGlvbhgRIAEoCzIsLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Ob3RpZmljYXRpb25IABJFCg1zeW5jX2NvbXBsZXRlGBIgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlN5bmNDb21wbGV0ZUgAEkEKC3VzZXJfdHlwaW5nGBMgASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJUeXBpbmdIABJBCgt1c2VyX29ubGluZRgUIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Vc2VyT25saW5lSAASQwoMdXNlcl9vZmZsaW5lGBUgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJPZmZsaW5lSAASQwoMZm9yY2VfbG9nb3V0GBYgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkZvcmNlTG9nb3V0SAASPgoJcmVjb25uZWN0GBcgASgLMikuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlJlY29ubmVjdEgAEjYKBWVycm9yGBggASgLMiUuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkVycm9ySAAasQEKCkNvbm5lY3RBY2sSDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEwoLc2VydmVyX3RpbWUYAyABKAMSGgoSaGVhcnRiZWF0X2ludGVydmFsGAQgASgFEhAKCHN5bmNfc2VxGAUgASgDEjwKCmdyb3VwX3NlcXMYBiADKAsyKC5hbnljaGF0LmdhdGV3YXkudjEuU2VydmVyRnJhbWUuR3JvdXBTZXEaKwoIR3JvdXBTZXESEgoKc2Vzc2lvbl9pZBgBIAEoCRILCgNzZXEYAiABKAMabQoMQ29ubmVjdEVycm9yEg4KBnN0YXR1cxgBIAEoBRIMCgRjb2RlGAIgASgFEg8KB21lc3NhZ2UYAyABKAkSGwoOcmV0cnlfYWZ0ZXJfbXMYBCABKANIAIgBAUIRCg9fcmV0cnlfYWZ0ZXJfbXMaYwoHU2VuZEFjaxISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSCwoDc2VxGAMgASgDEhAKCHN5bmNfc2VxGAQgASgDEhEKCXRpbWVzdGFtcBgFIAEoAxr0AgoKTmV3TWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSFAoMc2Vzc2lvbl90eXBlGAMgASgJEhEKCXNlbmRlcl9pZBgEIAEoCRIYCgtzZW5kZXJfbmFtZRgFIAEoCUgAiAEBEhoKDXNlbmRlcl9hdmF0YXIYBiABKAlIAYgBARIRCgl0YXJnZXRfaWQYByABKAkSFQoNY2xpZW50X21zZ19pZBgIIAEoCRIUCgxjb250ZW50X3R5cGUYCSABKAkSJwoHY29udGVudBgKIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgLIAMoCRIQCghyZWNhbGxlZBgMIAEoCBILCgNzZXEYDSABKAMSEQoJdGltZXN0YW1wGA4gASgDEhAKCHN5bmNfc2VxGA8gASgDQg4KDF9zZW5kZXJfbmFtZUIQCg5fc2VuZGVyX2F2YXRhchp+CgtNZXNzYWdlUmVhZBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEwoLbWVzc2FnZV9pZHMYAyADKAkSEAoIcmVhZF9zZXEYBCABKAMSEAoIc3luY19zZXEYBSABKAMSEQoJdGltZXN0YW1wGAYgASgDGpYBChBHcm91cE1lc3NhZ2VSZWFkEhIKCnNlc3Npb25faWQYASABKAkSEAoIZ3JvdXBfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRISCgptZXNzYWdlX2lkGAQgASgJEhIKCnJlYWRfY291bnQYBSABKAUSEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDGrQBCg9NZXNzYWdlUmVjYWxsZWQSEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxITCgtyZWNhbGxlZF9ieRgEIAEoCRIdChBieV9hZG1pbmlzdHJhdG9yGAUgASgISACIAQESEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDQhMKEV9ieV9hZG1pbmlzdHJhdG9yGp8BCgxOb3RpZmljYXRpb24SEAoIc3luY19zZXEYASABKAMSDAoEa2luZBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCgl0aW1lc3RhbXAYBCABKAMSHQoQb3JpZ2luX2RldmljZV9pZBgFIAEoCUgAiAEBQhMKEV9vcmlnaW5fZGV2aWNlX2lkGl4KDFN5bmNDb21wbGV0ZRIQCghzeW5jX3NlcRgBIAEoAxI8Cgpncm91cF9zZXFzGAIgAygLMiguYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwU2VxGlgKClVzZXJUeXBpbmcSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCXRpbWVzdGFtcBgDIAEoAxISCgpleHBpcmVzX2luGAQgASgFGkIKClVzZXJPbmxpbmUSDwoHdXNlcl9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEAoIcGxhdGZvcm0YAyABKAkaMQoLVXNlck9mZmxpbmUSDwoHdXNlcl9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMacwoLRm9yY2VMb2dvdXQSDgoGcmVhc29uGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJdGltZXN0YW1wGAMgASgDEhwKD2F1dGhfc2Vzc2lvbl9pZBgEIAEoCUgAiAEBQhIKEF9hdXRoX3Nlc3Npb25faWQaNwoJUmVjb25uZWN0Eg4KBnJlYXNvbhgBIAEoCRIaChJyZWNvbm5lY3RfYWZ0ZXJfbXMYAiABKAMaJgoFRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * A frame a client sends.
@@ -370,6 +370,13 @@ export type ServerFrame_ConnectAck = Message<"anychat.gateway.v1.ServerFrame.Con
    * @generated from field: int64 sync_seq = 5;
    */
   syncSeq: bigint;
+
+  /**
+   * Where the device's stream of each read fan-out group starts on this connection.
+   *
+   * @generated from field: repeated anychat.gateway.v1.ServerFrame.GroupSeq group_seqs = 6;
+   */
+  groupSeqs: ServerFrame_GroupSeq[];
 };
 
 /**
@@ -378,6 +385,31 @@ export type ServerFrame_ConnectAck = Message<"anychat.gateway.v1.ServerFrame.Con
  */
 export const ServerFrame_ConnectAckSchema: GenMessage<ServerFrame_ConnectAck> = /*@__PURE__*/
   messageDesc(file_anychat_gateway_v1_frames, 1, 0);
+
+/**
+ * A position in a read fan-out group's stream (big groups: their messages come by the group's
+ * seq, with `sync_seq` 0, not in the timeline).
+ *
+ * @generated from message anychat.gateway.v1.ServerFrame.GroupSeq
+ */
+export type ServerFrame_GroupSeq = Message<"anychat.gateway.v1.ServerFrame.GroupSeq"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: int64 seq = 2;
+   */
+  seq: bigint;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.ServerFrame.GroupSeq.
+ * Use `create(ServerFrame_GroupSeqSchema)` to create a new message.
+ */
+export const ServerFrame_GroupSeqSchema: GenMessage<ServerFrame_GroupSeq> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_frames, 1, 1);
 
 /**
  * CONNECT_ERROR: the connection is refused.
@@ -415,7 +447,7 @@ export type ServerFrame_ConnectError = Message<"anychat.gateway.v1.ServerFrame.C
  * Use `create(ServerFrame_ConnectErrorSchema)` to create a new message.
  */
 export const ServerFrame_ConnectErrorSchema: GenMessage<ServerFrame_ConnectError> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 1);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 2);
 
 /**
  * SEND_ACK: the message of SEND_MESSAGE `msg_id` is stored.
@@ -454,7 +486,7 @@ export type ServerFrame_SendAck = Message<"anychat.gateway.v1.ServerFrame.SendAc
  * Use `create(ServerFrame_SendAckSchema)` to create a new message.
  */
 export const ServerFrame_SendAckSchema: GenMessage<ServerFrame_SendAck> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 2);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 3);
 
 /**
  * NEW_MESSAGE: a message; answer MESSAGE_ACK.
@@ -549,7 +581,7 @@ export type ServerFrame_NewMessage = Message<"anychat.gateway.v1.ServerFrame.New
  * Use `create(ServerFrame_NewMessageSchema)` to create a new message.
  */
 export const ServerFrame_NewMessageSchema: GenMessage<ServerFrame_NewMessage> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 3);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 4);
 
 /**
  * MESSAGE_READ: a one-to-one conversation was read up to `read_seq`.
@@ -593,7 +625,7 @@ export type ServerFrame_MessageRead = Message<"anychat.gateway.v1.ServerFrame.Me
  * Use `create(ServerFrame_MessageReadSchema)` to create a new message.
  */
 export const ServerFrame_MessageReadSchema: GenMessage<ServerFrame_MessageRead> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 4);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 5);
 
 /**
  * GROUP_MESSAGE_READ: a member read your group message.
@@ -642,7 +674,7 @@ export type ServerFrame_GroupMessageRead = Message<"anychat.gateway.v1.ServerFra
  * Use `create(ServerFrame_GroupMessageReadSchema)` to create a new message.
  */
 export const ServerFrame_GroupMessageReadSchema: GenMessage<ServerFrame_GroupMessageRead> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 5);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 6);
 
 /**
  * MESSAGE_RECALLED: a message was recalled.
@@ -691,7 +723,7 @@ export type ServerFrame_MessageRecalled = Message<"anychat.gateway.v1.ServerFram
  * Use `create(ServerFrame_MessageRecalledSchema)` to create a new message.
  */
 export const ServerFrame_MessageRecalledSchema: GenMessage<ServerFrame_MessageRecalled> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 6);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 7);
 
 /**
  * NOTIFICATION: friend, group and conversation events.
@@ -730,7 +762,7 @@ export type ServerFrame_Notification = Message<"anychat.gateway.v1.ServerFrame.N
  * Use `create(ServerFrame_NotificationSchema)` to create a new message.
  */
 export const ServerFrame_NotificationSchema: GenMessage<ServerFrame_Notification> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 7);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 8);
 
 /**
  * SYNC_COMPLETE: the replay is done.
@@ -742,6 +774,13 @@ export type ServerFrame_SyncComplete = Message<"anychat.gateway.v1.ServerFrame.S
    * @generated from field: int64 sync_seq = 1;
    */
   syncSeq: bigint;
+
+  /**
+   * Where the replay of each read fan-out group ended.
+   *
+   * @generated from field: repeated anychat.gateway.v1.ServerFrame.GroupSeq group_seqs = 2;
+   */
+  groupSeqs: ServerFrame_GroupSeq[];
 };
 
 /**
@@ -749,7 +788,7 @@ export type ServerFrame_SyncComplete = Message<"anychat.gateway.v1.ServerFrame.S
  * Use `create(ServerFrame_SyncCompleteSchema)` to create a new message.
  */
 export const ServerFrame_SyncCompleteSchema: GenMessage<ServerFrame_SyncComplete> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 8);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 9);
 
 /**
  * USER_TYPING: the other side of a conversation is typing.
@@ -783,7 +822,7 @@ export type ServerFrame_UserTyping = Message<"anychat.gateway.v1.ServerFrame.Use
  * Use `create(ServerFrame_UserTypingSchema)` to create a new message.
  */
 export const ServerFrame_UserTypingSchema: GenMessage<ServerFrame_UserTyping> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 9);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 10);
 
 /**
  * USER_ONLINE: a friend's first device connected.
@@ -812,7 +851,7 @@ export type ServerFrame_UserOnline = Message<"anychat.gateway.v1.ServerFrame.Use
  * Use `create(ServerFrame_UserOnlineSchema)` to create a new message.
  */
 export const ServerFrame_UserOnlineSchema: GenMessage<ServerFrame_UserOnline> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 10);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 11);
 
 /**
  * USER_OFFLINE: a friend's last device left.
@@ -836,7 +875,7 @@ export type ServerFrame_UserOffline = Message<"anychat.gateway.v1.ServerFrame.Us
  * Use `create(ServerFrame_UserOfflineSchema)` to create a new message.
  */
 export const ServerFrame_UserOfflineSchema: GenMessage<ServerFrame_UserOffline> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 11);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 12);
 
 /**
  * FORCE_LOGOUT: the login session ended (close 4003).
@@ -870,7 +909,7 @@ export type ServerFrame_ForceLogout = Message<"anychat.gateway.v1.ServerFrame.Fo
  * Use `create(ServerFrame_ForceLogoutSchema)` to create a new message.
  */
 export const ServerFrame_ForceLogoutSchema: GenMessage<ServerFrame_ForceLogout> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 12);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 13);
 
 /**
  * RECONNECT: the server is shutting down; connect again after `reconnect_after_ms`.
@@ -894,7 +933,7 @@ export type ServerFrame_Reconnect = Message<"anychat.gateway.v1.ServerFrame.Reco
  * Use `create(ServerFrame_ReconnectSchema)` to create a new message.
  */
 export const ServerFrame_ReconnectSchema: GenMessage<ServerFrame_Reconnect> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 13);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 14);
 
 /**
  * ERROR: a frame was refused; the socket stays open.
@@ -918,5 +957,5 @@ export type ServerFrame_Error = Message<"anychat.gateway.v1.ServerFrame.Error"> 
  * Use `create(ServerFrame_ErrorSchema)` to create a new message.
  */
 export const ServerFrame_ErrorSchema: GenMessage<ServerFrame_Error> = /*@__PURE__*/
-  messageDesc(file_anychat_gateway_v1_frames, 1, 14);
+  messageDesc(file_anychat_gateway_v1_frames, 1, 15);
 

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/message/v1/message.proto.
  */
 export const file_anychat_message_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxIogCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBQgwKCl9kZXZpY2VfaWRCDgoMX21lbnRpb25fYWxsIm8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIQCghzeW5jX3NlcRgEIAEoAxIRCgl0aW1lc3RhbXAYBSABKAMiPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiXAoTUmVhZFRpbWVsaW5lUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhYKDmFmdGVyX3N5bmNfc2VxGAIgASgDEhIKBWxpbWl0GAMgASgFSACIAQFCCAoGX2xpbWl0IkgKDFRpbWVsaW5lSXRlbRIQCghzeW5jX3NlcRgBIAEoAxImCgVmcmFtZRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QifgoUUmVhZFRpbWVsaW5lUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5hbnljaGF0Lm1lc3NhZ2UudjEuVGltZWxpbmVJdGVtEgwKBGhlYWQYAiABKAMSEAoIaGFzX21vcmUYAyABKAgSFQoNbmV4dF9zeW5jX3NlcRgEIAEoAyJ2ChpMaXN0U2Vzc2lvbk1lc3NhZ2VzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKCmJlZm9yZV9zZXEYAiABKANIAIgBARISCgVsaW1pdBgDIAEoBUgBiAEBQg0KC19iZWZvcmVfc2VxQggKBl9saW1pdCJIChtMaXN0U2Vzc2lvbk1lc3NhZ2VzUmVzcG9uc2USKQoIbWVzc2FnZXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IioKFFJlY2FsbE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiPwoVUmVjYWxsTWVzc2FnZVJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSIpChZHZXRNZXNzYWdlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKAUiLAoLTWludXRlQ291bnQSDgoGbWludXRlGAEgASgJEg0KBWNvdW50GAIgASgFIpwBChdHZXRNZXNzYWdlU3RhdHNSZXNwb25zZRINCgV0b3RhbBgBIAEoAxIzCgpwZXJfbWludXRlGAIgAygLMh8uYW55Y2hhdC5tZXNzYWdlLnYxLk1pbnV0ZUNvdW50Ej0KD2J5X2NvbnRlbnRfdHlwZRgDIAMoCzIkLmFueWNoYXQubWVzc2FnZS52MS5Db250ZW50VHlwZUNvdW50IjcKEENvbnRlbnRUeXBlQ291bnQSFAoMY29udGVudF90eXBlGAEgASgJEg0KBWNvdW50GAIgASgFMrkCCg5NZXNzYWdlU2VydmljZRJeCgtTZW5kTWVzc2FnZRImLmFueWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlcXVlc3QaJy5hbnljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJkCg1NYXJrRGVsaXZlcmVkEiguYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0GikuYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXNwb25zZRJhCgxSZWFkVGltZWxpbmUSJy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZFRpbWVsaW5lUmVxdWVzdBooLmFueWNoYXQubWVzc2FnZS52MS5SZWFkVGltZWxpbmVSZXNwb25zZTLfAgoTTWVzc2FnZUFkbWluU2VydmljZRJ2ChNMaXN0U2Vzc2lvbk1lc3NhZ2VzEi4uYW55Y2hhdC5tZXNzYWdlLnYxLkxpc3RTZXNzaW9uTWVzc2FnZXNSZXF1ZXN0Gi8uYW55Y2hhdC5tZXNzYWdlLnYxLkxpc3RTZXNzaW9uTWVzc2FnZXNSZXNwb25zZRJkCg1SZWNhbGxNZXNzYWdlEiguYW55Y2hhdC5tZXNzYWdlLnYxLlJlY2FsbE1lc3NhZ2VSZXF1ZXN0GikuYW55Y2hhdC5tZXNzYWdlLnYxLlJlY2FsbE1lc3NhZ2VSZXNwb25zZRJqCg9HZXRNZXNzYWdlU3RhdHMSKi5hbnljaGF0Lm1lc3NhZ2UudjEuR2V0TWVzc2FnZVN0YXRzUmVxdWVzdBorLmFueWNoYXQubWVzc2FnZS52MS5HZXRNZXNzYWdlU3RhdHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct]);
+  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxIogCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBQgwKCl9kZXZpY2VfaWRCDgoMX21lbnRpb25fYWxsIm8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIQCghzeW5jX3NlcRgEIAEoAxIRCgl0aW1lc3RhbXAYBSABKAMiPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiXAoTUmVhZFRpbWVsaW5lUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhYKDmFmdGVyX3N5bmNfc2VxGAIgASgDEhIKBWxpbWl0GAMgASgFSACIAQFCCAoGX2xpbWl0IkgKDFRpbWVsaW5lSXRlbRIQCghzeW5jX3NlcRgBIAEoAxImCgVmcmFtZRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QifgoUUmVhZFRpbWVsaW5lUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5hbnljaGF0Lm1lc3NhZ2UudjEuVGltZWxpbmVJdGVtEgwKBGhlYWQYAiABKAMSEAoIaGFzX21vcmUYAyABKAgSFQoNbmV4dF9zeW5jX3NlcRgEIAEoAyIqChdSZWFkR3JvdXBTdHJlYW1zUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIloKC0dyb3VwU3RyZWFtEhIKCnNlc3Npb25faWQYASABKAkSEQoJc3RhcnRfc2VxGAIgASgDEgwKBGhlYWQYAyABKAMSFgoOYWZ0ZXJfc3luY19zZXEYBCABKAMiTAoYUmVhZEdyb3VwU3RyZWFtc1Jlc3BvbnNlEjAKB3N0cmVhbXMYASADKAsyHy5hbnljaGF0Lm1lc3NhZ2UudjEuR3JvdXBTdHJlYW0ibgoWUmVhZEdyb3VwU3RyZWFtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDEhIKBWxpbWl0GAQgASgFSACIAQFCCAoGX2xpbWl0IkYKD0dyb3VwU3RyZWFtSXRlbRILCgNzZXEYASABKAMSJgoFZnJhbWUYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Im0KF1JlYWRHcm91cFN0cmVhbVJlc3BvbnNlEjIKBWl0ZW1zGAEgAygLMiMuYW55Y2hhdC5tZXNzYWdlLnYxLkdyb3VwU3RyZWFtSXRlbRIMCgRoZWFkGAIgASgDEhAKCGhhc19tb3JlGAMgASgIInYKGkxpc3RTZXNzaW9uTWVzc2FnZXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoKYmVmb3JlX3NlcRgCIAEoA0gAiAEBEhIKBWxpbWl0GAMgASgFSAGIAQFCDQoLX2JlZm9yZV9zZXFCCAoGX2xpbWl0IkgKG0xpc3RTZXNzaW9uTWVzc2FnZXNSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKgoUUmVjYWxsTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSI/ChVSZWNhbGxNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJIikKFkdldE1lc3NhZ2VTdGF0c1JlcXVlc3QSDwoHbWludXRlcxgBIAEoBSIsCgtNaW51dGVDb3VudBIOCgZtaW51dGUYASABKAkSDQoFY291bnQYAiABKAUinAEKF0dldE1lc3NhZ2VTdGF0c1Jlc3BvbnNlEg0KBXRvdGFsGAEgASgDEjMKCnBlcl9taW51dGUYAiADKAsyHy5hbnljaGF0Lm1lc3NhZ2UudjEuTWludXRlQ291bnQSPQoPYnlfY29udGVudF90eXBlGAMgAygLMiQuYW55Y2hhdC5tZXNzYWdlLnYxLkNvbnRlbnRUeXBlQ291bnQiNwoQQ29udGVudFR5cGVDb3VudBIUCgxjb250ZW50X3R5cGUYASABKAkSDQoFY291bnQYAiABKAUylAQKDk1lc3NhZ2VTZXJ2aWNlEl4KC1NlbmRNZXNzYWdlEiYuYW55Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdBonLmFueWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlc3BvbnNlEmQKDU1hcmtEZWxpdmVyZWQSKC5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlEmEKDFJlYWRUaW1lbGluZRInLmFueWNoYXQubWVzc2FnZS52MS5SZWFkVGltZWxpbmVSZXF1ZXN0GiguYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRUaW1lbGluZVJlc3BvbnNlEm0KEFJlYWRHcm91cFN0cmVhbXMSKy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1JlcXVlc3QaLC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1Jlc3BvbnNlEmoKD1JlYWRHcm91cFN0cmVhbRIqLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1SZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRHcm91cFN0cmVhbVJlc3BvbnNlMt8CChNNZXNzYWdlQWRtaW5TZXJ2aWNlEnYKE0xpc3RTZXNzaW9uTWVzc2FnZXMSLi5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1JlcXVlc3QaLy5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1Jlc3BvbnNlEmQKDVJlY2FsbE1lc3NhZ2USKC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlc3BvbnNlEmoKD0dldE1lc3NhZ2VTdGF0cxIqLmFueWNoYXQubWVzc2FnZS52MS5HZXRNZXNzYWdlU3RhdHNSZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLkdldE1lc3NhZ2VTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * @generated from message anychat.message.v1.SendMessageRequest
@@ -246,6 +246,167 @@ export const ReadTimelineResponseSchema: GenMessage<ReadTimelineResponse> = /*@_
   messageDesc(file_anychat_message_v1_message, 6);
 
 /**
+ * @generated from message anychat.message.v1.ReadGroupStreamsRequest
+ */
+export type ReadGroupStreamsRequest = Message<"anychat.message.v1.ReadGroupStreamsRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message anychat.message.v1.ReadGroupStreamsRequest.
+ * Use `create(ReadGroupStreamsRequestSchema)` to create a new message.
+ */
+export const ReadGroupStreamsRequestSchema: GenMessage<ReadGroupStreamsRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 7);
+
+/**
+ * @generated from message anychat.message.v1.GroupStream
+ */
+export type GroupStream = Message<"anychat.message.v1.GroupStream"> & {
+  /**
+   * The group's conversation (`g_<groupId>`).
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * Where a device that holds no cursor for the group starts: its latest membership's beginning.
+   *
+   * @generated from field: int64 start_seq = 2;
+   */
+  startSeq: bigint;
+
+  /**
+   * The newest group seq the user sees.
+   *
+   * @generated from field: int64 head = 3;
+   */
+  head: bigint;
+
+  /**
+   * The user's sync seq when the latest membership began: the group's messages before it are in
+   * the timeline up to there, so devices take the group's frames only once past it.
+   *
+   * @generated from field: int64 after_sync_seq = 4;
+   */
+  afterSyncSeq: bigint;
+};
+
+/**
+ * Describes the message anychat.message.v1.GroupStream.
+ * Use `create(GroupStreamSchema)` to create a new message.
+ */
+export const GroupStreamSchema: GenMessage<GroupStream> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 8);
+
+/**
+ * @generated from message anychat.message.v1.ReadGroupStreamsResponse
+ */
+export type ReadGroupStreamsResponse = Message<"anychat.message.v1.ReadGroupStreamsResponse"> & {
+  /**
+   * @generated from field: repeated anychat.message.v1.GroupStream streams = 1;
+   */
+  streams: GroupStream[];
+};
+
+/**
+ * Describes the message anychat.message.v1.ReadGroupStreamsResponse.
+ * Use `create(ReadGroupStreamsResponseSchema)` to create a new message.
+ */
+export const ReadGroupStreamsResponseSchema: GenMessage<ReadGroupStreamsResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 9);
+
+/**
+ * @generated from message anychat.message.v1.ReadGroupStreamRequest
+ */
+export type ReadGroupStreamRequest = Message<"anychat.message.v1.ReadGroupStreamRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: int64 after_seq = 3;
+   */
+  afterSeq: bigint;
+
+  /**
+   * @generated from field: optional int32 limit = 4;
+   */
+  limit?: number | undefined;
+};
+
+/**
+ * Describes the message anychat.message.v1.ReadGroupStreamRequest.
+ * Use `create(ReadGroupStreamRequestSchema)` to create a new message.
+ */
+export const ReadGroupStreamRequestSchema: GenMessage<ReadGroupStreamRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 10);
+
+/**
+ * @generated from message anychat.message.v1.GroupStreamItem
+ */
+export type GroupStreamItem = Message<"anychat.message.v1.GroupStreamItem"> & {
+  /**
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * The NEW_MESSAGE frame as devices receive it (the client protocol's JSON, `syncSeq` 0).
+   *
+   * @generated from field: google.protobuf.Struct frame = 2;
+   */
+  frame?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message anychat.message.v1.GroupStreamItem.
+ * Use `create(GroupStreamItemSchema)` to create a new message.
+ */
+export const GroupStreamItemSchema: GenMessage<GroupStreamItem> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 11);
+
+/**
+ * @generated from message anychat.message.v1.ReadGroupStreamResponse
+ */
+export type ReadGroupStreamResponse = Message<"anychat.message.v1.ReadGroupStreamResponse"> & {
+  /**
+   * @generated from field: repeated anychat.message.v1.GroupStreamItem items = 1;
+   */
+  items: GroupStreamItem[];
+
+  /**
+   * The newest group seq the user sees (read before the items: all up to it are among them
+   * unless `has_more`).
+   *
+   * @generated from field: int64 head = 2;
+   */
+  head: bigint;
+
+  /**
+   * @generated from field: bool has_more = 3;
+   */
+  hasMore: boolean;
+};
+
+/**
+ * Describes the message anychat.message.v1.ReadGroupStreamResponse.
+ * Use `create(ReadGroupStreamResponseSchema)` to create a new message.
+ */
+export const ReadGroupStreamResponseSchema: GenMessage<ReadGroupStreamResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 12);
+
+/**
  * @generated from message anychat.message.v1.ListSessionMessagesRequest
  */
 export type ListSessionMessagesRequest = Message<"anychat.message.v1.ListSessionMessagesRequest"> & {
@@ -272,7 +433,7 @@ export type ListSessionMessagesRequest = Message<"anychat.message.v1.ListSession
  * Use `create(ListSessionMessagesRequestSchema)` to create a new message.
  */
 export const ListSessionMessagesRequestSchema: GenMessage<ListSessionMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 7);
+  messageDesc(file_anychat_message_v1_message, 13);
 
 /**
  * @generated from message anychat.message.v1.ListSessionMessagesResponse
@@ -291,7 +452,7 @@ export type ListSessionMessagesResponse = Message<"anychat.message.v1.ListSessio
  * Use `create(ListSessionMessagesResponseSchema)` to create a new message.
  */
 export const ListSessionMessagesResponseSchema: GenMessage<ListSessionMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 8);
+  messageDesc(file_anychat_message_v1_message, 14);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageRequest
@@ -308,7 +469,7 @@ export type RecallMessageRequest = Message<"anychat.message.v1.RecallMessageRequ
  * Use `create(RecallMessageRequestSchema)` to create a new message.
  */
 export const RecallMessageRequestSchema: GenMessage<RecallMessageRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 9);
+  messageDesc(file_anychat_message_v1_message, 15);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageResponse
@@ -330,7 +491,7 @@ export type RecallMessageResponse = Message<"anychat.message.v1.RecallMessageRes
  * Use `create(RecallMessageResponseSchema)` to create a new message.
  */
 export const RecallMessageResponseSchema: GenMessage<RecallMessageResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 10);
+  messageDesc(file_anychat_message_v1_message, 16);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsRequest
@@ -347,7 +508,7 @@ export type GetMessageStatsRequest = Message<"anychat.message.v1.GetMessageStats
  * Use `create(GetMessageStatsRequestSchema)` to create a new message.
  */
 export const GetMessageStatsRequestSchema: GenMessage<GetMessageStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 11);
+  messageDesc(file_anychat_message_v1_message, 17);
 
 /**
  * @generated from message anychat.message.v1.MinuteCount
@@ -371,7 +532,7 @@ export type MinuteCount = Message<"anychat.message.v1.MinuteCount"> & {
  * Use `create(MinuteCountSchema)` to create a new message.
  */
 export const MinuteCountSchema: GenMessage<MinuteCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 12);
+  messageDesc(file_anychat_message_v1_message, 18);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsResponse
@@ -404,7 +565,7 @@ export type GetMessageStatsResponse = Message<"anychat.message.v1.GetMessageStat
  * Use `create(GetMessageStatsResponseSchema)` to create a new message.
  */
 export const GetMessageStatsResponseSchema: GenMessage<GetMessageStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 13);
+  messageDesc(file_anychat_message_v1_message, 19);
 
 /**
  * @generated from message anychat.message.v1.ContentTypeCount
@@ -426,7 +587,7 @@ export type ContentTypeCount = Message<"anychat.message.v1.ContentTypeCount"> & 
  * Use `create(ContentTypeCountSchema)` to create a new message.
  */
 export const ContentTypeCountSchema: GenMessage<ContentTypeCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 14);
+  messageDesc(file_anychat_message_v1_message, 20);
 
 /**
  * What other services ask of the message service.
@@ -464,6 +625,26 @@ export const MessageService: GenService<{
     methodKind: "unary";
     input: typeof ReadTimelineRequestSchema;
     output: typeof ReadTimelineResponseSchema;
+  },
+  /**
+   * A user's read fan-out groups (big groups read by the group's seq, outside the timeline).
+   *
+   * @generated from rpc anychat.message.v1.MessageService.ReadGroupStreams
+   */
+  readGroupStreams: {
+    methodKind: "unary";
+    input: typeof ReadGroupStreamsRequestSchema;
+    output: typeof ReadGroupStreamsResponseSchema;
+  },
+  /**
+   * A read fan-out group's messages a user sees after a group seq (replay and gap fill).
+   *
+   * @generated from rpc anychat.message.v1.MessageService.ReadGroupStream
+   */
+  readGroupStream: {
+    methodKind: "unary";
+    input: typeof ReadGroupStreamRequestSchema;
+    output: typeof ReadGroupStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_message_v1_message, 0);

@@ -1,9 +1,13 @@
 import { sqlExecutor } from '../platform/db/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
+import { GroupMembership } from './clients/groups.ts';
+import { FileAccess } from './domain/access.ts';
 import { Downloads } from './domain/downloads.ts';
 import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
+import { Sharing } from './domain/sharing.ts';
 import { Uploads } from './domain/uploads.ts';
+import { fileInternal } from './internal.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
 import { fileRoutes } from './routes.ts';
 import { createObjectStore } from './storage/index.ts';
@@ -19,15 +23,14 @@ export const fileService: ServiceModule = {
     const { store: objects, rawHandlers } = createObjectStore(config, ctx.publicUrl);
     await objects.ensureBuckets(Object.values(BUCKETS).map((suffix) => `${config.bucketPrefix}${suffix}`));
     const files = new FileStore(sqlExecutor(ctx.orm));
-    const domain = {
-      uploads: new Uploads(files, objects, ctx.ids, config),
-      downloads: new Downloads(files, objects, config.urlTtlSeconds),
-    };
+    const access = new FileAccess(files, new GroupMembership(ctx.invoke));
+    const downloads = new Downloads(files, objects, access, config.urlTtlSeconds);
+    const domain = { uploads: new Uploads(files, objects, ctx.ids, config), downloads };
     return {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       rawHandlers,
       subscriptions: [],
-      internal: [],
+      internal: fileInternal(new Sharing(files, downloads)),
     };
   },
 };

@@ -12,6 +12,7 @@ import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
+import { FileSharing } from './clients/files.ts';
 import { FriendClient } from './clients/friends.ts';
 import { GroupDirectory } from './clients/groups.ts';
 import { ProfileCache } from './clients/profiles.ts';
@@ -89,6 +90,7 @@ export const messageService: ServiceModule = {
     const messages = new MessageService({
       store: new MessageStore(sql, outbox),
       content: new ContentValidator(config.maxTextLength),
+      files: new FileSharing(ctx.invoke),
       profiles,
       groups,
       router: new DeliveryRouter(presence, ctx.pubsub, ctx.pubsubName),

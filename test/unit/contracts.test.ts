@@ -11,6 +11,7 @@ import { ScalarType } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
+import { FileInputs } from '../../services/file/internal.ts';
 import { FriendInputs } from '../../services/friend/internal.ts';
 import { GroupAdminInputs, GroupInputs } from '../../services/group/internal.ts';
 import { MessageAdminInputs, MessageInputs } from '../../services/message/internal.ts';
@@ -18,6 +19,7 @@ import {
   AuthAdminService,
   AuthService,
 } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
+import { FileService } from '../../services/platform/contracts/gen/anychat/file/v1/file_pb.ts';
 import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
 import {
   GroupAdminService,
@@ -44,6 +46,7 @@ const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [MessageService, MessageInputs],
   [MessageAdminService, MessageAdminInputs],
   [SessionService, SessionInputs],
+  [FileService, FileInputs],
 ];
 
 interface JsonSchema {
@@ -103,7 +106,7 @@ function disagreements(method: DescMethod, schema: z.ZodType): string[] {
 describe('service contracts: input schemas agree with the proto messages', () => {
   it('covers every contract service of every app', () => {
     expect(new Set(SERVED.map(([service]) => appIdOf(service)))).to.deep.equal(
-      new Set(['auth', 'user', 'friend', 'group', 'message', 'session']),
+      new Set(['auth', 'user', 'friend', 'group', 'message', 'session', 'file']),
     );
   });
 

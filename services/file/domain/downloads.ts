@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { ObjectStore } from '../storage/port.ts';
+import type { FileAccess } from './access.ts';
 import type { FileRecord, FileStore } from './file-store.ts';
 import { contentDisposition, isInlineSafe } from './kinds.ts';
 
@@ -11,25 +12,26 @@ export interface DownloadLink {
 }
 
 /**
- * Short-lived signed URLs, only for users who may see the file: its owner, anyone for a user avatar,
- * and whoever a grant names. Any other caller gets 070105, as for a file that does not exist, so that
- * file ids cannot be probed for existence.
+ * Short-lived signed URLs, only for users who may see the file (access.ts). Any other caller gets
+ * 070105, as for a file that does not exist, so that file ids cannot be probed for existence.
  */
 export class Downloads {
   readonly #files: FileStore;
   readonly #objects: ObjectStore;
+  readonly #access: FileAccess;
   readonly #ttlSeconds: number;
 
-  constructor(files: FileStore, objects: ObjectStore, ttlSeconds: number) {
+  constructor(files: FileStore, objects: ObjectStore, access: FileAccess, ttlSeconds: number) {
     this.#files = files;
     this.#objects = objects;
+    this.#access = access;
     this.#ttlSeconds = ttlSeconds;
   }
 
-  async #visible(userId: string, fileId: string): Promise<FileRecord> {
+  /** The file if the user may see it now and it is complete; 070105 or 070106 otherwise. */
+  async visible(userId: string, fileId: string): Promise<FileRecord> {
     const file = await this.#files.file(fileId);
-    const allowed = file && (file.userId === userId || file.kind === 'avatar');
-    if (!file || !allowed || file.status === 'uploading')
+    if (!file || file.status === 'uploading' || !(await this.#access.canSee(userId, file)))
       throw new AppError(ErrorCode.FILE_NOT_FOUND, { detail: `no file ${fileId} you may see` });
     if (file.status === 'deleted' || (file.expiresAt && file.expiresAt.getTime() <= Date.now()))
       throw new AppError(ErrorCode.FILE_DELETED);
@@ -37,7 +39,7 @@ export class Downloads {
   }
 
   async link(userId: string, fileId: string): Promise<DownloadLink> {
-    const file = await this.#visible(userId, fileId);
+    const file = await this.visible(userId, fileId);
     const blob = file.blob!;
     // Only media a browser shows as such keep their type; anything else is bytes to save.
     const contentType = isInlineSafe(file.mimeType) ? file.mimeType : 'application/octet-stream';

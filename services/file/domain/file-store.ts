@@ -249,4 +249,26 @@ export class FileStore {
     );
     return rows.length > 0;
   }
+
+  /** Lets a user, or a group's members, read a file (a message shared it there). */
+  async grant(fileId: string, grantee: Grantee): Promise<void> {
+    await this.#sql.query(
+      `insert into "file"."file_grants" (file_id, grantee_type, grantee_id) values (?, ?, ?) on conflict do nothing`,
+      [fileId, grantee.type, grantee.id],
+    );
+  }
+
+  async grantees(fileId: string): Promise<Grantee[]> {
+    const rows = await this.#sql.query<{ grantee_type: Grantee['type']; grantee_id: string }>(
+      `select grantee_type, grantee_id from "file"."file_grants" where file_id = ?`,
+      [fileId],
+    );
+    return rows.map((row) => ({ type: row.grantee_type, id: String(row.grantee_id) }));
+  }
+}
+
+/** Who a grant lets read a file: one user, or the members of a group (whoever they are at the time). */
+export interface Grantee {
+  type: 'user' | 'group';
+  id: string;
 }

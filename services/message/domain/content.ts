@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { schemas } from '../../platform/validation.ts';
+import type { SharedFile } from '../clients/files.ts';
 
 /**
  * Message content types of seed §4.5.2, each with its own schema. The schemas are built from the
@@ -107,6 +108,54 @@ function contentSchemas(maxTextLength: number) {
 
 export type MessageContent = unknown;
 
+/** Content types whose media can be an uploaded file (`{"fileId": "…"}`) instead of a URL. */
+const FILE_CONTENT_TYPES = ['image', 'video', 'voice', 'file'];
+const FileReference = z.strictObject({ fileId: id });
+
+/** Media content that names an uploaded file; the message service fills in what the file is. */
+export function fileReferenceOf(contentType: string, content: unknown): string | undefined {
+  if (!FILE_CONTENT_TYPES.includes(contentType)) return undefined;
+  const parsed = FileReference.safeParse(content);
+  return parsed.success ? parsed.data.fileId : undefined;
+}
+
+/** The media types a content type shows, by the type read from the file's bytes. */
+const MEDIA_OF: Record<string, (mimeType: string) => boolean> = {
+  image: (mime) => mime.startsWith('image/'),
+  video: (mime) => mime.startsWith('video/'),
+  voice: (mime) => mime.startsWith('audio/') || mime === 'video/webm' || mime === 'video/mp4',
+  file: () => true,
+};
+
+/**
+ * The content of a media message sent as a file id: what a client needs to render it (name, size,
+ * type, dimensions, duration in seconds as URL-based content has it); the bytes come from
+ * `GET /api/v1/files/{fileId}`. 070102 when the file's real type is not this content type's media.
+ */
+export function fileContent(contentType: string, file: SharedFile): Record<string, unknown> {
+  if (!MEDIA_OF[contentType]?.(file.mimeType))
+    throw new AppError(ErrorCode.FILE_TYPE_UNSUPPORTED, {
+      detail: `a ${contentType} message cannot carry a file of type ${file.mimeType}`,
+    });
+  const common = { fileId: file.fileId, size: file.size, mimeType: file.mimeType };
+  const dimensions = {
+    ...(file.width === null ? {} : { width: file.width }),
+    ...(file.height === null ? {} : { height: file.height }),
+    hasThumbnail: file.hasThumbnail,
+  };
+  const duration = file.durationMs === null ? {} : { duration: file.durationMs / 1000 };
+  switch (contentType) {
+    case 'image':
+      return { ...common, fileName: file.fileName, ...dimensions };
+    case 'video':
+      return { ...common, fileName: file.fileName, ...dimensions, ...duration };
+    case 'voice':
+      return { ...common, ...duration };
+    default:
+      return { fileId: file.fileId, fileName: file.fileName, fileSize: file.size, mimeType: file.mimeType };
+  }
+}
+
 const urlFields = ['url', 'thumbnail', 'avatar'];
 
 export class ContentValidator {
@@ -126,6 +175,8 @@ export class ContentValidator {
       });
     if (content === undefined || content === null || content === '')
       throw new AppError(ErrorCode.MESSAGE_EMPTY);
+    const fileId = fileReferenceOf(contentType, content);
+    if (fileId) return { fileId };
     const schema = this.#schemas[contentType as ContentType];
     const parsed = schema.safeParse(content);
     if (!parsed.success) {

@@ -22,10 +22,11 @@ import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, outboxEvent, type StoredEvent } from '../../platform/outbox.ts';
 import type { DeliveryRouter } from '../../platform/presence/index.ts';
+import type { FileSharing } from '../clients/files.ts';
 import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
-import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
+import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type ReadFanoutGroups, readFanoutDeliveries } from './read-fanout.ts';
@@ -114,6 +115,8 @@ export type MessageStatus = 'sent' | 'delivered' | 'read';
 export interface MessageServiceOptions {
   store: MessageStore;
   content: ContentValidator;
+  /** Uploaded files put into media messages (the file service). */
+  files: FileSharing;
   profiles: ProfileCache;
   groups: GroupDirectory;
   router: DeliveryRouter;
@@ -183,6 +186,12 @@ export class MessageService {
       if (previous && refusal instanceof AppError && refusal.code === ErrorCode.MESSAGE_SENSITIVE)
         return this.#ack(previous);
       throw refusal;
+    }
+    const fileId = fileReferenceOf(input.contentType, content);
+    if (fileId) {
+      // The file service checks the sender may share the file, and lets this conversation read it.
+      const file = await this.#o.files.share(fileId, input.senderId, input.sessionType, input.targetId);
+      content = fileContent(input.contentType, file);
     }
     const stored = await this.#store({
       ...input,

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { ErrorCode } from '../../services/platform/errors.ts';
+import { registerUser, type SignedIn } from '../support/api-client.ts';
+import { befriend } from '../support/chat.ts';
+import { type MinioServer, startMinio } from '../support/minio.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { clientMsgId } from '../support/ws-client.ts';
+import { download, type FileView, sha256, uploadSimple } from './files-client.ts';
+
+interface Message {
+  messageId: string;
+  contentType: string;
+  content: Record<string, unknown>;
+}
+
+/** Media messages that carry an uploaded file, on the embedded store and on a real MinIO server. */
+for (const store of ['local', 'minio'] as const) {
+  describe(`media messages [${store}]`, function () {
+    this.timeout(120_000);
+    let platform: TestPlatform;
+    let minio: MinioServer | undefined;
+    let alice: SignedIn;
+    let bob: SignedIn;
+    let dave: SignedIn;
+    let carol: SignedIn;
+    let groupId: string;
+    const api = () => platform.api;
+
+    const send = (
+      from: SignedIn,
+      sessionType: 'single' | 'group',
+      targetId: string,
+      contentType: string,
+      content: unknown,
+    ) =>
+      api().call<{ messageId: string; sessionId: string }>('POST', '/api/v1/messages', {
+        token: from.accessToken,
+        body: { sessionType, targetId, contentType, content, clientMsgId: clientMsgId() },
+      });
+    const history = async (user: SignedIn, sessionId: string) =>
+      (
+        await api().ok<{ messages: Message[] }>(
+          'GET',
+          `/api/v1/messages/history?sessionId=${encodeURIComponent(sessionId)}`,
+          { token: user.accessToken },
+        )
+      ).messages;
+
+    before(async () => {
+      if (store === 'minio') minio = await startMinio();
+      platform = await startPlatform(store === 'minio' ? 'postgresql' : 'pglite', minio?.env ?? {});
+      alice = await registerUser(api());
+      bob = await registerUser(api());
+      dave = await registerUser(api());
+      carol = await registerUser(api());
+      await befriend(api(), alice, bob);
+      await befriend(api(), alice, dave);
+      ({ groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
+        token: alice.accessToken,
+        body: { name: 'photos', memberIds: [bob.userId, dave.userId] },
+      }));
+    });
+    after(async () => {
+      await platform?.stop();
+      await minio?.stop();
+    });
+
+    it('sends a photo: the recipient sees how to render it and downloads the same bytes; others are refused', async () => {
+      const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#884422' } })
+        .png()
+        .toBuffer();
+      const file = (
+        await uploadSimple(api(), alice.accessToken, 'chat_image', { bytes: png, name: 'cat.png' })
+      ).body.data;
+      const sent = await send(alice, 'single', bob.userId, 'image', { fileId: file.fileId });
+      expect(sent.body.code, JSON.stringify(sent.body)).to.equal(0);
+      const [message] = (await history(bob, sent.body.data.sessionId)).filter(
+        (m) => m.messageId === sent.body.data.messageId,
+      );
+      expect(message!.content).to.deep.include({
+        fileId: file.fileId,
+        fileName: 'cat.png',
+        size: png.length,
+        mimeType: 'image/png',
+      });
+      const view = await api().ok<FileView>('GET', `/api/v1/files/${file.fileId}`, {
+        token: bob.accessToken,
+      });
+      expect(sha256((await download(view.url)).bytes)).to.equal(sha256(png));
+      const refused = await api().call('GET', `/api/v1/files/${file.fileId}`, { token: carol.accessToken });
+      expect(refused.body.code).to.equal(ErrorCode.FILE_NOT_FOUND);
+    });
+
+    it('shares a file in a group with its members, and nobody can send a file that is not theirs', async () => {
+      const bytes = randomBytes(300_000);
+      const file = (await uploadSimple(api(), alice.accessToken, 'chat_file', { bytes, name: 'report.bin' }))
+        .body.data;
+      const sent = await send(alice, 'group', groupId, 'file', { fileId: file.fileId });
+      expect(sent.body.code, JSON.stringify(sent.body)).to.equal(0);
+      const [message] = (await history(dave, sent.body.data.sessionId)).filter(
+        (m) => m.messageId === sent.body.data.messageId,
+      );
+      expect(message!.content).to.deep.equal({
+        fileId: file.fileId,
+        fileName: 'report.bin',
+        fileSize: bytes.length,
+        mimeType: 'application/octet-stream',
+      });
+      const view = await api().ok<FileView>('GET', `/api/v1/files/${file.fileId}`, {
+        token: dave.accessToken,
+      });
+      expect(sha256((await download(view.url)).bytes)).to.equal(sha256(bytes));
+      expect(
+        (await api().call('GET', `/api/v1/files/${file.fileId}`, { token: carol.accessToken })).body.code,
+      ).to.equal(ErrorCode.FILE_NOT_FOUND);
+      // Carol names Alice's file in a message of her own: refused, and Carol still cannot read it.
+      await befriend(api(), carol, bob);
+      const stolen = await send(carol, 'single', bob.userId, 'file', { fileId: file.fileId });
+      expect(stolen.body.code).to.equal(ErrorCode.FILE_NOT_FOUND);
+      // A member may forward what the group shared with them.
+      const forwarded = await send(bob, 'single', carol.userId, 'file', { fileId: file.fileId });
+      expect(forwarded.body.code, JSON.stringify(forwarded.body)).to.equal(0);
+      expect(
+        (await api().call('GET', `/api/v1/files/${file.fileId}`, { token: carol.accessToken })).body.code,
+      ).to.equal(0);
+    });
+
+    it('refuses a file whose real type is not the message type', async () => {
+      const bytes = randomBytes(1000);
+      const file = (await uploadSimple(api(), alice.accessToken, 'chat_file', { bytes, name: 'x.png' })).body
+        .data;
+      const sent = await send(alice, 'single', bob.userId, 'image', { fileId: file.fileId });
+      expect(sent.body.code).to.equal(ErrorCode.FILE_TYPE_UNSUPPORTED);
+    });
+  });
+}

@@ -24,7 +24,8 @@ export async function call<T>(
     });
     const envelope = (await response.json()) as { code: number; data: T; message: string };
     if (envelope.code === 0) return envelope.data;
-    if (response.status === 429 && attempt < 20) {
+    // Too many requests, or a service that could not answer now (503: try again) on a loaded machine.
+    if ((response.status === 429 || response.status === 503) && attempt < 20) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       continue;
     }

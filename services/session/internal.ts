@@ -8,7 +8,11 @@ import { SettingsInput } from './schemas.ts';
 /** Input rules of SessionService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
 export const SessionInputs = {
   getSessionSettings: SettingsInput,
-  getUnreadTotal: z.object({ userId: schemas.id }),
+  getUnreadTotal: z.object({
+    userId: schemas.id,
+    sessionId: z.string().max(64).optional(),
+    seq: z.bigint().min(0n).max(BigInt(Number.MAX_SAFE_INTEGER)).transform(Number).optional(),
+  }),
 } satisfies InputSchemas<typeof SessionContract>;
 
 /** What the session service serves other services (proto/anychat/session/v1/session.proto). */
@@ -18,10 +22,23 @@ export function sessionInternal(sessions: SessionService): InternalService[] {
       getSessionSettings: async ({ userId, sessionIds }) => ({
         settings: await sessions.settings(userId, sessionIds),
       }),
-      getUnreadTotal: async ({ userId }) => {
+      getUnreadTotal: async ({ userId, sessionId, seq }) => {
         const { total, mentionUnread } = await sessions.unread(userId);
-        return { unread: total, mentionUnread };
+        return { unread: total, mentionUnread, counted: await counted(sessions, userId, sessionId, seq) };
       },
     }),
   ];
+}
+
+/** Whether the user's conversation already reflects the message at `seq` (as its last, or read). */
+async function counted(
+  sessions: SessionService,
+  userId: string,
+  sessionId: string | undefined,
+  seq: number | undefined,
+): Promise<boolean> {
+  if (sessionId === undefined || seq === undefined) return false;
+  const session = await sessions.get(userId, sessionId).catch(() => undefined);
+  if (!session) return false;
+  return Math.max(session.lastMessage?.seq ?? 0, session.readSeq) >= seq;
 }

@@ -16,10 +16,13 @@ export interface PushWorld {
 
 /**
  * The embedded platform on the machine's PostgreSQL, its Web Push provider pointed at a loopback
- * push service of the test's own (trusted through PUSH_CA_FILE), retries quick.
+ * push service of the test's own (trusted through PUSH_CA_FILE, as are other servers of the test
+ * given the same certificate), retries quick.
  */
-export async function startPushWorld(env: Record<string, string> = {}): Promise<PushWorld> {
-  const certificate = selfSignedCertificate();
+export async function startPushWorld(
+  env: Record<string, string> = {},
+  certificate: TestCertificate = selfSignedCertificate(),
+): Promise<PushWorld> {
   const endpoint = await WebPushEndpoint.start(certificate);
   const platform = await startPlatform('postgresql', {
     PUSH_CA_FILE: certificate.certFile,
@@ -56,18 +59,20 @@ export async function subscribeWebPush(
   extra: Record<string, unknown> = {},
 ): Promise<string> {
   const subscription = world.endpoint.subscribe(device);
-  await world.platform.api.ok('POST', '/api/v1/users/push-token', {
-    token: user.accessToken,
-    body: { pushToken: subscription, platform: 'Web', ...extra },
-  });
+  await registerPushDevice(world, user, { pushToken: subscription, platform: 'Web', ...extra });
+  return subscription;
+}
+
+/** Registers a push token for the device the access token is for, and waits until the push service has it. */
+export async function registerPushDevice(world: PushWorld, user: Account, body: Record<string, unknown>) {
+  await world.platform.api.ok('POST', '/api/v1/users/push-token', { token: user.accessToken, body });
   await eventually('the push service learns the registration', async () => {
     const { rows } = await world.db.query(
       `select 1 from "push"."push_registrations" where "user_id" = $1 and "push_token" = $2 and not "removed"`,
-      [user.userId, subscription],
+      [user.userId, body.pushToken],
     );
     return rows.length > 0;
   });
-  return subscription;
 }
 
 /** Pushes the push service decided on (claimed) for a user, by event. */

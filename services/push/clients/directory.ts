@@ -33,10 +33,16 @@ export class Directory {
     return settings[0]?.isMuted ?? false;
   }
 
-  /** The user's unread messages over all conversations: a push's badge. */
-  async unreadTotal(userId: string): Promise<number> {
-    const { unread } = await this.#invoke.call(SessionService.method.getUnreadTotal, { userId });
-    return unread;
+  /**
+   * The user's unread messages over all conversations: a push's badge. With a message: counted
+   * in, even when the session service has not yet learnt of it (both read the same events).
+   */
+  async unreadTotal(userId: string, message?: { sessionId: string; seq: number }): Promise<number> {
+    const { unread, counted } = await this.#invoke.call(SessionService.method.getUnreadTotal, {
+      userId,
+      ...(message ? { sessionId: message.sessionId, seq: BigInt(message.seq) } : {}),
+    });
+    return message && !counted ? unread + 1 : unread;
   }
 
   /** Removes a registration the provider said is dead, if the device still holds that token. */

@@ -139,8 +139,7 @@ export class PushPlanner {
           },
           priority: mention ? 'high' : 'normal',
           collapseKey: message.sessionId,
-          // The session service may count this message a moment after we ask: the badge shows at least it.
-          badge: Math.max(await this.#d.directory.unreadTotal(userId), count),
+          badge: await this.#d.directory.unreadTotal(userId, { sessionId: message.sessionId, seq }),
           data: {
             type: 'message',
             sessionId: message.sessionId,
@@ -176,7 +175,7 @@ export class PushPlanner {
           priority: 'normal',
           collapseKey: read.sessionId,
           ttlSeconds: this.#d.ttlSeconds,
-          sound: false,
+          silent: true,
           data: { type: 'read', sessionId: read.sessionId, readSeq: String(read.readSeq) },
         },
       })),
@@ -289,7 +288,7 @@ export class PushPlanner {
       priority: draft.priority,
       collapseKey: draft.collapseKey,
       ttlSeconds: this.#d.ttlSeconds,
-      sound: true,
+      silent: false,
       data: draft.data,
     };
   }

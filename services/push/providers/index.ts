@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { PushConfig } from '../../platform/push-config.ts';
+import { ApnsProvider } from './apns.ts';
+import { FcmProvider } from './fcm.ts';
 import type { PushProvider } from './provider.ts';
 import type { VapidKeys } from './vapid.ts';
 import { WebPushProvider } from './web-push.ts';
+import { WebhookProvider } from './webhook.ts';
 
 export type { PushMessage, PushPriority, PushProvider, PushTarget, SendOutcome } from './provider.ts';
 export { vapidKeys } from './vapid.ts';
@@ -16,11 +19,18 @@ export function providerCertificates(config: PushConfig): string[] | undefined {
   return [...rootCertificates, readFileSync(config.caFile, 'utf8')];
 }
 
-/** The providers this deployment delivers through, by the names registrations use. */
+/**
+ * The providers this deployment delivers through, by the names registrations use: Web Push
+ * always (its keys are ours), FCM and APNs when their credentials are set, and the webhooks of
+ * PUSH_WEBHOOK_PROVIDERS. A registration naming a provider not here gets a recorded failure.
+ */
 export function createProviders(config: PushConfig, vapid: VapidKeys): Map<string, PushProvider> {
   const ca = providerCertificates(config);
   const providers: PushProvider[] = [
     new WebPushProvider(vapid, config.vapidSubject, ca ? new Agent({ ca, keepAlive: true }) : undefined),
+    ...(config.fcm ? [new FcmProvider(config.fcm.serviceAccount, config.fcm.endpoint, ca)] : []),
+    ...(config.apns ? [new ApnsProvider(config.apns, config.apns.endpoint, ca)] : []),
+    ...config.webhooks.map((settings) => new WebhookProvider(settings)),
   ];
   return new Map(providers.map((provider) => [provider.name, provider]));
 }

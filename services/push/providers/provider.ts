@@ -17,8 +17,8 @@ export interface PushMessage {
   collapseKey: string;
   /** Seconds a provider keeps it for a device that is off. */
   ttlSeconds: number;
-  /** Play the default sound (not for a withdrawal). */
-  sound: boolean;
+  /** No alert, no sound: a withdrawal that only replaces what was shown and sets the badge. */
+  silent: boolean;
   /** What the app reads when the push is opened: kind, conversation, ids (strings only, as FCM wants). */
   data: Record<string, string>;
 }
@@ -59,6 +59,15 @@ export function outcomeOfStatus(status: number, detail: string): SendOutcome {
   if (status === 404 || status === 410) return { ok: false, reason: 'dead-token', detail };
   if (status === 408 || status === 429 || status >= 500) return { ok: false, reason: 'transient', detail };
   return { ok: false, reason: 'rejected', detail };
+}
+
+/** A provider's JSON answer, or undefined when it is not JSON (a proxy's error page). */
+export function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A failure before any answer (refused connection, reset, timeout): worth another try. */

@@ -50,7 +50,7 @@ export class WebPushProvider implements PushProvider {
       body: message.body,
       badge: message.badge,
       tag: message.collapseKey,
-      silent: !message.sound,
+      silent: message.silent,
       data: message.data,
     });
     try {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anychat/session/v1/session.proto.
  */
 export const file_anychat_session_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbnljaGF0L3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxISYW55Y2hhdC5zZXNzaW9uLnYxIkEKGUdldFNlc3Npb25TZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtzZXNzaW9uX2lkcxgCIAMoCSJKCg9TZXNzaW9uU2V0dGluZ3MSEgoKc2Vzc2lvbl9pZBgBIAEoCRIQCghpc19tdXRlZBgCIAEoCBIRCglpc19waW5uZWQYAyABKAgiUwoaR2V0U2Vzc2lvblNldHRpbmdzUmVzcG9uc2USNQoIc2V0dGluZ3MYASADKAsyIy5hbnljaGF0LnNlc3Npb24udjEuU2Vzc2lvblNldHRpbmdzIigKFUdldFVucmVhZFRvdGFsUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkAKFkdldFVucmVhZFRvdGFsUmVzcG9uc2USDgoGdW5yZWFkGAEgASgFEhYKDm1lbnRpb25fdW5yZWFkGAIgASgFMu4BCg5TZXNzaW9uU2VydmljZRJzChJHZXRTZXNzaW9uU2V0dGluZ3MSLS5hbnljaGF0LnNlc3Npb24udjEuR2V0U2Vzc2lvblNldHRpbmdzUmVxdWVzdBouLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRTZXNzaW9uU2V0dGluZ3NSZXNwb25zZRJnCg5HZXRVbnJlYWRUb3RhbBIpLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRVbnJlYWRUb3RhbFJlcXVlc3QaKi5hbnljaGF0LnNlc3Npb24udjEuR2V0VW5yZWFkVG90YWxSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiBhbnljaGF0L3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxISYW55Y2hhdC5zZXNzaW9uLnYxIkEKGUdldFNlc3Npb25TZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtzZXNzaW9uX2lkcxgCIAMoCSJKCg9TZXNzaW9uU2V0dGluZ3MSEgoKc2Vzc2lvbl9pZBgBIAEoCRIQCghpc19tdXRlZBgCIAEoCBIRCglpc19waW5uZWQYAyABKAgiUwoaR2V0U2Vzc2lvblNldHRpbmdzUmVzcG9uc2USNQoIc2V0dGluZ3MYASADKAsyIy5hbnljaGF0LnNlc3Npb24udjEuU2Vzc2lvblNldHRpbmdzImoKFUdldFVucmVhZFRvdGFsUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhcKCnNlc3Npb25faWQYAiABKAlIAIgBARIQCgNzZXEYAyABKANIAYgBAUINCgtfc2Vzc2lvbl9pZEIGCgRfc2VxIlEKFkdldFVucmVhZFRvdGFsUmVzcG9uc2USDgoGdW5yZWFkGAEgASgFEhYKDm1lbnRpb25fdW5yZWFkGAIgASgFEg8KB2NvdW50ZWQYAyABKAgy7gEKDlNlc3Npb25TZXJ2aWNlEnMKEkdldFNlc3Npb25TZXR0aW5ncxItLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRTZXNzaW9uU2V0dGluZ3NSZXF1ZXN0Gi4uYW55Y2hhdC5zZXNzaW9uLnYxLkdldFNlc3Npb25TZXR0aW5nc1Jlc3BvbnNlEmcKDkdldFVucmVhZFRvdGFsEikuYW55Y2hhdC5zZXNzaW9uLnYxLkdldFVucmVhZFRvdGFsUmVxdWVzdBoqLmFueWNoYXQuc2Vzc2lvbi52MS5HZXRVbnJlYWRUb3RhbFJlc3BvbnNlYgZwcm90bzM");
 
 /**
  * @generated from message anychat.session.v1.GetSessionSettingsRequest
@@ -90,6 +90,19 @@ export type GetUnreadTotalRequest = Message<"anychat.session.v1.GetUnreadTotalRe
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * With seq: a message the caller knows of. The service may not have counted it yet (it learns
+   * of messages from the same events as the caller); the answer says whether it has.
+   *
+   * @generated from field: optional string session_id = 2;
+   */
+  sessionId?: string | undefined;
+
+  /**
+   * @generated from field: optional int64 seq = 3;
+   */
+  seq?: bigint | undefined;
 };
 
 /**
@@ -116,6 +129,13 @@ export type GetUnreadTotalResponse = Message<"anychat.session.v1.GetUnreadTotalR
    * @generated from field: int32 mention_unread = 2;
    */
   mentionUnread: number;
+
+  /**
+   * The message named in the request is already counted (or read).
+   *
+   * @generated from field: bool counted = 3;
+   */
+  counted: boolean;
 };
 
 /**

@@ -2,6 +2,7 @@ import { sqlExecutor } from '../platform/db/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupMembership } from './clients/groups.ts';
 import { FileAccess } from './domain/access.ts';
+import { Blobs } from './domain/blobs.ts';
 import { Downloads } from './domain/downloads.ts';
 import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
@@ -25,7 +26,10 @@ export const fileService: ServiceModule = {
     const files = new FileStore(sqlExecutor(ctx.orm));
     const access = new FileAccess(files, new GroupMembership(ctx.invoke));
     const downloads = new Downloads(files, objects, access, config.urlTtlSeconds);
-    const domain = { uploads: new Uploads(files, objects, ctx.ids, config), downloads };
+    const domain = {
+      uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config),
+      downloads,
+    };
     return {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       rawHandlers,

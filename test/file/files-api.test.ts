@@ -76,6 +76,52 @@ for (const store of ['local', 'minio'] as const) {
       expect((await api().call('GET', `/api/v1/files/${file.fileId}`)).status).to.equal(401);
     });
 
+    it("records an image's dimensions, makes a thumbnail, and removes EXIF (GPS) from what it serves", async () => {
+      const jpeg = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#208040' } })
+        .jpeg()
+        .withExif({
+          IFD0: { Copyright: 'someone' },
+          IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 3230/100' },
+        })
+        .toBuffer();
+      expect((await sharp(jpeg).metadata()).exif).to.not.equal(undefined);
+      const file = (
+        await uploadSimple(api(), alice.accessToken, 'chat_image', { bytes: jpeg, name: 'trip.jpg' })
+      ).body.data;
+      expect(file).to.include({ width: 800, height: 600, mimeType: 'image/jpeg' });
+      const served = (await download(file.url)).bytes;
+      const metadata = await sharp(served).metadata();
+      expect(metadata.exif).to.equal(undefined);
+      expect([metadata.width, metadata.height]).to.deep.equal([800, 600]);
+      expect(file.size).to.equal(served.length);
+      const thumbnail = await sharp((await download(file.thumbnail!)).bytes).metadata();
+      expect([thumbnail.format, thumbnail.width, thumbnail.height]).to.deep.equal(['webp', 256, 192]);
+    });
+
+    it('reads the duration of a voice message from its container', async () => {
+      // One second of 8 kHz 16-bit mono PCM in a WAV container.
+      const pcm = Buffer.alloc(16_000);
+      const header = Buffer.alloc(44);
+      header.write('RIFF', 0);
+      header.writeUInt32LE(36 + pcm.length, 4);
+      header.write('WAVEfmt ', 8);
+      header.writeUInt32LE(16, 16);
+      header.writeUInt16LE(1, 20);
+      header.writeUInt16LE(1, 22);
+      header.writeUInt32LE(8000, 24);
+      header.writeUInt32LE(16_000, 28);
+      header.writeUInt16LE(2, 32);
+      header.writeUInt16LE(16, 34);
+      header.write('data', 36);
+      header.writeUInt32LE(pcm.length, 40);
+      const voice = await uploadSimple(api(), alice.accessToken, 'chat_voice', {
+        bytes: Buffer.concat([header, pcm]),
+        name: 'hello.wav',
+      });
+      expect(voice.body.code, JSON.stringify(voice.body)).to.equal(0);
+      expect(voice.body.data.durationMs).to.equal(1000);
+    });
+
     it('reads the type from the content: a lying image is refused, a lying file is corrected and served as an attachment', async () => {
       const html = Buffer.from('<html><script>alert(document.cookie)</script></html>');
       const asImage = await uploadSimple(api(), alice.accessToken, 'chat_image', {

@@ -84,6 +84,8 @@ for (const store of ['local', 'minio'] as const) {
         fileName: 'cat.png',
         size: png.length,
         mimeType: 'image/png',
+        width: 120,
+        height: 80,
       });
       const view = await api().ok<FileView>('GET', `/api/v1/files/${file.fileId}`, {
         token: bob.accessToken,

@@ -97,6 +97,15 @@ export interface NewFile {
   groupId: string | null;
   expiresAt: Date | null;
   blobId: string | null;
+  media?: MediaDetails;
+}
+
+/** What processing found out about a file's content (images, voice, video). */
+export interface MediaDetails {
+  width?: number | null;
+  height?: number | null;
+  durationMs?: number | null;
+  thumbnailBlobId?: string | null;
 }
 
 /** The file service's rows: blobs (stored bytes), files (users' uploads), uploads in progress, grants. */
@@ -119,8 +128,9 @@ export class FileStore {
   async insertFile(file: NewFile, now: Date): Promise<void> {
     await this.#sql.query(
       `insert into "file"."files"
-        (file_id, user_id, file_name, file_size, mime_type, file_type, status, group_id, expires_at, blob_id, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        (file_id, user_id, file_name, file_size, mime_type, file_type, status, group_id, expires_at, blob_id,
+         width, height, duration_ms, thumbnail_blob_id, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         file.fileId,
         file.userId,
@@ -132,15 +142,33 @@ export class FileStore {
         file.groupId,
         file.expiresAt,
         file.blobId,
+        file.media?.width ?? null,
+        file.media?.height ?? null,
+        file.media?.durationMs ?? null,
+        file.media?.thumbnailBlobId ?? null,
         now,
       ],
     );
   }
 
-  async completeFile(fileId: string, blobId: string, mimeType: string): Promise<void> {
+  async completeFile(
+    fileId: string,
+    stored: { blobId: string; mimeType: string; size: number; media: MediaDetails },
+  ): Promise<void> {
     await this.#sql.query(
-      `update "file"."files" set status = 'ready', blob_id = ?, mime_type = ? where file_id = ? and status = 'uploading'`,
-      [blobId, mimeType, fileId],
+      `update "file"."files" set status = 'ready', blob_id = ?, mime_type = ?, file_size = ?,
+         width = ?, height = ?, duration_ms = ?, thumbnail_blob_id = ?
+       where file_id = ? and status = 'uploading'`,
+      [
+        stored.blobId,
+        stored.mimeType,
+        stored.size,
+        stored.media.width ?? null,
+        stored.media.height ?? null,
+        stored.media.durationMs ?? null,
+        stored.media.thumbnailBlobId ?? null,
+        fileId,
+      ],
     );
   }
 

@@ -11,6 +11,9 @@ export const FILE_KINDS = [
   'temp',
 ] as const satisfies readonly FileKind[];
 
+/** Kinds that hold an image: processed when stored (dimensions, thumbnail, metadata removed). */
+export const IMAGE_KINDS: readonly FileKind[] = ['avatar', 'group_avatar', 'chat_image'];
+
 /** The four buckets of seed §4.7, by the part of their name after the configured prefix. */
 export const BUCKETS = {
   userAvatars: 'user-avatars',

@@ -1,11 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { FileConfig } from '../../platform/file-config.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import { NoSuchUpload, type ObjectStore } from '../storage/port.ts';
+import { type Blobs, sha256Of } from './blobs.ts';
 import { detectedType, SNIFF_BYTES } from './content-type.ts';
-import type { FileRecord, FileStore, UploadRecord } from './file-store.ts';
-import { bucketSuffixOf, type FileKind } from './kinds.ts';
+import type { FileRecord, FileStore, MediaDetails, UploadRecord } from './file-store.ts';
+import { bucketSuffixOf, type FileKind, IMAGE_KINDS } from './kinds.ts';
+import { durationOf, processImage } from './media.ts';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (all but the last); also the chunk size clients are told to use. */
@@ -36,23 +38,26 @@ export interface StartedUpload {
 export class Uploads {
   readonly #files: FileStore;
   readonly #objects: ObjectStore;
+  readonly #blobs: Blobs;
   readonly #ids: SnowflakeGenerator;
   readonly #config: FileConfig;
 
-  constructor(files: FileStore, objects: ObjectStore, ids: SnowflakeGenerator, config: FileConfig) {
+  constructor(
+    files: FileStore,
+    objects: ObjectStore,
+    blobs: Blobs,
+    ids: SnowflakeGenerator,
+    config: FileConfig,
+  ) {
     this.#files = files;
     this.#objects = objects;
+    this.#blobs = blobs;
     this.#ids = ids;
     this.#config = config;
   }
 
   bucketOf(kind: FileKind): string {
     return `${this.#config.bucketPrefix}${bucketSuffixOf(kind)}`;
-  }
-
-  #newKey(): string {
-    const now = new Date();
-    return `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${randomUUID()}`;
   }
 
   #expiresAt(kind: FileKind, now: Date): Date | null {
@@ -81,13 +86,8 @@ export class Uploads {
     await this.#checkAllowed(full);
     const mimeType = await detectedType(request.kind, bytes);
     const bucket = this.bucketOf(request.kind);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    let blob = await this.#files.blobByHash(bucket, sha256);
-    if (!blob) {
-      const key = this.#newKey();
-      await this.#objects.put(bucket, key, bytes, bytes.length);
-      blob = await this.#recordBlob(bucket, key, sha256, bytes.length);
-    }
+    const { stored, media } = await this.#processed(request.kind, mimeType, bucket, bytes);
+    const blob = await this.#blobs.store(bucket, stored);
     const fileId = this.#ids.next();
     const now = new Date();
     await this.#files.insertFile(
@@ -95,31 +95,51 @@ export class Uploads {
         fileId,
         userId: request.userId,
         fileName: request.fileName,
-        fileSize: bytes.length,
+        fileSize: stored.length,
         mimeType,
         kind: request.kind,
         status: 'ready',
         groupId: null,
         expiresAt: this.#expiresAt(request.kind, now),
         blobId: blob.blobId,
+        media,
       },
       now,
     );
     return (await this.#files.file(fileId))!;
   }
 
-  /** Records a stored object as a blob; when the same bytes were stored meanwhile, drops this copy. */
-  async #recordBlob(bucket: string, key: string, sha256: string, size: number) {
-    const blob = await this.#files.insertBlob({ blobId: this.#ids.next(), bucket, key, sha256, size });
-    if (blob.key !== key) await this.#objects.remove(bucket, key);
-    return blob;
+  /**
+   * What a file's content is, found when it is stored: images get their dimensions, a thumbnail
+   * (stored beside them) and their metadata removed (processImage); voice and video their duration.
+   */
+  async #processed(
+    kind: FileKind,
+    mimeType: string,
+    bucket: string,
+    bytes: Buffer,
+  ): Promise<{ stored: Buffer; media: MediaDetails }> {
+    if (IMAGE_KINDS.includes(kind)) {
+      const image = await processImage(bytes);
+      const thumbnail = image.thumbnail ? await this.#blobs.store(bucket, image.thumbnail) : null;
+      return {
+        stored: image.bytes,
+        media: { width: image.width, height: image.height, thumbnailBlobId: thumbnail?.blobId ?? null },
+      };
+    }
+    if (kind === 'chat_voice' || kind === 'chat_video')
+      return {
+        stored: bytes,
+        media: { durationMs: await durationOf(bytes, mimeType, bytes.length) },
+      };
+    return { stored: bytes, media: {} };
   }
 
   /** Starts an upload: a file row (counted in the quota from now) and its upload record. */
   async #start(request: UploadRequest, mode: UploadRecord['mode']): Promise<StartedUpload & UploadRecord> {
     await this.#checkAllowed(request);
     const bucket = this.bucketOf(request.kind);
-    const key = this.#newKey();
+    const key = this.#blobs.newKey();
     const storeUploadId = mode === 'multipart' ? await this.#objects.startMultipart(bucket, key) : null;
     const now = new Date();
     const upload: UploadRecord = {
@@ -248,30 +268,25 @@ export class Uploads {
         });
       await this.#objects.completeMultipart(upload.bucket, upload.key, upload.storeUploadId!, parts);
     } else {
-      const stored = await this.#objects.stat(upload.bucket, upload.key);
-      if (stored?.size !== file.fileSize) {
+      const uploaded = await this.#objects.stat(upload.bucket, upload.key);
+      if (uploaded?.size !== file.fileSize) {
         await this.#objects.remove(upload.bucket, upload.key);
         throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, {
-          detail: stored
-            ? `${stored.size} bytes were uploaded, ${file.fileSize} declared`
+          detail: uploaded
+            ? `${uploaded.size} bytes were uploaded, ${file.fileSize} declared`
             : 'nothing was uploaded to the URL',
         });
       }
     }
-    const { sha256, head } = await this.#digest(upload.bucket, upload.key);
-    let mimeType: string;
-    try {
-      mimeType = await detectedType(file.kind, head);
-    } catch (error) {
-      await this.#abandon(upload);
+    const stored = await this.#storedContent(upload, file).catch(async (error: unknown) => {
+      // Content of a type this kind does not take: nothing of it is kept.
+      if (error instanceof AppError && error.code === ErrorCode.FILE_TYPE_UNSUPPORTED)
+        await this.#abandon(upload);
       throw error;
-    }
-    const existing = await this.#files.blobByHash(upload.bucket, sha256);
-    if (existing) await this.#objects.remove(upload.bucket, upload.key);
-    const blob = existing ?? (await this.#recordBlob(upload.bucket, upload.key, sha256, file.fileSize));
+    });
     const completed = await this.#files.transaction(async (files) => {
       if (!(await files.deleteUpload(uploadId))) return false;
-      await files.completeFile(file.fileId, blob.blobId, mimeType);
+      await files.completeFile(file.fileId, stored);
       return true;
     });
     if (!completed)
@@ -281,12 +296,32 @@ export class Uploads {
     return (await this.#files.file(file.fileId))!;
   }
 
-  /** SHA-256 of a stored object and its first bytes (for the type), read once. */
-  async #digest(bucket: string, key: string): Promise<{ sha256: string; head: Buffer }> {
+  /**
+   * The completed object's type, processing and blob. Images and voice are read into memory (their
+   * size limits are small) and processed as a one-request upload is; anything else is hashed as it
+   * streams by, and a video's duration read from its container.
+   */
+  async #storedContent(upload: UploadRecord, file: FileRecord) {
+    if (IMAGE_KINDS.includes(file.kind) || file.kind === 'chat_voice') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await this.#objects.get(upload.bucket, upload.key))
+        chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const mimeType = await detectedType(file.kind, bytes);
+      const { stored, media } = await this.#processed(file.kind, mimeType, upload.bucket, bytes);
+      let blob: { blobId: string };
+      if (stored === bytes)
+        blob = await this.#blobs.adopt(upload.bucket, upload.key, sha256Of(bytes), bytes.length);
+      else {
+        await this.#objects.remove(upload.bucket, upload.key);
+        blob = await this.#blobs.store(upload.bucket, stored);
+      }
+      return { blobId: blob.blobId, mimeType, size: stored.length, media };
+    }
     const hash = createHash('sha256');
     const heads: Buffer[] = [];
     let headLength = 0;
-    for await (const chunk of await this.#objects.get(bucket, key)) {
+    for await (const chunk of await this.#objects.get(upload.bucket, upload.key)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
       if (headLength < SNIFF_BYTES) {
@@ -294,7 +329,19 @@ export class Uploads {
         headLength += Math.min(bytes.length, SNIFF_BYTES - headLength);
       }
     }
-    return { sha256: hash.digest('hex'), head: Buffer.concat(heads) };
+    const mimeType = await detectedType(file.kind, Buffer.concat(heads));
+    const media: MediaDetails =
+      file.kind === 'chat_video'
+        ? {
+            durationMs: await durationOf(
+              await this.#objects.get(upload.bucket, upload.key),
+              mimeType,
+              file.fileSize,
+            ),
+          }
+        : {};
+    const blob = await this.#blobs.adopt(upload.bucket, upload.key, hash.digest('hex'), file.fileSize);
+    return { blobId: blob.blobId, mimeType, size: file.fileSize, media };
   }
 
   /** Drops an upload whose content was refused: its bytes, its record, its file row. */

@@ -155,7 +155,7 @@ const EnvSchema = z.object({
    * Groups of at least this many members are read fan-out: a message is stored once and members
    * read it by the group's seq, instead of a timeline row and syncSeq per member (DESIGN §6).
    */
-  MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS: int(2, GROUP_MEMBERS_CEILING).default(200),
+  MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS: int(2, GROUP_MEMBERS_CEILING).default(100),
   /** Months of message partitions created ahead of the current one. */
   MESSAGE_PARTITION_MONTHS_AHEAD: int(1, 24).default(3),
   /** Months of messages kept (current month included); unset: kept forever. */

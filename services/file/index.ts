@@ -6,6 +6,7 @@ import { Blobs } from './domain/blobs.ts';
 import { Downloads } from './domain/downloads.ts';
 import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
+import { Lifecycle } from './domain/lifecycle.ts';
 import { Sharing } from './domain/sharing.ts';
 import { Uploads } from './domain/uploads.ts';
 import { fileInternal } from './internal.ts';
@@ -30,11 +31,23 @@ export const fileService: ServiceModule = {
       uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config),
       downloads,
     };
+    const lifecycle = new Lifecycle(sqlExecutor(ctx.orm), objects, ctx.logger, config.blobGraceSeconds);
+    const sweeper = setInterval(
+      () =>
+        void lifecycle
+          .sweep()
+          .catch((error: unknown) => ctx.logger.warn({ err: error }, 'file sweep failed')),
+      config.sweepSeconds * 1000,
+    );
+    sweeper.unref();
     return {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       rawHandlers,
       subscriptions: [],
       internal: fileInternal(new Sharing(files, downloads)),
+      async stop() {
+        clearInterval(sweeper);
+      },
     };
   },
 };

@@ -44,9 +44,11 @@ const FileEnvSchema = z.object({
   /** Bytes a user may hold in files, all types together (MiB); identical files count once per user. */
   FILE_USER_QUOTA_MB: int(1, 10_485_760).default(10_240),
   /** Lifetime of a temporary file. */
-  FILE_TEMP_TTL_SECONDS: int(60, 90 * 86_400).default(86_400),
+  FILE_TEMP_TTL_SECONDS: int(1, 90 * 86_400).default(86_400),
   /** An upload not completed within this time is aborted and its parts removed. */
-  FILE_UPLOAD_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
+  FILE_UPLOAD_TTL_SECONDS: int(1, 30 * 86_400).default(86_400),
+  /** Stored bytes no file refers to are removed once at least this old (an upload may just have found them by their hash). */
+  FILE_BLOB_GRACE_SECONDS: int(0, 30 * 86_400).default(600),
   /** How often expired files, abandoned uploads and unreferenced blobs are cleaned. */
   FILE_SWEEP_SECONDS: int(1, 86_400).default(600),
 });
@@ -73,6 +75,7 @@ export interface FileConfig {
   userQuotaBytes: number;
   tempTtlSeconds: number;
   uploadTtlSeconds: number;
+  blobGraceSeconds: number;
   sweepSeconds: number;
 }
 
@@ -117,6 +120,7 @@ export function loadFileConfig(env: Record<string, string | undefined>, dataDir:
     userQuotaBytes: e.FILE_USER_QUOTA_MB * MiB,
     tempTtlSeconds: e.FILE_TEMP_TTL_SECONDS,
     uploadTtlSeconds: e.FILE_UPLOAD_TTL_SECONDS,
+    blobGraceSeconds: e.FILE_BLOB_GRACE_SECONDS,
     sweepSeconds: e.FILE_SWEEP_SECONDS,
   };
 }

@@ -49,8 +49,6 @@ interface SocketState {
 const ACK_TIMEOUT_MS = 5000;
 const GAP_WAIT_MS = 300;
 const TIMELINE_PAGE = 200;
-/** Delivered-receipt calls a flush has in flight at once (one per user with receipts). */
-const DELIVERED_CALLS_IN_FLIGHT = 64;
 const CONNECTS_PER_MINUTE = 60;
 /** A connect refused for a server-side fault is tried again after this, plus up to the reconnect jitter. */
 const RETRY_MIN_MS = 1000;
@@ -473,20 +471,10 @@ export class GatewayHub {
   async #flushDelivered() {
     const batches = [...this.#pendingDelivered];
     this.#pendingDelivered.clear();
-    // Many at once: the message service stores the receipts that arrive together in one statement.
-    for (let start = 0; start < batches.length; start += DELIVERED_CALLS_IN_FLIGHT) {
-      await Promise.all(
-        batches
-          .slice(start, start + DELIVERED_CALLS_IN_FLIGHT)
-          .map(([userId, ids]) =>
-            this.#messages
-              .delivered(userId, ids)
-              .catch((error: unknown) =>
-                this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'),
-              ),
-          ),
-      );
-    }
+    // One call for all of them (the message service stores them with one statement).
+    await this.#messages
+      .delivered(batches)
+      .catch((error: unknown) => this.#o.logger.warn({ err: error }, 'delivered receipts not recorded'));
   }
 
   #tick() {

@@ -37,6 +37,16 @@ export const MessageInputs = {
     userId: schemas.id,
     messageIds: z.array(schemas.id).max(BulkCalls.delivered.maxIds),
   }),
+  markDeliveredBatch: z.object({
+    receipts: z
+      .array(z.object({ userId: schemas.id, messageIds: z.array(schemas.id) }))
+      .refine(
+        (receipts) => receipts.reduce((n, r) => n + r.messageIds.length, 0) <= BulkCalls.delivered.maxIds,
+        {
+          message: `at most ${BulkCalls.delivered.maxIds} message ids in all`,
+        },
+      ),
+  }),
   readTimeline: z.object({
     userId: schemas.id,
     afterSyncSeq: safeInteger,
@@ -75,8 +85,12 @@ export function messageInternal(messages: MessageService, streams: GroupStreams)
           timestamp: BigInt(ack.timestamp),
         };
       },
+      markDeliveredBatch: async ({ receipts }) => {
+        await messages.delivered(receipts);
+        return {};
+      },
       markDelivered: async ({ userId, messageIds }) => {
-        await messages.delivered(userId, messageIds);
+        await messages.delivered([{ userId, messageIds }]);
         return {};
       },
       readTimeline: async ({ userId, afterSyncSeq, limit }) => {

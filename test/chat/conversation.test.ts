@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, friendsOnline, sleep } from '../support/chat.ts';
+import { eventually } from '../support/eventually.ts';
 import { forEachBackend } from '../support/platform.ts';
 import { type Frame, forEachEncoding, WsClient } from '../support/ws-client.ts';
 
@@ -76,10 +77,13 @@ forEachBackend(
           expect((await history(a.accessToken, sessionId)).messages[0]!.status).to.equal('delivered');
           const second = await wsA.sendMessage(b.userId, 'two');
           await wsB.waitForMessages(2);
-          const unread = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
-            token: b.accessToken,
+          // The conversation list is a projection of message events: it catches up shortly after.
+          await eventually('b has both messages unread', async () => {
+            const unread = await api().ok<SessionView>('GET', `/api/v1/sessions/${sessionId}`, {
+              token: b.accessToken,
+            });
+            return unread.unreadCount === 2;
           });
-          expect(unread.unreadCount).to.equal(2);
           await api().ok('POST', '/api/v1/messages/ack', {
             token: b.accessToken,
             body: { sessionId, messageIds: [second.data.messageId] },

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { z } from 'zod';
+import { MessagesClient } from '../../services/gateway/clients/messages.ts';
 import { fitNotice, nameList } from '../../services/group/domain/notice-text.ts';
 import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
 import { MessageService } from '../../services/platform/contracts/gen/anychat/message/v1/message_pb.ts';
-import { bulkCall, callBulk } from '../../services/platform/contracts/index.ts';
+import { BulkCalls, bulkCall, callBulk } from '../../services/platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 import { EmbeddedInvoker } from '../../services/platform/ports/embedded/invoke.ts';
 import { internalService } from '../../services/platform/ports/index.ts';
@@ -25,6 +26,7 @@ describe('the batching client of bulk contract methods', () => {
           // The callee's schema is capped by the same descriptor: a longer list would be refused.
           getRelations: z.object({ userId: z.string(), peerIds: z.array(z.string()).max(relations.maxIds) }),
           listFriendIds: z.object({}),
+          getPairRelations: z.object({}),
         },
         {
           getRelation: unused,
@@ -37,6 +39,7 @@ describe('the batching client of bulk contract methods', () => {
             };
           },
           listFriendIds: unused,
+          getPairRelations: unused,
         },
       ),
     ]);
@@ -49,18 +52,23 @@ describe('the batching client of bulk contract methods', () => {
     expect(calls).to.have.length(3);
   });
 
-  it('sends every id of a method that answers nothing (delivered receipts past one call)', async () => {
-    const delivered = bulkCall(MessageService.method.markDelivered, 'messageIds', () => [], 2);
+  it("sends a gateway's delivered receipts of many users in as few calls as the callee takes, every id once", async () => {
     const invoker = new EmbeddedInvoker();
-    const recorded: string[] = [];
+    const calls: Array<Array<[string, number]>> = [];
+    const recorded = new Map<string, string[]>();
     invoker.register('message', [
       internalService(
         MessageService,
         {
           sendMessage: z.object({}),
-          markDelivered: z.object({
-            userId: z.string(),
-            messageIds: z.array(z.string()).max(delivered.maxIds),
+          markDelivered: z.object({}),
+          markDeliveredBatch: z.object({
+            receipts: z
+              .array(z.object({ userId: z.string(), messageIds: z.array(z.string()) }))
+              .refine(
+                (r) =>
+                  r.reduce((n, { messageIds }) => n + messageIds.length, 0) <= BulkCalls.delivered.maxIds,
+              ),
           }),
           readTimeline: z.object({}),
           readGroupStreams: z.object({}),
@@ -68,8 +76,11 @@ describe('the batching client of bulk contract methods', () => {
         },
         {
           sendMessage: unused,
-          markDelivered: async ({ messageIds }) => {
-            recorded.push(...messageIds);
+          markDelivered: unused,
+          markDeliveredBatch: async ({ receipts }) => {
+            calls.push(receipts.map(({ userId, messageIds }) => [userId, messageIds.length]));
+            for (const { userId, messageIds } of receipts)
+              recorded.set(userId, [...(recorded.get(userId) ?? []), ...messageIds]);
             return {};
           },
           readTimeline: unused,
@@ -78,8 +89,34 @@ describe('the batching client of bulk contract methods', () => {
         },
       ),
     ]);
-    expect(await callBulk(invoker, delivered, ['a', 'b', 'c', 'd', 'e'], { userId: 'me' })).to.deep.equal([]);
-    expect(recorded).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+    const ids = (user: string, count: number) => Array.from({ length: count }, (_, n) => `${user}-${n}`);
+    const client = new MessagesClient(invoker);
+    await client.delivered([
+      ['u1', ids('u1', 600)],
+      ['u2', [...ids('u2', 600), 'u2-0']],
+      ['u3', ids('u3', 600)],
+      ['u4', ids('u4', 3)],
+    ]);
+    expect(calls).to.deep.equal([
+      [
+        ['u1', 600],
+        ['u2', 400],
+      ],
+      [
+        ['u2', 200],
+        ['u3', 600],
+        ['u4', 3],
+      ],
+    ]);
+    for (const [user, count] of [
+      ['u1', 600],
+      ['u2', 600],
+      ['u3', 600],
+      ['u4', 3],
+    ] as const)
+      expect(recorded.get(user)).to.deep.equal(ids(user, count));
+    await client.delivered([]);
+    expect(calls).to.have.length(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { fromJsonString } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { MessageService } from '../../platform/contracts/gen/anychat/message/v1/message_pb.ts';
-import { BulkCalls, callBulk, type ServerFrame } from '../../platform/contracts/index.ts';
+import { BulkCalls, type ServerFrame } from '../../platform/contracts/index.ts';
 import type { InvokeOptions, InvokePort } from '../../platform/ports/index.ts';
 
 /** A SEND_MESSAGE as the gateway hands it to the message service. */
@@ -97,8 +97,30 @@ export class MessagesClient {
     };
   }
 
-  /** Marks a user's acknowledged messages delivered, in calls the message service accepts. */
-  async delivered(userId: string, messageIds: Iterable<string>): Promise<void> {
-    await callBulk(this.#invoke, BulkCalls.delivered, messageIds, { userId });
+  /**
+   * Marks users' acknowledged messages delivered: one call for them all, or as few as the message
+   * service accepts (at most BulkCalls.delivered.maxIds ids a call; a user's ids may span calls).
+   */
+  async delivered(receipts: Array<[userId: string, messageIds: Iterable<string>]>): Promise<void> {
+    const max = BulkCalls.delivered.maxIds;
+    let call: Array<{ userId: string; messageIds: string[] }> = [];
+    let size = 0;
+    const send = async () => {
+      if (call.length > 0)
+        await this.#invoke.call(MessageService.method.markDeliveredBatch, { receipts: call });
+      call = [];
+      size = 0;
+    };
+    for (const [userId, ids] of receipts) {
+      const unique = [...new Set(ids)];
+      for (let start = 0; start < unique.length; ) {
+        if (size === max) await send();
+        const messageIds = unique.slice(start, start + max - size);
+        call.push({ userId, messageIds });
+        size += messageIds.length;
+        start += messageIds.length;
+      }
+    }
+    await send();
   }
 }

@@ -153,15 +153,15 @@ export class MessageService {
     StoredSend | { duplicate: SentRecord }
   >;
 
-  /** Delivered receipts, group committed as sends are (a gateway flushes many users' at once). */
-  readonly #receipts: GroupCommit<{ userId: string; messageIds: string[] }, undefined>;
+  /** Delivered receipts, group committed as sends are (gateways flush many users' at once). */
+  readonly #receipts: GroupCommit<Array<{ userId: string; messageIds: string[] }>, undefined>;
 
   constructor(options: MessageServiceOptions) {
     this.#o = options;
     this.#receipts = new GroupCommit({
-      write: async (receipts) => {
-        await options.store.markDelivered(receipts);
-        return receipts.map(() => undefined);
+      write: async (flushes) => {
+        await options.store.markDelivered(flushes.flat());
+        return flushes.map(() => undefined);
       },
       ...options.sendBatch,
     });
@@ -367,9 +367,10 @@ export class MessageService {
     };
   }
 
-  /** Acknowledged messages: receipts that arrive together are stored by one statement. */
-  async delivered(userId: string, messageIds: string[]): Promise<void> {
-    if (messageIds.length > 0) await this.#receipts.submit({ userId, messageIds });
+  /** Acknowledged messages, many users' at once: receipts that arrive together are stored by one statement. */
+  async delivered(receipts: Array<{ userId: string; messageIds: string[] }>): Promise<void> {
+    const some = receipts.filter((receipt) => receipt.messageIds.length > 0);
+    if (some.length > 0) await this.#receipts.submit(some);
   }
 
   async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/message/v1/message.proto.
  */
 export const file_anychat_message_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxIogCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBQgwKCl9kZXZpY2VfaWRCDgoMX21lbnRpb25fYWxsIm8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIQCghzeW5jX3NlcRgEIAEoAxIRCgl0aW1lc3RhbXAYBSABKAMiPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiXAoTUmVhZFRpbWVsaW5lUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhYKDmFmdGVyX3N5bmNfc2VxGAIgASgDEhIKBWxpbWl0GAMgASgFSACIAQFCCAoGX2xpbWl0IkgKDFRpbWVsaW5lSXRlbRIQCghzeW5jX3NlcRgBIAEoAxImCgVmcmFtZRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QifgoUUmVhZFRpbWVsaW5lUmVzcG9uc2USLwoFaXRlbXMYASADKAsyIC5hbnljaGF0Lm1lc3NhZ2UudjEuVGltZWxpbmVJdGVtEgwKBGhlYWQYAiABKAMSEAoIaGFzX21vcmUYAyABKAgSFQoNbmV4dF9zeW5jX3NlcRgEIAEoAyIqChdSZWFkR3JvdXBTdHJlYW1zUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIloKC0dyb3VwU3RyZWFtEhIKCnNlc3Npb25faWQYASABKAkSEQoJc3RhcnRfc2VxGAIgASgDEgwKBGhlYWQYAyABKAMSFgoOYWZ0ZXJfc3luY19zZXEYBCABKAMiTAoYUmVhZEdyb3VwU3RyZWFtc1Jlc3BvbnNlEjAKB3N0cmVhbXMYASADKAsyHy5hbnljaGF0Lm1lc3NhZ2UudjEuR3JvdXBTdHJlYW0ibgoWUmVhZEdyb3VwU3RyZWFtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDEhIKBWxpbWl0GAQgASgFSACIAQFCCAoGX2xpbWl0IkYKD0dyb3VwU3RyZWFtSXRlbRILCgNzZXEYASABKAMSJgoFZnJhbWUYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Im0KF1JlYWRHcm91cFN0cmVhbVJlc3BvbnNlEjIKBWl0ZW1zGAEgAygLMiMuYW55Y2hhdC5tZXNzYWdlLnYxLkdyb3VwU3RyZWFtSXRlbRIMCgRoZWFkGAIgASgDEhAKCGhhc19tb3JlGAMgASgIInYKGkxpc3RTZXNzaW9uTWVzc2FnZXNSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoKYmVmb3JlX3NlcRgCIAEoA0gAiAEBEhIKBWxpbWl0GAMgASgFSAGIAQFCDQoLX2JlZm9yZV9zZXFCCAoGX2xpbWl0IkgKG0xpc3RTZXNzaW9uTWVzc2FnZXNSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiKgoUUmVjYWxsTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCSI/ChVSZWNhbGxNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJIikKFkdldE1lc3NhZ2VTdGF0c1JlcXVlc3QSDwoHbWludXRlcxgBIAEoBSIsCgtNaW51dGVDb3VudBIOCgZtaW51dGUYASABKAkSDQoFY291bnQYAiABKAUinAEKF0dldE1lc3NhZ2VTdGF0c1Jlc3BvbnNlEg0KBXRvdGFsGAEgASgDEjMKCnBlcl9taW51dGUYAiADKAsyHy5hbnljaGF0Lm1lc3NhZ2UudjEuTWludXRlQ291bnQSPQoPYnlfY29udGVudF90eXBlGAMgAygLMiQuYW55Y2hhdC5tZXNzYWdlLnYxLkNvbnRlbnRUeXBlQ291bnQiNwoQQ29udGVudFR5cGVDb3VudBIUCgxjb250ZW50X3R5cGUYASABKAkSDQoFY291bnQYAiABKAUylAQKDk1lc3NhZ2VTZXJ2aWNlEl4KC1NlbmRNZXNzYWdlEiYuYW55Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdBonLmFueWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlc3BvbnNlEmQKDU1hcmtEZWxpdmVyZWQSKC5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlEmEKDFJlYWRUaW1lbGluZRInLmFueWNoYXQubWVzc2FnZS52MS5SZWFkVGltZWxpbmVSZXF1ZXN0GiguYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRUaW1lbGluZVJlc3BvbnNlEm0KEFJlYWRHcm91cFN0cmVhbXMSKy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1JlcXVlc3QaLC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1Jlc3BvbnNlEmoKD1JlYWRHcm91cFN0cmVhbRIqLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1SZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRHcm91cFN0cmVhbVJlc3BvbnNlMt8CChNNZXNzYWdlQWRtaW5TZXJ2aWNlEnYKE0xpc3RTZXNzaW9uTWVzc2FnZXMSLi5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1JlcXVlc3QaLy5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1Jlc3BvbnNlEmQKDVJlY2FsbE1lc3NhZ2USKC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlc3BvbnNlEmoKD0dldE1lc3NhZ2VTdGF0cxIqLmFueWNoYXQubWVzc2FnZS52MS5HZXRNZXNzYWdlU3RhdHNSZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLkdldE1lc3NhZ2VTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxIogCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBQgwKCl9kZXZpY2VfaWRCDgoMX21lbnRpb25fYWxsIm8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIQCghzeW5jX3NlcRgEIAEoAxIRCgl0aW1lc3RhbXAYBSABKAMiPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiVwoZTWFya0RlbGl2ZXJlZEJhdGNoUmVxdWVzdBI6CghyZWNlaXB0cxgBIAMoCzIoLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdCIcChpNYXJrRGVsaXZlcmVkQmF0Y2hSZXNwb25zZSJcChNSZWFkVGltZWxpbmVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFgoOYWZ0ZXJfc3luY19zZXEYAiABKAMSEgoFbGltaXQYAyABKAVIAIgBAUIICgZfbGltaXQiSAoMVGltZWxpbmVJdGVtEhAKCHN5bmNfc2VxGAEgASgDEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJ+ChRSZWFkVGltZWxpbmVSZXNwb25zZRIvCgVpdGVtcxgBIAMoCzIgLmFueWNoYXQubWVzc2FnZS52MS5UaW1lbGluZUl0ZW0SDAoEaGVhZBgCIAEoAxIQCghoYXNfbW9yZRgDIAEoCBIVCg1uZXh0X3N5bmNfc2VxGAQgASgDIioKF1JlYWRHcm91cFN0cmVhbXNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiWgoLR3JvdXBTdHJlYW0SEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglzdGFydF9zZXEYAiABKAMSDAoEaGVhZBgDIAEoAxIWCg5hZnRlcl9zeW5jX3NlcRgEIAEoAyJMChhSZWFkR3JvdXBTdHJlYW1zUmVzcG9uc2USMAoHc3RyZWFtcxgBIAMoCzIfLmFueWNoYXQubWVzc2FnZS52MS5Hcm91cFN0cmVhbSJuChZSZWFkR3JvdXBTdHJlYW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIRCglhZnRlcl9zZXEYAyABKAMSEgoFbGltaXQYBCABKAVIAIgBAUIICgZfbGltaXQiRgoPR3JvdXBTdHJlYW1JdGVtEgsKA3NlcRgBIAEoAxImCgVmcmFtZRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QibQoXUmVhZEdyb3VwU3RyZWFtUmVzcG9uc2USMgoFaXRlbXMYASADKAsyIy5hbnljaGF0Lm1lc3NhZ2UudjEuR3JvdXBTdHJlYW1JdGVtEgwKBGhlYWQYAiABKAMSEAoIaGFzX21vcmUYAyABKAgidgoaTGlzdFNlc3Npb25NZXNzYWdlc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIXCgpiZWZvcmVfc2VxGAIgASgDSACIAQESEgoFbGltaXQYAyABKAVIAYgBAUINCgtfYmVmb3JlX3NlcUIICgZfbGltaXQiSAobTGlzdFNlc3Npb25NZXNzYWdlc1Jlc3BvbnNlEikKCG1lc3NhZ2VzGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIqChRSZWNhbGxNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJIj8KFVJlY2FsbE1lc3NhZ2VSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkiKQoWR2V0TWVzc2FnZVN0YXRzUmVxdWVzdBIPCgdtaW51dGVzGAEgASgFIiwKC01pbnV0ZUNvdW50Eg4KBm1pbnV0ZRgBIAEoCRINCgVjb3VudBgCIAEoBSKcAQoXR2V0TWVzc2FnZVN0YXRzUmVzcG9uc2USDQoFdG90YWwYASABKAMSMwoKcGVyX21pbnV0ZRgCIAMoCzIfLmFueWNoYXQubWVzc2FnZS52MS5NaW51dGVDb3VudBI9Cg9ieV9jb250ZW50X3R5cGUYAyADKAsyJC5hbnljaGF0Lm1lc3NhZ2UudjEuQ29udGVudFR5cGVDb3VudCI3ChBDb250ZW50VHlwZUNvdW50EhQKDGNvbnRlbnRfdHlwZRgBIAEoCRINCgVjb3VudBgCIAEoBTKJBQoOTWVzc2FnZVNlcnZpY2USXgoLU2VuZE1lc3NhZ2USJi5hbnljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0GicuYW55Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USZAoNTWFya0RlbGl2ZXJlZBIoLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBopLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVzcG9uc2UScwoSTWFya0RlbGl2ZXJlZEJhdGNoEi0uYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRCYXRjaFJlcXVlc3QaLi5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZEJhdGNoUmVzcG9uc2USYQoMUmVhZFRpbWVsaW5lEicuYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRUaW1lbGluZVJlcXVlc3QaKC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZFRpbWVsaW5lUmVzcG9uc2USbQoQUmVhZEdyb3VwU3RyZWFtcxIrLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1zUmVxdWVzdBosLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1zUmVzcG9uc2USagoPUmVhZEdyb3VwU3RyZWFtEiouYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRHcm91cFN0cmVhbVJlcXVlc3QaKy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtUmVzcG9uc2Uy3wIKE01lc3NhZ2VBZG1pblNlcnZpY2USdgoTTGlzdFNlc3Npb25NZXNzYWdlcxIuLmFueWNoYXQubWVzc2FnZS52MS5MaXN0U2Vzc2lvbk1lc3NhZ2VzUmVxdWVzdBovLmFueWNoYXQubWVzc2FnZS52MS5MaXN0U2Vzc2lvbk1lc3NhZ2VzUmVzcG9uc2USZAoNUmVjYWxsTWVzc2FnZRIoLmFueWNoYXQubWVzc2FnZS52MS5SZWNhbGxNZXNzYWdlUmVxdWVzdBopLmFueWNoYXQubWVzc2FnZS52MS5SZWNhbGxNZXNzYWdlUmVzcG9uc2USagoPR2V0TWVzc2FnZVN0YXRzEiouYW55Y2hhdC5tZXNzYWdlLnYxLkdldE1lc3NhZ2VTdGF0c1JlcXVlc3QaKy5hbnljaGF0Lm1lc3NhZ2UudjEuR2V0TWVzc2FnZVN0YXRzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * @generated from message anychat.message.v1.SendMessageRequest
@@ -158,6 +158,36 @@ export const MarkDeliveredResponseSchema: GenMessage<MarkDeliveredResponse> = /*
   messageDesc(file_anychat_message_v1_message, 3);
 
 /**
+ * @generated from message anychat.message.v1.MarkDeliveredBatchRequest
+ */
+export type MarkDeliveredBatchRequest = Message<"anychat.message.v1.MarkDeliveredBatchRequest"> & {
+  /**
+   * @generated from field: repeated anychat.message.v1.MarkDeliveredRequest receipts = 1;
+   */
+  receipts: MarkDeliveredRequest[];
+};
+
+/**
+ * Describes the message anychat.message.v1.MarkDeliveredBatchRequest.
+ * Use `create(MarkDeliveredBatchRequestSchema)` to create a new message.
+ */
+export const MarkDeliveredBatchRequestSchema: GenMessage<MarkDeliveredBatchRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 4);
+
+/**
+ * @generated from message anychat.message.v1.MarkDeliveredBatchResponse
+ */
+export type MarkDeliveredBatchResponse = Message<"anychat.message.v1.MarkDeliveredBatchResponse"> & {
+};
+
+/**
+ * Describes the message anychat.message.v1.MarkDeliveredBatchResponse.
+ * Use `create(MarkDeliveredBatchResponseSchema)` to create a new message.
+ */
+export const MarkDeliveredBatchResponseSchema: GenMessage<MarkDeliveredBatchResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 5);
+
+/**
  * @generated from message anychat.message.v1.ReadTimelineRequest
  */
 export type ReadTimelineRequest = Message<"anychat.message.v1.ReadTimelineRequest"> & {
@@ -182,7 +212,7 @@ export type ReadTimelineRequest = Message<"anychat.message.v1.ReadTimelineReques
  * Use `create(ReadTimelineRequestSchema)` to create a new message.
  */
 export const ReadTimelineRequestSchema: GenMessage<ReadTimelineRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 4);
+  messageDesc(file_anychat_message_v1_message, 6);
 
 /**
  * @generated from message anychat.message.v1.TimelineItem
@@ -207,7 +237,7 @@ export type TimelineItem = Message<"anychat.message.v1.TimelineItem"> & {
  * Use `create(TimelineItemSchema)` to create a new message.
  */
 export const TimelineItemSchema: GenMessage<TimelineItem> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 5);
+  messageDesc(file_anychat_message_v1_message, 7);
 
 /**
  * @generated from message anychat.message.v1.ReadTimelineResponse
@@ -243,7 +273,7 @@ export type ReadTimelineResponse = Message<"anychat.message.v1.ReadTimelineRespo
  * Use `create(ReadTimelineResponseSchema)` to create a new message.
  */
 export const ReadTimelineResponseSchema: GenMessage<ReadTimelineResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 6);
+  messageDesc(file_anychat_message_v1_message, 8);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamsRequest
@@ -260,7 +290,7 @@ export type ReadGroupStreamsRequest = Message<"anychat.message.v1.ReadGroupStrea
  * Use `create(ReadGroupStreamsRequestSchema)` to create a new message.
  */
 export const ReadGroupStreamsRequestSchema: GenMessage<ReadGroupStreamsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 7);
+  messageDesc(file_anychat_message_v1_message, 9);
 
 /**
  * @generated from message anychat.message.v1.GroupStream
@@ -301,7 +331,7 @@ export type GroupStream = Message<"anychat.message.v1.GroupStream"> & {
  * Use `create(GroupStreamSchema)` to create a new message.
  */
 export const GroupStreamSchema: GenMessage<GroupStream> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 8);
+  messageDesc(file_anychat_message_v1_message, 10);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamsResponse
@@ -318,7 +348,7 @@ export type ReadGroupStreamsResponse = Message<"anychat.message.v1.ReadGroupStre
  * Use `create(ReadGroupStreamsResponseSchema)` to create a new message.
  */
 export const ReadGroupStreamsResponseSchema: GenMessage<ReadGroupStreamsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 9);
+  messageDesc(file_anychat_message_v1_message, 11);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamRequest
@@ -350,7 +380,7 @@ export type ReadGroupStreamRequest = Message<"anychat.message.v1.ReadGroupStream
  * Use `create(ReadGroupStreamRequestSchema)` to create a new message.
  */
 export const ReadGroupStreamRequestSchema: GenMessage<ReadGroupStreamRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 10);
+  messageDesc(file_anychat_message_v1_message, 12);
 
 /**
  * @generated from message anychat.message.v1.GroupStreamItem
@@ -374,7 +404,7 @@ export type GroupStreamItem = Message<"anychat.message.v1.GroupStreamItem"> & {
  * Use `create(GroupStreamItemSchema)` to create a new message.
  */
 export const GroupStreamItemSchema: GenMessage<GroupStreamItem> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 11);
+  messageDesc(file_anychat_message_v1_message, 13);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamResponse
@@ -404,7 +434,7 @@ export type ReadGroupStreamResponse = Message<"anychat.message.v1.ReadGroupStrea
  * Use `create(ReadGroupStreamResponseSchema)` to create a new message.
  */
 export const ReadGroupStreamResponseSchema: GenMessage<ReadGroupStreamResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 12);
+  messageDesc(file_anychat_message_v1_message, 14);
 
 /**
  * @generated from message anychat.message.v1.ListSessionMessagesRequest
@@ -433,7 +463,7 @@ export type ListSessionMessagesRequest = Message<"anychat.message.v1.ListSession
  * Use `create(ListSessionMessagesRequestSchema)` to create a new message.
  */
 export const ListSessionMessagesRequestSchema: GenMessage<ListSessionMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 13);
+  messageDesc(file_anychat_message_v1_message, 15);
 
 /**
  * @generated from message anychat.message.v1.ListSessionMessagesResponse
@@ -452,7 +482,7 @@ export type ListSessionMessagesResponse = Message<"anychat.message.v1.ListSessio
  * Use `create(ListSessionMessagesResponseSchema)` to create a new message.
  */
 export const ListSessionMessagesResponseSchema: GenMessage<ListSessionMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 14);
+  messageDesc(file_anychat_message_v1_message, 16);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageRequest
@@ -469,7 +499,7 @@ export type RecallMessageRequest = Message<"anychat.message.v1.RecallMessageRequ
  * Use `create(RecallMessageRequestSchema)` to create a new message.
  */
 export const RecallMessageRequestSchema: GenMessage<RecallMessageRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 15);
+  messageDesc(file_anychat_message_v1_message, 17);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageResponse
@@ -491,7 +521,7 @@ export type RecallMessageResponse = Message<"anychat.message.v1.RecallMessageRes
  * Use `create(RecallMessageResponseSchema)` to create a new message.
  */
 export const RecallMessageResponseSchema: GenMessage<RecallMessageResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 16);
+  messageDesc(file_anychat_message_v1_message, 18);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsRequest
@@ -508,7 +538,7 @@ export type GetMessageStatsRequest = Message<"anychat.message.v1.GetMessageStats
  * Use `create(GetMessageStatsRequestSchema)` to create a new message.
  */
 export const GetMessageStatsRequestSchema: GenMessage<GetMessageStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 17);
+  messageDesc(file_anychat_message_v1_message, 19);
 
 /**
  * @generated from message anychat.message.v1.MinuteCount
@@ -532,7 +562,7 @@ export type MinuteCount = Message<"anychat.message.v1.MinuteCount"> & {
  * Use `create(MinuteCountSchema)` to create a new message.
  */
 export const MinuteCountSchema: GenMessage<MinuteCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 18);
+  messageDesc(file_anychat_message_v1_message, 20);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsResponse
@@ -565,7 +595,7 @@ export type GetMessageStatsResponse = Message<"anychat.message.v1.GetMessageStat
  * Use `create(GetMessageStatsResponseSchema)` to create a new message.
  */
 export const GetMessageStatsResponseSchema: GenMessage<GetMessageStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 19);
+  messageDesc(file_anychat_message_v1_message, 21);
 
 /**
  * @generated from message anychat.message.v1.ContentTypeCount
@@ -587,7 +617,7 @@ export type ContentTypeCount = Message<"anychat.message.v1.ContentTypeCount"> & 
  * Use `create(ContentTypeCountSchema)` to create a new message.
  */
 export const ContentTypeCountSchema: GenMessage<ContentTypeCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 20);
+  messageDesc(file_anychat_message_v1_message, 22);
 
 /**
  * What other services ask of the message service.
@@ -615,6 +645,18 @@ export const MessageService: GenService<{
     methodKind: "unary";
     input: typeof MarkDeliveredRequestSchema;
     output: typeof MarkDeliveredResponseSchema;
+  },
+  /**
+   * Many users' acknowledged messages at once (a gateway's flush): one call, one statement. Bulk:
+   * at most 1,000 ids a call in all; callers go through the batching client. MarkDelivered stays
+   * for gateways of the previous release during a rolling upgrade.
+   *
+   * @generated from rpc anychat.message.v1.MessageService.MarkDeliveredBatch
+   */
+  markDeliveredBatch: {
+    methodKind: "unary";
+    input: typeof MarkDeliveredBatchRequestSchema;
+    output: typeof MarkDeliveredBatchResponseSchema;
   },
   /**
    * A user's timeline after a sync seq (reconnect replay).

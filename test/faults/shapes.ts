@@ -118,6 +118,7 @@ export async function clusterShape(env: Record<string, string> = {}): Promise<Sh
     throw error;
   }
   const down = new Set<string>();
+  let killedGateways = 0;
   const gateways = cluster.gateways;
   return {
     apiUrl: cluster.api.baseUrl,
@@ -128,12 +129,14 @@ export async function clusterShape(env: Record<string, string> = {}): Promise<Sh
     },
     faults: {
       gateway: {
-        name: 'SIGKILL gateway-1, start it again',
+        // The other gateway each time: the clients of the first one moved to the second and stay there.
+        name: 'SIGKILL a gateway (each round the other one), start it again',
         async inject() {
-          down.add('gateway-1');
-          await cluster.killApp('gateway-1');
-          await cluster.restartApp('gateway-1');
-          down.delete('gateway-1');
+          const { name } = gateways[killedGateways++ % gateways.length]!;
+          down.add(name);
+          await cluster.killApp(name);
+          await cluster.restartApp(name);
+          down.delete(name);
         },
       },
       message: {

@@ -110,6 +110,21 @@ export const UserSecondFactor = defineEntity({
 });
 export type UserSecondFactor = InferEntity<typeof UserSecondFactor>;
 
+/** An account's link to an OpenID Provider: the provider's subject signs in to this account. */
+export const UserIdentity = defineEntity({
+  name: 'UserIdentity',
+  tableName: 'user_identities',
+  properties: {
+    id: p.bigint('string').primary(),
+    userId: p.bigint('string'),
+    provider: p.string().length(32),
+    subject: p.string().length(255),
+    email: p.string().length(254).nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type UserIdentity = InferEntity<typeof UserIdentity>;
+
 export const authEntities = [
   UserCredentials,
   UserDevice,
@@ -117,4 +132,5 @@ export const authEntities = [
   RefreshToken,
   SigningKey,
   UserSecondFactor,
+  UserIdentity,
 ];

@@ -6,6 +6,8 @@ import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { ConfiguredDelivery } from './domain/delivery/index.ts';
 import { DeviceTokens } from './domain/device-tokens.ts';
+import { NewAccounts } from './domain/new-accounts.ts';
+import { Flows, OidcProviders, OidcSignIn } from './domain/oidc/index.ts';
 import { Sessions } from './domain/sessions.ts';
 import { SignIns } from './domain/sign-in.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
@@ -16,6 +18,8 @@ import { authInternal } from './internal.ts';
 import { Migration20261122000100_auth } from './migrations/Migration20261122000100_auth.ts';
 import { Migration20261122000110_auth_admin } from './migrations/Migration20261122000110_auth_admin.ts';
 import { Migration20261130000120_auth_second_factor } from './migrations/Migration20261130000120_auth_second_factor.ts';
+import { Migration20261130000130_auth_identities } from './migrations/Migration20261130000130_auth_identities.ts';
+import { oidcRoutes } from './oidc-routes.ts';
 import { authRoutes } from './routes.ts';
 
 export const authService: ServiceModule = {
@@ -29,6 +33,7 @@ export const authService: ServiceModule = {
       name: 'Migration20261130000120_auth_second_factor',
       class: Migration20261130000120_auth_second_factor,
     },
+    { name: 'Migration20261130000130_auth_identities', class: Migration20261130000130_auth_identities },
   ],
   async create(ctx) {
     const config = ctx.config.auth;
@@ -51,23 +56,41 @@ export const authService: ServiceModule = {
       new WindowLimit(store, 'second-factor', { limit: 10, windowMs: 15 * 60_000 }),
     );
     const signIns = new SignIns({ sessions, deviceTokens, twoFactor, events, logger: ctx.logger });
-    const auth = new AuthService({
+    const accounts = new NewAccounts({
       orm: ctx.orm,
-      sessions,
-      signIns,
-      codes,
-      throttle,
-      deviceTokens,
       users: new UserClient(ctx.invoke),
       events,
       ids: ctx.ids,
       logger: ctx.logger,
     });
-    const accounts = new AccountQueries(ctx.orm);
+    const auth = new AuthService({
+      orm: ctx.orm,
+      sessions,
+      signIns,
+      accounts,
+      codes,
+      throttle,
+      deviceTokens,
+      events,
+      logger: ctx.logger,
+    });
+    const oidc = new OidcSignIn({
+      orm: ctx.orm,
+      providers: new OidcProviders(config.oidc.providers, ctx.logger),
+      flows: new Flows(store),
+      accounts,
+      signIns,
+      ids: ctx.ids,
+      defaultRedirectUri: () => config.oidc.redirectUri ?? `${ctx.publicUrl()}/oidc/callback`,
+    });
+    const accountQueries = new AccountQueries(ctx.orm);
     return {
-      routes: authRoutes(auth, twoFactor, keys, store, ctx.config.rateLimitFactor),
+      routes: [
+        ...authRoutes(auth, twoFactor, keys, store, ctx.config.rateLimitFactor),
+        ...oidcRoutes(oidc, ctx.config.rateLimitFactor),
+      ],
       subscriptions: [],
-      internal: authInternal({ auth, keys, accounts }),
+      internal: authInternal({ auth, keys, accounts: accountQueries }),
       async stop() {
         delivery.close();
       },

@@ -25,7 +25,7 @@ import {
 } from './schemas.ts';
 
 const tags = ['auth'];
-const signedIn = (result: SignedIn) => ({
+export const signedIn = (result: SignedIn) => ({
   userId: result.userId,
   accessToken: result.accessToken,
   refreshToken: result.refreshToken,

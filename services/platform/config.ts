@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
 import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
+import { loadOidcProviders, type OidcProviderConfig } from './oidc-config.ts';
 import { loadPushConfig, type PushConfig } from './push-config.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -95,6 +96,10 @@ const EnvSchema = z.object({
   SMS_HTTP_URL: z.string().url().optional(),
   /** Bearer token sent to the SMS provider; the operator provides it from a Secret. */
   SMS_HTTP_TOKEN: z.string().optional(),
+  /** OpenID Providers to sign in with: a JSON array (README "Single sign-on"); secrets in OIDC_CLIENT_SECRET_<ID>. */
+  OIDC_PROVIDERS: z.string().optional(),
+  /** Where providers send the browser back (the web client's page). Unset: <PUBLIC_URL>/oidc/callback. */
+  OIDC_REDIRECT_URI: z.string().url().optional(),
   USER_QRCODE_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Comma list of words a nickname may not contain (impersonation of staff and system accounts). */
   USER_NICKNAME_BLOCKLIST: z.string().default('anychat official,官方客服,系统通知'),
@@ -239,6 +244,7 @@ export interface Config {
         }
       | undefined;
     sms: { url: string; token: string | undefined } | undefined;
+    oidc: { providers: OidcProviderConfig[]; redirectUri: string | undefined };
   };
   user: { qrcodeTtlSeconds: number; nicknameBlocklist: string[] };
   friend: {
@@ -323,6 +329,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(error as Error).message}`);
   }
+  let oidcProviders: OidcProviderConfig[];
+  try {
+    oidcProviders = loadOidcProviders(cleaned);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
   const services = e.SERVICES.trim() === 'all' ? 'all' : e.SERVICES.split(',').map((name) => name.trim());
   return {
     services,
@@ -383,6 +395,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
       sms: e.SMS_HTTP_URL ? { url: e.SMS_HTTP_URL, token: e.SMS_HTTP_TOKEN } : undefined,
+      oidc: { providers: oidcProviders, redirectUri: e.OIDC_REDIRECT_URI },
     },
     user: {
       qrcodeTtlSeconds: e.USER_QRCODE_TTL_SECONDS,

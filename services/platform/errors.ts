@@ -53,7 +53,6 @@ export const ErrorCode = {
   OIDC_TOKEN_INVALID: 10203,
   OIDC_EMAIL_UNVERIFIED: 10204,
   OIDC_IDENTITY_LINKED: 10205,
-  OIDC_LINK_REQUIRED: 10206,
   OIDC_PROVIDER_FAILED: 10207,
 
   NICKNAME_TAKEN: 20101,
@@ -198,11 +197,6 @@ const CODES: Record<number, CodeInfo> = {
     status: 400,
     en: 'This provider identity is already linked to an account',
     zh: '该第三方账号已被绑定',
-  },
-  10206: {
-    status: 400,
-    en: 'An account with this e-mail exists: sign in to it to link the provider',
-    zh: '该邮箱已有账号，请登录后绑定',
   },
   10207: { status: 503, en: 'The identity provider could not be reached', zh: '身份提供方不可用' },
 

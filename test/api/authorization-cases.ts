@@ -93,6 +93,24 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/auth/refresh': { public: 'the refresh token is the credential' },
   'POST /api/v1/auth/password/reset': { public: 'the verification code is the credential' },
   'GET /api/v1/auth/jwks': { public: 'public keys' },
+  'GET /api/v1/auth/oidc/providers': { public: 'names of the sign-in providers' },
+  'POST /api/v1/auth/oidc/{provider}/start': { public: 'starts a sign-in at the provider' },
+  'POST /api/v1/auth/oidc/callback': { public: 'the provider’s code, with the state only its starter holds' },
+  // This platform has no providers; a link only ever names the caller's own account.
+  'POST /api/v1/auth/oidc/{provider}/link': {
+    checks: [
+      stranger(() => ({ params: { provider: 'any' }, body: {} }), refused(ErrorCode.OIDC_PROVIDER_UNKNOWN)),
+    ],
+  },
+  'POST /api/v1/auth/oidc/link/callback': {
+    checks: [
+      stranger(() => ({ body: { state: 'a-state', code: 'a-code' } }), refused(ErrorCode.OIDC_STATE_INVALID)),
+    ],
+  },
+  'GET /api/v1/auth/oidc/identities': { checks: [stranger(() => ({}), own('lists my own links'))] },
+  'DELETE /api/v1/auth/oidc/identities/{provider}': {
+    checks: [stranger(() => ({ params: { provider: 'test-op' } }), refused(ErrorCode.NOT_FOUND))],
+  },
   'POST /api/v1/auth/logout': {
     checks: [{ as: 'fresh', request: () => ({}), expect: own('signs out the calling device only') }],
   },

@@ -38,7 +38,8 @@ async function startSmsGateway(): Promise<{ server: Server; url: string; texts: 
 }
 
 describe('verification codes by SMS through the generic HTTP provider [pglite]', function () {
-  this.timeout(60_000);
+  // Starting the platform takes long on a loaded machine.
+  this.timeout(120_000);
   let platform: TestPlatform;
   let gateway: Awaited<ReturnType<typeof startSmsGateway>>;
 

@@ -12,7 +12,8 @@ const codeOf = (secret: string, stepsAhead = 0) =>
 const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
 
 describe('two-factor sign-in for users (optional) [pglite]', function () {
-  this.timeout(60_000);
+  // Starting the platform takes long on a loaded machine.
+  this.timeout(120_000);
   let platform: TestPlatform;
 
   before(async () => {

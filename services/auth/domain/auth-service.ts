@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AuthTopics, type CreateProfileRequest } from '../../platform/contracts/index.ts';
+import { AuthTopics } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode, type Language } from '../../platform/errors.ts';
 import type { EventPublisher } from '../../platform/events/index.ts';
-import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Principal, SignInThrottle, SignInTicket } from '../../platform/security/index.ts';
-import type { UserClient } from '../clients/users.ts';
 import { AccountStatus, type AccountStatusValue, UserCredentials, UserDevice } from '../entities.ts';
 import {
   assertStrongPassword,
@@ -17,6 +13,7 @@ import {
   normalizePhone,
 } from './credentials-rules.ts';
 import type { DeviceTokens } from './device-tokens.ts';
+import type { NewAccounts } from './new-accounts.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
 import { type SignedIn, type SignInRequest, type SignIns, summary } from './sign-in.ts';
@@ -43,12 +40,11 @@ export interface AuthServiceDeps {
   orm: MikroORM;
   sessions: Sessions;
   signIns: SignIns;
+  accounts: NewAccounts;
   codes: VerificationCodes;
   throttle: SignInThrottle;
   deviceTokens: DeviceTokens;
-  users: UserClient;
   events: EventPublisher;
-  ids: SnowflakeGenerator;
   logger: Logger;
 }
 
@@ -92,55 +88,13 @@ export class AuthService {
         });
       await this.deps.codes.consume((phoneNumber ?? email)!, 'register', input.verifyCode);
     }
-    const em = this.deps.orm.em.fork();
-    const user = em.create(UserCredentials, {
-      userId: this.deps.ids.next(),
-      account,
-      phoneNumber,
-      email,
-      passwordHash: await hashPassword(input.password),
-      status: AccountStatus.ACTIVE,
-      passwordChangedAt: new Date(),
-    });
-    try {
-      await em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        const which = /phone/.test(error.message)
-          ? 'phone number'
-          : /email/.test(error.message)
-            ? 'email'
-            : 'account';
-        throw new AppError(ErrorCode.USER_EXISTS, { detail: `${which} already registered` });
-      }
-      throw error;
-    }
-    const profile: CreateProfileRequest = {
-      userId: user.userId,
+    const user = await this.deps.accounts.create({
       account,
       phoneNumber,
       email,
       nickname: input.nickname ?? null,
-    };
-    try {
-      // Synchronous so the profile exists when the client's next request arrives; the event below repairs any miss.
-      await this.deps.users.createProfile(profile);
-    } catch (error) {
-      await em.remove(user).flush();
-      throw error instanceof AppError ? error : new AppError(ErrorCode.SERVICE_UNAVAILABLE, { cause: error });
-    }
-    await this.deps.events
-      .publish(AuthTopics.userRegistered, {
-        userId: profile.userId,
-        account: profile.account,
-        ...(profile.phoneNumber !== null ? { phoneNumber: profile.phoneNumber } : {}),
-        ...(profile.email !== null ? { email: profile.email } : {}),
-        ...(profile.nickname !== null ? { nickname: profile.nickname } : {}),
-        registeredAt: timestampFromDate(user.createdAt),
-      })
-      .catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, userId: user.userId }, 'could not publish user.registered');
-      });
+      passwordHash: await hashPassword(input.password),
+    });
     const tokens = await this.deps.sessions.open(user.userId, device);
     const deviceToken = await this.deps.deviceTokens.issue(user.userId, device.deviceId);
     return { ...summary(user), ...tokens, deviceToken };

@@ -72,6 +72,15 @@ export interface Stats {
     byContentType?: Record<string, number>;
   };
   groups?: { total?: number; active?: number; newToday?: number };
+  /** Null when the push service did not answer. */
+  push?: { providers?: Array<{ provider: string; success?: number; failed?: number }> } | null;
+}
+
+export interface PushTestResult {
+  deviceId: string;
+  provider: string;
+  status: string;
+  error?: string | null;
 }
 
 export interface AuditItem {

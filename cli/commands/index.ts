@@ -12,6 +12,7 @@ import { logout } from './logout.ts';
 import { messages } from './messages/index.ts';
 import { migrate } from './migrate.ts';
 import { partitions } from './partitions/index.ts';
+import { push } from './push/index.ts';
 import { sensitiveWords } from './sensitive-words/index.ts';
 import { stats } from './stats.ts';
 import { users } from './users/index.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: AnyCommand[] = [
   groups,
   messages,
   broadcast,
+  push,
   stats,
   audit,
   config,

@@ -12,8 +12,21 @@ interface Args {
   interval: number;
 }
 
+/** Per provider, pushes sent and failed in the last hour, with the success rate. */
+function pushLine(push: Stats['push']): string {
+  if (push === null) return 'push service not answering';
+  const providers = push?.providers ?? [];
+  if (providers.length === 0) return 'none';
+  return providers
+    .map(({ provider, success = 0, failed = 0 }) => {
+      const rate = success + failed > 0 ? ` (${((100 * success) / (success + failed)).toFixed(1)}%)` : '';
+      return `${provider} ${success} sent, ${failed} failed${rate}`;
+    })
+    .join('; ');
+}
+
 function render(stats: Stats): string {
-  const { users = {}, connections = {}, messages = {}, groups = {} } = stats;
+  const { users = {}, connections = {}, messages = {}, groups = {}, push } = stats;
   const overview = renderFields([
     [
       'Users',
@@ -25,6 +38,7 @@ function render(stats: Stats): string {
     ],
     ['Messages', `${messages.total ?? '-'} total, ${messages.lastMinute ?? '-'} in the last minute`],
     ['Connections', connections.total ?? '-'],
+    ['Push (1h)', pushLine(push)],
   ]);
   const gateways = renderTable(connections.gateways ?? [], [
     { header: 'Gateway', value: (g) => g.instanceId },
@@ -40,7 +54,7 @@ function render(stats: Stats): string {
 
 export const stats = defineCommand<Args>({
   command: 'stats',
-  describe: 'Users, connections, messages and groups right now',
+  describe: 'Users, connections, messages, groups and offline pushes right now',
   examples: [
     ['imctl stats', 'one snapshot'],
     ['imctl stats --watch --interval 5s', 'refresh every 5 seconds until Ctrl-C'],

@@ -15,12 +15,14 @@ import { schemas } from '../platform/validation.ts';
 import { AccountsClient } from './clients/auth.ts';
 import { GroupsClient } from './clients/groups.ts';
 import { MessagesClient } from './clients/messages.ts';
+import { PushClient } from './clients/push.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
 import { AdminSecondFactor } from './domain/admin-second-factor.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
 import { GatewayInstances } from './domain/gateway-instances.ts';
+import { PushChecks } from './domain/push-checks.ts';
 import { Statistics } from './domain/statistics.ts';
 import { SystemConfig } from './domain/system-config.ts';
 import { UserModeration } from './domain/user-moderation.ts';
@@ -82,6 +84,7 @@ export const adminService: ServiceModule = {
       accounts: new AccountsClient(ctx.invoke),
       groups: new GroupsClient(ctx.invoke),
       messages: new MessagesClient(ctx.invoke),
+      push: new PushClient(ctx.invoke),
     };
     const users = new UserModeration({
       sql,
@@ -117,6 +120,7 @@ export const adminService: ServiceModule = {
       broadcasts,
       statistics: new Statistics(clients, gateways),
       config,
+      push: new PushChecks(clients.push, audit),
     };
 
     await config.publishSensitiveWords();

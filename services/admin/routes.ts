@@ -7,6 +7,7 @@ import type { AdminAccounts } from './domain/admin-accounts.ts';
 import { type Actor, type AuditLog, adminActor } from './domain/audit-log.ts';
 import type { Broadcasts } from './domain/broadcasts.ts';
 import type { ContentModeration } from './domain/content-moderation.ts';
+import type { PushChecks } from './domain/push-checks.ts';
 import type { Statistics } from './domain/statistics.ts';
 import type { SystemConfig } from './domain/system-config.ts';
 import type { UserModeration } from './domain/user-moderation.ts';
@@ -36,6 +37,7 @@ import {
   MessageHistoryDto,
   MessageHistoryQuery,
   MessageParams,
+  PushTestDto,
   ReasonBody,
   RecalledDto,
   RoleDto,
@@ -57,6 +59,7 @@ export interface AdminDomain {
   broadcasts: Broadcasts;
   statistics: Statistics;
   config: SystemConfig;
+  push: PushChecks;
 }
 
 const tags = ['admin'];
@@ -200,6 +203,18 @@ function userRoutes(d: AdminDomain) {
       params: UserParams,
       response: KickedDto,
       handler: ({ admin, params, request }) => d.users.kick(actor(admin, request), params.userId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/admin/users/:userId/push-test',
+      summary:
+        "Sends a test push to each of the user's registered devices, past every policy; answers what each came to",
+      tags,
+      access: 'admin',
+      permission: 'users:write',
+      params: UserParams,
+      response: PushTestDto,
+      handler: ({ admin, params, request }) => d.push.test(actor(admin, request), params.userId),
     }),
     defineRoute({
       method: 'delete',

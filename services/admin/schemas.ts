@@ -173,7 +173,24 @@ export const StatsDto = z.object({
     byContentType: z.record(z.string(), z.number()),
   }),
   groups: z.object({ total: z.number(), active: z.number(), newToday: z.number() }),
+  push: z
+    .object({
+      providers: z.array(z.object({ provider: z.string(), success: z.number(), failed: z.number() })),
+    })
+    .nullable()
+    .describe('offline pushes of the last hour per provider; null when the push service did not answer'),
   generatedAt: iso,
+});
+
+export const PushTestDto = z.object({
+  results: z.array(
+    z.object({
+      deviceId: z.string(),
+      provider: z.string(),
+      status: z.enum(['success', 'failed']),
+      error: z.string().nullable(),
+    }),
+  ),
 });
 
 /** A time: ISO 8601, or a duration back from now (`30m`, `2h`, `7d`). */

@@ -534,6 +534,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   'POST /api/v1/admin/users/{userId}/unban': { admin: (w) => ({ params: { userId: w.a.userId }, body: {} }) },
   'POST /api/v1/admin/users/{userId}/kick': { admin: (w) => ({ params: { userId: w.a.userId }, body: {} }) },
+  'POST /api/v1/admin/users/{userId}/push-test': { admin: (w) => ({ params: { userId: w.a.userId } }) },
   'DELETE /api/v1/admin/users/{userId}': { admin: (w) => ({ params: { userId: w.a.userId } }) },
   'GET /api/v1/admin/groups': { admin: () => ({}) },
   'GET /api/v1/admin/groups/{groupId}': { admin: (w) => ({ params: { groupId: w.group.groupId } }) },

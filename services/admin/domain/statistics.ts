@@ -2,6 +2,7 @@ import type { MessageStats } from '../../platform/contracts/index.ts';
 import type { AccountsClient } from '../clients/auth.ts';
 import type { GroupsClient } from '../clients/groups.ts';
 import type { MessagesClient } from '../clients/messages.ts';
+import type { PushClient, PushProviderStats } from '../clients/push.ts';
 import type { GatewayInstances } from './gateway-instances.ts';
 
 export interface PlatformStats {
@@ -12,7 +13,16 @@ export interface PlatformStats {
   };
   messages: MessageStats & { lastMinute: number };
   groups: { total: number; active: number; newToday: number };
+  /** Null when the push service did not answer (it may be switched off in a cluster). */
+  push: { providers: PushProviderStats[] } | null;
   generatedAt: string;
+}
+
+interface StatisticsClients {
+  accounts: AccountsClient;
+  groups: GroupsClient;
+  messages: MessagesClient;
+  push: PushClient;
 }
 
 const DAY_MS = 86_400_000;
@@ -24,13 +34,10 @@ const MESSAGE_WINDOW_MINUTES = 60;
  * messages, and the connection counts every gateway instance reports into shared state.
  */
 export class Statistics {
-  readonly #clients: { accounts: AccountsClient; groups: GroupsClient; messages: MessagesClient };
+  readonly #clients: StatisticsClients;
   readonly #gateways: GatewayInstances;
 
-  constructor(
-    clients: { accounts: AccountsClient; groups: GroupsClient; messages: MessagesClient },
-    gateways: GatewayInstances,
-  ) {
+  constructor(clients: StatisticsClients, gateways: GatewayInstances) {
     this.#clients = clients;
     this.#gateways = gateways;
   }
@@ -39,11 +46,15 @@ export class Statistics {
     const now = new Date();
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const [accounts, groups, messages, gateways] = await Promise.all([
+    const [accounts, groups, messages, gateways, push] = await Promise.all([
       this.#clients.accounts.stats({ newSince: startOfDay, activeSince: dayAgo }),
       this.#clients.groups.stats(startOfDay),
       this.#clients.messages.stats(MESSAGE_WINDOW_MINUTES),
       this.#gateways.live(now),
+      this.#clients.push.stats(MESSAGE_WINDOW_MINUTES).then(
+        (providers) => ({ providers }),
+        () => null,
+      ),
     ]);
     return {
       users: { total: accounts.total, newToday: accounts.newSince, active24h: accounts.activeSince },
@@ -53,6 +64,7 @@ export class Statistics {
       },
       messages: { ...messages, lastMinute: messages.perMinute.at(-1)?.count ?? 0 },
       groups: { total: groups.total, active: groups.active, newToday: groups.newSince },
+      push,
       generatedAt: now.toISOString(),
     };
   }

@@ -153,9 +153,22 @@ export function configMap(cluster: ImCluster): KubeObject {
       MESSAGE_PARTITION_MONTHS_AHEAD: String(messages.monthsAhead),
       MESSAGE_EXPIRED_PARTITIONS: messages.expiredPartitions,
       ...(messages.retentionMonths ? { MESSAGE_RETENTION_MONTHS: String(messages.retentionMonths) } : {}),
+      ...objectStorageConfig(cluster),
       ...cluster.spec.config,
     },
   });
+}
+
+/** The file service's object store settings; its credentials reach only the pods that run it (container). */
+function objectStorageConfig(cluster: ImCluster): Record<string, string> {
+  const storage = cluster.spec.objectStorage;
+  if (!storage) return {};
+  return {
+    FILE_STORAGE: 's3',
+    FILE_S3_ENDPOINT: storage.endpoint,
+    FILE_S3_REGION: storage.region,
+    FILE_BUCKET_PREFIX: storage.bucketPrefix,
+  };
 }
 
 /**
@@ -190,6 +203,12 @@ function container(
       { name: 'GATEWAY_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       ...(services.includes('auth') || services.includes('all')
         ? [secretEnv('AUTH_SIGNING_KEY', { name: signingKeySecretName(cluster), key: SIGNING_KEY_FIELD })]
+        : []),
+      ...(cluster.spec.objectStorage && (services.includes('file') || services.includes('all'))
+        ? [
+            secretEnv('FILE_S3_ACCESS_KEY', cluster.spec.objectStorage.accessKeyRef),
+            secretEnv('FILE_S3_SECRET_KEY', cluster.spec.objectStorage.secretKeyRef),
+          ]
         : []),
     ],
     ports: [
@@ -361,6 +380,7 @@ const ROUTE_PREFIX: Record<string, string> = {
   group: 'groups',
   session: 'sessions',
   message: 'messages',
+  file: 'files',
 };
 
 /** The Dapr Components (connection strings from the spec's Secrets) and the Configuration. */

@@ -66,6 +66,18 @@ export interface ImClusterSpec {
     tracing: { samplingRate: string; zipkinEndpoint?: string };
   };
   database: { secretRef: SecretKeyRef };
+  /**
+   * S3 or MinIO for the file service (FILE_STORAGE=s3). Unset: the file service keeps files in its
+   * pod's directory, which holds only for one replica that never moves.
+   */
+  objectStorage?: {
+    /** e.g. `http://minio.storage:9000` (path-style addressing). */
+    endpoint: string;
+    region: string;
+    bucketPrefix: string;
+    accessKeyRef: SecretKeyRef;
+    secretKeyRef: SecretKeyRef;
+  };
   messages: {
     partitionInterval: 'monthly';
     monthsAhead: number;
@@ -73,6 +85,13 @@ export interface ImClusterSpec {
     expiredPartitions: 'detach' | 'drop';
   };
   auth: { jwtKeySecretName?: string };
+  /** Offline push providers; credentials from Secrets (Web Push always on; the others when set). */
+  push?: {
+    vapid?: { subject: string; publicKeyRef: SecretKeyRef; privateKeyRef: SecretKeyRef };
+    fcm?: { serviceAccountRef: SecretKeyRef };
+    apns?: { keyRef: SecretKeyRef; keyId: string; teamId: string; topic: string; sandbox: boolean };
+    webhooksRef?: SecretKeyRef;
+  };
   config?: Record<string, string>;
 }
 

@@ -67,6 +67,46 @@ describe('operator: desired objects', () => {
     expect(core?.spec.template.metadata.annotations['dapr.io/app-id']).to.equal('core');
   });
 
+  it('hands the file service its object store: settings in the config, credentials to the file pods only', () => {
+    const children = desiredChildren(
+      cluster({
+        objectStorage: {
+          endpoint: 'http://minio.storage:9000',
+          region: 'us-east-1',
+          bucketPrefix: 'chat-',
+          accessKeyRef: { name: 's3', key: 'access' },
+          secretKeyRef: { name: 's3', key: 'secret' },
+        },
+      }),
+    );
+    type Env = Array<{ name: string; valueFrom?: unknown }>;
+    const envOf = (workload: string) =>
+      (
+        children.find(
+          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
+        ) as unknown as {
+          spec: { template: { spec: { containers: Array<{ env: Env }> } } };
+        }
+      ).spec.template.spec.containers[0]!.env;
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data).to.include({
+      FILE_STORAGE: 's3',
+      FILE_S3_ENDPOINT: 'http://minio.storage:9000',
+      FILE_BUCKET_PREFIX: 'chat-',
+    });
+    expect(envOf('file')).to.deep.include({
+      name: 'FILE_S3_SECRET_KEY',
+      valueFrom: { secretKeyRef: { name: 's3', key: 'secret' } },
+    });
+    expect(envOf('message').map((e) => e.name)).not.to.include('FILE_S3_SECRET_KEY');
+    const local = desiredChildren(cluster()).find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(local.data).not.to.have.property('FILE_STORAGE');
+  });
+
   it('leaves out disabled services and the ingress without a host; Components read their Secrets', () => {
     const children = desiredChildren(cluster({ services: { friend: { enabled: false, replicas: 1 } } }));
     const names = children.map((o) => `${o.kind}/${o.metadata.name}`);
@@ -156,6 +196,7 @@ describe('operator: desired objects', () => {
     expect(routes['/api/v1/messages'])
       .to.be.a('string')
       .and.not.match(/gateway$/);
+    expect(routes['/api/v1/files']).to.equal('chat-file');
   });
 
   it('runs every pod as Pod Security "restricted" admits it: non-root by number, no privilege escalation, no capabilities', () => {

@@ -6,11 +6,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
+import sharp from 'sharp';
 import { createAdminAccount } from '../../services/admin/index.ts';
+import { download, type FileView, sha256, uploadSimple } from '../file/files-client.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, befriendAll, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
+import { type MinioServer, startMinio } from '../support/minio.ts';
 import { type ConnectionSampler, sampleTestDatabaseConnections } from '../support/pg-connections.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
@@ -92,22 +95,26 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
     this.timeout(120_000);
     let cluster: DaprCluster;
     let connections: ConnectionSampler | undefined;
+    let minio: MinioServer | undefined;
     const api = () => cluster.api;
     const gw = (n: 1 | 2) => cluster.member(`gateway-${n}`).url;
 
     before(async function () {
       this.timeout(600_000);
       connections = await sampleTestDatabaseConnections();
+      // The file service keeps files on a real MinIO server, as a cluster does.
+      minio = await startMinio();
       cluster = await DaprCluster.start({
         broker,
         state,
         gateways: 2,
-        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1' },
+        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1', ...minio.env },
       });
     });
     after(async function () {
       this.timeout(60_000);
       await cluster?.stop();
+      await minio?.stop();
       await connections?.stop();
     });
     afterEach(function () {
@@ -210,6 +217,42 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       } finally {
         await wsA.close();
         await wsB.close();
+      }
+    });
+
+    it('sends a photo across sidecars: the recipient on the other gateway renders it and downloads the same bytes from MinIO', async () => {
+      const [a, b] = await friends();
+      const png = await sharp({ create: { width: 64, height: 40, channels: 3, background: '#aa3300' } })
+        .png()
+        .toBuffer();
+      const uploaded = await uploadSimple(api(), a.accessToken, 'chat_image', {
+        bytes: png,
+        name: 'photo.png',
+      });
+      expect(uploaded.body.code, JSON.stringify(uploaded.body)).to.equal(0);
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      const wsB = await WsClient.connect(gw(2), b.accessToken);
+      try {
+        const sent = await wsA.sendMessage(
+          b.userId,
+          { fileId: uploaded.body.data.fileId },
+          { contentType: 'image' },
+        );
+        expect(sent.type, JSON.stringify(sent)).to.equal('SEND_ACK');
+        const [received] = await wsB.waitForMessages(1, (f) => f.data.contentType === 'image');
+        expect(received!.data.content).to.include({
+          fileId: uploaded.body.data.fileId,
+          width: 64,
+          height: 40,
+          size: png.length,
+          mimeType: 'image/png',
+        });
+        const view = await api().ok<FileView>('GET', `/api/v1/files/${uploaded.body.data.fileId}`, {
+          token: b.accessToken,
+        });
+        expect(sha256((await download(view.url)).bytes)).to.equal(sha256(png));
+      } finally {
+        await Promise.all([wsA.close(), wsB.close()]);
       }
     });
 

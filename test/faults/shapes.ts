@@ -65,7 +65,12 @@ export async function embeddedShape(databaseUrl: string): Promise<Shape> {
       }),
     ]);
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     apiUrl: url,
     gatewayUrl: () => url,

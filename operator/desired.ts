@@ -11,6 +11,7 @@ import {
   stateComponents,
 } from '../common/deploy/index.ts';
 import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
+import { pushConfig, pushSecrets } from './push-settings.ts';
 import {
   API_VERSION,
   enabledServices,
@@ -154,6 +155,7 @@ export function configMap(cluster: ImCluster): KubeObject {
       MESSAGE_EXPIRED_PARTITIONS: messages.expiredPartitions,
       ...(messages.retentionMonths ? { MESSAGE_RETENTION_MONTHS: String(messages.retentionMonths) } : {}),
       ...objectStorageConfig(cluster),
+      ...pushConfig(cluster),
       ...cluster.spec.config,
     },
   });
@@ -210,6 +212,7 @@ function container(
             secretEnv('FILE_S3_SECRET_KEY', cluster.spec.objectStorage.secretKeyRef),
           ]
         : []),
+      ...pushSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
     ],
     ports: [
       { name: 'http', containerPort: APP_PORT },

@@ -107,6 +107,63 @@ describe('operator: desired objects', () => {
     expect(local.data).not.to.have.property('FILE_STORAGE');
   });
 
+  it('hands the push service its providers: plain settings in the config, credentials to the push pods only', () => {
+    const children = desiredChildren(
+      cluster({
+        push: {
+          vapid: {
+            subject: 'mailto:ops@example.com',
+            publicKeyRef: { name: 'push', key: 'vapid-public' },
+            privateKeyRef: { name: 'push', key: 'vapid-private' },
+          },
+          fcm: { serviceAccountRef: { name: 'push', key: 'fcm.json' } },
+          apns: {
+            keyRef: { name: 'push', key: 'apns.p8' },
+            keyId: 'K1',
+            teamId: 'T1',
+            topic: 'io.app',
+            sandbox: true,
+          },
+          webhooksRef: { name: 'push', key: 'webhooks' },
+        },
+      }),
+    );
+    const envOf = (workload: string) =>
+      (
+        children.find(
+          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
+        ) as unknown as {
+          spec: {
+            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
+          };
+        }
+      ).spec.template.spec.containers[0]!.env;
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data).to.include({
+      PUSH_VAPID_SUBJECT: 'mailto:ops@example.com',
+      PUSH_APNS_KEY_ID: 'K1',
+      PUSH_APNS_TEAM_ID: 'T1',
+      PUSH_APNS_TOPIC: 'io.app',
+      PUSH_APNS_ENDPOINT: 'https://api.sandbox.push.apple.com',
+    });
+    expect(Object.values(config.data).join(' ')).not.to.match(/vapid-private|apns\.p8/);
+    const secrets = envOf('push').filter((e) => e.name.startsWith('PUSH_'));
+    expect(secrets).to.deep.equal([
+      { name: 'PUSH_VAPID_PUBLIC_KEY', valueFrom: { secretKeyRef: { name: 'push', key: 'vapid-public' } } },
+      { name: 'PUSH_VAPID_PRIVATE_KEY', valueFrom: { secretKeyRef: { name: 'push', key: 'vapid-private' } } },
+      { name: 'PUSH_FCM_SERVICE_ACCOUNT', valueFrom: { secretKeyRef: { name: 'push', key: 'fcm.json' } } },
+      { name: 'PUSH_APNS_KEY', valueFrom: { secretKeyRef: { name: 'push', key: 'apns.p8' } } },
+      { name: 'PUSH_WEBHOOK_PROVIDERS', valueFrom: { secretKeyRef: { name: 'push', key: 'webhooks' } } },
+    ]);
+    expect(
+      envOf('message')
+        .map((e) => e.name)
+        .filter((n) => n.startsWith('PUSH_')),
+    ).to.deep.equal([]);
+  });
+
   it('leaves out disabled services and the ingress without a host; Components read their Secrets', () => {
     const children = desiredChildren(cluster({ services: { friend: { enabled: false, replicas: 1 } } }));
     const names = children.map((o) => `${o.kind}/${o.metadata.name}`);

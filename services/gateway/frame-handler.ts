@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../platform/config.ts';
 import { peerOf } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
+import { toAppError } from '../platform/http/errors-middleware.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../platform/json-depth.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { DeliveryRouter } from '../platform/presence/index.ts';
@@ -136,7 +137,7 @@ export class FrameHandler {
       }
     } catch (cause) {
       this.#deps.logger.error({ err: cause, type: frame.type }, 'frame handling failed');
-      error(isAppError(cause) ? cause.code : ErrorCode.UNKNOWN, msgId);
+      error(toAppError(cause).code, msgId);
     }
   }
 

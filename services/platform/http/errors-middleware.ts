@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, ErrorCode, isAppError, messageFor } from '../errors.ts';
 import { EtagMismatchError, StateUnavailableError } from '../ports/state.ts';
 import type { RequestState } from './context.ts';
@@ -26,6 +27,8 @@ export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (error instanceof EtagMismatchError) return new AppError(ErrorCode.CONFLICT, { cause: error });
   if (error instanceof StateUnavailableError) return new AppError(ErrorCode.CACHE_ERROR, { cause: error });
+  if (isDatabaseUnavailable(error))
+    return new AppError(ErrorCode.SERVICE_UNAVAILABLE, { cause: error, headers: { 'Retry-After': '1' } });
   if (error && typeof error === 'object') {
     const mapped = fromHttpError(error as { status?: number; type?: string });
     if (mapped) return mapped;

@@ -6,6 +6,7 @@ import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { ConfiguredDelivery } from './domain/delivery/index.ts';
 import { DeviceTokens } from './domain/device-tokens.ts';
+import { LoginAlerts } from './domain/login-alerts.ts';
 import { NewAccounts } from './domain/new-accounts.ts';
 import { Flows, OidcProviders, OidcSignIn } from './domain/oidc/index.ts';
 import { Sessions } from './domain/sessions.ts';
@@ -55,7 +56,8 @@ export const authService: ServiceModule = {
       ctx.orm,
       new WindowLimit(store, 'second-factor', { limit: 10, windowMs: 15 * 60_000 }),
     );
-    const signIns = new SignIns({ sessions, deviceTokens, twoFactor, events, logger: ctx.logger });
+    const alerts = new LoginAlerts({ orm: ctx.orm, events, delivery, ids: ctx.ids, logger: ctx.logger });
+    const signIns = new SignIns({ sessions, deviceTokens, twoFactor, alerts, events, logger: ctx.logger });
     const accounts = new NewAccounts({
       orm: ctx.orm,
       users: new UserClient(ctx.invoke),

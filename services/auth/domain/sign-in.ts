@@ -6,6 +6,7 @@ import type { EventPublisher } from '../../platform/events/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { AccountStatus, type UserCredentials } from '../entities.ts';
 import type { DeviceTokens } from './device-tokens.ts';
+import type { LoginAlerts } from './login-alerts.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
 import type { TwoFactor } from './two-factor.ts';
 
@@ -43,7 +44,8 @@ export function assertCanSignIn(status: number): void {
 
 /**
  * The last part of every sign-in, whatever proved the account: the account's status, the second
- * factor (when on, for a device that has not signed in before), then the device's session under the multi-device policy, its device token and the audit record. Password,
+ * factor (when on, for a device that has not signed in before), then the device's session (and an
+ * alert to the account's other devices when the device or its network is new) under the multi-device policy, its device token and the audit record. Password,
  * code and identity-provider logins all end here, so they share devices and policy.
  */
 export class SignIns {
@@ -52,15 +54,18 @@ export class SignIns {
   readonly #events: EventPublisher;
   readonly #logger: Logger;
   readonly #twoFactor: TwoFactor;
+  readonly #alerts: LoginAlerts;
 
   constructor(deps: {
     sessions: Sessions;
     deviceTokens: DeviceTokens;
     twoFactor: TwoFactor;
+    alerts: LoginAlerts;
     events: EventPublisher;
     logger: Logger;
   }) {
     this.#twoFactor = deps.twoFactor;
+    this.#alerts = deps.alerts;
     this.#sessions = deps.sessions;
     this.#deviceTokens = deps.deviceTokens;
     this.#events = deps.events;
@@ -88,8 +93,10 @@ export class SignIns {
         throw error;
       }
     }
+    const unusual = await this.#alerts.isUnusual(user.userId, device);
     const tokens = await this.#sessions.open(user.userId, device, em);
     this.record(request, user);
+    if (unusual) this.#alerts.alert(user, device);
     return {
       ...summary(user),
       ...tokens,

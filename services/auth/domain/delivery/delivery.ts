@@ -22,8 +22,8 @@ export interface Delivery {
   /** Whether codes can be sent on `channel` at all. */
   supports(channel: CodeChannel): boolean;
   sendCode(message: CodeMessage): Promise<void>;
-  /** Sends a sign-in alert by e-mail; false when no mail server is configured. */
-  sendAlert(email: string, language: Language, vars: TemplateVars): Promise<boolean>;
+  /** Sends a sign-in alert by e-mail (Chinese, then English: the account's language is not known here); false without a mail server. */
+  sendAlert(email: string, vars: TemplateVars): Promise<boolean>;
   close(): void;
 }
 
@@ -57,9 +57,14 @@ export class ConfiguredDelivery implements Delivery {
     }
   }
 
-  async sendAlert(email: string, language: Language, vars: TemplateVars): Promise<boolean> {
+  async sendAlert(email: string, vars: TemplateVars): Promise<boolean> {
     if (!this.#mailer) return false;
-    await this.#mailer.send(email, render('login_alert', language, vars));
+    const zh = render('login_alert', 'zh-CN', vars);
+    const en = render('login_alert', 'en', vars);
+    await this.#mailer.send(email, {
+      subject: `${zh.subject} / ${en.subject}`,
+      text: `${zh.text}\n\n${en.text}`,
+    });
     return true;
   }
 

@@ -13,6 +13,7 @@ import { SignInThrottle } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { schemas } from '../platform/validation.ts';
 import { AccountsClient } from './clients/auth.ts';
+import { FilesClient } from './clients/files.ts';
 import { GroupsClient } from './clients/groups.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { PushClient } from './clients/push.ts';
@@ -21,6 +22,7 @@ import { AdminSecondFactor } from './domain/admin-second-factor.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
+import { FileModeration } from './domain/file-moderation.ts';
 import { GatewayInstances } from './domain/gateway-instances.ts';
 import { PushChecks } from './domain/push-checks.ts';
 import { Statistics } from './domain/statistics.ts';
@@ -121,6 +123,7 @@ export const adminService: ServiceModule = {
       statistics: new Statistics(clients, gateways),
       config,
       push: new PushChecks(clients.push, audit),
+      files: new FileModeration(new FilesClient(ctx.invoke), audit),
     };
 
     await config.publishSensitiveWords();

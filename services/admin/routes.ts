@@ -7,10 +7,12 @@ import type { AdminAccounts } from './domain/admin-accounts.ts';
 import { type Actor, type AuditLog, adminActor } from './domain/audit-log.ts';
 import type { Broadcasts } from './domain/broadcasts.ts';
 import type { ContentModeration } from './domain/content-moderation.ts';
+import type { FileModeration } from './domain/file-moderation.ts';
 import type { PushChecks } from './domain/push-checks.ts';
 import type { Statistics } from './domain/statistics.ts';
 import type { SystemConfig } from './domain/system-config.ts';
 import type { UserModeration } from './domain/user-moderation.ts';
+import { fileAdminRoutes } from './file-routes.ts';
 import {
   AdminDto,
   AuditDto,
@@ -59,6 +61,7 @@ export interface AdminDomain {
   broadcasts: Broadcasts;
   statistics: Statistics;
   config: SystemConfig;
+  files: FileModeration;
   push: PushChecks;
 }
 
@@ -440,5 +443,6 @@ export function adminRoutes(domain: AdminDomain, limits: StateStore, rateLimitFa
     ...userRoutes(domain),
     ...contentRoutes(domain),
     ...platformRoutes(domain),
+    ...fileAdminRoutes(domain.files),
   ];
 }

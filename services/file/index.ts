@@ -8,6 +8,7 @@ import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
 import { Sharing } from './domain/sharing.ts';
+import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
 import { fileInternal } from './internal.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
@@ -44,7 +45,7 @@ export const fileService: ServiceModule = {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       rawHandlers,
       subscriptions: [],
-      internal: fileInternal(new Sharing(files, downloads)),
+      internal: fileInternal(new Sharing(files, downloads), new StorageAdmin(sqlExecutor(ctx.orm))),
       async stop() {
         clearInterval(sweeper);
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  FileAdminService as FileAdminContract,
   FileService as FileContract,
   ShareTarget,
 } from '../platform/contracts/gen/anychat/file/v1/file_pb.ts';
@@ -7,6 +8,7 @@ import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { FileRecord } from './domain/file-store.ts';
 import type { Sharing } from './domain/sharing.ts';
+import type { StorageAdmin } from './domain/storage-stats.ts';
 
 const id = z.string().regex(SNOWFLAKE_PATTERN);
 
@@ -19,6 +21,12 @@ export const FileInputs = {
     targetId: id,
   }),
 } satisfies InputSchemas<typeof FileContract>;
+
+/** Input rules of FileAdminService's methods. */
+export const FileAdminInputs = {
+  getFileStats: z.object({ userId: id.optional() }),
+  deleteFile: z.object({ fileId: id }),
+} satisfies InputSchemas<typeof FileAdminContract>;
 
 /** What a message shows of a file. */
 export const renderOf = (file: FileRecord) => ({
@@ -34,8 +42,27 @@ export const renderOf = (file: FileRecord) => ({
 });
 
 /** What the file service serves other services (proto/anychat/file/v1/file.proto). */
-export function fileInternal(sharing: Sharing): InternalService[] {
+export function fileInternal(sharing: Sharing, admin: StorageAdmin): InternalService[] {
   return [
+    internalService(FileAdminContract, FileAdminInputs, {
+      getFileStats: async ({ userId }) => {
+        const use = await admin.use(userId);
+        return {
+          files: BigInt(use.files),
+          bytes: BigInt(use.bytes),
+          storedBytes: BigInt(use.storedBytes),
+          kinds: use.kinds.map((kind) => ({
+            kind: kind.kind,
+            files: BigInt(kind.files),
+            bytes: BigInt(kind.bytes),
+          })),
+        };
+      },
+      deleteFile: async ({ fileId }) => {
+        const deleted = await admin.delete(fileId);
+        return { ownerId: deleted.ownerId, fileName: deleted.fileName, size: BigInt(deleted.size) };
+      },
+    }),
     internalService(FileContract, FileInputs, {
       shareFile: async ({ fileId, senderId, target, targetId }) => {
         const file = await sharing.share(senderId, fileId, {

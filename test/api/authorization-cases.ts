@@ -557,5 +557,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'PUT /api/v1/admin/config/{key}': { admin: () => ({ body: { value: 1 } }) },
   'DELETE /api/v1/admin/config/{key}': { admin: () => ({}) },
   'GET /api/v1/admin/sensitive-words': { admin: () => ({}) },
+  'GET /api/v1/admin/files/stats': { admin: () => ({}) },
+  // A file of nobody's: the generic checks are refused before it is looked up.
+  'DELETE /api/v1/admin/files/{fileId}': {
+    admin: () => ({ params: { fileId: '1' }, body: { reason: 'x' } }),
+  },
   'PUT /api/v1/admin/sensitive-words': { admin: () => ({ body: { words: ['x'], action: 'mask' } }) },
 };

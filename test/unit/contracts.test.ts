@@ -11,7 +11,7 @@ import { ScalarType } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
-import { FileInputs } from '../../services/file/internal.ts';
+import { FileAdminInputs, FileInputs } from '../../services/file/internal.ts';
 import { FriendInputs } from '../../services/friend/internal.ts';
 import { GroupAdminInputs, GroupInputs } from '../../services/group/internal.ts';
 import { MessageAdminInputs, MessageInputs } from '../../services/message/internal.ts';
@@ -19,7 +19,10 @@ import {
   AuthAdminService,
   AuthService,
 } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
-import { FileService } from '../../services/platform/contracts/gen/anychat/file/v1/file_pb.ts';
+import {
+  FileAdminService,
+  FileService,
+} from '../../services/platform/contracts/gen/anychat/file/v1/file_pb.ts';
 import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
 import {
   GroupAdminService,
@@ -47,6 +50,7 @@ const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [MessageAdminService, MessageAdminInputs],
   [SessionService, SessionInputs],
   [FileService, FileInputs],
+  [FileAdminService, FileAdminInputs],
 ];
 
 interface JsonSchema {

@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/file/v1/file.proto.
  */
 export const file_anychat_file_v1_file: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSLeAQoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIQggKBl93aWR0aEIJCgdfaGVpZ2h0Qg4KDF9kdXJhdGlvbl9tcyI+ChFTaGFyZUZpbGVSZXNwb25zZRIpCgRmaWxlGAEgASgLMhsuYW55Y2hhdC5maWxlLnYxLkZpbGVSZW5kZXIqWgoLU2hhcmVUYXJnZXQSHAoYU0hBUkVfVEFSR0VUX1VOU1BFQ0lGSUVEEAASFQoRU0hBUkVfVEFSR0VUX1VTRVIQARIWChJTSEFSRV9UQVJHRVRfR1JPVVAQAjJhCgtGaWxlU2VydmljZRJSCglTaGFyZUZpbGUSIS5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5TaGFyZUZpbGVSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSLeAQoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIQggKBl93aWR0aEIJCgdfaGVpZ2h0Qg4KDF9kdXJhdGlvbl9tcyI+ChFTaGFyZUZpbGVSZXNwb25zZRIpCgRmaWxlGAEgASgLMhsuYW55Y2hhdC5maWxlLnYxLkZpbGVSZW5kZXIiNwoTR2V0RmlsZVN0YXRzUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJSACIAQFCCgoIX3VzZXJfaWQiOwoNRmlsZUtpbmRVc2FnZRIMCgRraW5kGAEgASgJEg0KBWZpbGVzGAIgASgDEg0KBWJ5dGVzGAMgASgDInkKFEdldEZpbGVTdGF0c1Jlc3BvbnNlEg0KBWZpbGVzGAEgASgDEg0KBWJ5dGVzGAIgASgDEhQKDHN0b3JlZF9ieXRlcxgDIAEoAxItCgVraW5kcxgEIAMoCzIeLmFueWNoYXQuZmlsZS52MS5GaWxlS2luZFVzYWdlIiQKEURlbGV0ZUZpbGVSZXF1ZXN0Eg8KB2ZpbGVfaWQYASABKAkiRwoSRGVsZXRlRmlsZVJlc3BvbnNlEhAKCG93bmVyX2lkGAEgASgJEhEKCWZpbGVfbmFtZRgCIAEoCRIMCgRzaXplGAMgASgDKloKC1NoYXJlVGFyZ2V0EhwKGFNIQVJFX1RBUkdFVF9VTlNQRUNJRklFRBAAEhUKEVNIQVJFX1RBUkdFVF9VU0VSEAESFgoSU0hBUkVfVEFSR0VUX0dST1VQEAIyYQoLRmlsZVNlcnZpY2USUgoJU2hhcmVGaWxlEiEuYW55Y2hhdC5maWxlLnYxLlNoYXJlRmlsZVJlcXVlc3QaIi5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVzcG9uc2UyxgEKEEZpbGVBZG1pblNlcnZpY2USWwoMR2V0RmlsZVN0YXRzEiQuYW55Y2hhdC5maWxlLnYxLkdldEZpbGVTdGF0c1JlcXVlc3QaJS5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVzcG9uc2USVQoKRGVsZXRlRmlsZRIiLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVxdWVzdBojLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message anychat.file.v1.ShareFileRequest
@@ -127,6 +127,130 @@ export const ShareFileResponseSchema: GenMessage<ShareFileResponse> = /*@__PURE_
   messageDesc(file_anychat_file_v1_file, 2);
 
 /**
+ * @generated from message anychat.file.v1.GetFileStatsRequest
+ */
+export type GetFileStatsRequest = Message<"anychat.file.v1.GetFileStatsRequest"> & {
+  /**
+   * @generated from field: optional string user_id = 1;
+   */
+  userId?: string | undefined;
+};
+
+/**
+ * Describes the message anychat.file.v1.GetFileStatsRequest.
+ * Use `create(GetFileStatsRequestSchema)` to create a new message.
+ */
+export const GetFileStatsRequestSchema: GenMessage<GetFileStatsRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 3);
+
+/**
+ * @generated from message anychat.file.v1.FileKindUsage
+ */
+export type FileKindUsage = Message<"anychat.file.v1.FileKindUsage"> & {
+  /**
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: int64 files = 2;
+   */
+  files: bigint;
+
+  /**
+   * @generated from field: int64 bytes = 3;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message anychat.file.v1.FileKindUsage.
+ * Use `create(FileKindUsageSchema)` to create a new message.
+ */
+export const FileKindUsageSchema: GenMessage<FileKindUsage> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 4);
+
+/**
+ * @generated from message anychat.file.v1.GetFileStatsResponse
+ */
+export type GetFileStatsResponse = Message<"anychat.file.v1.GetFileStatsResponse"> & {
+  /**
+   * Files not deleted, uploads in progress included, and their sizes as uploaded.
+   *
+   * @generated from field: int64 files = 1;
+   */
+  files: bigint;
+
+  /**
+   * @generated from field: int64 bytes = 2;
+   */
+  bytes: bigint;
+
+  /**
+   * Bytes in the object store (identical content counted once); in total only, 0 for one user.
+   *
+   * @generated from field: int64 stored_bytes = 3;
+   */
+  storedBytes: bigint;
+
+  /**
+   * @generated from field: repeated anychat.file.v1.FileKindUsage kinds = 4;
+   */
+  kinds: FileKindUsage[];
+};
+
+/**
+ * Describes the message anychat.file.v1.GetFileStatsResponse.
+ * Use `create(GetFileStatsResponseSchema)` to create a new message.
+ */
+export const GetFileStatsResponseSchema: GenMessage<GetFileStatsResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 5);
+
+/**
+ * @generated from message anychat.file.v1.DeleteFileRequest
+ */
+export type DeleteFileRequest = Message<"anychat.file.v1.DeleteFileRequest"> & {
+  /**
+   * @generated from field: string file_id = 1;
+   */
+  fileId: string;
+};
+
+/**
+ * Describes the message anychat.file.v1.DeleteFileRequest.
+ * Use `create(DeleteFileRequestSchema)` to create a new message.
+ */
+export const DeleteFileRequestSchema: GenMessage<DeleteFileRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 6);
+
+/**
+ * @generated from message anychat.file.v1.DeleteFileResponse
+ */
+export type DeleteFileResponse = Message<"anychat.file.v1.DeleteFileResponse"> & {
+  /**
+   * @generated from field: string owner_id = 1;
+   */
+  ownerId: string;
+
+  /**
+   * @generated from field: string file_name = 2;
+   */
+  fileName: string;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message anychat.file.v1.DeleteFileResponse.
+ * Use `create(DeleteFileResponseSchema)` to create a new message.
+ */
+export const DeleteFileResponseSchema: GenMessage<DeleteFileResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 7);
+
+/**
  * Where a file is shared.
  *
  * @generated from enum anychat.file.v1.ShareTarget
@@ -186,4 +310,34 @@ export const FileService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_file_v1_file, 0);
+
+/**
+ * What the admin service asks of the file service.
+ *
+ * @generated from service anychat.file.v1.FileAdminService
+ */
+export const FileAdminService: GenService<{
+  /**
+   * Storage use: in total, or of one user when user_id is set.
+   *
+   * @generated from rpc anychat.file.v1.FileAdminService.GetFileStats
+   */
+  getFileStats: {
+    methodKind: "unary";
+    input: typeof GetFileStatsRequestSchema;
+    output: typeof GetFileStatsResponseSchema;
+  },
+  /**
+   * Deletes a file (moderation): nobody can download it any more, and its bytes are removed once no
+   * other file refers to them. 70105 when unknown, 70106 when deleted already.
+   *
+   * @generated from rpc anychat.file.v1.FileAdminService.DeleteFile
+   */
+  deleteFile: {
+    methodKind: "unary";
+    input: typeof DeleteFileRequestSchema;
+    output: typeof DeleteFileResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_anychat_file_v1_file, 1);
 

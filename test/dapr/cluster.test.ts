@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
+import pg from 'pg';
 import sharp from 'sharp';
 import { createAdminAccount } from '../../services/admin/index.ts';
 import { download, type FileView, sha256, uploadSimple } from '../file/files-client.ts';
@@ -15,6 +16,8 @@ import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { type ConnectionSampler, sampleTestDatabaseConnections } from '../support/pg-connections.ts';
+import { selfSignedCertificate } from '../support/tls.ts';
+import { WebPushEndpoint } from '../support/web-push-endpoint.ts';
 import { clientMsgId, type Frame, WsClient } from '../support/ws-client.ts';
 
 interface SessionView {
@@ -96,6 +99,9 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
     let cluster: DaprCluster;
     let connections: ConnectionSampler | undefined;
     let minio: MinioServer | undefined;
+    // Offline pushes go to a Web Push service of the test's own (see test/push/web-push.test.ts).
+    const certificate = selfSignedCertificate();
+    let pushEndpoint: WebPushEndpoint | undefined;
     const api = () => cluster.api;
     const gw = (n: 1 | 2) => cluster.member(`gateway-${n}`).url;
 
@@ -104,17 +110,20 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       connections = await sampleTestDatabaseConnections();
       // The file service keeps files on a real MinIO server, as a cluster does.
       minio = await startMinio();
+      pushEndpoint = await WebPushEndpoint.start(certificate);
       cluster = await DaprCluster.start({
         broker,
         state,
         gateways: 2,
-        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1', ...minio.env },
+        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1', ...minio.env, PUSH_CA_FILE: certificate.certFile },
       });
     });
     after(async function () {
       this.timeout(60_000);
       await cluster?.stop();
       await minio?.stop();
+      await pushEndpoint?.close();
+      certificate.dispose();
       await connections?.stop();
     });
     afterEach(function () {
@@ -171,6 +180,46 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
         expect(audit.items.map((item) => item.action)).to.include('user.ban');
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
+
+    it('pushes a message to a user with no connected device across sidecars (message, push, user, session)', async () => {
+      const a = await registerUser(api(), { nickname: 'Ann' });
+      const b = await registerUser(api());
+      await befriend(api(), a, b);
+      const device = `cluster-${broker}-${b.userId}`;
+      // Registered through the user service; the push service learns it over pub/sub.
+      await api().ok('POST', '/api/v1/users/push-token', {
+        token: b.accessToken,
+        body: { pushToken: pushEndpoint!.subscribe(device), platform: 'Web', language: 'en' },
+      });
+      const wsA = await WsClient.connect(gw(1), a.accessToken);
+      try {
+        await eventually(
+          'the push service learns the registration',
+          async () => {
+            const db = new pg.Client({ connectionString: cluster.databaseUrl });
+            await db.connect();
+            try {
+              const { rows } = await db.query(
+                'select 1 from "push"."push_registrations" where "user_id" = $1 and not "removed"',
+                [b.userId],
+              );
+              return rows.length === 1;
+            } finally {
+              await db.end();
+            }
+          },
+          30_000,
+        );
+        const sent = await wsA.sendMessage(b.userId, 'are you there?');
+        const push = await pushEndpoint!.nth(device, 1, 30_000);
+        expect(sent.type).to.equal('SEND_ACK');
+        expect(push.payload).to.deep.include({ title: 'Ann', body: 'are you there?' });
+        expect(push.payload.data).to.deep.include({ type: 'message', sessionId: sent.data.sessionId });
+        expect(push.urgency).to.equal('normal');
+      } finally {
+        await wsA.close();
       }
     });
 

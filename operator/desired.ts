@@ -11,6 +11,7 @@ import {
   stateComponents,
 } from '../common/deploy/index.ts';
 import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
+import { identityConfig, identitySecrets } from './identity-settings.ts';
 import { pushConfig, pushSecrets } from './push-settings.ts';
 import {
   API_VERSION,
@@ -156,6 +157,7 @@ export function configMap(cluster: ImCluster): KubeObject {
       ...(messages.retentionMonths ? { MESSAGE_RETENTION_MONTHS: String(messages.retentionMonths) } : {}),
       ...objectStorageConfig(cluster),
       ...pushConfig(cluster),
+      ...identityConfig(cluster),
       ...cluster.spec.config,
     },
   });
@@ -213,6 +215,7 @@ function container(
           ]
         : []),
       ...pushSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
+      ...identitySecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
     ],
     ports: [
       { name: 'http', containerPort: APP_PORT },

@@ -92,6 +92,34 @@ export interface ImClusterSpec {
     apns?: { keyRef: SecretKeyRef; keyId: string; teamId: string; topic: string; sandbox: boolean };
     webhooksRef?: SecretKeyRef;
   };
+  /**
+   * Identity: where codes and alerts go (SMTP, an HTTP SMS gateway), OpenID Providers to sign in
+   * with, and whether administrators need a second factor; credentials from Secrets.
+   */
+  identity?: {
+    smtp?: {
+      host: string;
+      port: number;
+      tls: 'starttls' | 'implicit' | 'none';
+      from: string;
+      user?: string;
+      passwordRef?: SecretKeyRef;
+    };
+    sms?: { url: string; tokenRef?: SecretKeyRef };
+    oidc?: {
+      redirectUri?: string;
+      providers: Array<{
+        id: string;
+        name: string;
+        issuer: string;
+        clientId: string;
+        scopes?: string;
+        redirectUris?: string[];
+        clientSecretRef?: SecretKeyRef;
+      }>;
+    };
+    adminSecondFactor?: 'required' | 'optional';
+  };
   config?: Record<string, string>;
 }
 

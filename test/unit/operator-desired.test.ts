@@ -164,6 +164,74 @@ describe('operator: desired objects', () => {
     ).to.deep.equal([]);
   });
 
+  it('hands the auth service SMTP, SMS and OIDC settings, with the credentials to the auth pods only', () => {
+    const children = desiredChildren(
+      cluster({
+        identity: {
+          smtp: {
+            host: 'smtp.example.com',
+            port: 465,
+            tls: 'implicit',
+            from: 'AnyChat <no-reply@example.com>',
+            user: 'mailer',
+            passwordRef: { name: 'identity', key: 'smtp-password' },
+          },
+          sms: { url: 'https://sms.example.com/send', tokenRef: { name: 'identity', key: 'sms-token' } },
+          oidc: {
+            providers: [
+              {
+                id: 'zitadel',
+                name: 'ZITADEL',
+                issuer: 'https://id.example.com',
+                clientId: 'chat',
+                clientSecretRef: { name: 'identity', key: 'zitadel-secret' },
+              },
+            ],
+          },
+          adminSecondFactor: 'required',
+        },
+      }),
+    );
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data).to.include({
+      SMTP_HOST: 'smtp.example.com',
+      SMTP_PORT: '465',
+      SMTP_TLS: 'implicit',
+      SMTP_USER: 'mailer',
+      SMS_HTTP_URL: 'https://sms.example.com/send',
+      ADMIN_SECOND_FACTOR: 'required',
+    });
+    expect(JSON.parse(config.data.OIDC_PROVIDERS!)).to.deep.equal([
+      { id: 'zitadel', name: 'ZITADEL', issuer: 'https://id.example.com', clientId: 'chat' },
+    ]);
+    const envOf = (workload: string) =>
+      (
+        children.find(
+          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
+        ) as unknown as {
+          spec: {
+            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
+          };
+        }
+      ).spec.template.spec.containers[0]!.env;
+    const secretNames = (workload: string) =>
+      envOf(workload)
+        .filter((e) => /^(SMTP_|SMS_|OIDC_)/.test(e.name))
+        .map((e) => e.name);
+    expect(secretNames('auth')).to.deep.equal([
+      'SMTP_PASSWORD',
+      'SMS_HTTP_TOKEN',
+      'OIDC_CLIENT_SECRET_ZITADEL',
+    ]);
+    expect(envOf('auth')).to.deep.include({
+      name: 'OIDC_CLIENT_SECRET_ZITADEL',
+      valueFrom: { secretKeyRef: { name: 'identity', key: 'zitadel-secret' } },
+    });
+    expect(secretNames('message')).to.deep.equal([]);
+  });
+
   it('leaves out disabled services and the ingress without a host; Components read their Secrets', () => {
     const children = desiredChildren(cluster({ services: { friend: { enabled: false, replicas: 1 } } }));
     const names = children.map((o) => `${o.kind}/${o.metadata.name}`);

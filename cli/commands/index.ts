@@ -6,6 +6,7 @@ import { broadcast } from './broadcast.ts';
 import { cluster } from './cluster/index.ts';
 import { config } from './config/index.ts';
 import { dev } from './dev.ts';
+import { files } from './files/index.ts';
 import { groups } from './groups/index.ts';
 import { login } from './login.ts';
 import { logout } from './logout.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: AnyCommand[] = [
   users,
   groups,
   messages,
+  files,
   broadcast,
   push,
   stats,

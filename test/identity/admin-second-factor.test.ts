@@ -1,18 +1,12 @@
 import { expect } from 'chai';
-import { Secret, TOTP } from 'otpauth';
 import { createAdminAccount } from '../../services/admin/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
+import { authenticatorCode } from '../support/authenticator.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { imctl, tempConfigPath } from '../support/imctl.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 
 const PASSWORD = 'correct horse battery';
-
-/** The authenticator app: the code of `secret` for the step `stepsAhead` steps from now. */
-const codeOf = (secret: string, stepsAhead = 0) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + stepsAhead * 30_000,
-  });
 
 interface Enroll {
   enroll: { secret: string; otpauthUri: string } | null;
@@ -51,9 +45,9 @@ describe('administrators sign in with a second factor (ADMIN_SECOND_FACTOR=requi
     // Asking again shows the same secret: the one the app already holds.
     expect((await login('totp1')).body.data.enroll?.secret).to.equal(secret);
 
-    const wrong = await login('totp1', codeOf(secret) === '000000' ? '111111' : '000000');
+    const wrong = await login('totp1', authenticatorCode(secret) === '000000' ? '111111' : '000000');
     expect(wrong.body.code).to.equal(ErrorCode.SECOND_FACTOR_WRONG);
-    const enrollingCode = codeOf(secret);
+    const enrollingCode = authenticatorCode(secret);
     const enrolled = await login('totp1', enrollingCode);
     expect(enrolled.body.code, JSON.stringify(enrolled.body)).to.equal(0);
     const recoveryCodes = enrolled.body.data.recoveryCodes!;
@@ -66,7 +60,7 @@ describe('administrators sign in with a second factor (ADMIN_SECOND_FACTOR=requi
     expect(noCode.body.data.enroll).to.equal(null);
     // The code that enrolled was seen: replaying it is refused. The next step's code works.
     expect((await login('totp1', enrollingCode)).body.code).to.equal(ErrorCode.SECOND_FACTOR_WRONG);
-    expect((await login('totp1', codeOf(secret, 1))).body.code).to.equal(0);
+    expect((await login('totp1', authenticatorCode(secret, 1))).body.code).to.equal(0);
 
     expect((await login('totp1', recoveryCodes[3]!.toUpperCase())).body.code).to.equal(0);
     expect((await login('totp1', recoveryCodes[3]!)).body.code).to.equal(ErrorCode.SECOND_FACTOR_WRONG);
@@ -89,7 +83,7 @@ describe('administrators sign in with a second factor (ADMIN_SECOND_FACTOR=requi
     const audit = await imctl(['audit'], { configPath: config });
     expect(audit.code, 'no token was stored').to.equal(3);
 
-    const enrolled = await imctl([...args, '--otp', codeOf(secret!)], {
+    const enrolled = await imctl([...args, '--otp', authenticatorCode(secret!)], {
       configPath: config,
       stdin: PASSWORD,
     });

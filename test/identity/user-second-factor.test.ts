@@ -1,14 +1,9 @@
 import { expect } from 'chai';
-import { Secret, TOTP } from 'otpauth';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser, type SignedIn } from '../support/api-client.ts';
+import { authenticatorCode } from '../support/authenticator.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 
-/** The authenticator app: the code of `secret` for the step `stepsAhead` steps from now. */
-const codeOf = (secret: string, stepsAhead = 0) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
-    timestamp: Date.now() + stepsAhead * 30_000,
-  });
 const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
 
 describe('two-factor sign-in for users (optional) [pglite]', function () {
@@ -47,10 +42,10 @@ describe('two-factor sign-in for users (optional) [pglite]', function () {
     expect((await login('phone-0')).body.code).to.equal(0);
     const wrong = await api.call('POST', '/api/v1/auth/2fa/enable', {
       token,
-      body: { code: otherThan(codeOf(secret)) },
+      body: { code: otherThan(authenticatorCode(secret)) },
     });
     expect(wrong.body.code).to.equal(ErrorCode.SECOND_FACTOR_WRONG);
-    const enablingCode = codeOf(secret);
+    const enablingCode = authenticatorCode(secret);
     const { recoveryCodes } = await api.ok<{ recoveryCodes: string[] }>('POST', '/api/v1/auth/2fa/enable', {
       token,
       body: { code: enablingCode },
@@ -67,13 +62,13 @@ describe('two-factor sign-in for users (optional) [pglite]', function () {
     const asked = await login('phone-1');
     expect(asked.status).to.equal(401);
     expect(asked.body.code).to.equal(ErrorCode.SECOND_FACTOR_REQUIRED);
-    expect((await login('phone-1', { secondFactor: otherThan(codeOf(secret, 1)) })).body.code).to.equal(
-      ErrorCode.SECOND_FACTOR_WRONG,
-    );
+    expect(
+      (await login('phone-1', { secondFactor: otherThan(authenticatorCode(secret, 1)) })).body.code,
+    ).to.equal(ErrorCode.SECOND_FACTOR_WRONG);
     expect((await login('phone-1', { secondFactor: enablingCode })).body.code).to.equal(
       ErrorCode.SECOND_FACTOR_WRONG,
     );
-    expect((await login('phone-1', { secondFactor: codeOf(secret, 1) })).body.code).to.equal(0);
+    expect((await login('phone-1', { secondFactor: authenticatorCode(secret, 1) })).body.code).to.equal(0);
     // The registering device proves it signed in before: no code asked.
     const known = await api.call<SignedIn>('POST', '/api/v1/auth/login', {
       body: {

@@ -74,6 +74,8 @@ export interface Stats {
   groups?: { total?: number; active?: number; newToday?: number };
   /** Null when the push service did not answer. */
   push?: { providers?: Array<{ provider: string; success?: number; failed?: number }> } | null;
+  /** Null when the file service did not answer. */
+  files?: { files?: number; bytes?: number; storedBytes?: number } | null;
 }
 
 export interface PushTestResult {

@@ -25,8 +25,15 @@ function pushLine(push: Stats['push']): string {
     .join('; ');
 }
 
+/** Files held, their size, and what the store holds once identical content is counted once. */
+function filesLine(files: Stats['files']): string {
+  if (files === null) return 'file service not answering';
+  const mib = (bytes = 0) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  return `${files?.files ?? '-'} files, ${mib(files?.bytes)} (${mib(files?.storedBytes)} stored)`;
+}
+
 function render(stats: Stats): string {
-  const { users = {}, connections = {}, messages = {}, groups = {}, push } = stats;
+  const { users = {}, connections = {}, messages = {}, groups = {}, push, files } = stats;
   const overview = renderFields([
     [
       'Users',
@@ -39,6 +46,7 @@ function render(stats: Stats): string {
     ['Messages', `${messages.total ?? '-'} total, ${messages.lastMinute ?? '-'} in the last minute`],
     ['Connections', connections.total ?? '-'],
     ['Push (1h)', pushLine(push)],
+    ['Files', filesLine(files)],
   ]);
   const gateways = renderTable(connections.gateways ?? [], [
     { header: 'Gateway', value: (g) => g.instanceId },

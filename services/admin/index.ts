@@ -87,6 +87,7 @@ export const adminService: ServiceModule = {
       groups: new GroupsClient(ctx.invoke),
       messages: new MessagesClient(ctx.invoke),
       push: new PushClient(ctx.invoke),
+      files: new FilesClient(ctx.invoke),
     };
     const users = new UserModeration({
       sql,
@@ -123,7 +124,7 @@ export const adminService: ServiceModule = {
       statistics: new Statistics(clients, gateways),
       config,
       push: new PushChecks(clients.push, audit),
-      files: new FileModeration(new FilesClient(ctx.invoke), audit),
+      files: new FileModeration(clients.files, audit),
     };
 
     await config.publishSensitiveWords();

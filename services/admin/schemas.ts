@@ -179,6 +179,12 @@ export const StatsDto = z.object({
     })
     .nullable()
     .describe('offline pushes of the last hour per provider; null when the push service did not answer'),
+  files: z
+    .object({ files: z.number(), bytes: z.number(), storedBytes: z.number() })
+    .nullable()
+    .describe(
+      'files held and their size; storedBytes counts identical content once; null when the file service did not answer',
+    ),
   generatedAt: iso,
 });
 

@@ -52,6 +52,9 @@ describe('imctl files', function () {
         name: 'x.bin',
       })
     ).body.data;
+    const overview = await root('stats');
+    expect(overview.code, overview.stderr).to.equal(0);
+    expect(overview.json<{ files: { files: number; bytes: number } }>().files.bytes).to.be.at.least(2048);
     const stats = await root('files', 'stats', '--user', user.userId);
     expect(stats.code, stats.stderr).to.equal(0);
     expect(stats.json()).to.deep.include({ files: 1, bytes: 2048 });

@@ -1,5 +1,6 @@
 import type { MessageStats } from '../../platform/contracts/index.ts';
 import type { AccountsClient } from '../clients/auth.ts';
+import type { FilesClient } from '../clients/files.ts';
 import type { GroupsClient } from '../clients/groups.ts';
 import type { MessagesClient } from '../clients/messages.ts';
 import type { PushClient, PushProviderStats } from '../clients/push.ts';
@@ -15,6 +16,8 @@ export interface PlatformStats {
   groups: { total: number; active: number; newToday: number };
   /** Null when the push service did not answer (it may be switched off in a cluster). */
   push: { providers: PushProviderStats[] } | null;
+  /** Null when the file service did not answer. */
+  files: { files: number; bytes: number; storedBytes: number } | null;
   generatedAt: string;
 }
 
@@ -23,6 +26,7 @@ interface StatisticsClients {
   groups: GroupsClient;
   messages: MessagesClient;
   push: PushClient;
+  files: FilesClient;
 }
 
 const DAY_MS = 86_400_000;
@@ -46,13 +50,17 @@ export class Statistics {
     const now = new Date();
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const [accounts, groups, messages, gateways, push] = await Promise.all([
+    const [accounts, groups, messages, gateways, push, files] = await Promise.all([
       this.#clients.accounts.stats({ newSince: startOfDay, activeSince: dayAgo }),
       this.#clients.groups.stats(startOfDay),
       this.#clients.messages.stats(MESSAGE_WINDOW_MINUTES),
       this.#gateways.live(now),
       this.#clients.push.stats(MESSAGE_WINDOW_MINUTES).then(
         (providers) => ({ providers }),
+        () => null,
+      ),
+      this.#clients.files.stats().then(
+        ({ files, bytes, storedBytes }) => ({ files, bytes, storedBytes }),
         () => null,
       ),
     ]);
@@ -65,6 +73,7 @@ export class Statistics {
       messages: { ...messages, lastMinute: messages.perMinute.at(-1)?.count ?? 0 },
       groups: { total: groups.total, active: groups.active, newToday: groups.newSince },
       push,
+      files,
       generatedAt: now.toISOString(),
     };
   }

@@ -1,4 +1,5 @@
 import { sqlExecutor } from '../platform/db/index.ts';
+import { EventPublisher } from '../platform/events/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupMembership } from './clients/groups.ts';
 import { FileAccess } from './domain/access.ts';
@@ -7,6 +8,7 @@ import { Downloads } from './domain/downloads.ts';
 import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
+import { FileNotices } from './domain/notices.ts';
 import { Sharing } from './domain/sharing.ts';
 import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
@@ -31,6 +33,7 @@ export const fileService: ServiceModule = {
     const domain = {
       uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config),
       downloads,
+      notices: new FileNotices(new EventPublisher(ctx.pubsub, ctx.pubsubName), ctx.logger),
     };
     const lifecycle = new Lifecycle(sqlExecutor(ctx.orm), objects, ctx.logger, config.blobGraceSeconds);
     const sweeper = setInterval(

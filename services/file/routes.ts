@@ -4,6 +4,7 @@ import { defineRoute } from '../platform/http/routes.ts';
 import { rateLimit } from '../platform/security/rate-limit.ts';
 import { parseInternal } from '../platform/validation.ts';
 import type { Downloads } from './domain/downloads.ts';
+import type { FileNotices } from './domain/notices.ts';
 import type { Uploads } from './domain/uploads.ts';
 import { readUploadForm } from './form.ts';
 import {
@@ -24,6 +25,7 @@ import {
 export interface FileDomain {
   uploads: Uploads;
   downloads: Downloads;
+  notices: FileNotices;
 }
 
 const tags = ['files'];
@@ -78,6 +80,7 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
           { userId: principal.userId, kind: type, fileName },
           form.file.bytes,
         );
+        await d.notices.uploadCompleted(principal, file);
         return fileDto(d, principal.userId, file.fileId);
       },
     }),
@@ -164,6 +167,7 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
       response: FileDto,
       async handler({ principal, body }) {
         const file = await d.uploads.complete(principal.userId, body.uploadId);
+        await d.notices.uploadCompleted(principal, file);
         return fileDto(d, principal.userId, file.fileId);
       },
     }),

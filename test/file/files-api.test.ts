@@ -5,6 +5,7 @@ import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser, type SignedIn } from '../support/api-client.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { WsClient } from '../support/ws-client.ts';
 import { download, type FileView, postForm, sha256, uploadSimple } from './files-client.ts';
 
 const MiB = 1024 * 1024;
@@ -120,6 +121,30 @@ for (const store of ['local', 'minio'] as const) {
       });
       expect(voice.body.code, JSON.stringify(voice.body)).to.equal(0);
       expect(voice.body.data.durationMs).to.equal(1000);
+    });
+
+    it("tells the uploader's devices that an upload completed (NOTIFICATION file.upload_completed)", async () => {
+      const ws = await WsClient.connect(platform.host.url, alice.accessToken);
+      try {
+        const png = await pngOf(10, 10);
+        const file = (
+          await uploadSimple(api(), alice.accessToken, 'chat_image', { bytes: png, name: 'n.png' })
+        ).body.data;
+        const notice = await ws.next(
+          (f) =>
+            f.type === 'NOTIFICATION' &&
+            f.data.kind === 'file.upload_completed' &&
+            f.data.payload.fileId === file.fileId,
+          10_000,
+        );
+        expect(notice.data.payload).to.include({
+          fileName: 'n.png',
+          size: png.length,
+          mimeType: 'image/png',
+        });
+      } finally {
+        await ws.close();
+      }
     });
 
     it('reads the type from the content: a lying image is refused, a lying file is corrected and served as an attachment', async () => {

@@ -18,9 +18,8 @@ export const RoleName = z.enum(BUILT_IN_ROLES.map((role) => role.name) as [strin
 export const LoginBody = z.object({
   username: schemas.text(50).min(1),
   password: z.string().min(1).max(128),
-  otp: z
-    .string()
-    .max(32)
+  otp: schemas
+    .text(32)
     .optional()
     .describe('Authenticator (TOTP) code or a recovery code; 10116 says when it is needed'),
 });

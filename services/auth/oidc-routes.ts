@@ -9,10 +9,9 @@ import { DeviceType, SignedInDto } from './schemas.ts';
 const tags = ['auth'];
 
 const ProviderParams = z.object({ provider: z.string().regex(/^[a-z0-9-]{1,32}$/) });
-const redirectUri = z
-  .string()
+const redirectUri = schemas
+  .text(512)
   .min(1)
-  .max(512)
   .optional()
   .describe(
     'Where the provider sends the browser back: unset for the web client; a native app gives its registered custom scheme or loopback URI (RFC 8252)',
@@ -25,9 +24,9 @@ const StartBody = z.object({
   clientVersion: schemas.text(50).optional(),
 });
 const ProviderResponseBody = z.object({
-  state: z.string().min(1).max(256),
-  code: z.string().min(1).max(2048),
-  iss: z.string().max(512).optional().describe('The `iss` the provider put in the redirect, if any'),
+  state: schemas.text(256).min(1),
+  code: schemas.text(2048).min(1),
+  iss: schemas.text(512).optional().describe('The `iss` the provider put in the redirect, if any'),
 });
 const StartedDto = z.object({
   authorizationUrl: z.string().describe('Open this in the browser (a native app: the system browser)'),

@@ -19,9 +19,8 @@ const deviceToken = z
     'The deviceToken this device got when it last signed in: it still signs in while failures from elsewhere hold the account back',
   );
 
-const secondFactor = z
-  .string()
-  .max(32)
+const secondFactor = schemas
+  .text(32)
   .optional()
   .describe(
     'Authenticator (TOTP) code or a recovery code: asked (10116) when two-factor sign-in is on and this device has not signed in before',
@@ -82,7 +81,7 @@ export const CodeLoginBody = z.object({
 });
 
 export const SecondFactorCodeBody = z.object({
-  code: z.string().min(1).max(32).describe('Authenticator (TOTP) code, or a recovery code to turn it off'),
+  code: schemas.text(32).min(1).describe('Authenticator (TOTP) code, or a recovery code to turn it off'),
 });
 export const SecondFactorStatusDto = z.object({
   enabled: z.boolean(),

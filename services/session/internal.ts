@@ -23,22 +23,17 @@ export function sessionInternal(sessions: SessionService): InternalService[] {
         settings: await sessions.settings(userId, sessionIds),
       }),
       getUnreadTotal: async ({ userId, sessionId, seq }) => {
-        const { total, mentionUnread } = await sessions.unread(userId);
-        return { unread: total, mentionUnread, counted: await counted(sessions, userId, sessionId, seq) };
+        const [{ total, mentionUnread }, position] = await Promise.all([
+          sessions.unread(userId),
+          sessionId === undefined ? null : sessions.position(userId, sessionId),
+        ]);
+        return {
+          unread: total,
+          mentionUnread,
+          counted: position !== null && seq !== undefined && position.seq >= seq,
+          isMuted: position?.isMuted ?? false,
+        };
       },
     }),
   ];
-}
-
-/** Whether the user's conversation already reflects the message at `seq` (as its last, or read). */
-async function counted(
-  sessions: SessionService,
-  userId: string,
-  sessionId: string | undefined,
-  seq: number | undefined,
-): Promise<boolean> {
-  if (sessionId === undefined || seq === undefined) return false;
-  const session = await sessions.get(userId, sessionId).catch(() => undefined);
-  if (!session) return false;
-  return Math.max(session.lastMessage?.seq ?? 0, session.readSeq) >= seq;
 }

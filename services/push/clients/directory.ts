@@ -24,25 +24,28 @@ export class Directory {
     return brief?.name ?? '';
   }
 
-  /** Whether the user muted the conversation. */
-  async muted(userId: string, sessionId: string): Promise<boolean> {
-    const { settings } = await this.#invoke.call(SessionService.method.getSessionSettings, {
-      userId,
-      sessionIds: [sessionId],
-    });
-    return settings[0]?.isMuted ?? false;
+  /** The user's unread messages over all conversations: the badge of a push that is not a message. */
+  async unreadTotal(userId: string): Promise<number> {
+    const { unread } = await this.#invoke.call(SessionService.method.getUnreadTotal, { userId });
+    return unread;
   }
 
   /**
-   * The user's unread messages over all conversations: a push's badge. With a message: counted
-   * in, even when the session service has not yet learnt of it (both read the same events).
+   * For a push of a message: the badge (the user's total unread, this message counted in even
+   * when the session service has not yet learnt of it: both read the same events) and whether
+   * the user muted the conversation. One call.
    */
-  async unreadTotal(userId: string, message?: { sessionId: string; seq: number }): Promise<number> {
-    const { unread, counted } = await this.#invoke.call(SessionService.method.getUnreadTotal, {
+  async messageView(
+    userId: string,
+    sessionId: string,
+    seq: number,
+  ): Promise<{ badge: number; muted: boolean }> {
+    const answer = await this.#invoke.call(SessionService.method.getUnreadTotal, {
       userId,
-      ...(message ? { sessionId: message.sessionId, seq: BigInt(message.seq) } : {}),
+      sessionId,
+      seq: BigInt(seq),
     });
-    return message && !counted ? unread + 1 : unread;
+    return { badge: answer.counted ? answer.unread : answer.unread + 1, muted: answer.isMuted };
   }
 
   /** Removes a registration the provider said is dead, if the device still holds that token. */

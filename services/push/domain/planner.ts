@@ -108,24 +108,26 @@ export class PushPlanner {
     }));
     await this.#deliver(eventId, recipients, async (users) => {
       const readers = await this.#d.conversations.readers([...users.keys()], message.sessionId, seq);
-      const wanted: string[] = [];
-      for (const [userId, preferences] of users) {
-        if (readers.has(userId)) continue;
-        const mention = mentioned.has(userId);
-        if (
-          !(mention && preferences.pushMentionsWhenMuted) &&
-          (await this.#d.directory.muted(userId, message.sessionId))
-        )
-          continue;
-        wanted.push(userId);
-      }
+      const candidates = [...users].filter(([userId]) => !readers.has(userId));
+      const views = new Map(
+        await mapLimited(candidates, LOOKUPS_AT_ONCE, async ([userId]) => {
+          const view = await this.#d.directory.messageView(userId, message.sessionId, seq);
+          return [userId, view] as const;
+        }),
+      );
+      const wanted = candidates
+        .filter(([userId, preferences]) => {
+          const mutedOut =
+            views.get(userId)!.muted && !(mentioned.has(userId) && preferences.pushMentionsWhenMuted);
+          return !mutedOut;
+        })
+        .map(([userId]) => userId);
       if (wanted.length === 0) return new Map();
       const counts = await this.#d.conversations.countPushed(wanted, message.sessionId, seq);
       const { sender, group } = await names();
       const drafts = new Map<string, Draft>();
       for (const userId of wanted) {
         const mention = mentioned.has(userId);
-        const count = counts.get(userId) ?? 1;
         drafts.set(userId, {
           type: mention ? 'mention' : 'message',
           content: {
@@ -135,11 +137,11 @@ export class PushPlanner {
             groupName: group,
             preview: message.preview,
             mention,
-            count,
+            count: counts.get(userId) ?? 1,
           },
           priority: mention ? 'high' : 'normal',
           collapseKey: message.sessionId,
-          badge: await this.#d.directory.unreadTotal(userId, { sessionId: message.sessionId, seq }),
+          badge: views.get(userId)!.badge,
           data: {
             type: 'message',
             sessionId: message.sessionId,
@@ -189,10 +191,10 @@ export class PushPlanner {
     const draft = draftOf((notice.payload ?? {}) as Record<string, unknown>);
     if (!draft) return;
     await this.#deliver(notice.eventId, notice.recipients, async (users) => {
-      const drafts = new Map<string, Draft>();
-      for (const userId of users.keys())
-        drafts.set(userId, { ...draft, badge: await this.#d.directory.unreadTotal(userId) });
-      return drafts;
+      const badges = await mapLimited([...users.keys()], LOOKUPS_AT_ONCE, (userId) =>
+        this.#d.directory.unreadTotal(userId),
+      );
+      return new Map([...users.keys()].map((userId, i) => [userId, { ...draft, badge: badges[i]! }]));
     });
   }
 
@@ -305,6 +307,23 @@ export class PushPlanner {
       return true;
     });
   }
+}
+
+/** Calls to other services one event makes at once (a big group's members are asked a few at a time). */
+const LOOKUPS_AT_ONCE = 16;
+
+/** `work` for each item, at most `limit` at a time; results in the items' order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Computes once, on first use. */

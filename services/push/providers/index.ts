@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { PushConfig } from '../../platform/push-config.ts';
 import { ApnsProvider } from './apns.ts';
 import { FcmProvider } from './fcm.ts';
@@ -27,7 +27,14 @@ export function providerCertificates(config: PushConfig): string[] | undefined {
 export function createProviders(config: PushConfig, vapid: VapidKeys): Map<string, PushProvider> {
   const ca = providerCertificates(config);
   const providers: PushProvider[] = [
-    new WebPushProvider(vapid, config.vapidSubject, ca ? new Agent({ ca, keepAlive: true }) : undefined),
+    new WebPushProvider(
+      vapid,
+      config.vapidSubject,
+      // Connections to each push service are kept; the extra authorities, when any, go in one
+      // context made once (an agent given `ca` itself builds a context per connection and keys its
+      // pool by the whole text of every certificate, on every request).
+      new Agent({ keepAlive: true, ...(ca ? { secureContext: createSecureContext({ ca }) } : {}) }),
+    ),
     ...(config.fcm ? [new FcmProvider(config.fcm.serviceAccount, config.fcm.endpoint, ca)] : []),
     ...(config.apns ? [new ApnsProvider(config.apns, config.apns.endpoint, ca)] : []),
     ...config.webhooks.map((settings) => new WebhookProvider(settings)),

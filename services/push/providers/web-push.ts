@@ -30,9 +30,9 @@ export class WebPushProvider implements PushProvider {
   readonly name = 'webpush';
   readonly #vapid: VapidKeys;
   readonly #subject: string;
-  readonly #agent: Agent | undefined;
+  readonly #agent: Agent;
 
-  constructor(vapid: VapidKeys, subject: string, agent?: Agent) {
+  constructor(vapid: VapidKeys, subject: string, agent: Agent) {
     this.#vapid = vapid;
     this.#subject = subject;
     this.#agent = agent;
@@ -61,7 +61,7 @@ export class WebPushProvider implements PushProvider {
         topic: webPushTopic(message.collapseKey),
         contentEncoding: 'aes128gcm',
         timeout: 10_000,
-        ...(this.#agent ? { agent: this.#agent } : {}),
+        agent: this.#agent,
       });
       return outcomeOfStatus(answer.statusCode, `HTTP ${answer.statusCode}`);
     } catch (error) {

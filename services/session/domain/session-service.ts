@@ -195,6 +195,16 @@ export class SessionService {
     return { total: rows.length, sessions: await this.#sessions(rows), updateTime: this.#cursor(now) };
   }
 
+  /**
+   * How far the user's conversation goes (its last or read seq, whichever is further) and whether
+   * they muted it; null when they have none. For the push service's badges and mutes, without the
+   * names a full view looks up.
+   */
+  async position(userId: string, sessionId: string): Promise<{ seq: number; isMuted: boolean } | null> {
+    const row = await this.#store.find(userId, sessionId);
+    return row ? { seq: Math.max(row.lastSeq, row.readSeq), isMuted: row.isMuted } : null;
+  }
+
   async get(userId: string, sessionId: string): Promise<Session> {
     return this.#session(await this.#listed(userId, sessionId));
   }

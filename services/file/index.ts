@@ -28,10 +28,11 @@ export const fileService: ServiceModule = {
     const { store: objects, rawHandlers } = createObjectStore(config, ctx.publicUrl);
     await objects.ensureBuckets(Object.values(BUCKETS).map((suffix) => `${config.bucketPrefix}${suffix}`));
     const files = new FileStore(sqlExecutor(ctx.orm));
-    const access = new FileAccess(files, new GroupMembership(ctx.invoke));
+    const groups = new GroupMembership(ctx.invoke);
+    const access = new FileAccess(files, groups);
     const downloads = new Downloads(files, objects, access, config.urlTtlSeconds);
     const domain = {
-      uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config),
+      uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config, groups),
       downloads,
       notices: new FileNotices(new EventPublisher(ctx.pubsub, ctx.pubsubName), ctx.logger),
     };

@@ -74,10 +74,10 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
       response: FileDto,
       async handler({ principal, request }) {
         const form = await readUploadForm(request.raw, config.simpleUploadMaxBytes);
-        const { type } = parseInternal(SimpleUploadFields, form.fields);
+        const { type, groupId } = parseInternal(SimpleUploadFields, form.fields);
         const fileName = parseInternal(FileName, form.file.fileName);
         const file = await d.uploads.simple(
-          { userId: principal.userId, kind: type, fileName },
+          { userId: principal.userId, kind: type, fileName, groupId },
           form.file.bytes,
         );
         await d.notices.uploadCompleted(principal, file);
@@ -99,6 +99,7 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
           kind: body.type,
           fileName: body.fileName,
           fileSize: body.fileSize,
+          groupId: body.groupId,
         });
         return startedDto(started);
       },
@@ -118,6 +119,7 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
           kind: body.type,
           fileName: body.fileName,
           fileSize: body.fileSize,
+          groupId: body.groupId,
         });
         return { ...startedDto(started), uploadUrl: started.uploadUrl, method: 'PUT' as const };
       },

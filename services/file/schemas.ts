@@ -9,7 +9,11 @@ export const FileKindField = z.enum(FILE_KINDS);
 export const FileName = schemas.name(255).min(1);
 
 /** Form fields of `POST /files/upload` (besides the `file` part). */
-export const SimpleUploadFields = z.object({ type: FileKindField });
+export const SimpleUploadFields = z.object({
+  type: FileKindField,
+  /** With type group_avatar: the group (the uploader must be a member); its members may see the file. */
+  groupId: schemas.id.optional(),
+});
 /** Form fields of `POST /files/upload/part` (besides the `file` part). */
 export const PartFields = z.object({
   uploadId: schemas.id,
@@ -22,6 +26,8 @@ export const InitBody = z.object({
   /** What the client believes the type is; never trusted: the content decides. */
   mimeType: schemas.text(100).optional(),
   type: FileKindField,
+  /** With type group_avatar: the group (the uploader must be a member); its members may see the file. */
+  groupId: schemas.id.optional(),
 });
 export const CompleteBody = z.object({ uploadId: schemas.id });
 export const UploadParams = z.object({ uploadId: schemas.id });

@@ -7,7 +7,7 @@ import { befriend } from '../support/chat.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { clientMsgId } from '../support/ws-client.ts';
-import { download, type FileView, sha256, uploadSimple } from './files-client.ts';
+import { download, type FileView, postForm, sha256, uploadSimple } from './files-client.ts';
 
 interface Message {
   messageId: string;
@@ -127,6 +127,31 @@ for (const store of ['local', 'minio'] as const) {
       expect(
         (await api().call('GET', `/api/v1/files/${file.fileId}`, { token: carol.accessToken })).body.code,
       ).to.equal(0);
+    });
+
+    it("shows a group's avatar to its members only, and takes one only from a member", async () => {
+      const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#123456' } })
+        .png()
+        .toBuffer();
+      const upload = (user: SignedIn, fields: Record<string, string>) =>
+        postForm<FileView>(api(), '/api/v1/files/upload', user.accessToken, fields, {
+          bytes: png,
+          name: 'g.png',
+        });
+      const avatar = await upload(alice, { type: 'group_avatar', groupId });
+      expect(avatar.body.code, JSON.stringify(avatar.body)).to.equal(0);
+      const seen = await api().call('GET', `/api/v1/files/${avatar.body.data.fileId}`, {
+        token: dave.accessToken,
+      });
+      expect(seen.body.code).to.equal(0);
+      const hidden = await api().call('GET', `/api/v1/files/${avatar.body.data.fileId}`, {
+        token: carol.accessToken,
+      });
+      expect(hidden.body.code).to.equal(ErrorCode.FILE_NOT_FOUND);
+      expect((await upload(carol, { type: 'group_avatar', groupId })).body.code).to.equal(
+        ErrorCode.GROUP_NOT_MEMBER,
+      );
+      expect((await upload(alice, { type: 'group_avatar' })).body.code).to.equal(ErrorCode.INVALID_PARAMS);
     });
 
     it('refuses a file whose real type is not the message type', async () => {

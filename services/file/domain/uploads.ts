@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { FileConfig } from '../../platform/file-config.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
+import type { GroupMembership } from '../clients/groups.ts';
 import { NoSuchUpload, type ObjectStore } from '../storage/port.ts';
 import { type Blobs, sha256Of } from './blobs.ts';
 import { detectedType, SNIFF_BYTES } from './content-type.ts';
@@ -18,6 +19,8 @@ export interface UploadRequest {
   kind: FileKind;
   fileName: string;
   fileSize: number;
+  /** The group whose avatar this is (group_avatar only): its members may see the file. */
+  groupId?: string | undefined;
 }
 
 export interface StartedUpload {
@@ -41,6 +44,7 @@ export class Uploads {
   readonly #blobs: Blobs;
   readonly #ids: SnowflakeGenerator;
   readonly #config: FileConfig;
+  readonly #groups: GroupMembership;
 
   constructor(
     files: FileStore,
@@ -48,7 +52,9 @@ export class Uploads {
     blobs: Blobs,
     ids: SnowflakeGenerator,
     config: FileConfig,
+    groups: GroupMembership,
   ) {
+    this.#groups = groups;
     this.#files = files;
     this.#objects = objects;
     this.#blobs = blobs;
@@ -66,6 +72,12 @@ export class Uploads {
 
   /** Size limit of the kind, then the quota (uploads in progress count with their declared size). */
   async #checkAllowed(request: UploadRequest): Promise<void> {
+    if ((request.kind === 'group_avatar') !== (request.groupId !== undefined))
+      throw new AppError(ErrorCode.INVALID_PARAMS, {
+        detail: 'groupId goes with type group_avatar, and only with it',
+      });
+    if (request.groupId && !(await this.#groups.isMember(request.groupId, request.userId)))
+      throw new AppError(ErrorCode.GROUP_NOT_MEMBER);
     const max = this.#config.maxBytes[request.kind];
     if (request.fileSize > max)
       throw new AppError(ErrorCode.FILE_TOO_LARGE, {
@@ -99,7 +111,7 @@ export class Uploads {
         mimeType,
         kind: request.kind,
         status: 'ready',
-        groupId: null,
+        groupId: request.groupId ?? null,
         expiresAt: this.#expiresAt(request.kind, now),
         blobId: blob.blobId,
         media,
@@ -164,7 +176,7 @@ export class Uploads {
           mimeType: 'application/octet-stream',
           kind: request.kind,
           status: 'uploading',
-          groupId: null,
+          groupId: request.groupId ?? null,
           expiresAt: this.#expiresAt(request.kind, now),
           blobId: null,
         },

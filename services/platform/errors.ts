@@ -126,6 +126,7 @@ export const ErrorCode = {
   FILE_UPLOAD_ID_INVALID: 70108,
   FILE_CHUNK_INDEX_INVALID: 70109,
   FILE_CHECKSUM_MISMATCH: 70110,
+  PUSH_UNAVAILABLE: 80103,
 
   ADMIN_NOT_FOUND: 120101,
   ADMIN_WRONG_PASSWORD: 120102,
@@ -271,6 +272,7 @@ const CODES: Record<number, CodeInfo> = {
   70108: { status: 404, en: 'Invalid upload id', zh: '分片上传ID无效' },
   70109: { status: 400, en: 'Wrong chunk index or chunk size', zh: '分片索引错误' },
   70110: { status: 400, en: 'File checksum does not match', zh: '文件MD5校验失败' },
+  80103: { status: 503, en: 'Push service unavailable', zh: '推送服务不可用' },
 
   120101: { status: 404, en: 'Administrator does not exist', zh: '管理员不存在' },
   120102: { status: 401, en: 'Wrong administrator name or password', zh: '管理员密码错误' },

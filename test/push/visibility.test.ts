@@ -1,10 +1,12 @@
 import { expect } from 'chai';
+import { ErrorCode } from '../../services/platform/errors.ts';
 import { ADMIN_PASSWORD, signedInAdmin } from '../support/admins.ts';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { befriend } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { imctl, tempConfigPath } from '../support/imctl.ts';
+import { startPlatform } from '../support/platform.ts';
 import { type PushWorld, sendText, startPushWorld, subscribeWebPush } from './support.ts';
 
 interface ProviderStats {
@@ -89,5 +91,26 @@ describe('push: metrics, statistics and imctl', function () {
     expect(none.stdout).to.include(`user ${nobody.userId} has no push registration`);
     const audit = await imctl(['audit', '--action', 'push.test'], { configPath: config });
     expect(audit.json<{ items: unknown[] }>().items).to.have.length(2);
+  });
+
+  it('says so when the push service does not answer: stats without push, a test push refused with 080103', async () => {
+    // A platform without the push service, as a cluster with push disabled runs.
+    const services = 'auth,user,friend,group,session,file,message,admin,gateway';
+    const other = await startPlatform('postgresql', { SERVICES: services, ANYCHAT_ADAPTER: 'embedded' });
+    try {
+      const token = await signedInAdmin(other, 'nopush', 'operator');
+      const stats = await other.api.ok<{ push: unknown }>('GET', '/api/v1/admin/stats', { token });
+      expect(stats.push).to.equal(null);
+      const user = await registerUser(other.api);
+      const refused = await other.api.call('POST', `/api/v1/admin/users/${user.userId}/push-test`, {
+        token,
+        headers: { 'accept-language': 'zh-CN' },
+      });
+      expect(refused.status).to.equal(503);
+      expect(refused.body.code).to.equal(ErrorCode.PUSH_UNAVAILABLE);
+      expect(refused.body.message).to.match(/^推送服务不可用/);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { PushService } from '../../platform/contracts/gen/anychat/push/v1/push_pb.ts';
+import { AppError, ErrorCode, isAppError } from '../../platform/errors.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 export interface PushProviderStats {
@@ -25,9 +26,16 @@ export class PushClient {
     }));
   }
 
-  /** A test push to each registered device of the user: what each came to. */
+  /** A test push to each registered device of the user: what each came to (80103 when the push service does not answer). */
   async test(userId: string) {
-    const { results } = await this.#invoke.call(PushService.method.sendTestPush, { userId });
+    const { results } = await this.#invoke
+      .call(PushService.method.sendTestPush, { userId })
+      .catch((error: unknown) => {
+        if (isAppError(error) && error.code === ErrorCode.SERVICE_UNAVAILABLE) {
+          throw new AppError(ErrorCode.PUSH_UNAVAILABLE, { detail: error.message, cause: error });
+        }
+        throw error;
+      });
     return results.map((r) => ({
       deviceId: r.deviceId,
       provider: r.provider,

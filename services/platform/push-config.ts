@@ -38,6 +38,10 @@ const PushEnvSchema = z.object({
   PUSH_CONCURRENCY: int(1, 1024).default(64),
   /** How long a provider keeps an undelivered push (seconds). */
   PUSH_TTL_SECONDS: int(0, 28 * 86_400).default(86_400),
+  /** Days push_logs and push_failures are kept. */
+  PUSH_LOG_RETENTION_DAYS: int(1, 3650).default(30),
+  /** How often old records are deleted. */
+  PUSH_SWEEP_SECONDS: int(1, 86_400).default(3600),
 });
 
 const ServiceAccount = z.object({
@@ -82,6 +86,8 @@ export interface PushConfig {
   retryBaseMs: number;
   concurrency: number;
   ttlSeconds: number;
+  logRetentionDays: number;
+  sweepSeconds: number;
 }
 
 /** The push settings of `env` (empty strings already removed); throws naming what is wrong. */
@@ -138,5 +144,7 @@ export function loadPushConfig(env: Record<string, string | undefined>): PushCon
     retryBaseMs: e.PUSH_RETRY_BASE_MS,
     concurrency: e.PUSH_CONCURRENCY,
     ttlSeconds: e.PUSH_TTL_SECONDS,
+    logRetentionDays: e.PUSH_LOG_RETENTION_DAYS,
+    sweepSeconds: e.PUSH_SWEEP_SECONDS,
   };
 }

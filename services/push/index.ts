@@ -10,6 +10,7 @@ import {
   Dispatcher,
   Preferences,
   PushPlanner,
+  PushRetention,
   PushStatistics,
   Registrations,
 } from './domain/index.ts';
@@ -60,6 +61,15 @@ export const pushService: ServiceModule = {
       ttlSeconds: settings.ttlSeconds,
     });
     const on = { pubsubName: ctx.pubsubName, logger: ctx.logger };
+    const retention = new PushRetention(sql, settings.logRetentionDays);
+    const sweeper = setInterval(
+      () =>
+        void retention
+          .sweep()
+          .catch((error: unknown) => ctx.logger.warn({ err: error }, 'push sweep failed')),
+      settings.sweepSeconds * 1000,
+    );
+    sweeper.unref();
 
     return {
       routes: [],
@@ -108,6 +118,7 @@ export const pushService: ServiceModule = {
       ],
       internal: pushInternal(planner, new PushStatistics(sql), ctx.ids),
       async stop() {
+        clearInterval(sweeper);
         await dispatcher.settled();
         for (const provider of providers.values()) await provider.close?.();
       },

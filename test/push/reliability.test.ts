@@ -19,7 +19,7 @@ describe('push: retries, failures and dead tokens', function () {
 
   before(async function () {
     await requirePostgres(this);
-    world = await startPushWorld();
+    world = await startPushWorld({ PUSH_SWEEP_SECONDS: '1' });
   });
   after(async () => {
     await world?.stop();
@@ -139,5 +139,41 @@ describe('push: retries, failures and dead tokens', function () {
     } finally {
       await ws.close();
     }
+  });
+
+  it('deletes claims after two days and logs and failures after the retention (30 days)', async () => {
+    const insert = (table: string, id: string, age: string) =>
+      table === 'push_deliveries'
+        ? world.db.query(
+            `insert into "push"."push_deliveries" ("event_id", "device_id", "user_id", "created_at")
+             values ($1, 'd', 1, now() - $2::interval)`,
+            [id, age],
+          )
+        : world.db.query(
+            `insert into "push"."${table}" ("id", "user_id", "device_id", "provider", "push_type", ${
+              table === 'push_logs' ? '"attempt", "status"' : '"event_id", "reason", "attempts"'
+            }, "created_at") values ($1, 1, 'd', 'webpush', 'message', ${
+              table === 'push_logs' ? "1, 'success'" : "'e', 'transient', 3"
+            }, now() - $2::interval)`,
+            [id, age],
+          );
+    await insert('push_deliveries', 'old-claim', '3 days');
+    await insert('push_deliveries', 'new-claim', '1 hour');
+    await insert('push_logs', '9000000000000000001', '40 days');
+    await insert('push_logs', '9000000000000000002', '1 day');
+    await insert('push_failures', '9000000000000000003', '40 days');
+    await insert('push_failures', '9000000000000000004', '1 day');
+    await eventually('old records are gone', async () => {
+      const { rows } = await world.db.query(
+        `select (select count(*) from "push"."push_deliveries" where "event_id" in ('old-claim', 'new-claim'))::int as claims,
+                (select count(*) from "push"."push_logs" where "id" in (9000000000000000001, 9000000000000000002))::int as logs,
+                (select count(*) from "push"."push_failures" where "id" in (9000000000000000003, 9000000000000000004))::int as failures`,
+      );
+      return rows[0].claims === 1 && rows[0].logs === 1 && rows[0].failures === 1;
+    });
+    const { rows } = await world.db.query(
+      `select "event_id" from "push"."push_deliveries" where "event_id" in ('old-claim', 'new-claim')`,
+    );
+    expect(rows).to.deep.equal([{ event_id: 'new-claim' }]);
   });
 });

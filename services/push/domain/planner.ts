@@ -190,30 +190,29 @@ export class PushPlanner {
     if (!draftOf) return;
     const draft = draftOf((notice.payload ?? {}) as Record<string, unknown>);
     if (!draft) return;
-    await this.#deliver(notice.eventId, notice.recipients, async (users) => {
-      const badges = await mapLimited([...users.keys()], LOOKUPS_AT_ONCE, (userId) =>
-        this.#d.directory.unreadTotal(userId),
-      );
-      return new Map([...users.keys()].map((userId, i) => [userId, { ...draft, badge: badges[i]! }]));
-    });
+    await this.#sameForAll(notice.eventId, notice.recipients, draft);
   }
 
   /** Call invitations: high priority, one push per call; do-not-disturb hours hold them back like the rest. */
   async callInvited(call: CallInvitation, eventId: string): Promise<void> {
     const caller = await this.#d.directory.nickname(call.callerId);
-    await this.#deliver(eventId, call.calleeIds, async (users) => {
-      const drafts = new Map<string, Draft>();
-      for (const userId of users.keys()) {
-        drafts.set(userId, {
-          type: 'call',
-          content: { kind: 'call', callerName: caller, video: call.video },
-          priority: 'high',
-          collapseKey: `call:${call.callId}`,
-          badge: await this.#d.directory.unreadTotal(userId),
-          data: { type: 'call', callId: call.callId, callerId: call.callerId },
-        });
-      }
-      return drafts;
+    await this.#sameForAll(eventId, call.calleeIds, {
+      type: 'call',
+      content: { kind: 'call', callerName: caller, video: call.video },
+      priority: 'high',
+      collapseKey: `call:${call.callId}`,
+      data: { type: 'call', callId: call.callId, callerId: call.callerId },
+    });
+  }
+
+  /** One push for every recipient, each with their own badge. */
+  async #sameForAll(eventId: string, recipients: string[], draft: Omit<Draft, 'badge'>): Promise<void> {
+    await this.#deliver(eventId, recipients, async (users) => {
+      const userIds = [...users.keys()];
+      const badges = await mapLimited(userIds, LOOKUPS_AT_ONCE, (userId) =>
+        this.#d.directory.unreadTotal(userId),
+      );
+      return new Map(userIds.map((userId, i) => [userId, { ...draft, badge: badges[i]! }]));
     });
   }
 

@@ -92,7 +92,7 @@ forEachBackend('deleted accounts in the user directory', (platform) => {
     });
     await api().ok('POST', '/api/v1/users/push-token', {
       token: alice.accessToken,
-      body: { pushToken: 'token-of-alice-device', platform: 'Web' },
+      body: { pushToken: 'fcm:token-of-alice-device', platform: 'Android' },
     });
     await befriend(api(), bob, alice);
     const qrcode = await api().ok<{ code: string }>('POST', '/api/v1/users/qrcode/refresh', {

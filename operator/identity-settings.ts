@@ -31,12 +31,16 @@ export function identityConfig(cluster: ImCluster): Record<string, string> {
 
 /**
  * The identity credentials (SMTP password, SMS token, OIDC client secrets), as environment
- * variables read from their Secrets, for the containers that run the auth service only.
+ * variables read from their Secrets, for the containers that run the auth service only; the keys
+ * sealing TOTP secrets also for the admin service's (administrators' second factor).
  */
 export function identitySecrets(cluster: ImCluster, services: string[]): Array<[string, SecretKeyRef]> {
   const identity = cluster.spec.identity;
-  if (!identity || !(services.includes('auth') || services.includes('all'))) return [];
+  const runs = (service: string) => services.includes(service) || services.includes('all');
+  if (!identity || !(runs('auth') || runs('admin'))) return [];
   const secrets: Array<[string, SecretKeyRef]> = [];
+  if (identity.totpKeysRef) secrets.push(['TOTP_ENCRYPTION_KEYS', identity.totpKeysRef]);
+  if (!runs('auth')) return secrets;
   if (identity.smtp?.passwordRef) secrets.push(['SMTP_PASSWORD', identity.smtp.passwordRef]);
   if (identity.sms?.tokenRef) secrets.push(['SMS_HTTP_TOKEN', identity.sms.tokenRef]);
   for (const provider of identity.oidc?.providers ?? []) {

@@ -119,6 +119,8 @@ export interface ImClusterSpec {
       }>;
     };
     adminSecondFactor?: 'required' | 'optional';
+    /** TOTP_ENCRYPTION_KEYS (`id:base64key[,...]`, the first sealing): unset, each schema keeps a generated key. */
+    totpKeysRef?: SecretKeyRef;
   };
   config?: Record<string, string>;
 }

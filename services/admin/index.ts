@@ -9,7 +9,7 @@ import { SnowflakeGenerator } from '../platform/ids.ts';
 import { createLogger } from '../platform/logger.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
-import { SignInThrottle } from '../platform/security/index.ts';
+import { fieldCipher, SignInThrottle, sealPlainColumn } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { schemas } from '../platform/validation.ts';
 import { AccountsClient } from './clients/auth.ts';
@@ -18,7 +18,7 @@ import { GroupsClient } from './clients/groups.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { PushClient } from './clients/push.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
-import { AdminSecondFactor } from './domain/admin-second-factor.ts';
+import { AdminSecondFactor, adminTotpContext } from './domain/admin-second-factor.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
 import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
@@ -30,6 +30,7 @@ import { SystemConfig } from './domain/system-config.ts';
 import { UserModeration } from './domain/user-moderation.ts';
 import { Migration20261122000700_admin } from './migrations/Migration20261122000700_admin.ts';
 import { Migration20261130000710_admin_second_factor } from './migrations/Migration20261130000710_admin_second_factor.ts';
+import { Migration20261130000720_admin_sealed_totp } from './migrations/Migration20261130000720_admin_sealed_totp.ts';
 import { adminRoutes } from './routes.ts';
 import { CreateAdminBody } from './schemas.ts';
 
@@ -55,6 +56,7 @@ const MIGRATIONS = [
     name: 'Migration20261130000710_admin_second_factor',
     class: Migration20261130000710_admin_second_factor,
   },
+  { name: 'Migration20261130000720_admin_sealed_totp', class: Migration20261130000720_admin_sealed_totp },
 ];
 
 /** A 63-bit audit id from an event id, so that a redelivered login event is recorded once. */
@@ -78,9 +80,17 @@ export const adminService: ServiceModule = {
       logger: ctx.logger,
     });
     const limits = ctx.state.store(ctx.config.dapr.stateStoreName);
+    const totpCipher = await fieldCipher(sql, 'admin', ctx.config.auth.totpKeys);
+    // Secrets stored before sealing existed are sealed now (idempotent: sealed ones are skipped).
+    await sealPlainColumn(sql, totpCipher, {
+      table: '"admin"."admin_users"',
+      key: 'admin_id',
+      column: 'totp_secret',
+      context: adminTotpContext,
+    });
     const accounts = new AdminAccounts(sql, ctx.ids, audit, ctx.config.admin.tokenTtlSeconds, {
       throttle: new SignInThrottle(limits, 'admin-login', ctx.config.auth.login),
-      secondFactor: new AdminSecondFactor(sql, ctx.config.admin.secondFactor),
+      secondFactor: new AdminSecondFactor(sql, ctx.config.admin.secondFactor, totpCipher),
     });
     const clients = {
       accounts: new AccountsClient(ctx.invoke),

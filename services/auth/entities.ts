@@ -97,7 +97,8 @@ export const UserSecondFactor = defineEntity({
   tableName: 'user_second_factors',
   properties: {
     userId: p.bigint('string').primary(),
-    secret: p.string().length(64),
+    /** Sealed (`enc1:<key id>:...`, AES-256-GCM); see FieldCipher. */
+    secret: p.text(),
     enabledAt: p.datetime().nullable(),
     lastStep: p.bigint('number').default(0),
     recoveryCodes: p.json<string[]>(),

@@ -1,5 +1,6 @@
+import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher } from '../platform/events/index.ts';
-import { SignInThrottle, WindowLimit } from '../platform/security/index.ts';
+import { fieldCipher, SignInThrottle, sealPlainColumn, WindowLimit } from '../platform/security/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { UserClient } from './clients/users.ts';
 import { AccountQueries } from './domain/account-admin.ts';
@@ -12,7 +13,7 @@ import { Flows, OidcProviders, OidcSignIn } from './domain/oidc/index.ts';
 import { Sessions } from './domain/sessions.ts';
 import { SignIns } from './domain/sign-in.ts';
 import { SigningKeys } from './domain/signing-keys.ts';
-import { TwoFactor } from './domain/two-factor.ts';
+import { TwoFactor, userTotpContext } from './domain/two-factor.ts';
 import { VerificationCodes } from './domain/verification-codes.ts';
 import { authEntities } from './entities.ts';
 import { authInternal } from './internal.ts';
@@ -20,6 +21,7 @@ import { Migration20261122000100_auth } from './migrations/Migration202611220001
 import { Migration20261122000110_auth_admin } from './migrations/Migration20261122000110_auth_admin.ts';
 import { Migration20261130000120_auth_second_factor } from './migrations/Migration20261130000120_auth_second_factor.ts';
 import { Migration20261130000130_auth_identities } from './migrations/Migration20261130000130_auth_identities.ts';
+import { Migration20261130000140_auth_sealed_totp } from './migrations/Migration20261130000140_auth_sealed_totp.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import { authRoutes } from './routes.ts';
 
@@ -35,6 +37,7 @@ export const authService: ServiceModule = {
       class: Migration20261130000120_auth_second_factor,
     },
     { name: 'Migration20261130000130_auth_identities', class: Migration20261130000130_auth_identities },
+    { name: 'Migration20261130000140_auth_sealed_totp', class: Migration20261130000140_auth_sealed_totp },
   ],
   async create(ctx) {
     const config = ctx.config.auth;
@@ -51,10 +54,20 @@ export const authService: ServiceModule = {
     });
     const throttle = new SignInThrottle(store, 'login', config.login);
     const deviceTokens = new DeviceTokens(keys, config.deviceTokenTtlSeconds);
+    const sql = sqlExecutor(ctx.orm);
+    const totpCipher = await fieldCipher(sql, 'auth', config.totpKeys);
+    // Secrets stored before sealing existed are sealed now (idempotent: sealed ones are skipped).
+    await sealPlainColumn(sql, totpCipher, {
+      table: '"auth"."user_second_factors"',
+      key: 'user_id',
+      column: 'secret',
+      context: userTotpContext,
+    });
     // Codes tried per account: 10 per 15 minutes (a six-digit code, three steps accepted at a time).
     const twoFactor = new TwoFactor(
       ctx.orm,
       new WindowLimit(store, 'second-factor', { limit: 10, windowMs: 15 * 60_000 }),
+      totpCipher,
     );
     const alerts = new LoginAlerts({ orm: ctx.orm, events, delivery, ids: ctx.ids, logger: ctx.logger });
     const signIns = new SignIns({ sessions, deviceTokens, twoFactor, alerts, events, logger: ctx.logger });

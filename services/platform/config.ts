@@ -9,6 +9,7 @@ import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { loadOidcProviders, type OidcProviderConfig } from './oidc-config.ts';
 import { loadPushConfig, type PushConfig } from './push-config.ts';
+import { type FieldKey, parseFieldKeys } from './security/field-cipher.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -59,6 +60,8 @@ const EnvSchema = z.object({
   AUTH_ISSUER: z.string().default('anychat'),
   /** ES256 private key (a JWK with `kid`) that signs access tokens; the operator provides it from a Secret. Unset: the first auth replica generates one and keeps it in the auth schema. */
   AUTH_SIGNING_KEY: z.string().optional(),
+  /** Keys sealing TOTP secrets (AES-256-GCM): `id:base64(32 bytes)[,id:key...]`, the first sealing, the others still read (rotation); from a Secret. Unset: one generated on first start and kept in the service's schema. */
+  TOTP_ENCRYPTION_KEYS: z.string().optional(),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(7200),
   AUTH_REFRESH_TOKEN_TTL_SECONDS: int(300, 90 * 86_400).default(7 * 86_400),
   /** `per-device-type` (one session per device type), `single` (one session), `multi` (no limit). */
@@ -216,6 +219,7 @@ export interface Config {
   auth: {
     issuer: string;
     signingKey: string | undefined;
+    totpKeys: FieldKey[] | undefined;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
     multiDevicePolicy: Env['AUTH_MULTI_DEVICE_POLICY'];
@@ -294,6 +298,15 @@ function workerIdFromHostname(): number {
   return hash % 1024;
 }
 
+function totpKeysOf(text: string): FieldKey[] {
+  try {
+    return parseFieldKeys(text);
+  } catch (error) {
+    // The message names the rule broken, never the keys.
+    throw new ConfigError(`invalid configuration: TOTP_ENCRYPTION_KEYS: ${(error as Error).message}`);
+  }
+}
+
 function fileConfigOf(env: Record<string, string | undefined>, dataDir: string): FileConfig {
   try {
     return loadFileConfig(env, dataDir);
@@ -368,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: {
       issuer: e.AUTH_ISSUER,
       signingKey: e.AUTH_SIGNING_KEY,
+      totpKeys: e.TOTP_ENCRYPTION_KEYS ? totpKeysOf(e.TOTP_ENCRYPTION_KEYS) : undefined,
       accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
       multiDevicePolicy: e.AUTH_MULTI_DEVICE_POLICY,

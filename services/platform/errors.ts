@@ -48,6 +48,7 @@ export const ErrorCode = {
   CODE_DELIVERY_FAILED: 10118,
   SECOND_FACTOR_WRONG: 10119,
   SECOND_FACTOR_STATE: 10120,
+  SEALED_FIELD_UNREADABLE: 10121,
   OIDC_PROVIDER_UNKNOWN: 10201,
   OIDC_STATE_INVALID: 10202,
   OIDC_TOKEN_INVALID: 10203,
@@ -181,6 +182,11 @@ const CODES: Record<number, CodeInfo> = {
     status: 400,
     en: 'Two-factor authentication is not in the state this needs',
     zh: '两步验证状态不符',
+  },
+  10121: {
+    status: 503,
+    en: 'A stored secret cannot be read with the configured encryption keys',
+    zh: '已存储的密钥无法用当前配置的加密密钥解密',
   },
   10201: { status: 404, en: 'Unknown sign-in provider', zh: '登录提供方不存在' },
   10202: {

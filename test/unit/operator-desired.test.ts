@@ -189,6 +189,7 @@ describe('operator: desired objects', () => {
             ],
           },
           adminSecondFactor: 'required',
+          totpKeysRef: { name: 'identity', key: 'totp-keys' },
         },
       }),
     );
@@ -230,6 +231,15 @@ describe('operator: desired objects', () => {
       valueFrom: { secretKeyRef: { name: 'identity', key: 'zitadel-secret' } },
     });
     expect(secretNames('message')).to.deep.equal([]);
+    // The keys sealing TOTP secrets: where users' (auth) and administrators' (admin) are read.
+    const totpKeys = {
+      name: 'TOTP_ENCRYPTION_KEYS',
+      valueFrom: { secretKeyRef: { name: 'identity', key: 'totp-keys' } },
+    };
+    expect(envOf('auth')).to.deep.include(totpKeys);
+    expect(envOf('admin')).to.deep.include(totpKeys);
+    expect(envOf('message').map((e) => e.name)).not.to.include('TOTP_ENCRYPTION_KEYS');
+    expect(secretNames('admin')).to.deep.equal([]);
   });
 
   it('leaves out disabled services and the ingress without a host; Components read their Secrets', () => {

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import {
   afterMatch,
+  type FieldCipher,
   matchSecondFactor,
   newRecoveryCodes,
   newTotpSecret,
@@ -10,6 +11,9 @@ import {
 
 /** `required`: every administrator signs in with a second factor, enrolling at the first login. */
 export type AdminSecondFactorPolicy = 'required' | 'optional';
+
+/** What a sealed secret is bound to: a sealed value copied to another administrator's row does not open. */
+export const adminTotpContext = (adminId: string) => `totp:admin:${adminId}`;
 
 interface FactorRow {
   totp_secret: string | null;
@@ -23,15 +27,17 @@ interface FactorRow {
  * login: an administrator without one (under `required`) gets a new secret in the 10116 answer, adds
  * it to an authenticator app and logs in again with a code of it, which turns it on and hands out
  * the recovery codes once. Each TOTP step and each recovery code signs in once (checked and
- * stored under a row lock).
+ * stored under a row lock). Secrets are stored sealed (`cipher`, AES-256-GCM).
  */
 export class AdminSecondFactor {
   readonly #sql: SqlExecutor;
   readonly #policy: AdminSecondFactorPolicy;
+  readonly #cipher: FieldCipher;
 
-  constructor(sql: SqlExecutor, policy: AdminSecondFactorPolicy) {
+  constructor(sql: SqlExecutor, policy: AdminSecondFactorPolicy, cipher: FieldCipher) {
     this.#sql = sql;
     this.#policy = policy;
+    this.#cipher = cipher;
   }
 
   /**
@@ -47,7 +53,7 @@ export class AdminSecondFactor {
       await this.#sql.query(
         `update "admin"."admin_users" set totp_secret = ?
          where admin_id = ? and totp_secret is null and totp_enabled_at is null`,
-        [newTotpSecret(), admin.adminId],
+        [this.#cipher.seal(newTotpSecret(), adminTotpContext(admin.adminId)), admin.adminId],
       );
     }
     return this.#sql.transaction(async (tx) => {
@@ -58,7 +64,7 @@ export class AdminSecondFactor {
       );
       if (!row) throw new AppError(ErrorCode.ADMIN_NOT_FOUND);
       const enrolled = row.totp_enabled_at !== null && row.totp_secret !== null;
-      const secret = row.totp_secret;
+      const secret = row.totp_secret && this.#cipher.open(row.totp_secret, adminTotpContext(admin.adminId));
       if (!secret || (!enrolled && this.#policy === 'optional')) return {};
       if (!code) {
         throw new AppError(ErrorCode.SECOND_FACTOR_REQUIRED, {

@@ -3,6 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import {
   afterMatch,
+  type FieldCipher,
   matchSecondFactor,
   newRecoveryCodes,
   newTotpSecret,
@@ -12,21 +13,25 @@ import {
 import { UserCredentials, UserSecondFactor } from '../entities.ts';
 
 const ISSUER = 'AnyChat';
+/** What a sealed secret is bound to: a sealed value copied to another account's row does not open. */
+export const userTotpContext = (userId: string) => `totp:user:${userId}`;
 
 /**
  * Users' optional second factor: TOTP (RFC 6238) with ten one-time recovery codes (hashed). Set up
  * from settings (a secret to scan), turned on by a code of it (which hands out the recovery codes
  * once), turned off by a code. Once on, a sign-in from a device that has not signed in before needs
  * a code. Codes are checked and used under a row lock: each TOTP step and recovery code works once;
- * attempts per account are limited (`attempts`).
+ * attempts per account are limited (`attempts`). Secrets are stored sealed (`cipher`, AES-256-GCM).
  */
 export class TwoFactor {
   readonly #orm: MikroORM;
   readonly #attempts: WindowLimit;
+  readonly #cipher: FieldCipher;
 
-  constructor(orm: MikroORM, attempts: WindowLimit) {
+  constructor(orm: MikroORM, attempts: WindowLimit, cipher: FieldCipher) {
     this.#orm = orm;
     this.#attempts = attempts;
+    this.#cipher = cipher;
   }
 
   async status(userId: string): Promise<{ enabled: boolean; recoveryCodesLeft: number }> {
@@ -43,6 +48,7 @@ export class TwoFactor {
   async setup(userId: string): Promise<{ secret: string; otpauthUri: string }> {
     const em = this.#orm.em.fork();
     const secret = newTotpSecret();
+    const sealed = this.#cipher.seal(secret, userTotpContext(userId));
     const user = await em.findOne(UserCredentials, { userId });
     if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND);
     await em.transactional(async (tx) => {
@@ -50,8 +56,8 @@ export class TwoFactor {
       if (factor?.enabledAt) {
         throw new AppError(ErrorCode.SECOND_FACTOR_STATE, { detail: 'two-factor sign-in is already on' });
       }
-      if (factor) tx.assign(factor, { secret, lastStep: 0, recoveryCodes: [] });
-      else tx.create(UserSecondFactor, { userId, secret, lastStep: 0, recoveryCodes: [] });
+      if (factor) tx.assign(factor, { secret: sealed, lastStep: 0, recoveryCodes: [] });
+      else tx.create(UserSecondFactor, { userId, secret: sealed, lastStep: 0, recoveryCodes: [] });
     });
     return { secret, otpauthUri: totpUri(secret, ISSUER, user.account) };
   }
@@ -92,7 +98,7 @@ export class TwoFactor {
         });
       }
       const current = {
-        secret: factor.secret,
+        secret: this.#cipher.open(factor.secret, userTotpContext(userId)),
         lastStep: factor.lastStep,
         recoveryHashes: factor.recoveryCodes,
       };

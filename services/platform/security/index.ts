@@ -1,5 +1,7 @@
 export * from './access-tokens.ts';
 export * from './attempts.ts';
+export * from './field-cipher.ts';
+export * from './field-keys.ts';
 export * from './principal.ts';
 export * from './rate-limit.ts';
 export * from './second-factor.ts';

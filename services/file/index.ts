@@ -3,6 +3,7 @@ import { EventPublisher } from '../platform/events/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupMembership } from './clients/groups.ts';
 import { FileAccess } from './domain/access.ts';
+import { Avatars } from './domain/avatars.ts';
 import { Blobs } from './domain/blobs.ts';
 import { Downloads } from './domain/downloads.ts';
 import { FileStore } from './domain/file-store.ts';
@@ -49,7 +50,11 @@ export const fileService: ServiceModule = {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       rawHandlers,
       subscriptions: [],
-      internal: fileInternal(new Sharing(files, downloads), new StorageAdmin(sqlExecutor(ctx.orm))),
+      internal: fileInternal(
+        new Sharing(files, downloads),
+        new StorageAdmin(sqlExecutor(ctx.orm)),
+        new Avatars(files, ctx.publicUrl),
+      ),
       async stop() {
         clearInterval(sweeper);
       },

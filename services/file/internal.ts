@@ -6,6 +6,7 @@ import {
 } from '../platform/contracts/gen/anychat/file/v1/file_pb.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
+import type { Avatars } from './domain/avatars.ts';
 import type { FileRecord } from './domain/file-store.ts';
 import type { Sharing } from './domain/sharing.ts';
 import type { StorageAdmin } from './domain/storage-stats.ts';
@@ -20,6 +21,7 @@ export const FileInputs = {
     target: z.union([z.literal(ShareTarget.USER), z.literal(ShareTarget.GROUP)]),
     targetId: id,
   }),
+  useAvatar: z.object({ fileId: id, userId: id, groupId: id.optional() }),
 } satisfies InputSchemas<typeof FileContract>;
 
 /** Input rules of FileAdminService's methods. */
@@ -42,7 +44,7 @@ export const renderOf = (file: FileRecord) => ({
 });
 
 /** What the file service serves other services (proto/anychat/file/v1/file.proto). */
-export function fileInternal(sharing: Sharing, admin: StorageAdmin): InternalService[] {
+export function fileInternal(sharing: Sharing, admin: StorageAdmin, avatars: Avatars): InternalService[] {
   return [
     internalService(FileAdminContract, FileAdminInputs, {
       getFileStats: async ({ userId }) => {
@@ -71,6 +73,9 @@ export function fileInternal(sharing: Sharing, admin: StorageAdmin): InternalSer
         });
         return { file: renderOf(file) };
       },
+      useAvatar: async ({ fileId, userId, groupId }) => ({
+        url: await avatars.use(userId, fileId, groupId),
+      }),
     }),
   ];
 }

@@ -1,3 +1,4 @@
+import { avatarUrlOf } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -45,6 +46,7 @@ export const groupService: ServiceModule = {
         logger: ctx.logger,
       }),
       allowStrangers: ctx.config.message.allowStrangers,
+      avatarUrl: (userId, fileId, groupId) => avatarUrlOf(ctx.invoke, { userId, fileId, groupId }),
     });
     outbox.start(OUTBOX_SWEEP_MS);
     return {

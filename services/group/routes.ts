@@ -175,6 +175,7 @@ export function groupRoutes(domain: GroupDomain, rateLimitFactor: number) {
           await groups.update(originOf(principal), params.id, {
             name: body.name,
             avatar: body.avatar,
+            avatarFileId: body.avatarFileId,
             announcement: body.announcement === undefined ? undefined : body.announcement || null,
           }),
         ),

@@ -49,10 +49,17 @@ export const UpdateGroupBody = z
   .object({
     name: name(100).pipe(z.string().min(1, 'must not be empty')),
     avatar,
+    avatarFileId: schemas.id.describe(
+      'an upload of type group_avatar naming this group (mine, an image): the avatar becomes its URL, GET /api/v1/files/{id}',
+    ),
     announcement: multiline(2000).nullable().describe('empty or null clears it; posted as a group notice'),
   })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
+  .refine((body) => Object.keys(body).length > 0, 'at least one field is required')
+  .refine((body) => body.avatar === undefined || body.avatarFileId === undefined, {
+    message: 'give avatar or avatarFileId, not both',
+    path: ['avatarFileId'],
+  });
 
 export const SettingsBody = z
   .object({

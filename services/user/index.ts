@@ -1,4 +1,4 @@
-import { AccountStatusCodes, AuthTopics } from '../platform/contracts/index.ts';
+import { AccountStatusCodes, AuthTopics, avatarUrlOf } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
@@ -52,6 +52,7 @@ export const userService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
       qrcodeTtlSeconds: ctx.config.user.qrcodeTtlSeconds,
+      avatarUrl: (userId, fileId) => avatarUrlOf(ctx.invoke, { userId, fileId }),
       publicUrl: ctx.publicUrl,
       blockedNicknameWords: ctx.config.user.nicknameBlocklist,
       words: new SensitiveWords(ctx.sharedState, {

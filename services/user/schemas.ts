@@ -18,6 +18,9 @@ export const UpdateProfileBody = z
   .object({
     nickname: name(32).pipe(z.string().min(1, 'must not be empty')),
     avatar: schemas.url(255).nullable(),
+    avatarFileId: schemas.id.describe(
+      'an upload of type avatar (mine, an image): the avatar becomes its URL, GET /api/v1/files/{id}',
+    ),
     signature: text(200).nullable(),
     gender: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe('0 unknown, 1 male, 2 female'),
     birthday: z
@@ -28,7 +31,11 @@ export const UpdateProfileBody = z
     region: text(100).nullable(),
   })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
+  .refine((body) => Object.keys(body).length > 0, 'at least one field is required')
+  .refine((body) => body.avatar === undefined || body.avatarFileId === undefined, {
+    message: 'give avatar or avatarFileId, not both',
+    path: ['avatarFileId'],
+  });
 
 const clock = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (00:00 to 23:59)');
 

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { ErrorCode } from '../../services/platform/errors.ts';
-import { registerUser, type SignedIn } from '../support/api-client.ts';
+import type { SignedIn } from '../support/api-client.ts';
 import { befriend } from '../support/chat.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { clientMsgId } from '../support/ws-client.ts';
+import { castOf } from './cast.ts';
 import { download, type FileView, postForm, sha256, uploadSimple } from './files-client.ts';
 
 interface Message {
@@ -51,16 +52,7 @@ for (const store of ['local', 'minio'] as const) {
     before(async () => {
       if (store === 'minio') minio = await startMinio();
       platform = await startPlatform(store === 'minio' ? 'postgresql' : 'pglite', minio?.env ?? {});
-      alice = await registerUser(api());
-      bob = await registerUser(api());
-      dave = await registerUser(api());
-      carol = await registerUser(api());
-      await befriend(api(), alice, bob);
-      await befriend(api(), alice, dave);
-      ({ groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
-        token: alice.accessToken,
-        body: { name: 'photos', memberIds: [bob.userId, dave.userId] },
-      }));
+      ({ alice, bob, dave, carol, groupId } = await castOf(api(), 'photos'));
     });
     after(async () => {
       await platform?.stop();

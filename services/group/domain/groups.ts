@@ -27,6 +27,8 @@ export interface GroupsDeps {
   invitations: GroupInvitations;
   /** The administrator's forbidden words: group names and announcements holding one are refused. */
   words: SensitiveWords;
+  /** The URL of a group avatar set from an upload, once the file service has checked the file (avatarUrlOf). */
+  avatarUrl: (userId: string, fileId: string, groupId: string) => Promise<string>;
 }
 
 const settingsOf = (group: Group): GroupSettings =>
@@ -137,10 +139,15 @@ export class Groups {
     changes: {
       name?: string | undefined;
       avatar?: string | null | undefined;
+      avatarFileId?: string | undefined;
       announcement?: string | null | undefined;
     },
   ): Promise<GroupView> {
     await this.#assertCleanText(changes);
+    // Asked before the group is locked (a service call); whether the caller may change it is checked under the lock.
+    const avatar = changes.avatarFileId
+      ? await this.#deps.avatarUrl(origin.userId, changes.avatarFileId, groupId)
+      : changes.avatar;
     const names = await this.#deps.changes.profiles([origin.userId]);
     return this.#deps.changes.write(async (w) => {
       const { group, members, me } = await this.#deps.changes.lock(w, groupId, origin.userId);
@@ -152,8 +159,8 @@ export class Groups {
         group.name = changes.name;
         changed.push('name');
       }
-      if (changes.avatar !== undefined && changes.avatar !== (group.avatar ?? null)) {
-        group.avatar = changes.avatar;
+      if (avatar !== undefined && avatar !== (group.avatar ?? null)) {
+        group.avatar = avatar;
         changed.push('avatar');
       }
       const announcementChanged =

@@ -40,6 +40,8 @@ export interface GroupDomainDeps {
   words: SensitiveWords;
   /** MESSAGE_ALLOW_STRANGERS: whether a stranger may be put into a group without accepting an invitation. */
   allowStrangers: boolean;
+  /** The URL of a group avatar set from an upload (avatarUrlOf). */
+  avatarUrl: (userId: string, fileId: string, groupId: string) => Promise<string>;
 }
 
 /** The group service's parts, each one concern, sharing one way of changing a group (GroupChanges). */
@@ -64,7 +66,7 @@ export function createGroupDomain(deps: GroupDomainDeps): GroupDomain {
   });
   const joining = new Joining(store, changes);
   return {
-    groups: new Groups({ store, changes, invitations, words: deps.words }),
+    groups: new Groups({ store, changes, invitations, words: deps.words, avatarUrl: deps.avatarUrl }),
     members: new Members({ store, changes, invitations }),
     ownership: new Ownership(changes),
     mutes: new Mutes(changes),

@@ -2,6 +2,7 @@ export * from './admin.ts';
 export * from './auth.ts';
 export * from './bulk.ts';
 export * from './events.ts';
+export * from './file.ts';
 export * from './friend.ts';
 export * from './gateway.ts';
 export * from './group.ts';

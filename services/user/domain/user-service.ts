@@ -58,6 +58,8 @@ export interface UserServiceDeps {
   ids: SnowflakeGenerator;
   logger: Logger;
   qrcodeTtlSeconds: number;
+  /** The URL of an avatar set from an upload, once the file service has checked the file (avatarUrlOf). */
+  avatarUrl: (userId: string, fileId: string) => Promise<string>;
   publicUrl: () => string;
   blockedNicknameWords: string[];
   /** The administrator's forbidden words (shared state): a nickname holding one is refused, never masked. */
@@ -166,7 +168,13 @@ export class UserService {
     };
   }
 
-  async updateProfile(userId: string, changes: ProfileChanges): Promise<UserProfile> {
+  async updateProfile(
+    userId: string,
+    { avatarFileId, ...given }: ProfileChanges & { avatarFileId?: string | undefined },
+  ): Promise<UserProfile> {
+    const changes = avatarFileId
+      ? { ...given, avatar: await this.deps.avatarUrl(userId, avatarFileId) }
+      : given;
     if (changes.nickname !== undefined) await this.#assertCleanNickname(changes.nickname);
     const em = this.deps.orm.em.fork();
     const profile = await em.findOne(UserProfile, { userId, deletedAt: null });

@@ -10,7 +10,53 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/file/v1/file.proto.
  */
 export const file_anychat_file_v1_file: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSLeAQoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIQggKBl93aWR0aEIJCgdfaGVpZ2h0Qg4KDF9kdXJhdGlvbl9tcyI+ChFTaGFyZUZpbGVSZXNwb25zZRIpCgRmaWxlGAEgASgLMhsuYW55Y2hhdC5maWxlLnYxLkZpbGVSZW5kZXIiNwoTR2V0RmlsZVN0YXRzUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJSACIAQFCCgoIX3VzZXJfaWQiOwoNRmlsZUtpbmRVc2FnZRIMCgRraW5kGAEgASgJEg0KBWZpbGVzGAIgASgDEg0KBWJ5dGVzGAMgASgDInkKFEdldEZpbGVTdGF0c1Jlc3BvbnNlEg0KBWZpbGVzGAEgASgDEg0KBWJ5dGVzGAIgASgDEhQKDHN0b3JlZF9ieXRlcxgDIAEoAxItCgVraW5kcxgEIAMoCzIeLmFueWNoYXQuZmlsZS52MS5GaWxlS2luZFVzYWdlIiQKEURlbGV0ZUZpbGVSZXF1ZXN0Eg8KB2ZpbGVfaWQYASABKAkiRwoSRGVsZXRlRmlsZVJlc3BvbnNlEhAKCG93bmVyX2lkGAEgASgJEhEKCWZpbGVfbmFtZRgCIAEoCRIMCgRzaXplGAMgASgDKloKC1NoYXJlVGFyZ2V0EhwKGFNIQVJFX1RBUkdFVF9VTlNQRUNJRklFRBAAEhUKEVNIQVJFX1RBUkdFVF9VU0VSEAESFgoSU0hBUkVfVEFSR0VUX0dST1VQEAIyYQoLRmlsZVNlcnZpY2USUgoJU2hhcmVGaWxlEiEuYW55Y2hhdC5maWxlLnYxLlNoYXJlRmlsZVJlcXVlc3QaIi5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVzcG9uc2UyxgEKEEZpbGVBZG1pblNlcnZpY2USWwoMR2V0RmlsZVN0YXRzEiQuYW55Y2hhdC5maWxlLnYxLkdldEZpbGVTdGF0c1JlcXVlc3QaJS5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVzcG9uc2USVQoKRGVsZXRlRmlsZRIiLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVxdWVzdBojLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIlgKEFVzZUF2YXRhclJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhUKCGdyb3VwX2lkGAMgASgJSACIAQFCCwoJX2dyb3VwX2lkIiAKEVVzZUF2YXRhclJlc3BvbnNlEgsKA3VybBgBIAEoCSJ3ChBTaGFyZUZpbGVSZXF1ZXN0Eg8KB2ZpbGVfaWQYASABKAkSEQoJc2VuZGVyX2lkGAIgASgJEiwKBnRhcmdldBgDIAEoDjIcLmFueWNoYXQuZmlsZS52MS5TaGFyZVRhcmdldBIRCgl0YXJnZXRfaWQYBCABKAki3gEKCkZpbGVSZW5kZXISDwoHZmlsZV9pZBgBIAEoCRIMCgRraW5kGAIgASgJEhEKCWZpbGVfbmFtZRgDIAEoCRIMCgRzaXplGAQgASgDEhEKCW1pbWVfdHlwZRgFIAEoCRISCgV3aWR0aBgGIAEoBUgAiAEBEhMKBmhlaWdodBgHIAEoBUgBiAEBEhgKC2R1cmF0aW9uX21zGAggASgFSAKIAQESFQoNaGFzX3RodW1ibmFpbBgJIAEoCEIICgZfd2lkdGhCCQoHX2hlaWdodEIOCgxfZHVyYXRpb25fbXMiPgoRU2hhcmVGaWxlUmVzcG9uc2USKQoEZmlsZRgBIAEoCzIbLmFueWNoYXQuZmlsZS52MS5GaWxlUmVuZGVyIjcKE0dldEZpbGVTdGF0c1JlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUgAiAEBQgoKCF91c2VyX2lkIjsKDUZpbGVLaW5kVXNhZ2USDAoEa2luZBgBIAEoCRINCgVmaWxlcxgCIAEoAxINCgVieXRlcxgDIAEoAyJ5ChRHZXRGaWxlU3RhdHNSZXNwb25zZRINCgVmaWxlcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgxzdG9yZWRfYnl0ZXMYAyABKAMSLQoFa2luZHMYBCADKAsyHi5hbnljaGF0LmZpbGUudjEuRmlsZUtpbmRVc2FnZSIkChFEZWxldGVGaWxlUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJIkcKEkRlbGV0ZUZpbGVSZXNwb25zZRIQCghvd25lcl9pZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSDAoEc2l6ZRgDIAEoAypaCgtTaGFyZVRhcmdldBIcChhTSEFSRV9UQVJHRVRfVU5TUEVDSUZJRUQQABIVChFTSEFSRV9UQVJHRVRfVVNFUhABEhYKElNIQVJFX1RBUkdFVF9HUk9VUBACMrUBCgtGaWxlU2VydmljZRJSCglTaGFyZUZpbGUSIS5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5TaGFyZUZpbGVSZXNwb25zZRJSCglVc2VBdmF0YXISIS5hbnljaGF0LmZpbGUudjEuVXNlQXZhdGFyUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5Vc2VBdmF0YXJSZXNwb25zZTLGAQoQRmlsZUFkbWluU2VydmljZRJbCgxHZXRGaWxlU3RhdHMSJC5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVxdWVzdBolLmFueWNoYXQuZmlsZS52MS5HZXRGaWxlU3RhdHNSZXNwb25zZRJVCgpEZWxldGVGaWxlEiIuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXF1ZXN0GiMuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXNwb25zZWIGcHJvdG8z");
+
+/**
+ * @generated from message anychat.file.v1.UseAvatarRequest
+ */
+export type UseAvatarRequest = Message<"anychat.file.v1.UseAvatarRequest"> & {
+  /**
+   * @generated from field: string file_id = 1;
+   */
+  fileId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * Set for a group avatar.
+   *
+   * @generated from field: optional string group_id = 3;
+   */
+  groupId?: string | undefined;
+};
+
+/**
+ * Describes the message anychat.file.v1.UseAvatarRequest.
+ * Use `create(UseAvatarRequestSchema)` to create a new message.
+ */
+export const UseAvatarRequestSchema: GenMessage<UseAvatarRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 0);
+
+/**
+ * @generated from message anychat.file.v1.UseAvatarResponse
+ */
+export type UseAvatarResponse = Message<"anychat.file.v1.UseAvatarResponse"> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message anychat.file.v1.UseAvatarResponse.
+ * Use `create(UseAvatarResponseSchema)` to create a new message.
+ */
+export const UseAvatarResponseSchema: GenMessage<UseAvatarResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 1);
 
 /**
  * @generated from message anychat.file.v1.ShareFileRequest
@@ -42,7 +88,7 @@ export type ShareFileRequest = Message<"anychat.file.v1.ShareFileRequest"> & {
  * Use `create(ShareFileRequestSchema)` to create a new message.
  */
 export const ShareFileRequestSchema: GenMessage<ShareFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 0);
+  messageDesc(file_anychat_file_v1_file, 2);
 
 /**
  * What a message shows of a file (NEW_MESSAGE carries it in the message content).
@@ -107,7 +153,7 @@ export type FileRender = Message<"anychat.file.v1.FileRender"> & {
  * Use `create(FileRenderSchema)` to create a new message.
  */
 export const FileRenderSchema: GenMessage<FileRender> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 1);
+  messageDesc(file_anychat_file_v1_file, 3);
 
 /**
  * @generated from message anychat.file.v1.ShareFileResponse
@@ -124,7 +170,7 @@ export type ShareFileResponse = Message<"anychat.file.v1.ShareFileResponse"> & {
  * Use `create(ShareFileResponseSchema)` to create a new message.
  */
 export const ShareFileResponseSchema: GenMessage<ShareFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 2);
+  messageDesc(file_anychat_file_v1_file, 4);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsRequest
@@ -141,7 +187,7 @@ export type GetFileStatsRequest = Message<"anychat.file.v1.GetFileStatsRequest">
  * Use `create(GetFileStatsRequestSchema)` to create a new message.
  */
 export const GetFileStatsRequestSchema: GenMessage<GetFileStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 3);
+  messageDesc(file_anychat_file_v1_file, 5);
 
 /**
  * @generated from message anychat.file.v1.FileKindUsage
@@ -168,7 +214,7 @@ export type FileKindUsage = Message<"anychat.file.v1.FileKindUsage"> & {
  * Use `create(FileKindUsageSchema)` to create a new message.
  */
 export const FileKindUsageSchema: GenMessage<FileKindUsage> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 4);
+  messageDesc(file_anychat_file_v1_file, 6);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsResponse
@@ -204,7 +250,7 @@ export type GetFileStatsResponse = Message<"anychat.file.v1.GetFileStatsResponse
  * Use `create(GetFileStatsResponseSchema)` to create a new message.
  */
 export const GetFileStatsResponseSchema: GenMessage<GetFileStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 5);
+  messageDesc(file_anychat_file_v1_file, 7);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileRequest
@@ -221,7 +267,7 @@ export type DeleteFileRequest = Message<"anychat.file.v1.DeleteFileRequest"> & {
  * Use `create(DeleteFileRequestSchema)` to create a new message.
  */
 export const DeleteFileRequestSchema: GenMessage<DeleteFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 6);
+  messageDesc(file_anychat_file_v1_file, 8);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileResponse
@@ -248,7 +294,7 @@ export type DeleteFileResponse = Message<"anychat.file.v1.DeleteFileResponse"> &
  * Use `create(DeleteFileResponseSchema)` to create a new message.
  */
 export const DeleteFileResponseSchema: GenMessage<DeleteFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 7);
+  messageDesc(file_anychat_file_v1_file, 9);
 
 /**
  * Where a file is shared.
@@ -307,6 +353,21 @@ export const FileService: GenService<{
     methodKind: "unary";
     input: typeof ShareFileRequestSchema;
     output: typeof ShareFileResponseSchema;
+  },
+  /**
+   * A user or group avatar set from an upload: the file must be the user's own complete upload of
+   * type avatar (or group_avatar naming group_id), its content an image. Answers the avatar's stable
+   * URL (GET /api/v1/files/{id}, which signs a fresh download URL for anyone who may see it: anyone
+   * signed in for a user avatar, the group's members for a group avatar). The caller checks that the
+   * user may change the group. 70105 when unknown or not the user's, 70106 when deleted or expired,
+   * 70102 when not an image or not an avatar upload (of that group).
+   *
+   * @generated from rpc anychat.file.v1.FileService.UseAvatar
+   */
+  useAvatar: {
+    methodKind: "unary";
+    input: typeof UseAvatarRequestSchema;
+    output: typeof UseAvatarResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_file_v1_file, 0);

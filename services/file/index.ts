@@ -15,6 +15,7 @@ import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
 import { fileInternal } from './internal.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
+import { Migration20261130000810_file_content_hash } from './migrations/Migration20261130000810_file_content_hash.ts';
 import { fileRoutes } from './routes.ts';
 import { createObjectStore } from './storage/index.ts';
 
@@ -23,7 +24,10 @@ export const fileService: ServiceModule = {
   name: 'file',
   schema: 'file',
   entities: [],
-  migrations: [{ name: 'Migration20261130000800_file', class: Migration20261130000800_file }],
+  migrations: [
+    { name: 'Migration20261130000800_file', class: Migration20261130000800_file },
+    { name: 'Migration20261130000810_file_content_hash', class: Migration20261130000810_file_content_hash },
+  ],
   async create(ctx) {
     const config = ctx.config.file;
     const { store: objects, rawHandlers } = createObjectStore(config, ctx.publicUrl);

@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import type { FileConfig } from '../platform/file-config.ts';
 import { defineRoute } from '../platform/http/routes.ts';
+import type { Principal } from '../platform/security/principal.ts';
 import { rateLimit } from '../platform/security/rate-limit.ts';
 import { parseInternal } from '../platform/validation.ts';
 import type { Downloads } from './domain/downloads.ts';
 import type { FileNotices } from './domain/notices.ts';
-import type { Uploads } from './domain/uploads.ts';
+import type { InstantUpload, StartedUpload, Uploads } from './domain/uploads.ts';
 import { readUploadForm } from './form.ts';
 import {
   CompleteBody,
@@ -13,10 +14,11 @@ import {
   FileName,
   FileParams,
   InitBody,
-  InitDto,
+  type InitDto,
+  InitOrInstantDto,
   PartDto,
   PartFields,
-  PresignDto,
+  PresignOrInstantDto,
   SimpleUploadFields,
   UploadParams,
   UploadStatusDto,
@@ -30,7 +32,8 @@ export interface FileDomain {
 
 const tags = ['files'];
 
-const startedDto = (started: Awaited<ReturnType<Uploads['startMultipart']>>): z.infer<typeof InitDto> => ({
+const startedDto = (started: StartedUpload): z.infer<typeof InitDto> => ({
+  instant: false,
   uploadId: started.uploadId,
   fileId: started.fileId,
   chunkSize: started.chunkSize,
@@ -54,6 +57,12 @@ async function fileDto(d: FileDomain, userId: string, fileId: string): Promise<z
     durationMs: file.durationMs,
     expiresAt: file.expiresAt?.toISOString() ?? null,
   };
+}
+
+/** An upload completed at init (instant upload): told to the user's devices, answered as the file. */
+async function instantDto(d: FileDomain, principal: Principal, upload: InstantUpload) {
+  await d.notices.uploadCompleted(principal, upload.completed);
+  return { instant: true as const, file: await fileDto(d, principal.userId, upload.completed.fileId) };
 }
 
 export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: number) {
@@ -87,12 +96,13 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
     defineRoute({
       method: 'post',
       path: '/api/v1/files/upload/init',
-      summary: 'Start a multipart (chunked, resumable) upload',
+      summary:
+        'Start a multipart (chunked, resumable) upload; with the sha256 of bytes I uploaded before, the file is ready at once',
       tags,
       access: 'user',
       middleware: [uploadLimit],
       body: InitBody,
-      response: InitDto,
+      response: InitOrInstantDto,
       async handler({ principal, body }) {
         const started = await d.uploads.startMultipart({
           userId: principal.userId,
@@ -100,8 +110,9 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
           fileName: body.fileName,
           fileSize: body.fileSize,
           groupId: body.groupId,
+          sha256: body.sha256,
         });
-        return startedDto(started);
+        return 'completed' in started ? instantDto(d, principal, started) : startedDto(started);
       },
     }),
     defineRoute({
@@ -112,7 +123,7 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
       access: 'user',
       middleware: [uploadLimit],
       body: InitBody,
-      response: PresignDto,
+      response: PresignOrInstantDto,
       async handler({ principal, body }) {
         const started = await d.uploads.presign({
           userId: principal.userId,
@@ -120,7 +131,9 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
           fileName: body.fileName,
           fileSize: body.fileSize,
           groupId: body.groupId,
+          sha256: body.sha256,
         });
+        if ('completed' in started) return instantDto(d, principal, started);
         return { ...startedDto(started), uploadUrl: started.uploadUrl, method: 'PUT' as const };
       },
     }),

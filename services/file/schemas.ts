@@ -28,6 +28,13 @@ export const InitBody = z.object({
   type: FileKindField,
   /** With type group_avatar: the group (the uploader must be a member); its members may see the file. */
   groupId: schemas.id.optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional()
+    .describe(
+      'SHA-256 of the bytes: when I uploaded the same bytes as this type before, the upload completes at once (instant: true)',
+    ),
 });
 export const CompleteBody = z.object({ uploadId: schemas.id });
 export const UploadParams = z.object({ uploadId: schemas.id });
@@ -51,6 +58,7 @@ export const FileDto = z.object({
   expiresAt: iso.nullable(),
 });
 export const InitDto = z.object({
+  instant: z.literal(false),
   uploadId: z.string(),
   fileId: z.string(),
   chunkSize: z.number(),
@@ -62,6 +70,10 @@ export const PresignDto = InitDto.extend({
   uploadUrl: z.string(),
   method: z.literal('PUT'),
 });
+/** Init of bytes I uploaded before (sha256 given): nothing to send, the file is ready. */
+export const InstantDto = z.object({ instant: z.literal(true), file: FileDto });
+export const InitOrInstantDto = z.discriminatedUnion('instant', [InitDto, InstantDto]);
+export const PresignOrInstantDto = z.discriminatedUnion('instant', [PresignDto, InstantDto]);
 export const PartDto = z.object({ chunkIndex: z.number(), uploaded: z.boolean() });
 export const UploadStatusDto = z.object({
   uploadId: z.string(),

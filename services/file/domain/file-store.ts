@@ -98,6 +98,8 @@ export interface NewFile {
   expiresAt: Date | null;
   blobId: string | null;
   media?: MediaDetails;
+  /** SHA-256 of the bytes as the owner sent them (known once they all arrived). */
+  contentSha256?: string | null;
 }
 
 /** What processing found out about a file's content (images, voice, video). */
@@ -129,8 +131,8 @@ export class FileStore {
     await this.#sql.query(
       `insert into "file"."files"
         (file_id, user_id, file_name, file_size, mime_type, file_type, status, group_id, expires_at, blob_id,
-         width, height, duration_ms, thumbnail_blob_id, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         width, height, duration_ms, thumbnail_blob_id, content_sha256, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         file.fileId,
         file.userId,
@@ -146,6 +148,7 @@ export class FileStore {
         file.media?.height ?? null,
         file.media?.durationMs ?? null,
         file.media?.thumbnailBlobId ?? null,
+        file.contentSha256 ?? null,
         now,
       ],
     );
@@ -153,11 +156,11 @@ export class FileStore {
 
   async completeFile(
     fileId: string,
-    stored: { blobId: string; mimeType: string; size: number; media: MediaDetails },
+    stored: { blobId: string; mimeType: string; size: number; media: MediaDetails; contentSha256: string },
   ): Promise<void> {
     await this.#sql.query(
       `update "file"."files" set status = 'ready', blob_id = ?, mime_type = ?, file_size = ?,
-         width = ?, height = ?, duration_ms = ?, thumbnail_blob_id = ?
+         width = ?, height = ?, duration_ms = ?, thumbnail_blob_id = ?, content_sha256 = ?
        where file_id = ? and status = 'uploading'`,
       [
         stored.blobId,
@@ -167,6 +170,7 @@ export class FileStore {
         stored.media.height ?? null,
         stored.media.durationMs ?? null,
         stored.media.thumbnailBlobId ?? null,
+        stored.contentSha256,
         fileId,
       ],
     );
@@ -190,6 +194,19 @@ export class FileStore {
       [userId],
     );
     return Number(row?.total ?? 0);
+  }
+
+  /**
+   * A usable file of this user and kind whose bytes as sent had this SHA-256: only the user's own,
+   * so that an instant upload never tells anyone whether someone else holds the same bytes.
+   */
+  async ownByContent(userId: string, kind: FileKind, sha256: string, now: Date): Promise<FileRecord | null> {
+    const [row] = await this.#sql.query<FileRow>(
+      `${FILE_SELECT} where f.user_id = ? and f.file_type = ? and f.content_sha256 = ? and f.status = 'ready'
+         and (f.expires_at is null or f.expires_at > ?) order by f.created_at desc limit 1`,
+      [userId, kind, sha256, now],
+    );
+    return row ? fileOf(row) : null;
   }
 
   /** The blob of these bytes in this bucket, if stored before (by anyone: dedup is of storage only). */

@@ -21,6 +21,13 @@ export interface UploadRequest {
   fileSize: number;
   /** The group whose avatar this is (group_avatar only): its members may see the file. */
   groupId?: string | undefined;
+  /** SHA-256 of the bytes, as the client declares it: when the user holds these bytes already, the upload completes at once. */
+  sha256?: string | undefined;
+}
+
+/** An upload completed at init: the user holds the same bytes already and sends none. */
+export interface InstantUpload {
+  completed: FileRecord;
 }
 
 export interface StartedUpload {
@@ -35,8 +42,9 @@ export interface StartedUpload {
  * Uploads of seed §4.7: one request (small files), multipart in chunks of CHUNK_SIZE that a client
  * can resume (it asks which chunks are held), and direct upload to a signed URL. Each checks the
  * kind's size limit and the user's quota first, and the content's real type before the file is
- * usable. Identical bytes are stored once per bucket (dedup of storage only: every upload still
- * sends its bytes, so nobody learns whether someone else holds a file).
+ * usable. Identical bytes are stored once per bucket. A user who declares the SHA-256 of bytes
+ * they uploaded before (same kind) gets a new file of them at once (instant upload); bytes only
+ * someone else holds are uploaded as any others, so nobody learns whether another user holds them.
  */
 export class Uploads {
   readonly #files: FileStore;
@@ -115,6 +123,7 @@ export class Uploads {
         expiresAt: this.#expiresAt(request.kind, now),
         blobId: blob.blobId,
         media,
+        contentSha256: sha256Of(bytes),
       },
       now,
     );
@@ -147,9 +156,17 @@ export class Uploads {
     return { stored: bytes, media: {} };
   }
 
-  /** Starts an upload: a file row (counted in the quota from now) and its upload record. */
-  async #start(request: UploadRequest, mode: UploadRecord['mode']): Promise<StartedUpload & UploadRecord> {
+  /**
+   * Starts an upload: a file row (counted in the quota from now) and its upload record; or, when
+   * the user holds the declared bytes already, a complete file of them (counted in the quota too).
+   */
+  async #start(
+    request: UploadRequest,
+    mode: UploadRecord['mode'],
+  ): Promise<(StartedUpload & UploadRecord) | InstantUpload> {
     await this.#checkAllowed(request);
+    const instant = request.sha256 ? await this.#instant(request, request.sha256) : null;
+    if (instant) return instant;
     const bucket = this.bucketOf(request.kind);
     const key = this.#blobs.newKey();
     const storeUploadId = mode === 'multipart' ? await this.#objects.startMultipart(bucket, key) : null;
@@ -187,13 +204,45 @@ export class Uploads {
     return upload;
   }
 
-  startMultipart(request: UploadRequest): Promise<StartedUpload> {
+  /** A copy of the user's own file of these bytes and this kind, under the new name (and group). */
+  async #instant(request: UploadRequest, sha256: string): Promise<InstantUpload | null> {
+    const now = new Date();
+    const held = await this.#files.ownByContent(request.userId, request.kind, sha256, now);
+    if (!held?.blob) return null;
+    const fileId = this.#ids.next();
+    await this.#files.insertFile(
+      {
+        fileId,
+        userId: request.userId,
+        fileName: request.fileName,
+        fileSize: held.fileSize,
+        mimeType: held.mimeType,
+        kind: request.kind,
+        status: 'ready',
+        groupId: request.groupId ?? null,
+        expiresAt: this.#expiresAt(request.kind, now),
+        blobId: held.blob.blobId,
+        media: {
+          width: held.width,
+          height: held.height,
+          durationMs: held.durationMs,
+          thumbnailBlobId: held.thumbnail?.blobId ?? null,
+        },
+        contentSha256: sha256,
+      },
+      now,
+    );
+    return { completed: (await this.#files.file(fileId))! };
+  }
+
+  startMultipart(request: UploadRequest): Promise<StartedUpload | InstantUpload> {
     return this.#start(request, 'multipart');
   }
 
   /** A direct upload: the client PUTs the bytes to the answered URL, then completes. */
-  async presign(request: UploadRequest): Promise<StartedUpload & { uploadUrl: string }> {
+  async presign(request: UploadRequest): Promise<(StartedUpload & { uploadUrl: string }) | InstantUpload> {
     const upload = await this.#start(request, 'direct');
+    if ('completed' in upload) return upload;
     const ttl = Math.min(this.#config.urlTtlSeconds * 12, this.#config.uploadTtlSeconds);
     const uploadUrl = await this.#objects.signedPutUrl(upload.bucket, upload.key, ttl);
     return { ...upload, uploadUrl };
@@ -321,14 +370,15 @@ export class Uploads {
       const bytes = Buffer.concat(chunks);
       const mimeType = await detectedType(file.kind, bytes);
       const { stored, media } = await this.#processed(file.kind, mimeType, upload.bucket, bytes);
+      const contentSha256 = sha256Of(bytes);
       let blob: { blobId: string };
       if (stored === bytes)
-        blob = await this.#blobs.adopt(upload.bucket, upload.key, sha256Of(bytes), bytes.length);
+        blob = await this.#blobs.adopt(upload.bucket, upload.key, contentSha256, bytes.length);
       else {
         await this.#objects.remove(upload.bucket, upload.key);
         blob = await this.#blobs.store(upload.bucket, stored);
       }
-      return { blobId: blob.blobId, mimeType, size: stored.length, media };
+      return { blobId: blob.blobId, mimeType, size: stored.length, media, contentSha256 };
     }
     const hash = createHash('sha256');
     const heads: Buffer[] = [];
@@ -352,8 +402,9 @@ export class Uploads {
             ),
           }
         : {};
-    const blob = await this.#blobs.adopt(upload.bucket, upload.key, hash.digest('hex'), file.fileSize);
-    return { blobId: blob.blobId, mimeType, size: file.fileSize, media };
+    const contentSha256 = hash.digest('hex');
+    const blob = await this.#blobs.adopt(upload.bucket, upload.key, contentSha256, file.fileSize);
+    return { blobId: blob.blobId, mimeType, size: file.fileSize, media, contentSha256 };
   }
 
   /** Drops an upload whose content was refused: its bytes, its record, its file row. */

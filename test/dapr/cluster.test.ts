@@ -9,12 +9,16 @@ import { expect } from 'chai';
 import pg from 'pg';
 import sharp from 'sharp';
 import { createAdminAccount } from '../../services/admin/index.ts';
+import { ErrorCode } from '../../services/platform/errors.ts';
 import { download, type FileView, sha256, uploadSimple } from '../file/files-client.ts';
-import { registerUser } from '../support/api-client.ts';
+import { registerUser, type SignedIn, uniqueAccount } from '../support/api-client.ts';
+import { authenticatorCode } from '../support/authenticator.ts';
 import { befriend, befriendAll, sleep, type User } from '../support/chat.ts';
 import { type Broker, DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
+import { MailServer } from '../support/mail-server.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
+import { OpenIdProvider } from '../support/openid-provider.ts';
 import { type ConnectionSampler, sampleTestDatabaseConnections } from '../support/pg-connections.ts';
 import { selfSignedCertificate } from '../support/tls.ts';
 import { WebPushEndpoint } from '../support/web-push-endpoint.ts';
@@ -89,6 +93,9 @@ function restartNats() {
   ]);
 }
 
+/** The web client's callback page the OpenID Provider sends the browser back to (never opened here). */
+const WEB_CALLBACK = 'http://127.0.0.1:9/oidc/callback';
+
 /** PostgreSQL's default max_connections is 100; the whole cluster shape must stay below half of it. */
 const CONNECTION_CEILING = 50;
 
@@ -102,6 +109,9 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
     // Offline pushes go to a Web Push service of the test's own (see test/push/web-push.test.ts).
     const certificate = selfSignedCertificate();
     let pushEndpoint: WebPushEndpoint | undefined;
+    // Identity against real parts: codes go to an SMTP server, single sign-on to an OpenID Provider.
+    let mail: MailServer | undefined;
+    let op: OpenIdProvider | undefined;
     const api = () => cluster.api;
     const gw = (n: 1 | 2) => cluster.member(`gateway-${n}`).url;
 
@@ -111,11 +121,27 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       // The file service keeps files on a real MinIO server, as a cluster does.
       minio = await startMinio();
       pushEndpoint = await WebPushEndpoint.start(certificate);
+      mail = await MailServer.start();
+      op = await OpenIdProvider.start({
+        clientId: 'anychat',
+        clientSecret: 'op-secret',
+        redirectUris: [WEB_CALLBACK],
+      });
       cluster = await DaprCluster.start({
         broker,
         state,
         gateways: 2,
-        env: { GATEWAY_REPORT_INTERVAL_SECONDS: '1', ...minio.env, PUSH_CA_FILE: certificate.certFile },
+        env: {
+          GATEWAY_REPORT_INTERVAL_SECONDS: '1',
+          ...minio.env,
+          PUSH_CA_FILE: certificate.certFile,
+          ...mail.env({ SMTP_FROM: 'AnyChat <no-reply@anychat.test>' }),
+          OIDC_PROVIDERS: JSON.stringify([
+            { id: 'test-op', name: 'Test OP', issuer: op.issuer, clientId: 'anychat' },
+          ]),
+          OIDC_CLIENT_SECRET_TEST_OP: 'op-secret',
+          OIDC_REDIRECT_URI: WEB_CALLBACK,
+        },
       });
     });
     after(async function () {
@@ -123,6 +149,8 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       await cluster?.stop();
       await minio?.stop();
       await pushEndpoint?.close();
+      await mail?.close();
+      await op?.close();
       certificate.dispose();
       await connections?.stop();
     });
@@ -425,6 +453,78 @@ for (const broker of ['nats', 'redis'] as const satisfies Broker[]) {
       } finally {
         await wsA.close();
         await wsB.close();
+      }
+    });
+
+    it('signs in as the identity settings say: a mailed code registers, an OpenID Provider signs in through the ingress, an administrator needs TOTP', async () => {
+      // Registration with the code the auth app mailed over SMTP to the test's server.
+      const email = `${uniqueAccount('m')}@example.com`;
+      await api().ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
+      expect(mail!.lastTo(email).from).to.equal('no-reply@anychat.test');
+      const mailed = await registerUser(api(), { email, verifyCode: mail!.codeFor(email) });
+      expect(
+        (await api().ok<{ userId: string }>('GET', '/api/v1/users/me', { token: mailed.accessToken })).userId,
+      ).to.equal(mailed.userId);
+
+      // Single sign-on: the browser's round trip (start, the provider's login page, callback); the
+      // first sign-in creates the account in the user service over service invocation.
+      op!.accounts.set(`sub-${broker}`, {
+        email: `${uniqueAccount('o')}@example.com`,
+        email_verified: true,
+        name: 'Olga',
+      });
+      const { authorizationUrl } = await api().ok<{ authorizationUrl: string }>(
+        'POST',
+        '/api/v1/auth/oidc/test-op/start',
+        { body: { deviceType: 'Web', deviceId: 'browser-1' } },
+      );
+      const back = await op!.authorize(authorizationUrl, `sub-${broker}`);
+      const signedIn = await api().ok<SignedIn>('POST', '/api/v1/auth/oidc/callback', {
+        body: {
+          state: back.searchParams.get('state'),
+          code: back.searchParams.get('code'),
+          ...(back.searchParams.get('iss') ? { iss: back.searchParams.get('iss') } : {}),
+        },
+      });
+      const me = await api().ok<{ nickname: string }>('GET', '/api/v1/users/me', {
+        token: signedIn.accessToken,
+      });
+      expect(me.nickname).to.equal('Olga');
+
+      // Administrators' second factor as deployed by default (the suite's apps run with it optional).
+      await cluster.killApp('admin');
+      await cluster.restartApp('admin', { ADMIN_SECOND_FACTOR: 'required' });
+      const username = `totp-${broker}`;
+      const password = 'correct horse battery';
+      await createAdminAccount(cluster.databaseUrl, { username, password, role: 'operator' });
+      const login = (otp?: string) =>
+        api().call<{ token: string; recoveryCodes?: string[]; enroll?: { secret: string } }>(
+          'POST',
+          '/api/v1/admin/auth/login',
+          { body: { username, password, ...(otp ? { otp } : {}) } },
+        );
+      const first = await login();
+      expect(first.body.code).to.equal(ErrorCode.SECOND_FACTOR_REQUIRED);
+      const secret = first.body.data.enroll!.secret;
+      const enrolled = await login(authenticatorCode(secret));
+      expect(enrolled.body.code, JSON.stringify(enrolled.body)).to.equal(0);
+      expect(enrolled.body.data.recoveryCodes).to.have.length(10);
+      expect(
+        (await api().call('GET', '/api/v1/admin/auth/me', { token: enrolled.body.data.token })).status,
+      ).to.equal(200);
+      expect((await login()).body.code).to.equal(ErrorCode.SECOND_FACTOR_REQUIRED);
+      const db = new pg.Client({ connectionString: cluster.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ totp_secret: string }>(
+          'select totp_secret from admin.admin_users where username = $1',
+          [username],
+        );
+        expect(rows[0]!.totp_secret)
+          .to.match(/^enc1:/)
+          .and.not.include(secret);
+      } finally {
+        await db.end();
       }
     });
 

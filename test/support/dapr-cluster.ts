@@ -225,10 +225,13 @@ export class DaprCluster {
     this.startApp(member, app);
   }
 
-  /** Starts a member's app process (its sidecar already up), with the run file's command and settings. */
-  startApp(member: ClusterMember, app?: RunFileApp): void {
+  /**
+   * Starts a member's app process (its sidecar already up), with the run file's command and
+   * settings; `env` on top (a case that needs one app set otherwise than the suite's).
+   */
+  startApp(member: ClusterMember, app?: RunFileApp, env: Record<string, string> = {}): void {
     const runApp = app ?? readRunFile().apps.find((candidate) => candidate.appID === member.appId)!;
-    const env = {
+    const appEnv = {
       ...process.env,
       ...this.#baseEnv,
       ...Object.fromEntries(Object.entries(runApp.env ?? {}).map(([k, v]) => [k, String(v)])),
@@ -236,12 +239,13 @@ export class DaprCluster {
       METRICS_PORT: new URL(member.metricsUrl).port,
       DAPR_HTTP_PORT: String(member.daprHttpPort),
       ...(member.appId === 'gateway' ? { GATEWAY_INSTANCE_ID: member.name } : {}),
+      ...env,
     };
     const [command, ...args] = runApp.command;
     member.app = spawnLogged(command === 'node' ? process.execPath : command!, args, {
       logFile: member.appLog,
       cwd: ROOT,
-      env,
+      env: appEnv,
     });
   }
 
@@ -284,10 +288,13 @@ export class DaprCluster {
     await exited(member.app);
   }
 
-  /** Starts a killed app again on the same ports (its sidecar still running) and waits until it is ready. */
-  async restartApp(name: string): Promise<void> {
+  /**
+   * Starts a killed app again on the same ports (its sidecar still running) and waits until it is
+   * ready; `env` on top of the suite's settings.
+   */
+  async restartApp(name: string, env: Record<string, string> = {}): Promise<void> {
     const member = this.member(name);
-    this.startApp(member);
+    this.startApp(member, undefined, env);
     await this.#waitReady([member]);
   }
 

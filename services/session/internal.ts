@@ -23,16 +23,27 @@ export function sessionInternal(sessions: SessionService): InternalService[] {
         settings: await sessions.settings(userId, sessionIds),
       }),
       getUnreadTotal: async ({ userId, sessionId, seq }) => {
-        const [{ total, mentionUnread }, position] = await Promise.all([
-          sessions.unread(userId),
-          sessionId === undefined ? null : sessions.position(userId, sessionId),
-        ]);
-        return {
-          unread: total,
-          mentionUnread,
-          counted: position !== null && seq !== undefined && position.seq >= seq,
-          isMuted: position?.isMuted ?? false,
-        };
+        if (sessionId === undefined || seq === undefined) {
+          const { total, mentionUnread } = await sessions.unread(userId);
+          return { unread: total, mentionUnread, counted: false, isMuted: false };
+        }
+        // The conversation's position and the unread rows change in one transaction, but are read
+        // apart: the position is read on both sides of the total, so that `counted` always says
+        // whether that total includes the message.
+        const covers = (position: { seq: number } | null) => position !== null && position.seq >= seq;
+        const before = await sessions.position(userId, sessionId);
+        let summary = await sessions.unread(userId);
+        let counted = covers(before);
+        let isMuted = before?.isMuted ?? false;
+        if (!counted) {
+          const after = await sessions.position(userId, sessionId);
+          if (covers(after)) {
+            summary = await sessions.unread(userId);
+            counted = true;
+            isMuted = after?.isMuted ?? false;
+          }
+        }
+        return { unread: summary.total, mentionUnread: summary.mentionUnread, counted, isMuted };
       },
     }),
   ];

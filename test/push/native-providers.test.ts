@@ -132,6 +132,8 @@ describe('push: FCM and APNs over HTTP/2', function () {
       token: alice.accessToken,
       body: { name: 'Crew', memberIds: [bob.userId, carol.userId] },
     });
+    // The group's creation notice is a message too: counted before the first push's badge is read.
+    await world.platform.host.settled();
     const plain = await sendText(api, alice, { sessionType: 'group', targetId: groupId }, 'lunch?');
     await eventually(
       'both providers got the first push',

@@ -40,31 +40,31 @@ describe('push: Web Push end to end', function () {
     await subscribeWebPush(world, bob, 'bob-browser', { language: 'en' });
 
     const sent = await sendText(api, alice, { sessionType: 'single', targetId: bob.userId }, 'hello there');
-    const [push] = await world.endpoint.waitFor(1);
+    const push = await world.endpoint.nth('bob-browser', 1);
 
-    expect(push!.device).to.equal('bob-browser');
-    expect(push!.payload).to.deep.include({ title: 'Alice', body: 'hello there', tag: sent.sessionId });
-    expect(push!.payload.badge).to.be.at.least(1);
-    expect(push!.payload.data).to.deep.include({
+    expect(push.device).to.equal('bob-browser');
+    expect(push.payload).to.deep.include({ title: 'Alice', body: 'hello there', tag: sent.sessionId });
+    expect(push.payload.badge).to.equal(1);
+    expect(push.payload.data).to.deep.include({
       type: 'message',
       sessionId: sent.sessionId,
       messageId: sent.messageId,
       seq: String(sent.seq),
     });
-    expect(push!.ttl).to.equal(3600);
-    expect(push!.urgency).to.equal('normal');
-    expect(push!.topic).to.equal(webPushTopic(sent.sessionId));
-    expect(push!.vapid.aud).to.equal(world.endpoint.origin);
-    expect(push!.vapid.sub).to.equal('mailto:ops@anychat.test');
+    expect(push.ttl).to.equal(3600);
+    expect(push.urgency).to.equal('normal');
+    expect(push.topic).to.equal(webPushTopic(sent.sessionId));
+    expect(push.vapid.aud).to.equal(world.endpoint.origin);
+    expect(push.vapid.sub).to.equal('mailto:ops@anychat.test');
     const now = Date.now() / 1000;
-    expect(push!.vapid.exp)
+    expect(push.vapid.exp)
       .to.be.greaterThan(now)
       .and.at.most(now + 24 * 3600);
     // The key pair generated for the embedded shape is kept: what browsers subscribed with stays valid.
     const { rows } = await world.db.query(
       `select "public_key" from "push"."push_keys" where "name" = 'vapid'`,
     );
-    expect(rows[0]?.public_key).to.equal(push!.vapid.publicKey);
+    expect(rows[0]?.public_key).to.equal(push.vapid.publicKey);
     // The attempt is logged once the push service answered.
     const logs = await eventually('the attempt is logged', async () => {
       const { rows } = await world.db.query(
@@ -91,10 +91,8 @@ describe('push: Web Push end to end', function () {
         token: owner.accessToken,
         body: { name: 'Weekend', memberIds: [online.userId, offline.userId] },
       });
-      const before = world.endpoint.received.length;
       const sent = await sendText(api, owner, { sessionType: 'group', targetId: groupId }, 'see you at 8');
-      await world.endpoint.waitFor(before + 1);
-      const push = world.endpoint.pushesFor(`offline-${offline.userId}`).at(-1)!;
+      const push = await world.endpoint.nth(`offline-${offline.userId}`, 1);
       expect(push.payload).to.deep.include({ title: 'Weekend', body: 'Olga: see you at 8' });
       expect(await claimedFor(world, offline.userId)).to.include(`message:${sent.messageId}`);
       expect(await claimedFor(world, online.userId)).to.deep.equal([]);
@@ -113,7 +111,7 @@ describe('push: Web Push end to end', function () {
     const captured = captureMessageEvent(world, bob.userId);
     await sendText(api, alice, { sessionType: 'single', targetId: bob.userId }, 'only once');
     const event = await captured;
-    await world.endpoint.waitFor(world.endpoint.pushesFor(`twice-${bob.userId}`).length + 1);
+    await world.endpoint.nth(`twice-${bob.userId}`, 1);
     // The same message published again, as an outbox does after a crash between publish and sweep.
     await world.platform.bus.publish('message', world.platform.pubsubName, 'message.created', event);
     await world.platform.host.settled();

@@ -1,6 +1,6 @@
 import { AccountStatusCodes, AuthTopics, avatarUrlOf } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
-import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
+import { eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
@@ -47,7 +47,6 @@ export const userService: ServiceModule = {
       pushTokens,
       orm: ctx.orm,
       store: ctx.state.store(ctx.config.dapr.stateStoreName),
-      events: new EventPublisher(ctx.pubsub, ctx.pubsubName),
       outbox,
       ids: ctx.ids,
       logger: ctx.logger,

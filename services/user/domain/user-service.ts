@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { DescMessage } from '@bufbuild/protobuf';
 import { LockMode } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -11,7 +10,6 @@ import {
   UserTopics,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import type { EventInit, EventPublisher, Topic } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SensitiveWords } from '../../platform/moderation/index.ts';
@@ -50,8 +48,7 @@ interface QrRecord {
 export interface UserServiceDeps {
   orm: MikroORM;
   store: StateStore;
-  events: EventPublisher;
-  /** Carries the profile change that announces a deleted account, in the transaction that erases it. */
+  /** Carries every profile and settings change's event, in the transaction that makes the change. */
   outbox: Outbox;
   /** The push-token registry, whose registrations go with an erased account. */
   pushTokens: PushTokens;
@@ -176,17 +173,23 @@ export class UserService {
       ? { ...given, avatar: await this.deps.avatarUrl(userId, avatarFileId) }
       : given;
     if (changes.nickname !== undefined) await this.#assertCleanNickname(changes.nickname);
-    const em = this.deps.orm.em.fork();
-    const profile = await em.findOne(UserProfile, { userId, deletedAt: null });
-    if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
-    const changed = Object.entries(changes)
-      .filter(([key, value]) => value !== undefined && profile[key as keyof ProfileChanges] !== value)
-      .map(([key]) => key);
-    if (changed.length === 0) return profile;
-    em.assign(profile, Object.fromEntries(changed.map((key) => [key, changes[key as keyof ProfileChanges]])));
-    await em.flush();
-    await this.#publish(UserTopics.profileUpdated, { userId, changed, profile: eventProfile(profile) });
-    return profile;
+    // The change and its event commit together (outbox): a projection of profiles never misses one.
+    return transactionalWithOutbox(this.deps.orm, this.deps.outbox, async (tx, events) => {
+      const profile = await tx.findOne(UserProfile, { userId, deletedAt: null });
+      if (!profile) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
+      const changed = Object.entries(changes)
+        .filter(([key, value]) => value !== undefined && profile[key as keyof ProfileChanges] !== value)
+        .map(([key]) => key);
+      if (changed.length === 0) return profile;
+      tx.assign(
+        profile,
+        Object.fromEntries(changed.map((key) => [key, changes[key as keyof ProfileChanges]])),
+      );
+      events.push(
+        outboxEvent(UserTopics.profileUpdated, { userId, changed, profile: eventProfile(profile) }),
+      );
+      return profile;
+    });
   }
 
   async search(
@@ -224,29 +227,32 @@ export class UserService {
   }
 
   async updateSettings(userId: string, changes: SettingsChanges): Promise<UserSettings> {
-    const em = this.deps.orm.em.fork();
-    const settings = await em.findOne(UserSettings, { userId });
-    if (!settings) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
-    em.assign(
-      settings,
-      Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
-    );
-    await em.flush();
-    await this.#publish(UserTopics.settingsUpdated, {
-      userId,
-      settings: {
-        friendVerify: settings.friendVerify,
-        notificationEnabled: settings.notificationEnabled,
-        language: settings.language,
-        groupInvitePolicy: settings.groupInvitePolicy,
-        ...(settings.dndStart ? { dndStart: settings.dndStart } : {}),
-        ...(settings.dndEnd ? { dndEnd: settings.dndEnd } : {}),
-        timeZone: settings.timeZone,
-        pushPreview: settings.pushPreview,
-        pushMentionsWhenMuted: settings.pushMentionsWhenMuted,
-      },
+    // The push service keeps its own copy of these settings: the change and its event commit together.
+    return transactionalWithOutbox(this.deps.orm, this.deps.outbox, async (tx, events) => {
+      const settings = await tx.findOne(UserSettings, { userId });
+      if (!settings) throw new AppError(ErrorCode.PROFILE_NOT_FOUND);
+      tx.assign(
+        settings,
+        Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+      );
+      events.push(
+        outboxEvent(UserTopics.settingsUpdated, {
+          userId,
+          settings: {
+            friendVerify: settings.friendVerify,
+            notificationEnabled: settings.notificationEnabled,
+            language: settings.language,
+            groupInvitePolicy: settings.groupInvitePolicy,
+            ...(settings.dndStart ? { dndStart: settings.dndStart } : {}),
+            ...(settings.dndEnd ? { dndEnd: settings.dndEnd } : {}),
+            timeZone: settings.timeZone,
+            pushPreview: settings.pushPreview,
+            pushMentionsWhenMuted: settings.pushMentionsWhenMuted,
+          },
+        }),
+      );
+      return settings;
     });
-    return settings;
   }
 
   /** Who may add each of these users to groups; users without settings are left out. */
@@ -383,11 +389,5 @@ export class UserService {
 
   #qrUrl(code: string): string {
     return `${this.deps.publicUrl()}/api/v1/users/qrcode/${code}`;
-  }
-
-  async #publish<Desc extends DescMessage>(topic: Topic<Desc>, payload: EventInit<Desc>): Promise<void> {
-    await this.deps.events.publish(topic, payload).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error, topic }, 'could not publish');
-    });
   }
 }

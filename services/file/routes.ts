@@ -149,7 +149,13 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
         // A chunk is at most the chunk size; a little more room for the form's own bytes is not needed (the limit counts file bytes).
         const form = await readUploadForm(request.raw, 5 * 1024 * 1024);
         const fields = parseInternal(PartFields, form.fields);
-        await d.uploads.putChunk(principal.userId, fields.uploadId, fields.chunkIndex, form.file.bytes);
+        const progress = await d.uploads.putChunk(
+          principal.userId,
+          fields.uploadId,
+          fields.chunkIndex,
+          form.file.bytes,
+        );
+        await d.notices.processing(principal, { stage: 'uploading', uploadId: fields.uploadId, ...progress });
         return { chunkIndex: fields.chunkIndex, uploaded: true };
       },
     }),
@@ -181,7 +187,9 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
       body: CompleteBody,
       response: FileDto,
       async handler({ principal, body }) {
-        const file = await d.uploads.complete(principal.userId, body.uploadId);
+        const file = await d.uploads.complete(principal.userId, body.uploadId, (upload) =>
+          d.notices.processing(principal, { stage: 'processing', ...upload }),
+        );
         await d.notices.uploadCompleted(principal, file);
         return fileDto(d, principal.userId, file.fileId);
       },

@@ -6,20 +6,13 @@ import { registerUser, type SignedIn } from '../support/api-client.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { WsClient } from '../support/ws-client.ts';
-import { download, type FileView, postForm, sha256, uploadSimple } from './files-client.ts';
+import { download, type FileView, postForm, type Started, sha256, uploadSimple } from './files-client.ts';
 
 const MiB = 1024 * 1024;
 const pngOf = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
     .png()
     .toBuffer();
-
-interface Started {
-  uploadId: string;
-  fileId: string;
-  chunkSize: number;
-  totalChunks: number;
-}
 
 /** The same suite on the embedded store (local directory, PGlite) and on a real MinIO server (PostgreSQL). */
 for (const store of ['local', 'minio'] as const) {

@@ -17,6 +17,14 @@ export interface FileView {
   expiresAt: string | null;
 }
 
+/** What `POST /files/upload/init` answers when the upload is to be sent in chunks. */
+export interface Started {
+  uploadId: string;
+  fileId: string;
+  chunkSize: number;
+  totalChunks: number;
+}
+
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function envelope<T>(response: Response): Promise<ApiResponse<T>> {

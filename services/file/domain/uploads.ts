@@ -269,8 +269,16 @@ export class Uploads {
       : upload.chunkSize;
   }
 
-  /** Stores one chunk (0-based index); sending a chunk again replaces it. The first chunk's type is checked at once. */
-  async putChunk(userId: string, uploadId: string, chunkIndex: number, bytes: Buffer): Promise<void> {
+  /**
+   * Stores one chunk (0-based index); sending a chunk again replaces it. The first chunk's type is
+   * checked at once. Answers how many chunks the store now holds.
+   */
+  async putChunk(
+    userId: string,
+    uploadId: string,
+    chunkIndex: number,
+    bytes: Buffer,
+  ): Promise<{ fileId: string; receivedChunks: number; totalChunks: number }> {
     const upload = await this.#ownUpload(userId, uploadId, 'multipart');
     const file = (await this.#files.file(upload.fileId))!;
     if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= upload.totalChunks)
@@ -287,6 +295,8 @@ export class Uploads {
     await this.#onStoreUpload(uploadId, () =>
       this.#objects.uploadPart(upload.bucket, upload.key, upload.storeUploadId!, chunkIndex + 1, bytes),
     );
+    const { chunks } = await this.heldChunks(userId, uploadId);
+    return { fileId: upload.fileId, receivedChunks: chunks.length, totalChunks: upload.totalChunks };
   }
 
   /** The chunks the store holds (0-based): what a client sends again after a network loss is the rest. */
@@ -308,8 +318,15 @@ export class Uploads {
     }
   }
 
-  /** Completes a multipart or direct upload: checks every byte arrived, the real type, and dedups. */
-  async complete(userId: string, uploadId: string): Promise<FileRecord> {
+  /**
+   * Completes a multipart or direct upload: checks every byte arrived, the real type, and dedups.
+   * `processing` is told when all bytes are there and an image, voice or video is to be processed.
+   */
+  async complete(
+    userId: string,
+    uploadId: string,
+    processing: (upload: { uploadId: string; fileId: string }) => Promise<void>,
+  ): Promise<FileRecord> {
     const found = await this.#files.upload(uploadId);
     const upload = await this.#ownUpload(userId, uploadId, found?.mode ?? 'multipart');
     const file = (await this.#files.file(upload.fileId))!;
@@ -339,6 +356,8 @@ export class Uploads {
         });
       }
     }
+    if (file.kind !== 'chat_file' && file.kind !== 'temp')
+      await processing({ uploadId, fileId: file.fileId });
     const stored = await this.#storedContent(upload, file).catch(async (error: unknown) => {
       // Content of a type this kind does not take: nothing of it is kept.
       if (error instanceof AppError && error.code === ErrorCode.FILE_TYPE_UNSUPPORTED)

@@ -13,7 +13,7 @@ import type { PeopleClient } from '../clients/directory.ts';
 import { type Group, type GroupMember, type LeaveReason, MemberStatus } from '../entities.ts';
 import type { GroupStore, Membership } from '../store/index.ts';
 import { type Admission, admit } from './admission.ts';
-import { briefPayload, GroupEvents } from './events.ts';
+import { briefPayload, GroupEvents, NOTICE_LIST_MAX } from './events.ts';
 import { fitNotice } from './notice-text.ts';
 import { assertActive } from './rules.ts';
 import type { AddHow, GroupView, Locked, WriteContext } from './types.ts';
@@ -73,7 +73,7 @@ export class GroupChanges {
                 recipients: [...new Set(options.system.recipients ?? options.recipients)],
                 kind: options.kind,
                 text: fitNotice(options.system.text),
-                data: plainJson(options.payload),
+                data: plainJson(options.system.data ?? options.payload),
               }),
             );
           }
@@ -125,21 +125,27 @@ export class GroupChanges {
     await w.tx.settleJoined(group.id, userIds, how.origin.userId, w.now);
     const memberIds = [...members.map((m) => m.userId), ...userIds];
     await w.touch(group.id, memberIds);
+    const joined = {
+      groupId: group.id,
+      userIds,
+      users: userIds.map((id) => how.profiles.get(id) ?? null),
+      via: how.via,
+      inviterId: how.inviterId ?? null,
+      memberCount: group.memberCount,
+      group: briefPayload(group),
+    };
     w.emit({
       kind: GroupEvents.memberJoined,
       groupId: group.id,
       recipients: memberIds,
       payload: {
-        groupId: group.id,
-        userIds,
-        users: userIds.map((id) => how.profiles.get(id) ?? null),
-        via: how.via,
-        inviterId: how.inviterId ?? null,
-        memberCount: group.memberCount,
-        group: briefPayload(group),
+        ...joined,
+        userIds: userIds.slice(0, NOTICE_LIST_MAX),
+        users: joined.users.slice(0, NOTICE_LIST_MAX),
+        joinedCount: userIds.length,
       },
       origin: how.origin,
-      system: { text: how.text },
+      system: { text: how.text, data: joined },
     });
   }
 

@@ -23,6 +23,16 @@ export const GroupEvents = {
   invitationHandled: 'group.invitation.handled',
 } as const;
 
+/**
+ * Most members a timeline notice names (`memberIds` of group.created; `userIds` and `users` of
+ * group.member.joined, with `joinedCount` the whole number). A notice is copied into every member's
+ * timeline, so a list as long as the group would make one change cost members × members: 500 added
+ * to a group of 2,000 was 2,000 copies of 500 profiles, and ran the platform out of memory
+ * (BENCHMARKS.md, "Group notices"). The group's system message, stored once, names everyone; a
+ * client told of more than are named reloads the member list.
+ */
+export const NOTICE_LIST_MAX = 20;
+
 /** The group as notices describe it. */
 export function briefPayload(group: Group): Record<string, unknown> {
   return {

@@ -4,7 +4,7 @@ import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Group, GroupStatus, MemberStatus } from '../entities.ts';
 import type { GroupStore } from '../store/index.ts';
 import type { GroupChanges } from './changes.ts';
-import { administratorPart, briefPayload, GroupEvents } from './events.ts';
+import { administratorPart, briefPayload, GroupEvents, NOTICE_LIST_MAX } from './events.ts';
 import type { GroupInvitations } from './invitations.ts';
 import { nameOf, namesOf } from './notice-text.ts';
 import { requireAdmin, requireOwner } from './rules.ts';
@@ -96,12 +96,13 @@ export class Groups {
         kind: GroupEvents.created,
         groupId: group.id,
         recipients: memberIds,
-        payload: { ...briefPayload(group), ownerId, memberIds },
+        payload: { ...briefPayload(group), ownerId, memberIds: memberIds.slice(0, NOTICE_LIST_MAX) },
         origin,
         system: {
           text: `${nameOf(profiles, ownerId)} created the group${
             accepted.length > 0 ? ` and invited ${namesOf(profiles, accepted)}` : ''
           }`,
+          data: { ...briefPayload(group), ownerId, memberIds },
         },
       });
       await this.#deps.invitations.issue(w, group, ownerId, invited, profiles);

@@ -88,8 +88,12 @@ export interface EmitOptions {
   recipients: string[];
   payload: Record<string, unknown>;
   origin?: Origin | undefined;
-  /** A system message in the group conversation; omitted for events that are not posted there. */
-  system?: { text: string; recipients?: string[] };
+  /**
+   * A system message in the group conversation; omitted for events that are not posted there.
+   * `data` (default: the payload) is stored once for the group, so it may list every member the
+   * change names; the timeline payload is copied to every recipient and must not (see noticeList).
+   */
+  system?: { text: string; recipients?: string[]; data?: Record<string, unknown> };
   /** Publish `group.changed` (default true). */
   changed?: boolean;
 }

@@ -58,6 +58,7 @@ export const fileService: ServiceModule = {
         new Sharing(files, downloads),
         new StorageAdmin(sqlExecutor(ctx.orm)),
         new Avatars(files, ctx.publicUrl),
+        ctx.publicUrl,
       ),
       async stop() {
         clearInterval(sweeper);

@@ -31,7 +31,7 @@ export const FileAdminInputs = {
 } satisfies InputSchemas<typeof FileAdminContract>;
 
 /** What a message shows of a file. */
-export const renderOf = (file: FileRecord) => ({
+export const renderOf = (file: FileRecord, publicUrl: () => string) => ({
   fileId: file.fileId,
   kind: file.kind,
   fileName: file.fileName,
@@ -41,10 +41,18 @@ export const renderOf = (file: FileRecord) => ({
   ...(file.height === null ? {} : { height: file.height }),
   ...(file.durationMs === null ? {} : { durationMs: file.durationMs }),
   hasThumbnail: file.thumbnail !== null,
+  ...(file.thumbnail === null
+    ? {}
+    : { thumbnailUrl: `${publicUrl()}/api/v1/files/${file.fileId}/thumbnail` }),
 });
 
 /** What the file service serves other services (proto/anychat/file/v1/file.proto). */
-export function fileInternal(sharing: Sharing, admin: StorageAdmin, avatars: Avatars): InternalService[] {
+export function fileInternal(
+  sharing: Sharing,
+  admin: StorageAdmin,
+  avatars: Avatars,
+  publicUrl: () => string,
+): InternalService[] {
   return [
     internalService(FileAdminContract, FileAdminInputs, {
       getFileStats: async ({ userId }) => {
@@ -71,7 +79,7 @@ export function fileInternal(sharing: Sharing, admin: StorageAdmin, avatars: Ava
           type: target === ShareTarget.USER ? 'user' : 'group',
           id: targetId,
         });
-        return { file: renderOf(file) };
+        return { file: renderOf(file, publicUrl) };
       },
       useAvatar: async ({ fileId, userId, groupId }) => ({
         url: await avatars.use(userId, fileId, groupId),

@@ -20,6 +20,7 @@ import {
   PartFields,
   PresignOrInstantDto,
   SimpleUploadFields,
+  ThumbnailDto,
   UploadParams,
   UploadStatusDto,
 } from './schemas.ts';
@@ -204,6 +205,20 @@ export function fileRoutes(d: FileDomain, config: FileConfig, rateLimitFactor: n
       params: FileParams,
       response: FileDto,
       handler: ({ principal, params }) => fileDto(d, principal.userId, params.fileId),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/files/:fileId/thumbnail',
+      summary:
+        "A short-lived signed URL of the file's thumbnail (the `thumbnailUrl` of media messages), for users who may see the file",
+      tags,
+      access: 'user',
+      params: FileParams,
+      response: ThumbnailDto,
+      async handler({ principal, params }) {
+        const { url, expiresAt } = await d.downloads.thumbnail(principal.userId, params.fileId);
+        return { url, urlExpiresAt: expiresAt.toISOString() };
+      },
     }),
   ];
 }

@@ -57,6 +57,11 @@ export const FileDto = z.object({
   /** Temporary files only. */
   expiresAt: iso.nullable(),
 });
+export const ThumbnailDto = z.object({
+  /** A signed URL of the WebP thumbnail, valid until `urlExpiresAt`. */
+  url: z.string(),
+  urlExpiresAt: iso,
+});
 export const InitDto = z.object({
   instant: z.literal(false),
   uploadId: z.string(),

@@ -425,6 +425,9 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'GET /api/v1/files/{fileId}': {
     checks: [stranger((w) => ({ params: { fileId: w.files.fileId } }), refused(ErrorCode.FILE_NOT_FOUND))],
   },
+  'GET /api/v1/files/{fileId}/thumbnail': {
+    checks: [stranger((w) => ({ params: { fileId: w.files.fileId } }), refused(ErrorCode.FILE_NOT_FOUND))],
+  },
   'POST /api/v1/sessions': {
     checks: [
       stranger(

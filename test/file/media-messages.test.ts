@@ -60,7 +60,7 @@ for (const store of ['local', 'minio'] as const) {
     });
 
     it('sends a photo: the recipient sees how to render it and downloads the same bytes; others are refused', async () => {
-      const png = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#884422' } })
+      const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#884422' } })
         .png()
         .toBuffer();
       const file = (
@@ -76,8 +76,8 @@ for (const store of ['local', 'minio'] as const) {
         fileName: 'cat.png',
         size: png.length,
         mimeType: 'image/png',
-        width: 120,
-        height: 80,
+        width: 600,
+        height: 400,
       });
       const view = await api().ok<FileView>('GET', `/api/v1/files/${file.fileId}`, {
         token: bob.accessToken,
@@ -85,6 +85,15 @@ for (const store of ['local', 'minio'] as const) {
       expect(sha256((await download(view.url)).bytes)).to.equal(sha256(png));
       const refused = await api().call('GET', `/api/v1/files/${file.fileId}`, { token: carol.accessToken });
       expect(refused.body.code).to.equal(ErrorCode.FILE_NOT_FOUND);
+      // The message names the route that signs its thumbnail's URL, for the recipient and nobody else.
+      const thumbnailRoute = new URL(message!.content.thumbnailUrl as string).pathname;
+      expect(thumbnailRoute).to.equal(`/api/v1/files/${file.fileId}/thumbnail`);
+      const thumbnail = await api().ok<{ url: string }>('GET', thumbnailRoute, { token: bob.accessToken });
+      const shown = await sharp((await download(thumbnail.url)).bytes).metadata();
+      expect([shown.format, shown.width]).to.deep.equal(['webp', 256]);
+      expect((await api().call('GET', thumbnailRoute, { token: carol.accessToken })).body.code).to.equal(
+        ErrorCode.FILE_NOT_FOUND,
+      );
     });
 
     it('shares a file in a group with its members, and nobody can send a file that is not theirs', async () => {

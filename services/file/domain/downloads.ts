@@ -55,4 +55,12 @@ export class Downloads {
       : null;
     return { url, expiresAt: new Date(Date.now() + this.#ttlSeconds * 1000), file, thumbnailUrl };
   }
+
+  /** A signed URL of the file's thumbnail; 070105 when the file has none (or the user may not see it). */
+  async thumbnail(userId: string, fileId: string): Promise<{ url: string; expiresAt: Date }> {
+    const { thumbnailUrl } = await this.link(userId, fileId);
+    if (!thumbnailUrl)
+      throw new AppError(ErrorCode.FILE_NOT_FOUND, { detail: `file ${fileId} has no thumbnail` });
+    return { url: thumbnailUrl, expiresAt: new Date(Date.now() + this.#ttlSeconds * 1000) };
+  }
 }

@@ -13,6 +13,8 @@ export interface SharedFile {
   height: number | null;
   durationMs: number | null;
   hasThumbnail: boolean;
+  /** The route answering a fresh signed URL of the thumbnail, when there is one. */
+  thumbnailUrl: string | null;
 }
 
 /** Files put into messages: the file service checks the sender may share them and lets the conversation read them. */
@@ -46,6 +48,7 @@ export class FileSharing {
       height: file.height ?? null,
       durationMs: file.durationMs ?? null,
       hasThumbnail: file.hasThumbnail,
+      thumbnailUrl: file.thumbnailUrl ?? null,
     };
   }
 }

@@ -129,8 +129,9 @@ const MEDIA_OF: Record<string, (mimeType: string) => boolean> = {
 
 /**
  * The content of a media message sent as a file id: what a client needs to render it (name, size,
- * type, dimensions, duration in seconds as URL-based content has it); the bytes come from
- * `GET /api/v1/files/{fileId}`. 070102 when the file's real type is not this content type's media.
+ * type, dimensions, duration in seconds as URL-based content has it, and `thumbnailUrl`, the route
+ * that signs the thumbnail's URL); the bytes come from `GET /api/v1/files/{fileId}`. 070102 when
+ * the file's real type is not this content type's media.
  */
 export function fileContent(contentType: string, file: SharedFile): Record<string, unknown> {
   if (!MEDIA_OF[contentType]?.(file.mimeType))
@@ -142,6 +143,8 @@ export function fileContent(contentType: string, file: SharedFile): Record<strin
     ...(file.width === null ? {} : { width: file.width }),
     ...(file.height === null ? {} : { height: file.height }),
     hasThumbnail: file.hasThumbnail,
+    // The route, not a signed URL: a message outlives any signature.
+    ...(file.thumbnailUrl === null ? {} : { thumbnailUrl: file.thumbnailUrl }),
   };
   const duration = file.durationMs === null ? {} : { duration: file.durationMs / 1000 };
   switch (contentType) {

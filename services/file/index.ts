@@ -13,6 +13,7 @@ import { FileNotices } from './domain/notices.ts';
 import { Sharing } from './domain/sharing.ts';
 import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
+import { VideoFrames } from './domain/video.ts';
 import { fileInternal } from './internal.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
 import { Migration20261130000810_file_content_hash } from './migrations/Migration20261130000810_file_content_hash.ts';
@@ -36,8 +37,10 @@ export const fileService: ServiceModule = {
     const groups = new GroupMembership(ctx.invoke);
     const access = new FileAccess(files, groups);
     const downloads = new Downloads(files, objects, access, config.urlTtlSeconds);
+    const video = await VideoFrames.detect(config.video, ctx.logger);
+    const blobs = new Blobs(files, objects, ctx.ids);
     const domain = {
-      uploads: new Uploads(files, objects, new Blobs(files, objects, ctx.ids), ctx.ids, config, groups),
+      uploads: new Uploads(files, objects, blobs, ctx.ids, config, groups, video),
       downloads,
       notices: new FileNotices(new EventPublisher(ctx.pubsub, ctx.pubsubName), ctx.logger),
     };

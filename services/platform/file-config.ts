@@ -51,6 +51,12 @@ const FileEnvSchema = z.object({
   FILE_BLOB_GRACE_SECONDS: int(0, 30 * 86_400).default(600),
   /** How often expired files, abandoned uploads and unreferenced blobs are cleaned. */
   FILE_SWEEP_SECONDS: int(1, 86_400).default(600),
+  /** ffmpeg binary that draws video cover frames: a path, or a name looked up on the PATH. Missing: videos get no cover. */
+  FILE_FFMPEG_PATH: z.string().default('ffmpeg'),
+  /** ffprobe binary that reads a video's duration and dimensions; missing: the duration comes from the container (music-metadata). */
+  FILE_FFPROBE_PATH: z.string().default('ffprobe'),
+  /** Longest an ffmpeg or ffprobe run may take on one video before it is killed (a hostile file must not hang). */
+  FILE_FFMPEG_TIMEOUT_SECONDS: int(1, 600).default(20),
 });
 
 export type FileKind =
@@ -77,6 +83,8 @@ export interface FileConfig {
   uploadTtlSeconds: number;
   blobGraceSeconds: number;
   sweepSeconds: number;
+  /** ffmpeg and ffprobe for video covers and durations (optional tools: the service runs without them). */
+  video: { ffmpegPath: string; ffprobePath: string; timeoutMs: number };
 }
 
 /** The file settings of `env` (empty strings already removed); throws naming what is wrong. */
@@ -122,5 +130,10 @@ export function loadFileConfig(env: Record<string, string | undefined>, dataDir:
     uploadTtlSeconds: e.FILE_UPLOAD_TTL_SECONDS,
     blobGraceSeconds: e.FILE_BLOB_GRACE_SECONDS,
     sweepSeconds: e.FILE_SWEEP_SECONDS,
+    video: {
+      ffmpegPath: e.FILE_FFMPEG_PATH,
+      ffprobePath: e.FILE_FFPROBE_PATH,
+      timeoutMs: e.FILE_FFMPEG_TIMEOUT_SECONDS * 1000,
+    },
   };
 }

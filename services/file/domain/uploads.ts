@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { FileConfig } from '../../platform/file-config.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
@@ -9,6 +10,7 @@ import { detectedType, SNIFF_BYTES } from './content-type.ts';
 import type { FileRecord, FileStore, MediaDetails, UploadRecord } from './file-store.ts';
 import { bucketSuffixOf, type FileKind, IMAGE_KINDS } from './kinds.ts';
 import { durationOf, processImage } from './media.ts';
+import type { VideoFrames } from './video.ts';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (all but the last); also the chunk size clients are told to use. */
@@ -53,6 +55,7 @@ export class Uploads {
   readonly #ids: SnowflakeGenerator;
   readonly #config: FileConfig;
   readonly #groups: GroupMembership;
+  readonly #video: VideoFrames;
 
   constructor(
     files: FileStore,
@@ -61,7 +64,9 @@ export class Uploads {
     ids: SnowflakeGenerator,
     config: FileConfig,
     groups: GroupMembership,
+    video: VideoFrames,
   ) {
+    this.#video = video;
     this.#groups = groups;
     this.#files = files;
     this.#objects = objects;
@@ -132,7 +137,8 @@ export class Uploads {
 
   /**
    * What a file's content is, found when it is stored: images get their dimensions, a thumbnail
-   * (stored beside them) and their metadata removed (processImage); voice and video their duration.
+   * (stored beside them) and their metadata removed (processImage); voice its duration, video its
+   * duration, dimensions and cover (#videoMedia).
    */
   async #processed(
     kind: FileKind,
@@ -148,7 +154,12 @@ export class Uploads {
         media: { width: image.width, height: image.height, thumbnailBlobId: thumbnail?.blobId ?? null },
       };
     }
-    if (kind === 'chat_voice' || kind === 'chat_video')
+    if (kind === 'chat_video')
+      return {
+        stored: bytes,
+        media: await this.#videoMedia(bucket, mimeType, bytes.length, async () => bytes),
+      };
+    if (kind === 'chat_voice')
       return {
         stored: bytes,
         media: { durationMs: await durationOf(bytes, mimeType, bytes.length) },
@@ -413,17 +424,35 @@ export class Uploads {
     const mimeType = await detectedType(file.kind, Buffer.concat(heads));
     const media: MediaDetails =
       file.kind === 'chat_video'
-        ? {
-            durationMs: await durationOf(
-              await this.#objects.get(upload.bucket, upload.key),
-              mimeType,
-              file.fileSize,
-            ),
-          }
+        ? await this.#videoMedia(upload.bucket, mimeType, file.fileSize, () =>
+            this.#objects.get(upload.bucket, upload.key),
+          )
         : {};
     const contentSha256 = hash.digest('hex');
     const blob = await this.#blobs.adopt(upload.bucket, upload.key, contentSha256, file.fileSize);
     return { blobId: blob.blobId, mimeType, size: file.fileSize, media, contentSha256 };
+  }
+
+  /**
+   * A video's duration and dimensions (ffprobe) and cover frame (ffmpeg, stored beside it as images'
+   * thumbnails are); without ffmpeg, or when it cannot read the file, the duration its container
+   * gives music-metadata, and no cover.
+   */
+  async #videoMedia(
+    bucket: string,
+    mimeType: string,
+    size: number,
+    open: () => Promise<Buffer | Readable>,
+  ): Promise<MediaDetails> {
+    const video = await this.#video.details(await open());
+    const durationMs = video?.durationMs ?? (await durationOf(await open(), mimeType, size));
+    const cover = video?.cover ? await this.#blobs.store(bucket, video.cover) : null;
+    return {
+      durationMs,
+      width: video?.width ?? null,
+      height: video?.height ?? null,
+      thumbnailBlobId: cover?.blobId ?? null,
+    };
   }
 
   /** Drops an upload whose content was refused: its bytes, its record, its file row. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -172,6 +172,48 @@ describe('video covers without ffmpeg', function () {
     });
     expect(uploaded.status, JSON.stringify(uploaded.body)).to.equal(200);
     expect(uploaded.body.data).to.include({ thumbnail: null, width: null, height: null });
+    expect(uploaded.body.data.durationMs).to.be.within(1900, 2100);
+  });
+});
+
+/**
+ * Tools that misbehave as ffmpeg may on a hostile file: stand-in scripts (a real ffmpeg cannot be
+ * made to hang on demand) that answer `-version` and then hang (ffprobe) or write without end
+ * (ffmpeg). The upload still completes, without what they would have told.
+ */
+describe('video tools that hang or flood', function () {
+  this.timeout(120_000);
+  let platform: TestPlatform;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'anychat-fake-ffmpeg-'));
+    const tool = async (name: string, behaviour: string) => {
+      const path = join(dir, name);
+      await writeFile(path, `#!/bin/sh\n[ "$1" = -version ] && exit 0\n${behaviour}\n`);
+      await chmod(path, 0o755);
+      return path;
+    };
+    platform = await startPlatform('pglite', {
+      FILE_FFPROBE_PATH: await tool('ffprobe', 'exec sleep 600'),
+      FILE_FFMPEG_PATH: await tool('ffmpeg', 'exec cat /dev/zero'),
+      FILE_FFMPEG_TIMEOUT_SECONDS: '1',
+    });
+  });
+  after(async () => {
+    await platform?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kills a tool past its time limit or its output limit, and takes the video without a cover', async () => {
+    const alice = await registerUser(platform.api);
+    const uploaded = await uploadSimple(platform.api, alice.accessToken, 'chat_video', {
+      bytes: await testVideo(),
+      name: 'clip.mp4',
+    });
+    expect(uploaded.status, JSON.stringify(uploaded.body)).to.equal(200);
+    expect(uploaded.body.data).to.include({ thumbnail: null, width: null, height: null });
+    // ffprobe said nothing, so the duration is the container's (music-metadata).
     expect(uploaded.body.data.durationMs).to.be.within(1900, 2100);
   });
 });

@@ -29,13 +29,20 @@ const MAX_PIXELS = 100_000_000;
  */
 const DEMUXERS = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg';
 const INPUT_OPTIONS = ['-protocol_whitelist', 'file', '-format_whitelist', DEMUXERS];
+/** Videos processed at once; more wait their turn (each run decodes on a core). */
+const CONCURRENT_VIDEOS = 2;
 
 class ToolFailed extends Error {}
 
 /** Runs a tool with an argument array (no shell), a time limit and a cap on what it writes. */
 function run(path: string, args: string[], timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: timeoutMs });
+    // SIGKILL: a decoder stuck on a hostile file need not heed SIGTERM.
+    const child = spawn(path, args, {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     const chunks: Buffer[] = [];
     let length = 0;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -67,6 +74,8 @@ const positive = (value: unknown) =>
 export class VideoFrames {
   readonly #config: FileConfig['video'];
   readonly available: boolean;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
 
   private constructor(config: FileConfig['video'], available: boolean) {
     this.#config = config;
@@ -95,6 +104,19 @@ export class VideoFrames {
       if (!Buffer.isBuffer(content)) content.destroy();
       return null;
     }
+    // A finished run hands its turn to the next waiting one, so at most CONCURRENT_VIDEOS run.
+    if (this.#running < CONCURRENT_VIDEOS) this.#running++;
+    else await new Promise<void>((turn) => this.#waiting.push(turn));
+    try {
+      return await this.#inTempCopy(content);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  async #inTempCopy(content: Buffer | Readable): Promise<VideoDetails> {
     const dir = await mkdtemp(join(tmpdir(), 'anychat-video-'));
     const input = join(dir, 'input');
     try {

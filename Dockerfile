@@ -9,6 +9,11 @@ ARG NODE_IMAGE=node:24.21.0-slim
 FROM ${NODE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
+# ffmpeg/ffprobe give the file service video durations, dimensions and cover frames (without them a
+# video is still accepted, with no cover). Debian's package; the lists are not kept in the image.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ffmpeg \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # The npm cache lives in a BuildKit cache mount: reused across builds, never part of the image.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --no-audit --no-fund

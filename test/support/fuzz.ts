@@ -128,8 +128,10 @@ function regexOf(pattern: string): RegExp | undefined {
 
 function stringFor(schema: JsonSchema, pool: Pool, field: string | undefined): fc.Arbitrary<string> {
   const min = (schema.minLength as number | undefined) ?? 0;
-  const max = Math.min((schema.maxLength as number | undefined) ?? 40, 200);
-  const fits = (s: string) => s.length >= min && s.length <= max;
+  const declaredMax = schema.maxLength as number | undefined;
+  // Only the schema's own bounds: a pattern fixes lengths of its own (a 64-digit hash), and a cap
+  // of ours that the pattern cannot meet would make the filter below draw forever.
+  const fits = (s: string) => s.length >= min && (declaredMax === undefined || s.length <= declaredMax);
   const pattern = typeof schema.pattern === 'string' ? regexOf(schema.pattern) : undefined;
   const named = field === undefined ? undefined : pool.byField?.[field];
   const real = (named ?? pool.any).filter((value) => fits(value) && (!pattern || pattern.test(value)));
@@ -139,7 +141,7 @@ function stringFor(schema: JsonSchema, pool: Pool, field: string | undefined): f
   else if (schema.format === 'uri' || schema.format === 'url') made = fc.webUrl();
   else if (schema.format === 'date-time')
     made = fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString());
-  else made = fc.string({ minLength: min, maxLength: Math.max(min, Math.min(max, 30)) });
+  else made = fc.string({ minLength: min, maxLength: Math.max(min, Math.min(declaredMax ?? 30, 30)) });
   // Real values first: a request that names something that exists reaches the code behind the lookup.
   return real.length > 0
     ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...real) }, { weight: 1, arbitrary: made })

@@ -230,7 +230,8 @@ describe('operator against a real Kubernetes API server', function () {
     signingKeyVersion = secret.metadata.resourceVersion;
     const component = await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
     expect(component.spec.type).to.equal('pubsub.jetstream');
-    expect(component.scopes).to.deep.equal(['session']);
+    // Its subscribers only: the conversation list and offline push.
+    expect(component.scopes).to.have.members(['session', 'push']);
     expect(component.spec.metadata).to.deep.include({
       name: 'natsURL',
       secretKeyRef: { name: 'nats', key: 'url' },

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import type Koa from 'koa';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Serves the web client (web/dist, built by scripts/build-web.mjs) at `/` and the API reference at
+ * `/docs`. The files are read once at start into a table, so a request can only ever name one of
+ * them (no path from the URL reaches the file system); paths the platform answers itself (`/api`,
+ * `/ws`, health, metrics, Dapr) are never shadowed by the single-page fallback.
+ */
+
+/**
+ * Seed 002 §10.7: scripts and styles from the page's own origin only (no inline code, no eval), no
+ * plugins, no framing. Images and media also from blob: (local previews of uploads) and data:.
+ */
+export const WEB_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Paths of the platform itself: an unknown one there stays a 404, never the app's page. */
+const PLATFORM_PREFIXES = ['/api/', '/dapr/', '/ws', '/healthz', '/readyz', '/metrics'];
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+interface StaticFile {
+  body: Buffer;
+  type: string;
+  etag: string;
+  /** Vite's hashed assets: the name changes with the content, so they may be kept for a year. */
+  immutable: boolean;
+}
+
+function staticFile(path: string, immutable: boolean): StaticFile | undefined {
+  const type = TYPES[extname(path)];
+  if (!type) return undefined;
+  const body = readFileSync(path);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, type, etag, immutable };
+}
+
+function readTree(dir: string, urlPrefix: string, files: Map<string, StaticFile>) {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const url = `${urlPrefix}/${relative(dir, path).split(sep).join('/')}`;
+    const file = staticFile(path, url.startsWith('/assets/'));
+    if (file) files.set(url, file);
+  }
+}
+
+/** swagger-ui-dist's bundle and stylesheet, served from the installed package beside /docs/init.js. */
+function swaggerFiles(files: Map<string, StaticFile>) {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  for (const name of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+    const file = staticFile(join(packageDir, name), false);
+    if (file) files.set(`/docs/${name}`, file);
+  }
+}
+
+export function webClientMiddleware(distDir: string, logger: Logger): Koa.Middleware {
+  const files = new Map<string, StaticFile>();
+  if (existsSync(join(distDir, 'index.html'))) {
+    readTree(distDir, '', files);
+    swaggerFiles(files);
+  } else {
+    logger.warn(
+      { distDir },
+      'web client not built (npm start builds it: node scripts/build-web.mjs); / answers 404',
+    );
+  }
+  const index = files.get('/index.html');
+  const docs = files.get('/docs/index.html');
+
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    const path = ctx.path;
+    if (PLATFORM_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix)))
+      return next();
+    let file = files.get(path);
+    if (!file && (path === '/docs' || path === '/docs/')) file = docs;
+    // The single-page app routes in the browser: any other page-like path (no extension) is its page.
+    if (!file && !extname(path) && !path.startsWith('/docs/')) file = index;
+    if (!file) return next();
+    ctx.set('Content-Security-Policy', WEB_CONTENT_SECURITY_POLICY);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.set('ETag', file.etag);
+    ctx.type = file.type;
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = file.body;
+  };
+}
+
+/** Where the build puts the web client: web/dist beside services/. */
+export const WEB_DIST_DIR = join(import.meta.dirname, '../../../web/dist');

@@ -19,7 +19,6 @@ import { clientAddressResolver } from './platform/http/client-address.ts';
 import { createMetrics, metricsListener } from './platform/http/metrics.ts';
 import { WEB_DIST_DIR, webClientMiddleware } from './platform/http/web-client.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
-import { dbPoolMetrics } from './platform/observability/index.ts';
 import type { Logger } from './platform/logger.ts';
 import { createDaprClient, waitForSidecar } from './platform/ports/dapr/client.ts';
 import { DaprInvokePort } from './platform/ports/dapr/invoke.ts';
@@ -156,8 +155,6 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const metrics = createMetrics();
     for (const { instance } of instances)
       for (const metric of instance.metrics ?? []) metrics.registry.registerMetric(metric);
-    for (const metric of dbPoolMetrics(instances.map(({ module, orm }) => ({ schema: module.schema, orm }))))
-      metrics.registry.registerMetric(metric);
     const app = createHttpApp({
       logger,
       clientAddress,
@@ -233,13 +230,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         for (const { instance } of instances)
           await instance.drain?.().catch((error: unknown) => logger.error({ err: error }, 'drain failed'));
         await closeServer(server, config.shutdownTimeoutMs);
-        // A shutdown is bounded (a pod has a grace period): deliveries still waiting to be retried
-        // then, e.g. while the database is down, are left rather than holding the process forever.
-        if (!(await settlesWithin(adapters.settled(), config.shutdownTimeoutMs)))
-          logger.warn(
-            { timeoutMs: config.shutdownTimeoutMs },
-            'event deliveries still retrying at shutdown were left unfinished',
-          );
+        await adapters.settled();
         for (const unsubscribe of unsubscribes) unsubscribe();
         adapters.close();
         await cleanup();
@@ -356,19 +347,6 @@ async function listen(server: Server, host: string, port: number | undefined): P
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
-/** Whether `settled` resolves within `timeoutMs`. */
-async function settlesWithin(settled: Promise<void>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, false);
-  });
-  try {
-    return await Promise.race([settled.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);

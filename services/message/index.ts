@@ -21,6 +21,7 @@ import { GroupStreamStore } from './domain/group-stream-store.ts';
 import { GroupStreams } from './domain/group-streams.ts';
 import { MessageService } from './domain/message-service.ts';
 import { ReadFanoutGroups } from './domain/read-fanout.ts';
+import { MessageSearch } from './domain/search.ts';
 import { MessageStore } from './domain/store.ts';
 import { messageInternal } from './internal.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
@@ -28,6 +29,7 @@ import { Migration20261122000410_store_message } from './migrations/Migration202
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
 import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
 import { Migration20261130000440_read_fanout } from './migrations/Migration20261130000440_read_fanout.ts';
+import { Migration20261130001200_search_trigram } from './migrations/Migration20261130001200_search_trigram.ts';
 import { messageRoutes } from './routes.ts';
 
 const DAY_MS = 86_400_000;
@@ -43,6 +45,7 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261122000420_message_stats', class: Migration20261122000420_message_stats },
     { name: 'Migration20261130000430_store_messages', class: Migration20261130000430_store_messages },
     { name: 'Migration20261130000440_read_fanout', class: Migration20261130000440_read_fanout },
+    { name: 'Migration20261130001200_search_trigram', class: Migration20261130001200_search_trigram },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -106,6 +109,7 @@ export const messageService: ServiceModule = {
       }),
       sendBatch: { maxBatch: config.sendBatchSize, maxWaitMicros: config.sendBatchWaitMicros },
       readFanout: new ReadFanoutGroups(config.groupReadFanoutMinMembers),
+      search: new MessageSearch(sql),
     });
     const streams = new GroupStreams(new GroupStreamStore(sql), (ids) =>
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),

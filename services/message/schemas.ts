@@ -123,6 +123,10 @@ export const SearchQuery = z
     contentType: z.enum(CONTENT_TYPES).optional(),
     startTime: time.optional(),
     endTime: time.optional(),
+    sort: z
+      .enum(['relevance', 'time'])
+      .default('relevance')
+      .describe('with a keyword: best match first (the default), or newest first'),
     page: schemas.page,
     pageSize: schemas.pageSize,
   })
@@ -130,7 +134,25 @@ export const SearchQuery = z
     (q) => q.keyword || q.sessionId || q.senderId || q.contentType || q.startTime || q.endTime,
     'give at least one of keyword, sessionId, senderId, contentType, startTime, endTime',
   );
-export const SearchDto = z.object({ total: z.number().int(), messages: z.array(MessageDto) });
+export const SearchDto = z.object({
+  total: z.number().int().describe('matches (with a keyword: at most 1000, see `more`)'),
+  more: z.boolean().describe('more than 1000 matched: only the newest 1000 were ranked'),
+  mode: z
+    .enum(['index', 'recent', 'filter'])
+    .describe(
+      'index: the whole history through the index; recent: a keyword of only one- or two-character terms, looked for in the newest 5000 messages of mine (or of the conversation); filter: no keyword',
+    ),
+  messages: z.array(
+    MessageDto.extend({
+      highlight: z
+        .object({
+          text: z.string().describe('the part of the message around the first match'),
+          ranges: z.array(z.tuple([z.number().int(), z.number().int()])).describe('[start, end) in text, UTF-16'),
+        })
+        .nullable(),
+    }),
+  ),
+});
 
 export const GroupReadsParams = z.object({ msgId: schemas.id });
 export const GroupReadsQuery = z.object({ groupId: schemas.id });

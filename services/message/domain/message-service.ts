@@ -26,6 +26,7 @@ import type { FileSharing } from '../clients/files.ts';
 import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
+import type { MessageSearch } from './search.ts';
 import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -132,6 +133,8 @@ export interface MessageServiceOptions {
   sendBatch: { maxBatch: number; maxWaitMicros: number };
   /** Which groups' messages are stored once and read by the group's seq (read-fanout.ts). */
   readFanout: ReadFanoutGroups;
+  /** Keyword search through the trigram index (search.ts). */
+  search: MessageSearch;
 }
 
 /** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
@@ -714,14 +717,14 @@ export class MessageService {
       contentType?: string | undefined;
       startTime?: Date | undefined;
       endTime?: Date | undefined;
+      sort: 'relevance' | 'time';
       page: number;
       pageSize: number;
     },
   ) {
     if (query.sessionId) await this.#access(userId, query.sessionId);
-    const { total, messages } = await this.#o.store.search({
+    const filters = {
       userId,
-      keyword: query.keyword,
       sessionId: query.sessionId,
       senderId: query.senderId,
       contentType: query.contentType,
@@ -729,9 +732,18 @@ export class MessageService {
       to: query.endTime,
       offset: (query.page - 1) * query.pageSize,
       limit: query.pageSize,
-    });
-    const senders = await this.#profiles(messages.map((m) => m.senderId));
-    return { total, messages: messages.map((m) => messageView(m, senders.get(m.senderId))) };
+    };
+    const { hits, ...found } = query.keyword
+      ? await this.#o.search.byKeyword({ ...filters, keyword: query.keyword, sort: query.sort })
+      : await this.#o.search.byFilters(filters);
+    const senders = await this.#profiles(hits.map((hit) => hit.message.senderId));
+    return {
+      ...found,
+      messages: hits.map((hit) => ({
+        ...messageView(hit.message, senders.get(hit.message.senderId)),
+        highlight: hit.highlight,
+      })),
+    };
   }
 
   /** Notifications of other services (friend, session, group events) into their recipients' timelines. */

@@ -1,5 +1,5 @@
 import type { SessionType } from '../../platform/contracts/index.ts';
-import { containingPattern, type SqlExecutor } from '../../platform/db/index.ts';
+import type { SqlExecutor } from '../../platform/db/index.ts';
 import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 import { storableJson } from '../../platform/text.ts';
 
@@ -86,18 +86,6 @@ export interface HistoryQuery {
   startSeq: number | undefined;
   limit: number;
   direction: 'forward' | 'backward';
-}
-
-export interface SearchQuery {
-  userId: string;
-  keyword: string | undefined;
-  sessionId: string | undefined;
-  senderId: string | undefined;
-  contentType: string | undefined;
-  from: Date | undefined;
-  to: Date | undefined;
-  offset: number;
-  limit: number;
 }
 
 type Row = Record<string, unknown>;
@@ -524,45 +512,6 @@ export class MessageStore {
       ],
     );
     return rows.map(toMessage);
-  }
-
-  /**
-   * Messages that reached the caller (their timeline holds them, or a read fan-out group's while
-   * they were in it): their own conversations only.
-   */
-  async search(query: SearchQuery): Promise<{ total: number; messages: StoredMessage[] }> {
-    const conditions = [
-      `(exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id)
-        or exists (select 1 from message.group_members p where p.session_id = m.session_id and p.user_id = ?
-                    and m.seq > p.from_seq and (p.to_seq is null or m.seq <= p.to_seq)))`,
-      'm.status = 1',
-      'm.seq > coalesce((select cleared_seq from message.cursors c where c.user_id = ? and c.session_id = m.session_id), 0)',
-      'not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)',
-    ];
-    const params: unknown[] = [query.userId, query.userId, query.userId, query.userId];
-    const filters: Array<[string, unknown]> = [
-      [`m.search_text ilike ? escape '\\'`, query.keyword ? containingPattern(query.keyword) : undefined],
-      ['m.session_id = ?', query.sessionId],
-      ['m.sender_id = ?', query.senderId],
-      ['m.content_type = ?', query.contentType],
-      ['m.created_at >= ?', query.from],
-      ['m.created_at < ?', query.to],
-    ];
-    for (const [condition, value] of filters) {
-      if (value === undefined) continue;
-      conditions.push(condition);
-      params.push(value);
-    }
-    const where = conditions.join(' and ');
-    const [count] = await this.#sql.query(
-      `select count(*)::int as total from message.messages m where ${where}`,
-      params,
-    );
-    const rows = await this.#sql.query(
-      `select ${MESSAGE_COLUMNS} from message.messages m where ${where} order by m.created_at desc, m.message_id desc limit ? offset ?`,
-      [...params, query.limit, query.offset],
-    );
-    return { total: Number(count?.total ?? 0), messages: rows.map(toMessage) };
   }
 
   /** Messages per (minute, content type) created at or after `from` (all conversations). */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgres {
@@ -18,7 +19,8 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, maxConnections = 32): Promise<EmbeddedPostgres> {
   const directory = resolve(dataDir, 'pglite');
   mkdirSync(directory, { recursive: true });
-  const db = await PGlite.create(directory);
+  // pg_trgm: the message service's search index (PGlite loads contrib extensions when opened).
+  const db = await PGlite.create(directory, { extensions: { pg_trgm } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   await server.start();
   const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();

@@ -17,6 +17,8 @@ import {
   CategoryDto,
   CategoryListDto,
   CategoryNameBody,
+  ContactMatchDto,
+  ContactsBody,
   type DeletedFriendDto,
   FriendDto,
   FriendListDto,
@@ -28,6 +30,8 @@ import {
   IdParams,
   MoveCategoryBody,
   PageQuery,
+  RecommendationDto,
+  RecommendationsQuery,
   RemarkBody,
   RequestListQuery,
   SendRequestBody,
@@ -91,7 +95,7 @@ const categoryDto = (view: CategoryView): z.infer<typeof CategoryDto> => ({
 });
 
 export function friendRoutes(domain: FriendDomain, rateLimitFactor: number) {
-  const { requests, friendships, categories, blacklist } = domain;
+  const { requests, friendships, categories, blacklist, discovery } = domain;
   // Per user, per instance: friend requests are cheap to send and a nuisance to receive.
   const requestLimit = rateLimit('friend-request', {
     limit: Math.max(1, Math.round(20 * rateLimitFactor)),
@@ -99,7 +103,47 @@ export function friendRoutes(domain: FriendDomain, rateLimitFactor: number) {
     key: (ctx) => `user:${(ctx.state as RequestState).principal?.userId ?? ctx.ip}`,
   });
 
+  // Per user: matching a phone book is how numbers are tied to people, so it is kept rare.
+  const contactsLimit = rateLimit('friend-contacts', {
+    limit: Math.max(1, Math.round(5 * rateLimitFactor)),
+    windowMs: 10 * 60_000,
+    key: (ctx) => `user:${(ctx.state as RequestState).principal?.userId ?? ctx.ip}`,
+  });
+
   return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/friends/contacts',
+      summary:
+        'Find friends from my phone book by hashed numbers: the registered users whose privacy settings let me find them by phone (at most 5 uploads per 10 minutes)',
+      tags,
+      access: 'user',
+      body: ContactsBody,
+      response: z.object({ matches: z.array(ContactMatchDto) }),
+      middleware: [contactsLimit],
+      handler: async ({ principal, body }) => ({
+        matches: (await discovery.matchContacts(principal.userId, body.phoneHashes)).map((match) => ({
+          ...brief(match.userId, match.profile),
+          phoneHash: match.phoneHash,
+          isFriend: match.isFriend,
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/friends/recommendations',
+      summary: 'People I may know: friends of my friends, most friends in common first',
+      tags,
+      access: 'user',
+      query: RecommendationsQuery,
+      response: z.object({ users: z.array(RecommendationDto) }),
+      handler: async ({ principal, query }) => ({
+        users: (await discovery.recommendations(principal.userId, query.limit)).map((entry) => ({
+          ...brief(entry.userId, entry.profile),
+          mutualFriends: entry.mutualFriends,
+        })),
+      }),
+    }),
     defineRoute({
       method: 'get',
       path: '/api/v1/friends',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTACT_HASH_PREFIX, MAX_PHONE_HASHES } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/validation.ts';
 import { REQUEST_SOURCES } from './domain/index.ts';
 
@@ -146,4 +147,34 @@ export const BlacklistEntryDto = z.object({
   nickname: z.string(),
   avatar: z.string().nullable(),
   blockedAt: z.string(),
+});
+
+export const ContactsBody = z.object({
+  phoneHashes: z
+    .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256'))
+    .min(1)
+    .max(MAX_PHONE_HASHES)
+    .describe(
+      `one hash per phone number of the phone book: lower-case hex SHA-256 of "${CONTACT_HASH_PREFIX}" followed by the number's digits alone (no +, spaces or dashes), e.g. of "${CONTACT_HASH_PREFIX}8613800138000"; send one per form a contact may be registered under (with and without the country code). The numbers themselves are never sent, and the hashes are not kept.`,
+    ),
+});
+
+const BriefUserDto = z.object({
+  userId: z.string(),
+  nickname: z.string(),
+  avatar: z.string().nullable(),
+  signature: z.string().nullable(),
+});
+
+export const ContactMatchDto = BriefUserDto.extend({
+  phoneHash: z.string().describe('the hash of mine this user was found by'),
+  isFriend: z.boolean(),
+});
+
+export const RecommendationsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const RecommendationDto = BriefUserDto.extend({
+  mutualFriends: z.number().int().describe('friends we have in common'),
 });

@@ -358,10 +358,10 @@ export class GatewayHub {
     }
   }
 
-  /** USER_ONLINE / USER_OFFLINE to the user's friends, wherever they are connected. */
+  /** USER_ONLINE / USER_OFFLINE to the user's friends (unless hidden), wherever they are connected. */
   async #announce(userId: string, type: 'USER_ONLINE' | 'USER_OFFLINE', extra: Record<string, unknown>) {
     try {
-      const friendIds = await this.#friends.friendIds(userId);
+      const friendIds = await this.#friends.presenceAudience(userId);
       const timestamp = Date.now();
       await this.#o.router.route(
         friendIds.map((friendId) => ({

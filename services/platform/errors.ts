@@ -79,6 +79,7 @@ export const ErrorCode = {
   BLACKLIST_LIMIT: 30111,
   ALREADY_BLACKLISTED: 30112,
   NOT_BLACKLISTED: 30113,
+  FRIEND_REQUEST_NOT_ALLOWED: 30114,
 
   GROUP_NOT_FOUND: 40101,
   GROUP_DISMISSED: 40102,
@@ -230,6 +231,11 @@ const CODES: Record<number, CodeInfo> = {
   30111: { status: 400, en: 'Blacklist limit reached', zh: '黑名单数量已达上限' },
   30112: { status: 400, en: 'Already in the blacklist', zh: '已在黑名单中' },
   30113: { status: 404, en: 'Not in the blacklist', zh: '不在黑名单中' },
+  30114: {
+    status: 403,
+    en: "The user's privacy settings do not let you send them a friend request",
+    zh: '对方的隐私设置不允许你添加好友',
+  },
 
   40101: { status: 404, en: 'Group does not exist', zh: '群组不存在' },
   40102: { status: 400, en: 'Group has been dismissed', zh: '群组已解散' },

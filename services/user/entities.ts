@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import type { GroupInvitePolicy } from '../platform/contracts/index.ts';
+import type { GroupInvitePolicy, Privacy } from '../platform/contracts/index.ts';
 
 export const UserProfile = defineEntity({
   name: 'UserProfile',
@@ -10,6 +10,8 @@ export const UserProfile = defineEntity({
     account: p.string().length(32),
     phoneNumber: p.string().length(20).nullable(),
     email: p.string().length(100).nullable(),
+    /** contactHashOf(phoneNumber): what contact discovery matches, so that no raw number is asked for. */
+    phoneHash: p.string().length(64).nullable(),
     nickname: p.string().length(32),
     avatar: p.string().length(255).nullable(),
     signature: p.string().length(200).nullable(),
@@ -45,6 +47,8 @@ export const UserSettings = defineEntity({
     pushPreview: p.boolean(),
     /** @mentions are pushed even from muted conversations. */
     pushMentionsWhenMuted: p.boolean(),
+    /** Privacy settings the user changed (JSON, as seed table user_settings has them); the rest are defaults. */
+    privacy: p.json<Partial<Privacy>>(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

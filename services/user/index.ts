@@ -5,14 +5,17 @@ import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
-import { relationOf } from './clients/friends.ts';
+import { friendsAmong, relationOf } from './clients/friends.ts';
+import { PrivacySettings } from './domain/privacy.ts';
 import { PushTokens } from './domain/push-tokens.ts';
+import { UserSearch } from './domain/search.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
 import { userInternal } from './internal.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
+import { Migration20261130001300_privacy } from './migrations/Migration20261130001300_privacy.ts';
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { Migration20261201000230_push_registry } from './migrations/Migration20261201000230_push_registry.ts';
 import { userRoutes } from './routes.ts';
@@ -32,6 +35,7 @@ export const userService: ServiceModule = {
       class: Migration20261201000220_group_invite_policy,
     },
     { name: 'Migration20261201000230_push_registry', class: Migration20261201000230_push_registry },
+    { name: 'Migration20261130001300_privacy', class: Migration20261130001300_privacy },
   ],
   async create(ctx) {
     const outbox = new Outbox({
@@ -59,6 +63,7 @@ export const userService: ServiceModule = {
         logger: ctx.logger,
       }),
     });
+    const privacy = new PrivacySettings({ orm: ctx.orm, outbox, ids: ctx.ids });
     outbox.start(OUTBOX_SWEEP_MS);
     return {
       routes: userRoutes(
@@ -68,7 +73,14 @@ export const userService: ServiceModule = {
           users,
           (userId, peerId) => relationOf(ctx.invoke, userId, peerId),
           new PresenceRegistry(ctx.sharedState, { entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds }),
+          (userId) => privacy.get(userId),
         ),
+        new UserSearch({
+          orm: ctx.orm,
+          privacy,
+          friendsAmong: (viewerId, userIds) => friendsAmong(ctx.invoke, viewerId, userIds),
+        }),
+        privacy,
       ),
       subscriptions: [
         eventSubscription({
@@ -98,7 +110,7 @@ export const userService: ServiceModule = {
           },
         }),
       ],
-      internal: userInternal(users, pushTokens),
+      internal: userInternal(users, pushTokens, privacy),
       stop: () => outbox.stop(),
     };
   },

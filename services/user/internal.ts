@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { UserService as UserContract } from '../platform/contracts/gen/anychat/user/v1/user_pb.ts';
-import { BulkCalls, groupInvitePolicyCode } from '../platform/contracts/index.ts';
+import { BulkCalls, groupInvitePolicyCode, MAX_PHONE_HASHES } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
+import type { PrivacySettings } from './domain/privacy.ts';
 import type { PushTokens } from './domain/push-tokens.ts';
 import type { UserService } from './domain/user-service.ts';
 
@@ -29,10 +30,18 @@ export const UserInputs = {
     deviceId: z.string().min(1).max(100),
     pushToken: z.string().min(1).max(2048),
   }),
+  getPrivacySettings: z.object({ userIds: z.array(id).max(BulkCalls.privacySettings.maxIds) }),
+  findByPhoneHashes: z.object({
+    phoneHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(MAX_PHONE_HASHES),
+  }),
 } satisfies InputSchemas<typeof UserContract>;
 
 /** What the user service serves other services (proto/anychat/user/v1/user.proto). */
-export function userInternal(users: UserService, pushTokens: PushTokens): InternalService[] {
+export function userInternal(
+  users: UserService,
+  pushTokens: PushTokens,
+  privacy: PrivacySettings,
+): InternalService[] {
   return [
     internalService(UserContract, UserInputs, {
       createProfile: async (input) => {
@@ -56,6 +65,10 @@ export function userInternal(users: UserService, pushTokens: PushTokens): Intern
       }),
       removePushToken: async ({ userId, deviceId, pushToken }) => ({
         removed: await pushTokens.remove(userId, deviceId, pushToken),
+      }),
+      getPrivacySettings: async ({ userIds }) => ({ entries: await privacy.many(userIds) }),
+      findByPhoneHashes: async ({ phoneHashes }) => ({
+        matches: await privacy.findByPhoneHashes(phoneHashes),
       }),
     }),
   ];

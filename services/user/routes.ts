@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { defineRoute } from '../platform/http/routes.ts';
+import type { PrivacySettings } from './domain/privacy.ts';
 import type { PushTokens } from './domain/push-tokens.ts';
+import type { UserSearch } from './domain/search.ts';
 import type { userDetail } from './domain/user-detail.ts';
 import type { UserService } from './domain/user-service.ts';
 import type { UserProfile, UserSettings } from './entities.ts';
 import {
   DeviceParams,
   MyProfileDto,
+  PrivacyDto,
   PublicProfileDto,
   PushRegistrationDto,
   PushTokenBody,
@@ -14,6 +17,7 @@ import {
   QrcodeParams,
   SearchQuery,
   SettingsDto,
+  UpdatePrivacyBody,
   UpdateProfileBody,
   UpdateSettingsBody,
   UserDetailDto,
@@ -58,6 +62,8 @@ export function userRoutes(
   users: UserService,
   pushTokens: PushTokens,
   detailOf: ReturnType<typeof userDetail>,
+  directory: UserSearch,
+  privacy: PrivacySettings,
 ) {
   const me = async (userId: string) => {
     const [profile, qrcode] = await Promise.all([users.profile(userId), users.currentQrcode(userId)]);
@@ -89,13 +95,19 @@ export function userRoutes(
     defineRoute({
       method: 'get',
       path: '/api/v1/users/search',
-      summary: 'Search users by account, phone number, e-mail (exact) or nickname (contains)',
+      summary:
+        'Search users by account, phone number, e-mail (exact, where their privacy settings let me find them by it; first) or nickname (contains)',
       tags,
       access: 'user',
       query: SearchQuery,
       response: z.object({ total: z.number().int(), users: z.array(PublicProfileDto) }),
-      handler: async ({ query }) => {
-        const { total, users: found } = await users.search(query.keyword, query.page, query.pageSize);
+      handler: async ({ principal, query }) => {
+        const { total, users: found } = await directory.search(
+          principal.userId,
+          query.keyword,
+          query.page,
+          query.pageSize,
+        );
         return { total, users: found.map(publicProfile) };
       },
     }),
@@ -117,6 +129,27 @@ export function userRoutes(
       body: UpdateSettingsBody,
       response: SettingsDto,
       handler: async ({ principal, body }) => settingsDto(await users.updateSettings(principal.userId, body)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/settings/privacy',
+      summary: 'My privacy settings',
+      tags,
+      access: 'user',
+      response: PrivacyDto,
+      handler: ({ principal }) => privacy.get(principal.userId),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/users/settings/privacy',
+      summary:
+        'Change my privacy settings (only the fields given); my other devices get NOTIFICATION user.privacy_updated',
+      tags,
+      access: 'user',
+      body: UpdatePrivacyBody,
+      response: PrivacyDto,
+      handler: ({ principal, body }) =>
+        privacy.update({ userId: principal.userId, deviceId: principal.deviceId }, body),
     }),
     defineRoute({
       method: 'post',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GROUP_INVITE_POLICIES } from '../platform/contracts/index.ts';
+import { ADD_ME_POLICIES, GROUP_INVITE_POLICIES, VISIBILITIES } from '../platform/contracts/index.ts';
 import { schemas } from '../platform/validation.ts';
 
 const { text, name } = schemas;
@@ -161,3 +161,24 @@ export const SettingsDto = z.object({
 });
 
 export const QrcodeDto = z.object({ code: z.string(), qrcodeUrl: z.string(), expiresAt: z.string() });
+
+const visibility = (what: string) =>
+  z.enum(VISIBILITIES).describe(`who ${what}: everyone, my friends, or nobody`);
+
+export const PrivacyDto = z.object({
+  findByPhone: visibility('may find me by my phone number (search, contact discovery)'),
+  findByEmail: visibility('may find me by my e-mail address'),
+  findByAccount: visibility('may find me by my account name'),
+  addMe: z
+    .enum(ADD_ME_POLICIES)
+    .describe('who may send me a friend request: everyone, friends of my friends, or nobody'),
+  presence: visibility('sees whether I am online and when I was last seen'),
+  readReceipts: z
+    .boolean()
+    .describe("others see that I read their messages; off: they do not, and I see no one else's reads"),
+});
+
+export const UpdatePrivacyBody = PrivacyDto.partial().refine(
+  (body) => Object.keys(body).length > 0,
+  'at least one field is required',
+);

@@ -151,6 +151,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     ],
   },
   'GET /api/v1/users/settings': { checks: [stranger(() => ({}), own('my settings'))] },
+  'GET /api/v1/users/settings/privacy': { checks: [stranger(() => ({}), own('my privacy settings'))] },
+  'PUT /api/v1/users/settings/privacy': {
+    checks: [stranger(() => ({ body: { presence: 'friends' } }), own('changes my privacy settings'))],
+  },
   'PUT /api/v1/users/settings': {
     checks: [stranger(() => ({ body: { notificationEnabled: true } }), own('changes my settings'))],
   },
@@ -175,6 +179,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
 
   // friend
   'GET /api/v1/friends': { checks: [stranger(() => ({}), own('my friends'))] },
+  'POST /api/v1/friends/contacts': {
+    checks: [stranger(() => ({ body: { phoneHashes: ['0'.repeat(64)] } }), own('matches of my phone book'))],
+  },
+  'GET /api/v1/friends/recommendations': { checks: [stranger(() => ({}), own('people I may know'))] },
   'GET /api/v1/friends/requests': {
     checks: [
       stranger(() => ({ query: { direction: 'incoming' } }), own('requests to me')),

@@ -1,5 +1,10 @@
 import { UserService } from '../../platform/contracts/gen/anychat/user/v1/user_pb.ts';
-import { type ProfileSummary, profilesOf } from '../../platform/contracts/index.ts';
+import {
+  type Privacy,
+  type ProfileSummary,
+  privacySettingsOf,
+  profilesOf,
+} from '../../platform/contracts/index.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 /** What the friend service asks of the user service. */
@@ -18,5 +23,16 @@ export class UserClient {
   /** Whether the user approves friend requests (otherwise a request makes a friendship at once). */
   async friendVerify(userId: string): Promise<boolean> {
     return (await this.#invoke.call(UserService.method.getSettings, { userId })).friendVerify;
+  }
+
+  /** Privacy settings of these users (defaults for a user the user service does not know). */
+  privacy(userIds: Iterable<string>): Promise<Map<string, Privacy>> {
+    return privacySettingsOf(this.#invoke, userIds);
+  }
+
+  /** Users whose phone number has one of these contact hashes (at most MAX_PHONE_HASHES). */
+  async findByPhoneHashes(phoneHashes: string[]): Promise<Array<{ userId: string; phoneHash: string }>> {
+    if (phoneHashes.length === 0) return [];
+    return (await this.#invoke.call(UserService.method.findByPhoneHashes, { phoneHashes })).matches;
   }
 }

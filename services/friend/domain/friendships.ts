@@ -1,6 +1,7 @@
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { UserClient } from '../clients/users.ts';
 import { FriendshipStatus } from '../entities.ts';
 import type { FriendListOptions, FriendRecord, FriendStore } from '../store/index.ts';
 import type { FriendChanges } from './changes.ts';
@@ -18,6 +19,7 @@ export interface FriendshipsDeps {
   store: FriendStore;
   changes: FriendChanges;
   presence: PresenceRegistry;
+  users: UserClient;
   logger: Logger;
 }
 
@@ -161,16 +163,24 @@ export class Friendships {
     }));
   }
 
-  /** Presence is a nice-to-have on a friend list: when the store cannot answer, friends show offline. */
+  /**
+   * Presence is a nice-to-have on a friend list: when the store cannot answer, friends show
+   * offline. A friend who shows their presence to nobody shows offline, never seen.
+   */
   async #presence(userIds: string[]): Promise<Map<string, PresenceView>> {
     if (userIds.length === 0) return new Map();
     try {
-      const found = await this.#deps.presence.lookup(userIds);
+      const [found, privacy] = await Promise.all([
+        this.#deps.presence.lookup(userIds),
+        this.#deps.users.privacy(userIds),
+      ]);
       return new Map(
-        [...found].map(([userId, p]) => [
-          userId,
-          { online: p.online, platforms: p.platforms, lastActiveAt: p.lastActiveAt },
-        ]),
+        [...found]
+          .filter(([userId]) => privacy.get(userId)?.presence !== 'nobody')
+          .map(([userId, p]) => [
+            userId,
+            { online: p.online, platforms: p.platforms, lastActiveAt: p.lastActiveAt },
+          ]),
       );
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'presence lookup failed; friends shown offline');

@@ -8,12 +8,14 @@ import type { FriendStore } from '../store/index.ts';
 import { Blacklist } from './blacklist.ts';
 import { Categories } from './categories.ts';
 import { FriendChanges } from './changes.ts';
+import { Discovery } from './discovery.ts';
 import { Friendships } from './friendships.ts';
 import { Relations } from './relations.ts';
 import { FriendRequests } from './requests.ts';
 
 export type { Blacklist } from './blacklist.ts';
 export { type Categories, MAX_CATEGORIES } from './categories.ts';
+export type { ContactMatch, Discovery, Recommendation } from './discovery.ts';
 export { FriendEvents } from './events.ts';
 export type { Friendships } from './friendships.ts';
 export type { Relations } from './relations.ts';
@@ -37,6 +39,7 @@ export interface FriendDomain {
   categories: Categories;
   blacklist: Blacklist;
   relations: Relations;
+  discovery: Discovery;
 }
 
 export function createFriendDomain(deps: FriendDomainDeps): FriendDomain {
@@ -44,9 +47,16 @@ export function createFriendDomain(deps: FriendDomainDeps): FriendDomain {
   const changes = new FriendChanges(deps);
   return {
     requests: new FriendRequests({ store, changes, users: deps.users, limits: deps.limits }),
-    friendships: new Friendships({ store, changes, presence: deps.presence, logger: deps.logger }),
+    friendships: new Friendships({
+      store,
+      changes,
+      presence: deps.presence,
+      users: deps.users,
+      logger: deps.logger,
+    }),
     categories: new Categories(store, changes),
     blacklist: new Blacklist(store, changes, deps.limits),
     relations: new Relations(store),
+    discovery: new Discovery(store, deps.users),
   };
 }

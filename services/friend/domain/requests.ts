@@ -51,7 +51,11 @@ export class FriendRequests {
     const target = profiles.get(targetId);
     if (!target || target.accountDeleted)
       throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
-    const friendVerify = await this.#deps.users.friendVerify(targetId);
+    const [friendVerify, privacy] = await Promise.all([
+      this.#deps.users.friendVerify(targetId),
+      this.#deps.users.privacy([targetId]),
+    ]);
+    const addMe = privacy.get(targetId)?.addMe ?? 'everyone';
     const now = new Date();
     return this.#deps.changes.write(async (w) => {
       await w.tx.lock([userId, targetId]);
@@ -72,6 +76,13 @@ export class FriendRequests {
         });
         return { requestId: reverse.id, status: 'accepted' as const };
       }
+
+      // Who may ask is the target's choice; a request they sent this user is answered above.
+      if (
+        addMe === 'nobody' ||
+        (addMe === 'friends_of_friends' && !(await tx.haveMutualFriend(userId, targetId)))
+      )
+        throw new AppError(ErrorCode.FRIEND_REQUEST_NOT_ALLOWED);
 
       const resendCutoff = new Date(now.getTime() - this.#deps.limits.requestResendSeconds * 1000);
       const recent = await tx.recentRequests(userId, targetId, resendCutoff, this.#expiryCutoff(now));

@@ -10,6 +10,7 @@ import {
   FriendshipStatus,
   RequestStatus,
 } from '../entities.ts';
+import { friendsOfFriends } from './discovery-queries.ts';
 import { categoryCounts, friendListPage } from './friend-list-queries.ts';
 import { FriendWrites } from './friend-writes.ts';
 import type { FriendListOptions, ListedFriendPage } from './records.ts';
@@ -129,6 +130,11 @@ export class FriendStore {
 
   pairRelations(pairs: Array<{ userId: string; peerId: string }>): Promise<Relation[]> {
     return relationsOfPairs(this.#em(), pairs);
+  }
+
+  /** Friends of the user's friends, not theirs, most friends in common first (recommendations). */
+  friendsOfFriends(userId: string, limit: number): Promise<Array<{ userId: string; mutualFriends: number }>> {
+    return friendsOfFriends(this.#em(), userId, limit);
   }
 
   category(userId: string, categoryId: string): Promise<FriendCategory | null> {

@@ -114,6 +114,17 @@ export class FriendWrites {
     return { user: countOf(userId), peer: countOf(peerId) };
   }
 
+  /** Whether the two users have a friend in common (who may ask under `friends_of_friends`). */
+  async haveMutualFriend(userId: string, peerId: string): Promise<boolean> {
+    const [row] = await this.#em.execute<Array<{ found: boolean }>>(
+      `select exists(select 1 from "friend"."friendships" a
+         join "friend"."friendships" b on b."user_id" = a."friend_id" and b."friend_id" = ? and b."status" = 1
+         where a."user_id" = ? and a."status" = 1) as "found"`,
+      [peerId, userId],
+    );
+    return row?.found === true;
+  }
+
   async isFriend(userId: string, friendId: string): Promise<boolean> {
     return (await this.#em.count(Friendship, { userId, friendId, status: FriendshipStatus.ACTIVE })) > 0;
   }

@@ -71,6 +71,8 @@ export const BulkCalls = {
     'userIds',
     (answer) => answer.entries,
   ),
+  /** Privacy settings, one per known user. */
+  privacySettings: bulkCall(UserService.method.getPrivacySettings, 'userIds', (answer) => answer.entries),
   /** How a user stands towards each peer. */
   relations: bulkCall(FriendService.method.getRelations, 'peerIds', (answer) => answer.relations),
   /** Names and avatars of groups. */

@@ -8,5 +8,6 @@ export * from './gateway.ts';
 export * from './group.ts';
 export * from './message.ts';
 export * from './nulls.ts';
+export * from './privacy.ts';
 export * from './timeline.ts';
 export * from './user.ts';

@@ -1,4 +1,4 @@
-import type { Relation } from '../../platform/contracts/index.ts';
+import { type Privacy, type Relation, visibleTo } from '../../platform/contracts/index.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
 import type { UserProfile } from '../entities.ts';
 import type { UserService } from './user-service.ts';
@@ -14,21 +14,26 @@ export interface UserDetail {
 
 /**
  * Another user as the viewer sees them: profile (this service), relation (asked of the friend
- * service) and presence (the gateways' registry in the shared store).
+ * service) and presence (the gateways' registry in the shared store, as the user's privacy allows).
  */
 export function userDetail(
   users: UserService,
   relationOf: (userId: string, peerId: string) => Promise<Relation>,
   presence: PresenceRegistry,
+  privacyOf: (userId: string) => Promise<Privacy>,
 ) {
   return async (viewerId: string, userId: string): Promise<UserDetail> => {
-    const [profile, relation, seen] = await Promise.all([
+    const [profile, relation, seen, privacy] = await Promise.all([
       users.profile(userId),
       relationOf(viewerId, userId),
       presence.lookup([userId]),
+      privacyOf(userId),
     ]);
-    // A deleted account shows no trace of activity (its sessions ended with it).
-    const state = profile.deletedAt ? undefined : seen.get(userId);
+    // A deleted account shows no trace of activity (its sessions ended with it); a user shows it
+    // only to those their privacy setting lets see it.
+    const shown =
+      !profile.deletedAt && (viewerId === userId || visibleTo(privacy.presence, relation.isFriend));
+    const state = shown ? seen.get(userId) : undefined;
     return {
       profile,
       relation,

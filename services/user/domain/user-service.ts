@@ -16,6 +16,7 @@ import type { SensitiveWords } from '../../platform/moderation/index.ts';
 import { type Outbox, outboxEvent, transactionalWithOutbox } from '../../platform/outbox.ts';
 import type { StateOperation, StateStore } from '../../platform/ports/index.ts';
 import { UserProfile, UserSettings } from '../entities.ts';
+import { phoneHashOf } from './privacy.ts';
 import type { PushTokens } from './push-tokens.ts';
 
 export interface ProfileChanges {
@@ -73,6 +74,7 @@ const DEFAULT_SETTINGS = {
   timeZone: 'UTC',
   pushPreview: true,
   pushMentionsWhenMuted: true,
+  privacy: {},
 };
 /** QR records outlive their validity by a week, so a scanned old code says "expired", not "invalid". */
 const QR_GRACE_SECONDS = 7 * 86_400;
@@ -134,6 +136,7 @@ export class UserService {
         userId: input.userId,
         account: input.account,
         phoneNumber: input.phoneNumber,
+        phoneHash: phoneHashOf(input.phoneNumber),
         email: input.email,
         nickname,
         gender: 0,
@@ -190,34 +193,6 @@ export class UserService {
       );
       return profile;
     });
-  }
-
-  async search(
-    keyword: string,
-    page: number,
-    pageSize: number,
-  ): Promise<{ total: number; users: UserProfile[] }> {
-    const em = this.deps.orm.em.fork();
-    const term = keyword.trim();
-    const exact = term.toLowerCase();
-    // Phone numbers and e-mail addresses match exactly (no harvesting by prefix); names by substring.
-    const escaped = exact.replace(/[\\%_]/g, (c) => `\\${c}`);
-    // A deleted account is out of the directory: its placeholder is found by no keyword.
-    const where = {
-      deletedAt: null,
-      $or: [
-        { account: exact },
-        { phoneNumber: term.replace(/[\s-]/g, '') },
-        { email: exact },
-        { nickname: { $ilike: `%${escaped}%` } },
-      ],
-    };
-    const [users, total] = await em.findAndCount(UserProfile, where, {
-      orderBy: { userId: 'asc' },
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-    });
-    return { total, users };
   }
 
   async settings(userId: string): Promise<UserSettings> {
@@ -340,6 +315,7 @@ export class UserService {
         ...placeholder,
         account: deletedAccountName(userId),
         phoneNumber: null,
+        phoneHash: null,
         email: null,
         deletedAt: new Date(),
       });

@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/user/v1/user.proto.
  */
 export const file_anychat_user_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L3VzZXIvdjEvdXNlci5wcm90bxIPYW55Y2hhdC51c2VyLnYxIqYBChRDcmVhdGVQcm9maWxlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB2FjY291bnQYAiABKAkSGQoMcGhvbmVfbnVtYmVyGAMgASgJSACIAQESEgoFZW1haWwYBCABKAlIAYgBARIVCghuaWNrbmFtZRgFIAEoCUgCiAEBQg8KDV9waG9uZV9udW1iZXJCCAoGX2VtYWlsQgsKCV9uaWNrbmFtZSIXChVDcmVhdGVQcm9maWxlUmVzcG9uc2UiJgoSR2V0UHJvZmlsZXNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIpIBCg5Qcm9maWxlU3VtbWFyeRIPCgd1c2VyX2lkGAEgASgJEhAKCG5pY2tuYW1lGAIgASgJEhMKBmF2YXRhchgDIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgEIAEoCUgBiAEBEhcKD2FjY291bnRfZGVsZXRlZBgFIAEoCEIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUiSAoTR2V0UHJvZmlsZXNSZXNwb25zZRIxCghwcm9maWxlcxgBIAMoCzIfLmFueWNoYXQudXNlci52MS5Qcm9maWxlU3VtbWFyeSIlChJHZXRTZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJcChNHZXRTZXR0aW5nc1Jlc3BvbnNlEhUKDWZyaWVuZF92ZXJpZnkYASABKAgSHAoUbm90aWZpY2F0aW9uX2VuYWJsZWQYAiABKAgSEAoIbGFuZ3VhZ2UYAyABKAkiMQodR2V0R3JvdXBJbnZpdGVQb2xpY2llc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiagoWR3JvdXBJbnZpdGVQb2xpY3lFbnRyeRIPCgd1c2VyX2lkGAEgASgJEj8KE2dyb3VwX2ludml0ZV9wb2xpY3kYAiABKA4yIi5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3kiWgoeR2V0R3JvdXBJbnZpdGVQb2xpY2llc1Jlc3BvbnNlEjgKB2VudHJpZXMYASADKAsyJy5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3lFbnRyeSJQChZSZW1vdmVQdXNoVG9rZW5SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhIKCnB1c2hfdG9rZW4YAyABKAkiKgoXUmVtb3ZlUHVzaFRva2VuUmVzcG9uc2USDwoHcmVtb3ZlZBgBIAEoCCqbAQoRR3JvdXBJbnZpdGVQb2xpY3kSIwofR1JPVVBfSU5WSVRFX1BPTElDWV9VTlNQRUNJRklFRBAAEiAKHEdST1VQX0lOVklURV9QT0xJQ1lfRVZFUllPTkUQARIfChtHUk9VUF9JTlZJVEVfUE9MSUNZX0ZSSUVORFMQAhIeChpHUk9VUF9JTlZJVEVfUE9MSUNZX05PQk9EWRADMoIECgtVc2VyU2VydmljZRJeCg1DcmVhdGVQcm9maWxlEiUuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXF1ZXN0GiYuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXNwb25zZRJYCgtHZXRQcm9maWxlcxIjLmFueWNoYXQudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZRJYCgtHZXRTZXR0aW5ncxIjLmFueWNoYXQudXNlci52MS5HZXRTZXR0aW5nc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0U2V0dGluZ3NSZXNwb25zZRJ5ChZHZXRHcm91cEludml0ZVBvbGljaWVzEi4uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXF1ZXN0Gi8uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXNwb25zZRJkCg9SZW1vdmVQdXNoVG9rZW4SJy5hbnljaGF0LnVzZXIudjEuUmVtb3ZlUHVzaFRva2VuUmVxdWVzdBooLmFueWNoYXQudXNlci52MS5SZW1vdmVQdXNoVG9rZW5SZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChphbnljaGF0L3VzZXIvdjEvdXNlci5wcm90bxIPYW55Y2hhdC51c2VyLnYxIqYBChRDcmVhdGVQcm9maWxlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEg8KB2FjY291bnQYAiABKAkSGQoMcGhvbmVfbnVtYmVyGAMgASgJSACIAQESEgoFZW1haWwYBCABKAlIAYgBARIVCghuaWNrbmFtZRgFIAEoCUgCiAEBQg8KDV9waG9uZV9udW1iZXJCCAoGX2VtYWlsQgsKCV9uaWNrbmFtZSIXChVDcmVhdGVQcm9maWxlUmVzcG9uc2UiJgoSR2V0UHJvZmlsZXNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIpIBCg5Qcm9maWxlU3VtbWFyeRIPCgd1c2VyX2lkGAEgASgJEhAKCG5pY2tuYW1lGAIgASgJEhMKBmF2YXRhchgDIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgEIAEoCUgBiAEBEhcKD2FjY291bnRfZGVsZXRlZBgFIAEoCEIJCgdfYXZhdGFyQgwKCl9zaWduYXR1cmUiSAoTR2V0UHJvZmlsZXNSZXNwb25zZRIxCghwcm9maWxlcxgBIAMoCzIfLmFueWNoYXQudXNlci52MS5Qcm9maWxlU3VtbWFyeSIlChJHZXRTZXR0aW5nc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJcChNHZXRTZXR0aW5nc1Jlc3BvbnNlEhUKDWZyaWVuZF92ZXJpZnkYASABKAgSHAoUbm90aWZpY2F0aW9uX2VuYWJsZWQYAiABKAgSEAoIbGFuZ3VhZ2UYAyABKAkiMQodR2V0R3JvdXBJbnZpdGVQb2xpY2llc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiagoWR3JvdXBJbnZpdGVQb2xpY3lFbnRyeRIPCgd1c2VyX2lkGAEgASgJEj8KE2dyb3VwX2ludml0ZV9wb2xpY3kYAiABKA4yIi5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3kiWgoeR2V0R3JvdXBJbnZpdGVQb2xpY2llc1Jlc3BvbnNlEjgKB2VudHJpZXMYASADKAsyJy5hbnljaGF0LnVzZXIudjEuR3JvdXBJbnZpdGVQb2xpY3lFbnRyeSJQChZSZW1vdmVQdXNoVG9rZW5SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEhIKCnB1c2hfdG9rZW4YAyABKAkiKgoXUmVtb3ZlUHVzaFRva2VuUmVzcG9uc2USDwoHcmVtb3ZlZBgBIAEoCCItChlHZXRQcml2YWN5U2V0dGluZ3NSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIqIBCg9Qcml2YWN5U2V0dGluZ3MSDwoHdXNlcl9pZBgBIAEoCRIVCg1maW5kX2J5X3Bob25lGAIgASgJEhUKDWZpbmRfYnlfZW1haWwYAyABKAkSFwoPZmluZF9ieV9hY2NvdW50GAQgASgJEg4KBmFkZF9tZRgFIAEoCRIQCghwcmVzZW5jZRgGIAEoCRIVCg1yZWFkX3JlY2VpcHRzGAcgASgIIk8KGkdldFByaXZhY3lTZXR0aW5nc1Jlc3BvbnNlEjEKB2VudHJpZXMYASADKAsyIC5hbnljaGF0LnVzZXIudjEuUHJpdmFjeVNldHRpbmdzIjAKGEZpbmRCeVBob25lSGFzaGVzUmVxdWVzdBIUCgxwaG9uZV9oYXNoZXMYASADKAkiNQoOUGhvbmVIYXNoTWF0Y2gSDwoHdXNlcl9pZBgBIAEoCRISCgpwaG9uZV9oYXNoGAIgASgJIk0KGUZpbmRCeVBob25lSGFzaGVzUmVzcG9uc2USMAoHbWF0Y2hlcxgBIAMoCzIfLmFueWNoYXQudXNlci52MS5QaG9uZUhhc2hNYXRjaCqbAQoRR3JvdXBJbnZpdGVQb2xpY3kSIwofR1JPVVBfSU5WSVRFX1BPTElDWV9VTlNQRUNJRklFRBAAEiAKHEdST1VQX0lOVklURV9QT0xJQ1lfRVZFUllPTkUQARIfChtHUk9VUF9JTlZJVEVfUE9MSUNZX0ZSSUVORFMQAhIeChpHUk9VUF9JTlZJVEVfUE9MSUNZX05PQk9EWRADMt0FCgtVc2VyU2VydmljZRJeCg1DcmVhdGVQcm9maWxlEiUuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXF1ZXN0GiYuYW55Y2hhdC51c2VyLnYxLkNyZWF0ZVByb2ZpbGVSZXNwb25zZRJYCgtHZXRQcm9maWxlcxIjLmFueWNoYXQudXNlci52MS5HZXRQcm9maWxlc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0UHJvZmlsZXNSZXNwb25zZRJYCgtHZXRTZXR0aW5ncxIjLmFueWNoYXQudXNlci52MS5HZXRTZXR0aW5nc1JlcXVlc3QaJC5hbnljaGF0LnVzZXIudjEuR2V0U2V0dGluZ3NSZXNwb25zZRJ5ChZHZXRHcm91cEludml0ZVBvbGljaWVzEi4uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXF1ZXN0Gi8uYW55Y2hhdC51c2VyLnYxLkdldEdyb3VwSW52aXRlUG9saWNpZXNSZXNwb25zZRJkCg9SZW1vdmVQdXNoVG9rZW4SJy5hbnljaGF0LnVzZXIudjEuUmVtb3ZlUHVzaFRva2VuUmVxdWVzdBooLmFueWNoYXQudXNlci52MS5SZW1vdmVQdXNoVG9rZW5SZXNwb25zZRJtChJHZXRQcml2YWN5U2V0dGluZ3MSKi5hbnljaGF0LnVzZXIudjEuR2V0UHJpdmFjeVNldHRpbmdzUmVxdWVzdBorLmFueWNoYXQudXNlci52MS5HZXRQcml2YWN5U2V0dGluZ3NSZXNwb25zZRJqChFGaW5kQnlQaG9uZUhhc2hlcxIpLmFueWNoYXQudXNlci52MS5GaW5kQnlQaG9uZUhhc2hlc1JlcXVlc3QaKi5hbnljaGF0LnVzZXIudjEuRmluZEJ5UGhvbmVIYXNoZXNSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message anychat.user.v1.CreateProfileRequest
@@ -286,6 +286,162 @@ export const RemovePushTokenResponseSchema: GenMessage<RemovePushTokenResponse> 
   messageDesc(file_anychat_user_v1_user, 11);
 
 /**
+ * @generated from message anychat.user.v1.GetPrivacySettingsRequest
+ */
+export type GetPrivacySettingsRequest = Message<"anychat.user.v1.GetPrivacySettingsRequest"> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message anychat.user.v1.GetPrivacySettingsRequest.
+ * Use `create(GetPrivacySettingsRequestSchema)` to create a new message.
+ */
+export const GetPrivacySettingsRequestSchema: GenMessage<GetPrivacySettingsRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 12);
+
+/**
+ * A user's privacy settings (strings, as clients read them).
+ *
+ * @generated from message anychat.user.v1.PrivacySettings
+ */
+export type PrivacySettings = Message<"anychat.user.v1.PrivacySettings"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Who may find the user by phone number (search, contact discovery): `everyone`, `friends`
+   * or `nobody`.
+   *
+   * @generated from field: string find_by_phone = 2;
+   */
+  findByPhone: string;
+
+  /**
+   * Who may find the user by e-mail address: `everyone`, `friends` or `nobody`.
+   *
+   * @generated from field: string find_by_email = 3;
+   */
+  findByEmail: string;
+
+  /**
+   * Who may find the user by account name: `everyone`, `friends` or `nobody`.
+   *
+   * @generated from field: string find_by_account = 4;
+   */
+  findByAccount: string;
+
+  /**
+   * Who may send the user a friend request: `everyone`, `friends_of_friends` or `nobody`.
+   *
+   * @generated from field: string add_me = 5;
+   */
+  addMe: string;
+
+  /**
+   * Who sees whether the user is online and when they were last seen: `everyone`, `friends`
+   * or `nobody`.
+   *
+   * @generated from field: string presence = 6;
+   */
+  presence: string;
+
+  /**
+   * The user's reads are shown to others (read receipts); off: they are not, and the user
+   * sees no one else's either.
+   *
+   * @generated from field: bool read_receipts = 7;
+   */
+  readReceipts: boolean;
+};
+
+/**
+ * Describes the message anychat.user.v1.PrivacySettings.
+ * Use `create(PrivacySettingsSchema)` to create a new message.
+ */
+export const PrivacySettingsSchema: GenMessage<PrivacySettings> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 13);
+
+/**
+ * @generated from message anychat.user.v1.GetPrivacySettingsResponse
+ */
+export type GetPrivacySettingsResponse = Message<"anychat.user.v1.GetPrivacySettingsResponse"> & {
+  /**
+   * @generated from field: repeated anychat.user.v1.PrivacySettings entries = 1;
+   */
+  entries: PrivacySettings[];
+};
+
+/**
+ * Describes the message anychat.user.v1.GetPrivacySettingsResponse.
+ * Use `create(GetPrivacySettingsResponseSchema)` to create a new message.
+ */
+export const GetPrivacySettingsResponseSchema: GenMessage<GetPrivacySettingsResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 14);
+
+/**
+ * @generated from message anychat.user.v1.FindByPhoneHashesRequest
+ */
+export type FindByPhoneHashesRequest = Message<"anychat.user.v1.FindByPhoneHashesRequest"> & {
+  /**
+   * @generated from field: repeated string phone_hashes = 1;
+   */
+  phoneHashes: string[];
+};
+
+/**
+ * Describes the message anychat.user.v1.FindByPhoneHashesRequest.
+ * Use `create(FindByPhoneHashesRequestSchema)` to create a new message.
+ */
+export const FindByPhoneHashesRequestSchema: GenMessage<FindByPhoneHashesRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 15);
+
+/**
+ * @generated from message anychat.user.v1.PhoneHashMatch
+ */
+export type PhoneHashMatch = Message<"anychat.user.v1.PhoneHashMatch"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The hash (of those asked) the user's number has.
+   *
+   * @generated from field: string phone_hash = 2;
+   */
+  phoneHash: string;
+};
+
+/**
+ * Describes the message anychat.user.v1.PhoneHashMatch.
+ * Use `create(PhoneHashMatchSchema)` to create a new message.
+ */
+export const PhoneHashMatchSchema: GenMessage<PhoneHashMatch> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 16);
+
+/**
+ * @generated from message anychat.user.v1.FindByPhoneHashesResponse
+ */
+export type FindByPhoneHashesResponse = Message<"anychat.user.v1.FindByPhoneHashesResponse"> & {
+  /**
+   * @generated from field: repeated anychat.user.v1.PhoneHashMatch matches = 1;
+   */
+  matches: PhoneHashMatch[];
+};
+
+/**
+ * Describes the message anychat.user.v1.FindByPhoneHashesResponse.
+ * Use `create(FindByPhoneHashesResponseSchema)` to create a new message.
+ */
+export const FindByPhoneHashesResponseSchema: GenMessage<FindByPhoneHashesResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_user_v1_user, 17);
+
+/**
  * Who may add a user to a group directly (a privacy setting).
  *
  * @generated from enum anychat.user.v1.GroupInvitePolicy
@@ -388,6 +544,29 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof RemovePushTokenRequestSchema;
     output: typeof RemovePushTokenResponseSchema;
+  },
+  /**
+   * Privacy settings of users: who may find them, ask them to be friends, see their presence, and
+   * whether they send read receipts. One entry per known user. Bulk: at most 500 ids a call.
+   *
+   * @generated from rpc anychat.user.v1.UserService.GetPrivacySettings
+   */
+  getPrivacySettings: {
+    methodKind: "unary";
+    input: typeof GetPrivacySettingsRequestSchema;
+    output: typeof GetPrivacySettingsResponseSchema;
+  },
+  /**
+   * Users whose phone number has one of these contact hashes (contact discovery; the hashes are
+   * made as the friend service's POST /api/v1/friends/contacts describes). At most 500 a call;
+   * deleted accounts are never found.
+   *
+   * @generated from rpc anychat.user.v1.UserService.FindByPhoneHashes
+   */
+  findByPhoneHashes: {
+    methodKind: "unary";
+    input: typeof FindByPhoneHashesRequestSchema;
+    output: typeof FindByPhoneHashesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_user_v1_user, 0);

@@ -1,0 +1,265 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-client.ts';
+import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+import { buildWebClient } from '../support/web.ts';
+
+/**
+ * The web client end to end in real Chromium, against the embedded platform serving the built app:
+ * three people in three browser contexts register, befriend, chat with receipts, typing, emoji,
+ * quotes, an image and a recall, make a group with an @mention, lose the network and come back,
+ * and reload, with no console error anywhere.
+ */
+describe('web client in Chromium: two people chat end to end', function () {
+  this.timeout(600_000);
+  let platform: TestPlatform;
+  let browser: Browser;
+  let alice: BrowserUser;
+  let bob: BrowserUser;
+  let carol: BrowserUser;
+  const run = Date.now().toString(36);
+  const account = (name: string) => `${name}_${run}`;
+
+  before(async () => {
+    buildWebClient();
+    platform = await startPlatform('pglite');
+    browser = await launchChromium();
+    alice = await newUser(browser, platform.host.url, 'alice');
+    bob = await newUser(browser, platform.host.url, 'bob');
+    carol = await newUser(browser, platform.host.url, 'carol');
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    for (const user of [alice, bob, carol])
+      await screenshot(user.page, `failed-${user.name}`).catch(() => {});
+    console.error(
+      'problems seen:',
+      [alice, bob, carol].map((user) => user.problems),
+    );
+  });
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  const messageTexts = (page: Page) =>
+    page.locator('[data-test=messages] [data-test=text]').allTextContents();
+  const chatWith = async (user: BrowserUser, name: string) => {
+    await user.page.click('[data-test=tab-chats]');
+    await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
+    await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
+  };
+  const say = async (user: BrowserUser, text: string) => {
+    await user.page.fill('[data-test=composer]', text);
+    await user.page.click('[data-test=send]');
+  };
+  const sees = (user: BrowserUser, text: string) =>
+    user.page.locator('[data-test=messages] [data-test=text]', { hasText: text }).first().waitFor();
+
+  it('serves the app with its CSP; each person registers in their own browser', async () => {
+    for (const user of [alice, bob, carol]) {
+      const response = await user.page.goto('/');
+      expect(response?.headers()['content-security-policy']).to.equal(WEB_CONTENT_SECURITY_POLICY);
+      await user.page.click('[data-test=switch-mode]');
+      await user.page.fill('input[name=account]', account(user.name));
+      await user.page.fill('input[name=nickname]', user.name);
+      await user.page.fill('input[name=password]', 'Passw0rd!web');
+      if (user === alice) await screenshot(user.page, 'register');
+      await user.page.click('[data-test=submit]');
+      await user.page.locator('[data-test=me]', { hasText: user.name }).waitFor();
+      await user.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
+    }
+  });
+
+  it('finds people and befriends them: requests sent and accepted', async () => {
+    await alice.page.click('[data-test=tab-contacts]');
+    for (const friend of [bob, carol]) {
+      await alice.page.fill('[data-test=search-input]', account(friend.name));
+      await alice.page.click('[data-test=search-button]');
+      await alice.page.click('[data-test=add-friend]');
+      await alice.page.locator('button', { hasText: 'Request sent' }).waitFor();
+      await friend.page.click('[data-test=tab-contacts]');
+      const request = friend.page.locator('[data-test=friend-request]', { hasText: 'alice' });
+      await request.waitFor();
+      if (friend === bob) await screenshot(bob.page, 'friend-request');
+      await request.locator('[data-test=accept-request]').click();
+      await friend.page.locator('[data-test=friend]', { hasText: 'alice' }).waitFor();
+    }
+    // Presence: alice is online for bob.
+    await bob.page.locator('[data-test=friend][data-user] .presence[data-online=true]').first().waitFor();
+    await alice.page.locator('[data-test=friend]', { hasText: 'bob' }).waitFor();
+    await alice.page.locator('[data-test=friend]', { hasText: 'carol' }).waitFor();
+  });
+
+  it('chats both ways with emoji, unread counts, read receipts and typing', async () => {
+    await alice.page
+      .locator('[data-test=friend]', { hasText: 'bob' })
+      .locator('[data-test=chat-with]')
+      .click();
+    await alice.page.locator('[data-test=chat-title]', { hasText: 'bob' }).waitFor();
+    await say(alice, 'hello bob');
+    await alice.page.locator('[data-test=pending]').waitFor({ state: 'detached' });
+
+    await bob.page.click('[data-test=tab-chats]');
+    const row = bob.page.locator('[data-test=conversations] .conversation', { hasText: 'alice' });
+    await row.locator('[data-test=unread]', { hasText: '1' }).waitFor();
+    await row.click();
+    await sees(bob, 'hello bob');
+    // alice's message shows "Read" once bob opened the conversation.
+    await alice.page.locator('[data-test=receipt]', { hasText: 'Read' }).waitFor();
+
+    await bob.page.type('[data-test=composer]', 'hi ali', { delay: 30 });
+    await alice.page.locator('[data-test=typing]').waitFor();
+    await bob.page.type('[data-test=composer]', 'ce ');
+    await bob.page.click('[data-test=emoji]');
+    await bob.page.locator('[data-test=emoji-picker] button', { hasText: '🎉' }).click();
+    await bob.page.click('[data-test=send]');
+    await sees(alice, 'hi alice 🎉');
+    await bob.page.locator('[data-test=receipt]', { hasText: 'Read' }).waitFor();
+  });
+
+  it('replies with a quote', async () => {
+    await alice.page
+      .locator('[data-test=message]', { hasText: 'hi alice' })
+      .locator('[data-test=reply]')
+      .click();
+    await alice.page.locator('[data-test=reply-bar]').waitFor();
+    await say(alice, 'quoting you');
+    const quoted = bob.page.locator('[data-test=message]', { hasText: 'quoting you' });
+    await quoted.waitFor();
+    expect(await quoted.locator('[data-test=quote]').textContent()).to.include('hi alice');
+  });
+
+  it('shows a message that looks like HTML as text, and runs nothing from it', async () => {
+    const attack = '<img src=x onerror=alert(1)>';
+    await say(alice, attack);
+    const bubble = bob.page.locator('[data-test=message] [data-test=text]', { hasText: attack });
+    await bubble.waitFor();
+    expect(await bubble.textContent()).to.equal(attack);
+    expect(await bob.page.locator('[data-test=messages] img[src=x]').count()).to.equal(0);
+  });
+
+  it('sends an image with upload progress; the other side sees its thumbnail', async () => {
+    const png = await sharp({
+      create: { width: 640, height: 480, channels: 3, background: { r: 37, g: 99, b: 235 } },
+    })
+      .png()
+      .toBuffer();
+    await alice.page.setInputFiles('[data-test=image-input]', {
+      name: 'blue.png',
+      mimeType: 'image/png',
+      buffer: png,
+    });
+    const thumbnail = bob.page.locator('[data-test=messages] [data-test=thumbnail]').last();
+    await thumbnail.waitFor();
+    await bob.page.waitForFunction(
+      () => {
+        const images = document.querySelectorAll<HTMLImageElement>('[data-test=thumbnail]');
+        const last = images[images.length - 1];
+        return last?.complete && last.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    await alice.page.locator('[data-test=messages] [data-test=thumbnail]').last().waitFor();
+    await screenshot(bob.page, 'chat');
+  });
+
+  it('recalls a message on both sides', async () => {
+    await say(alice, 'oops, wrong chat');
+    await sees(bob, 'oops, wrong chat');
+    await alice.page
+      .locator('[data-test=message]', { hasText: 'oops, wrong chat' })
+      .locator('[data-test=recall]')
+      .click();
+    await bob.page.locator('[data-test=recalled]').waitFor();
+    await alice.page.locator('[data-test=recalled]').waitFor();
+    expect(await messageTexts(bob.page)).not.to.include('oops, wrong chat');
+  });
+
+  it('creates a group with a third person and @mentions her', async () => {
+    await alice.page.click('[data-test=tab-contacts]');
+    await alice.page.click('[data-test=new-group]');
+    await alice.page.fill('[data-test=group-name]', 'Trio');
+    for (const friend of [bob, carol]) {
+      const id = await alice.page
+        .locator('[data-test=friend]', { hasText: friend.name })
+        .getAttribute('data-user');
+      await alice.page.check(`[data-test=group-form] [data-member="${id}"]`);
+    }
+    await alice.page.click('[data-test=create-group]');
+    await alice.page.locator('[data-test=chat-title]', { hasText: 'Trio' }).waitFor();
+    await alice.page.fill('[data-test=composer]', 'look @');
+    await alice.page.dispatchEvent('[data-test=composer]', 'input');
+    await alice.page.locator('[data-test=mention-picker] button', { hasText: 'carol' }).click();
+    await alice.page.type('[data-test=composer]', 'this');
+    await alice.page.click('[data-test=send]');
+
+    await carol.page.click('[data-test=tab-chats]');
+    const row = carol.page.locator('[data-test=conversations] .conversation', { hasText: 'Trio' });
+    await row.locator('[data-test=mention-badge]').waitFor();
+    await screenshot(carol.page, 'mention');
+    await row.click();
+    await carol.page.locator('[data-test=message].mentions-me', { hasText: 'look @carol this' }).waitFor();
+    await chatWith(bob, 'Trio');
+    await sees(bob, 'look @carol this');
+  });
+
+  it('loses the network and comes back with nothing lost or repeated, queued sends included', async () => {
+    await chatWith(alice, 'bob');
+    await chatWith(bob, 'alice');
+    await bob.context.setOffline(true);
+    await bob.page.locator('[data-test=connection]').waitFor();
+    // alice sees bob go offline.
+    await alice.page.locator('[data-test=peer-presence]', { hasText: 'offline' }).waitFor();
+    for (const n of [1, 2, 3]) await say(alice, `while you were away ${n}`);
+    await alice.page.locator('[data-test=pending]').waitFor({ state: 'detached' });
+    await say(bob, 'written offline');
+    await bob.page.locator('[data-test=pending]').waitFor();
+    await screenshot(bob.page, 'offline');
+
+    await bob.context.setOffline(false);
+    await bob.page.locator('[data-test=connection]').waitFor({ state: 'detached', timeout: 30_000 });
+    await sees(bob, 'while you were away 3');
+    await bob.page.locator('[data-test=pending]').waitFor({ state: 'detached' });
+    await sees(alice, 'written offline');
+    const bobSees = await messageTexts(bob.page);
+    for (const n of [1, 2, 3])
+      expect(bobSees.filter((text) => text === `while you were away ${n}`)).to.have.length(1);
+    expect((await messageTexts(alice.page)).filter((text) => text === 'written offline')).to.have.length(1);
+  });
+
+  it('reloads and shows the history in order, once', async () => {
+    const before = await messageTexts(bob.page);
+    await bob.page.reload();
+    await chatWith(bob, 'alice');
+    await sees(bob, 'written offline');
+    const after = await messageTexts(bob.page);
+    expect(after).to.deep.equal(before);
+    expect(after.indexOf('hello bob')).to.be.lessThan(after.indexOf('while you were away 1'));
+  });
+
+  it('switches to Simplified Chinese', async () => {
+    await carol.page.click('[data-test=language]');
+    await carol.page.locator('[data-test=tab-chats]', { hasText: '会话' }).waitFor();
+    await screenshot(carol.page, 'chinese');
+    await carol.page.click('[data-test=language]');
+  });
+
+  it('renders the API reference at /docs from the served OpenAPI document, under the same CSP', async () => {
+    const reader = await newUser(browser, platform.host.url, 'reader');
+    const response = await reader.page.goto('/docs');
+    expect(response?.headers()['content-security-policy']).to.equal(WEB_CONTENT_SECURITY_POLICY);
+    await reader.page.locator('.swagger-ui .info .title', { hasText: 'AnyChat API' }).waitFor();
+    await reader.page.locator('.opblock-summary-path', { hasText: '/api/v1/auth/login' }).first().waitFor();
+    await screenshot(reader.page, 'docs');
+    expect(reader.problems).to.deep.equal([]);
+    await reader.context.close();
+  });
+
+  it('left no console error, uncaught exception or dialog in any browser', () => {
+    for (const user of [alice, bob, carol]) expect(user.problems, user.name).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,129 @@
+import { ref } from 'vue';
+
+/** The client's words in English and Simplified Chinese: one typed dictionary, no i18n runtime. */
+const en = {
+  appName: 'AnyChat',
+  signIn: 'Sign in',
+  register: 'Create account',
+  account: 'Account',
+  password: 'Password',
+  nickname: 'Nickname',
+  haveAccount: 'I have an account',
+  needAccount: 'Create an account',
+  signOut: 'Sign out',
+  chats: 'Chats',
+  contacts: 'Contacts',
+  search: 'Find people',
+  searchPlaceholder: 'Account, nickname, phone or email',
+  add: 'Add friend',
+  requestSent: 'Request sent',
+  requests: 'Friend requests',
+  accept: 'Accept',
+  friends: 'Friends',
+  online: 'online',
+  offline: 'offline',
+  message: 'Message',
+  newGroup: 'New group',
+  groupName: 'Group name',
+  create: 'Create',
+  cancel: 'Cancel',
+  invitations: 'Group invitations',
+  join: 'Join',
+  typeMessage: 'Type a message',
+  send: 'Send',
+  image: 'Image',
+  emoji: 'Emoji',
+  reply: 'Reply',
+  recall: 'Recall',
+  recalled: 'A message was recalled',
+  read: 'Read',
+  readBy: '{n} read',
+  sending: 'Sending…',
+  failed: 'Not sent',
+  typing: 'typing…',
+  noConversation: 'Choose a conversation',
+  connecting: 'Connecting…',
+  disconnected: 'Offline — messages will be sent when the connection is back',
+  mentionedYou: '[@me]',
+  imagePreview: '[Image]',
+  language: '中文',
+  openFull: 'Open full size',
+  members: '{n} members',
+  loadOlder: 'Older messages',
+  invite: 'Invite',
+} as const;
+
+type Key = keyof typeof en;
+const zh: Record<Key, string> = {
+  appName: 'AnyChat',
+  signIn: '登录',
+  register: '注册',
+  account: '账号',
+  password: '密码',
+  nickname: '昵称',
+  haveAccount: '已有账号',
+  needAccount: '注册新账号',
+  signOut: '退出登录',
+  chats: '会话',
+  contacts: '通讯录',
+  search: '查找用户',
+  searchPlaceholder: '账号、昵称、手机号或邮箱',
+  add: '加好友',
+  requestSent: '已发送申请',
+  requests: '好友申请',
+  accept: '接受',
+  friends: '好友',
+  online: '在线',
+  offline: '离线',
+  message: '发消息',
+  newGroup: '创建群聊',
+  groupName: '群名称',
+  create: '创建',
+  cancel: '取消',
+  invitations: '群邀请',
+  join: '加入',
+  typeMessage: '输入消息',
+  send: '发送',
+  image: '图片',
+  emoji: '表情',
+  reply: '引用',
+  recall: '撤回',
+  recalled: '一条消息已撤回',
+  read: '已读',
+  readBy: '{n}人已读',
+  sending: '发送中…',
+  failed: '发送失败',
+  typing: '正在输入…',
+  noConversation: '选择一个会话',
+  connecting: '连接中…',
+  disconnected: '已离线——恢复连接后自动发送',
+  mentionedYou: '[有人@我]',
+  imagePreview: '[图片]',
+  language: 'English',
+  openFull: '查看原图',
+  members: '{n}名成员',
+  loadOlder: '更早的消息',
+  invite: '邀请',
+};
+
+const dictionaries = { en, zh } as const;
+export type Language = keyof typeof dictionaries;
+
+const LANGUAGE_KEY = 'anychat.language';
+const saved = localStorage.getItem(LANGUAGE_KEY);
+export const language = ref<Language>(
+  saved === 'en' || saved === 'zh' ? saved : navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en',
+);
+
+export function setLanguage(next: Language): void {
+  language.value = next;
+  localStorage.setItem(LANGUAGE_KEY, next);
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+}
+
+/** The word for `key` in the current language, `{name}` placeholders filled from `params`. */
+export function t(key: Key, params: Record<string, string | number> = {}): string {
+  return dictionaries[language.value][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+    String(params[name] ?? ''),
+  );
+}

@@ -30,7 +30,9 @@ import { Migration20261122000420_message_stats } from './migrations/Migration202
 import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
 import { Migration20261130000440_read_fanout } from './migrations/Migration20261130000440_read_fanout.ts';
 import { Migration20261130001200_search_trigram } from './migrations/Migration20261130001200_search_trigram.ts';
+import { Migration20261130001210_group_webhooks } from './migrations/Migration20261130001210_group_webhooks.ts';
 import { messageRoutes } from './routes.ts';
+import { IncomingWebhooks, WebhookStore, webhookRoutes } from './webhooks/index.ts';
 
 const DAY_MS = 86_400_000;
 const OUTBOX_SWEEP_MS = 5000;
@@ -46,6 +48,7 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261130000430_store_messages', class: Migration20261130000430_store_messages },
     { name: 'Migration20261130000440_read_fanout', class: Migration20261130000440_read_fanout },
     { name: 'Migration20261130001200_search_trigram', class: Migration20261130001200_search_trigram },
+    { name: 'Migration20261130001210_group_webhooks', class: Migration20261130001210_group_webhooks },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -111,12 +114,13 @@ export const messageService: ServiceModule = {
       readFanout: new ReadFanoutGroups(config.groupReadFanoutMinMembers),
       search: new MessageSearch(sql),
     });
+    const webhooks = new IncomingWebhooks({ store: new WebhookStore(sql), groups, messages, ids: ctx.ids });
     const streams = new GroupStreams(new GroupStreamStore(sql), (ids) =>
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
     );
 
     return {
-      routes: messageRoutes(messages, streams),
+      routes: [...messageRoutes(messages, streams), ...webhookRoutes(webhooks, ctx.config.rateLimitFactor)],
       subscriptions: [
         eventSubscription({
           pubsubName: ctx.pubsubName,

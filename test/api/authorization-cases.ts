@@ -490,6 +490,18 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
       ...inConversationsOfA((sessionId) => ({ query: { sessionId } })),
     ],
   },
+  'POST /api/v1/messages/groups/{groupId}/webhooks': {
+    checks: groupAdminOnly((w) => ({ params: { groupId: w.group.groupId }, body: { name: 'hook' } })),
+  },
+  'GET /api/v1/messages/groups/{groupId}/webhooks': {
+    checks: groupAdminOnly((w) => ({ params: { groupId: w.group.groupId } })),
+  },
+  'DELETE /api/v1/messages/groups/{groupId}/webhooks/{webhookId}': {
+    checks: groupAdminOnly((w) => ({ params: { groupId: w.group.groupId, webhookId: '1' } })),
+  },
+  'POST /api/v1/messages/hooks/{webhookId}/{secret}': {
+    public: 'the secret URL is the credential (wrong secrets: test/chat/webhooks.test.ts)',
+  },
   'POST /api/v1/messages/ack': {
     checks: [
       stranger((w) => ({ body: { sessionId: inSingle(w) } }), notInConversation),

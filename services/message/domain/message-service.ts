@@ -222,8 +222,8 @@ export class MessageService {
   }
 
   /** A group event as a system message in the group conversation (sender "0"); once per eventId. */
-  async postSystemMessage(request: SystemMessageRequested): Promise<void> {
-    await this.#store({
+  async postSystemMessage(request: SystemMessageRequested): Promise<SentRecord> {
+    return this.#store({
       senderId: SYSTEM_SENDER,
       deviceId: undefined,
       clientMsgId: request.eventId,

@@ -52,11 +52,17 @@ export function rankOf(text: string, terms: SearchTerm[]): number {
   return Math.min(1, covered / text.length) + whole;
 }
 
+/** An offset moved back off the second half of a surrogate pair, so a cut never splits a character. */
+function unsplit(text: string, offset: number): number {
+  const code = text.charCodeAt(offset);
+  return offset > 0 && code >= 0xdc00 && code <= 0xdfff ? offset - 1 : offset;
+}
+
 export function highlight(text: string, terms: SearchTerm[]): Highlight | null {
   const found = matches(text, terms);
   if (found.length === 0) return null;
-  const start = Math.max(0, found[0]![0] - CONTEXT_BEFORE);
-  const end = Math.min(text.length, start + SNIPPET_LENGTH);
+  const start = unsplit(text, Math.max(0, found[0]![0] - CONTEXT_BEFORE));
+  const end = unsplit(text, Math.min(text.length, start + SNIPPET_LENGTH));
   const prefix = start > 0 ? '…' : '';
   const snippet = `${prefix}${text.slice(start, end)}${end < text.length ? '…' : ''}`;
   const shift = prefix.length - start;

@@ -241,6 +241,22 @@ describe('web client in Chromium: two people chat end to end', function () {
     expect(after.indexOf('hello bob')).to.be.lessThan(after.indexOf('while you were away 1'));
   });
 
+  it('opened in a second tab, hands the connection over and takes it back', async () => {
+    const second = await bob.context.newPage();
+    second.on('console', (message) => {
+      if (message.type() === 'error') bob.problems.push(`second tab: ${message.text()}`);
+    });
+    await second.goto('/');
+    await second.locator('[data-test=me]', { hasText: 'bob' }).waitFor();
+    await bob.page.locator('[data-test=use-here]').waitFor();
+    await bob.page.click('[data-test=use-here]');
+    await bob.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
+    await second.locator('[data-test=use-here]').waitFor();
+    await second.close();
+    await say(alice, 'back to one tab');
+    await sees(bob, 'back to one tab');
+  });
+
   it('switches to Simplified Chinese', async () => {
     await carol.page.click('[data-test=language]');
     await carol.page.locator('[data-test=tab-chats]', { hasText: '会话' }).waitFor();

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-client.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -64,6 +65,21 @@ describe('web client: served at / by the embedded platform, API reference at /do
     const etag = js.headers.get('etag')!;
     expect(await revalidate(script!, etag)).to.equal(304);
     expect((await get('/assets/missing-0000.js')).status).to.equal(404);
+  });
+
+  it('keeps the JavaScript the page loads at first within 250 KB gzipped (BENCHMARKS.md)', async () => {
+    const html = await (await get('/')).text();
+    const scripts = [
+      ...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="([^"]+)"/g),
+    ];
+    expect(scripts).not.to.be.empty;
+    let gzipped = 0;
+    for (const [, path] of scripts)
+      gzipped += gzipSync(Buffer.from(await (await get(path!)).arrayBuffer())).length;
+    console.log(
+      `      initial JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped (${scripts.length} file(s))`,
+    );
+    expect(gzipped).to.be.at.most(250 * 1024);
   });
 
   it('answers page paths with the app (single-page fallback) but never shadows the API', async () => {

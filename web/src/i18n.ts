@@ -51,6 +51,8 @@ const en = {
   members: '{n} members',
   loadOlder: 'Older messages',
   invite: 'Invite',
+  elsewhere: 'AnyChat is open in another tab',
+  useHere: 'Use here',
 } as const;
 
 type Key = keyof typeof en;
@@ -104,6 +106,8 @@ const zh: Record<Key, string> = {
   members: '{n}名成员',
   loadOlder: '更早的消息',
   invite: '邀请',
+  elsewhere: 'AnyChat 已在另一个标签页中打开',
+  useHere: '在此使用',
 };
 
 const dictionaries = { en, zh } as const;

@@ -122,6 +122,11 @@ export async function resume(): Promise<boolean> {
   }
 }
 
+/** Takes the connection back from another tab (which then shows that it is used elsewhere). */
+export function useHere(): void {
+  socket?.start();
+}
+
 export async function logout(): Promise<void> {
   await http.call('POST', '/api/v1/auth/logout', {}).catch(() => {});
   http.tokens = null;

@@ -1,6 +1,7 @@
 import type { OutgoingMessage, ServerFrame } from './types.ts';
 
-export type SocketState = 'connecting' | 'online' | 'offline';
+/** `elsewhere`: another tab of this browser (the same device) took the connection over. */
+export type SocketState = 'connecting' | 'online' | 'offline' | 'elsewhere';
 
 export interface SocketHandlers {
   /** The access token to connect with (fresh after a refresh). */
@@ -46,6 +47,7 @@ export class ChatSocket {
 
   start(): void {
     this.#stopped = false;
+    this.#attempt = 0;
     this.#connect();
   }
 
@@ -124,6 +126,11 @@ export class ChatSocket {
       this.#ws = null;
       this.#ready = false;
       clearInterval(this.#heartbeat);
+      if (event.code === 4009) {
+        // Another tab of this device connected: it has the live connection until this one is used again.
+        this.handlers.state('elsewhere');
+        return;
+      }
       this.handlers.state('offline');
       if (event.code === 4003) return;
       if (event.code === 4001) {

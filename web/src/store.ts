@@ -227,7 +227,7 @@ export async function loadHistory(conversation: Conversation, older = false): Pr
     {
       sessionId: conversation.sessionId,
       sessionType: conversation.sessionType,
-      limit: 50,
+      limit: 100,
       ...(older && oldest ? { startSeq: oldest, direction: 'backward' } : {}),
     },
   );

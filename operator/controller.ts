@@ -7,6 +7,7 @@
 import type { Logger } from '../common/index.ts';
 import type { KubeObject } from './desired.ts';
 import type { KubeApi } from './kube.ts';
+import { queueDepth, reconcileDuration, reconciles } from './metrics.ts';
 import type { Reconciler } from './reconcile.ts';
 import { GROUP, KIND, PLURAL, VERSION } from './spec.ts';
 
@@ -63,6 +64,7 @@ export class Controller {
     this.#abort.abort();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#queueChanged();
   }
 
   /** Queues a reconcile of namespace/name (now, or after a delay). */
@@ -73,24 +75,37 @@ export class Controller {
     if (pending) clearTimeout(pending);
     const timer = setTimeout(() => {
       this.#timers.delete(key);
+      this.#queueChanged();
       void this.#run(key);
     }, delayMs);
     timer.unref();
     this.#timers.set(key, timer);
+    this.#queueChanged();
+  }
+
+  /** Keys waiting: scheduled (now, later, or backing off) or due again right after their running pass. */
+  #queueChanged() {
+    queueDepth.set(this.#timers.size + this.#again.size);
   }
 
   async #run(key: string): Promise<void> {
     if (this.#running.has(key)) {
       this.#again.add(key); // one reconcile at a time per object; come back right after
+      this.#queueChanged();
       return;
     }
     this.#running.add(key);
+    const stop = reconcileDuration.startTimer();
     const [namespace, name] = key.split('/') as [string, string];
     try {
       const result = await this.#o.reconciler.reconcile(namespace, name);
+      stop();
+      reconciles.inc({ result: 'success' });
       this.#failures.delete(key);
       if (result) this.enqueue(key, result.requeueAfterMs);
     } catch (error) {
+      stop();
+      reconciles.inc({ result: 'error' });
       const failures = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, failures);
       const delay = Math.min(500 * 2 ** (failures - 1), this.#o.maxBackoffMs ?? 60_000);

@@ -5,6 +5,7 @@
  *   LEADER_ELECTION_NAMESPACE where the leader Lease lives (default: the pod's namespace, POD_NAMESPACE)
  *   POD_NAME                  this replica's identity in the election (default: host name)
  *   LOG_LEVEL                 pino level (default info)
+ *   METRICS_PORT              Prometheus /metrics port (default 9464; 0: none)
  */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -13,6 +14,7 @@ import { createLogger } from '../common/index.ts';
 import { Controller } from './controller.ts';
 import { KubeApi } from './kube.ts';
 import { LeaderElector } from './leader.ts';
+import { leader, serveOperatorMetrics } from './metrics.ts';
 import { maintainClusterPartitions } from './partitions.ts';
 import { Reconciler } from './reconcile.ts';
 
@@ -56,11 +58,13 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
       ...(options.namespace ? { namespace: options.namespace } : {}),
     });
     controller.start();
+    leader.set(1);
     logger.info({ namespace: options.namespace ?? 'all' }, 'reconciling');
   };
   const stopController = () => {
     controller?.stop();
     controller = undefined;
+    leader.set(0);
   };
   if (!options.leaderElection) {
     startController();
@@ -88,5 +92,11 @@ if (import.meta.main) {
       identity: process.env.POD_NAME ?? hostname(),
     },
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void operator.stop());
+  const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
+  const metrics = metricsPort > 0 ? await serveOperatorMetrics(metricsPort) : undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      metrics?.close();
+      void operator.stop();
+    });
 }

@@ -20,6 +20,7 @@ import { createMetrics, metricsListener } from './platform/http/metrics.ts';
 import { WEB_DIST_DIR, webClientMiddleware } from './platform/http/web-client.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
 import type { Logger } from './platform/logger.ts';
+import { dbPoolMetrics, initTopicMetrics } from './platform/observability/index.ts';
 import { createDaprClient, waitForSidecar } from './platform/ports/dapr/client.ts';
 import { DaprInvokePort } from './platform/ports/dapr/invoke.ts';
 import { DaprPubSubPort } from './platform/ports/dapr/pubsub.ts';
@@ -155,6 +156,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const metrics = createMetrics();
     for (const { instance } of instances)
       for (const metric of instance.metrics ?? []) metrics.registry.registerMetric(metric);
+    for (const metric of dbPoolMetrics(instances.map(({ module, orm }) => ({ schema: module.schema, orm }))))
+      metrics.registry.registerMetric(metric);
+    initTopicMetrics(instances.flatMap(({ instance }) => instance.subscriptions.map(({ topic }) => topic)));
     const app = createHttpApp({
       logger,
       clientAddress,

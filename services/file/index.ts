@@ -15,6 +15,7 @@ import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
 import { VideoFrames } from './domain/video.ts';
 import { fileInternal } from './internal.ts';
+import { fileMetrics } from './metrics.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
 import { Migration20261130000810_file_content_hash } from './migrations/Migration20261130000810_file_content_hash.ts';
 import { fileRoutes } from './routes.ts';
@@ -55,6 +56,7 @@ export const fileService: ServiceModule = {
     sweeper.unref();
     return {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
+      metrics: fileMetrics,
       rawHandlers,
       subscriptions: [],
       internal: fileInternal(

@@ -2,6 +2,14 @@ import type { WebSocket } from 'ws';
 import type { ServerFrame } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import { DeviceGroupStreams, type GroupStreamInfo, type GroupStreamPage } from './group-streams.ts';
+import {
+  ackTimeouts,
+  framesSent,
+  redeliveries,
+  replayedFrames,
+  slowClientsDisconnected,
+  syncReplays,
+} from './metrics.ts';
 import type { FrameCodec } from './protocol/index.ts';
 
 /** What a connection uses of its WebSocket. */
@@ -112,6 +120,7 @@ export class Connection {
         { userId: this.userId, deviceId: this.deviceId, buffered: this.#ws.bufferedAmount },
         'slow client disconnected (send buffer over its bound)',
       );
+      slowClientsDisconnected.inc();
       this.terminate();
       return false;
     }
@@ -128,6 +137,7 @@ export class Connection {
       return false;
     }
     this.#ws.send(payload);
+    framesSent.inc({ type: frame.type });
     return true;
   }
 
@@ -188,8 +198,10 @@ export class Connection {
     if (this.#consumed) for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
     if (this.#early) for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
     this.#replaying = false;
-    if (replay) await this.#fill();
-    else this.#drain();
+    if (replay) {
+      syncReplays.inc({ reason: 'connect' });
+      await this.#fill();
+    } else this.#drain();
   }
 
   /** A frame with its place in the timeline (live push). */
@@ -275,9 +287,11 @@ export class Connection {
       if (entry.due > now) continue;
       if (entry.resent) {
         this.#awaitingAck.delete(messageId);
+        ackTimeouts.inc();
         continue;
       }
       entry.resent = true;
+      redeliveries.inc();
       entry.due = now + this.#deps.ackTimeoutMs;
       this.send(entry.frame);
     }
@@ -308,6 +322,7 @@ export class Connection {
     else if (!this.#gapTimer) {
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = undefined;
+        syncReplays.inc({ reason: 'gap' });
         void this.#fill();
       }, this.#deps.gapWaitMs);
     }
@@ -345,6 +360,7 @@ export class Connection {
           }
           this.#early?.delete(item.syncSeq);
           this.#cursor = item.syncSeq;
+          replayedFrames.inc();
           if (item.frame) this.#push(item.frame);
         }
         if (!page.hasMore || page.items.length === 0 || this.closed) break;

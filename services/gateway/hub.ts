@@ -18,6 +18,7 @@ import { FriendsClient } from './clients/friends.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { Connection, type ConnectionDeps } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
+import { connectsRefused, observeDelivery } from './metrics.ts';
 import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
 
 export interface GatewayOptions {
@@ -115,6 +116,10 @@ export class GatewayHub {
     return [...this.#byUser.keys()];
   }
 
+  get userCount() {
+    return this.#byUser.size;
+  }
+
   get connectionCount() {
     let count = 0;
     for (const set of this.#byUser.values()) count += set.size;
@@ -122,10 +127,15 @@ export class GatewayHub {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
-    if (this.#draining) return refuse(socket, 503, 'Service Unavailable');
+    if (this.#draining) {
+      connectsRefused.inc({ reason: 'draining' });
+      return refuse(socket, 503, 'Service Unavailable');
+    }
     const address = this.#o.clientAddress(request) || 'unknown';
-    if (!this.#admitConnect(address))
+    if (!this.#admitConnect(address)) {
+      connectsRefused.inc({ reason: 'rate_limited' });
       return refuse(socket, 429, 'Too Many Requests', { 'Retry-After': '60' });
+    }
     const url = new URL(request.url ?? '/', 'http://gateway');
     const token =
       url.searchParams.get('token') ?? bearerFromProtocols(request.headers['sec-websocket-protocol']);
@@ -182,10 +192,12 @@ export class GatewayHub {
       // Only a refusal of the token itself (a 4xx code: 10104, 10105, 12) ends in 4001, on which a
       // client signs its user out; a fault on the server's side (5xx, or anything unexpected) is retried.
       if (!isAppError(error) || error.status >= 500) {
+        connectsRefused.inc({ reason: 'unavailable' });
         this.#o.logger.warn({ err: error }, 'token could not be checked; connect refused for now');
         this.#tryAgainLater(rawSocket(ws, codec), params.language);
         return;
       }
+      connectsRefused.inc({ reason: 'unauthenticated' });
       ws.send(
         codec.encode({
           type: 'CONNECT_ERROR',
@@ -376,7 +388,9 @@ export class GatewayHub {
 
   /** Frames routed to this instance by the delivery topic. */
   deliver(event: GatewayDeliveryEvent) {
+    const now = Date.now();
     for (const delivery of event.deliveries) {
+      observeDelivery(delivery.frame, now);
       if (delivery.groupSeq !== undefined) {
         this.#deliverToGroup(delivery, delivery.groupSeq);
         continue;

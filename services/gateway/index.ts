@@ -11,6 +11,7 @@ import type { ServiceModule } from '../platform/service.ts';
 import { clusterCallersOnly } from './cluster-callers.ts';
 import { ConnectionReporter } from './connection-report.ts';
 import { GatewayHub } from './hub.ts';
+import { gatewayMetrics } from './metrics.ts';
 import { asyncApiDocument, LOGOUT_REASONS } from './protocol/index.ts';
 
 /** Recipients per timeline event when a broadcast is appended for this instance's users. */
@@ -129,6 +130,7 @@ export const gatewayService: ServiceModule = {
       ],
       internal: [],
       documents: { '/api/v1/asyncapi.json': asyncApiDocument(pkg.version) },
+      metrics: gatewayMetrics(hub),
       drain: async () => {
         // The entry goes first, so that the draining hub's disconnects do not report it again.
         await reporter.stop();

@@ -4,6 +4,7 @@ import {
   SYSTEM_SENDER,
   SystemMessageTopic,
   TimelineTopics,
+  readReceiptsOf,
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
@@ -113,6 +114,7 @@ export const messageService: ServiceModule = {
       sendBatch: { maxBatch: config.sendBatchSize, maxWaitMicros: config.sendBatchWaitMicros },
       readFanout: new ReadFanoutGroups(config.groupReadFanoutMinMembers),
       search: new MessageSearch(sql),
+      readReceipts: (userIds) => readReceiptsOf(ctx.invoke, userIds),
     });
     const webhooks = new IncomingWebhooks({ store: new WebhookStore(sql), groups, messages, ids: ctx.ids });
     const streams = new GroupStreams(new GroupStreamStore(sql), (ids) =>

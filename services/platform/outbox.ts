@@ -4,6 +4,7 @@ import { type SqlExecutor, sqlExecutorOf } from './db/index.ts';
 import { type EventInit, encodeEvent, type Topic } from './events/index.ts';
 import type { SnowflakeGenerator } from './ids.ts';
 import type { Logger } from './logger.ts';
+import { outboxPublished, outboxPublishFailures, topicLabel } from './observability/metrics.ts';
 import type { PubSubPort } from './ports/index.ts';
 import { storableJson } from './text.ts';
 
@@ -103,7 +104,12 @@ export class Outbox {
       try {
         await this.#o.pubsub.publish(this.#o.pubsubName, event.topic, event.payload);
         done.push(event.id);
+        const topic = topicLabel(event.topic);
+        outboxPublished.inc({ topic });
+        // Its failures start at 0 too: "no failures" reads as 0 rather than as no series.
+        outboxPublishFailures.inc({ topic }, 0);
       } catch (error) {
+        outboxPublishFailures.inc({ topic: topicLabel(event.topic) });
         this.#o.logger.warn(
           { err: error, topic: event.topic },
           'could not publish; the outbox sweep retries',

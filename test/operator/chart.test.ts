@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { configMap, METRICS_PORT } from '../../operator/desired.ts';
 import { startOperator } from '../../operator/main.ts';
 import type { ImCluster } from '../../operator/spec.ts';
+import { DASHBOARDS, dashboard } from '../../scripts/observability/dashboards.ts';
 import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
@@ -80,6 +81,8 @@ describe('Helm chart', function () {
         'Role',
         'RoleBinding',
         'ServiceAccount',
+        // The Grafana dashboards, one per area.
+        ...Object.keys(DASHBOARDS).map(() => 'ConfigMap'),
       ].sort(),
     );
     for (const manifest of manifests) {
@@ -99,6 +102,50 @@ describe('Helm chart', function () {
       spec: { replicas: number };
     };
     expect(operator.spec.replicas).to.equal(2);
+  });
+
+  it('renders the PodMonitor and PrometheusRule only where the Prometheus Operator is, and the dashboards for the sidecar', async () => {
+    const render = async (...args: string[]) =>
+      parseAllDocuments(
+        (await helm('template', 'anychat', CHART, '-n', 'anychat', '--kube-version', '1.36.3', ...args))
+          .stdout,
+      )
+        .map((doc) => doc.toJS() as (Manifest & Record<string, never>) | null)
+        .filter((doc) => doc !== null);
+    const without = await render();
+    expect(without.map((m) => m.kind)).not.to.include.members(['PodMonitor', 'PrometheusRule']);
+    const withOperator = await render(
+      '--api-versions',
+      'monitoring.coreos.com/v1/PodMonitor',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PrometheusRule',
+      '--set',
+      'monitoring.podMonitor.labels.release=kube-prometheus-stack',
+    );
+    const podMonitor = withOperator.find((m) => m.kind === 'PodMonitor') as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { selector: unknown; podMetricsEndpoints: Array<{ port: string; path: string }> };
+    };
+    expect(podMonitor.metadata.labels.release).to.equal('kube-prometheus-stack');
+    expect(podMonitor.spec.selector).to.deep.equal({ matchLabels: { 'app.kubernetes.io/name': 'anychat' } });
+    expect(podMonitor.spec.podMetricsEndpoints[0]).to.include({ port: 'metrics', path: '/metrics' });
+    const rule = withOperator.find((m) => m.kind === 'PrometheusRule') as unknown as { spec: unknown };
+    expect(rule.spec).to.deep.equal(parse(readFileSync(join(CHART, 'files/prometheus/rules.yaml'), 'utf8')));
+    const dashboards = without.filter((m) => m.kind === 'ConfigMap') as unknown as Array<{
+      metadata: { labels: Record<string, string> };
+      data: Record<string, string>;
+    }>;
+    expect(dashboards).to.have.length(Object.keys(DASHBOARDS).length);
+    for (const map of dashboards) {
+      expect(map.metadata.labels.grafana_dashboard).to.equal('1');
+      const [name, json] = Object.entries(map.data)[0]!;
+      expect(JSON.parse(json)).to.deep.equal(dashboard(name.replace(/^anychat-|\.json$/g, '')));
+    }
+    // The operator's pods expose the port the PodMonitor scrapes.
+    const operator = without.find((m) => m.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { containers: Array<{ ports: Array<{ name: string }> }> } } };
+    };
+    expect(operator.spec.template.spec.containers[0]!.ports.map((p) => p.name)).to.include('metrics');
   });
 
   it('ships an example ImCluster that the CRD accepts', async () => {

@@ -2,6 +2,7 @@ import { TimelineTopics } from '../../platform/contracts/index.ts';
 import { type EventPublisher, plainJson } from '../../platform/events/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Principal } from '../../platform/security/principal.ts';
+import { uploadedBytes, uploadsCompleted } from '../metrics.ts';
 import type { FileRecord } from './file-store.ts';
 
 /** How far an upload has come: its chunks as they arrive, then the processing of its content. */
@@ -24,6 +25,9 @@ export class FileNotices {
   }
 
   uploadCompleted(principal: Principal, file: FileRecord): Promise<void> {
+    // Every way an upload completes ends here: the one place to count them.
+    uploadsCompleted.inc({ kind: file.kind });
+    uploadedBytes.inc({ kind: file.kind }, file.fileSize);
     return this.#notify(principal, `file-completed-${file.fileId}`, 'file.upload_completed', {
       fileId: file.fileId,
       fileName: file.fileName,

@@ -135,6 +135,8 @@ export interface MessageServiceOptions {
   readFanout: ReadFanoutGroups;
   /** Keyword search through the trigram index (search.ts). */
   search: MessageSearch;
+  /** Whether each user shows (and sees) read receipts: their privacy setting, from the user service. */
+  readReceipts: (userIds: string[]) => Promise<Map<string, boolean>>;
 }
 
 /** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
@@ -438,11 +440,9 @@ export class MessageService {
     const access = await this.#access(userId, groupSessionId(groupId));
     const { message } = await this.#visibleMessage(userId, messageId);
     if (message.sessionId !== groupSessionId(groupId)) throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
-    const readers = await this.#o.store.readers(
-      message.sessionId,
-      message.seq,
-      message.senderId,
-      access.participants,
+    const readers = await this.#shownReaders(
+      await this.#o.store.readers(message.sessionId, message.seq, message.senderId, access.participants),
+      userId,
     );
     const profiles = await this.#profiles(readers.map((r) => r.userId));
     const audience = access.participants.filter((id) => id !== message.senderId).length;
@@ -481,10 +481,12 @@ export class MessageService {
       peer ? this.#o.store.cursors(query.sessionId, [peer]) : new Map(),
     ]);
     const peerCursor = peer ? cursors.get(peer) : undefined;
+    // Reads show only where both sides have read receipts on (privacy settings).
+    const readsShown = !peer || (await this.#receiptsOn([userId, peer]));
     // Per-member status is for one-to-one messages; group messages have read receipts instead.
     const statusOf = (message: StoredMessage): MessageStatus | null => {
       if (message.senderId !== userId || !peer) return null;
-      if ((peerCursor?.readSeq ?? 0) >= message.seq) return 'read';
+      if (readsShown && (peerCursor?.readSeq ?? 0) >= message.seq) return 'read';
       if ((peerCursor?.deliveredSeq ?? 0) >= message.seq) return 'delivered';
       return 'sent';
     };
@@ -512,13 +514,15 @@ export class MessageService {
     }
     const now = Date.now();
     const payload = { sessionId, userId, messageIds: receiptIds, readSeq };
+    // With read receipts off (privacy setting) the read reaches only the reader's own devices.
+    const showsReads = await this.#receiptsOn([userId]);
     const result = await this.#o.store.markRead(
       userId,
       sessionId,
       readSeq,
       // The peer of a one-to-one conversation and the reader's own devices; group senders below.
       () =>
-        (peer ? [peer, userId] : [userId]).map((recipient) => ({
+        (peer && showsReads ? [peer, userId] : [userId]).map((recipient) => ({
           userId: recipient,
           kind: 'read' as const,
           eventId: `read:${sessionId}:${userId}:${readSeq}`,
@@ -534,9 +538,25 @@ export class MessageService {
     if (!result.advanced) return { readSeq: result.previous };
     await this.#deliverEvents(result.appended, now);
     await this.#o.outbox.publish(result.outbox);
-    if (access.kind === 'group')
+    if (access.kind === 'group' && showsReads)
       await this.#groupReceipts(access, userId, sessionId, result.previous, readSeq, now);
     return { readSeq };
+  }
+
+  /** Whether every one of these users has read receipts on. */
+  async #receiptsOn(userIds: string[]): Promise<boolean> {
+    const settings = await this.#o.readReceipts(userIds);
+    return userIds.every((id) => settings.get(id) !== false);
+  }
+
+  /**
+   * The readers a viewer is shown: those with read receipts on, and none when the viewer has them
+   * off (who hides their reads sees no one else's).
+   */
+  async #shownReaders<R extends { userId: string }>(readers: R[], viewerId: string): Promise<R[]> {
+    const settings = await this.#o.readReceipts([viewerId, ...readers.map((r) => r.userId)]);
+    if (settings.get(viewerId) === false) return [];
+    return readers.filter((r) => settings.get(r.userId) !== false);
   }
 
   /** GROUP_MESSAGE_READ to each sender whose messages the reader just read, with the new count. */
@@ -551,7 +571,10 @@ export class MessageService {
     const latest = await this.#o.store.latestBySender(sessionId, previous, readSeq, readerId);
     const events: TimelineEvent[] = [];
     for (const { senderId, messageId, seq } of latest) {
-      const readers = await this.#o.store.readers(sessionId, seq, senderId, access.participants);
+      const readers = await this.#shownReaders(
+        await this.#o.store.readers(sessionId, seq, senderId, access.participants),
+        senderId,
+      );
       events.push({
         userId: senderId,
         kind: 'group_read',

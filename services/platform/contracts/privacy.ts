@@ -80,3 +80,12 @@ export const contactHashOf = (phoneNumber: string): string =>
   createHash('sha256')
     .update(CONTACT_HASH_PREFIX + phoneNumber.replace(/\D/g, ''))
     .digest('hex');
+
+/** Whether each of these users shows (and sees) read receipts: their privacy setting. */
+export async function readReceiptsOf(
+  invoke: InvokePort,
+  userIds: Iterable<string>,
+): Promise<Map<string, boolean>> {
+  const privacy = await privacySettingsOf(invoke, userIds);
+  return new Map([...privacy].map(([userId, settings]) => [userId, settings.readReceipts]));
+}

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { platformMetrics } from '../observability/metrics.ts';
 import { droppedEvents } from '../ports/delivery-metrics.ts';
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registry.registerMetric(droppedEvents);
+  for (const metric of platformMetrics) registry.registerMetric(metric);
   const requestDuration = new Histogram({
     name: 'anychat_http_request_duration_seconds',
     help: 'HTTP request duration by route, method and status',

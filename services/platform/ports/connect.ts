@@ -27,7 +27,8 @@ import { ErrorDetailSchema } from '../contracts/gen/anychat/common/v1/common_pb.
 import { AppError, ErrorCode } from '../errors.ts';
 import { toAppError } from '../http/errors-middleware.ts';
 import type { Logger } from '../logger.ts';
-import type { InvokeOptions } from './invoke.ts';
+import { invokeDuration } from '../observability/metrics.ts';
+import { appIdOf, type InvokeOptions } from './invoke.ts';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -132,10 +133,18 @@ export async function callThrough<I extends DescMessage, O extends DescMessage>(
   const traceId = options.traceId ?? currentTrace.getStore();
   // Only W3C trace ids travel (a client's x-request-id may be something else).
   const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparent(traceId) } : undefined;
+  const stop = invokeDuration.startTimer({
+    app: appIdOf(method.parent),
+    method: `${method.parent.name}/${method.name}`,
+  });
   try {
     const response = await transport.unary(method, undefined, undefined, header, input);
+    stop({ outcome: 'ok' });
     return response.message;
   } catch (error) {
-    throw appErrorOf(error, method);
+    const appError = appErrorOf(error, method);
+    // A refusal the callee meant (4xx) is an answer; only faults count as errors.
+    stop({ outcome: appError.status >= 500 ? 'error' : 'refused' });
+    throw appError;
   }
 }

@@ -3,6 +3,7 @@
  * SUCCESS, RETRY or DROP, at-least-once delivery (so every handler is idempotent), no wildcards.
  * A handler that throws means RETRY: an event is never acknowledged silently.
  */
+import { measuredHandler } from '../observability/metrics.ts';
 
 export interface CloudEvent<T = unknown> {
   id: string;
@@ -64,13 +65,16 @@ export async function runHandler<T>(
   event: CloudEvent<T>,
   onError: (error: unknown) => void,
 ): Promise<DeliveryResult> {
-  try {
-    const result = await subscription.handle(event);
-    return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
-  } catch (error) {
-    onError(error);
-    return 'RETRY';
-  }
+  const [result] = await measuredHandler(subscription.topic, async () => {
+    try {
+      const answer = await subscription.handle(event);
+      return [answer === 'SUCCESS' || answer === 'DROP' || answer === 'RETRY' ? answer : 'RETRY'];
+    } catch (error) {
+      onError(error);
+      return ['RETRY' as const];
+    }
+  });
+  return result!;
 }
 
 /**
@@ -82,14 +86,16 @@ export async function runBulkHandler<T>(
   events: CloudEvent<T>[],
   onError: (error: unknown) => void,
 ): Promise<DeliveryResult[]> {
-  try {
-    const results = await bulk.handle(events);
-    return events.map((_, index) => {
-      const result = results[index];
-      return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
-    });
-  } catch (error) {
-    onError(error);
-    return events.map(() => 'RETRY');
-  }
+  return measuredHandler(events[0]?.topic ?? 'unknown', async () => {
+    try {
+      const results = await bulk.handle(events);
+      return events.map((_, index) => {
+        const result = results[index];
+        return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+      });
+    } catch (error) {
+      onError(error);
+      return events.map(() => 'RETRY' as const);
+    }
+  });
 }

@@ -4,15 +4,11 @@
  * over a fresh directory, stopped and removed after.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { ensureTool } from './ensure-tool.ts';
 import { freePort, spawnLogged, stopProcesses, tail, waitForHttp } from './processes.ts';
-
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface MinioServer {
   endpoint: string;
@@ -24,19 +20,7 @@ export interface MinioServer {
 }
 
 /** Path of the MinIO binary; a failed build fails loudly with the script's last lines. */
-export async function ensureMinio(): Promise<string> {
-  try {
-    const { stdout } = await run(join(ROOT, 'scripts/test-env/ensure-minio.sh'), [], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout.trim().split('\n').at(-1)!;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(
-      `no MinIO: scripts/test-env/ensure-minio.sh failed:\n${stderr.split('\n').slice(-20).join('\n')}`,
-    );
-  }
-}
+export const ensureMinio = (): Promise<string> => ensureTool('minio', 'MinIO');
 
 export async function startMinio(): Promise<MinioServer> {
   const binary = await ensureMinio();

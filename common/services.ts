@@ -13,6 +13,7 @@ export const SERVICE_NAMES = [
   'message',
   'admin',
   'push',
+  'rtc',
   'gateway',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

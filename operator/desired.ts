@@ -12,6 +12,7 @@ import {
 } from '../common/deploy/index.ts';
 import { ENTRY_POINTS, SERVICE_NAMES } from '../common/index.ts';
 import { identityConfig, identitySecrets } from './identity-settings.ts';
+import { livekitConfig, livekitSecrets } from './livekit-settings.ts';
 import { pushConfig, pushSecrets } from './push-settings.ts';
 import {
   API_VERSION,
@@ -157,6 +158,7 @@ export function configMap(cluster: ImCluster): KubeObject {
       ...(messages.retentionMonths ? { MESSAGE_RETENTION_MONTHS: String(messages.retentionMonths) } : {}),
       ...objectStorageConfig(cluster),
       ...pushConfig(cluster),
+      ...livekitConfig(cluster),
       ...identityConfig(cluster),
       ...cluster.spec.config,
     },
@@ -215,6 +217,7 @@ function container(
           ]
         : []),
       ...pushSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
+      ...livekitSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
       ...identitySecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
     ],
     ports: [

@@ -122,6 +122,8 @@ export interface ImClusterSpec {
     /** TOTP_ENCRYPTION_KEYS (`id:base64key[,...]`, the first sealing): unset, each schema keeps a generated key. */
     totpKeysRef?: SecretKeyRef;
   };
+  /** Calls: the LiveKit server (clients' URL, the service's API URL when another) and its API key; the secret from a Secret. */
+  livekit?: { url: string; apiUrl?: string; apiKey: string; apiSecretRef: SecretKeyRef };
   config?: Record<string, string>;
 }
 

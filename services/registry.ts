@@ -9,6 +9,7 @@ import { Migration20261122000000_state_entries } from './platform/db/migrations/
 import { Migration20261130000000_dapr_metadata } from './platform/db/migrations/Migration20261130000000_dapr_metadata.ts';
 import type { ServiceModule } from './platform/service.ts';
 import { pushService } from './push/index.ts';
+import { rtcService } from './rtc/index.ts';
 import { sessionService } from './session/index.ts';
 import { userService } from './user/index.ts';
 
@@ -23,6 +24,7 @@ export const SERVICES: ServiceModule[] = [
   messageService,
   adminService,
   pushService,
+  rtcService,
   gatewayService,
 ];
 

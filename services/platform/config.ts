@@ -9,6 +9,7 @@ import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { loadOidcProviders, type OidcProviderConfig } from './oidc-config.ts';
 import { loadPushConfig, type PushConfig } from './push-config.ts';
+import { loadRtcConfig, type RtcConfig } from './rtc-config.ts';
 import { type FieldKey, parseFieldKeys } from './security/field-cipher.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -150,6 +151,8 @@ const EnvSchema = z.object({
   MESSAGE_MAX_TEXT_LENGTH: int(1, 100_000).default(5000),
   /** Window in which the sender may recall a message. */
   MESSAGE_RECALL_WINDOW_SECONDS: int(0, 86_400).default(120),
+  /** Window in which the sender may edit a message (0: never). */
+  MESSAGE_EDIT_WINDOW_SECONDS: int(0, 2_592_000).default(172_800),
   /** Allow one-to-one messages between users who are not friends. */
   MESSAGE_ALLOW_STRANGERS: z
     .enum(['true', 'false'])
@@ -172,6 +175,17 @@ const EnvSchema = z.object({
   MESSAGE_EXPIRED_PARTITIONS: z.enum(['detach', 'drop']).default('detach'),
   /** `service`: the message service keeps partitions (at start and daily); `operator`: the Kubernetes operator does. */
   MESSAGE_PARTITIONS_MANAGED_BY: z.enum(['service', 'operator']).default('service'),
+  /** How often due scheduled messages are sent and self-destructing messages whose time is up are removed, in ms. */
+  MESSAGE_TIMER_SWEEP_MS: int(100, 60_000).default(1000),
+  /** Link previews may fetch pages at private, loopback and link-local addresses (sites on the deployment's own network); otherwise public addresses only. */
+  LINK_PREVIEW_ALLOW_PRIVATE_ADDRESSES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Longest a link preview's fetch may take, redirects included, in ms. */
+  LINK_PREVIEW_TIMEOUT_MS: int(100, 60_000).default(5000),
+  /** Bytes of a page read for its preview at most (its head holds the meta tags). */
+  LINK_PREVIEW_MAX_BYTES: int(1024, 10 * 1024 * 1024).default(512 * 1024),
   /** How long a service keeps the admin's sensitive-word policy (shared state) before reading it again; 0: read it for every check. */
   SENSITIVE_WORDS_REFRESH_MS: int(0, 3_600_000).default(5000),
   /** Lifetime of an admin token (imctl login); an expired one answers 10105 and imctl asks to log in again. */
@@ -276,16 +290,20 @@ export interface Config {
     sendBatchWaitMicros: number;
     groupReadFanoutMinMembers: number;
     recallWindowSeconds: number;
+    editWindowSeconds: number;
     allowStrangers: boolean;
     partitionMonthsAhead: number;
     retentionMonths: number | undefined;
     expiredPartitions: 'detach' | 'drop';
     partitionsManagedBy: 'service' | 'operator';
+    timerSweepMs: number;
+    linkPreview: { allowPrivate: boolean; timeoutMs: number; maxBytes: number };
   };
   moderation: { sensitiveWordsRefreshMs: number };
   admin: { tokenTtlSeconds: number; sweepSeconds: number; secondFactor: Env['ADMIN_SECOND_FACTOR'] };
   push: PushConfig;
   file: FileConfig;
+  rtc: RtcConfig;
 }
 
 export class ConfigError extends Error {
@@ -318,6 +336,14 @@ function fileConfigOf(env: Record<string, string | undefined>, dataDir: string):
 function pushConfigOf(env: Record<string, string | undefined>): PushConfig {
   try {
     return loadPushConfig(env);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+}
+
+function rtcConfigOf(env: Record<string, string | undefined>): RtcConfig {
+  try {
+    return loadRtcConfig(env);
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
@@ -446,11 +472,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sendBatchWaitMicros: e.MESSAGE_SEND_BATCH_WAIT_MICROS,
       groupReadFanoutMinMembers: e.MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS,
       recallWindowSeconds: e.MESSAGE_RECALL_WINDOW_SECONDS,
+      editWindowSeconds: e.MESSAGE_EDIT_WINDOW_SECONDS,
       allowStrangers: e.MESSAGE_ALLOW_STRANGERS,
       partitionMonthsAhead: e.MESSAGE_PARTITION_MONTHS_AHEAD,
       retentionMonths: e.MESSAGE_RETENTION_MONTHS,
       expiredPartitions: e.MESSAGE_EXPIRED_PARTITIONS,
       partitionsManagedBy: e.MESSAGE_PARTITIONS_MANAGED_BY,
+      timerSweepMs: e.MESSAGE_TIMER_SWEEP_MS,
+      linkPreview: {
+        allowPrivate: e.LINK_PREVIEW_ALLOW_PRIVATE_ADDRESSES,
+        timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS,
+        maxBytes: e.LINK_PREVIEW_MAX_BYTES,
+      },
     },
     moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },
     admin: {
@@ -460,5 +493,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     push: pushConfigOf(cleaned),
     file: fileConfigOf(cleaned, e.ANYCHAT_DATA_DIR),
+    rtc: rtcConfigOf(cleaned),
   };
 }

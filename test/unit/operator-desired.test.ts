@@ -59,6 +59,7 @@ describe('operator: desired objects', () => {
       'message',
       'admin',
       'push',
+      'rtc',
     ]);
     expect(list[0]!.replicas).to.equal(3);
     const core = desiredChildren(cluster({ mode: 'consolidated' })).find(
@@ -162,6 +163,41 @@ describe('operator: desired objects', () => {
         .map((e) => e.name)
         .filter((n) => n.startsWith('PUSH_')),
     ).to.deep.equal([]);
+  });
+
+  it('hands the rtc service LiveKit: URL and key in the config, the secret to the rtc pods only', () => {
+    const children = desiredChildren(
+      cluster({
+        livekit: {
+          url: 'wss://livekit.example.com',
+          apiUrl: 'http://livekit.livekit:7880',
+          apiKey: 'anychat',
+          apiSecretRef: { name: 'livekit', key: 'secret' },
+        },
+      }),
+    );
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data).to.include({
+      LIVEKIT_URL: 'wss://livekit.example.com',
+      LIVEKIT_API_URL: 'http://livekit.livekit:7880',
+      LIVEKIT_API_KEY: 'anychat',
+    });
+    const envOf = (workload: string) =>
+      (
+        children.find(
+          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
+        ) as unknown as {
+          spec: {
+            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
+          };
+        }
+      ).spec.template.spec.containers[0]!.env;
+    expect(envOf('rtc').filter((e) => e.name === 'LIVEKIT_API_SECRET')).to.deep.equal([
+      { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: 'livekit', key: 'secret' } } },
+    ]);
+    expect(envOf('message').map((e) => e.name)).not.to.include('LIVEKIT_API_SECRET');
   });
 
   it('hands the auth service SMTP, SMS and OIDC settings, with the credentials to the auth pods only', () => {
@@ -277,7 +313,7 @@ describe('operator: desired objects', () => {
         };
       };
     }>;
-    expect(deployments).to.have.length(10);
+    expect(deployments).to.have.length(11);
     for (const { spec } of deployments) {
       expect(spec.template.spec.containers[0]!.ports).to.deep.include({
         name: 'metrics',

@@ -23,6 +23,7 @@ export const CONTENT_TYPES = [
   'location',
   'merged',
   'quote',
+  'call',
 ] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
@@ -102,6 +103,15 @@ function contentSchemas(maxTextLength: number) {
         senderId: id.optional(),
         preview: schemas.multiline(500).optional(),
       }),
+    }),
+    // The record a call leaves in its conversation (the rtc service posts it as the caller).
+    call: z.object({
+      callId: id,
+      callType: z.enum(['audio', 'video']),
+      status: z.enum(['ended', 'missed', 'rejected', 'cancelled']),
+      reason: schemas.text(20).optional(),
+      duration: z.number().int().min(0),
+      durationMs: z.number().int().min(0).optional(),
     }),
   };
 }

@@ -12,17 +12,6 @@ import type { Dispatcher, JobResult, PushJob } from './dispatcher.ts';
 import { inDoNotDisturb, type Preferences, type PushPreferences } from './preferences.ts';
 import type { Registrations } from './registrations.ts';
 
-/**
- * A call invitation, as the calls service will announce it: the hook calls plug into (highest
- * priority, never collapsed with messages).
- */
-export interface CallInvitation {
-  callId: string;
-  callerId: string;
-  calleeIds: string[];
-  video: boolean;
-}
-
 export interface PlannerDeps {
   registrations: Registrations;
   preferences: Preferences;
@@ -58,6 +47,20 @@ const NOTIFICATION_KINDS: Record<
       priority: 'high',
       collapseKey: `friend-request:${from}`,
       data: { type: 'friend_request', requestId: String(payload.requestId ?? ''), fromUserId: from },
+    };
+  },
+  // The rtc service's invitation: highest priority, one push per call, never collapsed with
+  // messages; do-not-disturb hours hold it back like the rest.
+  'call.invited': (payload) => {
+    const callId = String(payload.callId ?? '');
+    const caller = payload.caller as { userId?: unknown } | undefined;
+    const callerId = String(caller?.userId ?? '');
+    return {
+      type: 'call',
+      content: { kind: 'call', callerName: nameIn(caller) ?? callerId, video: payload.callType === 'video' },
+      priority: 'high',
+      collapseKey: `call:${callId}`,
+      data: { type: 'call', callId, callerId },
     };
   },
   'group.invited': (payload) => {
@@ -184,25 +187,13 @@ export class PushPlanner {
     );
   }
 
-  /** Friend requests and group invitations (notifications of the timeline). */
+  /** Friend requests, group invitations and call invitations (notifications of the timeline). */
   async notification(notice: TimelineAppendRequested): Promise<void> {
     const draftOf = NOTIFICATION_KINDS[notice.kind];
     if (!draftOf) return;
     const draft = draftOf((notice.payload ?? {}) as Record<string, unknown>);
     if (!draft) return;
     await this.#sameForAll(notice.eventId, notice.recipients, draft);
-  }
-
-  /** Call invitations: high priority, one push per call; do-not-disturb hours hold them back like the rest. */
-  async callInvited(call: CallInvitation, eventId: string): Promise<void> {
-    const caller = await this.#d.directory.nickname(call.callerId);
-    await this.#sameForAll(eventId, call.calleeIds, {
-      type: 'call',
-      content: { kind: 'call', callerName: caller, video: call.video },
-      priority: 'high',
-      collapseKey: `call:${call.callId}`,
-      data: { type: 'call', callId: call.callId, callerId: call.callerId },
-    });
   }
 
   /** One push for every recipient, each with their own badge. */

@@ -1,0 +1,5 @@
+export type { CallRow, CallStatus, CallType, LogRow, UserState } from './call-store.ts';
+export { Calls, type CallsDeps, type Invitation, type JoinTicket } from './calls.ts';
+export { LiveKit, type LiveParticipant } from './livekit.ts';
+export { CallNotice, recordOf } from './notices.ts';
+export { CallSettlement } from './settlement.ts';

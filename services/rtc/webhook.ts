@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError, ErrorCode } from '../platform/errors.ts';
+import type { RawHandler } from '../platform/http/routes.ts';
+import type { Calls, LiveKit } from './domain/index.ts';
+
+/** Where LiveKit posts its webhooks (its `webhook.urls`). */
+export const WEBHOOK_PATH = '/api/v1/rtc/webhook';
+/** LiveKit's events are small JSON documents. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const ROOM_EVENTS = {
+  participant_joined: 'joined',
+  participant_left: 'left',
+  room_finished: 'room_finished',
+} as const;
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * LiveKit's webhooks, read as raw bytes: the signature (a JWT in `Authorization`, signed with the
+ * API secret) covers the SHA-256 of the body exactly as sent. A request whose signature does not
+ * hold is refused with 000012 and changes nothing.
+ */
+export function webhookHandler(calls: Calls, livekit: LiveKit | undefined): RawHandler {
+  return {
+    pathPrefix: WEBHOOK_PATH,
+    async handle(request: IncomingMessage, response: ServerResponse) {
+      if (request.method !== 'POST') throw new AppError(ErrorCode.NOT_FOUND);
+      if (!livekit) throw new AppError(ErrorCode.CALLS_NOT_CONFIGURED);
+      const event = await livekit.webhookEvent(await bodyOf(request), request.headers.authorization);
+      const kind = ROOM_EVENTS[event.event as keyof typeof ROOM_EVENTS];
+      if (kind && event.room?.name) await calls.roomEvent(kind, event.room.name, event.participant?.identity);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ code: 0, message: 'success', data: null }));
+    },
+  };
+}

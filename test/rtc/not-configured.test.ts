@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { registerUser } from '../support/api-client.ts';
+import { startPlatform, type TestPlatform } from '../support/platform.ts';
+
+describe('calls without LiveKit configured', function () {
+  this.timeout(60_000);
+  let platform: TestPlatform;
+  before(async function () {
+    this.timeout(180_000);
+    platform = await startPlatform('pglite');
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+
+  it('every call route answers 100111 (400), never a 5xx', async () => {
+    const user = await registerUser(platform.api);
+    const requests: Array<[string, string, unknown?]> = [
+      ['POST', '/api/v1/calls/invite', { userId: '123', callType: 'audio' }],
+      ['PUT', '/api/v1/calls/123/accept'],
+      ['PUT', '/api/v1/calls/123/reject', { reason: 'busy' }],
+      ['PUT', '/api/v1/calls/123/hangup'],
+      ['GET', '/api/v1/calls/token?callId=123'],
+      ['GET', '/api/v1/calls'],
+      ['GET', '/api/v1/calls/123'],
+    ];
+    for (const [method, path, body] of requests) {
+      const answer = await platform.api.call(method, path, { token: user.accessToken, body });
+      expect(answer.status, path).to.equal(400);
+      expect(answer.body.code, path).to.equal(100111);
+      expect(answer.body.message, path).to.match(/not configured/);
+    }
+    const webhook = await platform.api.call('POST', '/api/v1/rtc/webhook', { body: {} });
+    expect(webhook.body.code).to.equal(100111);
+  });
+
+  it('the settings are all or nothing', async () => {
+    const { loadConfig, ConfigError } = await import('../../services/platform/config.ts');
+    expect(() => loadConfig({ LIVEKIT_URL: 'wss://livekit.example' })).to.throw(
+      ConfigError,
+      /LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are set together/,
+    );
+    const config = loadConfig({
+      LIVEKIT_URL: 'wss://lk.example',
+      LIVEKIT_API_KEY: 'k',
+      LIVEKIT_API_SECRET: 's',
+    });
+    expect(config.rtc.livekit).to.deep.include({ url: 'wss://lk.example', apiUrl: 'wss://lk.example' });
+  });
+});

@@ -62,6 +62,7 @@ const groupAdmin = (request: Check['request'], expect: Outcome): Check => ({
 
 const group = (w: World) => ({ id: w.group.groupId });
 const notMember = refused(ErrorCode.GROUP_NOT_MEMBER);
+const callsOff = refused(ErrorCode.CALLS_NOT_CONFIGURED);
 /** A group route for its owner alone: strangers, plain members and the group's admins are refused. */
 const groupOwnerOnly = (request: (w: World) => Request): Check[] => [
   ...groupAdminOnly(request, ErrorCode.GROUP_NOT_OWNER),
@@ -538,6 +539,20 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
       stranger((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
     ],
   },
+
+  // rtc: this suite runs without LiveKit, so every call route answers 100111 before it looks
+  // anything up; who may touch whose calls is tested against a real LiveKit in test/rtc/calls.test.ts.
+  'POST /api/v1/calls/invite': {
+    checks: [stranger((w) => ({ body: { userId: w.a.userId, callType: 'audio' } }), callsOff)],
+  },
+  'PUT /api/v1/calls/{id}/accept': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'PUT /api/v1/calls/{id}/reject': {
+    checks: [stranger(() => ({ params: { id: '1' }, body: {} }), callsOff)],
+  },
+  'PUT /api/v1/calls/{id}/hangup': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'GET /api/v1/calls/token': { checks: [stranger(() => ({ query: { callId: '1' } }), callsOff)] },
+  'GET /api/v1/calls': { checks: [stranger(() => ({}), callsOff)] },
+  'GET /api/v1/calls/{id}': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
 
   // gateway
   'GET /api/v1/gateway/connections': { public: 'answered only to callers inside the cluster (operator)' },

@@ -1,10 +1,10 @@
 import { maintainPartitions, messagePartitionSpec } from '../../common/index.ts';
 import {
   GroupTopics,
+  readReceiptsOf,
   SYSTEM_SENDER,
   SystemMessageTopic,
   TimelineTopics,
-  readReceiptsOf,
   UserTopics,
 } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';

@@ -266,6 +266,53 @@ forEachRtcBackend('calls on LiveKit', (world) => {
     await api().ok('PUT', `/api/v1/calls/${video.callId}/hangup`, { token: b.accessToken });
   });
 
+  it('group call: rings the free members, reports the busy ones, goes on while anyone is in it and ends with the last', async () => {
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => registerUser(api())));
+    await befriend(api(), a!, b!);
+    await befriend(api(), a!, c!);
+    await befriend(api(), c!, d!);
+    const { groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
+      token: a!.accessToken,
+      body: { name: 'calls', memberIds: [b!.userId, c!.userId] },
+    });
+    const wsB = await WsClient.connect(url(), b!.accessToken);
+    const wsC = await WsClient.connect(url(), c!.accessToken);
+    // c is on the phone with d.
+    const other = await invite(c!.accessToken, { userId: d!.userId, callType: 'audio' });
+    const ticket = await invite(a!.accessToken, { groupId, callType: 'video' });
+    expect(ticket.busy).to.deep.equal([c!.userId]);
+    const ring = await callNotice(wsB, 'call.invited', ticket.callId);
+    expect(ring.data.payload).to.include({ groupId, callType: 'video' });
+    await sleep(300);
+    expect(hasNotice(wsC, 'call.invited', ticket.callId)).to.equal(false);
+    // A stranger to the group cannot start a call in it.
+    const outsider = await api().call('POST', '/api/v1/calls/invite', {
+      token: d!.accessToken,
+      body: { groupId, callType: 'audio' },
+    });
+    expect(outsider.body.code).to.equal(40105);
+
+    await api().ok('PUT', `/api/v1/calls/${ticket.callId}/accept`, { token: b!.accessToken });
+    await api().ok('PUT', `/api/v1/calls/${ticket.callId}/hangup`, { token: a!.accessToken });
+    const left = await callNotice(wsB, 'call.left', ticket.callId);
+    expect(left.data.payload).to.include({ userId: a!.userId, state: 'left' });
+    expect(await callView(b!.accessToken, ticket.callId)).to.include({ status: 'connected' });
+    const { duration } = await api().ok<{ duration: number }>(
+      'PUT',
+      `/api/v1/calls/${ticket.callId}/hangup`,
+      {
+        token: b!.accessToken,
+      },
+    );
+    expect(await callView(a!.accessToken, ticket.callId)).to.include({ status: 'ended', duration });
+    const [record] = await wsB.waitForMessages(1, (f) => f.data.contentType === 'call');
+    expect(record!.data).to.include({ sessionType: 'group', targetId: groupId, senderId: a!.userId });
+    expect(record!.data.content).to.include({ callId: ticket.callId, status: 'ended', callType: 'video' });
+    await api().ok('PUT', `/api/v1/calls/${other.callId}/hangup`, { token: c!.accessToken });
+    await wsB.close();
+    await wsC.close();
+  });
+
   it('LiveKit webhooks: a bad signature is refused and changes nothing; the last participant leaving ends the call', async () => {
     const { a, b } = await callers(world().platform);
     const ticket = await invite(a.accessToken, { userId: b.userId, callType: 'audio' });

@@ -18,18 +18,25 @@ import { FriendClient } from './clients/friends.ts';
 import { GroupDirectory } from './clients/groups.ts';
 import { ProfileCache } from './clients/profiles.ts';
 import { ContentValidator } from './domain/content.ts';
+import { MessageEdits } from './domain/edits.ts';
 import { GroupStreamStore } from './domain/group-stream-store.ts';
 import { GroupStreams } from './domain/group-streams.ts';
+import { InteractionStore } from './domain/interactions-store.ts';
 import { MessageService } from './domain/message-service.ts';
+import { MessagePins } from './domain/pins.ts';
+import { MessageReactions } from './domain/reactions.ts';
 import { ReadFanoutGroups } from './domain/read-fanout.ts';
 import { MessageSearch } from './domain/search.ts';
 import { MessageStore } from './domain/store.ts';
+import { MessageThreads } from './domain/threads.ts';
+import { interactionRoutes } from './interaction-routes.ts';
 import { messageInternal } from './internal.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
 import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
 import { Migration20261130000440_read_fanout } from './migrations/Migration20261130000440_read_fanout.ts';
+import { Migration20261130001000_edits_reactions_pins_threads } from './migrations/Migration20261130001000_edits_reactions_pins_threads.ts';
 import { Migration20261130001200_search_trigram } from './migrations/Migration20261130001200_search_trigram.ts';
 import { Migration20261130001210_group_webhooks } from './migrations/Migration20261130001210_group_webhooks.ts';
 import { messageRoutes } from './routes.ts';
@@ -48,6 +55,10 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261122000420_message_stats', class: Migration20261122000420_message_stats },
     { name: 'Migration20261130000430_store_messages', class: Migration20261130000430_store_messages },
     { name: 'Migration20261130000440_read_fanout', class: Migration20261130000440_read_fanout },
+    {
+      name: 'Migration20261130001000_edits_reactions_pins_threads',
+      class: Migration20261130001000_edits_reactions_pins_threads,
+    },
     { name: 'Migration20261130001200_search_trigram', class: Migration20261130001200_search_trigram },
     { name: 'Migration20261130001210_group_webhooks', class: Migration20261130001210_group_webhooks },
   ],
@@ -94,9 +105,11 @@ export const messageService: ServiceModule = {
     const presence = new PresenceRegistry(ctx.sharedState, {
       entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
     });
+    const store = new MessageStore(sql, outbox);
+    const content = new ContentValidator(config.maxTextLength);
     const messages = new MessageService({
-      store: new MessageStore(sql, outbox),
-      content: new ContentValidator(config.maxTextLength),
+      store,
+      content,
       files: new FileSharing(ctx.invoke),
       profiles,
       groups,
@@ -121,8 +134,25 @@ export const messageService: ServiceModule = {
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
     );
 
+    const interactionStore = new InteractionStore(sql, store);
+    const interactions = {
+      edits: new MessageEdits({
+        messages,
+        store: interactionStore,
+        content,
+        windowMs: config.editWindowSeconds * 1000,
+      }),
+      reactions: new MessageReactions({ messages, store: interactionStore, ids: ctx.ids }),
+      pins: new MessagePins({ messages, store: interactionStore, ids: ctx.ids }),
+      threads: new MessageThreads(messages, interactionStore),
+    };
+
     return {
-      routes: [...messageRoutes(messages, streams), ...webhookRoutes(webhooks, ctx.config.rateLimitFactor)],
+      routes: [
+        ...messageRoutes(messages, streams),
+        ...interactionRoutes(interactions),
+        ...webhookRoutes(webhooks, ctx.config.rateLimitFactor),
+      ],
       subscriptions: [
         eventSubscription({
           pubsubName: ctx.pubsubName,

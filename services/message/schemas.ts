@@ -52,6 +52,7 @@ export const MessageDto = z.object({
     .describe('by contentType ({kind, text, data} for system messages); null once recalled'),
   mentions: z.array(z.string()),
   recalled: z.boolean(),
+  editedAt: z.number().int().optional().describe('when the content was last edited; absent if never'),
   seq: z.number().int(),
   timestamp: z.number().int(),
 });

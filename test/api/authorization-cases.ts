@@ -81,6 +81,11 @@ const inConversationsOfA = (request: (sessionId: string) => Request): Check[] =>
   stranger((w) => request(inSingle(w)), notInConversation),
   stranger((w) => request(inGroup(w)), notMember),
 ];
+/** The same request on a's one-to-one message and on a's group message, as b: neither exists for b. */
+const onMessagesOfA = (request: Omit<Request, 'params'>): Check[] => [
+  stranger((w) => ({ ...request, params: { id: w.single.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+  stranger((w) => ({ ...request, params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+];
 const sendTo = (sessionType: 'single' | 'group', targetId: string): Request => ({
   body: { sessionType, targetId, contentType: 'text', content: 'hi', clientMsgId: `authz-${sessionType}` },
 });
@@ -539,6 +544,43 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
       stranger((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
     ],
   },
+  'PUT /api/v1/messages/{id}': {
+    checks: [
+      ...onMessagesOfA({ body: { text: 'edited' } }),
+      // m and k are in the group, but a's message is a's alone to edit.
+      member(
+        (w) => ({ params: { id: w.group.messageId }, body: { text: 'x' } }),
+        refused(ErrorCode.MESSAGE_EDIT_FORBIDDEN),
+      ),
+      groupAdmin(
+        (w) => ({ params: { id: w.group.messageId }, body: { text: 'x' } }),
+        refused(ErrorCode.MESSAGE_EDIT_FORBIDDEN),
+      ),
+    ],
+  },
+  'GET /api/v1/messages/{id}/edits': { checks: onMessagesOfA({}) },
+  'POST /api/v1/messages/{id}/reactions': { checks: onMessagesOfA({ body: { emoji: '👍' } }) },
+  'DELETE /api/v1/messages/{id}/reactions': { checks: onMessagesOfA({ query: { emoji: '👍' } }) },
+  'GET /api/v1/messages/{id}/reactions': { checks: onMessagesOfA({}) },
+  'POST /api/v1/messages/{id}/pin': {
+    checks: [
+      ...onMessagesOfA({}),
+      member((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.GROUP_NOT_ADMIN)),
+    ],
+  },
+  'DELETE /api/v1/messages/{id}/pin': {
+    checks: [
+      ...onMessagesOfA({}),
+      member((w) => ({ params: { id: w.group.messageId } }), refused(ErrorCode.GROUP_NOT_ADMIN)),
+    ],
+  },
+  'GET /api/v1/messages/pinned': { checks: inConversationsOfA((sessionId) => ({ query: { sessionId } })) },
+  'POST /api/v1/messages/{id}/thread': {
+    checks: onMessagesOfA({ body: { clientMsgId: 'authz-thread', contentType: 'text', content: 'hi' } }),
+  },
+  'GET /api/v1/messages/{id}/thread': { checks: onMessagesOfA({}) },
+  'POST /api/v1/messages/{id}/thread/read': { checks: onMessagesOfA({}) },
+  'GET /api/v1/messages/threads': { checks: inConversationsOfA((sessionId) => ({ query: { sessionId } })) },
 
   // rtc: this suite runs without LiveKit, so every call route answers 100111 before it looks
   // anything up; who may touch whose calls is tested against a real LiveKit in test/rtc/calls.test.ts.

@@ -100,6 +100,7 @@ export const NewMessageFrame = server(
     }),
     mentions: z.array(id),
     recalled: z.boolean(),
+    editedAt: millis.optional().meta({ description: 'When the content was last edited; absent if never.' }),
     seq: conversationSeq.meta({ description: 'Position in the conversation.' }),
     timestamp: millis,
     syncSeq: syncSeqSchema.meta({
@@ -146,6 +147,61 @@ export const MessageRecalledFrame = server(
     timestamp: millis,
   },
   'A message was recalled (by its sender, a group admin or an administrator).',
+);
+export const MessageEditedFrame = server(
+  'MESSAGE_EDITED',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    seq: conversationSeq,
+    editedBy: id,
+    contentType: z.string(),
+    content: z.unknown().meta({ description: 'The current content; null once recalled.' }),
+    version: z.number().int().meta({ description: 'Edits so far (1 after the first edit).' }),
+    editedAt: millis,
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A message was edited by its sender; `content` is its current content (older versions: `GET /api/v1/messages/{id}/edits`).',
+);
+export const MessageReactionFrame = server(
+  'MESSAGE_REACTION',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    userId: id,
+    emoji: z.string(),
+    added: z.boolean(),
+    count: z.number().int().meta({ description: 'Users who reacted with this emoji now.' }),
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A participant (or another device of yours) added or removed an emoji reaction.',
+);
+export const MessagePinnedFrame = server(
+  'MESSAGE_PINNED',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    pinned: z.boolean(),
+    by: id,
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A message was pinned in its conversation (`pinned` false: unpinned).',
+);
+export const ThreadUpdatedFrame = server(
+  'THREAD_UPDATED',
+  {
+    rootMessageId: id,
+    sessionId: conversationIdSchema,
+    messageId: id.optional().meta({ description: 'The new reply; absent when you read the thread.' }),
+    replyCount: z.number().int(),
+    unreadCount: z.number().int().meta({ description: 'Replies of the thread you have not read.' }),
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  "A thread got a reply (the reply itself comes as NEW_MESSAGE), or you read it on a device; `unreadCount` is the thread's own unread count.",
 );
 export const NotificationFrame = server(
   'NOTIFICATION',
@@ -243,6 +299,10 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   ForceLogoutFrame,
   ReconnectFrame,
   ErrorFrame,
+  MessageEditedFrame,
+  MessageReactionFrame,
+  MessagePinnedFrame,
+  ThreadUpdatedFrame,
 ]);
 
 export const SERVER_FRAME_TYPES = ServerFrameSchema.options.map((option) => option.shape.type.value);

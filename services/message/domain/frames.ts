@@ -16,6 +16,8 @@ export interface MessageView {
   content: unknown;
   mentions: string[];
   recalled: boolean;
+  /** When the content was last edited; absent if never. */
+  editedAt?: number;
   seq: number;
   timestamp: number;
 }
@@ -34,6 +36,7 @@ export function messageView(message: StoredMessage, sender: ProfileSummary | nul
     content: message.recalled ? null : message.content,
     mentions: message.mentions,
     recalled: message.recalled,
+    ...(message.editedAt ? { editedAt: message.editedAt.getTime() } : {}),
     seq: message.seq,
     timestamp: message.createdAt.getTime(),
   };
@@ -44,6 +47,10 @@ const FRAME_OF_KIND = {
   read: 'MESSAGE_READ',
   group_read: 'GROUP_MESSAGE_READ',
   notify: 'NOTIFICATION',
+  edit: 'MESSAGE_EDITED',
+  reaction: 'MESSAGE_REACTION',
+  pin: 'MESSAGE_PINNED',
+  thread: 'THREAD_UPDATED',
 } as const;
 
 export function newMessageFrame(view: MessageView, syncSeq: number): ServerFrame {
@@ -83,6 +90,16 @@ export function entryFrame(
   if (entry.kind === 'message')
     return entry.message
       ? newMessageFrame(messageView(entry.message, senders.get(entry.message.senderId)), entry.syncSeq)
+      : null;
+  // An edit replays the message's current content (none once recalled, deleted or cleared).
+  if (entry.kind === 'edit')
+    return entry.message
+      ? eventFrame(
+          'edit',
+          { ...entry.payload, content: entry.message.recalled ? null : entry.message.content },
+          entry.syncSeq,
+          entry.createdAt.getTime(),
+        )
       : null;
   return eventFrame(entry.kind, entry.payload ?? {}, entry.syncSeq, entry.createdAt.getTime());
 }

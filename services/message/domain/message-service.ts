@@ -71,7 +71,7 @@ interface StoreInput extends Omit<SendInput, 'content'> {
   recipients?: string[];
 }
 
-type Access =
+export type Access =
   | { kind: 'single'; peer: string; participants: string[]; role: GroupRole; visibleFrom: undefined }
   | {
       kind: 'group';
@@ -434,6 +434,20 @@ export class MessageService {
       throw new AppError(ErrorCode.MESSAGE_NOT_FOUND);
     return { message, access };
   }
+
+  /**
+   * For the features beside sending (edits.ts, reactions.ts, pins.ts, threads.ts): the same
+   * access rules, moderation and delivery as messages have.
+   */
+  readonly shared = {
+    visibleMessage: (userId: string, messageId: string) => this.#visibleMessage(userId, messageId),
+    access: (userId: string, sessionId: string) => this.#access(userId, sessionId),
+    moderate: (contentType: string, content: unknown) => this.#moderate(contentType, content),
+    deliverEvents: (appended: Map<TimelineEvent, number>, timestamp: number) =>
+      this.#deliverEvents(appended, timestamp),
+    deliver: (deliveries: Delivery[]) => this.#deliver(deliveries),
+    profiles: (userIds: string[]) => this.#profiles(userIds),
+  };
 
   /** Read receipts of a group message: who of the members read it, and when (members only). */
   async groupReads(userId: string, groupId: string, messageId: string) {

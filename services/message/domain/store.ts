@@ -10,7 +10,16 @@ import { storableJson } from '../../platform/text.ts';
  * its numbers back).
  */
 
-export type TimelineKind = 'message' | 'recall' | 'read' | 'group_read' | 'notify';
+export type TimelineKind =
+  | 'message'
+  | 'recall'
+  | 'read'
+  | 'group_read'
+  | 'notify'
+  | 'edit'
+  | 'reaction'
+  | 'pin'
+  | 'thread';
 
 export interface StoredMessage {
   messageId: string;
@@ -25,9 +34,11 @@ export interface StoredMessage {
   mentions: string[];
   recalled: boolean;
   createdAt: Date;
+  /** When the content was last edited (edits.ts). */
+  editedAt?: Date | undefined;
 }
 
-export interface NewMessage extends Omit<StoredMessage, 'seq' | 'recalled'> {
+export interface NewMessage extends Omit<StoredMessage, 'seq' | 'recalled' | 'editedAt'> {
   searchText: string;
   /** Everyone who gets a timeline entry (sender included). */
   participants: string[];
@@ -60,6 +71,8 @@ export interface TimelineEvent {
   kind: Exclude<TimelineKind, 'message'>;
   eventId: string;
   payload: Record<string, unknown>;
+  /** The message an edit is about: its replay reads the message's current content. */
+  messageId?: string;
 }
 
 export interface TimelineEntry {
@@ -91,7 +104,7 @@ export interface HistoryQuery {
 type Row = Record<string, unknown>;
 
 export const MESSAGE_COLUMNS = `m.message_id::text as message_id, m.session_id, m.session_type, m.sender_id::text as sender_id,
-  m.target_id::text as target_id, m.client_msg_id, m.seq, m.content_type, m.content, m.mentions, m.status, m.created_at`;
+  m.target_id::text as target_id, m.client_msg_id, m.seq, m.content_type, m.content, m.mentions, m.status, m.created_at, m.edited_at`;
 
 export function toMessage(row: Row): StoredMessage {
   return {
@@ -107,6 +120,7 @@ export function toMessage(row: Row): StoredMessage {
     mentions: (row.mentions as string[] | null) ?? [],
     recalled: Number(row.status) === 2,
     createdAt: new Date(row.created_at as string),
+    ...(row.edited_at ? { editedAt: new Date(row.edited_at as string) } : {}),
   };
 }
 
@@ -210,6 +224,11 @@ export class MessageStore {
     return this.#sql.transaction((tx) => this.#append(tx, events));
   }
 
+  /** Appends events within a caller's transaction (the repositories of edits, reactions, pins, threads). */
+  appendIn(tx: SqlExecutor, events: TimelineEvent[]): Promise<Map<TimelineEvent, number>> {
+    return this.#append(tx, events);
+  }
+
   async #append(tx: SqlExecutor, events: TimelineEvent[]): Promise<Map<TimelineEvent, number>> {
     const appended = new Map<TimelineEvent, number>();
     if (events.length === 0) return appended;
@@ -236,8 +255,9 @@ export class MessageStore {
       appended.set(event, Number(row!.last_sync_seq));
     }
     await tx.query(
-      `insert into message.timeline (user_id, sync_seq, kind, event_id, payload)
-       select (e->>'userId')::bigint, (e->>'syncSeq')::bigint, e->>'kind', e->>'eventId', e->'payload'
+      `insert into message.timeline (user_id, sync_seq, kind, event_id, payload, message_id)
+       select (e->>'userId')::bigint, (e->>'syncSeq')::bigint, e->>'kind', e->>'eventId', e->'payload',
+              (e->>'messageId')::bigint
          from jsonb_array_elements(?::jsonb) e`,
       [json([...appended].map(([event, syncSeq]) => ({ ...event, syncSeq })))],
     );

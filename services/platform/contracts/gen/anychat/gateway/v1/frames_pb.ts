@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/gateway/v1/frames.proto.
  */
 export const file_anychat_gateway_v1_frames: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZnJhbWVzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEihgUKC0NsaWVudEZyYW1lEgwKBHR5cGUYASABKAkSEwoGbXNnX2lkGAIgASgJSAGIAQESFgoJdGltZXN0YW1wGAMgASgDSAKIAQESQwoMc2VuZF9tZXNzYWdlGAogASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlNlbmRNZXNzYWdlSAASQQoLbWVzc2FnZV9hY2sYCyABKAsyKi5hbnljaGF0LmdhdGV3YXkudjEuQ2xpZW50RnJhbWUuTWVzc2FnZUFja0gAEjgKBnR5cGluZxgMIAEoCzImLmFueWNoYXQuZ2F0ZXdheS52MS5DbGllbnRGcmFtZS5UeXBpbmdIABI0CgRzeW5jGA0gASgLMiQuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlN5bmNIABqxAQoLU2VuZE1lc3NhZ2USFAoMc2Vzc2lvbl90eXBlGAEgASgJEhEKCXRhcmdldF9pZBgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSJwoHY29udGVudBgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgFIAMoCRIYCgttZW50aW9uX2FsbBgGIAEoCEgAiAEBQg4KDF9tZW50aW9uX2FsbBohCgpNZXNzYWdlQWNrEhMKC21lc3NhZ2VfaWRzGAEgAygJGjIKBlR5cGluZxISCgpzZXNzaW9uX2lkGAEgASgJEhQKDHNlc3Npb25fdHlwZRgCIAEoCRoYCgRTeW5jEhAKCHN5bmNfc2VxGAEgASgDQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wIo8YCgtTZXJ2ZXJGcmFtZRIMCgR0eXBlGAEgASgJEhMKBm1zZ19pZBgCIAEoCUgBiAEBEhYKCXRpbWVzdGFtcBgDIAEoA0gCiAEBEkEKC2Nvbm5lY3RfYWNrGAogASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RBY2tIABJFCg1jb25uZWN0X2Vycm9yGAsgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RFcnJvckgAEjsKCHNlbmRfYWNrGAwgASgLMicuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlNlbmRBY2tIABJBCgtuZXdfbWVzc2FnZRgNIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5OZXdNZXNzYWdlSAASQwoMbWVzc2FnZV9yZWFkGA4gASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWFkSAASTgoSZ3JvdXBfbWVzc2FnZV9yZWFkGA8gASgLMjAuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwTWVzc2FnZVJlYWRIABJLChBtZXNzYWdlX3JlY2FsbGVkGBAgASgLMi8uYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWNhbGxlZEgAEkQKDG5vdGlmaWNhdGlvbhgRIAEoCzIsLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Ob3RpZmljYXRpb25IABJFCg1zeW5jX2NvbXBsZXRlGBIgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlN5bmNDb21wbGV0ZUgAEkEKC3VzZXJfdHlwaW5nGBMgASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJUeXBpbmdIABJBCgt1c2VyX29ubGluZRgUIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Vc2VyT25saW5lSAASQwoMdXNlcl9vZmZsaW5lGBUgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJPZmZsaW5lSAASQwoMZm9yY2VfbG9nb3V0GBYgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkZvcmNlTG9nb3V0SAASPgoJcmVjb25uZWN0GBcgASgLMikuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlJlY29ubmVjdEgAEjYKBWVycm9yGBggASgLMiUuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkVycm9ySAAasQEKCkNvbm5lY3RBY2sSDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSEwoLc2VydmVyX3RpbWUYAyABKAMSGgoSaGVhcnRiZWF0X2ludGVydmFsGAQgASgFEhAKCHN5bmNfc2VxGAUgASgDEjwKCmdyb3VwX3NlcXMYBiADKAsyKC5hbnljaGF0LmdhdGV3YXkudjEuU2VydmVyRnJhbWUuR3JvdXBTZXEaKwoIR3JvdXBTZXESEgoKc2Vzc2lvbl9pZBgBIAEoCRILCgNzZXEYAiABKAMabQoMQ29ubmVjdEVycm9yEg4KBnN0YXR1cxgBIAEoBRIMCgRjb2RlGAIgASgFEg8KB21lc3NhZ2UYAyABKAkSGwoOcmV0cnlfYWZ0ZXJfbXMYBCABKANIAIgBAUIRCg9fcmV0cnlfYWZ0ZXJfbXMaYwoHU2VuZEFjaxISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSCwoDc2VxGAMgASgDEhAKCHN5bmNfc2VxGAQgASgDEhEKCXRpbWVzdGFtcBgFIAEoAxr0AgoKTmV3TWVzc2FnZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSFAoMc2Vzc2lvbl90eXBlGAMgASgJEhEKCXNlbmRlcl9pZBgEIAEoCRIYCgtzZW5kZXJfbmFtZRgFIAEoCUgAiAEBEhoKDXNlbmRlcl9hdmF0YXIYBiABKAlIAYgBARIRCgl0YXJnZXRfaWQYByABKAkSFQoNY2xpZW50X21zZ19pZBgIIAEoCRIUCgxjb250ZW50X3R5cGUYCSABKAkSJwoHY29udGVudBgKIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgLIAMoCRIQCghyZWNhbGxlZBgMIAEoCBILCgNzZXEYDSABKAMSEQoJdGltZXN0YW1wGA4gASgDEhAKCHN5bmNfc2VxGA8gASgDQg4KDF9zZW5kZXJfbmFtZUIQCg5fc2VuZGVyX2F2YXRhchp+CgtNZXNzYWdlUmVhZBISCgpzZXNzaW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEwoLbWVzc2FnZV9pZHMYAyADKAkSEAoIcmVhZF9zZXEYBCABKAMSEAoIc3luY19zZXEYBSABKAMSEQoJdGltZXN0YW1wGAYgASgDGpYBChBHcm91cE1lc3NhZ2VSZWFkEhIKCnNlc3Npb25faWQYASABKAkSEAoIZ3JvdXBfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRISCgptZXNzYWdlX2lkGAQgASgJEhIKCnJlYWRfY291bnQYBSABKAUSEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDGrQBCg9NZXNzYWdlUmVjYWxsZWQSEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxITCgtyZWNhbGxlZF9ieRgEIAEoCRIdChBieV9hZG1pbmlzdHJhdG9yGAUgASgISACIAQESEAoIc3luY19zZXEYBiABKAMSEQoJdGltZXN0YW1wGAcgASgDQhMKEV9ieV9hZG1pbmlzdHJhdG9yGp8BCgxOb3RpZmljYXRpb24SEAoIc3luY19zZXEYASABKAMSDAoEa2luZBgCIAEoCRIoCgdwYXlsb2FkGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCgl0aW1lc3RhbXAYBCABKAMSHQoQb3JpZ2luX2RldmljZV9pZBgFIAEoCUgAiAEBQhMKEV9vcmlnaW5fZGV2aWNlX2lkGl4KDFN5bmNDb21wbGV0ZRIQCghzeW5jX3NlcRgBIAEoAxI8Cgpncm91cF9zZXFzGAIgAygLMiguYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwU2VxGlgKClVzZXJUeXBpbmcSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCXRpbWVzdGFtcBgDIAEoAxISCgpleHBpcmVzX2luGAQgASgFGkIKClVzZXJPbmxpbmUSDwoHdXNlcl9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEAoIcGxhdGZvcm0YAyABKAkaMQoLVXNlck9mZmxpbmUSDwoHdXNlcl9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMacwoLRm9yY2VMb2dvdXQSDgoGcmVhc29uGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJdGltZXN0YW1wGAMgASgDEhwKD2F1dGhfc2Vzc2lvbl9pZBgEIAEoCUgAiAEBQhIKEF9hdXRoX3Nlc3Npb25faWQaNwoJUmVjb25uZWN0Eg4KBnJlYXNvbhgBIAEoCRIaChJyZWNvbm5lY3RfYWZ0ZXJfbXMYAiABKAMaJgoFRXJyb3ISDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZnJhbWVzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEihgUKC0NsaWVudEZyYW1lEgwKBHR5cGUYASABKAkSEwoGbXNnX2lkGAIgASgJSAGIAQESFgoJdGltZXN0YW1wGAMgASgDSAKIAQESQwoMc2VuZF9tZXNzYWdlGAogASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlNlbmRNZXNzYWdlSAASQQoLbWVzc2FnZV9hY2sYCyABKAsyKi5hbnljaGF0LmdhdGV3YXkudjEuQ2xpZW50RnJhbWUuTWVzc2FnZUFja0gAEjgKBnR5cGluZxgMIAEoCzImLmFueWNoYXQuZ2F0ZXdheS52MS5DbGllbnRGcmFtZS5UeXBpbmdIABI0CgRzeW5jGA0gASgLMiQuYW55Y2hhdC5nYXRld2F5LnYxLkNsaWVudEZyYW1lLlN5bmNIABqxAQoLU2VuZE1lc3NhZ2USFAoMc2Vzc2lvbl90eXBlGAEgASgJEhEKCXRhcmdldF9pZBgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSJwoHY29udGVudBgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgFIAMoCRIYCgttZW50aW9uX2FsbBgGIAEoCEgAiAEBQg4KDF9tZW50aW9uX2FsbBohCgpNZXNzYWdlQWNrEhMKC21lc3NhZ2VfaWRzGAEgAygJGjIKBlR5cGluZxISCgpzZXNzaW9uX2lkGAEgASgJEhQKDHNlc3Npb25fdHlwZRgCIAEoCRoYCgRTeW5jEhAKCHN5bmNfc2VxGAEgASgDQgYKBGRhdGFCCQoHX21zZ19pZEIMCgpfdGltZXN0YW1wIo8gCgtTZXJ2ZXJGcmFtZRIMCgR0eXBlGAEgASgJEhMKBm1zZ19pZBgCIAEoCUgBiAEBEhYKCXRpbWVzdGFtcBgDIAEoA0gCiAEBEkEKC2Nvbm5lY3RfYWNrGAogASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RBY2tIABJFCg1jb25uZWN0X2Vycm9yGAsgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkNvbm5lY3RFcnJvckgAEjsKCHNlbmRfYWNrGAwgASgLMicuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlNlbmRBY2tIABJBCgtuZXdfbWVzc2FnZRgNIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5OZXdNZXNzYWdlSAASQwoMbWVzc2FnZV9yZWFkGA4gASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWFkSAASTgoSZ3JvdXBfbWVzc2FnZV9yZWFkGA8gASgLMjAuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkdyb3VwTWVzc2FnZVJlYWRIABJLChBtZXNzYWdlX3JlY2FsbGVkGBAgASgLMi8uYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLk1lc3NhZ2VSZWNhbGxlZEgAEkQKDG5vdGlmaWNhdGlvbhgRIAEoCzIsLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Ob3RpZmljYXRpb25IABJFCg1zeW5jX2NvbXBsZXRlGBIgASgLMiwuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlN5bmNDb21wbGV0ZUgAEkEKC3VzZXJfdHlwaW5nGBMgASgLMiouYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJUeXBpbmdIABJBCgt1c2VyX29ubGluZRgUIAEoCzIqLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Vc2VyT25saW5lSAASQwoMdXNlcl9vZmZsaW5lGBUgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlVzZXJPZmZsaW5lSAASQwoMZm9yY2VfbG9nb3V0GBYgASgLMisuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkZvcmNlTG9nb3V0SAASPgoJcmVjb25uZWN0GBcgASgLMikuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlJlY29ubmVjdEgAEjYKBWVycm9yGBggASgLMiUuYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLkVycm9ySAASRwoObWVzc2FnZV9lZGl0ZWQYGSABKAsyLS5hbnljaGF0LmdhdGV3YXkudjEuU2VydmVyRnJhbWUuTWVzc2FnZUVkaXRlZEgAEksKEG1lc3NhZ2VfcmVhY3Rpb24YGiABKAsyLy5hbnljaGF0LmdhdGV3YXkudjEuU2VydmVyRnJhbWUuTWVzc2FnZVJlYWN0aW9uSAASRwoObWVzc2FnZV9waW5uZWQYGyABKAsyLS5hbnljaGF0LmdhdGV3YXkudjEuU2VydmVyRnJhbWUuTWVzc2FnZVBpbm5lZEgAEkcKDnRocmVhZF91cGRhdGVkGBwgASgLMi0uYW55Y2hhdC5nYXRld2F5LnYxLlNlcnZlckZyYW1lLlRocmVhZFVwZGF0ZWRIABqxAQoKQ29ubmVjdEFjaxIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRITCgtzZXJ2ZXJfdGltZRgDIAEoAxIaChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAUSEAoIc3luY19zZXEYBSABKAMSPAoKZ3JvdXBfc2VxcxgGIAMoCzIoLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Hcm91cFNlcRorCghHcm91cFNlcRISCgpzZXNzaW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoAxptCgxDb25uZWN0RXJyb3ISDgoGc3RhdHVzGAEgASgFEgwKBGNvZGUYAiABKAUSDwoHbWVzc2FnZRgDIAEoCRIbCg5yZXRyeV9hZnRlcl9tcxgEIAEoA0gAiAEBQhEKD19yZXRyeV9hZnRlcl9tcxpjCgdTZW5kQWNrEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRILCgNzZXEYAyABKAMSEAoIc3luY19zZXEYBCABKAMSEQoJdGltZXN0YW1wGAUgASgDGpoDCgpOZXdNZXNzYWdlEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIUCgxzZXNzaW9uX3R5cGUYAyABKAkSEQoJc2VuZGVyX2lkGAQgASgJEhgKC3NlbmRlcl9uYW1lGAUgASgJSACIAQESGgoNc2VuZGVyX2F2YXRhchgGIAEoCUgBiAEBEhEKCXRhcmdldF9pZBgHIAEoCRIVCg1jbGllbnRfbXNnX2lkGAggASgJEhQKDGNvbnRlbnRfdHlwZRgJIAEoCRInCgdjb250ZW50GAogASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhAKCG1lbnRpb25zGAsgAygJEhAKCHJlY2FsbGVkGAwgASgIEgsKA3NlcRgNIAEoAxIRCgl0aW1lc3RhbXAYDiABKAMSEAoIc3luY19zZXEYDyABKAMSFgoJZWRpdGVkX2F0GBAgASgDSAKIAQFCDgoMX3NlbmRlcl9uYW1lQhAKDl9zZW5kZXJfYXZhdGFyQgwKCl9lZGl0ZWRfYXQafgoLTWVzc2FnZVJlYWQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhMKC21lc3NhZ2VfaWRzGAMgAygJEhAKCHJlYWRfc2VxGAQgASgDEhAKCHN5bmNfc2VxGAUgASgDEhEKCXRpbWVzdGFtcBgGIAEoAxqWAQoQR3JvdXBNZXNzYWdlUmVhZBISCgpzZXNzaW9uX2lkGAEgASgJEhAKCGdyb3VwX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEgoKbWVzc2FnZV9pZBgEIAEoCRISCgpyZWFkX2NvdW50GAUgASgFEhAKCHN5bmNfc2VxGAYgASgDEhEKCXRpbWVzdGFtcBgHIAEoAxq0AQoPTWVzc2FnZVJlY2FsbGVkEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRILCgNzZXEYAyABKAMSEwoLcmVjYWxsZWRfYnkYBCABKAkSHQoQYnlfYWRtaW5pc3RyYXRvchgFIAEoCEgAiAEBEhAKCHN5bmNfc2VxGAYgASgDEhEKCXRpbWVzdGFtcBgHIAEoA0ITChFfYnlfYWRtaW5pc3RyYXRvchqfAQoMTm90aWZpY2F0aW9uEhAKCHN5bmNfc2VxGAEgASgDEgwKBGtpbmQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJdGltZXN0YW1wGAQgASgDEh0KEG9yaWdpbl9kZXZpY2VfaWQYBSABKAlIAIgBAUITChFfb3JpZ2luX2RldmljZV9pZBpeCgxTeW5jQ29tcGxldGUSEAoIc3luY19zZXEYASABKAMSPAoKZ3JvdXBfc2VxcxgCIAMoCzIoLmFueWNoYXQuZ2F0ZXdheS52MS5TZXJ2ZXJGcmFtZS5Hcm91cFNlcRpYCgpVc2VyVHlwaW5nEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIRCgl0aW1lc3RhbXAYAyABKAMSEgoKZXhwaXJlc19pbhgEIAEoBRpCCgpVc2VyT25saW5lEg8KB3VzZXJfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDEhAKCHBsYXRmb3JtGAMgASgJGjEKC1VzZXJPZmZsaW5lEg8KB3VzZXJfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDGnMKC0ZvcmNlTG9nb3V0Eg4KBnJlYXNvbhgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhEKCXRpbWVzdGFtcBgDIAEoAxIcCg9hdXRoX3Nlc3Npb25faWQYBCABKAlIAIgBAUISChBfYXV0aF9zZXNzaW9uX2lkGjcKCVJlY29ubmVjdBIOCgZyZWFzb24YASABKAkSGgoScmVjb25uZWN0X2FmdGVyX21zGAIgASgDGiYKBUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRrfAQoNTWVzc2FnZUVkaXRlZBISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSCwoDc2VxGAMgASgDEhEKCWVkaXRlZF9ieRgEIAEoCRIUCgxjb250ZW50X3R5cGUYBSABKAkSJwoHY29udGVudBgGIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIPCgd2ZXJzaW9uGAcgASgFEhEKCWVkaXRlZF9hdBgIIAEoAxIQCghzeW5jX3NlcRgJIAEoAxIRCgl0aW1lc3RhbXAYCiABKAManAEKD01lc3NhZ2VSZWFjdGlvbhISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRINCgVlbW9qaRgEIAEoCRINCgVhZGRlZBgFIAEoCBINCgVjb3VudBgGIAEoBRIQCghzeW5jX3NlcRgHIAEoAxIRCgl0aW1lc3RhbXAYCCABKAMaeAoNTWVzc2FnZVBpbm5lZBISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDgoGcGlubmVkGAMgASgIEgoKAmJ5GAQgASgJEhAKCHN5bmNfc2VxGAUgASgDEhEKCXRpbWVzdGFtcBgGIAEoAxq0AQoNVGhyZWFkVXBkYXRlZBIXCg9yb290X21lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIXCgptZXNzYWdlX2lkGAMgASgJSACIAQESEwoLcmVwbHlfY291bnQYBCABKAUSFAoMdW5yZWFkX2NvdW50GAUgASgFEhAKCHN5bmNfc2VxGAYgASgDEhEKCXRpbWVzdGFtcBgHIAEoA0INCgtfbWVzc2FnZV9pZEIGCgRkYXRhQgkKB19tc2dfaWRCDAoKX3RpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_struct]);
 
 /**
  * A frame a client sends.
@@ -211,7 +211,8 @@ export type ServerFrame = Message<"anychat.gateway.v1.ServerFrame"> & {
   /**
    * CONNECT_ACK, CONNECT_ERROR, PONG, SEND_ACK, NEW_MESSAGE, MESSAGE_READ, GROUP_MESSAGE_READ,
    * MESSAGE_RECALLED, NOTIFICATION, SYNC_COMPLETE, USER_TYPING, USER_ONLINE, USER_OFFLINE,
-   * FORCE_LOGOUT, RECONNECT or ERROR.
+   * FORCE_LOGOUT, RECONNECT, ERROR, MESSAGE_EDITED, MESSAGE_REACTION, MESSAGE_PINNED or
+   * THREAD_UPDATED.
    *
    * @generated from field: string type = 1;
    */
@@ -326,6 +327,30 @@ export type ServerFrame = Message<"anychat.gateway.v1.ServerFrame"> & {
      */
     value: ServerFrame_Error;
     case: "error";
+  } | {
+    /**
+     * @generated from field: anychat.gateway.v1.ServerFrame.MessageEdited message_edited = 25;
+     */
+    value: ServerFrame_MessageEdited;
+    case: "messageEdited";
+  } | {
+    /**
+     * @generated from field: anychat.gateway.v1.ServerFrame.MessageReaction message_reaction = 26;
+     */
+    value: ServerFrame_MessageReaction;
+    case: "messageReaction";
+  } | {
+    /**
+     * @generated from field: anychat.gateway.v1.ServerFrame.MessagePinned message_pinned = 27;
+     */
+    value: ServerFrame_MessagePinned;
+    case: "messagePinned";
+  } | {
+    /**
+     * @generated from field: anychat.gateway.v1.ServerFrame.ThreadUpdated thread_updated = 28;
+     */
+    value: ServerFrame_ThreadUpdated;
+    case: "threadUpdated";
   } | { case: undefined; value?: undefined };
 };
 
@@ -574,6 +599,13 @@ export type ServerFrame_NewMessage = Message<"anychat.gateway.v1.ServerFrame.New
    * @generated from field: int64 sync_seq = 15;
    */
   syncSeq: bigint;
+
+  /**
+   * When the content was last edited; unset if never.
+   *
+   * @generated from field: optional int64 edited_at = 16;
+   */
+  editedAt?: bigint | undefined;
 };
 
 /**
@@ -958,4 +990,219 @@ export type ServerFrame_Error = Message<"anychat.gateway.v1.ServerFrame.Error"> 
  */
 export const ServerFrame_ErrorSchema: GenMessage<ServerFrame_Error> = /*@__PURE__*/
   messageDesc(file_anychat_gateway_v1_frames, 1, 15);
+
+/**
+ * MESSAGE_EDITED: a message's content was edited (its current content; null once recalled).
+ *
+ * @generated from message anychat.gateway.v1.ServerFrame.MessageEdited
+ */
+export type ServerFrame_MessageEdited = Message<"anychat.gateway.v1.ServerFrame.MessageEdited"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: int64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: string edited_by = 4;
+   */
+  editedBy: string;
+
+  /**
+   * @generated from field: string content_type = 5;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: google.protobuf.Value content = 6;
+   */
+  content?: Value | undefined;
+
+  /**
+   * @generated from field: int32 version = 7;
+   */
+  version: number;
+
+  /**
+   * @generated from field: int64 edited_at = 8;
+   */
+  editedAt: bigint;
+
+  /**
+   * @generated from field: int64 sync_seq = 9;
+   */
+  syncSeq: bigint;
+
+  /**
+   * @generated from field: int64 timestamp = 10;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.ServerFrame.MessageEdited.
+ * Use `create(ServerFrame_MessageEditedSchema)` to create a new message.
+ */
+export const ServerFrame_MessageEditedSchema: GenMessage<ServerFrame_MessageEdited> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_frames, 1, 16);
+
+/**
+ * MESSAGE_REACTION: someone added or removed an emoji reaction.
+ *
+ * @generated from message anychat.gateway.v1.ServerFrame.MessageReaction
+ */
+export type ServerFrame_MessageReaction = Message<"anychat.gateway.v1.ServerFrame.MessageReaction"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string emoji = 4;
+   */
+  emoji: string;
+
+  /**
+   * @generated from field: bool added = 5;
+   */
+  added: boolean;
+
+  /**
+   * How many users reacted to the message with this emoji now.
+   *
+   * @generated from field: int32 count = 6;
+   */
+  count: number;
+
+  /**
+   * @generated from field: int64 sync_seq = 7;
+   */
+  syncSeq: bigint;
+
+  /**
+   * @generated from field: int64 timestamp = 8;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.ServerFrame.MessageReaction.
+ * Use `create(ServerFrame_MessageReactionSchema)` to create a new message.
+ */
+export const ServerFrame_MessageReactionSchema: GenMessage<ServerFrame_MessageReaction> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_frames, 1, 17);
+
+/**
+ * MESSAGE_PINNED: a message was pinned in (or unpinned from) its conversation.
+ *
+ * @generated from message anychat.gateway.v1.ServerFrame.MessagePinned
+ */
+export type ServerFrame_MessagePinned = Message<"anychat.gateway.v1.ServerFrame.MessagePinned"> & {
+  /**
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: bool pinned = 3;
+   */
+  pinned: boolean;
+
+  /**
+   * @generated from field: string by = 4;
+   */
+  by: string;
+
+  /**
+   * @generated from field: int64 sync_seq = 5;
+   */
+  syncSeq: bigint;
+
+  /**
+   * @generated from field: int64 timestamp = 6;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.ServerFrame.MessagePinned.
+ * Use `create(ServerFrame_MessagePinnedSchema)` to create a new message.
+ */
+export const ServerFrame_MessagePinnedSchema: GenMessage<ServerFrame_MessagePinned> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_frames, 1, 18);
+
+/**
+ * THREAD_UPDATED: a thread got a reply, or you read it; `unread_count` is yours.
+ *
+ * @generated from message anychat.gateway.v1.ServerFrame.ThreadUpdated
+ */
+export type ServerFrame_ThreadUpdated = Message<"anychat.gateway.v1.ServerFrame.ThreadUpdated"> & {
+  /**
+   * @generated from field: string root_message_id = 1;
+   */
+  rootMessageId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * The newest reply (unset when you only read the thread).
+   *
+   * @generated from field: optional string message_id = 3;
+   */
+  messageId?: string | undefined;
+
+  /**
+   * @generated from field: int32 reply_count = 4;
+   */
+  replyCount: number;
+
+  /**
+   * @generated from field: int32 unread_count = 5;
+   */
+  unreadCount: number;
+
+  /**
+   * @generated from field: int64 sync_seq = 6;
+   */
+  syncSeq: bigint;
+
+  /**
+   * @generated from field: int64 timestamp = 7;
+   */
+  timestamp: bigint;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.ServerFrame.ThreadUpdated.
+ * Use `create(ServerFrame_ThreadUpdatedSchema)` to create a new message.
+ */
+export const ServerFrame_ThreadUpdatedSchema: GenMessage<ServerFrame_ThreadUpdated> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_frames, 1, 19);
 

@@ -13,16 +13,10 @@ import type {
   ServerFrame,
   SessionType,
 } from './api/types.ts';
+import { type ChatMessage, mergePage, upsertMessage } from './message-list.ts';
 import { SyncCursor } from './sync-cursor.ts';
 
-/** A message as the client shows it: sent ones carry their upload or delivery state. */
-export interface ChatMessage extends Message {
-  pending?: boolean;
-  failed?: string;
-  /** An image being uploaded: a local preview and how far the upload got (0..1). */
-  localUrl?: string;
-  progress?: number;
-}
+export type { ChatMessage };
 
 const AUTH_KEY = 'anychat.auth';
 const TYPING_SEND_INTERVAL_MS = 3000;
@@ -231,12 +225,10 @@ export async function loadHistory(conversation: Conversation, older = false): Pr
       ...(older && oldest ? { startSeq: oldest, direction: 'backward' } : {}),
     },
   );
-  state.messages[conversation.sessionId] ??= [];
-  for (const message of messages) {
-    addMessage(message);
+  state.messages[conversation.sessionId] = mergePage(state.messages[conversation.sessionId] ?? [], messages);
+  for (const message of messages)
     if (message.status === 'read' && message.senderId === state.me?.userId)
       bumpPeerRead(conversation.sessionId, message.seq);
-  }
   state.hasOlder[conversation.sessionId] = hasMore;
 }
 
@@ -255,24 +247,9 @@ function markRead(conversation: Conversation) {
 
 // ---- messages ----
 
-/** Adds or updates a message: at most one copy per `messageId` (or pending `clientMsgId`), in `seq` order. */
 function addMessage(message: ChatMessage): boolean {
   state.messages[message.sessionId] ??= [];
-  const list = state.messages[message.sessionId]!;
-  const existing = list.findIndex(
-    (m) =>
-      (message.messageId && m.messageId === message.messageId) ||
-      (m.senderId === message.senderId && m.clientMsgId === message.clientMsgId),
-  );
-  if (existing >= 0) {
-    const { localUrl, progress } = list[existing]!;
-    list[existing] = { ...message, ...(localUrl ? { localUrl } : {}), ...(progress ? { progress } : {}) };
-    return false;
-  }
-  let at = list.length;
-  if (!message.pending) while (at > 0 && (list[at - 1]!.pending || list[at - 1]!.seq > message.seq)) at--;
-  list.splice(at, 0, message);
-  return true;
+  return upsertMessage(state.messages[message.sessionId]!, message);
 }
 
 function outgoingToMessage(message: OutgoingMessage): ChatMessage {
@@ -348,8 +325,8 @@ export async function sendImage(conversation: Conversation, file: File): Promise
     progress: 0,
   };
   addMessage(placeholder);
-  const list = state.messages[conversation.sessionId]!;
-  const shown = () => list.find((m) => m.clientMsgId === clientMsgId);
+  // Looked up each time: a page of history loaded meanwhile replaces the list.
+  const shown = () => state.messages[conversation.sessionId]?.find((m) => m.clientMsgId === clientMsgId);
   try {
     const uploaded = await http.upload<{ fileId: string }>(file, 'chat_image', (fraction) => {
       const message = shown();

@@ -24,6 +24,8 @@ async function main(): Promise<number> {
   logger.info({ url: host.url, adapter: config.adapter }, 'AnyChat is up');
   // Printed before the line below, which scripts wait for.
   if (host.metricsUrl) console.log(`Prometheus metrics: ${host.metricsUrl}`);
+  if (config.adapter === 'embedded')
+    console.log(`Web client: ${host.url}/  — API reference: ${host.url}/docs`);
   console.log(
     `AnyChat (${services}, ${config.adapter}) is serving ${host.url}  — API under ${host.url}/api/v1, docs at ${host.url}/api/v1/openapi.json`,
   );

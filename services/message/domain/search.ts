@@ -52,23 +52,37 @@ type Row = Record<string, unknown>;
  * What the user may see: the message reached them (their timeline holds it, or a read fan-out
  * group's while they were in it, so nothing of a group after they left), it is not recalled, not
  * deleted for them and not in a part of the conversation they cleared.
+ *
+ * `sets` (the index path, where a common term matches many rows of anyone's): the user's timeline
+ * and groups as sets, which PostgreSQL hashes once (inside an OR it cannot turn EXISTS into a join,
+ * and probing per row is what made such terms slow). `probes` (a short query's scope, already the
+ * user's newest messages): a lookup per row, cheaper than hashing the whole timeline.
  */
-function visibility(userId: string): { sql: string[]; params: unknown[] } {
+function visibility(userId: string, reached: 'sets' | 'probes'): { sql: string[]; params: unknown[] } {
+  const inPeriod = `exists (select 1 from message.group_members p where p.session_id = m.session_id and p.user_id = ?
+                     and m.seq > p.from_seq and (p.to_seq is null or m.seq <= p.to_seq))`;
+  const reachedSql =
+    reached === 'sets'
+      ? `(m.message_id in (select t.message_id from message.timeline t where t.user_id = ? and t.message_id is not null)
+          or (m.session_id in (select g.session_id from message.group_members g where g.user_id = ?) and ${inPeriod}))`
+      : `(exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id) or ${inPeriod})`;
   return {
     sql: [
-      `(exists (select 1 from message.timeline t where t.user_id = ? and t.message_id = m.message_id)
-        or exists (select 1 from message.group_members p where p.session_id = m.session_id and p.user_id = ?
-                    and m.seq > p.from_seq and (p.to_seq is null or m.seq <= p.to_seq)))`,
+      reachedSql,
       'm.status = 1',
       'm.seq > coalesce((select cleared_seq from message.cursors c where c.user_id = ? and c.session_id = m.session_id), 0)',
       'not exists (select 1 from message.hidden_messages h where h.user_id = ? and h.message_id = m.message_id)',
     ],
-    params: [userId, userId, userId, userId],
+    params: Array<string>(reached === 'sets' ? 5 : 4).fill(userId),
   };
 }
 
-function conditions(filters: SearchFilters, terms: string[]): { where: string; params: unknown[] } {
-  const { sql, params } = visibility(filters.userId);
+function conditions(
+  filters: SearchFilters,
+  terms: string[],
+  reached: 'sets' | 'probes',
+): { where: string; params: unknown[] } {
+  const { sql, params } = visibility(filters.userId, reached);
   const optional: Array<[string, unknown]> = [
     ...terms.map((term): [string, unknown] => [`m.search_text ilike ? escape '\\'`, containingPattern(term)]),
     ['m.session_id = ?', filters.sessionId],
@@ -120,6 +134,7 @@ export class MessageSearch {
     const { where, params } = conditions(
       query,
       terms.map((term) => term.text),
+      mode === 'index' ? 'sets' : 'probes',
     );
     const scope = mode === 'recent' ? recentScope(query) : undefined;
     const rows = await this.#sql.query(
@@ -152,7 +167,7 @@ export class MessageSearch {
 
   /** Messages matching the filters alone, newest first, with their exact count. */
   async byFilters(query: SearchFilters & { offset: number; limit: number }): Promise<SearchPage> {
-    const { where, params } = conditions(query, []);
+    const { where, params } = conditions(query, [], 'probes');
     const [count] = await this.#sql.query(
       `select count(*)::int as total from message.messages m where ${where}`,
       params,

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-client.ts';
+import { registerUser } from '../support/api-client.ts';
 import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
+import { MailServer } from '../support/mail-server.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { buildWebClient } from '../support/web.ts';
 
@@ -15,6 +17,7 @@ import { buildWebClient } from '../support/web.ts';
 describe('web client in Chromium: two people chat end to end', function () {
   this.timeout(600_000);
   let platform: TestPlatform;
+  let mail: MailServer;
   let browser: Browser;
   let alice: BrowserUser;
   let bob: BrowserUser;
@@ -24,7 +27,12 @@ describe('web client in Chromium: two people chat end to end', function () {
 
   before(async () => {
     buildWebClient();
-    platform = await startPlatform('pglite');
+    // Codes by e-mail reach this SMTP server (sign-in with a code).
+    mail = await MailServer.start();
+    platform = await startPlatform(
+      'pglite',
+      mail.env({ SMTP_FROM: 'AnyChat <no-reply@anychat.test>', AUTH_CODE_RESEND_SECONDS: '0' }),
+    );
     browser = await launchChromium();
     alice = await newUser(browser, platform.host.url, 'alice');
     bob = await newUser(browser, platform.host.url, 'bob');
@@ -42,6 +50,7 @@ describe('web client in Chromium: two people chat end to end', function () {
   after(async () => {
     await browser?.close();
     await platform?.stop();
+    await mail?.close();
   });
 
   const messageTexts = (page: Page) =>
@@ -255,6 +264,23 @@ describe('web client in Chromium: two people chat end to end', function () {
     await second.close();
     await say(alice, 'back to one tab');
     await sees(bob, 'back to one tab');
+  });
+
+  it('signs in with a code sent by e-mail, no password', async () => {
+    const email = `dave_${run}@example.com`;
+    await platform.api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
+    await registerUser(platform.api, { email, nickname: 'dave', verifyCode: mail.codeFor(email) });
+    const dave = await newUser(browser, platform.host.url, 'dave');
+    await dave.page.goto('/');
+    await dave.page.click('[data-test=code-mode]');
+    await dave.page.fill('input[name=account]', email);
+    await dave.page.click('[data-test=send-code]');
+    await dave.page.locator('[data-test=send-code]', { hasText: 'Code sent' }).waitFor();
+    await dave.page.fill('input[name=code]', mail.codeFor(email));
+    await dave.page.click('[data-test=submit]');
+    await dave.page.locator('[data-test=me]', { hasText: 'dave' }).waitFor();
+    expect(dave.problems).to.deep.equal([]);
+    await dave.context.close();
   });
 
   it('switches to Simplified Chinese', async () => {

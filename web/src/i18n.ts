@@ -53,6 +53,11 @@ const en = {
   invite: 'Invite',
   elsewhere: 'AnyChat is open in another tab',
   useHere: 'Use here',
+  codeSignIn: 'Sign in with a code',
+  emailOrPhone: 'E-mail or phone number',
+  sendCode: 'Send code',
+  codeSent: 'Code sent — send again',
+  code: 'Code',
 } as const;
 
 type Key = keyof typeof en;
@@ -108,6 +113,11 @@ const zh: Record<Key, string> = {
   invite: '邀请',
   elsewhere: 'AnyChat 已在另一个标签页中打开',
   useHere: '在此使用',
+  codeSignIn: '验证码登录',
+  emailOrPhone: '邮箱或手机号',
+  sendCode: '发送验证码',
+  codeSent: '已发送——重新发送',
+  code: '验证码',
 };
 
 const dictionaries = { en, zh } as const;

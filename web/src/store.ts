@@ -97,6 +97,27 @@ export async function login(account: string, password: string): Promise<void> {
   await signedIn(tokens);
 }
 
+/** An e-mail address or a phone number, as the code routes name them. */
+function codeTarget(target: string) {
+  return target.includes('@') ? { email: target } : { phoneNumber: target };
+}
+
+/** Asks for a sign-in code by e-mail or SMS (the server must have a mail server or SMS gateway). */
+export async function sendLoginCode(target: string): Promise<void> {
+  await http.call('POST', '/api/v1/auth/verify-code', { ...codeTarget(target), purpose: 'login' });
+}
+
+export async function loginWithCode(target: string, verifyCode: string): Promise<void> {
+  const tokens = await http.call<AuthTokens>('POST', '/api/v1/auth/login/code', {
+    ...codeTarget(target),
+    verifyCode,
+    deviceType: 'Web',
+    deviceId: deviceId(),
+    deviceName: navigator.userAgent.slice(0, 60),
+  });
+  await signedIn(tokens);
+}
+
 async function signedIn(tokens: AuthTokens) {
   http.tokens = tokens;
   saveTokens(tokens);

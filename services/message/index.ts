@@ -31,6 +31,7 @@ import { MessageStore } from './domain/store.ts';
 import { MessageThreads } from './domain/threads.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { messageInternal } from './internal.ts';
+import { messageMetrics } from './metrics.ts';
 import { Migration20261122000400_message } from './migrations/Migration20261122000400_message.ts';
 import { Migration20261122000410_store_message } from './migrations/Migration20261122000410_store_message.ts';
 import { Migration20261122000420_message_stats } from './migrations/Migration20261122000420_message_stats.ts';
@@ -153,6 +154,7 @@ export const messageService: ServiceModule = {
         ...interactionRoutes(interactions),
         ...webhookRoutes(webhooks, ctx.config.rateLimitFactor),
       ],
+      metrics: messageMetrics(sql, partitions),
       subscriptions: [
         eventSubscription({
           pubsubName: ctx.pubsubName,

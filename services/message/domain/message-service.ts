@@ -26,6 +26,7 @@ import type { FileSharing } from '../clients/files.ts';
 import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
+import { messagesStored } from '../metrics.ts';
 import type { MessageSearch } from './search.ts';
 import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
@@ -296,6 +297,7 @@ export class MessageService {
       });
     // A concurrent send with the same clientMsgId won; answer with its result.
     if ('duplicate' in stored) return stored.duplicate;
+    messagesStored.inc({ chat_type: input.sessionType, content_type: input.contentType });
     if (input.sessionType === 'group')
       readFanout.stored(sessionId, participants, stored.readFanout !== undefined, planned);
 

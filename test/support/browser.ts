@@ -25,7 +25,7 @@ export interface BrowserUser {
   name: string;
   context: BrowserContext;
   page: Page;
-  /** Console errors, uncaught exceptions and dialogs (an alert() would mean injected script ran). */
+  /** Console errors, uncaught exceptions and dialogs on the app's pages (an alert() would mean injected script ran). */
   problems: string[];
 }
 
@@ -33,8 +33,10 @@ export async function newUser(browser: Browser, baseUrl: string, name: string): 
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1100, height: 720 } });
   const page = await context.newPage();
   const problems: string[] = [];
+  // Only the app's own pages count: an identity provider's login page is not ours to judge.
+  const ours = () => new URL(page.url()).origin === new URL(baseUrl).origin;
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && ours()) problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('dialog', (dialog) => {

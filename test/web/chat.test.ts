@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -5,6 +6,7 @@ import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-cl
 import { registerUser } from '../support/api-client.ts';
 import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
 import { MailServer } from '../support/mail-server.ts';
+import { OpenIdProvider } from '../support/openid-provider.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 import { buildWebClient } from '../support/web.ts';
 
@@ -18,6 +20,7 @@ describe('web client in Chromium: two people chat end to end', function () {
   this.timeout(600_000);
   let platform: TestPlatform;
   let mail: MailServer;
+  let op: OpenIdProvider;
   let browser: Browser;
   let alice: BrowserUser;
   let bob: BrowserUser;
@@ -29,9 +32,26 @@ describe('web client in Chromium: two people chat end to end', function () {
     buildWebClient();
     // Codes by e-mail reach this SMTP server (sign-in with a code).
     mail = await MailServer.start();
+    // The provider must know the web client's callback before the platform starts: a port chosen now.
+    const port = await freePort();
+    const callback = `http://127.0.0.1:${port}/oidc/callback`;
+    op = await OpenIdProvider.start({
+      clientId: 'anychat',
+      clientSecret: 'op-secret',
+      redirectUris: [callback],
+    });
     platform = await startPlatform(
       'pglite',
-      mail.env({ SMTP_FROM: 'AnyChat <no-reply@anychat.test>', AUTH_CODE_RESEND_SECONDS: '0' }),
+      mail.env({
+        SMTP_FROM: 'AnyChat <no-reply@anychat.test>',
+        AUTH_CODE_RESEND_SECONDS: '0',
+        PORT: String(port),
+        OIDC_PROVIDERS: JSON.stringify([
+          { id: 'test-op', name: 'Test OP', issuer: op.issuer, clientId: 'anychat' },
+        ]),
+        OIDC_CLIENT_SECRET_TEST_OP: 'op-secret',
+        OIDC_REDIRECT_URI: callback,
+      }),
     );
     browser = await launchChromium();
     alice = await newUser(browser, platform.host.url, 'alice');
@@ -51,6 +71,7 @@ describe('web client in Chromium: two people chat end to end', function () {
     await browser?.close();
     await platform?.stop();
     await mail?.close();
+    await op?.close();
   });
 
   const messageTexts = (page: Page) =>
@@ -283,6 +304,23 @@ describe('web client in Chromium: two people chat end to end', function () {
     await dave.context.close();
   });
 
+  it('signs in through an OpenID Provider (first sign-in creates the account)', async () => {
+    op.accounts.set('erin-at-op', { email: `erin_${run}@example.com`, email_verified: true, name: 'erin' });
+    const erin = await newUser(browser, platform.host.url, 'erin');
+    await erin.page.goto('/');
+    await erin.page.click('[data-provider=test-op]');
+    // The provider's own login and consent pages.
+    await erin.page.waitForURL((url) => url.origin === op.issuer);
+    await erin.page.fill('input[name=login]', 'erin-at-op');
+    await erin.page.fill('input[name=password]', 'any');
+    await erin.page.locator('button[type=submit]').first().click();
+    await erin.page.locator('button[type=submit]').first().click();
+    await erin.page.locator('[data-test=me]').waitFor();
+    expect(new URL(erin.page.url()).pathname).to.equal('/');
+    expect(erin.problems).to.deep.equal([]);
+    await erin.context.close();
+  });
+
   it('switches to Simplified Chinese', async () => {
     await carol.page.click('[data-test=language]');
     await carol.page.locator('[data-test=tab-chats]', { hasText: '会话' }).waitFor();
@@ -305,3 +343,14 @@ describe('web client in Chromium: two people chat end to end', function () {
     for (const user of [alice, bob, carol]) expect(user.problems, user.name).to.deep.equal([]);
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

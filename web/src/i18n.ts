@@ -58,6 +58,7 @@ const en = {
   sendCode: 'Send code',
   codeSent: 'Code sent — send again',
   code: 'Code',
+  signInWith: 'Sign in with {name}',
 } as const;
 
 type Key = keyof typeof en;
@@ -118,6 +119,7 @@ const zh: Record<Key, string> = {
   sendCode: '发送验证码',
   codeSent: '已发送——重新发送',
   code: '验证码',
+  signInWith: '使用 {name} 登录',
 };
 
 const dictionaries = { en, zh } as const;

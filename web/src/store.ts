@@ -118,6 +118,40 @@ export async function loginWithCode(target: string, verifyCode: string): Promise
   await signedIn(tokens);
 }
 
+export async function identityProviders(): Promise<Array<{ id: string; name: string }>> {
+  return (await http.get<{ providers: Array<{ id: string; name: string }> }>('/api/v1/auth/oidc/providers'))
+    .providers;
+}
+
+/** Leaves for the provider's login page; it sends the browser back to /oidc/callback. */
+export async function startProviderSignIn(provider: string): Promise<void> {
+  const { authorizationUrl } = await http.call<{ authorizationUrl: string }>(
+    'POST',
+    `/api/v1/auth/oidc/${encodeURIComponent(provider)}/start`,
+    { deviceType: 'Web', deviceId: deviceId(), deviceName: navigator.userAgent.slice(0, 60) },
+  );
+  location.assign(authorizationUrl);
+}
+
+/** Back from the provider (/oidc/callback?code&state): our tokens for this device; false elsewhere. */
+export async function finishProviderSignIn(): Promise<boolean> {
+  if (location.pathname !== '/oidc/callback') return false;
+  const query = new URLSearchParams(location.search);
+  history.replaceState(null, '', '/');
+  const code = query.get('code');
+  const stateParam = query.get('state');
+  if (!code || !stateParam)
+    throw new Error(query.get('error_description') ?? query.get('error') ?? 'sign-in cancelled');
+  const iss = query.get('iss');
+  const tokens = await http.call<AuthTokens>('POST', '/api/v1/auth/oidc/callback', {
+    code,
+    state: stateParam,
+    ...(iss ? { iss } : {}),
+  });
+  await signedIn(tokens);
+  return true;
+}
+
 async function signedIn(tokens: AuthTokens) {
   http.tokens = tokens;
   saveTokens(tokens);

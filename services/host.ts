@@ -234,7 +234,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
         for (const { instance } of instances)
           await instance.drain?.().catch((error: unknown) => logger.error({ err: error }, 'drain failed'));
         await closeServer(server, config.shutdownTimeoutMs);
-        await adapters.settled();
+        // A shutdown is bounded (a pod has a grace period): deliveries still waiting to be retried
+        // then, e.g. while the database is down, are left rather than holding the process forever.
+        if (!(await settlesWithin(adapters.settled(), config.shutdownTimeoutMs)))
+          logger.warn(
+            { timeoutMs: config.shutdownTimeoutMs },
+            'event deliveries still retrying at shutdown were left unfinished',
+          );
         for (const unsubscribe of unsubscribes) unsubscribe();
         adapters.close();
         await cleanup();
@@ -351,6 +357,19 @@ async function listen(server: Server, host: string, port: number | undefined): P
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
+/** Whether `settled` resolves within `timeoutMs`. */
+async function settlesWithin(settled: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, false);
+  });
+  try {
+    return await Promise.race([settled.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);

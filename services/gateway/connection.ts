@@ -136,7 +136,8 @@ export class Connection {
       );
       return false;
     }
-    this.#ws.send(payload);
+    // Said outright: a JSON frame encoded once for many arrives here as a Buffer and is still text.
+    this.#ws.send(payload, { binary: this.#deps.codec.encoding === 'proto' });
     framesSent.inc({ type: frame.type });
     return true;
   }

@@ -419,7 +419,9 @@ export class GatewayHub {
     const encodedFor = (codec: FrameCodec) => {
       if (!encoded.has(codec)) {
         try {
-          encoded.set(codec, codec.encode(delivery.frame));
+          const payload = codec.encode(delivery.frame);
+          // One Buffer for every socket: a string would be copied into a new one by each send.
+          encoded.set(codec, typeof payload === 'string' ? Buffer.from(payload) : payload);
         } catch {
           // Connection.send reports a frame its encoding cannot carry; it tries again there.
           encoded.set(codec, null);

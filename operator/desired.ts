@@ -448,6 +448,16 @@ export function daprResources(cluster: ImCluster): KubeObject[] {
           ...(dapr.tracing.zipkinEndpoint
             ? { zipkin: { endpointAddress: dapr.tracing.zipkinEndpoint } }
             : {}),
+          // The sidecars' spans join the apps' by W3C traceparent (service invocation carries it).
+          ...(dapr.tracing.otlp
+            ? {
+                otel: {
+                  endpointAddress: dapr.tracing.otlp.endpoint,
+                  protocol: dapr.tracing.otlp.protocol,
+                  isSecure: dapr.tracing.otlp.secure,
+                },
+              }
+            : {}),
         },
         metric: { enabled: true },
       },

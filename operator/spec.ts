@@ -63,7 +63,12 @@ export interface ImClusterSpec {
     stateStore: { type: 'redis' | 'postgresql'; secretRef?: SecretKeyRef; maxConns: number };
     sidecarResources?: Resources;
     logLevel: string;
-    tracing: { samplingRate: string; zipkinEndpoint?: string };
+    tracing: {
+      samplingRate: string;
+      zipkinEndpoint?: string;
+      /** An OTLP receiver (Jaeger v2, an OpenTelemetry Collector) the sidecars send their spans to, host:port. */
+      otlp?: { endpoint: string; protocol: 'grpc' | 'http'; secure: boolean };
+    };
   };
   database: { secretRef: SecretKeyRef };
   /**

@@ -299,6 +299,25 @@ describe('operator: desired objects', () => {
     expect(state.spec.metadata).to.deep.include({ name: 'maxConns', value: '4' });
   });
 
+  it("sends the sidecars' spans to an OTLP receiver when the spec names one, and only then", () => {
+    const configuration = (spec: ImClusterSpec['dapr']['tracing']) =>
+      desiredChildren(
+        cluster({
+          dapr: { ...cluster().spec.dapr, tracing: spec },
+        }),
+      ).find((o) => o.kind === 'Configuration') as unknown as { spec: { tracing: Record<string, unknown> } };
+    expect(configuration({ samplingRate: '0' }).spec.tracing).to.deep.equal({ samplingRate: '0' });
+    expect(
+      configuration({
+        samplingRate: '1',
+        otlp: { endpoint: 'jaeger-collector.observability:4317', protocol: 'grpc', secure: false },
+      }).spec.tracing,
+    ).to.deep.equal({
+      samplingRate: '1',
+      otel: { endpointAddress: 'jaeger-collector.observability:4317', protocol: 'grpc', isSecure: false },
+    });
+  });
+
   it('serves metrics on a port of their own that pods announce and Services expose, never the ingress', () => {
     const children = desiredChildren(cluster());
     const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {

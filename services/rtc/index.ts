@@ -2,8 +2,10 @@ import { sqlExecutor } from '../platform/db/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
-import { CallSettlement, Calls, LiveKit } from './domain/index.ts';
+import { CallSettlement, Calls, LiveKit, Meetings } from './domain/index.ts';
+import { meetingRoutes } from './meeting-routes.ts';
 import { Migration20261130001400_rtc } from './migrations/Migration20261130001400_rtc.ts';
+import { Migration20261130001410_meetings } from './migrations/Migration20261130001410_meetings.ts';
 import { rtcRoutes } from './routes.ts';
 import { webhookHandler } from './webhook.ts';
 
@@ -19,7 +21,10 @@ export const rtcService: ServiceModule = {
   name: 'rtc',
   schema: 'rtc',
   entities: [],
-  migrations: [{ name: 'Migration20261130001400_rtc', class: Migration20261130001400_rtc }],
+  migrations: [
+    { name: 'Migration20261130001400_rtc', class: Migration20261130001400_rtc },
+    { name: 'Migration20261130001410_meetings', class: Migration20261130001410_meetings },
+  ],
   async create(ctx) {
     const sql = sqlExecutor(ctx.orm);
     const settings = ctx.config.rtc;
@@ -59,7 +64,13 @@ export const rtcService: ServiceModule = {
     }, settings.sweepSeconds * 1000);
     sweeper.unref();
     return {
-      routes: rtcRoutes(calls, ctx.config.rateLimitFactor),
+      routes: [
+        ...rtcRoutes(calls, ctx.config.rateLimitFactor),
+        ...meetingRoutes(
+          new Meetings({ sql, ids: ctx.ids, directory, livekit, settings }),
+          ctx.config.rateLimitFactor,
+        ),
+      ],
       rawHandlers: [webhookHandler(calls, livekit)],
       subscriptions: [],
       internal: [],

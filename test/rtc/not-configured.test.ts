@@ -13,7 +13,7 @@ describe('calls without LiveKit configured', function () {
     await platform?.stop();
   });
 
-  it('every call route answers 100111 (400), never a 5xx', async () => {
+  it('every call and meeting route answers 100111 (400), never a 5xx', async () => {
     const user = await registerUser(platform.api);
     const requests: Array<[string, string, unknown?]> = [
       ['POST', '/api/v1/calls/invite', { userId: '123', callType: 'audio' }],
@@ -23,6 +23,9 @@ describe('calls without LiveKit configured', function () {
       ['GET', '/api/v1/calls/token?callId=123'],
       ['GET', '/api/v1/calls'],
       ['GET', '/api/v1/calls/123'],
+      ['POST', '/api/v1/meetings', { title: 'standup' }],
+      ['POST', '/api/v1/meetings/123/join', {}],
+      ['POST', '/api/v1/meetings/123/mute', {}],
     ];
     for (const [method, path, body] of requests) {
       const answer = await platform.api.call(method, path, { token: user.accessToken, body });

@@ -353,7 +353,7 @@ export class Calls {
       room: roomName,
       identity: userId,
       name,
-      video: callType === 'video',
+      sources: callType === 'video' ? ['microphone', 'camera'] : ['microphone'],
       ttlSeconds,
     });
     return { callId, roomName, url: livekit.url, token, expiresIn: ttlSeconds };

@@ -1,5 +1,6 @@
 export type { CallRow, CallStatus, CallType, LogRow, UserState } from './call-store.ts';
 export { Calls, type CallsDeps, type Invitation, type JoinTicket } from './calls.ts';
-export { LiveKit, type LiveParticipant } from './livekit.ts';
+export { LiveKit, type LiveParticipant, type PublishSource } from './livekit.ts';
+export { type MeetingRow, type MeetingSettings, Meetings } from './meetings.ts';
 export { CallNotice, recordOf } from './notices.ts';
 export { CallSettlement } from './settlement.ts';

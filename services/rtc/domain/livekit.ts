@@ -15,10 +15,17 @@ export interface RoomGrant {
   /** The user id: one identity per user, so a second device that joins takes the first one's place. */
   identity: string;
   name: string;
-  /** Video calls may publish a camera; audio calls only a microphone. */
-  video: boolean;
+  /** What the participant may publish (video calls add a camera to the microphone; meetings by their settings). */
+  sources: PublishSource[];
   ttlSeconds: number;
 }
+
+export type PublishSource = 'microphone' | 'camera' | 'screen_share';
+const SOURCES: Record<PublishSource, TrackSource[]> = {
+  microphone: [TrackSource.MICROPHONE],
+  camera: [TrackSource.CAMERA],
+  screen_share: [TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO],
+};
 
 export interface LiveTrack {
   source: string;
@@ -78,6 +85,34 @@ export class LiveKit {
     });
   }
 
+  /** Mutes the microphones `identities` publish now (LiveKit's own server-side mute). */
+  async muteMicrophones(room: string, identities: Set<string>): Promise<number> {
+    let muted = 0;
+    for (const participant of await this.#listed(room)) {
+      if (!identities.has(participant.identity)) continue;
+      for (const track of participant.tracks) {
+        if (track.source !== TrackSource.MICROPHONE || track.muted) continue;
+        await unavailableOnFailure(() =>
+          this.#rooms.mutePublishedTrack(room, participant.identity, track.sid, true),
+        );
+        muted++;
+      }
+    }
+    return muted;
+  }
+
+  /** Disconnects a participant; one not in the room is fine. */
+  async removeParticipant(room: string, identity: string): Promise<void> {
+    await unavailableOnFailure(async () => {
+      try {
+        await this.#rooms.removeParticipant(room, identity);
+      } catch (error) {
+        if (error instanceof ServerError && error.status === 404) return;
+        throw error;
+      }
+    });
+  }
+
   /** Names of the rooms among `names` that LiveKit has now. */
   async existingRooms(names: string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();
@@ -86,7 +121,17 @@ export class LiveKit {
   }
 
   async participants(room: string): Promise<LiveParticipant[]> {
-    const participants = await unavailableOnFailure(async () => {
+    return (await this.#listed(room)).map((participant) => ({
+      identity: participant.identity,
+      tracks: participant.tracks.map((track) => ({
+        source: SOURCE_NAMES[track.source] ?? 'unknown',
+        muted: track.muted,
+      })),
+    }));
+  }
+
+  #listed(room: string) {
+    return unavailableOnFailure(async () => {
       try {
         return await this.#rooms.listParticipants(room);
       } catch (error) {
@@ -94,13 +139,6 @@ export class LiveKit {
         throw error;
       }
     });
-    return participants.map((participant) => ({
-      identity: participant.identity,
-      tracks: participant.tracks.map((track) => ({
-        source: SOURCE_NAMES[track.source] ?? 'unknown',
-        muted: track.muted,
-      })),
-    }));
   }
 
   /**
@@ -116,12 +154,10 @@ export class LiveKit {
     token.addGrant({
       room: grant.room,
       roomJoin: true,
-      canPublish: true,
       canSubscribe: true,
       canPublishData: true,
-      canPublishSources: grant.video
-        ? [TrackSource.MICROPHONE, TrackSource.CAMERA]
-        : [TrackSource.MICROPHONE],
+      canPublish: grant.sources.length > 0,
+      canPublishSources: grant.sources.flatMap((source) => SOURCES[source]),
       canUpdateOwnMetadata: false,
       roomAdmin: false,
       roomCreate: false,

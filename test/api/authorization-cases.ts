@@ -595,6 +595,23 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'GET /api/v1/calls/token': { checks: [stranger(() => ({ query: { callId: '1' } }), callsOff)] },
   'GET /api/v1/calls': { checks: [stranger(() => ({}), callsOff)] },
   'GET /api/v1/calls/{id}': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'POST /api/v1/meetings': { checks: [stranger(() => ({ body: { title: 'x' } }), callsOff)] },
+  'GET /api/v1/meetings/{id}': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'POST /api/v1/meetings/{id}/join': {
+    checks: [stranger(() => ({ params: { id: '1' }, body: {} }), callsOff)],
+  },
+  'GET /api/v1/meetings/{id}/token': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'GET /api/v1/meetings/{id}/participants': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'POST /api/v1/meetings/{id}/mute': {
+    checks: [stranger(() => ({ params: { id: '1' }, body: {} }), callsOff)],
+  },
+  'POST /api/v1/meetings/{id}/remove': {
+    checks: [stranger((w) => ({ params: { id: '1' }, body: { userId: w.a.userId } }), callsOff)],
+  },
+  'POST /api/v1/meetings/{id}/host': {
+    checks: [stranger((w) => ({ params: { id: '1' }, body: { userId: w.a.userId } }), callsOff)],
+  },
+  'POST /api/v1/meetings/{id}/end': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
 
   // gateway
   'GET /api/v1/gateway/connections': { public: 'answered only to callers inside the cluster (operator)' },

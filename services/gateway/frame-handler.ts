@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../platform/config.ts';
 import { peerOf } from '../platform/contracts/index.ts';
@@ -108,12 +109,12 @@ export class FrameHandler {
           return await conn.serially(async () => {
             conn.sending(frame.msgId, true);
             try {
-              const ack = await this.#deps.messages.send({
-                ...frame.data,
-                senderId: conn.userId,
-                deviceId: conn.deviceId,
-                clientMsgId: frame.msgId,
-              });
+              // One trace per message sent: the store, the publish and the deliveries carry its id
+              // (as W3C traceparent through the sidecars, which join their spans to it).
+              const ack = await this.#deps.messages.send(
+                { ...frame.data, senderId: conn.userId, deviceId: conn.deviceId, clientMsgId: frame.msgId },
+                { traceId: randomBytes(16).toString('hex') },
+              );
               // A big group's message has no syncSeq: it takes its place in the group's stream.
               if (ack.syncSeq === 0 && frame.data.sessionType === 'group')
                 conn.consumeGroup(ack.sessionId, ack.seq);

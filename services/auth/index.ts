@@ -70,10 +70,19 @@ export const authService: ServiceModule = {
       totpCipher,
     );
     const alerts = new LoginAlerts({ orm: ctx.orm, events, delivery, ids: ctx.ids, logger: ctx.logger });
-    const signIns = new SignIns({ sessions, deviceTokens, twoFactor, alerts, events, logger: ctx.logger });
+    const users = new UserClient(ctx.invoke);
+    const signIns = new SignIns({
+      sessions,
+      deviceTokens,
+      twoFactor,
+      alerts,
+      events,
+      logger: ctx.logger,
+      users,
+    });
     const accounts = new NewAccounts({
       orm: ctx.orm,
-      users: new UserClient(ctx.invoke),
+      users,
       events,
       ids: ctx.ids,
       logger: ctx.logger,

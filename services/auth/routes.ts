@@ -31,7 +31,14 @@ export const signedIn = (result: SignedIn) => ({
   refreshToken: result.refreshToken,
   expiresIn: result.expiresIn,
   deviceToken: result.deviceToken,
-  user: { userId: result.userId, account: result.account, phone: result.phone, email: result.email },
+  user: {
+    userId: result.userId,
+    account: result.account,
+    nickname: result.nickname,
+    avatar: result.avatar,
+    phone: result.phone,
+    email: result.email,
+  },
 });
 
 export function authRoutes(

@@ -108,6 +108,8 @@ export const SignedInDto = TokenPairDto.extend({
   user: z.object({
     userId: z.string(),
     account: z.string(),
+    nickname: z.string(),
+    avatar: z.string().nullable(),
     phone: z.string().nullable(),
     email: z.string().nullable(),
   }),

@@ -4,11 +4,13 @@ import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { PeopleClient } from './clients/directory.ts';
+import { MessageReads } from './clients/messages.ts';
 import { createGroupDomain } from './domain/index.ts';
 import { groupEntities } from './entities.ts';
 import { groupInternal } from './internal.ts';
 import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
 import { Migration20261201000610_group_invitations } from './migrations/Migration20261201000610_group_invitations.ts';
+import { groupReadRoutes } from './read-routes.ts';
 import { groupRoutes } from './routes.ts';
 import { GroupStore } from './store/index.ts';
 
@@ -50,7 +52,10 @@ export const groupService: ServiceModule = {
     });
     outbox.start(OUTBOX_SWEEP_MS);
     return {
-      routes: groupRoutes(domain, ctx.config.rateLimitFactor),
+      routes: [
+        ...groupRoutes(domain, ctx.config.rateLimitFactor),
+        ...groupReadRoutes(new MessageReads(ctx.invoke)),
+      ],
       subscriptions: [],
       internal: groupInternal(domain),
       stop: () => outbox.stop(),

@@ -72,7 +72,17 @@ export const SettingsBody = z
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'at least one field is required');
 
-export const InviteBody = z.object({ userIds: z.array(schemas.id).min(1).max(500) });
+const inviteIds = z.array(schemas.id).min(1).max(500);
+export const InviteBody = z
+  .object({
+    userIds: inviteIds.optional(),
+    memberIds: inviteIds.optional().describe("alias of userIds (the seed API's name)"),
+  })
+  .refine((body) => (body.userIds === undefined) !== (body.memberIds === undefined), {
+    message: 'give userIds or its alias memberIds (one of them)',
+    path: ['userIds'],
+  })
+  .transform((body) => ({ userIds: body.userIds ?? body.memberIds ?? [] }));
 export const JoinBody = z.object({
   message: text(200).nullable().optional().describe('shown to the owner and admins'),
 });

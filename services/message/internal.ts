@@ -59,6 +59,7 @@ export const MessageInputs = {
     afterSeq: safeInteger,
     limit: z.number().int().min(1).max(1000).default(200),
   }),
+  getGroupReads: z.object({ userId: schemas.id, groupId: schemas.id, messageId: schemas.id }),
 } satisfies InputSchemas<typeof MessageContract>;
 
 /** Input rules of MessageAdminService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
@@ -119,6 +120,18 @@ export function messageInternal(messages: MessageService, streams: GroupStreams)
           items: page.items.map((item) => ({ seq: BigInt(item.seq), frame: jsonObjectOf(item.frame) })),
           head: BigInt(page.head),
           hasMore: page.hasMore,
+        };
+      },
+      getGroupReads: async ({ userId, groupId, messageId }) => {
+        const reads = await messages.groupReads(userId, groupId, messageId);
+        return {
+          readCount: reads.readCount,
+          unreadCount: reads.unreadCount,
+          readMembers: reads.readMembers.map((reader) => ({
+            userId: reader.userId,
+            ...(reader.nickname !== null ? { nickname: reader.nickname } : {}),
+            readAt: reader.readAt,
+          })),
         };
       },
     }),

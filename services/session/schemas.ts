@@ -52,8 +52,23 @@ export const CreateSessionBody = z.object({
   targetId: id.describe('The peer user'),
 });
 
-export const PinBody = z.object({ isPinned: z.boolean() });
-export const MuteBody = z.object({ isMuted: z.boolean() });
+const alias = (name: string) => z.boolean().optional().describe(`alias of ${name} (the seed API's name)`);
+const oneOf = (a: unknown, b: unknown) => (a === undefined) !== (b === undefined);
+
+export const PinBody = z
+  .object({ isPinned: z.boolean().optional(), pinned: alias('isPinned') })
+  .refine((body) => oneOf(body.isPinned, body.pinned), {
+    message: 'give isPinned or its alias pinned (one of them)',
+    path: ['isPinned'],
+  })
+  .transform((body) => ({ isPinned: body.isPinned ?? body.pinned ?? false }));
+export const MuteBody = z
+  .object({ isMuted: z.boolean().optional(), muted: alias('isMuted') })
+  .refine((body) => oneOf(body.isMuted, body.muted), {
+    message: 'give isMuted or its alias muted (one of them)',
+    path: ['isMuted'],
+  })
+  .transform((body) => ({ isMuted: body.isMuted ?? body.muted ?? false }));
 
 export const LastMessageDto = z.object({
   messageId: z.string(),

@@ -538,6 +538,16 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
       ),
     ],
   },
+  'GET /api/v1/groups/{id}/messages/{msgId}/reads': {
+    checks: [
+      stranger((w) => ({ params: { id: w.group.groupId, msgId: w.group.messageId } }), notMember),
+      // b's own group does not open a's message.
+      stranger(
+        (w) => ({ params: { id: w.bGroup.groupId, msgId: w.group.messageId } }),
+        refused(ErrorCode.MESSAGE_NOT_FOUND),
+      ),
+    ],
+  },
   'DELETE /api/v1/messages/{id}': {
     checks: [
       stranger((w) => ({ params: { id: w.single.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),

@@ -73,6 +73,7 @@ describe('the batching client of bulk contract methods', () => {
           readTimeline: z.object({}),
           readGroupStreams: z.object({}),
           readGroupStream: z.object({}),
+          getGroupReads: z.object({}),
         },
         {
           sendMessage: unused,
@@ -86,6 +87,7 @@ describe('the batching client of bulk contract methods', () => {
           readTimeline: unused,
           readGroupStreams: unused,
           readGroupStream: unused,
+          getGroupReads: unused,
         },
       ),
     ]);

@@ -97,7 +97,8 @@ export class AuthService {
     });
     const tokens = await this.deps.sessions.open(user.userId, device);
     const deviceToken = await this.deps.deviceTokens.issue(user.userId, device.deviceId);
-    return { ...summary(user), ...tokens, deviceToken };
+    // A new account's profile was just made with this name and no picture.
+    return { ...summary(user), ...tokens, deviceToken, nickname: input.nickname ?? account, avatar: null };
   }
 
   /**

@@ -4,6 +4,7 @@ import { AdminTopics } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { EventPublisher } from '../../platform/events/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { UserClient } from '../clients/users.ts';
 import { AccountStatus, type UserCredentials } from '../entities.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import type { LoginAlerts } from './login-alerts.ts';
@@ -18,7 +19,13 @@ export interface AccountSummary {
 }
 
 /** What a signed-in device gets: its tokens, and the proof that it signed in here (see DeviceTokens). */
-export type SignedIn = AccountSummary & TokenPair & { deviceToken: string };
+export type SignedIn = AccountSummary &
+  TokenPair & {
+    deviceToken: string;
+    /** The profile's name and picture (the user service's); the account name and none when it cannot say. */
+    nickname: string;
+    avatar: string | null;
+  };
 
 export const summary = (user: UserCredentials): AccountSummary => ({
   userId: user.userId,
@@ -55,6 +62,7 @@ export class SignIns {
   readonly #logger: Logger;
   readonly #twoFactor: TwoFactor;
   readonly #alerts: LoginAlerts;
+  readonly #users: UserClient;
 
   constructor(deps: {
     sessions: Sessions;
@@ -63,7 +71,9 @@ export class SignIns {
     alerts: LoginAlerts;
     events: EventPublisher;
     logger: Logger;
+    users: UserClient;
   }) {
+    this.#users = deps.users;
     this.#twoFactor = deps.twoFactor;
     this.#alerts = deps.alerts;
     this.#sessions = deps.sessions;
@@ -101,7 +111,18 @@ export class SignIns {
       ...summary(user),
       ...tokens,
       deviceToken: await this.#deviceTokens.issue(user.userId, device.deviceId),
+      ...(await this.#profile(user)),
     };
+  }
+
+  /** A sign-in does not fail for want of a profile: the account name stands in for it. */
+  async #profile(user: UserCredentials): Promise<{ nickname: string; avatar: string | null }> {
+    try {
+      return (await this.#users.brief(user.userId)) ?? { nickname: user.account, avatar: null };
+    } catch (error) {
+      this.#logger.warn({ err: error, userId: user.userId }, 'profile for the sign-in answer not read');
+      return { nickname: user.account, avatar: null };
+    }
   }
 
   /** Audit record of a sign-in attempt: never awaited, never failing the sign-in, never holding a secret. */

@@ -16,6 +16,7 @@ import {
 } from './domain/index.ts';
 import { pushInternal } from './internal.ts';
 import { Migration20261130000800_push } from './migrations/Migration20261130000800_push.ts';
+import { Migration20261130000810_push_pending } from './migrations/Migration20261130000810_push_pending.ts';
 import { createProviders, vapidKeys } from './providers/index.ts';
 
 /**
@@ -29,7 +30,10 @@ export const pushService: ServiceModule = {
   name: 'push',
   schema: 'push',
   entities: [],
-  migrations: [{ name: 'Migration20261130000800_push', class: Migration20261130000800_push }],
+  migrations: [
+    { name: 'Migration20261130000800_push', class: Migration20261130000800_push },
+    { name: 'Migration20261130000810_push_pending', class: Migration20261130000810_push_pending },
+  ],
   async create(ctx) {
     const sql = sqlExecutor(ctx.orm);
     const settings = ctx.config.push;
@@ -49,6 +53,8 @@ export const pushService: ServiceModule = {
       retryBaseMs: settings.retryBaseMs,
       concurrency: settings.concurrency,
     });
+    // Retries are due at the base wait at the soonest: looking as often catches them in time.
+    dispatcher.start(Math.min(Math.max(settings.retryBaseMs, 50), 1000));
     const planner = new PushPlanner({
       registrations,
       preferences,
@@ -119,7 +125,7 @@ export const pushService: ServiceModule = {
       internal: pushInternal(planner, new PushStatistics(sql), ctx.ids),
       async stop() {
         clearInterval(sweeper);
-        await dispatcher.settled();
+        await dispatcher.stop();
         for (const provider of providers.values()) await provider.close?.();
       },
     };

@@ -16,6 +16,8 @@ export interface TestPlatform {
   pubsubName: string;
   /** The platform's embedded service invocation: tests call internal methods as another service would. */
   invoker: EmbeddedInvoker;
+  /** Stops the host as a process would stop and starts a new one on the same database (new bus and invoker). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,29 +53,43 @@ export async function startPlatform(
   const backend = await createBackend(backendName);
   const config = testConfig({ ...backend.env, ...env });
   const logger = options.logger ?? createLogger(config.logLevel);
-  const bus = new EmbeddedBus(logger);
-  const invoker = new EmbeddedInvoker();
-  let host: Host;
+  const start = async () => {
+    const bus = new EmbeddedBus(logger);
+    const invoker = new EmbeddedInvoker();
+    try {
+      const host = await startHost({ config, logger, bus, invoker });
+      return { host, bus, invoker, api: new ApiClient(host.url) };
+    } catch (error) {
+      bus.close();
+      throw error;
+    }
+  };
+  let running: Awaited<ReturnType<typeof start>>;
   try {
-    host = await startHost({ config, logger, bus, invoker });
+    running = await start();
   } catch (error) {
-    bus.close();
     await backend.dispose();
     throw error;
   }
-  return {
-    host,
-    api: new ApiClient(host.url),
+  const halt = async () => {
+    await running.host.stop();
+    running.bus.close();
+  };
+  const platform: TestPlatform = {
+    ...running,
     backend,
-    bus,
     pubsubName: config.dapr.pubsubName,
-    invoker,
+    async restart() {
+      await halt();
+      running = await start();
+      Object.assign(platform, running);
+    },
     async stop() {
-      await host.stop();
-      bus.close();
+      await halt();
       await backend.dispose();
     },
   };
+  return platform;
 }
 
 /** Runs a describe block once per backend: the machine's PostgreSQL and embedded PGlite. */

@@ -81,6 +81,11 @@ export class WebPushEndpoint {
     this.#answers.set(device, status);
   }
 
+  /** The endpoint takes the device's pushes as a working push service does again. */
+  recover(device: string): void {
+    this.#answers.delete(device);
+  }
+
   /** The device's requests get no answer until `until` settles (a slow push service). */
   hold(device: string, until: Promise<unknown>): void {
     this.#holds.set(device, until);

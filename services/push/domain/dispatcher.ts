@@ -6,6 +6,7 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Directory } from '../clients/directory.ts';
 import type { PushMessage, PushProvider, PushTarget, SendOutcome } from '../providers/provider.ts';
+import { PendingPushes } from './pending.ts';
 import type { Registrations } from './registrations.ts';
 
 /** One push to one device, decided by the policies. */
@@ -34,25 +35,31 @@ export interface DispatcherOptions {
 /** Last outcome of a job (what a test push reports). */
 export type JobResult = { ok: true } | { ok: false; reason: string; detail: string };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Due pushes taken per look. */
+const DUE_BATCH = 100;
 
 /**
  * Sends pushes: each job is claimed once per (event, device) in push_deliveries, so a redelivered
- * event pushes nothing twice; then sent, each attempt logged (push_logs); a transient failure is
- * tried again after 1×, 2×, 4×… the base wait, without holding a sending slot, so one provider's
- * outage delays only its own pushes; a push that gives up is kept in push_failures; a token the
- * provider says is dead is removed from the user's registry at once and the user told
- * (`push.token_invalid`, seed §4.8).
+ * event pushes nothing twice, and kept in push_pending until it is settled, so a restart loses
+ * none; then sent, each attempt logged (push_logs). A transient failure makes the push due again
+ * after 1×, 2×, 4×… the base wait, in the database, where this process or another takes it up:
+ * no sending slot is held meanwhile, so one provider's outage delays only its own pushes. A push
+ * that gives up is kept in push_failures; a token the provider says is dead is removed from the
+ * user's registry at once and the user told (`push.token_invalid`, seed §4.8).
  */
 export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly attempts: Counter<'provider' | 'result'>;
+  readonly #pending: PendingPushes;
   readonly #inFlight = new Set<Promise<unknown>>();
   #active = 0;
   readonly #waiting: Array<() => void> = [];
+  #poller: NodeJS.Timeout | undefined;
+  #looking = false;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#pending = new PendingPushes(options.sql);
     this.attempts = new Counter({
       name: 'anychat_push_attempts_total',
       help: 'Push attempts by provider and result (success, transient, rejected, dead-token)',
@@ -63,32 +70,64 @@ export class Dispatcher {
 
   /** Claims the jobs not yet claimed and sends them in the background; returns how many it took. */
   async enqueue(jobs: PushJob[]): Promise<number> {
-    const claimed = await this.#claim(jobs);
-    for (const job of claimed) {
-      this.#track(
-        this.#run(job).catch((error: unknown) =>
-          this.#o.logger.error(
-            { err: error, eventId: job.eventId, deviceId: job.target.deviceId },
-            'push lost',
-          ),
-        ),
-      );
-    }
+    const claimed = await this.#pending.claim(jobs);
+    for (const job of claimed) this.#inBackground(job, 1);
     return claimed.length;
   }
 
-  /** Claims and sends one job now, for a caller that waits for the outcome (a test push). */
+  /**
+   * Claims and sends one job now, for a caller that waits for the outcome (a test push): the
+   * first attempt's; a transient failure is retried later like any push.
+   */
   async sendNow(job: PushJob): Promise<JobResult> {
-    const [claimed] = await this.#claim([job]);
+    const [claimed] = await this.#pending.claim([job]);
     if (!claimed) return { ok: false, reason: 'duplicate', detail: 'already pushed for this event' };
-    const run = this.#run(claimed);
+    const run = this.#attempt(claimed, 1);
     this.#track(run);
     return run;
   }
 
-  /** Waits for every push under way (retries included): stop, and tests that count pushes. */
+  /** Looks for due pushes (retries, and pushes of a process that died) every `intervalMs`. */
+  start(intervalMs: number): void {
+    this.#poller ??= setInterval(() => void this.#takeDue(), intervalMs);
+    this.#poller.unref();
+  }
+
+  /** Stops looking for due pushes and waits for the attempts under way; the rest stays due. */
+  async stop(): Promise<void> {
+    clearInterval(this.#poller);
+    this.#poller = undefined;
+    await this.settled();
+  }
+
+  /** Waits for every attempt under way: stop, and tests that count pushes. */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #takeDue(): Promise<void> {
+    if (this.#looking) return;
+    this.#looking = true;
+    try {
+      for (const { job, attempts } of await this.#pending.takeDue(DUE_BATCH))
+        this.#inBackground(job, attempts + 1);
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'due pushes could not be read; looking again shortly');
+    } finally {
+      this.#looking = false;
+    }
+  }
+
+  #inBackground(job: PushJob, attempt: number): void {
+    this.#track(
+      this.#attempt(job, attempt).catch((error: unknown) =>
+        // Its lease runs out and the push is due again: a later look takes it up.
+        this.#o.logger.error(
+          { err: error, eventId: job.eventId, deviceId: job.target.deviceId },
+          'push attempt failed to complete; it is tried again after its lease',
+        ),
+      ),
+    );
   }
 
   #track(run: Promise<unknown>): void {
@@ -97,38 +136,27 @@ export class Dispatcher {
     run.then(done, done);
   }
 
-  async #claim(jobs: PushJob[]): Promise<PushJob[]> {
-    if (jobs.length === 0) return [];
-    const rows = await this.#o.sql.query<{ event_id: string; device_id: string }>(
-      `insert into "push"."push_deliveries" ("event_id", "device_id", "user_id")
-       select "e", "d", "u" from jsonb_to_recordset(?::jsonb) as x("e" varchar, "d" varchar, "u" bigint)
-       on conflict do nothing returning "event_id", "device_id"`,
-      [JSON.stringify(jobs.map((j) => ({ e: j.eventId, d: j.target.deviceId, u: j.target.userId })))],
-    );
-    const won = new Set(rows.map((row) => `${row.event_id}\n${row.device_id}`));
-    return jobs.filter((job) => won.has(`${job.eventId}\n${job.target.deviceId}`));
-  }
-
-  async #run(job: PushJob): Promise<JobResult> {
+  /** One attempt at a push leased to this process; it ends settled or due again later. */
+  async #attempt(job: PushJob, attempt: number): Promise<JobResult> {
     const provider = this.#o.providers.get(job.target.provider);
     if (!provider) {
       const detail = `no provider ${job.target.provider} is configured`;
-      await this.#log(job, 1, { ok: false, reason: 'rejected', detail });
-      await this.#fail(job, 'unconfigured', detail, 1);
+      await this.#log(job, attempt, { ok: false, reason: 'rejected', detail });
+      await this.#fail(job, 'unconfigured', detail, attempt);
+      await this.#pending.settle(job);
       return { ok: false, reason: 'unconfigured', detail };
     }
-    let outcome: SendOutcome = { ok: false, reason: 'transient', detail: 'not tried' };
-    let attempt = 0;
-    while (attempt < this.#o.maxAttempts) {
-      attempt += 1;
-      outcome = await this.#slot(() => this.#send(provider, job));
-      await this.#log(job, attempt, outcome);
-      if (outcome.ok || outcome.reason !== 'transient') break;
-      if (attempt < this.#o.maxAttempts) await sleep(this.#o.retryBaseMs * 2 ** (attempt - 1));
+    const outcome = await this.#slot(() => this.#send(provider, job));
+    await this.#log(job, attempt, outcome);
+    if (!outcome.ok && outcome.reason === 'transient' && attempt < this.#o.maxAttempts) {
+      await this.#pending.retryLater(job, attempt, this.#o.retryBaseMs * 2 ** (attempt - 1));
+      return outcome;
     }
-    if (outcome.ok) return outcome;
-    if (outcome.reason === 'dead-token') await this.#dropDeadToken(job);
-    await this.#fail(job, outcome.reason, outcome.detail, attempt);
+    if (!outcome.ok) {
+      if (outcome.reason === 'dead-token') await this.#dropDeadToken(job);
+      await this.#fail(job, outcome.reason, outcome.detail, attempt);
+    }
+    await this.#pending.settle(job);
     return outcome;
   }
 

@@ -29,6 +29,7 @@ import { ReadFanoutGroups } from './domain/read-fanout.ts';
 import { MessageSearch } from './domain/search.ts';
 import { MessageStore } from './domain/store.ts';
 import { MessageThreads } from './domain/threads.ts';
+import { messageFeatures } from './features.ts';
 import { interactionRoutes } from './interaction-routes.ts';
 import { messageInternal } from './internal.ts';
 import { messageMetrics } from './metrics.ts';
@@ -38,6 +39,7 @@ import { Migration20261122000420_message_stats } from './migrations/Migration202
 import { Migration20261130000430_store_messages } from './migrations/Migration20261130000430_store_messages.ts';
 import { Migration20261130000440_read_fanout } from './migrations/Migration20261130000440_read_fanout.ts';
 import { Migration20261130001000_edits_reactions_pins_threads } from './migrations/Migration20261130001000_edits_reactions_pins_threads.ts';
+import { Migration20261130001100_timers_drafts } from './migrations/Migration20261130001100_timers_drafts.ts';
 import { Migration20261130001200_search_trigram } from './migrations/Migration20261130001200_search_trigram.ts';
 import { Migration20261130001210_group_webhooks } from './migrations/Migration20261130001210_group_webhooks.ts';
 import { messageRoutes } from './routes.ts';
@@ -60,6 +62,7 @@ export const messageService: ServiceModule = {
       name: 'Migration20261130001000_edits_reactions_pins_threads',
       class: Migration20261130001000_edits_reactions_pins_threads,
     },
+    { name: 'Migration20261130001100_timers_drafts', class: Migration20261130001100_timers_drafts },
     { name: 'Migration20261130001200_search_trigram', class: Migration20261130001200_search_trigram },
     { name: 'Migration20261130001210_group_webhooks', class: Migration20261130001210_group_webhooks },
   ],
@@ -147,11 +150,25 @@ export const messageService: ServiceModule = {
       pins: new MessagePins({ messages, store: interactionStore, ids: ctx.ids }),
       threads: new MessageThreads(messages, interactionStore),
     };
+    const features = messageFeatures({
+      sql,
+      store,
+      outbox,
+      messages,
+      content,
+      groups,
+      profiles,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      config: ctx.config,
+    });
+    features.start();
 
     return {
       routes: [
         ...messageRoutes(messages, streams),
         ...interactionRoutes(interactions),
+        ...features.routes,
         ...webhookRoutes(webhooks, ctx.config.rateLimitFactor),
       ],
       metrics: messageMetrics(sql, partitions),
@@ -184,6 +201,7 @@ export const messageService: ServiceModule = {
       internal: messageInternal(messages, streams),
       async stop() {
         clearInterval(maintenance);
+        await features.stop();
         await outbox.stop();
       },
     };

@@ -306,7 +306,7 @@ const CODES: Record<number, CodeInfo> = {
   50132: { status: 400, en: 'Scheduled message was already sent or cancelled', zh: '定时消息已发送或已取消' },
   50133: { status: 400, en: 'This message cannot be forwarded', zh: '该消息不可转发' },
   50134: { status: 400, en: 'The link points to an address that is not allowed', zh: '链接地址不被允许' },
-  50135: { status: 502, en: 'The link could not be previewed', zh: '无法获取链接预览' },
+  50135: { status: 422, en: 'The link could not be previewed', zh: '无法获取链接预览' },
 
   60101: { status: 404, en: 'Conversation does not exist', zh: '会话不存在' },
   60102: { status: 404, en: 'Conversation has been deleted', zh: '会话已删除' },

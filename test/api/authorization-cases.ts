@@ -90,6 +90,14 @@ const sendTo = (sessionType: 'single' | 'group', targetId: string): Request => (
   body: { sessionType, targetId, contentType: 'text', content: 'hi', clientMsgId: `authz-${sessionType}` },
 });
 
+const forwardOf = (messageId: string, targetId: string): Request => ({
+  body: {
+    clientMsgId: 'authz-forward',
+    messageIds: [messageId],
+    targets: [{ sessionType: 'single', targetId }],
+  },
+});
+
 export const ROUTE_CASES: Record<string, RouteCase> = {
   // auth
   'POST /api/v1/auth/register': { public: 'creates an account' },
@@ -486,6 +494,57 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [
       stranger((w) => sendTo('single', w.a.userId), refused(ErrorCode.MESSAGE_NOT_FRIEND)),
       stranger((w) => sendTo('group', w.group.groupId), notMember),
+    ],
+  },
+  'POST /api/v1/messages/self-destructing': {
+    checks: [
+      stranger(
+        (w) => ({ body: { ...(sendTo('single', w.a.userId).body as object), ttlSeconds: 5 } }),
+        refused(ErrorCode.MESSAGE_NOT_FRIEND),
+      ),
+      stranger(
+        (w) => ({ body: { ...(sendTo('group', w.group.groupId).body as object), ttlSeconds: 5 } }),
+        notMember,
+      ),
+    ],
+  },
+  'POST /api/v1/messages/forward': {
+    checks: [
+      stranger((w) => forwardOf(w.single.messageId, w.b1.userId), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+      stranger((w) => forwardOf(w.group.messageId, w.b1.userId), refused(ErrorCode.MESSAGE_NOT_FOUND)),
+    ],
+  },
+  'POST /api/v1/messages/scheduled': {
+    checks: [
+      stranger(
+        (w) => ({
+          body: { ...(sendTo('group', w.group.groupId).body as object), sendAt: Date.now() + 3_600_000 },
+        }),
+        notMember,
+      ),
+    ],
+  },
+  'GET /api/v1/messages/scheduled': {
+    checks: [stranger(() => ({ query: { status: 'all' } }), own('my scheduled messages'))],
+  },
+  // a's recipient f and a's group members may not cancel it either: it is a's alone.
+  'DELETE /api/v1/messages/scheduled/{id}': {
+    checks: [
+      stranger((w) => ({ params: { id: w.scheduledId } }), refused(ErrorCode.MESSAGE_SCHEDULE_NOT_FOUND)),
+      member((w) => ({ params: { id: w.scheduledId } }), refused(ErrorCode.MESSAGE_SCHEDULE_NOT_FOUND)),
+    ],
+  },
+  'GET /api/v1/messages/drafts': { checks: [stranger(() => ({}), own('my drafts'))] },
+  'PUT /api/v1/messages/drafts/{sessionId}': {
+    checks: inConversationsOfA((sessionId) => ({ params: { sessionId }, body: { text: 'x' } })),
+  },
+  'DELETE /api/v1/messages/drafts/{sessionId}': {
+    checks: inConversationsOfA((sessionId) => ({ params: { sessionId } })),
+  },
+  // Anyone signed in may ask; an address inside the platform's network is refused to everyone.
+  'GET /api/v1/messages/link-preview': {
+    checks: [
+      stranger(() => ({ query: { url: 'http://127.0.0.1/' } }), refused(ErrorCode.LINK_PREVIEW_REFUSED)),
     ],
   },
   'GET /api/v1/messages/offline': { checks: [stranger(() => ({}), own('my timeline'))] },

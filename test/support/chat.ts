@@ -2,7 +2,7 @@ import { type Host, startHost } from '../../services/host.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { type ApiClient, registerUser } from './api-client.ts';
 import { type TestPlatform, testConfig } from './platform.ts';
-import { WsClient } from './ws-client.ts';
+import { clientMsgId, WsClient } from './ws-client.ts';
 
 export type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -66,3 +66,13 @@ export async function startExtraGateway(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The body of a one-to-one text message sent over REST (and of the routes that take one), with extra fields. */
+export const textBody = (targetId: string, content: string, extra: Record<string, unknown> = {}) => ({
+  clientMsgId: clientMsgId(),
+  sessionType: 'single',
+  targetId,
+  contentType: 'text',
+  content,
+  ...extra,
+});

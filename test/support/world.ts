@@ -49,6 +49,8 @@ export interface World {
   userQrcode: string;
   /** a's uploaded image and a's unfinished multipart upload. */
   files: { fileId: string; uploadId: string };
+  /** a's message to f scheduled for next week (pending). */
+  scheduledId: string;
 }
 
 /** Sends a text message; `text` holds SECRET in a's conversations. */
@@ -153,6 +155,17 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     ...as(a),
     body: { fileName: `${SECRET}.bin`, fileSize: 10, type: 'chat_file' },
   });
+  const scheduled = await api.ok<{ scheduleId: string }>('POST', '/api/v1/messages/scheduled', {
+    ...as(a),
+    body: {
+      sessionType: 'single',
+      targetId: f.userId,
+      contentType: 'text',
+      content: `${SECRET} later`,
+      clientMsgId: clientMsgId(),
+      sendAt: Date.now() + 7 * 86_400_000,
+    },
+  });
 
   return {
     a,
@@ -180,5 +193,6 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     friendRequestId: requestId,
     userQrcode: qrcode.code,
     files: { fileId: file.fileId, uploadId: upload.uploadId },
+    scheduledId: scheduled.scheduleId,
   };
 }

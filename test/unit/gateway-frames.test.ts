@@ -222,6 +222,30 @@ const SERVER_SAMPLES: Record<string, Array<Record<string, unknown>>> = {
       },
     },
   ],
+  MESSAGE_DESTROYED: [
+    {
+      type: 'MESSAGE_DESTROYED',
+      data: { messageId: '5', sessionId: 's_1_2', seq: 3, syncSeq: 52, timestamp: T },
+    },
+  ],
+  DRAFT_UPDATED: [
+    {
+      type: 'DRAFT_UPDATED',
+      data: {
+        sessionId: 's_1_2',
+        text: 'half a thought',
+        quoteMessageId: '5',
+        updatedAt: T,
+        originDeviceId: 'web-1',
+        syncSeq: 53,
+        timestamp: T,
+      },
+    },
+    {
+      type: 'DRAFT_UPDATED',
+      data: { sessionId: 'g_9', text: null, quoteMessageId: null, updatedAt: T, syncSeq: 54, timestamp: T },
+    },
+  ],
   MESSAGE_RECALLED: [
     {
       type: 'MESSAGE_RECALLED',

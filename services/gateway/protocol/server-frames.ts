@@ -203,6 +203,30 @@ export const ThreadUpdatedFrame = server(
   },
   "A thread got a reply (the reply itself comes as NEW_MESSAGE), or you read it on a device; `unreadCount` is the thread's own unread count.",
 );
+export const MessageDestroyedFrame = server(
+  'MESSAGE_DESTROYED',
+  {
+    messageId: id,
+    sessionId: conversationIdSchema,
+    seq: conversationSeq,
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'A self-destructing message reached the end of its time and was removed from the server: remove it from this device too (its replay is null from now on).',
+);
+export const DraftUpdatedFrame = server(
+  'DRAFT_UPDATED',
+  {
+    sessionId: conversationIdSchema,
+    text: z.string().nullable().meta({ description: 'The draft; null once cleared.' }),
+    quoteMessageId: id.nullable(),
+    updatedAt: millis,
+    originDeviceId: z.string().optional().meta({ description: 'The device that changed the draft.' }),
+    syncSeq: syncSeqSchema,
+    timestamp: millis,
+  },
+  'Your draft of a conversation changed on one of your devices (each device of yours gets it, the one that made the change included).',
+);
 export const NotificationFrame = server(
   'NOTIFICATION',
   {
@@ -303,6 +327,8 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   MessageReactionFrame,
   MessagePinnedFrame,
   ThreadUpdatedFrame,
+  MessageDestroyedFrame,
+  DraftUpdatedFrame,
 ]);
 
 export const SERVER_FRAME_TYPES = ServerFrameSchema.options.map((option) => option.shape.type.value);

@@ -51,6 +51,8 @@ const FRAME_OF_KIND = {
   reaction: 'MESSAGE_REACTION',
   pin: 'MESSAGE_PINNED',
   thread: 'THREAD_UPDATED',
+  destroy: 'MESSAGE_DESTROYED',
+  draft: 'DRAFT_UPDATED',
 } as const;
 
 export function newMessageFrame(view: MessageView, syncSeq: number): ServerFrame {

@@ -19,7 +19,9 @@ export type TimelineKind =
   | 'edit'
   | 'reaction'
   | 'pin'
-  | 'thread';
+  | 'thread'
+  | 'destroy'
+  | 'draft';
 
 export interface StoredMessage {
   messageId: string;

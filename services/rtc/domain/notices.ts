@@ -7,7 +7,8 @@ import type { CallRow } from './call-store.ts';
  * The NOTIFICATION kinds of calls (seed §4.10's call_invite, call_status, call_rejected), each
  * appended to the recipients' sync timelines through the outbox: devices online get it at once,
  * the others on sync, and the push service sends `call.invited` to devices that are not connected.
- * A notice made by a device (an answer, a rejection) skips that device: it already knows.
+ * A notice made by a device (an answer, a rejection) names it as originDeviceId: that device
+ * gets it too (timelines are gap-free), and can tell its own action apart.
  */
 export const CallNotice = {
   invited(call: CallRow, caller: Profile, recipients: string[]): PendingEvent {

@@ -600,6 +600,10 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'GET /api/v1/groups/{id}/messages/{msgId}/reads': {
     checks: [
       stranger((w) => ({ params: { id: w.group.groupId, msgId: w.group.messageId } }), notMember),
+      member(
+        (w) => ({ params: { id: w.group.groupId, msgId: w.group.messageId } }),
+        own('members see who read it'),
+      ),
       // b's own group does not open a's message.
       stranger(
         (w) => ({ params: { id: w.bGroup.groupId, msgId: w.group.messageId } }),

@@ -148,7 +148,9 @@ export const SearchDto = z.object({
       highlight: z
         .object({
           text: z.string().describe('the part of the message around the first match'),
-          ranges: z.array(z.tuple([z.number().int(), z.number().int()])).describe('[start, end) in text, UTF-16'),
+          ranges: z
+            .array(z.tuple([z.number().int(), z.number().int()]))
+            .describe('[start, end) in text, UTF-16'),
         })
         .nullable(),
     }),

@@ -14,7 +14,9 @@ describe('message search terms, ranking and highlights', () => {
 
   it('ranks a text that is mostly the query above a long one, and the whole phrase higher', () => {
     const terms = searchTerms('plan review');
-    expect(rankOf('plan review', terms)).to.be.greaterThan(rankOf('the plan for the quarterly review', terms));
+    expect(rankOf('plan review', terms)).to.be.greaterThan(
+      rankOf('the plan for the quarterly review', terms),
+    );
     expect(rankOf('a plan review', terms)).to.be.greaterThan(rankOf('review the plan', terms));
   });
 

@@ -27,11 +27,11 @@ import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
 import { messagesStored } from '../metrics.ts';
-import type { MessageSearch } from './search.ts';
 import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type ReadFanoutGroups, readFanoutDeliveries } from './read-fanout.ts';
+import type { MessageSearch } from './search.ts';
 import type {
   MessageStore,
   NewMessage,

@@ -6,22 +6,28 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { friendsAmong, relationOf } from './clients/friends.ts';
+import { DataExports } from './domain/data-exports.ts';
+import { buildExportArchive } from './domain/export-archive.ts';
 import { PrivacySettings } from './domain/privacy.ts';
 import { PushTokens } from './domain/push-tokens.ts';
 import { UserSearch } from './domain/search.ts';
 import { userDetail } from './domain/user-detail.ts';
 import { UserService } from './domain/user-service.ts';
 import { userEntities } from './entities.ts';
+import { exportDownloadHandler, exportRoutes } from './export-routes.ts';
 import { userInternal } from './internal.ts';
 import { Migration20261122000200_user } from './migrations/Migration20261122000200_user.ts';
 import { Migration20261122000210_user_deleted } from './migrations/Migration20261122000210_user_deleted.ts';
 import { Migration20261130001300_privacy } from './migrations/Migration20261130001300_privacy.ts';
+import { Migration20261130001500_data_exports } from './migrations/Migration20261130001500_data_exports.ts';
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { Migration20261201000230_push_registry } from './migrations/Migration20261201000230_push_registry.ts';
 import { userRoutes } from './routes.ts';
 
 /** How often unpublished notifications are retried. */
 const OUTBOX_SWEEP_MS = 15_000;
+/** How often data exports left by a stopped process (or queued while this one was busy) are looked for. */
+const EXPORT_SWEEP_MS = 5_000;
 
 export const userService: ServiceModule = {
   name: 'user',
@@ -36,6 +42,7 @@ export const userService: ServiceModule = {
     },
     { name: 'Migration20261201000230_push_registry', class: Migration20261201000230_push_registry },
     { name: 'Migration20261130001300_privacy', class: Migration20261130001300_privacy },
+    { name: 'Migration20261130001500_data_exports', class: Migration20261130001500_data_exports },
   ],
   async create(ctx) {
     const outbox = new Outbox({
@@ -65,23 +72,36 @@ export const userService: ServiceModule = {
     });
     const privacy = new PrivacySettings({ orm: ctx.orm, outbox, ids: ctx.ids });
     outbox.start(OUTBOX_SWEEP_MS);
+    const exports = new DataExports({
+      sql: sqlExecutor(ctx.orm),
+      ids: ctx.ids,
+      logger: ctx.logger,
+      build: (userId) => buildExportArchive({ users, privacy, invoke: ctx.invoke }, userId),
+    });
+    exports.startSweeper(EXPORT_SWEEP_MS);
+    // Exports a stopped process left pending are built now, not at the first tick.
+    exports.sweepNow();
     return {
-      routes: userRoutes(
-        users,
-        pushTokens,
-        userDetail(
+      rawHandlers: [exportDownloadHandler(exports)],
+      routes: [
+        ...userRoutes(
           users,
-          (userId, peerId) => relationOf(ctx.invoke, userId, peerId),
-          new PresenceRegistry(ctx.sharedState, { entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds }),
-          (userId) => privacy.get(userId),
-        ),
-        new UserSearch({
-          orm: ctx.orm,
+          pushTokens,
+          userDetail(
+            users,
+            (userId, peerId) => relationOf(ctx.invoke, userId, peerId),
+            new PresenceRegistry(ctx.sharedState, { entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds }),
+            (userId) => privacy.get(userId),
+          ),
+          new UserSearch({
+            orm: ctx.orm,
+            privacy,
+            friendsAmong: (viewerId, userIds) => friendsAmong(ctx.invoke, viewerId, userIds),
+          }),
           privacy,
-          friendsAmong: (viewerId, userIds) => friendsAmong(ctx.invoke, viewerId, userIds),
-        }),
-        privacy,
-      ),
+        ),
+        ...exportRoutes(exports, ctx.publicUrl, ctx.config.rateLimitFactor),
+      ],
       subscriptions: [
         eventSubscription({
           pubsubName: ctx.pubsubName,
@@ -111,7 +131,10 @@ export const userService: ServiceModule = {
         }),
       ],
       internal: userInternal(users, pushTokens, privacy),
-      stop: () => outbox.stop(),
+      stop: async () => {
+        await exports.stop();
+        await outbox.stop();
+      },
     };
   },
 };

@@ -182,3 +182,22 @@ export const UpdatePrivacyBody = PrivacyDto.partial().refine(
   (body) => Object.keys(body).length > 0,
   'at least one field is required',
 );
+
+export const ExportParams = z.object({ id: schemas.id });
+
+export const DataExportDto = z.object({
+  exportId: z.string(),
+  /** pending (queued or being built), ready (download it), failed, or expired (archive dropped). */
+  status: z.enum(['pending', 'ready', 'failed', 'expired']),
+  sizeBytes: z.number().int().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  /** Until when the archive is kept (ready exports). */
+  expiresAt: z.string().nullable(),
+});
+
+export const ExportLinkDto = z.object({
+  /** The zip, without credentials: anyone with the link can download it until `expiresAt`. */
+  url: z.string(),
+  expiresAt: z.string(),
+});

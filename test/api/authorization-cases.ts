@@ -173,6 +173,13 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [stranger(() => ({ body: { notificationEnabled: true } }), own('changes my settings'))],
   },
   'POST /api/v1/users/qrcode/refresh': { checks: [stranger(() => ({}), own('my QR code'))] },
+  'POST /api/v1/users/me/export': { checks: [stranger(() => ({}), own('exports my own data'))] },
+  'GET /api/v1/users/me/export/{id}': {
+    checks: [stranger((w) => ({ params: { id: w.exportId } }), refused(ErrorCode.NOT_FOUND))],
+  },
+  'POST /api/v1/users/me/export/{id}/link': {
+    checks: [stranger((w) => ({ params: { id: w.exportId } }), refused(ErrorCode.NOT_FOUND))],
+  },
   'GET /api/v1/users/qrcode/{code}': {
     checks: [
       stranger((w) => ({ params: { code: w.userQrcode } }), own('a scanned code shows the public profile')),

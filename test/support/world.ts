@@ -51,6 +51,8 @@ export interface World {
   files: { fileId: string; uploadId: string };
   /** a's message to f scheduled for next week (pending). */
   scheduledId: string;
+  /** a's data export (pending or ready). */
+  exportId: string;
 }
 
 /** Sends a text message; `text` holds SECRET in a's conversations. */
@@ -166,6 +168,7 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
       sendAt: Date.now() + 7 * 86_400_000,
     },
   });
+  const dataExport = await api.ok<{ exportId: string }>('POST', '/api/v1/users/me/export', as(a));
 
   return {
     a,
@@ -194,5 +197,6 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     userQrcode: qrcode.code,
     files: { fileId: file.fileId, uploadId: upload.uploadId },
     scheduledId: scheduled.scheduleId,
+    exportId: dataExport.exportId,
   };
 }

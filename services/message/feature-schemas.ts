@@ -95,7 +95,7 @@ export const DraftDto = z.object({
   updatedAt: millis,
 });
 
-export const LinkPreviewQuery = z.object({ url: z.string().min(1).max(2048) });
+export const LinkPreviewQuery = z.object({ url: schemas.text(2048).min(1) });
 export const LinkPreviewDto = z.object({
   url: z.string().describe('the page described (after redirects)'),
   title: z.string().nullable(),

@@ -20,7 +20,10 @@ const emoji = z
   .refine((value) => ONE_EMOJI.test(value), 'must be one emoji')
   .describe('one emoji, e.g. 👍 or 👍🏽');
 
-const EditBody = z.object({ text: z.string().describe('the new text (of a text message, or a quote)') });
+const EditBody = z.object({
+  // The content rules bound the length; here only what no text may hold (NUL, broken Unicode).
+  text: schemas.body(20_000).describe('the new text (of a text message, or a quote)'),
+});
 const EditDto = z.object({
   messageId: z.string(),
   version: z.number().int().describe('edits so far'),

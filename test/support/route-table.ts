@@ -63,6 +63,7 @@ const NOTHING: Record<string, string> = {
   code: 'AAAAAAAAAAAAAAAAAAAAAAAA',
   deviceId: 'nothing',
   key: 'basic.nothing',
+  sessionId: 's_999999999998_999999999999',
 };
 
 /** Fills a template's `{params}` from `values`, and the rest with well-formed values that name nothing. */

@@ -64,6 +64,7 @@ const NOTHING: Record<string, string> = {
   deviceId: 'nothing',
   key: 'basic.nothing',
   sessionId: 's_999999999998_999999999999',
+  secret: 'A'.repeat(43),
 };
 
 /** Fills a template's `{params}` from `values`, and the rest with well-formed values that name nothing. */

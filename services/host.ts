@@ -129,7 +129,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         poolMax,
         logger,
       });
-      cleanups.push(() => orm.close());
+      cleanups.push(() => closeDatabase(orm, config.shutdownTimeoutMs, logger));
       if (applyMigrations) await logApplied(logger, module.schema, await migrate(orm, module.schema));
       const instance = await module.create({
         config,
@@ -268,7 +268,7 @@ async function embeddedAdapters(
     poolMax,
     logger,
   });
-  cleanups.push(() => platformOrm.close());
+  cleanups.push(() => closeDatabase(platformOrm, config.shutdownTimeoutMs, logger));
   if (applyMigrations)
     await logApplied(logger, PLATFORM_SCHEMA.schema, await migrate(platformOrm, PLATFORM_SCHEMA.schema));
   const sql = sqlExecutor(platformOrm);
@@ -357,6 +357,20 @@ async function listen(server: Server, host: string, port: number | undefined): P
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
+/**
+ * Closes a service's connection pool, waiting at most `timeoutMs`. A connection the database cut
+ * in the middle of a transaction is never handed back to the pool (MikroORM's controlled
+ * transaction skips the release when its rollback fails: kysely-org/kysely#1990), and the pool's
+ * end waits for it forever; the process must still stop.
+ */
+async function closeDatabase(orm: { close(): Promise<void> }, timeoutMs: number, logger: Logger) {
+  if (!(await settlesWithin(orm.close(), timeoutMs)))
+    logger.warn(
+      { timeoutMs },
+      'a database pool did not close in time (a connection lost mid-transaction); left',
+    );
+}
+
 /** Whether `settled` resolves within `timeoutMs`. */
 async function settlesWithin(settled: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -51,43 +51,14 @@ export async function migrate(orm: MikroORM, schema: string): Promise<string[]> 
   return applied.map((migration) => migration.name);
 }
 
-/**
- * Raw SQL over the ORM's connection pool, with `?` placeholders.
- *
- * Transactions run through Kysely's callback transaction, not MikroORM's `transactional`: the
- * latter's controlled transaction never hands its connection back when the rollback fails, as it
- * does on a connection the database cut (kysely-org/kysely#1990), so every database outage cost a
- * pool slot for good and closing the pool then hung. Here the connection is always released, and
- * a dead one leaves the pool.
- */
+/** Raw SQL over the ORM's connection pool, with `?` placeholders. */
 export function sqlExecutor(orm: MikroORM): SqlExecutor {
   const connection = orm.em.getConnection();
   const over = (trx?: Parameters<typeof connection.execute>[3]): SqlExecutor => ({
     query: (sql, params = []) => connection.execute(sql, params, 'all', trx) as never,
-    transaction: (work) =>
-      trx ? work(over(trx)) : isolated(connection.getClient(), (inner) => work(over(inner))),
+    transaction: (work) => (trx ? work(over(trx)) : connection.transactional((inner) => work(over(inner)))),
   });
   return over();
-}
-
-type Pool = ReturnType<ReturnType<MikroORM['em']['getConnection']>['getClient']>;
-type Trx = NonNullable<Parameters<ReturnType<MikroORM['em']['getConnection']>['execute']>[3]>;
-
-async function isolated<T>(db: Pool, work: (trx: Trx) => Promise<T>): Promise<T> {
-  let failed: { error: unknown } | undefined;
-  try {
-    return await db.transaction().execute(async (trx) => {
-      try {
-        return await work(trx);
-      } catch (error) {
-        failed = { error };
-        throw error;
-      }
-    });
-  } catch (error) {
-    // When the rollback fails too, Kysely throws its error; the work's says why the transaction failed.
-    throw failed ? failed.error : error;
-  }
 }
 
 /** Raw SQL inside an entity manager's transaction (or on its connection outside one). */

@@ -235,7 +235,9 @@ describe('gateway: connects while the database is unreachable [postgresql]', fun
     admin = new pg.Client({ connectionString: url.toString() });
     await admin.connect();
   });
-  after(async () => {
+  after(async function () {
+    // Stopping may wait out a pool whose connection the outage cut mid-transaction (host.ts closeDatabase).
+    this.timeout(120_000);
     await admin?.query(`alter database "${database}" allow_connections true`);
     await admin?.end();
     await platform?.stop();

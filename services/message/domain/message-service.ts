@@ -31,7 +31,8 @@ import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchT
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type ReadFanoutGroups, readFanoutDeliveries } from './read-fanout.ts';
-import type { MessageSearch } from './search.ts';
+import type { MessageSearch, SearchQuery } from './search.ts';
+import { messageStats } from './stats.ts';
 import type {
   MessageStore,
   NewMessage,
@@ -139,10 +140,6 @@ export interface MessageServiceOptions {
   /** Whether each user shows (and sees) read receipts: their privacy setting, from the user service. */
   readReceipts: (userIds: string[]) => Promise<Map<string, boolean>>;
 }
-
-/** From this many messages on (by table statistics), the admin total is an estimate, not a count. */
-const EXACT_TOTAL_BELOW = 1_000_000;
-const MINUTE_MS = 60_000;
 
 /**
  * Messages of one-to-one conversations: send (idempotent, numbered, stored, then routed), the
@@ -695,27 +692,9 @@ export class MessageService {
     return { messages: rows.map((m) => messageView(m, senders.get(m.senderId))) };
   }
 
-  /** Messages per minute over the last `minutes` minutes (this one included) and by content type; the total ever. */
-  async stats(minutes: number): Promise<MessageStats> {
-    const to = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-    const from = new Date(to - (minutes - 1) * MINUTE_MS);
-    const [counts, total] = await Promise.all([
-      this.#o.store.countsByMinute(from),
-      this.#o.store.countAll(EXACT_TOTAL_BELOW),
-    ]);
-    const perMinute = new Map<number, number>();
-    for (let at = from.getTime(); at <= to; at += MINUTE_MS) perMinute.set(at, 0);
-    const byContentType: Record<string, number> = {};
-    for (const { minute, contentType, count } of counts) {
-      const at = minute.getTime();
-      if (perMinute.has(at)) perMinute.set(at, perMinute.get(at)! + count);
-      byContentType[contentType] = (byContentType[contentType] ?? 0) + count;
-    }
-    return {
-      total,
-      perMinute: [...perMinute].map(([at, count]) => ({ minute: new Date(at).toISOString(), count })),
-      byContentType,
-    };
+  /** Messages per minute over the last `minutes` minutes and by content type; the total ever. */
+  stats(minutes: number): Promise<MessageStats> {
+    return messageStats(this.#o.store, minutes);
   }
 
   async deleteForMe(userId: string, messageId: string) {
@@ -747,20 +726,7 @@ export class MessageService {
     return { clearedSeq };
   }
 
-  async search(
-    userId: string,
-    query: {
-      keyword?: string | undefined;
-      sessionId?: string | undefined;
-      senderId?: string | undefined;
-      contentType?: string | undefined;
-      startTime?: Date | undefined;
-      endTime?: Date | undefined;
-      sort: 'relevance' | 'time';
-      page: number;
-      pageSize: number;
-    },
-  ) {
+  async search(userId: string, query: SearchQuery) {
     if (query.sessionId) await this.#access(userId, query.sessionId);
     const filters = {
       userId,

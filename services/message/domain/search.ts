@@ -16,6 +16,19 @@ export const CANDIDATES = 1000;
 /** How many of a user's newest messages a query of only one- and two-character terms looks at. */
 export const RECENT_SCOPE = 5000;
 
+/** A user's search as the route takes it: a keyword or only filters, one page. */
+export interface SearchQuery {
+  keyword?: string | undefined;
+  sessionId?: string | undefined;
+  senderId?: string | undefined;
+  contentType?: string | undefined;
+  startTime?: Date | undefined;
+  endTime?: Date | undefined;
+  sort: 'relevance' | 'time';
+  page: number;
+  pageSize: number;
+}
+
 export interface SearchFilters {
   userId: string;
   sessionId: string | undefined;

@@ -34,13 +34,16 @@ interface Lease {
   };
 }
 
+/** What one try to acquire or renew the Lease found; `renewedAt` is the renewTime it wrote. */
+type Attempt = { outcome: 'held'; renewedAt: number } | { outcome: 'held-by-another' | 'failed' };
+
 export class LeaderElector {
   readonly #o: Required<Omit<LeaderElectionOptions, 'logger' | 'onStartedLeading' | 'onStoppedLeading'>> &
     LeaderElectionOptions;
   readonly #config: KubeConfig;
   #leading = false;
-  #lastRenewal = 0;
   #timer: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(config: KubeConfig, options: LeaderElectionOptions) {
@@ -52,51 +55,75 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  /**
+   * How long a leader keeps leading without a renewal, counted from the renewTime it wrote (the
+   * instant others count the Lease's expiry from, not when the slow write came back). Shorter than
+   * the Lease: a leader steps down before any other replica may take over (client-go's
+   * renewDeadline, 10 s of 15).
+   */
+  get #renewDeadlineMs(): number {
+    return (this.#o.leaseDurationSeconds * 1000 * 2) / 3;
+  }
+
   start(): void {
     const tick = async () => {
       if (this.#stopped) return;
-      const held = await this.#tryAcquireOrRenew().catch((error: unknown) => {
+      const attempt = await this.#tryAcquireOrRenew().catch((error: unknown): Attempt => {
         this.#o.logger.warn({ err: error }, 'leader election: lease not renewed');
-        return false;
+        return { outcome: 'failed' };
       });
-      const now = Date.now();
-      if (held) this.#lastRenewal = now;
-      if (held && !this.#leading) {
-        this.#leading = true;
-        this.#o.logger.info({ identity: this.#o.identity }, 'became leader');
-        this.#o.onStartedLeading();
-      } else if (
-        !held &&
-        this.#leading &&
-        now - this.#lastRenewal > this.#o.leaseDurationSeconds * 1000 * 0.8
-      ) {
-        // Could not renew before others may take over: stop reconciling first.
-        this.#leading = false;
-        this.#o.logger.warn({ identity: this.#o.identity }, 'lost leadership');
-        this.#o.onStoppedLeading();
-      }
-      if (!this.#stopped) this.#timer = setTimeout(() => void tick(), this.#o.retryPeriodMs);
+      if (this.#stopped) return;
+      if (attempt.outcome === 'held') this.#renewed(attempt.renewedAt);
+      // Another replica holds a live Lease: it leads now, so this one stops at once.
+      else if (attempt.outcome === 'held-by-another' && this.#leading)
+        this.#stepDown('another replica holds the lease');
+      this.#timer = setTimeout(() => void tick(), this.#o.retryPeriodMs);
     };
     void tick();
   }
 
-  /** Stops competing; a leader gives the lease up so another replica takes over at once. */
+  #renewed(renewedAt: number): void {
+    if (!this.#leading) {
+      this.#leading = true;
+      this.#o.logger.info({ identity: this.#o.identity }, 'became leader');
+      this.#o.onStartedLeading();
+    }
+    // The deadline runs on its own timer: a renewal stuck in a slow request must not keep a
+    // replica leading past it.
+    clearTimeout(this.#deadline);
+    const left = renewedAt + this.#renewDeadlineMs - Date.now();
+    this.#deadline = setTimeout(
+      () => this.#stepDown('lease not renewed within the renew deadline'),
+      Math.max(0, left),
+    );
+  }
+
+  #stepDown(reason: string): void {
+    clearTimeout(this.#deadline);
+    if (!this.#leading) return;
+    this.#leading = false;
+    this.#o.logger.warn({ identity: this.#o.identity, reason }, 'lost leadership');
+    this.#o.onStoppedLeading();
+  }
+
   #path(name?: string): string {
     const base = `/apis/coordination.k8s.io/v1/namespaces/${this.#o.namespace}/leases`;
     return name ? `${base}/${name}` : base;
   }
 
+  /** Stops competing; a leader gives the lease up so another replica takes over at once. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#deadline);
     if (!this.#leading) return;
     this.#leading = false;
     this.#o.onStoppedLeading();
     try {
-      const lease = await rawRequest<Lease>(this.#config, 'GET', this.#path(this.#o.name));
+      const lease = await this.#request<Lease>('GET', this.#path(this.#o.name));
       if (lease.spec?.holderIdentity !== this.#o.identity) return;
       const { holderIdentity: _released, ...rest } = lease.spec;
-      await rawRequest(this.#config, 'PUT', this.#path(this.#o.name), {
+      await this.#request('PUT', this.#path(this.#o.name), {
         ...lease,
         spec: { ...rest, leaseDurationSeconds: 1 },
       });
@@ -105,16 +132,21 @@ export class LeaderElector {
     }
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  /** A Lease request that gives up at the renew deadline: past it, its answer is of no use. */
+  #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return rawRequest<T>(this.#config, method, path, body, 'application/json', this.#renewDeadlineMs);
+  }
+
+  async #tryAcquireOrRenew(): Promise<Attempt> {
     const { name, namespace, identity, leaseDurationSeconds } = this.#o;
     const now = new Date();
     let lease: Lease;
     try {
-      lease = await rawRequest<Lease>(this.#config, 'GET', this.#path(name));
+      lease = await this.#request<Lease>('GET', this.#path(name));
     } catch (error) {
       if (status(error) !== 404) throw error;
       try {
-        await rawRequest(this.#config, 'POST', this.#path(), {
+        await this.#request('POST', this.#path(), {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
@@ -126,9 +158,9 @@ export class LeaderElector {
             leaseTransitions: 0,
           },
         });
-        return true;
+        return { outcome: 'held', renewedAt: now.getTime() };
       } catch (createError) {
-        if (status(createError) === 409) return false; // another replica created it first
+        if (status(createError) === 409) return { outcome: 'held-by-another' }; // created first elsewhere
         throw createError;
       }
     }
@@ -136,7 +168,7 @@ export class LeaderElector {
     const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
     const expired = renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
     const mine = spec.holderIdentity === identity;
-    if (!mine && spec.holderIdentity && !expired) return false;
+    if (!mine && spec.holderIdentity && !expired) return { outcome: 'held-by-another' };
     lease.spec = {
       ...spec,
       holderIdentity: identity,
@@ -146,10 +178,11 @@ export class LeaderElector {
       ...(mine ? {} : { leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }),
     };
     try {
-      await rawRequest(this.#config, 'PUT', this.#path(name), lease);
-      return true;
+      await this.#request('PUT', this.#path(name), lease);
+      return { outcome: 'held', renewedAt: now.getTime() };
     } catch (error) {
-      if (status(error) === 409) return false; // someone else wrote it since we read it
+      // Someone else wrote it since it was read: whoever it was, the next read tells.
+      if (status(error) === 409) return { outcome: 'failed' };
       throw error;
     }
   }

@@ -22,6 +22,7 @@ export async function rawRequest<T>(
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  timeoutMs?: number,
 ): Promise<T> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
@@ -50,6 +51,10 @@ export async function rawRequest<T>(
       });
     });
     req.on('error', reject);
+    if (timeoutMs !== undefined)
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)),
+      );
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }

@@ -20,6 +20,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { deleteJetStreamStream } from '../../common/deploy/index.ts';
 import { type RunningOperator, startOperator } from '../../operator/main.ts';
+import { rawRequest } from '../../operator/raw.ts';
 import { registerUser } from '../support/api-client.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { eventually } from '../support/eventually.ts';
@@ -451,5 +452,26 @@ describe('operator against a real Kubernetes API server', function () {
     await eventually('ConfigMap recreated by the new leader', async () =>
       (await exists('v1', 'ConfigMap', 'chat-config')) ? true : undefined,
     );
+  });
+
+  it('steps down at once when it finds another holder on a live lease (its own renewal came too late)', async () => {
+    const leader = operators.find((operator) => operator.leading())!;
+    // What a leader sees after a renewal slow enough for another replica to take the lease over:
+    // a live lease in someone else's name. Two leaders must not overlap for the rest of its term.
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/anychat-operator`;
+    type Lease = { spec: Record<string, unknown> };
+    const lease = await rawRequest<Lease>(api.config, 'GET', path);
+    const now = new Date().toISOString().replace(/Z$/, '000Z');
+    await rawRequest(api.config, 'PUT', path, {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: 'replica-c', renewTime: now, acquireTime: now },
+    });
+    // One retry period (2 s) and then some; the lease is 15 s, so waiting it out would not pass.
+    await eventually('the leader stepped down', async () => (leader.leading() ? undefined : true), 6_000);
+    expect(operators.filter((operator) => operator.leading())).to.have.length(0);
+    // Once the intruder's lease lapses, a replica leads again.
+    const taken = await rawRequest<Lease>(api.config, 'GET', path);
+    await rawRequest(api.config, 'PUT', path, { ...taken, spec: { ...taken.spec, leaseDurationSeconds: 1 } });
+    await eventually('a replica leads again', async () => (leader.leading() ? true : undefined), 20_000);
   });
 });

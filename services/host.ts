@@ -356,19 +356,15 @@ async function listen(server: Server, host: string, port: number | undefined): P
   }
 }
 
-/** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
 /**
- * Closes a service's connection pool, waiting at most `timeoutMs`. A connection the database cut
- * in the middle of a transaction is never handed back to the pool (MikroORM's controlled
- * transaction skips the release when its rollback fails: kysely-org/kysely#1990), and the pool's
- * end waits for it forever; the process must still stop.
+ * Closes a service's connection pool, waiting at most `timeoutMs`. A pool's end waits for every
+ * connection to come back; those the database cut mid-transaction are handed back by
+ * `releaseDeadConnections`, and anything else a holder keeps must still not stop the process from
+ * stopping.
  */
 async function closeDatabase(orm: { close(): Promise<void> }, timeoutMs: number, logger: Logger) {
   if (!(await settlesWithin(orm.close(), timeoutMs)))
-    logger.warn(
-      { timeoutMs },
-      'a database pool did not close in time (a connection lost mid-transaction); left',
-    );
+    logger.warn({ timeoutMs }, 'a database pool did not close in time (a connection still held); left');
 }
 
 /** Whether `settled` resolves within `timeoutMs`. */
@@ -384,6 +380,7 @@ async function settlesWithin(settled: Promise<void>, timeoutMs: number): Promise
   }
 }
 
+/** Stops accepting connections, lets in-flight requests finish, then cuts what is left. */
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);

@@ -1,8 +1,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { type EntityManager, type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { SqlExecutor } from '../../../common/index.ts';
 import type { Logger } from '../logger.ts';
+import { releaseDeadConnections } from './dead-connections.ts';
 
 export type { EntitySchema, MigrationObject };
 export { MikroORM };
@@ -36,6 +38,9 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     // Idle connections are kept (idleTimeoutMillis 0): with pg-pool reaping idle clients, closing the
     // ORM later hung waiting for them, which froze shutdown. The pool is small and bounded anyway.
     pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 0 },
+    driverOptions: {
+      onPoolCreated: (pool: Pool) => releaseDeadConnections(pool, options.logger, options.schema),
+    },
     // Snowflake ids are bigint columns; they travel as strings.
     discovery: { warnWhenNoEntities: false },
     debug: false,

@@ -12,3 +12,4 @@ export * from './postgres.ts';
 export * from './services.ts';
 export type * from './sql.ts';
 export * from './topics.ts';
+export * from './trace-context.ts';

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { traceLogFields } from './trace-context.ts';
 
 export type { Logger };
 
@@ -26,6 +27,10 @@ const REDACT = [
   'req.headers["sec-websocket-protocol"]',
 ];
 
+/**
+ * The one logger of a process. Lines written while a request, frame, call or delivery is handled
+ * carry its `traceId` and `spanId` (common/trace-context.ts).
+ */
 export function createLogger(level: string, name = 'anychat'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, mixin: traceLogFields });
 }

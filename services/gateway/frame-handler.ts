@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { currentTrace, newTraceId, runInTrace, startSpan } from '../../common/trace-context.ts';
 import type { Config } from '../platform/config.ts';
 import { peerOf } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
@@ -44,8 +44,15 @@ export class FrameHandler {
     this.#deps = deps;
   }
 
-  /** Validates, rate-limits and acts on one frame; answers ERROR for what it refuses. */
-  async handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
+  /**
+   * Validates, rate-limits and acts on one frame; answers ERROR for what it refuses. Each frame is
+   * a trace of its own: what handling it logs, calls and publishes carries its trace id.
+   */
+  handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
+    return runInTrace(startSpan(), () => this.#handle(conn, payload, isBinary, language));
+  }
+
+  async #handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
     conn.lastSeen = Date.now();
     const error = (code: number, msgId: string | undefined, detail?: string) =>
       conn.send({
@@ -109,11 +116,17 @@ export class FrameHandler {
           return await conn.serially(async () => {
             conn.sending(frame.msgId, true);
             try {
-              // One trace per message sent: the store, the publish and the deliveries carry its id
-              // (as W3C traceparent through the sidecars, which join their spans to it).
+              // One trace per message sent (the frame's): the store, the publish and the deliveries
+              // carry its id (as W3C traceparent through the sidecars, which join their spans to it).
+              const traceId = currentTrace()?.traceId ?? newTraceId();
               const ack = await this.#deps.messages.send(
                 { ...frame.data, senderId: conn.userId, deviceId: conn.deviceId, clientMsgId: frame.msgId },
-                { traceId: randomBytes(16).toString('hex') },
+                { traceId },
+              );
+              // At debug: the message id beside the trace id, to follow one message by either.
+              this.#deps.logger.debug(
+                { msgId: frame.msgId, messageId: ack.messageId, seq: ack.seq },
+                'message sent',
               );
               // A big group's message has no syncSeq: it takes its place in the group's stream.
               if (ack.syncSeq === 0 && frame.data.sessionType === 'group')

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
+import { traceLogFields } from '../../common/trace-context.ts';
 
 export interface LogRecord {
   level: number;
@@ -25,7 +26,8 @@ export function captureLogs(level = 'warn'): CapturedLogs {
     },
   });
   return {
-    logger: pino({ level }, sink),
+    // The trace ids as the platform's logger adds them (common/logger.ts).
+    logger: pino({ level, mixin: traceLogFields }, sink),
     records,
     matching: (text) => records.filter((record) => record.msg.includes(text)),
   };

@@ -55,7 +55,7 @@ export async function startPlatform(
   const logger = options.logger ?? createLogger(config.logLevel);
   const start = async () => {
     const bus = new EmbeddedBus(logger);
-    const invoker = new EmbeddedInvoker();
+    const invoker = new EmbeddedInvoker(logger);
     try {
       const host = await startHost({ config, logger, bus, invoker });
       return { host, bus, invoker, api: new ApiClient(host.url) };

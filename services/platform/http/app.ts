@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { parseTraceparent, runInTrace, startSpan } from '../../../common/trace-context.ts';
 import type { Logger } from '../logger.ts';
-import { withTraceId } from '../ports/connect.ts';
 import { type DaprInboundOptions, mountDaprInbound } from '../ports/dapr/inbound.ts';
 import { bodyError, refusePrototypeKeys } from './body-errors.ts';
 import { languageOf, type RequestState } from './context.ts';
@@ -57,22 +57,28 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     const state = ctx.state as RequestState;
     state.traceId = traceId;
     state.language = languageOf(ctx.get('accept-language'));
-    state.logger = options.logger.child({ traceId });
+    // The trace ids come from the logger itself (its mixin reads the request's span).
+    state.logger = options.logger;
     ctx.set('X-Trace-Id', traceId);
     const started = performance.now();
-    // Calls to other services made while handling the request carry its trace id.
-    await withTraceId(traceId, next);
-    if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz')) {
-      state.logger.info(
-        {
-          method: ctx.method,
-          path: ctx.path,
-          status: ctx.status,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      );
-    }
+    const caller = parseTraceparent(ctx.get('traceparent'));
+    const span = startSpan(traceId, caller?.traceId === traceId ? caller.parentSpanId : undefined);
+    // Calls to other services made while handling the request carry its trace id, and every line
+    // logged meanwhile (the access log too) its trace and span ids.
+    await runInTrace(span, async () => {
+      await next();
+      if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz')) {
+        state.logger.info(
+          {
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round(performance.now() - started),
+          },
+          'request',
+        );
+      }
+    });
   });
   app.use(metrics.middleware);
   app.use(errorMiddleware);

@@ -11,7 +11,6 @@
  * AppError; an error the callee did not mean (a bug, a lost database) arrives as its §7 code
  * without the callee's internals.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type DescMessage,
   type DescMethodUnary,
@@ -23,6 +22,13 @@ import {
 } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Interceptor, type Transport } from '@connectrpc/connect';
+import {
+  currentTrace,
+  parseTraceparent,
+  runInTrace,
+  startSpan,
+  traceparentFor,
+} from '../../../common/trace-context.ts';
 import { ErrorDetailSchema } from '../contracts/gen/anychat/common/v1/common_pb.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { toAppError } from '../http/errors-middleware.ts';
@@ -38,20 +44,41 @@ export function traceIdOfCall(headers: Headers): string | undefined {
   return traceId && TRACE_ID.test(traceId) ? traceId : undefined;
 }
 
-/** The trace id of the request or call being handled, for the calls its handling makes. */
-const currentTrace = new AsyncLocalStorage<string>();
-
 /**
- * Runs `work` under `traceId`: every call it makes (awaited or not) carries that trace id unless
- * the call names its own. The HTTP app runs each request under its trace id, a callee each call.
+ * Runs `work` in a new span of `traceId`: every call it makes (awaited or not) carries that trace id
+ * unless the call names its own, and its log lines carry the ids (common/trace-context.ts).
  */
 export function withTraceId<T>(traceId: string, work: () => T): T {
-  return currentTrace.run(traceId, work);
+  return runInTrace(startSpan(traceId), work);
 }
 
-function traceparent(traceId: string): string {
-  const span = crypto.getRandomValues(new Uint8Array(8));
-  return `00-${traceId}-${Buffer.from(span).toString('hex')}-01`;
+/**
+ * Server side, outermost: each call is handled in a span of the caller's trace (a new trace when it
+ * came without one), so the callee's log lines carry the caller's trace id; each call is logged at
+ * debug with its duration.
+ */
+export function traceCalls(logger: Logger): Interceptor {
+  return (next) => async (request) => {
+    const parent = parseTraceparent(request.header.get('traceparent') ?? undefined);
+    return runInTrace(startSpan(parent?.traceId, parent?.parentSpanId), async () => {
+      const started = performance.now();
+      let outcome = 'error';
+      try {
+        const response = await next(request);
+        outcome = 'ok';
+        return response;
+      } finally {
+        logger.debug(
+          {
+            call: `${request.service.typeName}/${request.method.name}`,
+            outcome,
+            ms: Math.round(performance.now() - started),
+          },
+          'call handled',
+        );
+      }
+    });
+  };
 }
 
 /** The Connect code closest to a §7 code's HTTP status (what proxies and retries look at). */
@@ -130,9 +157,9 @@ export async function callThrough<I extends DescMessage, O extends DescMessage>(
   input: MessageInitShape<I>,
   options: InvokeOptions = {},
 ): Promise<MessageShape<O>> {
-  const traceId = options.traceId ?? currentTrace.getStore();
+  const traceId = options.traceId ?? currentTrace()?.traceId;
   // Only W3C trace ids travel (a client's x-request-id may be something else).
-  const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparent(traceId) } : undefined;
+  const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparentFor(traceId) } : undefined;
   const stop = invokeDuration.startTimer({
     app: appIdOf(method.parent),
     method: `${method.parent.name}/${method.name}`,

@@ -14,8 +14,9 @@ import type {
 } from '@bufbuild/protobuf';
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import type { z } from 'zod';
+import { currentTrace } from '../../../common/trace-context.ts';
 import { parseInternal } from '../validation.ts';
-import { traceIdOfCall, withTraceId } from './connect.ts';
+import { traceIdOfCall } from './connect.ts';
 
 /** What a handler knows of the call besides its input. */
 export interface CallContext {
@@ -90,10 +91,10 @@ export function internalService<S extends DescService, V extends InputSchemas<S>
         router.rpc(
           method as DescMethod & { methodKind: 'unary' },
           async (request: MessageShape<DescMessage>, context: HandlerContext) => {
-            const traceId = traceIdOfCall(context.requestHeader);
-            const handle = () => handler(parseInternal(schema, request), { traceId });
-            // The calls the handler makes carry the caller's trace on.
-            return traceId ? withTraceId(traceId, handle) : handle();
+            // The adapters' routers run each call in its trace (connect.ts traceCalls): the calls the
+            // handler makes carry it on.
+            const traceId = currentTrace()?.traceId ?? traceIdOfCall(context.requestHeader);
+            return handler(parseInternal(schema, request), { traceId });
           },
         );
       }

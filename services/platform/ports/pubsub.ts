@@ -3,6 +3,8 @@
  * SUCCESS, RETRY or DROP, at-least-once delivery (so every handler is idempotent), no wildcards.
  * A handler that throws means RETRY: an event is never acknowledged silently.
  */
+import { parseTraceparent, runInTrace, startSpan } from '../../../common/trace-context.ts';
+import type { Logger } from '../logger.ts';
 import { measuredHandler } from '../observability/metrics.ts';
 
 export interface CloudEvent<T = unknown> {
@@ -15,7 +17,10 @@ export interface CloudEvent<T = unknown> {
   topic: string;
   pubsubname: string;
   data: T;
+  /** The publisher's trace: a bare W3C trace id (this project's publishers) or a traceparent (Dapr's). */
   traceid?: string;
+  /** Dapr's W3C traceparent of the delivery, when its tracing is on. */
+  traceparent?: string;
 }
 
 export type DeliveryResult = 'SUCCESS' | 'RETRY' | 'DROP';
@@ -59,22 +64,35 @@ export class PublishError extends Error {
   override name = 'PublishError';
 }
 
-/** Runs a handler and turns an exception into RETRY, never into a silent SUCCESS. */
+/**
+ * Runs a handler and turns an exception into RETRY, never into a silent SUCCESS. The handler runs in
+ * a span of the publisher's trace (its log lines carry the trace id); `logger` gets each delivery at debug.
+ */
 export async function runHandler<T>(
   subscription: Subscription<T>,
   event: CloudEvent<T>,
   onError: (error: unknown) => void,
+  logger?: Logger,
 ): Promise<DeliveryResult> {
-  const [result] = await measuredHandler(subscription.topic, async () => {
-    try {
-      const answer = await subscription.handle(event);
-      return [answer === 'SUCCESS' || answer === 'DROP' || answer === 'RETRY' ? answer : 'RETRY'];
-    } catch (error) {
-      onError(error);
-      return ['RETRY' as const];
-    }
+  // The publisher's trace id first: Dapr's traceparent may be a trace of its own (the publish
+  // request to the sidecar carries none), and then only gives the parent span when the ids agree.
+  const named = parseTraceparent(event.traceid);
+  const sidecar = parseTraceparent(event.traceparent);
+  const traceId = named?.traceId ?? sidecar?.traceId;
+  const parentSpanId = sidecar?.traceId === traceId ? sidecar?.parentSpanId : named?.parentSpanId;
+  return runInTrace(startSpan(traceId, parentSpanId), async () => {
+    const [result] = await measuredHandler(subscription.topic, async () => {
+      try {
+        const answer = await subscription.handle(event);
+        return [answer === 'SUCCESS' || answer === 'DROP' || answer === 'RETRY' ? answer : 'RETRY'];
+      } catch (error) {
+        onError(error);
+        return ['RETRY' as const];
+      }
+    });
+    logger?.debug({ topic: subscription.topic, eventId: event.id, result }, 'event handled');
+    return result!;
   });
-  return result!;
 }
 
 /**

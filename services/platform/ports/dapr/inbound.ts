@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import { topicComponent } from '../../../../common/index.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import { errorsToConnect } from '../connect.ts';
+import { errorsToConnect, traceCalls } from '../connect.ts';
 import { DeliveryAttempts, droppedEvents } from '../delivery-metrics.ts';
 import type { InternalService } from '../internal-service.ts';
 import { type CloudEvent, runHandler, type Subscription } from '../pubsub.ts';
@@ -86,11 +86,15 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
         ctx.body = { status: 'DROP' };
         return;
       }
-      const status = await runHandler(subscription, event, (error) =>
-        logger.warn(
-          { err: error, topic, eventId: event.id },
-          'subscriber threw; asking the sidecar to retry',
-        ),
+      const status = await runHandler(
+        subscription,
+        event,
+        (error) =>
+          logger.warn(
+            { err: error, topic, eventId: event.id },
+            'subscriber threw; asking the sidecar to retry',
+          ),
+        logger,
       );
       ctx.body = { status: answerFor(status, topic, event, attempts, logger) };
     });
@@ -101,7 +105,7 @@ export function mountDaprInbound(router: Router, options: DaprInboundOptions): v
     grpcWeb: false,
     // A request of a contract method is ids and short texts; anything near this is no caller's.
     readMaxBytes: MAX_CALL_BYTES,
-    interceptors: [errorsToConnect(logger)],
+    interceptors: [traceCalls(logger), errorsToConnect(logger)],
   });
   for (const served of options.internal) served.register(connect);
   for (const handler of connect.handlers) {

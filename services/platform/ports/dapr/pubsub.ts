@@ -1,4 +1,5 @@
 import type { DaprClient } from '@dapr/dapr';
+import { currentTrace } from '../../../../common/trace-context.ts';
 import { PublishError, type PublishOptions, type PubSubPort } from '../pubsub.ts';
 import { sidecarFailure } from './client.ts';
 
@@ -13,7 +14,9 @@ export class DaprPubSubPort implements PubSubPort {
   async publish<T>(pubsubName: string, topic: string, data: T, options: PublishOptions = {}): Promise<void> {
     const metadata: Record<string, string> = {};
     if (options.type) metadata['cloudevent.type'] = options.type;
-    if (options.traceId) metadata['cloudevent.traceid'] = options.traceId;
+    // Published while handling something: the event goes on in that trace.
+    const traceId = options.traceId ?? currentTrace()?.traceId;
+    if (traceId) metadata['cloudevent.traceid'] = traceId;
     const result = await this.client.pubsub.publish(pubsubName, topic, data as object, {
       contentType: 'application/json',
       metadata,

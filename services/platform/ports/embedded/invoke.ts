@@ -2,7 +2,7 @@ import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } fro
 import { type ConnectRouter, createRouterTransport, type Transport } from '@connectrpc/connect';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { createLogger, type Logger } from '../../logger.ts';
-import { callThrough, errorsToConnect } from '../connect.ts';
+import { callThrough, errorsToConnect, traceCalls } from '../connect.ts';
 import type { InternalService } from '../internal-service.ts';
 import { appIdOf, type InvokeOptions, type InvokePort } from '../invoke.ts';
 
@@ -16,7 +16,7 @@ export class EmbeddedInvoker implements InvokePort {
   readonly #services = new Map<string, InternalService>();
   #transport: Transport | undefined;
 
-  /** `logger` gets the failures callees did not mean (a bug, a lost database), as on the REST API. */
+  /** `logger` gets the failures callees did not mean (a bug, a lost database), as on the REST API, and each call at debug. */
   constructor(logger: Logger = createLogger('silent')) {
     this.#logger = logger;
   }
@@ -47,7 +47,7 @@ export class EmbeddedInvoker implements InvokePort {
       (router: ConnectRouter) => {
         for (const served of this.#services.values()) served.register(router);
       },
-      { router: { interceptors: [errorsToConnect(this.#logger)] } },
+      { router: { interceptors: [traceCalls(this.#logger), errorsToConnect(this.#logger)] } },
     );
     return callThrough(this.#transport, method, input, options);
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTrace } from '../../../../common/trace-context.ts';
 import type { Logger } from '../../logger.ts';
 import { droppedEvents } from '../delivery-metrics.ts';
 import {
@@ -89,6 +90,8 @@ export class EmbeddedBus {
 
   async publish<T>(source: string, pubsubName: string, topic: string, data: T, options: PublishOptions = {}) {
     if (this.#closed) throw new Error('embedded bus is closed');
+    // Published while handling something: the event goes on in that trace.
+    const traceId = options.traceId ?? currentTrace()?.traceId;
     const event: CloudEvent<T> = {
       id: randomUUID(),
       source,
@@ -100,7 +103,7 @@ export class EmbeddedBus {
       pubsubname: pubsubName,
       // Same JSON round-trip as a real broker: no shared references, no Dates, no undefined.
       data: JSON.parse(JSON.stringify(data ?? null)),
-      ...(options.traceId ? { traceid: options.traceId } : {}),
+      ...(traceId ? { traceid: traceId } : {}),
     };
     for (const group of this.#groups.get(`${pubsubName}/${topic}`)?.values() ?? []) {
       this.#schedule(group, event, 1, 0);
@@ -195,11 +198,15 @@ export class EmbeddedBus {
       return;
     }
     const result = member
-      ? await runHandler(member, event, (error) =>
-          this.logger.warn(
-            { err: error, topic: event.topic, eventId: event.id, attempt },
-            'subscriber threw; will retry',
-          ),
+      ? await runHandler(
+          member,
+          event,
+          (error) =>
+            this.logger.warn(
+              { err: error, topic: event.topic, eventId: event.id, attempt },
+              'subscriber threw; will retry',
+            ),
+          this.logger,
         )
       : 'RETRY';
     if (this.#closed) return;

@@ -20,6 +20,8 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   'message.read': ['session', 'push'],
   'message.recalled': ['session'],
   'message.cleared': ['session'],
+  'message.edited': ['session'],
+  'message.reacted': ['push'],
   'message.system.requested': ['message'],
   'timeline.append': ['message', 'push'],
   'auth.login.recorded': ['admin'],

@@ -4,6 +4,7 @@ import { eventSubscription } from '../platform/events/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
+import { GroupClient } from './clients/groups.ts';
 import { UserClient } from './clients/users.ts';
 import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
@@ -35,6 +36,7 @@ export const friendService: ServiceModule = {
       store: new FriendStore(ctx.orm, ctx.ids),
       users: new UserClient(ctx.invoke),
       ids: ctx.ids,
+      groups: new GroupClient(ctx.invoke),
       logger: ctx.logger,
       outbox,
       presence: new PresenceRegistry(ctx.sharedState, {

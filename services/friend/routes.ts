@@ -132,7 +132,8 @@ export function friendRoutes(domain: FriendDomain, rateLimitFactor: number) {
     defineRoute({
       method: 'get',
       path: '/api/v1/friends/recommendations',
-      summary: 'People I may know: friends of my friends, most friends in common first',
+      summary:
+        'People I may know: friends of my friends and people in my groups, most mutual friends and common groups first, with the reasons',
       tags,
       access: 'user',
       query: RecommendationsQuery,
@@ -141,6 +142,8 @@ export function friendRoutes(domain: FriendDomain, rateLimitFactor: number) {
         users: (await discovery.recommendations(principal.userId, query.limit)).map((entry) => ({
           ...brief(entry.userId, entry.profile),
           mutualFriends: entry.mutualFriends,
+          commonGroups: entry.commonGroups,
+          reasons: entry.reasons,
         })),
       }),
     }),

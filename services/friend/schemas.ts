@@ -177,4 +177,8 @@ export const RecommendationsQuery = z.object({
 
 export const RecommendationDto = BriefUserDto.extend({
   mutualFriends: z.number().int().describe('friends we have in common'),
+  commonGroups: z.number().int().describe('groups we are both members of (groups of at most 500 members)'),
+  reasons: z
+    .array(z.string())
+    .describe('why they are offered, strongest first, e.g. "3 common groups", "2 mutual friends"'),
 });

@@ -13,6 +13,7 @@ export const GroupInputs = {
   getSendContext: z.object({ groupId: id, userId: id }),
   listConversationMembers: GroupInput,
   getGroupBriefs: z.object({ groupIds: z.array(id).max(BulkCalls.groupBriefs.maxIds) }),
+  listCommonGroupPeers: z.object({ userId: id, limit: z.number().int().min(1).max(200) }),
 } satisfies InputSchemas<typeof GroupService>;
 
 /** Input rules of GroupAdminService's methods (test/unit/contracts.test.ts holds them to the proto messages). */
@@ -45,6 +46,9 @@ export function groupInternal(domain: GroupDomain): InternalService[] {
       listConversationMembers: async ({ groupId }) => directory.conversationMembers(groupId),
       getGroupBriefs: async ({ groupIds }) => ({
         briefs: (await directory.briefs(groupIds)).map(unsetNulls),
+      }),
+      listCommonGroupPeers: async ({ userId, limit }) => ({
+        peers: await directory.commonGroupPeers(userId, limit),
       }),
     }),
     internalService(GroupAdminService, GroupAdminInputs, {

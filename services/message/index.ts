@@ -138,7 +138,7 @@ export const messageService: ServiceModule = {
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
     );
 
-    const interactionStore = new InteractionStore(sql, store);
+    const interactionStore = new InteractionStore(sql, store, outbox);
     const interactions = {
       edits: new MessageEdits({
         messages,
@@ -146,7 +146,7 @@ export const messageService: ServiceModule = {
         content,
         windowMs: config.editWindowSeconds * 1000,
       }),
-      reactions: new MessageReactions({ messages, store: interactionStore, ids: ctx.ids }),
+      reactions: new MessageReactions({ messages, store: interactionStore, ids: ctx.ids, outbox }),
       pins: new MessagePins({ messages, store: interactionStore, ids: ctx.ids }),
       threads: new MessageThreads(messages, interactionStore),
     };
@@ -158,6 +158,7 @@ export const messageService: ServiceModule = {
       content,
       groups,
       profiles,
+        outbox,
       ids: ctx.ids,
       logger: ctx.logger,
       config: ctx.config,

@@ -124,6 +124,11 @@ export const pushService: ServiceModule = {
       ],
       internal: pushInternal(planner, new PushStatistics(sql), ctx.ids),
       async stop() {
+        eventSubscription({
+          ...on,
+          topic: MessageTopics.reacted,
+          handle: (reaction) => planner.reacted(reaction),
+        }),
         clearInterval(sweeper);
         await dispatcher.stop();
         for (const provider of providers.values()) await provider.close?.();

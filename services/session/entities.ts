@@ -22,6 +22,8 @@ export const Session = defineEntity({
     lastSeq: p.bigint('number'),
     lastMessageAt: p.datetime().nullable(),
     lastRecalled: p.boolean(),
+    /** Edits of the last message applied to its preview (the highest edit number seen). */
+    lastEditVersion: p.integer().default(0),
     /** The owner has read everything up to this seq. */
     readSeq: p.bigint('number'),
     /** The owner cleared the history up to this seq. */

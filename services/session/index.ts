@@ -7,6 +7,7 @@ import { SessionService } from './domain/session-service.ts';
 import { sessionEntities } from './entities.ts';
 import { sessionInternal } from './internal.ts';
 import { Migration20261122000500_session } from './migrations/Migration20261122000500_session.ts';
+import { Migration20261201001300_session_edits } from './migrations/Migration20261201001300_session_edits.ts';
 import { sessionRoutes } from './routes.ts';
 
 /**
@@ -20,7 +21,10 @@ export const sessionService: ServiceModule = {
   name: 'session',
   schema: 'session',
   entities: sessionEntities,
-  migrations: [{ name: 'Migration20261122000500_session', class: Migration20261122000500_session }],
+  migrations: [
+    { name: 'Migration20261122000500_session', class: Migration20261122000500_session },
+    { name: 'Migration20261201001300_session_edits', class: Migration20261201001300_session_edits },
+  ],
   async create(ctx) {
     const sessions = new SessionService({
       orm: ctx.orm,
@@ -49,6 +53,7 @@ export const sessionService: ServiceModule = {
         on(MessageTopics.read, (e) => sessions.onMessageRead(e)),
         on(MessageTopics.recalled, (e) => sessions.onMessageRecalled(e)),
         on(MessageTopics.cleared, (e) => sessions.onMessageCleared(e)),
+        on(MessageTopics.edited, (e) => sessions.onMessageEdited(e)),
       ],
       internal: sessionInternal(sessions),
     };

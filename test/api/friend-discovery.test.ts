@@ -139,6 +139,62 @@ forEachBackend('finding friends: phone book and recommendations', (platform) => 
     const bad = await api().call('GET', '/api/v1/friends/recommendations?limit=0', { token: me.accessToken });
     expect(bad.body.code).to.equal(ErrorCode.INVALID_PARAMS);
   });
+  it('recommends people in common groups, more groups first, with the reasons, never a blocked one', async () => {
+    const me = await registerUser(api());
+    const organizer = await registerUser(api());
+    const [two, one, blocked, filler] = [
+      await registerUser(api()),
+      await registerUser(api()),
+      await registerUser(api()),
+      await registerUser(api()),
+    ];
+    // The organizer befriends the others, not me: I join by invitation, so none is a friend of a friend.
+    for (const user of [two, one, blocked, filler]) await befriend(api(), organizer, user);
+    const group = async (members: Array<{ userId: string }>) => {
+      const { groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
+        token: organizer.accessToken,
+        body: { name: 'Club', memberIds: members.map((m) => m.userId) },
+      });
+      const added = await api().ok<{ invitedIds: string[] }>('POST', `/api/v1/groups/${groupId}/members`, {
+        token: organizer.accessToken,
+        body: { userIds: [me.userId] },
+      });
+      expect(added.invitedIds).to.deep.equal([me.userId]);
+      await api().ok('PUT', `/api/v1/groups/${groupId}/invitation`, {
+        token: me.accessToken,
+        body: { action: 'accept' },
+      });
+    };
+    await group([two, one, blocked]);
+    // A group needs two members besides its owner.
+    await group([two, filler]);
+    await api().ok('POST', '/api/v1/friends/blacklist', {
+      token: me.accessToken,
+      body: { userId: blocked.userId },
+    });
+
+    type Recommended = { userId: string; mutualFriends: number; commonGroups: number; reasons: string[] };
+    const { users } = await api().ok<{ users: Recommended[] }>('GET', '/api/v1/friends/recommendations', {
+      token: me.accessToken,
+    });
+    // Ties go to the smaller (older) id: the organizer registered before `two`.
+    expect(users.map((u) => [u.userId, u.commonGroups, u.mutualFriends, u.reasons])).to.deep.equal([
+      [organizer.userId, 2, 0, ['2 common groups']],
+      [two.userId, 2, 0, ['2 common groups']],
+      [one.userId, 1, 0, ['1 common group']],
+      [filler.userId, 1, 0, ['1 common group']],
+    ]);
+
+    // Whoever takes requests only from friends of friends is not offered for groups alone.
+    await api().ok('PUT', '/api/v1/users/settings/privacy', {
+      token: two.accessToken,
+      body: { addMe: 'friends_of_friends' },
+    });
+    const after = await api().ok<{ users: Recommended[] }>('GET', '/api/v1/friends/recommendations', {
+      token: me.accessToken,
+    });
+    expect(after.users.map((u) => u.userId)).to.deep.equal([organizer.userId, one.userId, filler.userId]);
+  });
 });
 
 forEachBackend(

@@ -1,4 +1,5 @@
 import { type ProfileSummary, visibleTo } from '../../platform/contracts/index.ts';
+import type { GroupClient } from '../clients/groups.ts';
 import type { UserClient } from '../clients/users.ts';
 import type { FriendStore } from '../store/index.ts';
 
@@ -13,23 +14,37 @@ export interface Recommendation {
   userId: string;
   profile: ProfileSummary;
   mutualFriends: number;
+  commonGroups: number;
+  /** Why they are offered, strongest first, e.g. "3 common groups" and "2 mutual friends". */
+  reasons: string[];
 }
 
-/** How many friends of friends are read before the ones that cannot be shown are left out. */
+/** How many candidates of each source are read before the ones that cannot be shown are left out. */
 const RECOMMENDATION_POOL = 4;
+
+const plural = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+
+/** Reasons, the larger count first (a tie: groups first, as they say more about where we met). */
+function reasonsOf(mutualFriends: number, commonGroups: number): string[] {
+  const friends = mutualFriends > 0 ? [plural(mutualFriends, 'mutual friend')] : [];
+  const groups = commonGroups > 0 ? [plural(commonGroups, 'common group')] : [];
+  return mutualFriends > commonGroups ? [...friends, ...groups] : [...groups, ...friends];
+}
 
 /**
  * Finding people: registered users in a phone book (by contact hashes only; the book itself is
- * neither sent nor kept) and friends of friends. Each shows only users whose privacy settings let
+ * neither sent nor kept), and recommendations from friends of friends and people in common groups. Each shows only users whose privacy settings let
  * the caller find them, who have not blacklisted the caller, and whose account exists.
  */
 export class Discovery {
   readonly #store: FriendStore;
   readonly #users: UserClient;
+  readonly #groups: GroupClient;
 
-  constructor(store: FriendStore, users: UserClient) {
+  constructor(store: FriendStore, users: UserClient, groups: GroupClient) {
     this.#store = store;
     this.#users = users;
+    this.#groups = groups;
   }
 
   async matchContacts(userId: string, phoneHashes: string[]): Promise<ContactMatch[]> {
@@ -52,20 +67,52 @@ export class Discovery {
     });
   }
 
-  /** Friends of friends the caller may ask to be friends, most friends in common first. */
+  /**
+   * People the caller may know: friends of friends and people in their groups, ranked by mutual
+   * friends plus common groups. Never a friend, someone either side blacklisted, a deleted account,
+   * someone who takes requests from nobody, or (taking them from friends of friends only) someone
+   * who is not one.
+   */
   async recommendations(userId: string, limit: number): Promise<Recommendation[]> {
-    const candidates = await this.#store.friendsOfFriends(userId, limit * RECOMMENDATION_POOL);
-    if (candidates.length === 0) return [];
-    const ids = candidates.map((candidate) => candidate.userId);
-    const [privacy, profiles] = await Promise.all([this.#users.privacy(ids), this.#users.profiles(ids)]);
-    return candidates
-      .flatMap((candidate) => {
-        const profile = profiles.get(candidate.userId);
-        // Whoever takes requests from nobody is not offered; friends of friends pass the other settings.
-        if (!profile || profile.accountDeleted || privacy.get(candidate.userId)?.addMe === 'nobody')
-          return [];
-        return [{ ...candidate, profile }];
+    const pool = limit * RECOMMENDATION_POOL;
+    const [viaFriends, viaGroups] = await Promise.all([
+      this.#store.friendsOfFriends(userId, pool),
+      this.#groups.commonGroupPeers(userId, pool),
+    ]);
+    const counts = new Map<string, { mutualFriends: number; commonGroups: number }>();
+    const countOf = (id: string) => {
+      const found = counts.get(id) ?? { mutualFriends: 0, commonGroups: 0 };
+      counts.set(id, found);
+      return found;
+    };
+    for (const entry of viaFriends) countOf(entry.userId).mutualFriends = entry.mutualFriends;
+    for (const entry of viaGroups) countOf(entry.userId).commonGroups = entry.commonGroups;
+    const ids = [...counts.keys()];
+    if (ids.length === 0) return [];
+    const [privacy, profiles, relations] = await Promise.all([
+      this.#users.privacy(ids),
+      this.#users.profiles(ids),
+      // Friends of friends are filtered by their query already; people from groups are not.
+      this.#store.relations(userId, ids),
+    ]);
+    const relationOf = new Map(relations.map((relation) => [relation.peerId, relation]));
+    return [...counts]
+      .flatMap(([id, { mutualFriends, commonGroups }]) => {
+        const profile = profiles.get(id);
+        const relation = relationOf.get(id);
+        const addMe = privacy.get(id)?.addMe ?? 'nobody';
+        if (!profile || profile.accountDeleted || !relation) return [];
+        if (relation.isFriend || relation.blocking || relation.blockedByPeer) return [];
+        if (addMe === 'nobody' || (addMe === 'friends_of_friends' && mutualFriends === 0)) return [];
+        const reasons = reasonsOf(mutualFriends, commonGroups);
+        return [{ userId: id, profile, mutualFriends, commonGroups, reasons }];
       })
+      .sort(
+        (a, b) =>
+          b.mutualFriends + b.commonGroups - (a.mutualFriends + a.commonGroups) ||
+          b.mutualFriends - a.mutualFriends ||
+          (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1),
+      )
       .slice(0, limit);
   }
 }

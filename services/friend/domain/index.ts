@@ -3,6 +3,7 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Outbox } from '../../platform/outbox.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
+import type { GroupClient } from '../clients/groups.ts';
 import type { UserClient } from '../clients/users.ts';
 import type { FriendStore } from '../store/index.ts';
 import { Blacklist } from './blacklist.ts';
@@ -26,6 +27,7 @@ export interface FriendDomainDeps {
   store: FriendStore;
   outbox: Outbox;
   users: UserClient;
+  groups: GroupClient;
   ids: SnowflakeGenerator;
   logger: Logger;
   presence: PresenceRegistry;
@@ -57,6 +59,6 @@ export function createFriendDomain(deps: FriendDomainDeps): FriendDomain {
     categories: new Categories(store, changes),
     blacklist: new Blacklist(store, changes, deps.limits),
     relations: new Relations(store),
-    discovery: new Discovery(store, deps.users),
+    discovery: new Discovery(store, deps.users, deps.groups),
   };
 }

@@ -47,6 +47,11 @@ export class GroupDirectory {
     return memberIds ? { exists: true, memberIds } : { exists: false, memberIds: [] };
   }
 
+  /** People who share the user's active groups, most groups in common first. */
+  commonGroupPeers(userId: string, limit: number) {
+    return this.#store.commonGroupPeers(userId, limit);
+  }
+
   async briefs(groupIds: string[]): Promise<GroupBrief[]> {
     if (groupIds.length === 0) return [];
     const groups = await this.#store.groups([...new Set(groupIds)]);

@@ -18,6 +18,7 @@ import {
 } from './internal-queries.ts';
 import { type InvitationRecord, invitationPage, standingInviter } from './invitation-queries.ts';
 import { groupListPage, memberPage } from './list-queries.ts';
+import { commonGroupPeersOf } from './peer-queries.ts';
 import type { ListedPage, MemberRecord } from './records.ts';
 
 interface Page {
@@ -120,6 +121,11 @@ export class GroupStore {
 
   conversationMembers(groupId: string): Promise<string[] | null> {
     return conversationMembersOf(this.#em(), groupId);
+  }
+
+  /** People sharing the user's active groups, most groups in common first (recommendations). */
+  commonGroupPeers(userId: string, limit: number): Promise<Array<{ userId: string; commonGroups: number }>> {
+    return commonGroupPeersOf(this.#em(), userId, limit);
   }
 
   adminPage(query: {

@@ -1,5 +1,8 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { MessageTopics } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import { type ContentValidator, searchTextOf } from './content.ts';
+import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
+import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
 import { eventFrame } from './frames.ts';
 import type { InteractionStore } from './interactions-store.ts';
 import type { MessageService } from './message-service.ts';
@@ -11,6 +14,8 @@ export interface EditsOptions {
   messages: MessageService;
   store: InteractionStore;
   content: ContentValidator;
+  /** `message.edited`, for conversation-list previews. */
+  outbox: Outbox;
   /** How long after sending the sender may edit; 0: never. */
   windowMs: number;
 }
@@ -63,8 +68,19 @@ export class MessageEdits {
           messageId,
           payload: payload(version),
         })),
+      (version) =>
+        outboxEvent(MessageTopics.edited, {
+          messageId,
+          sessionId: message.sessionId,
+          participants: access.participants,
+          seq: BigInt(message.seq),
+          version,
+          preview: previewOf(message.contentType, content),
+          editedAt: timestampFromDate(editedAt),
+        }),
     );
     if (!result) throw new AppError(ErrorCode.MESSAGE_RECALLED);
+    await this.#o.outbox.publish(result.outbox);
     // Pushed with the content; the timeline holds none, its replay reads the message's current one.
     await messages.shared.deliver(
       [...result.appended].map(([event, syncSeq]) => ({

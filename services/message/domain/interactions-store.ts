@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../platform/db/index.ts';
+import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 import { storableJson } from '../../platform/text.ts';
 import {
   MESSAGE_COLUMNS,
@@ -50,9 +51,12 @@ export class InteractionStore {
 
   readonly #messages: MessageStore;
 
-  constructor(sql: SqlExecutor, messages: MessageStore) {
+  readonly #outbox: Outbox;
+
+  constructor(sql: SqlExecutor, messages: MessageStore, outbox: Outbox) {
     this.#sql = sql;
     this.#messages = messages;
+    this.#outbox = outbox;
   }
 
   /**
@@ -65,7 +69,8 @@ export class InteractionStore {
     searchText: string,
     editedAt: Date,
     events: (version: number) => TimelineEvent[],
-  ): Promise<{ version: number; appended: Appended } | undefined> {
+    event: (version: number) => PendingEvent,
+  ): Promise<{ version: number; appended: Appended; outbox: StoredEvent[] } | undefined> {
     return this.#sql.transaction(async (tx) => {
       // The row lock orders concurrent edits of one message, so versions never collide.
       const [current] = await tx.query(
@@ -84,7 +89,8 @@ export class InteractionStore {
         [json(content), searchText, editedAt, messageId],
       );
       const version = Number(row!.version);
-      return { version, appended: await this.#messages.appendIn(tx, events(version)) };
+      const appended = await this.#messages.appendIn(tx, events(version));
+      return { version, appended, outbox: await this.#outbox.store(tx, [event(version)]) };
     });
   }
 
@@ -113,7 +119,9 @@ export class InteractionStore {
     add: boolean,
     events: (count: number) => TimelineEvent[],
     allowed: (mine: number, distinct: number) => void,
-  ): Promise<{ changed: boolean; count: number; appended: Appended }> {
+    /** The event an addition publishes (none for a removal). */
+    event?: PendingEvent,
+  ): Promise<{ changed: boolean; count: number; appended: Appended; outbox: StoredEvent[] }> {
     return this.#sql.transaction(async (tx) => {
       if (add) {
         const [limits] = await tx.query(
@@ -141,8 +149,9 @@ export class InteractionStore {
         [message.messageId, emoji],
       );
       const count = Number(row?.count ?? 0);
-      if (changed.length === 0) return { changed: false, count, appended: new Map() };
-      return { changed: true, count, appended: await this.#messages.appendIn(tx, events(count)) };
+      if (changed.length === 0) return { changed: false, count, appended: new Map(), outbox: [] };
+      const appended = await this.#messages.appendIn(tx, events(count));
+      return { changed: true, count, appended, outbox: await this.#outbox.store(tx, event ? [event] : []) };
     });
   }
 

@@ -12,6 +12,8 @@ import { GroupChangedSchema } from './gen/anychat/group/v1/events_pb.ts';
 import {
   MessageClearedSchema,
   MessageCreatedSchema,
+  MessageEditedSchema,
+  MessageReactedSchema,
   MessageReadSchema,
   MessageRecalledSchema,
   SystemMessageRequestedSchema,
@@ -74,6 +76,10 @@ export const MessageTopics = {
   recalled: eventTopic('message.recalled', MessageRecalledSchema, EventRules.messageRecalled),
   /** A user cleared a conversation for themselves up to a seq. */
   cleared: eventTopic('message.cleared', MessageClearedSchema, EventRules.messageCleared),
+  /** A sender edited a message's text (conversation-list previews follow). */
+  edited: eventTopic('message.edited', MessageEditedSchema, EventRules.messageEdited),
+  /** A user put an emoji on a message (its author may get a push). */
+  reacted: eventTopic('message.reacted', MessageReactedSchema, EventRules.messageReacted),
 };
 
 /** System messages (group events) the group service asks the message service to post. */

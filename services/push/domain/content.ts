@@ -21,6 +21,8 @@ export type PushContent =
   | { kind: 'friend_request'; fromName: string }
   | { kind: 'group_invitation'; inviterName: string; groupName: string }
   | { kind: 'call'; callerName: string; video: boolean }
+  /** Someone put an emoji on the user's message. */
+  | { kind: 'reaction'; reactorName: string; emoji: string; preview: string }
   | { kind: 'test' };
 
 type Language = 'en' | 'zh';
@@ -40,6 +42,9 @@ const WORDS = {
     groupInvitationBody: (name: string, group: string) => `${name} invited you to join ${group}`,
     call: (video: boolean) => (video ? 'Incoming video call' : 'Incoming voice call'),
     callBody: (name: string) => `${name} is calling you`,
+    reaction: 'New reaction',
+    reactionBody: (name: string, emoji: string, preview: string) =>
+      `${name} reacted ${emoji} to "${preview}"`,
     test: 'Test notification',
     testBody: 'Push notifications reach this device.',
   },
@@ -55,6 +60,8 @@ const WORDS = {
     groupInvitationBody: (name: string, group: string) => `${name} 邀请你加入群聊「${group}」`,
     call: (video: boolean) => (video ? '视频通话邀请' : '语音通话邀请'),
     callBody: (name: string) => `${name} 正在呼叫你`,
+    reaction: '新的回应',
+    reactionBody: (name: string, emoji: string, preview: string) => `${name} 对“${preview}”回应了 ${emoji}`,
     test: '测试通知',
     testBody: '这台设备可以收到推送通知。',
   },
@@ -88,6 +95,11 @@ export function render(
       };
     case 'call':
       return { title: w.call(content.video), body: preview ? w.callBody(content.callerName) : w.hidden };
+    case 'reaction':
+      return {
+        title: preview ? content.reactorName : w.reaction,
+        body: preview ? clip(w.reactionBody(content.reactorName, content.emoji, content.preview)) : w.hidden,
+      };
     case 'test':
       return { title: w.test, body: w.testBody };
   }

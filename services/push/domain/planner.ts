@@ -1,5 +1,6 @@
 import type {
   MessageCreated,
+  MessageReacted,
   MessageRead,
   TimelineAppendRequested,
 } from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
@@ -199,6 +200,36 @@ export class PushPlanner {
   /** One push for every recipient, each with their own badge. */
   async #sameForAll(eventId: string, recipients: string[], draft: Omit<Draft, 'badge'>): Promise<void> {
     await this.#deliver(eventId, recipients, async (users) => {
+  /**
+   * Someone put an emoji on the user's message: the author's offline devices hear of it, unless
+   * they muted the conversation (a muted conversation is quiet about reactions as about messages).
+   * Do-not-disturb, notifications off and the preview setting apply as to messages.
+   */
+  async reacted(reaction: MessageReacted): Promise<void> {
+    const { authorId, sessionId, messageId, userId, emoji } = reaction;
+    if (userId === authorId) return;
+    const plan = async (): Promise<Map<string, Draft>> => {
+      const view = await this.#d.directory.messageView(authorId, sessionId, Number(reaction.seq));
+      if (view.muted) return new Map();
+      const reactorName = await this.#d.directory.nickname(userId);
+      return new Map([
+        [
+          authorId,
+          {
+            type: 'reaction',
+            content: { kind: 'reaction', reactorName, emoji, preview: reaction.preview },
+            priority: 'normal',
+            collapseKey: `reaction:${messageId}`,
+            badge: view.badge,
+            data: { type: 'reaction', sessionId, messageId, userId, emoji },
+          },
+        ],
+      ]);
+    };
+    // One push per person and emoji on a message: taking it back and putting it again is no news.
+    await this.#deliver(`reaction:${messageId}:${userId}:${emoji}`, [authorId], plan);
+  }
+
       const userIds = [...users.keys()];
       const badges = await mapLimited(userIds, LOOKUPS_AT_ONCE, (userId) =>
         this.#d.directory.unreadTotal(userId),

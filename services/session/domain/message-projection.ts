@@ -44,6 +44,7 @@ const UPSERT_LAST = `with ${INPUT},
     "last_preview" = case when excluded.last_seq > s.last_seq then excluded.last_preview else s.last_preview end,
     "last_message_at" = case when excluded.last_seq > s.last_seq then excluded.last_message_at else s.last_message_at end,
     "last_recalled" = case when excluded.last_seq > s.last_seq then false else s.last_recalled end,
+    "last_edit_version" = case when excluded.last_seq > s.last_seq then 0 else s.last_edit_version end,
     "last_seq" = greatest(s.last_seq, excluded.last_seq),
     "read_seq" = greatest(s.read_seq, excluded.read_seq),
     "updated_at" = clock_timestamp()

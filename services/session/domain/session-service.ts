@@ -3,6 +3,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type {
   MessageCleared,
   MessageCreated,
+  MessageEdited,
   MessageRead,
   MessageRecalled,
 } from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
@@ -23,6 +24,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { DeliveryResult, PubSubPort } from '../../platform/ports/index.ts';
 import type { Principal } from '../../platform/security/index.ts';
 import type { Directory } from '../clients/directory.ts';
+import { applyEdit } from './edit-projection.ts';
 import { applyMessages, type MessageForList } from './message-projection.ts';
 import { type Owner, type SessionKind, type SessionRow, SessionStore } from './session-store.ts';
 import { type Session, sessionOf } from './session-view.ts';
@@ -170,6 +172,17 @@ export class SessionService {
       messageId: event.messageId,
       seq: Number(event.seq),
       recalledAt: timestampDate(event.recalledAt).toISOString(),
+    });
+    return 'SUCCESS';
+  }
+
+  /** An edit of a conversation's last message shows as its preview on every participant's list. */
+  async onMessageEdited(event: MessageEdited): Promise<EventOutcome> {
+    await applyEdit(this.#sql, {
+      sessionId: event.sessionId,
+      messageId: event.messageId,
+      version: event.version,
+      preview: clip(event.preview),
     });
     return 'SUCCESS';
   }

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/message/v1/events.proto.
  */
 export const file_anychat_message_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hbnljaGF0L21lc3NhZ2UvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0Lm1lc3NhZ2UudjEilQIKDk1lc3NhZ2VDcmVhdGVkEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIUCgxzZXNzaW9uX3R5cGUYAyABKAkSEQoJc2VuZGVyX2lkGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxwYXJ0aWNpcGFudHMYBiADKAkSCwoDc2VxGAcgASgDEhQKDGNvbnRlbnRfdHlwZRgIIAEoCRIPCgdwcmV2aWV3GAkgASgJEhAKCG1lbnRpb25zGAogAygJEhMKC21lbnRpb25fYWxsGAsgASgIEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKC01lc3NhZ2VSZWFkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIQCghyZWFkX3NlcRgDIAEoAxIrCgdyZWFkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAQoPTWVzc2FnZVJlY2FsbGVkEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIUCgxwYXJ0aWNpcGFudHMYAyADKAkSCwoDc2VxGAQgASgDEhMKC3JlY2FsbGVkX2J5GAUgASgJEi8KC3JlY2FsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKCg5NZXNzYWdlQ2xlYXJlZBIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEwoLY2xlYXJlZF9zZXEYAyABKAMikwEKFlN5c3RlbU1lc3NhZ2VSZXF1ZXN0ZWQSEAoIZXZlbnRfaWQYASABKAkSEAoIZ3JvdXBfaWQYAiABKAkSEgoKcmVjaXBpZW50cxgDIAMoCRIMCgRraW5kGAQgASgJEgwKBHRleHQYBSABKAkSJQoEZGF0YRgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Qi/AEKF1RpbWVsaW5lQXBwZW5kUmVxdWVzdGVkEhAKCGV2ZW50X2lkGAEgASgJEhIKCnJlY2lwaWVudHMYAiADKAkSDAoEa2luZBgDIAEoCRIoCgdwYXlsb2FkGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBJPCg1vcmlnaW5fZGV2aWNlGAUgASgLMjguYW55Y2hhdC5tZXNzYWdlLnYxLlRpbWVsaW5lQXBwZW5kUmVxdWVzdGVkLk9yaWdpbkRldmljZRoyCgxPcmlnaW5EZXZpY2USDwoHdXNlcl9pZBgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAliBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch9hbnljaGF0L21lc3NhZ2UvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0Lm1lc3NhZ2UudjEilQIKDk1lc3NhZ2VDcmVhdGVkEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIUCgxzZXNzaW9uX3R5cGUYAyABKAkSEQoJc2VuZGVyX2lkGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxwYXJ0aWNpcGFudHMYBiADKAkSCwoDc2VxGAcgASgDEhQKDGNvbnRlbnRfdHlwZRgIIAEoCRIPCgdwcmV2aWV3GAkgASgJEhAKCG1lbnRpb25zGAogAygJEhMKC21lbnRpb25fYWxsGAsgASgIEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInEKC01lc3NhZ2VSZWFkEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIQCghyZWFkX3NlcRgDIAEoAxIrCgdyZWFkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAQoPTWVzc2FnZVJlY2FsbGVkEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIUCgxwYXJ0aWNpcGFudHMYAyADKAkSCwoDc2VxGAQgASgDEhMKC3JlY2FsbGVkX2J5GAUgASgJEi8KC3JlY2FsbGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKrAQoNTWVzc2FnZUVkaXRlZBISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSFAoMcGFydGljaXBhbnRzGAMgAygJEgsKA3NlcRgEIAEoAxIPCgd2ZXJzaW9uGAUgASgFEg8KB3ByZXZpZXcYBiABKAkSLQoJZWRpdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLiAQoOTWVzc2FnZVJlYWN0ZWQSEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhQKDHNlc3Npb25fdHlwZRgDIAEoCRIRCgl0YXJnZXRfaWQYBCABKAkSEQoJYXV0aG9yX2lkGAUgASgJEg8KB3VzZXJfaWQYBiABKAkSDQoFZW1vamkYByABKAkSCwoDc2VxGAggASgDEg8KB3ByZXZpZXcYCSABKAkSLgoKcmVhY3RlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoOTWVzc2FnZUNsZWFyZWQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhMKC2NsZWFyZWRfc2VxGAMgASgDIpMBChZTeXN0ZW1NZXNzYWdlUmVxdWVzdGVkEhAKCGV2ZW50X2lkGAEgASgJEhAKCGdyb3VwX2lkGAIgASgJEhIKCnJlY2lwaWVudHMYAyADKAkSDAoEa2luZBgEIAEoCRIMCgR0ZXh0GAUgASgJEiUKBGRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IvwBChdUaW1lbGluZUFwcGVuZFJlcXVlc3RlZBIQCghldmVudF9pZBgBIAEoCRISCgpyZWNpcGllbnRzGAIgAygJEgwKBGtpbmQYAyABKAkSKAoHcGF5bG9hZBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSTwoNb3JpZ2luX2RldmljZRgFIAEoCzI4LmFueWNoYXQubWVzc2FnZS52MS5UaW1lbGluZUFwcGVuZFJlcXVlc3RlZC5PcmlnaW5EZXZpY2UaMgoMT3JpZ2luRGV2aWNlEg8KB3VzZXJfaWQYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Topic `message.created`: a message was stored. The session service updates the conversation
@@ -213,6 +213,155 @@ export const MessageRecalledSchema: GenMessage<MessageRecalled> = /*@__PURE__*/
   messageDesc(file_anychat_message_v1_events, 2);
 
 /**
+ * Topic `message.edited`: a message's sender edited its text. The session service shows the new
+ * preview on the lists whose last message it is.
+ *
+ * @generated from message anychat.message.v1.MessageEdited
+ */
+export type MessageEdited = Message<"anychat.message.v1.MessageEdited"> & {
+  /**
+   * The message.
+   *
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * Its conversation.
+   *
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * Everyone whose conversation list may show it.
+   *
+   * @generated from field: repeated string participants = 3;
+   */
+  participants: string[];
+
+  /**
+   * The message's seq in its conversation.
+   *
+   * @generated from field: int64 seq = 4;
+   */
+  seq: bigint;
+
+  /**
+   * The edit's number (1 for the first): a list keeps the preview of the highest it has seen.
+   *
+   * @generated from field: int32 version = 5;
+   */
+  version: number;
+
+  /**
+   * Short text for conversation lists, as `message.created` has it.
+   *
+   * @generated from field: string preview = 6;
+   */
+  preview: string;
+
+  /**
+   * When.
+   *
+   * @generated from field: google.protobuf.Timestamp edited_at = 7;
+   */
+  editedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message anychat.message.v1.MessageEdited.
+ * Use `create(MessageEditedSchema)` to create a new message.
+ */
+export const MessageEditedSchema: GenMessage<MessageEdited> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_events, 3);
+
+/**
+ * Topic `message.reacted`: a user put an emoji on a message. The push service tells the message's
+ * author when none of their devices is connected.
+ *
+ * @generated from message anychat.message.v1.MessageReacted
+ */
+export type MessageReacted = Message<"anychat.message.v1.MessageReacted"> & {
+  /**
+   * The message.
+   *
+   * @generated from field: string message_id = 1;
+   */
+  messageId: string;
+
+  /**
+   * Its conversation.
+   *
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * `single` or `group`.
+   *
+   * @generated from field: string session_type = 3;
+   */
+  sessionType: string;
+
+  /**
+   * The peer user (single, as the author sees it) or the group (group).
+   *
+   * @generated from field: string target_id = 4;
+   */
+  targetId: string;
+
+  /**
+   * Who wrote the message (the one told).
+   *
+   * @generated from field: string author_id = 5;
+   */
+  authorId: string;
+
+  /**
+   * Who reacted.
+   *
+   * @generated from field: string user_id = 6;
+   */
+  userId: string;
+
+  /**
+   * The emoji.
+   *
+   * @generated from field: string emoji = 7;
+   */
+  emoji: string;
+
+  /**
+   * The message's seq in its conversation.
+   *
+   * @generated from field: int64 seq = 8;
+   */
+  seq: bigint;
+
+  /**
+   * The message's short text (`[image]` for media).
+   *
+   * @generated from field: string preview = 9;
+   */
+  preview: string;
+
+  /**
+   * When.
+   *
+   * @generated from field: google.protobuf.Timestamp reacted_at = 10;
+   */
+  reactedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message anychat.message.v1.MessageReacted.
+ * Use `create(MessageReactedSchema)` to create a new message.
+ */
+export const MessageReactedSchema: GenMessage<MessageReacted> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_events, 4);
+
+/**
  * Topic `message.cleared`: a user cleared a conversation for themselves up to a seq.
  *
  * @generated from message anychat.message.v1.MessageCleared
@@ -245,7 +394,7 @@ export type MessageCleared = Message<"anychat.message.v1.MessageCleared"> & {
  * Use `create(MessageClearedSchema)` to create a new message.
  */
 export const MessageClearedSchema: GenMessage<MessageCleared> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_events, 3);
+  messageDesc(file_anychat_message_v1_events, 5);
 
 /**
  * Topic `message.system.requested`: the group service asks the message service to post a
@@ -303,7 +452,7 @@ export type SystemMessageRequested = Message<"anychat.message.v1.SystemMessageRe
  * Use `create(SystemMessageRequestedSchema)` to create a new message.
  */
 export const SystemMessageRequestedSchema: GenMessage<SystemMessageRequested> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_events, 4);
+  messageDesc(file_anychat_message_v1_events, 6);
 
 /**
  * Topic `timeline.append`: append a notification to each recipient's sync timeline (a gap-free
@@ -354,7 +503,7 @@ export type TimelineAppendRequested = Message<"anychat.message.v1.TimelineAppend
  * Use `create(TimelineAppendRequestedSchema)` to create a new message.
  */
 export const TimelineAppendRequestedSchema: GenMessage<TimelineAppendRequested> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_events, 5);
+  messageDesc(file_anychat_message_v1_events, 7);
 
 /**
  * A user's device.
@@ -382,5 +531,5 @@ export type TimelineAppendRequested_OriginDevice = Message<"anychat.message.v1.T
  * Use `create(TimelineAppendRequested_OriginDeviceSchema)` to create a new message.
  */
 export const TimelineAppendRequested_OriginDeviceSchema: GenMessage<TimelineAppendRequested_OriginDevice> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_events, 5, 0);
+  messageDesc(file_anychat_message_v1_events, 7, 0);
 

@@ -76,6 +76,15 @@ export interface Stats {
   push?: { providers?: Array<{ provider: string; success?: number; failed?: number }> } | null;
   /** Null when the file service did not answer. */
   files?: { files?: number; bytes?: number; storedBytes?: number } | null;
+  /** Calls and meetings over the period asked for; null when the rtc service did not answer. */
+  calls?: {
+    periodMinutes?: number;
+    started?: number;
+    answered?: number;
+    missed?: number;
+    meetings?: number;
+    meetingMinutes?: number;
+  } | null;
 }
 
 export interface PushTestResult {

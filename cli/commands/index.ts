@@ -10,6 +10,7 @@ import { files } from './files/index.ts';
 import { groups } from './groups/index.ts';
 import { login } from './login.ts';
 import { logout } from './logout.ts';
+import { meetings } from './meetings/index.ts';
 import { messages } from './messages/index.ts';
 import { migrate } from './migrate.ts';
 import { partitions } from './partitions/index.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: AnyCommand[] = [
   groups,
   messages,
   files,
+  meetings,
   broadcast,
   push,
   stats,

@@ -10,6 +10,7 @@ import { loggedInClient } from '../session.ts';
 interface Args {
   watch?: boolean;
   interval: number;
+  period?: number;
 }
 
 /** Per provider, pushes sent and failed in the last hour, with the success rate. */
@@ -32,8 +33,27 @@ function filesLine(files: Stats['files']): string {
   return `${files?.files ?? '-'} files, ${mib(files?.bytes)} (${mib(files?.storedBytes)} stored)`;
 }
 
+/** A period in minutes as people say it: 90m, 24h, 7d. */
+function periodLabel(minutes = 0): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+/** Calls started, answered and missed, and meeting minutes, over the period. */
+function callsLine(calls: Stats['calls']): string {
+  if (calls === null) return 'rtc service not answering';
+  return `${calls?.started ?? '-'} started, ${calls?.answered ?? '-'} answered, ${calls?.missed ?? '-'} missed`;
+}
+
+function meetingsLine(calls: Stats['calls']): string {
+  if (calls === null) return 'rtc service not answering';
+  return `${calls?.meetings ?? '-'} held, ${calls?.meetingMinutes ?? '-'} minutes`;
+}
+
 function render(stats: Stats): string {
-  const { users = {}, connections = {}, messages = {}, groups = {}, push, files } = stats;
+  const { users = {}, connections = {}, messages = {}, groups = {}, push, files, calls } = stats;
+  const period = periodLabel(calls?.periodMinutes);
   const overview = renderFields([
     [
       'Users',
@@ -47,6 +67,8 @@ function render(stats: Stats): string {
     ['Connections', connections.total ?? '-'],
     ['Push (1h)', pushLine(push)],
     ['Files', filesLine(files)],
+    [`Calls (${period})`, callsLine(calls)],
+    [`Meetings (${period})`, meetingsLine(calls)],
   ]);
   const gateways = renderTable(connections.gateways ?? [], [
     { header: 'Gateway', value: (g) => g.instanceId },
@@ -67,6 +89,7 @@ export const stats = defineCommand<Args>({
     ['imctl stats', 'one snapshot'],
     ['imctl stats --watch --interval 5s', 'refresh every 5 seconds until Ctrl-C'],
     ['imctl stats --watch -o json | jq .connections.total', 'one JSON document per line, for scripts'],
+    ['imctl stats --period 7d', 'calls and meeting minutes of the last 7 days (24h by default)'],
   ],
   builder: (yargs) =>
     yargs
@@ -80,13 +103,21 @@ export const stats = defineCommand<Args>({
         default: '2s',
         describe: 'With --watch: time between refreshes',
         coerce: duration('interval'),
+      })
+      .option('period', {
+        type: 'string',
+        describe: 'What calls and meeting minutes are counted over (90m, 24h, 7d; default 24h)',
+        coerce: duration('period'),
       }),
   async run(args) {
     if (args.interval < 500) throw usageError('--interval must be at least 500ms');
+    if (args.period !== undefined && (args.period < 60_000 || args.period % 60_000 !== 0))
+      throw usageError('--period must be whole minutes, at least 1m (90m, 24h, 7d)');
+    const query = args.period === undefined ? {} : { period: `${args.period / 60_000}m` };
     const client = loggedInClient(args);
     const json = args.output === 'json';
     if (!args.watch) {
-      const snapshot = await client.get<Stats>('/stats');
+      const snapshot = await client.get<Stats>('/stats', query);
       process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : `${render(snapshot)}\n`);
       return ExitCode.ok;
     }
@@ -99,7 +130,7 @@ export const stats = defineCommand<Args>({
     let previousLines = 0;
     try {
       while (!stop.signal.aborted) {
-        const snapshot = await client.get<Stats>('/stats');
+        const snapshot = await client.get<Stats>('/stats', query);
         if (stop.signal.aborted) break;
         if (json) {
           process.stdout.write(`${JSON.stringify(snapshot)}\n`);

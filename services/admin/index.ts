@@ -17,6 +17,7 @@ import { FilesClient } from './clients/files.ts';
 import { GroupsClient } from './clients/groups.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { PushClient } from './clients/push.ts';
+import { RtcClient } from './clients/rtc.ts';
 import { AdminAccounts } from './domain/admin-accounts.ts';
 import { AdminSecondFactor, adminTotpContext } from './domain/admin-second-factor.ts';
 import { AuditLog, adminActor } from './domain/audit-log.ts';
@@ -24,6 +25,7 @@ import { Broadcasts } from './domain/broadcasts.ts';
 import { ContentModeration } from './domain/content-moderation.ts';
 import { FileModeration } from './domain/file-moderation.ts';
 import { GatewayInstances } from './domain/gateway-instances.ts';
+import { MeetingModeration } from './domain/meeting-moderation.ts';
 import { PushChecks } from './domain/push-checks.ts';
 import { Statistics } from './domain/statistics.ts';
 import { SystemConfig } from './domain/system-config.ts';
@@ -31,6 +33,7 @@ import { UserModeration } from './domain/user-moderation.ts';
 import { Migration20261122000700_admin } from './migrations/Migration20261122000700_admin.ts';
 import { Migration20261130000710_admin_second_factor } from './migrations/Migration20261130000710_admin_second_factor.ts';
 import { Migration20261130000720_admin_sealed_totp } from './migrations/Migration20261130000720_admin_sealed_totp.ts';
+import { Migration20261201001200_admin_meetings_permission } from './migrations/Migration20261201001200_admin_meetings_permission.ts';
 import { adminRoutes } from './routes.ts';
 import { CreateAdminBody } from './schemas.ts';
 
@@ -57,6 +60,10 @@ const MIGRATIONS = [
     class: Migration20261130000710_admin_second_factor,
   },
   { name: 'Migration20261130000720_admin_sealed_totp', class: Migration20261130000720_admin_sealed_totp },
+  {
+    name: 'Migration20261201001200_admin_meetings_permission',
+    class: Migration20261201001200_admin_meetings_permission,
+  },
 ];
 
 /** A 63-bit audit id from an event id, so that a redelivered login event is recorded once. */
@@ -98,6 +105,7 @@ export const adminService: ServiceModule = {
       messages: new MessagesClient(ctx.invoke),
       push: new PushClient(ctx.invoke),
       files: new FilesClient(ctx.invoke),
+      rtc: new RtcClient(ctx.invoke),
     };
     const users = new UserModeration({
       sql,
@@ -135,6 +143,7 @@ export const adminService: ServiceModule = {
       config,
       push: new PushChecks(clients.push, audit),
       files: new FileModeration(clients.files, audit),
+      meetings: new MeetingModeration(clients.rtc, audit),
     };
 
     await config.publishSensitiveWords();

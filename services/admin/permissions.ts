@@ -7,6 +7,7 @@ export const PERMISSIONS = {
   'messages:read': 'Read conversation history for moderation',
   'messages:write': 'Recall any message',
   'broadcasts:write': 'Send announcements and maintenance notices to every user',
+  'meetings:write': 'End any meeting for everyone',
   'stats:read': 'Read platform statistics',
   'audit:read': 'Query the audit log',
   'config:read': 'Read system configuration and the sensitive-word filter',

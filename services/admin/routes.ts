@@ -8,11 +8,13 @@ import { type Actor, type AuditLog, adminActor } from './domain/audit-log.ts';
 import type { Broadcasts } from './domain/broadcasts.ts';
 import type { ContentModeration } from './domain/content-moderation.ts';
 import type { FileModeration } from './domain/file-moderation.ts';
+import type { MeetingModeration } from './domain/meeting-moderation.ts';
 import type { PushChecks } from './domain/push-checks.ts';
 import type { Statistics } from './domain/statistics.ts';
 import type { SystemConfig } from './domain/system-config.ts';
 import type { UserModeration } from './domain/user-moderation.ts';
 import { fileAdminRoutes } from './file-routes.ts';
+import { meetingAdminRoutes } from './meeting-routes.ts';
 import {
   AdminDto,
   AuditDto,
@@ -46,6 +48,7 @@ import {
   SensitiveWordsBody,
   SensitiveWordsDto,
   StatsDto,
+  StatsQuery,
   UnbannedDto,
   UserDetailDto,
   UserListDto,
@@ -63,6 +66,7 @@ export interface AdminDomain {
   config: SystemConfig;
   files: FileModeration;
   push: PushChecks;
+  meetings: MeetingModeration;
 }
 
 const tags = ['admin'];
@@ -357,12 +361,14 @@ function platformRoutes(d: AdminDomain) {
     defineRoute({
       method: 'get',
       path: '/api/v1/admin/stats',
-      summary: 'Users, connections per gateway, messages per minute and by type, groups',
+      summary:
+        'Users, connections per gateway, messages per minute and by type, groups, pushes, files, calls and meeting minutes',
       tags,
       access: 'admin',
       permission: 'stats:read',
+      query: StatsQuery,
       response: StatsDto,
-      handler: () => d.statistics.collect(),
+      handler: ({ query }) => d.statistics.collect(query.period),
     }),
     defineRoute({
       method: 'get',
@@ -444,5 +450,6 @@ export function adminRoutes(domain: AdminDomain, limits: StateStore, rateLimitFa
     ...contentRoutes(domain),
     ...platformRoutes(domain),
     ...fileAdminRoutes(domain.files),
+    ...meetingAdminRoutes(domain.meetings),
   ];
 }

@@ -184,7 +184,38 @@ export const StatsDto = z.object({
     .describe(
       'files held and their size; storedBytes counts identical content once; null when the file service did not answer',
     ),
+  calls: z
+    .object({
+      periodMinutes: z.number(),
+      started: z.number(),
+      answered: z.number(),
+      missed: z.number(),
+      meetings: z.number(),
+      meetingMinutes: z.number(),
+    })
+    .nullable()
+    .describe(
+      'calls invited in the period (answered, missed among them), meetings running in it and their minutes within it; null when the rtc service did not answer',
+    ),
   generatedAt: iso,
+});
+/** A period back from now (`90m`, `24h`, `7d`), in minutes. */
+const period = z
+  .string()
+  .trim()
+  .regex(/^[0-9]{1,6}[mhd]$/, 'must be a duration such as 90m, 24h, 7d')
+  .transform(
+    (value) => Number(value.slice(0, -1)) * { m: 1, h: 60, d: 1440 }[value.at(-1) as 'm' | 'h' | 'd'],
+  )
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, 'at least a minute')
+      .max(366 * 1440, 'at most 366 days'),
+  );
+export const StatsQuery = z.object({
+  period: period.optional().describe('what calls and meetings are counted over; 24h when absent'),
 });
 
 export const PushTestDto = z.object({

@@ -13,6 +13,7 @@ import {
   PushRetention,
   PushStatistics,
   Registrations,
+  RingWithdrawal,
 } from './domain/index.ts';
 import { pushInternal } from './internal.ts';
 import { Migration20261130000800_push } from './migrations/Migration20261130000800_push.ts';
@@ -62,6 +63,13 @@ export const pushService: ServiceModule = {
       presence: new PresenceRegistry(ctx.sharedState, {
         entryTtlSeconds: ctx.config.gateway.presenceTtlSeconds,
       }),
+      directory,
+      dispatcher,
+      ttlSeconds: settings.ttlSeconds,
+    });
+    const withdrawal = new RingWithdrawal({
+      sql,
+      registrations,
       directory,
       dispatcher,
       ttlSeconds: settings.ttlSeconds,
@@ -118,17 +126,19 @@ export const pushService: ServiceModule = {
         }),
         eventSubscription({
           ...on,
+          topic: MessageTopics.reacted,
+          handle: (reaction) => planner.reacted(reaction),
+        }),
+        eventSubscription({
+          ...on,
           topic: TimelineTopics.append,
-          handle: (notice) => planner.notification(notice),
+          // A call's ring is withdrawn from the devices it rang once it was answered or is over.
+          handle: (notice) =>
+            RingWithdrawal.handles(notice.kind) ? withdrawal.notice(notice) : planner.notification(notice),
         }),
       ],
       internal: pushInternal(planner, new PushStatistics(sql), ctx.ids),
       async stop() {
-        eventSubscription({
-          ...on,
-          topic: MessageTopics.reacted,
-          handle: (reaction) => planner.reacted(reaction),
-        }),
         clearInterval(sweeper);
         await dispatcher.stop();
         for (const provider of providers.values()) await provider.close?.();

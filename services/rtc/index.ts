@@ -2,7 +2,8 @@ import { sqlExecutor } from '../platform/db/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
-import { CallSettlement, Calls, LiveKit, Meetings } from './domain/index.ts';
+import { CallSettlement, Calls, LiveKit, Meetings, RtcStatistics } from './domain/index.ts';
+import { rtcInternal } from './internal.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { Migration20261130001400_rtc } from './migrations/Migration20261130001400_rtc.ts';
 import { Migration20261130001410_meetings } from './migrations/Migration20261130001410_meetings.ts';
@@ -63,17 +64,15 @@ export const rtcService: ServiceModule = {
         });
     }, settings.sweepSeconds * 1000);
     sweeper.unref();
+    const meetings = new Meetings({ sql, ids: ctx.ids, directory, livekit, settings });
     return {
       routes: [
         ...rtcRoutes(calls, ctx.config.rateLimitFactor),
-        ...meetingRoutes(
-          new Meetings({ sql, ids: ctx.ids, directory, livekit, settings }),
-          ctx.config.rateLimitFactor,
-        ),
+        ...meetingRoutes(meetings, ctx.config.rateLimitFactor),
       ],
       rawHandlers: [webhookHandler(calls, livekit)],
       subscriptions: [],
-      internal: [],
+      internal: rtcInternal(meetings, new RtcStatistics(sql)),
       async stop() {
         clearInterval(sweeper);
         await sweeping;

@@ -740,4 +740,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     admin: () => ({ params: { fileId: '1' }, body: { reason: 'x' } }),
   },
   'PUT /api/v1/admin/sensitive-words': { admin: () => ({ body: { words: ['x'], action: 'mask' } }) },
+  'POST /api/v1/admin/meetings/{meetingId}/end': {
+    admin: () => ({ params: { meetingId: '1' }, body: { reason: 'x' } }),
+  },
 };

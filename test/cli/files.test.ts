@@ -5,7 +5,7 @@ import { ErrorCode } from '../../services/platform/errors.ts';
 import { uploadSimple } from '../file/files-client.ts';
 import { ADMIN_PASSWORD } from '../support/admins.ts';
 import { registerUser } from '../support/api-client.ts';
-import { imctl, tempConfigPath } from '../support/imctl.ts';
+import { imctl, loginAsRoot, tempConfigPath } from '../support/imctl.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 
 describe('imctl files', function () {
@@ -16,29 +16,7 @@ describe('imctl files', function () {
 
   before(async () => {
     platform = await startPlatform('pglite');
-    const created = await imctl(
-      [
-        'admin',
-        'create',
-        '--username',
-        'root',
-        '--role',
-        'superadmin',
-        '--password-stdin',
-        '--database-url',
-        platform.host.databaseUrl,
-      ],
-      { stdin: ADMIN_PASSWORD },
-    );
-    expect(created.code, created.stderr).to.equal(0);
-    const login = await imctl(
-      ['login', '--server', platform.host.url, '--username', 'root', '--password-stdin'],
-      {
-        configPath: config,
-        stdin: ADMIN_PASSWORD,
-      },
-    );
-    expect(login.code, login.stderr).to.equal(0);
+    await loginAsRoot(platform.host, config, ADMIN_PASSWORD);
   });
   after(async () => {
     await platform?.stop();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { signedInAdmin } from '../support/admins.ts';
 import { registerUser } from '../support/api-client.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
 
@@ -35,6 +36,32 @@ describe('calls without LiveKit configured', function () {
     }
     const webhook = await platform.api.call('POST', '/api/v1/rtc/webhook', { body: {} });
     expect(webhook.body.code).to.equal(100111);
+  });
+
+  it("the admin's end of a meeting answers 100111 too; statistics still count calls (none)", async () => {
+    const admin = await signedInAdmin(platform, 'rtc_off_operator', 'operator');
+    const end = await platform.api.call('POST', '/api/v1/admin/meetings/123/end', { token: admin, body: {} });
+    expect(end.status).to.equal(400);
+    expect(end.body.code).to.equal(100111);
+    const stats = await platform.api.ok<{ calls: Record<string, number> }>(
+      'GET',
+      '/api/v1/admin/stats?period=7d',
+      { token: admin },
+    );
+    expect(stats.calls).to.deep.equal({
+      periodMinutes: 7 * 1440,
+      started: 0,
+      answered: 0,
+      missed: 0,
+      meetings: 0,
+      meetingMinutes: 0,
+    });
+    for (const period of ['0m', '367d', 'week']) {
+      const refused = await platform.api.call('GET', `/api/v1/admin/stats?period=${period}`, {
+        token: admin,
+      });
+      expect(refused.body.code, period).to.equal(1);
+    }
   });
 
   it('the settings are all or nothing', async () => {

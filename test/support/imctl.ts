@@ -76,3 +76,34 @@ export function imctl(args: string[], options: ImctlOptions = {}): Promise<Imctl
     child.stdin.end(options.stdin ?? '');
   });
 }
+
+/**
+ * Creates the superadmin `root` straight in the platform's database (as the first admin is made)
+ * and logs imctl in as it into `configPath`; fails with imctl's stderr when either step does.
+ */
+export async function loginAsRoot(
+  host: { url: string; databaseUrl: string },
+  configPath: string,
+  password: string,
+): Promise<void> {
+  const created = await imctl(
+    [
+      'admin',
+      'create',
+      '--username',
+      'root',
+      '--role',
+      'superadmin',
+      '--password-stdin',
+      '--database-url',
+      host.databaseUrl,
+    ],
+    { stdin: password },
+  );
+  if (created.code !== 0) throw new Error(`imctl admin create failed: ${created.stderr}`);
+  const login = await imctl(['login', '--server', host.url, '--username', 'root', '--password-stdin'], {
+    configPath,
+    stdin: password,
+  });
+  if (login.code !== 0) throw new Error(`imctl login failed: ${login.stderr}`);
+}

@@ -32,9 +32,11 @@ import {
   MessageAdminService,
   MessageService,
 } from '../../services/platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { RtcAdminService } from '../../services/platform/contracts/gen/anychat/rtc/v1/rtc_pb.ts';
 import { SessionService } from '../../services/platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { appIdOf } from '../../services/platform/ports/index.ts';
+import { RtcAdminInputs } from '../../services/rtc/internal.ts';
 import { SessionInputs } from '../../services/session/internal.ts';
 import { UserInputs } from '../../services/user/internal.ts';
 
@@ -51,6 +53,7 @@ const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [SessionService, SessionInputs],
   [FileService, FileInputs],
   [FileAdminService, FileAdminInputs],
+  [RtcAdminService, RtcAdminInputs],
 ];
 
 interface JsonSchema {
@@ -110,7 +113,7 @@ function disagreements(method: DescMethod, schema: z.ZodType): string[] {
 describe('service contracts: input schemas agree with the proto messages', () => {
   it('covers every contract service of every app', () => {
     expect(new Set(SERVED.map(([service]) => appIdOf(service)))).to.deep.equal(
-      new Set(['auth', 'user', 'friend', 'group', 'message', 'session', 'file']),
+      new Set(['auth', 'user', 'friend', 'group', 'message', 'session', 'file', 'rtc']),
     );
   });
 

@@ -4,6 +4,7 @@ import type { FilesClient } from '../clients/files.ts';
 import type { GroupsClient } from '../clients/groups.ts';
 import type { MessagesClient } from '../clients/messages.ts';
 import type { PushClient, PushProviderStats } from '../clients/push.ts';
+import type { RtcClient } from '../clients/rtc.ts';
 import type { GatewayInstances } from './gateway-instances.ts';
 
 export interface PlatformStats {
@@ -18,7 +19,20 @@ export interface PlatformStats {
   push: { providers: PushProviderStats[] } | null;
   /** Null when the file service did not answer. */
   files: { files: number; bytes: number; storedBytes: number } | null;
+  /** Over the period asked for; null when the rtc service did not answer. */
+  calls: CallsOverPeriod | null;
   generatedAt: string;
+}
+
+/** Calls and meetings over the last `periodMinutes` minutes. */
+export interface CallsOverPeriod {
+  periodMinutes: number;
+  started: number;
+  answered: number;
+  missed: number;
+  meetings: number;
+  /** Meeting running time in the period, in minutes (two decimals). */
+  meetingMinutes: number;
 }
 
 interface StatisticsClients {
@@ -27,15 +41,18 @@ interface StatisticsClients {
   messages: MessagesClient;
   push: PushClient;
   files: FilesClient;
+  rtc: RtcClient;
 }
 
 const DAY_MS = 86_400_000;
 /** Minutes of message history the statistics show. */
 const MESSAGE_WINDOW_MINUTES = 60;
+/** The period calls and meetings are counted over unless another is asked for: a day. */
+export const CALL_PERIOD_MINUTES = 24 * 60;
 
 /**
  * Platform statistics, gathered from the services that own the facts: accounts (auth), groups,
- * messages, and the connection counts every gateway instance reports into shared state.
+ * messages, calls and meetings (rtc), and the connection counts every gateway instance reports into shared state.
  */
 export class Statistics {
   readonly #clients: StatisticsClients;
@@ -46,11 +63,11 @@ export class Statistics {
     this.#gateways = gateways;
   }
 
-  async collect(): Promise<PlatformStats> {
+  async collect(callPeriodMinutes = CALL_PERIOD_MINUTES): Promise<PlatformStats> {
     const now = new Date();
     const startOfDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const dayAgo = new Date(now.getTime() - DAY_MS);
-    const [accounts, groups, messages, gateways, push, files] = await Promise.all([
+    const [accounts, groups, messages, gateways, push, files, calls] = await Promise.all([
       this.#clients.accounts.stats({ newSince: startOfDay, activeSince: dayAgo }),
       this.#clients.groups.stats(startOfDay),
       this.#clients.messages.stats(MESSAGE_WINDOW_MINUTES),
@@ -61,6 +78,14 @@ export class Statistics {
       ),
       this.#clients.files.stats().then(
         ({ files, bytes, storedBytes }) => ({ files, bytes, storedBytes }),
+        () => null,
+      ),
+      this.#clients.rtc.stats(callPeriodMinutes).then(
+        ({ meetingSeconds, ...counts }) => ({
+          periodMinutes: callPeriodMinutes,
+          ...counts,
+          meetingMinutes: Math.round((100 * meetingSeconds) / 60) / 100,
+        }),
         () => null,
       ),
     ]);
@@ -74,6 +99,7 @@ export class Statistics {
       groups: { total: groups.total, active: groups.active, newToday: groups.newSince },
       push,
       files,
+      calls,
       generatedAt: now.toISOString(),
     };
   }

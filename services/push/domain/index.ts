@@ -4,4 +4,5 @@ export { PushPlanner } from './planner.ts';
 export { DEFAULT_PREFERENCES, inDoNotDisturb, Preferences, type PushPreferences } from './preferences.ts';
 export { type RegistrationChange, Registrations } from './registrations.ts';
 export { PushRetention } from './retention.ts';
+export { RingWithdrawal } from './ring-withdrawal.ts';
 export { PushStatistics } from './statistics.ts';

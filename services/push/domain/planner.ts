@@ -53,6 +53,9 @@ const NOTIFICATION_KINDS: Record<
   // The rtc service's invitation: highest priority, one push per call, never collapsed with
   // messages; do-not-disturb hours hold it back like the rest.
   'call.invited': (payload) => {
+    // An invitation that reaches the push service after its ring ended (a late redelivery) rings nothing.
+    const expiresAt = typeof payload.expiresAt === 'string' ? Date.parse(payload.expiresAt) : Number.NaN;
+    if (expiresAt <= Date.now()) return undefined;
     const callId = String(payload.callId ?? '');
     const caller = payload.caller as { userId?: unknown } | undefined;
     const callerId = String(caller?.userId ?? '');
@@ -197,9 +200,6 @@ export class PushPlanner {
     await this.#sameForAll(notice.eventId, notice.recipients, draft);
   }
 
-  /** One push for every recipient, each with their own badge. */
-  async #sameForAll(eventId: string, recipients: string[], draft: Omit<Draft, 'badge'>): Promise<void> {
-    await this.#deliver(eventId, recipients, async (users) => {
   /**
    * Someone put an emoji on the user's message: the author's offline devices hear of it, unless
    * they muted the conversation (a muted conversation is quiet about reactions as about messages).
@@ -230,6 +230,9 @@ export class PushPlanner {
     await this.#deliver(`reaction:${messageId}:${userId}:${emoji}`, [authorId], plan);
   }
 
+  /** One push for every recipient, each with their own badge. */
+  async #sameForAll(eventId: string, recipients: string[], draft: Omit<Draft, 'badge'>): Promise<void> {
+    await this.#deliver(eventId, recipients, async (users) => {
       const userIds = [...users.keys()];
       const badges = await mapLimited(userIds, LOOKUPS_AT_ONCE, (userId) =>
         this.#d.directory.unreadTotal(userId),

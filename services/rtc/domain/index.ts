@@ -4,3 +4,4 @@ export { LiveKit, type LiveParticipant, type PublishSource } from './livekit.ts'
 export { type MeetingRow, type MeetingSettings, Meetings } from './meetings.ts';
 export { CallNotice, recordOf } from './notices.ts';
 export { CallSettlement } from './settlement.ts';
+export { type CallStatistics, RtcStatistics } from './statistics.ts';

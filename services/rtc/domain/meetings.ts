@@ -195,11 +195,31 @@ export class Meetings {
   /** Ends the meeting for everyone: the room closes and nobody joins again. */
   async end(user: Principal, meetingId: string): Promise<void> {
     const meeting = await this.#hosted(user, meetingId);
-    await this.#sql.query(
-      `update rtc.meeting_rooms set status = 'ended', end_time = now() where meeting_id = ? and end_time is null`,
-      [meetingId],
+    await this.#close(meeting);
+  }
+
+  /**
+   * The platform's administrator ends a meeting for everyone, whoever hosts it (the admin
+   * service asks through RtcAdminService): 100107 when it has ended already, also when another
+   * end got there first. Answers the meeting and how many were in its room.
+   */
+  async endByAdmin(meetingId: string): Promise<{ meeting: MeetingRow; participants: number }> {
+    const meeting = await this.#open(meetingId);
+    const participants = (await this.#lk().participants(meeting.room_name)).length;
+    if (!(await this.#close(meeting))) throw new AppError(ErrorCode.MEETING_ENDED);
+    return { meeting, participants };
+  }
+
+  /** Marks the meeting ended (false when it was already) and closes its room either way. */
+  async #close(meeting: MeetingRow): Promise<boolean> {
+    const ended = await this.#sql.query(
+      `update rtc.meeting_rooms set status = 'ended', end_time = now() where meeting_id = ? and end_time is null
+       returning meeting_id`,
+      [meeting.meeting_id],
     );
+    // Closed even when another end won the row: a room left open by a failed close goes now.
     await this.#lk().deleteRoom(meeting.room_name);
+    return ended.length > 0;
   }
 
   async #open(meetingId: string): Promise<MeetingRow> {

@@ -5,6 +5,7 @@ import type { ServiceModule } from '../platform/service.ts';
 import { UserClient } from './clients/users.ts';
 import { AccountQueries } from './domain/account-admin.ts';
 import { AuthService } from './domain/auth-service.ts';
+import { botFeature } from './domain/bots/index.ts';
 import { ConfiguredDelivery } from './domain/delivery/index.ts';
 import { DeviceTokens } from './domain/device-tokens.ts';
 import { LoginAlerts } from './domain/login-alerts.ts';
@@ -22,6 +23,7 @@ import { Migration20261122000110_auth_admin } from './migrations/Migration202611
 import { Migration20261130000120_auth_second_factor } from './migrations/Migration20261130000120_auth_second_factor.ts';
 import { Migration20261130000130_auth_identities } from './migrations/Migration20261130000130_auth_identities.ts';
 import { Migration20261130000140_auth_sealed_totp } from './migrations/Migration20261130000140_auth_sealed_totp.ts';
+import { Migration20261201001000_bots } from './migrations/Migration20261201001000_bots.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import { authRoutes } from './routes.ts';
 
@@ -38,6 +40,7 @@ export const authService: ServiceModule = {
     },
     { name: 'Migration20261130000130_auth_identities', class: Migration20261130000130_auth_identities },
     { name: 'Migration20261130000140_auth_sealed_totp', class: Migration20261130000140_auth_sealed_totp },
+    { name: 'Migration20261201001000_bots', class: Migration20261201001000_bots },
   ],
   async create(ctx) {
     const config = ctx.config.auth;
@@ -108,13 +111,23 @@ export const authService: ServiceModule = {
       defaultRedirectUri: () => config.oidc.redirectUri ?? `${ctx.publicUrl()}/oidc/callback`,
     });
     const accountQueries = new AccountQueries(ctx.orm);
+    const bots = botFeature({
+      sql,
+      keys,
+      revocations: ctx.sharedState,
+      events,
+      users,
+      ids: ctx.ids,
+      logger: ctx.logger,
+    });
     return {
       routes: [
         ...authRoutes(auth, twoFactor, keys, store, ctx.config.rateLimitFactor),
         ...oidcRoutes(oidc, ctx.config.rateLimitFactor),
+        ...bots.routes,
       ],
       subscriptions: [],
-      internal: authInternal({ auth, keys, accounts: accountQueries }),
+      internal: [...authInternal({ auth, keys, accounts: accountQueries }), bots.internal],
       async stop() {
         delivery.close();
       },

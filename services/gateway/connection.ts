@@ -55,6 +55,8 @@ export class Connection {
   /** The login session the token belongs to (not a conversation). */
   readonly authSessionId: string;
   readonly platform: string;
+  /** A bot token's scopes (frames outside them are refused); undefined for a user's token. */
+  readonly scopes: readonly string[] | undefined;
   readonly connectedAt = Date.now();
   lastSeen = Date.now();
   closed = false;
@@ -89,7 +91,13 @@ export class Connection {
 
   constructor(
     ws: FrameSocket,
-    who: { userId: string; deviceId: string; authSessionId: string; platform: string },
+    who: {
+      userId: string;
+      deviceId: string;
+      authSessionId: string;
+      platform: string;
+      scopes?: readonly string[] | undefined;
+    },
     deps: ConnectionDeps,
   ) {
     this.#ws = ws;
@@ -97,6 +105,7 @@ export class Connection {
     this.deviceId = who.deviceId;
     this.authSessionId = who.authSessionId;
     this.platform = who.platform;
+    this.scopes = who.scopes;
     this.#deps = deps;
     this.#tokens = deps.framesPerSecond * 2;
   }

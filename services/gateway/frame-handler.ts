@@ -107,6 +107,13 @@ export class FrameHandler {
       return error(ErrorCode.INVALID_PARAMS, msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
     }
     const frame = parsed.data;
+    // A bot token's socket: sending and typing need messages:send (the socket itself needed messages:read).
+    if (
+      conn.scopes &&
+      (frame.type === 'SEND_MESSAGE' || frame.type === 'TYPING') &&
+      !conn.scopes.includes('messages:send')
+    )
+      return error(ErrorCode.TOKEN_SCOPE_MISSING, msgId, `${frame.type} needs the scope messages:send`);
     try {
       switch (frame.type) {
         case 'PING':

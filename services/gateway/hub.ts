@@ -13,7 +13,7 @@ import { languageOf } from '../platform/http/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { InvokePort, StateStore } from '../platform/ports/index.ts';
 import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/index.ts';
-import { type AccessTokenVerifier, revokedSessionKey } from '../platform/security/index.ts';
+import { type AccessTokenVerifier, requireScope, revokedSessionKey } from '../platform/security/index.ts';
 import { FriendsClient } from './clients/friends.ts';
 import { MessagesClient } from './clients/messages.ts';
 import { Connection, type ConnectionDeps } from './connection.ts';
@@ -188,6 +188,8 @@ export class GatewayHub {
     try {
       if (!params.token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'token missing' });
       principal = await this.#o.authenticate(params.token);
+      // The socket delivers every message of the account: a bot token needs messages:read for it.
+      requireScope(principal, 'messages:read', 'the WebSocket');
     } catch (error) {
       // Only a refusal of the token itself (a 4xx code: 10104, 10105, 12) ends in 4001, on which a
       // client signs its user out; a fault on the server's side (5xx, or anything unexpected) is retried.
@@ -202,7 +204,7 @@ export class GatewayHub {
         codec.encode({
           type: 'CONNECT_ERROR',
           timestamp: Date.now(),
-          data: { status: 401, code: error.code, message: messageFor(error.code, params.language) },
+          data: { status: error.status, code: error.code, message: messageFor(error.code, params.language) },
         }),
       );
       ws.close(CloseCode.UNAUTHENTICATED, 'unauthenticated');
@@ -217,6 +219,7 @@ export class GatewayHub {
         deviceId: principal.deviceId,
         authSessionId: principal.sessionId,
         platform: params.platform || principal.deviceType,
+        scopes: principal.scopes,
       },
       this.#connectionDeps(codec),
     );

@@ -42,8 +42,10 @@ import { Migration20261130001000_edits_reactions_pins_threads } from './migratio
 import { Migration20261130001100_timers_drafts } from './migrations/Migration20261130001100_timers_drafts.ts';
 import { Migration20261130001200_search_trigram } from './migrations/Migration20261130001200_search_trigram.ts';
 import { Migration20261130001210_group_webhooks } from './migrations/Migration20261130001210_group_webhooks.ts';
+import { Migration20261201001020_outgoing_webhooks } from './migrations/Migration20261201001020_outgoing_webhooks.ts';
 import { messageRoutes } from './routes.ts';
 import { IncomingWebhooks, WebhookStore, webhookRoutes } from './webhooks/index.ts';
+import { outgoingWebhookFeature } from './webhooks/outgoing-feature.ts';
 
 const DAY_MS = 86_400_000;
 const OUTBOX_SWEEP_MS = 5000;
@@ -65,6 +67,7 @@ export const messageService: ServiceModule = {
     { name: 'Migration20261130001100_timers_drafts', class: Migration20261130001100_timers_drafts },
     { name: 'Migration20261130001200_search_trigram', class: Migration20261130001200_search_trigram },
     { name: 'Migration20261130001210_group_webhooks', class: Migration20261130001210_group_webhooks },
+    { name: 'Migration20261201001020_outgoing_webhooks', class: Migration20261201001020_outgoing_webhooks },
   ],
   async create(ctx) {
     const config = ctx.config.message;
@@ -134,6 +137,16 @@ export const messageService: ServiceModule = {
       readReceipts: (userIds) => readReceiptsOf(ctx.invoke, userIds),
     });
     const webhooks = new IncomingWebhooks({ store: new WebhookStore(sql), groups, messages, ids: ctx.ids });
+    const outgoing = await outgoingWebhookFeature({
+      sql,
+      messages: store,
+      groups,
+      profiles,
+      ids: ctx.ids,
+      logger: ctx.logger,
+      config: ctx.config,
+      pubsubName: ctx.pubsubName,
+    });
     const streams = new GroupStreams(new GroupStreamStore(sql), (ids) =>
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
     );
@@ -171,6 +184,7 @@ export const messageService: ServiceModule = {
         ...interactionRoutes(interactions),
         ...features.routes,
         ...webhookRoutes(webhooks, ctx.config.rateLimitFactor),
+        ...outgoing.routes,
       ],
       metrics: messageMetrics(sql, partitions),
       subscriptions: [
@@ -198,10 +212,12 @@ export const messageService: ServiceModule = {
           logger: ctx.logger,
           handle: async (updated) => profiles.forget(updated.userId),
         }),
+        outgoing.subscription,
       ],
       internal: messageInternal(messages, streams),
       async stop() {
         clearInterval(maintenance);
+        outgoing.stop();
         await features.stop();
         await outbox.stop();
       },

@@ -29,6 +29,7 @@ export function messageRoutes(messages: MessageService, streams: GroupStreams) {
       summary: 'Send a message (same as the SEND_MESSAGE frame); idempotent on clientMsgId',
       tags,
       access: 'user',
+      scope: 'messages:send',
       body: SendBody,
       response: SendAckDto,
       handler: ({ principal, body, request }) =>
@@ -40,6 +41,7 @@ export function messageRoutes(messages: MessageService, streams: GroupStreams) {
       summary: 'Everything after a syncSeq, in order (offline pull)',
       tags,
       access: 'user',
+      scope: 'messages:read',
       query: OfflineQuery,
       response: OfflineDto,
       handler: async ({ principal, query }) => ({
@@ -53,6 +55,7 @@ export function messageRoutes(messages: MessageService, streams: GroupStreams) {
       summary: "A conversation's messages by seq, with sent/delivered/read status of mine",
       tags,
       access: 'user',
+      scope: 'messages:read',
       query: HistoryQuery,
       response: HistoryDto,
       handler: ({ principal, query }) => messages.history(principal.userId, query),
@@ -73,6 +76,7 @@ export function messageRoutes(messages: MessageService, streams: GroupStreams) {
       summary: 'Mark a conversation read (up to the given messages, or all of it)',
       tags,
       access: 'user',
+      scope: 'messages:read',
       body: ReadBody,
       response: z.object({ readSeq: z.number().int() }),
       handler: ({ principal, body }) => messages.markRead(principal.userId, body.sessionId, body.messageIds),

@@ -186,6 +186,15 @@ const EnvSchema = z.object({
   LINK_PREVIEW_TIMEOUT_MS: int(100, 60_000).default(5000),
   /** Bytes of a page read for its preview at most (its head holds the meta tags). */
   LINK_PREVIEW_MAX_BYTES: int(1024, 10 * 1024 * 1024).default(512 * 1024),
+  /** Outgoing webhooks may be registered at and delivered to private, loopback and link-local addresses (receivers on the deployment's own network); otherwise public addresses only. */
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Longest an outgoing webhook's receiver may take to answer one delivery, in ms; slower counts as a failure (retried). */
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5000),
+  /** Deliveries one outgoing webhook gets per minute (per message service instance); more wait for a later retry. */
+  WEBHOOK_DELIVERIES_PER_MINUTE: int(1, 100_000).default(600),
   /** How long a service keeps the admin's sensitive-word policy (shared state) before reading it again; 0: read it for every check. */
   SENSITIVE_WORDS_REFRESH_MS: int(0, 3_600_000).default(5000),
   /** Lifetime of an admin token (imctl login); an expired one answers 10105 and imctl asks to log in again. */
@@ -196,6 +205,11 @@ const EnvSchema = z.object({
   ADMIN_SECOND_FACTOR: z.enum(['required', 'optional']).default('required'),
   /** Public base URL used in links (QR code URLs). Unset: http://localhost:<port>. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Serve the web client at `/` (unset: only the embedded platform does). The operator turns it on
+   * for the gateways, where the Ingress sends every path the REST API and WebSocket do not take.
+   */
+  WEB_CLIENT: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -217,6 +231,7 @@ export interface Config {
   trustedProxies: TrustedProxies;
   metricsPort: number | undefined;
   publicUrl: string | undefined;
+  webClient: boolean;
   production: boolean;
   dapr: {
     host: string;
@@ -298,6 +313,7 @@ export interface Config {
     partitionsManagedBy: 'service' | 'operator';
     timerSweepMs: number;
     linkPreview: { allowPrivate: boolean; timeoutMs: number; maxBytes: number };
+    outgoingWebhooks: { allowPrivate: boolean; timeoutMs: number; perMinute: number };
   };
   moderation: { sensitiveWordsRefreshMs: number };
   admin: { tokenTtlSeconds: number; sweepSeconds: number; secondFactor: Env['ADMIN_SECOND_FACTOR'] };
@@ -391,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies,
     metricsPort: e.METRICS_PORT,
     publicUrl: e.PUBLIC_URL,
+    webClient: e.WEB_CLIENT === undefined ? services === 'all' : e.WEB_CLIENT === 'true',
     production: e.NODE_ENV === 'production',
     dapr: {
       host: e.DAPR_HOST,
@@ -483,6 +500,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         allowPrivate: e.LINK_PREVIEW_ALLOW_PRIVATE_ADDRESSES,
         timeoutMs: e.LINK_PREVIEW_TIMEOUT_MS,
         maxBytes: e.LINK_PREVIEW_MAX_BYTES,
+      },
+      outgoingWebhooks: {
+        allowPrivate: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        perMinute: e.WEBHOOK_DELIVERIES_PER_MINUTE,
       },
     },
     moderation: { sensitiveWordsRefreshMs: e.SENSITIVE_WORDS_REFRESH_MS },

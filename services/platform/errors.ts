@@ -49,6 +49,7 @@ export const ErrorCode = {
   SECOND_FACTOR_WRONG: 10119,
   SECOND_FACTOR_STATE: 10120,
   SEALED_FIELD_UNREADABLE: 10121,
+  TOKEN_SCOPE_MISSING: 10122,
   OIDC_PROVIDER_UNKNOWN: 10201,
   OIDC_STATE_INVALID: 10202,
   OIDC_TOKEN_INVALID: 10203,
@@ -123,6 +124,7 @@ export const ErrorCode = {
   MESSAGE_NOT_FORWARDABLE: 50133,
   LINK_PREVIEW_REFUSED: 50134,
   LINK_PREVIEW_FAILED: 50135,
+  WEBHOOK_URL_REFUSED: 50136,
 
   SESSION_NOT_FOUND: 60101,
   SESSION_DELETED: 60102,
@@ -212,6 +214,11 @@ const CODES: Record<number, CodeInfo> = {
     status: 503,
     en: 'A stored secret cannot be read with the configured encryption keys',
     zh: '已存储的密钥无法用当前配置的加密密钥解密',
+  },
+  10122: {
+    status: 403,
+    en: "The bot token's scopes do not allow this",
+    zh: '机器人令牌的权限范围不允许此操作',
   },
   10201: { status: 404, en: 'Unknown sign-in provider', zh: '登录提供方不存在' },
   10202: {
@@ -307,6 +314,7 @@ const CODES: Record<number, CodeInfo> = {
   50133: { status: 400, en: 'This message cannot be forwarded', zh: '该消息不可转发' },
   50134: { status: 400, en: 'The link points to an address that is not allowed', zh: '链接地址不被允许' },
   50135: { status: 422, en: 'The link could not be previewed', zh: '无法获取链接预览' },
+  50136: { status: 400, en: 'The webhook URL is not allowed', zh: '不允许的 Webhook 地址' },
 
   60101: { status: 404, en: 'Conversation does not exist', zh: '会话不存在' },
   60102: { status: 404, en: 'Conversation has been deleted', zh: '会话已删除' },

@@ -23,6 +23,7 @@ export function sessionRoutes(sessions: SessionService) {
         'My conversations, pinned first then by latest message; with lastUpdateTime, every change since then',
       tags,
       access: 'user',
+      scope: 'messages:read',
       query: ListQuery,
       response: SessionListDto,
       handler: ({ principal, query }) =>

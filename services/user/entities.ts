@@ -20,6 +20,8 @@ export const UserProfile = defineEntity({
     region: p.string().length(100).nullable(),
     /** Set when the account was deleted: the row is then an anonymous placeholder, out of the directory. */
     deletedAt: p.datetime().nullable(),
+    /** Set for a bot account (auth's bots): the user who owns it. */
+    botOwnerId: p.bigint('string').nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -22,6 +22,7 @@ import { Migration20261130001300_privacy } from './migrations/Migration202611300
 import { Migration20261130001500_data_exports } from './migrations/Migration20261130001500_data_exports.ts';
 import { Migration20261201000220_group_invite_policy } from './migrations/Migration20261201000220_group_invite_policy.ts';
 import { Migration20261201000230_push_registry } from './migrations/Migration20261201000230_push_registry.ts';
+import { Migration20261201001010_bot_profiles } from './migrations/Migration20261201001010_bot_profiles.ts';
 import { userRoutes } from './routes.ts';
 
 /** How often unpublished notifications are retried. */
@@ -41,6 +42,7 @@ export const userService: ServiceModule = {
       class: Migration20261201000220_group_invite_policy,
     },
     { name: 'Migration20261201000230_push_registry', class: Migration20261201000230_push_registry },
+    { name: 'Migration20261201001010_bot_profiles', class: Migration20261201001010_bot_profiles },
     { name: 'Migration20261130001300_privacy', class: Migration20261130001300_privacy },
     { name: 'Migration20261130001500_data_exports', class: Migration20261130001500_data_exports },
   ],

@@ -19,6 +19,8 @@ export const UserInputs = {
     phoneNumber: nullable(z.string().max(20)),
     email: nullable(z.string().max(100)),
     nickname: nullable(z.string().max(32)),
+    botOwnerId: id.optional(),
+    avatar: z.string().max(255).optional(),
   }),
   getProfiles: z.object({ userIds: z.array(id).max(BulkCalls.profiles.maxIds) }),
   getSettings: z.object({ userId: id }),

@@ -33,6 +33,8 @@ const publicProfile = (p: UserProfile): z.infer<typeof PublicProfileDto> => ({
   signature: p.signature ?? null,
   gender: p.gender,
   region: p.region ?? null,
+  kind: p.botOwnerId ? 'bot' : 'user',
+  botOwnerId: p.botOwnerId ?? null,
 });
 
 const myProfile = (p: UserProfile, qrcodeUrl: string | null): z.infer<typeof MyProfileDto> => ({

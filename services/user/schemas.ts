@@ -125,6 +125,8 @@ export const PublicProfileDto = z.object({
   signature: z.string().nullable(),
   gender: z.number().int(),
   region: z.string().nullable(),
+  kind: z.enum(['user', 'bot']).describe('`bot`: a bot account (acts through its tokens), with botOwnerId'),
+  botOwnerId: z.string().nullable().describe("a bot's owner; null for a user"),
 });
 
 export const UserDetailDto = PublicProfileDto.extend({

@@ -73,6 +73,11 @@ const groupAdminOnly = (
   request: (w: World) => Request,
   plainMember: number = ErrorCode.GROUP_NOT_ADMIN,
 ): Check[] => [stranger(request, notMember), member(request, refused(plainMember))];
+/** A route on a's bot: its owner's alone; a stranger and a's own friend are answered as if there were none. */
+const notMyBot = (request: (w: World) => Request): Check[] => [
+  stranger(request, refused(ErrorCode.NOT_FOUND)),
+  member(request, refused(ErrorCode.NOT_FOUND)),
+];
 const inSingle = (w: World) => w.single.sessionId;
 const inGroup = (w: World) => w.group.sessionId;
 const notInConversation = refused(ErrorCode.FORBIDDEN);
@@ -573,6 +578,45 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   'POST /api/v1/messages/hooks/{webhookId}/{secret}': {
     public: 'the secret URL is the credential (wrong secrets: test/chat/webhooks.test.ts)',
+  },
+  'POST /api/v1/messages/groups/{groupId}/outgoing-webhooks': {
+    checks: groupAdminOnly((w) => ({
+      params: { groupId: w.group.groupId },
+      body: { url: 'https://example.com/hook' },
+    })),
+  },
+  'GET /api/v1/messages/groups/{groupId}/outgoing-webhooks': {
+    checks: groupAdminOnly((w) => ({ params: { groupId: w.group.groupId } })),
+  },
+  'DELETE /api/v1/messages/groups/{groupId}/outgoing-webhooks/{webhookId}': {
+    checks: groupAdminOnly((w) => ({ params: { groupId: w.group.groupId, webhookId: '1' } })),
+  },
+  // Another user's bot is answered as none (11): whose bots exist is not told.
+  'POST /api/v1/messages/bots/{botId}/outgoing-webhooks': {
+    checks: notMyBot((w) => ({ params: { botId: w.bot.botId }, body: { url: 'https://example.com/hook' } })),
+  },
+  'GET /api/v1/messages/bots/{botId}/outgoing-webhooks': {
+    checks: notMyBot((w) => ({ params: { botId: w.bot.botId } })),
+  },
+  'DELETE /api/v1/messages/bots/{botId}/outgoing-webhooks/{webhookId}': {
+    checks: notMyBot((w) => ({ params: { botId: w.bot.botId, webhookId: '1' } })),
+  },
+  'POST /api/v1/bots': { checks: [stranger(() => ({ body: { name: 'mine' } }), own('makes my own bot'))] },
+  'GET /api/v1/bots': { checks: [stranger(() => ({}), own('lists my bots only'))] },
+  'GET /api/v1/bots/{botId}': { checks: notMyBot((w) => ({ params: { botId: w.bot.botId } })) },
+  'PATCH /api/v1/bots/{botId}': {
+    checks: notMyBot((w) => ({ params: { botId: w.bot.botId }, body: { acceptsFriendRequests: true } })),
+  },
+  'DELETE /api/v1/bots/{botId}': { checks: notMyBot((w) => ({ params: { botId: w.bot.botId } })) },
+  'POST /api/v1/bots/{botId}/tokens': {
+    checks: notMyBot((w) => ({
+      params: { botId: w.bot.botId },
+      body: { name: 'x', scopes: ['messages:send'] },
+    })),
+  },
+  'GET /api/v1/bots/{botId}/tokens': { checks: notMyBot((w) => ({ params: { botId: w.bot.botId } })) },
+  'DELETE /api/v1/bots/{botId}/tokens/{tokenId}': {
+    checks: notMyBot((w) => ({ params: { botId: w.bot.botId, tokenId: w.bot.tokenId } })),
   },
   'POST /api/v1/messages/ack': {
     checks: [

@@ -191,6 +191,18 @@ describe('authorization on every route and frame [postgresql]', function () {
     expect(wrong).to.deep.equal([]);
   });
 
+  it('refuses a bot token, even one holding every scope, on every chat route that names no scope (10122)', async () => {
+    const wrong: string[] = [];
+    const chatOps = protectedOps().filter((op) => op.access === 'user');
+    expect(chatOps.filter((op) => op.botScope).length, 'some routes are open to bots').to.be.greaterThan(5);
+    for (const op of chatOps) {
+      const response = await call(op, requestOf(op), w.bot.token);
+      const scopeRefused = response.status === 403 && response.body.code === ErrorCode.TOKEN_SCOPE_MISSING;
+      if (scopeRefused === Boolean(op.botScope)) wrong.push(`${op.key}: ${describeResponse(response)}`);
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
   it("refuses admins whose role lacks the route's permission (120103)", async () => {
     const wrong: string[] = [];
     const withPermission = operations.filter((op) => op.access === 'admin' && op.permission);

@@ -20,6 +20,8 @@ export interface Operation {
   access: 'public' | 'user' | 'admin';
   /** Admin routes: the permission the admin's role must grant (none: any admin). */
   permission: string | undefined;
+  /** Chat routes a bot token may call: the scope it must hold (none: bot tokens are refused). */
+  botScope: string | undefined;
   parameters: Parameter[];
   body: JsonSchema | undefined;
   required: string[];
@@ -28,6 +30,7 @@ export interface Operation {
 interface OpenApiOperation {
   security?: Array<Record<string, unknown>>;
   'x-permission'?: string;
+  'x-bot-scope'?: string;
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: JsonSchema & { required?: string[] } }> };
 }
@@ -50,6 +53,7 @@ export async function fetchOperations(api: ApiClient): Promise<Operation[]> {
         key: `${method.toUpperCase()} ${template}`,
         access: scheme === 'adminToken' ? 'admin' : scheme === 'bearerAuth' ? 'user' : 'public',
         permission: op['x-permission'],
+        botScope: op['x-bot-scope'],
         parameters: op.parameters ?? [],
         body,
         required: body?.required ?? [],

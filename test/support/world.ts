@@ -53,6 +53,8 @@ export interface World {
   scheduledId: string;
   /** a's data export (pending or ready). */
   exportId: string;
+  /** a's bot, with one live token of every scope. */
+  bot: { botId: string; tokenId: string; token: string };
 }
 
 /** Sends a text message; `text` holds SECRET in a's conversations. */
@@ -169,6 +171,15 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     },
   });
   const dataExport = await api.ok<{ exportId: string }>('POST', '/api/v1/users/me/export', as(a));
+  const bot = await api.ok<{ botId: string }>('POST', '/api/v1/bots', { ...as(a), body: { name: 'a bot' } });
+  const botToken = await api.ok<{ tokenId: string; token: string }>(
+    'POST',
+    `/api/v1/bots/${bot.botId}/tokens`,
+    {
+      ...as(a),
+      body: { name: 'all', scopes: ['messages:send', 'messages:read', 'groups:read', 'groups:join'] },
+    },
+  );
 
   return {
     a,
@@ -198,5 +209,6 @@ export async function buildWorld(api: ApiClient, options: { email?: boolean } = 
     files: { fileId: file.fileId, uploadId: upload.uploadId },
     scheduledId: scheduled.scheduleId,
     exportId: dataExport.exportId,
+    bot: { botId: bot.botId, tokenId: botToken.tokenId, token: botToken.token },
   };
 }

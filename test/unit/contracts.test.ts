@@ -10,6 +10,7 @@ import type { DescField, DescMethod, DescService } from '@bufbuild/protobuf';
 import { ScalarType } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { z } from 'zod';
+import { BotInputs } from '../../services/auth/bot-internal.ts';
 import { AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
 import { FileAdminInputs, FileInputs } from '../../services/file/internal.ts';
 import { FriendInputs } from '../../services/friend/internal.ts';
@@ -19,6 +20,7 @@ import {
   AuthAdminService,
   AuthService,
 } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
+import { BotService } from '../../services/platform/contracts/gen/anychat/auth/v1/bots_pb.ts';
 import {
   FileAdminService,
   FileService,
@@ -44,6 +46,7 @@ import { UserInputs } from '../../services/user/internal.ts';
 const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [AuthService, AuthInputs],
   [AuthAdminService, AuthAdminInputs],
+  [BotService, BotInputs],
   [UserService, UserInputs],
   [FriendService, FriendInputs],
   [GroupService, GroupInputs],

@@ -1,3 +1,4 @@
+import { BotService } from '../../platform/contracts/gen/anychat/auth/v1/bots_pb.ts';
 import { UserService } from '../../platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import {
   type Privacy,
@@ -34,5 +35,11 @@ export class UserClient {
   async findByPhoneHashes(phoneHashes: string[]): Promise<Array<{ userId: string; phoneHash: string }>> {
     if (phoneHashes.length === 0) return [];
     return (await this.#invoke.call(UserService.method.findByPhoneHashes, { phoneHashes })).matches;
+  }
+
+  /** A bot's owner and whether others may befriend it (auth owns bots); undefined when not a live bot. */
+  async bot(userId: string): Promise<{ ownerId: string; acceptsFriendRequests: boolean } | undefined> {
+    const [bot] = (await this.#invoke.call(BotService.method.getBots, { userIds: [userId] })).bots;
+    return bot;
   }
 }

@@ -51,10 +51,18 @@ export class FriendRequests {
     const target = profiles.get(targetId);
     if (!target || target.accountDeleted)
       throw new AppError(ErrorCode.USER_NOT_FOUND, { detail: `user ${targetId}` });
-    const [friendVerify, privacy] = await Promise.all([
+    // A bot is befriended by its owner, by others only when its owner allows; it never answers a
+    // request itself, so an allowed request makes the friendship at once.
+    const bot = target.botOwnerId ? await this.#deps.users.bot(targetId) : undefined;
+    if (bot && bot.ownerId !== userId && !bot.acceptsFriendRequests)
+      throw new AppError(ErrorCode.FRIEND_REQUEST_NOT_ALLOWED, {
+        detail: "the bot's owner does not allow it",
+      });
+    const [verifySetting, privacy] = await Promise.all([
       this.#deps.users.friendVerify(targetId),
       this.#deps.users.privacy([targetId]),
     ]);
+    const friendVerify = bot ? false : verifySetting;
     const addMe = privacy.get(targetId)?.addMe ?? 'everyone';
     const now = new Date();
     return this.#deps.changes.write(async (w) => {

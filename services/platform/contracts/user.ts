@@ -55,4 +55,8 @@ export interface CreateProfileRequest {
   phoneNumber: string | null;
   email: string | null;
   nickname: string | null;
+  /** A bot account's owner (auth's bots); absent for a registration. */
+  botOwnerId?: string;
+  /** A bot's avatar URL; absent for a registration. */
+  avatar?: string | null;
 }

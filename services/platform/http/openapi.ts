@@ -8,7 +8,9 @@ const SECURITY_SCHEMES = {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: "A chat user's access token from POST /api/v1/auth/login (or /auth/refresh).",
+    description:
+      "A chat user's access token from POST /api/v1/auth/login (or /auth/refresh), or a bot token from " +
+      'POST /api/v1/bots/{botId}/tokens: a bot token is accepted only on routes with `x-bot-scope`, when it holds that scope.',
   },
   adminToken: {
     type: 'http',
@@ -78,6 +80,7 @@ export function openApiDocument(routes: AnyRoute[], info: DocumentInfo): JsonSch
       operationId: `${route.method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       security: SECURITY[route.access],
       ...(route.access === 'admin' && route.permission ? { 'x-permission': route.permission } : {}),
+      ...(route.access === 'user' && route.scope ? { 'x-bot-scope': route.scope } : {}),
       parameters: [
         ...parameters(components, route.params, 'path'),
         ...parameters(components, route.query, 'query'),

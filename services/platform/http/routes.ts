@@ -5,6 +5,7 @@ import type { ZodType } from 'zod';
 import { AppError, ErrorCode, type Language } from '../errors.ts';
 import { MAX_CLIENT_JSON_DEPTH, nestsDeeperThan } from '../json-depth.ts';
 import type { AdminPrincipal, Principal } from '../security/principal.ts';
+import { type BotScope, requireScope } from '../security/scopes.ts';
 import type { RequestState } from './context.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -43,6 +44,8 @@ export interface RouteSpec<P, Q, B, R, A extends Access> {
   access: A;
   /** Admin routes: the permission the admin's role must grant; absent: any signed-in admin (own session). */
   permission?: A extends 'admin' ? string : never;
+  /** User routes a bot token may call when it holds this scope; without one, bot tokens are refused (10122). */
+  scope?: A extends 'user' ? BotScope : never;
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
@@ -122,7 +125,9 @@ function authenticationStep(route: AnyRoute, authenticators: Authenticators): Mi
     return async (ctx, next) => {
       const token = bearerOf(ctx);
       if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, { detail: 'missing bearer access token' });
-      (ctx.state as RequestState).principal = await authenticators.user(token);
+      const principal = await authenticators.user(token);
+      requireScope(principal, route.scope, `${route.method.toUpperCase()} ${route.path}`);
+      (ctx.state as RequestState).principal = principal;
       await next();
     };
   }

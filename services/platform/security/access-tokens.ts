@@ -86,6 +86,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       sessionId: String(payload.sid),
       deviceId: String(payload.did ?? ''),
       deviceType: String(payload.dty ?? ''),
+      // A bot token (the auth service's bots) names its scopes; a user's access token has none.
+      ...(Array.isArray(payload.scp) ? { scopes: payload.scp.map(String) } : {}),
     };
     let revoked: unknown;
     try {

@@ -4,6 +4,7 @@ export * from './field-cipher.ts';
 export * from './field-keys.ts';
 export * from './principal.ts';
 export * from './rate-limit.ts';
+export * from './scopes.ts';
 export * from './second-factor.ts';
 export * from './sign-in-throttle.ts';
 export * from './window-limit.ts';

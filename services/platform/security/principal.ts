@@ -4,6 +4,8 @@ export interface Principal {
   sessionId: string;
   deviceId: string;
   deviceType: string;
+  /** Present only for a bot token: what it may do (see scopes.ts); a user's token has none. */
+  scopes?: readonly string[];
 }
 
 /** A platform administrator, from a verified admin token (never a chat user's token). */

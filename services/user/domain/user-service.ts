@@ -95,6 +95,7 @@ export const briefOf = (profile: UserProfile): ProfileSummaryInit => ({
   ...(profile.avatar ? { avatar: profile.avatar } : {}),
   ...(profile.signature ? { signature: profile.signature } : {}),
   accountDeleted: profile.deletedAt != null,
+  ...(profile.botOwnerId ? { botOwnerId: profile.botOwnerId } : {}),
 });
 
 /** A profile as `user.profile.updated` carries it: nickname, and avatar and signature when set. */
@@ -140,6 +141,8 @@ export class UserService {
         email: input.email,
         nickname,
         gender: 0,
+        avatar: input.avatar ?? null,
+        botOwnerId: input.botOwnerId ?? null,
       },
       { onConflictFields: ['userId'], onConflictAction: 'ignore' },
     );

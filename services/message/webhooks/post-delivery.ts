@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
-import { resolveAllowed } from '../domain/link-preview/address-policy.ts';
+import { resolveAllowed, serverFetchableUrl } from '../domain/link-preview/address-policy.ts';
 
 /** Bytes of a delivery's body at most (a message's content is far smaller; this bounds what we send). */
 export const MAX_DELIVERY_BYTES = 256 * 1024;
@@ -17,16 +17,10 @@ export type PostOutcome = { ok: true } | { ok: false; retry: boolean; error: str
 
 /** 50136 unless the URL is http(s), without credentials, to a host whose every address is allowed. */
 export async function checkWebhookUrl(value: string, allowPrivate: boolean): Promise<URL> {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'url: not a URL' });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new AppError(ErrorCode.WEBHOOK_URL_REFUSED, { detail: 'only http and https URLs' });
-  if (url.username || url.password)
-    throw new AppError(ErrorCode.WEBHOOK_URL_REFUSED, { detail: 'URLs with credentials are refused' });
+  const url = serverFetchableUrl(
+    value,
+    (why) => new AppError(ErrorCode.WEBHOOK_URL_REFUSED, { detail: why }),
+  );
   await pinnedAddress(url, allowPrivate);
   return url;
 }

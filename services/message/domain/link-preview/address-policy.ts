@@ -17,6 +17,22 @@ export function addressAllowed(address: string, allowPrivate: boolean): boolean 
   return range === 'unicast' || (allowPrivate && PRIVATE_RANGES.has(range));
 }
 
+/**
+ * An http(s) URL without credentials, as the server fetches (link previews) and posts (outgoing
+ * webhooks): 000001 when it is not a URL, `refuse(why)` when it is one the server does not call.
+ */
+export function serverFetchableUrl(value: string, refuse: (why: string) => AppError): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'url: not a URL' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('only http and https URLs');
+  if (url.username || url.password) throw refuse('URLs with credentials are refused');
+  return url;
+}
+
 export interface ResolvedAddress {
   address: string;
   family: 4 | 6;

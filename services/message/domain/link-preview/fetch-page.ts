@@ -2,7 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { AppError, ErrorCode } from '../../../platform/errors.ts';
-import { type ResolvedAddress, resolveAllowed } from './address-policy.ts';
+import { type ResolvedAddress, resolveAllowed, serverFetchableUrl } from './address-policy.ts';
 
 export interface FetchLimits {
   /** Private, loopback and link-local addresses allowed (a deployment on a private network). */
@@ -21,19 +21,7 @@ const failed = (detail: string) => new AppError(ErrorCode.LINK_PREVIEW_FAILED, {
 
 /** An http(s) URL without credentials, or 50134. */
 export function previewableUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'url: not a URL' });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new AppError(ErrorCode.LINK_PREVIEW_REFUSED, { detail: 'only http and https links are previewed' });
-  if (url.username || url.password)
-    throw new AppError(ErrorCode.LINK_PREVIEW_REFUSED, {
-      detail: 'links with credentials are not previewed',
-    });
-  return url;
+  return serverFetchableUrl(value, (why) => new AppError(ErrorCode.LINK_PREVIEW_REFUSED, { detail: why }));
 }
 
 /**

@@ -6,6 +6,17 @@
 # The Node version is the one the project is tested with (scripts/node24). A registry mirror or a
 # digest-pinned base can be named with --build-arg NODE_IMAGE=….
 ARG NODE_IMAGE=node:24.21.0-slim
+
+# The web client, built in a stage of its own: Vite and Vue are development dependencies, and the
+# image ships only what they build (web/dist), which the gateways serve at / (WEB_CLIENT).
+FROM ${NODE_IMAGE} AS web
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --no-audit --no-fund
+COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
+RUN node scripts/build-web.mjs
+
 FROM ${NODE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
@@ -22,6 +33,7 @@ COPY services ./services
 COPY operator ./operator
 # imctl rides along: `kubectl exec` into the admin pod creates the first admin against its database.
 COPY cli ./cli
+COPY --from=web /build/web/dist ./web/dist
 # Without DATABASE_URL a container runs embedded, its PGlite data in /app/.data: the one directory the
 # unprivileged user may write (mount a volume there to keep it). The code itself stays read-only to it.
 RUN mkdir .data && chown node:node .data

@@ -207,6 +207,9 @@ function container(
       secretEnv('DATABASE_URL', cluster.spec.database.secretRef),
       // Each gateway pod reads its own delivery topic, named after the pod.
       { name: 'GATEWAY_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ...(services.includes('gateway')
+        ? [{ name: 'WEB_CLIENT', value: String(cluster.spec.gateway.webClient) }]
+        : []),
       ...(services.includes('auth') || services.includes('all')
         ? [secretEnv('AUTH_SIGNING_KEY', { name: signingKeySecretName(cluster), key: SIGNING_KEY_FIELD })]
         : []),
@@ -373,6 +376,10 @@ export function ingress(cluster: ImCluster): KubeObject | undefined {
               { path: spec.wsPath, pathType: 'Prefix', backend: backend('gateway') },
               asyncApi,
               ...apiRoutes,
+              // The longest matching prefix wins: the web client gets whatever the API does not take.
+              ...(cluster.spec.gateway.webClient
+                ? [{ path: '/', pathType: 'Prefix', backend: backend('gateway') }]
+                : []),
             ],
           },
         },

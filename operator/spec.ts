@@ -40,6 +40,8 @@ export interface ImClusterSpec {
   gateway: {
     replicas: number;
     resources?: Resources;
+    /** The gateways serve the web client at `/` (WEB_CLIENT); the ingress routes `/` to them. */
+    webClient: boolean;
     autoscaling: {
       enabled: boolean;
       minReplicas: number;

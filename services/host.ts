@@ -188,7 +188,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
           }),
     });
     // The embedded platform is the whole product on one port: it serves the web client and /docs too.
-    if (embedded) app.use(webClientMiddleware(WEB_DIST_DIR, logger));
+    // In the cluster shape the gateways serve the client (WEB_CLIENT); the API reference only where
+    // one process serves every route, or it would document a part of the API as the whole.
+    if (config.webClient)
+      app.use(webClientMiddleware(WEB_DIST_DIR, logger, { docs: config.services === 'all' }));
     const server = createServer(app.callback());
     const upgrades = instances.flatMap(({ instance }) => instance.upgrades ?? []);
     server.on('upgrade', (request, socket, head) => {

@@ -2,7 +2,8 @@
  * The container image without a Docker engine: the Dockerfile is read with a real Dockerfile parser,
  * its COPY instructions are replayed from the repository into a fresh directory (filtered by
  * .dockerignore as Docker filters the build context), its dependency install step runs there exactly
- * as written, and what the image's CMD starts is run on the result. A lockfile `npm ci` rejects, a
+ * as written, and what the image's CMD starts is run on the result. The web client's build stage is
+ * replayed the same way (its COPYs and RUNs), and the image's `COPY --from` takes what it built. A lockfile `npm ci` rejects, a
  * runtime import of a devDependency, or a file the image needs but does not copy fails here.
  * The install uses the npm on the PATH (scripts/node24 puts Node 24 first) and the machine's npm
  * cache, as the Dockerfile's cache mount would; it needs the npm registry for what is not cached.
@@ -27,8 +28,20 @@ import { CapturedOutput, PLATFORM_SERVING, runToEnd, stopProcess, track } from '
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-const instructions = dockerfile.getInstructions();
 const keyword = (instruction: Instruction) => instruction.getKeyword().toUpperCase();
+
+/** The Dockerfile's stages: each FROM with its name and the instructions up to the next FROM. */
+const stages = dockerfile.getFROMs().map((from, index, froms) => {
+  const all = dockerfile.getInstructions();
+  const end = index + 1 < froms.length ? all.indexOf(froms[index + 1]!) : all.length;
+  const body = all.slice(all.indexOf(from) + 1, end);
+  const workdir = body.find((i) => keyword(i) === 'WORKDIR')?.getArgumentsContent() ?? '/';
+  return { name: from.getBuildStage(), instructions: body, workdir };
+});
+/** What the image is: the last stage. */
+const instructions = stages.at(-1)!.instructions;
+/** Where a replayed stage's WORKDIR lies on this machine, by stage name. */
+const stageDirs = new Map<string, string>();
 const contextFilter = dockerignore
   .default()
   .add(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n'));
@@ -44,12 +57,26 @@ function imageEnv(): Record<string, string> {
   return env;
 }
 
-/** Copies a COPY instruction's sources from the build context into `appDir` (the WORKDIR). */
+/**
+ * Copies a COPY instruction's sources into `appDir` (the WORKDIR): from the build context, or with
+ * `--from=STAGE` from where that stage was replayed (its paths are absolute, under its WORKDIR).
+ */
 function replayCopy(instruction: Copy, appDir: string): void {
-  if (instruction.getFlags().length > 0)
-    throw new Error(`COPY flags are not replayed: ${instruction.toString()}`);
   const args = instruction.getArguments().map((argument) => argument.getValue());
   const destination = join(appDir, args.at(-1)!);
+  const flags = instruction.getFlags();
+  if (flags.length > 0) {
+    const stageName = flags.length === 1 && flags[0]!.getName() === 'from' ? flags[0]!.getValue() : undefined;
+    const stage = stages.find((candidate) => candidate.name === stageName);
+    const stageDir = stageName ? stageDirs.get(stageName) : undefined;
+    if (!stage || !stageDir) throw new Error(`COPY flags are not replayed: ${instruction.toString()}`);
+    for (const source of args.slice(0, -1)) {
+      const inStage = relative(stage.workdir, source);
+      if (inStage.startsWith('..')) throw new Error(`COPY ${source}: outside stage ${stageName}'s WORKDIR`);
+      cpSync(join(stageDir, inStage), destination, { recursive: true });
+    }
+    return;
+  }
   for (const source of args.slice(0, -1)) {
     const from = join(ROOT, source);
     if (contextFilter.ignores(source)) throw new Error(`COPY ${source}: excluded by .dockerignore`);
@@ -88,9 +115,10 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
     const args = Object.fromEntries(
       dockerfile.getARGs().map((arg) => [arg.getProperty()!.getName(), arg.getProperty()!.getValue()]),
     );
-    const [from] = dockerfile.getFROMs();
-    const image = from!.getImage()!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
-    expect(image).to.equal(`node:${tested}-slim`);
+    for (const from of dockerfile.getFROMs()) {
+      const image = from.getImage()!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+      expect(image).to.equal(`node:${tested}-slim`);
+    }
   });
 
   it("installs the locked dependencies from a clean copy with the Dockerfile's own install step", async () => {
@@ -116,6 +144,24 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
     expect(existsSync(join(appDir, 'node_modules/typescript')), 'no development dependencies').to.equal(
       false,
     );
+  });
+
+  it('builds the web client in a stage of its own, from a clean copy, with its own steps', async () => {
+    const web = stages.find((stage) => stage.name === 'web');
+    expect(web, 'a stage named web').to.not.equal(undefined);
+    const webDir = mkdtempSync(join(tmpdir(), 'anychat-image-web-'));
+    after(() => rmSync(webDir, { recursive: true, force: true }));
+    for (const instruction of web!.instructions) {
+      if (keyword(instruction) === 'COPY') replayCopy(instruction as Copy, webDir);
+      if (keyword(instruction) !== 'RUN') continue;
+      const command = instruction.getArgumentsContent()!;
+      const { code, output } = await runToEnd(
+        spawn('sh', ['-c', command], { cwd: webDir, env: buildEnv({}), stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      expect(code, `${command} failed:\n${excerpt(output)}`).to.equal(0);
+    }
+    expect(existsSync(join(webDir, 'web/dist/index.html')), 'web/dist built').to.equal(true);
+    stageDirs.set('web', webDir);
   });
 
   it("runs the image's CMD on the copied files and production dependencies alone: it serves, then stops cleanly", async () => {
@@ -144,6 +190,10 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
     });
     try {
       expect((await fetch(`${url}/readyz`)).status).to.equal(200);
+      // The web client the web stage built is shipped and served.
+      const page = await fetch(`${url}/`);
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.include('<div id="app"></div>');
     } finally {
       expect(await stopProcess(server), excerpt(output.text)).to.equal(0);
     }

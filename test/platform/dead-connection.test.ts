@@ -31,9 +31,9 @@ describe('a database connection cut in the middle of a transaction', function ()
       const sql = sqlExecutor(orm);
       const failed = await sql
         .transaction(async (tx) => {
-          const [{ pid }] = await tx.query<{ pid: number }>('select pg_backend_pid() as pid');
+          const [backend] = await tx.query<{ pid: number }>('select pg_backend_pid() as pid');
           // What an outage does: the server ends the connection while the transaction is open.
-          await killer.query('select pg_terminate_backend($1)', [pid]);
+          await killer.query('select pg_terminate_backend($1)', [backend!.pid]);
           await tx.query('select 1');
         })
         .then(

@@ -16,6 +16,7 @@ function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
       services: {},
       gateway: {
         replicas: 2,
+        webClient: true,
         autoscaling: {
           enabled: false,
           minReplicas: 2,
@@ -40,7 +41,7 @@ function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
 
 interface PodSpec {
   securityContext: { runAsNonRoot: boolean; runAsUser: number; seccompProfile: unknown };
-  containers: Array<{ securityContext: unknown }>;
+  containers: Array<{ securityContext: unknown; env?: Array<{ name: string; value?: string }> }>;
 }
 
 describe('operator: desired objects', () => {
@@ -387,6 +388,42 @@ describe('operator: desired objects', () => {
       .to.be.a('string')
       .and.not.match(/gateway$/);
     expect(routes['/api/v1/files']).to.equal('chat-file');
+  });
+
+  it('has the gateways serve the web client and the ingress send them every other path, unless turned off', () => {
+    const withIngress = (webClient: boolean) =>
+      cluster({
+        gateway: {
+          ...cluster().spec.gateway,
+          webClient,
+          ingress: { host: 'chat.example.com', wsPath: '/ws', apiPath: '/api' },
+        },
+      });
+    type Routed = {
+      spec: {
+        rules: Array<{ http: { paths: Array<{ path: string; backend: { service: { name: string } } }> } }>;
+      };
+    };
+    const rootRoute = (webClient: boolean) =>
+      (ingress(withIngress(webClient)) as unknown as Routed).spec.rules[0]!.http.paths.find(
+        (p) => p.path === '/',
+      );
+    expect(rootRoute(true)?.backend.service.name).to.equal('chat-gateway');
+    expect(rootRoute(false)).to.equal(undefined);
+    const webClientEnv = (webClient: boolean) =>
+      Object.fromEntries(
+        desiredChildren(withIngress(webClient))
+          .filter((o) => o.kind === 'Deployment')
+          .map((o) => {
+            const container = (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec
+              .containers[0]!;
+            return [o.metadata.name, container.env?.find((e) => e.name === 'WEB_CLIENT')?.value];
+          }),
+      );
+    expect(webClientEnv(true)['chat-gateway']).to.equal('true');
+    expect(webClientEnv(false)['chat-gateway']).to.equal('false');
+    // Other workloads leave it unset: only where the whole API is served is it on by default.
+    expect(Object.entries(webClientEnv(true)).filter(([, value]) => value !== undefined)).to.have.length(1);
   });
 
   it('runs every pod as Pod Security "restricted" admits it: non-root by number, no privilege escalation, no capabilities', () => {

@@ -112,3 +112,41 @@ describe('web client: served at / by the embedded platform, API reference at /do
     );
   });
 });
+
+describe('web client in the cluster shape: the gateways serve it (WEB_CLIENT), without a partial API reference', function () {
+  this.timeout(180_000);
+  const hosts: TestPlatform[] = [];
+
+  before(async () => {
+    buildWebClient();
+    // What the operator runs: a gateway pod with WEB_CLIENT=true, and another service's pod without it
+    // (in-process adapters here: serving pages involves no sidecar).
+    const pod = { ANYCHAT_ADAPTER: 'embedded' };
+    hosts.push(await startPlatform('pglite', { ...pod, SERVICES: 'gateway', WEB_CLIENT: 'true' }));
+    hosts.push(await startPlatform('pglite', { ...pod, SERVICES: 'message' }));
+  });
+  after(async () => {
+    for (const host of hosts) await host.stop();
+  });
+
+  it('serves the app and its pages from the gateway, under the same CSP', async () => {
+    const [gateway] = hosts;
+    for (const path of ['/', '/chat/s_1_2']) {
+      const page = await fetch(`${gateway!.host.url}${path}`);
+      expect(page.status, path).to.equal(200);
+      expect(page.headers.get('content-security-policy')).to.equal(WEB_CONTENT_SECURITY_POLICY);
+      expect(await page.text()).to.include('<div id="app"></div>');
+    }
+  });
+
+  it('answers /docs with 404 there: the gateway documents its own routes only, not the whole API', async () => {
+    const [gateway] = hosts;
+    for (const path of ['/docs', '/docs/', '/docs/init.js', '/docs/swagger-ui-bundle.js'])
+      expect((await fetch(`${gateway!.host.url}${path}`)).status, path).to.equal(404);
+  });
+
+  it('serves no page from a service that is not told to', async () => {
+    const [, message] = hosts;
+    expect((await fetch(`${message!.host.url}/`)).status).to.equal(404);
+  });
+});

@@ -85,11 +85,20 @@ function swaggerFiles(files: Map<string, StaticFile>) {
   }
 }
 
-export function webClientMiddleware(distDir: string, logger: Logger): Koa.Middleware {
+/**
+ * `docs`: also the API reference at /docs. Only where one process serves the whole REST API (the
+ * embedded platform): a gateway of the cluster shape has its own routes' document alone.
+ */
+export function webClientMiddleware(
+  distDir: string,
+  logger: Logger,
+  options: { docs: boolean } = { docs: true },
+): Koa.Middleware {
   const files = new Map<string, StaticFile>();
   if (existsSync(join(distDir, 'index.html'))) {
     readTree(distDir, '', files);
-    swaggerFiles(files);
+    if (options.docs) swaggerFiles(files);
+    else for (const url of files.keys()) if (url.startsWith('/docs/')) files.delete(url);
   } else {
     logger.warn(
       { distDir },
@@ -104,6 +113,7 @@ export function webClientMiddleware(distDir: string, logger: Logger): Koa.Middle
     const path = ctx.path;
     if (PLATFORM_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix)))
       return next();
+    if (!options.docs && (path === '/docs' || path.startsWith('/docs/'))) return next();
     let file = files.get(path);
     if (!file && (path === '/docs' || path === '/docs/')) file = docs;
     // The single-page app routes in the browser: any other page-like path (no extension) is its page.

@@ -11,7 +11,7 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   'auth.user.registered': ['user'],
   'auth.session.revoked': ['gateway'],
   'auth.password.changed': [],
-  'auth.account.status-changed': ['user'],
+  'auth.account.status-changed': ['user', 'friend', 'group', 'file', 'message'],
   'user.profile.updated': ['friend', 'message'],
   'user.settings.updated': ['push'],
   'user.push-token.changed': ['push'],

@@ -3,8 +3,8 @@ import { AccountStatusCodes } from '../platform/contracts/index.ts';
 
 /**
  * Account status (seed §6.2.1), plus DELETED: an administrator deleted the account; its row stays
- * (its account name, phone and e-mail stay taken) but it signs in nowhere and login answers as for
- * an unknown account.
+ * (its account name, phone and e-mail stay taken: nobody can register them again to impersonate
+ * the former owner) but it signs in nowhere (10117 to the right password).
  */
 export const AccountStatus = AccountStatusCodes;
 export type AccountStatusValue = (typeof AccountStatus)[keyof typeof AccountStatus];
@@ -20,6 +20,8 @@ export const UserCredentials = defineEntity({
     passwordHash: p.string().length(255),
     status: p.smallint().$type<AccountStatusValue>(),
     passwordChangedAt: p.datetime(),
+    /** When the deletion the user asked for takes effect; null when none is pending (signing in clears it). */
+    deletionDueAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -4,6 +4,7 @@ import { fieldCipher, SignInThrottle, sealPlainColumn, WindowLimit } from '../pl
 import type { ServiceModule } from '../platform/service.ts';
 import { UserClient } from './clients/users.ts';
 import { AccountQueries } from './domain/account-admin.ts';
+import { AccountDeletions } from './domain/account-deletion.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { botFeature } from './domain/bots/index.ts';
 import { ConfiguredDelivery } from './domain/delivery/index.ts';
@@ -24,8 +25,12 @@ import { Migration20261130000120_auth_second_factor } from './migrations/Migrati
 import { Migration20261130000130_auth_identities } from './migrations/Migration20261130000130_auth_identities.ts';
 import { Migration20261130000140_auth_sealed_totp } from './migrations/Migration20261130000140_auth_sealed_totp.ts';
 import { Migration20261201001000_bots } from './migrations/Migration20261201001000_bots.ts';
+import { Migration20261201001100_auth_account_deletion } from './migrations/Migration20261201001100_auth_account_deletion.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import { authRoutes } from './routes.ts';
+
+/** How often deletions whose grace period ended are looked for. */
+const DELETION_SWEEP_MS = 5_000;
 
 export const authService: ServiceModule = {
   name: 'auth',
@@ -41,6 +46,10 @@ export const authService: ServiceModule = {
     { name: 'Migration20261130000130_auth_identities', class: Migration20261130000130_auth_identities },
     { name: 'Migration20261130000140_auth_sealed_totp', class: Migration20261130000140_auth_sealed_totp },
     { name: 'Migration20261201001000_bots', class: Migration20261201001000_bots },
+    {
+      name: 'Migration20261201001100_auth_account_deletion',
+      class: Migration20261201001100_auth_account_deletion,
+    },
   ],
   async create(ctx) {
     const config = ctx.config.auth;
@@ -74,7 +83,17 @@ export const authService: ServiceModule = {
     );
     const alerts = new LoginAlerts({ orm: ctx.orm, events, delivery, ids: ctx.ids, logger: ctx.logger });
     const users = new UserClient(ctx.invoke);
+    const deletions = new AccountDeletions({
+      orm: ctx.orm,
+      sessions,
+      codes,
+      // The deletion itself is the administrator's (called only after `auth` below exists).
+      deleteAccount: (userId): Promise<void> => auth.deleteAccount(userId),
+      graceSeconds: config.deletionGraceSeconds,
+      logger: ctx.logger,
+    });
     const signIns = new SignIns({
+      deletions,
       sessions,
       deviceTokens,
       twoFactor,
@@ -120,6 +139,9 @@ export const authService: ServiceModule = {
       ids: ctx.ids,
       logger: ctx.logger,
     });
+    deletions.startSweeper(DELETION_SWEEP_MS);
+    // Deletions that fell due while no process ran are finalised now, not at the first tick.
+    void deletions.sweepNow();
     return {
       routes: [
         ...authRoutes(auth, twoFactor, keys, store, ctx.config.rateLimitFactor),
@@ -127,8 +149,9 @@ export const authService: ServiceModule = {
         ...bots.routes,
       ],
       subscriptions: [],
-      internal: [...authInternal({ auth, keys, accounts: accountQueries }), bots.internal],
+      internal: [...authInternal({ auth, keys, accounts: accountQueries, deletions }), bots.internal],
       async stop() {
+        await deletions.stop();
         delivery.close();
       },
     };

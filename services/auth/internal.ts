@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountDeletionService } from '../platform/contracts/gen/anychat/auth/v1/account_deletion_pb.ts';
 import {
   AuthAdminService,
   AuthService as AuthContract,
@@ -7,6 +8,7 @@ import { AccountStatusCodes, unsetNulls } from '../platform/contracts/index.ts';
 import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { AccountQueries } from './domain/account-admin.ts';
+import type { AccountDeletions } from './domain/account-deletion.ts';
 import type { AuthService } from './domain/auth-service.ts';
 import type { SigningKeys } from './domain/signing-keys.ts';
 
@@ -49,13 +51,23 @@ export const AuthAdminInputs = {
   getAccountStats: z.object({ newSince: time, activeSince: time }),
 } satisfies InputSchemas<typeof AuthAdminService>;
 
+/** Input rules of AccountDeletionService's methods (the proof's text is only bounded: auth checks it). */
+export const AccountDeletionInputs = {
+  requestAccountDeletion: z.object({
+    userId,
+    password: z.string().min(1).max(128).optional(),
+    verifyCode: z.string().min(1).max(16).optional(),
+  }),
+} satisfies InputSchemas<typeof AccountDeletionService>;
+
 /** What the auth service serves other services (proto/anychat/auth/v1/auth.proto). */
 export function authInternal(deps: {
   auth: AuthService;
   keys: SigningKeys;
   accounts: AccountQueries;
+  deletions: AccountDeletions;
 }): InternalService[] {
-  const { auth, keys, accounts } = deps;
+  const { auth, keys, accounts, deletions } = deps;
   return [
     internalService(AuthContract, AuthInputs, {
       getJwks: async () => ({ keys: keys.jwks().keys.map(publicKeyOf) }),
@@ -82,6 +94,12 @@ export function authInternal(deps: {
         userIds: await accounts.activeIds(input.afterUserId, input.limit),
       }),
       getAccountStats: async (windows) => accounts.stats(windows),
+    }),
+    internalService(AccountDeletionService, AccountDeletionInputs, {
+      requestAccountDeletion: async ({ userId, password, verifyCode }) => {
+        const { deletesAt, deleted } = await deletions.request(userId, { password, verifyCode });
+        return { deletesAt: deletesAt.toISOString(), deleted };
+      },
     }),
   ];
 }

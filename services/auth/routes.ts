@@ -39,6 +39,7 @@ export const signedIn = (result: SignedIn) => ({
     phone: result.phone,
     email: result.email,
   },
+  ...(result.deletionCancelled ? { deletionCancelled: true } : {}),
 });
 
 export function authRoutes(

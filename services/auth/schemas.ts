@@ -113,6 +113,10 @@ export const SignedInDto = TokenPairDto.extend({
     phone: z.string().nullable(),
     email: z.string().nullable(),
   }),
+  deletionCancelled: z
+    .boolean()
+    .optional()
+    .describe('True when this sign-in cancelled the deletion of the account the user had asked for'),
 });
 
 export const DeviceDto = z.object({

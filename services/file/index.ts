@@ -1,8 +1,10 @@
+import { AccountStatusCodes, AuthTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
-import { EventPublisher } from '../platform/events/index.ts';
+import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupMembership } from './clients/groups.ts';
 import { FileAccess } from './domain/access.ts';
+import { AccountFiles } from './domain/account-files.ts';
 import { Avatars } from './domain/avatars.ts';
 import { Blobs } from './domain/blobs.ts';
 import { Downloads } from './domain/downloads.ts';
@@ -14,6 +16,7 @@ import { Sharing } from './domain/sharing.ts';
 import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
 import { VideoFrames } from './domain/video.ts';
+import { fileExportInternal } from './export-internal.ts';
 import { fileInternal } from './internal.ts';
 import { fileMetrics } from './metrics.ts';
 import { Migration20261130000800_file } from './migrations/Migration20261130000800_file.ts';
@@ -54,17 +57,31 @@ export const fileService: ServiceModule = {
       config.sweepSeconds * 1000,
     );
     sweeper.unref();
+    const accountFiles = new AccountFiles(sqlExecutor(ctx.orm), lifecycle);
     return {
       routes: fileRoutes(domain, config, ctx.config.rateLimitFactor),
       metrics: fileMetrics,
       rawHandlers,
-      subscriptions: [],
-      internal: fileInternal(
-        new Sharing(files, downloads),
-        new StorageAdmin(sqlExecutor(ctx.orm)),
-        new Avatars(files, ctx.publicUrl),
-        ctx.publicUrl,
-      ),
+      subscriptions: [
+        eventSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.accountStatusChanged,
+          logger: ctx.logger,
+          // A deleted account's uploads are deleted, their bytes removed from storage; idempotent.
+          async handle(data) {
+            if (data.status === AccountStatusCodes.DELETED) await accountFiles.deleteAll(data.userId);
+          },
+        }),
+      ],
+      internal: [
+        fileExportInternal(accountFiles),
+        ...fileInternal(
+          new Sharing(files, downloads),
+          new StorageAdmin(sqlExecutor(ctx.orm)),
+          new Avatars(files, ctx.publicUrl),
+          ctx.publicUrl,
+        ),
+      ],
       async stop() {
         clearInterval(sweeper);
       },

@@ -1,4 +1,4 @@
-import { UserTopics } from '../platform/contracts/index.ts';
+import { AccountStatusCodes, AuthTopics, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { eventSubscription } from '../platform/events/index.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -6,6 +6,7 @@ import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupClient } from './clients/groups.ts';
 import { UserClient } from './clients/users.ts';
+import { AccountRemoval } from './domain/account-removal.ts';
 import { createFriendDomain } from './domain/index.ts';
 import { friendEntities } from './entities.ts';
 import { friendInternal } from './internal.ts';
@@ -35,8 +36,8 @@ export const friendService: ServiceModule = {
     const domain = createFriendDomain({
       store: new FriendStore(ctx.orm, ctx.ids),
       users: new UserClient(ctx.invoke),
-      ids: ctx.ids,
       groups: new GroupClient(ctx.invoke),
+      ids: ctx.ids,
       logger: ctx.logger,
       outbox,
       presence: new PresenceRegistry(ctx.sharedState, {
@@ -45,6 +46,7 @@ export const friendService: ServiceModule = {
       limits: ctx.config.friend,
     });
     outbox.start(OUTBOX_SWEEP_MS);
+    const removal = new AccountRemoval(sqlExecutor(ctx.orm), domain.friendships);
     return {
       routes: friendRoutes(domain, ctx.config.rateLimitFactor),
       subscriptions: [
@@ -62,6 +64,15 @@ export const friendService: ServiceModule = {
               { nickname, avatar: avatar ?? null, signature: signature ?? null },
               `user.profile:${event.id}`,
             );
+          },
+        }),
+        eventSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.accountStatusChanged,
+          logger: ctx.logger,
+          // A deleted account leaves every friend list; idempotent.
+          async handle(data) {
+            if (data.status === AccountStatusCodes.DELETED) await removal.removeAll(data.userId);
           },
         }),
       ],

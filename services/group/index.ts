@@ -1,12 +1,15 @@
-import { avatarUrlOf } from '../platform/contracts/index.ts';
+import { AccountStatusCodes, AuthTopics, avatarUrlOf } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
+import { eventSubscription } from '../platform/events/index.ts';
 import { SensitiveWords } from '../platform/moderation/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { PeopleClient } from './clients/directory.ts';
 import { MessageReads } from './clients/messages.ts';
+import { AccountDepartures } from './domain/account-departure.ts';
 import { createGroupDomain } from './domain/index.ts';
 import { groupEntities } from './entities.ts';
+import { groupExportInternal } from './export-internal.ts';
 import { groupInternal } from './internal.ts';
 import { Migration20261122000600_group } from './migrations/Migration20261122000600_group.ts';
 import { Migration20261201000610_group_invitations } from './migrations/Migration20261201000610_group_invitations.ts';
@@ -51,13 +54,24 @@ export const groupService: ServiceModule = {
       avatarUrl: (userId, fileId, groupId) => avatarUrlOf(ctx.invoke, { userId, fileId, groupId }),
     });
     outbox.start(OUTBOX_SWEEP_MS);
+    const departures = new AccountDepartures({ sql: sqlExecutor(ctx.orm), ...domain });
     return {
       routes: [
         ...groupRoutes(domain, ctx.config.rateLimitFactor),
         ...groupReadRoutes(new MessageReads(ctx.invoke)),
       ],
-      subscriptions: [],
-      internal: groupInternal(domain),
+      subscriptions: [
+        eventSubscription({
+          pubsubName: ctx.pubsubName,
+          topic: AuthTopics.accountStatusChanged,
+          logger: ctx.logger,
+          // A deleted account leaves its groups (owned ones handed on or dismissed); idempotent.
+          async handle(data) {
+            if (data.status === AccountStatusCodes.DELETED) await departures.leaveAll(data.userId);
+          },
+        }),
+      ],
+      internal: [...groupInternal(domain), groupExportInternal(sqlExecutor(ctx.orm))],
       stop: () => outbox.stop(),
     };
   },

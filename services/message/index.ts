@@ -17,6 +17,7 @@ import { FileSharing } from './clients/files.ts';
 import { FriendClient } from './clients/friends.ts';
 import { GroupDirectory } from './clients/groups.ts';
 import { ProfileCache } from './clients/profiles.ts';
+import { accountDeletedSubscription } from './domain/account-cleanup.ts';
 import { ContentValidator } from './domain/content.ts';
 import { MessageEdits } from './domain/edits.ts';
 import { GroupStreamStore } from './domain/group-stream-store.ts';
@@ -213,6 +214,7 @@ export const messageService: ServiceModule = {
           handle: async (updated) => profiles.forget(updated.userId),
         }),
         outgoing.subscription,
+        accountDeletedSubscription(sql, ctx.pubsubName, ctx.logger),
       ],
       internal: messageInternal(messages, streams),
       async stop() {

@@ -82,6 +82,8 @@ const EnvSchema = z.object({
   /** Verification code sender: a webhook (SMS/e-mail gateway) receiving {channel, target, code, purpose}. Unset: none. */
   AUTH_CODE_WEBHOOK_URL: z.string().url().optional(),
   AUTH_CODE_TTL_SECONDS: int(60, 3600).default(300),
+  /** Seconds between a user's request to delete their account and its deletion (signing in cancels it); 0: at once. */
+  ACCOUNT_DELETION_GRACE_SECONDS: int(0, 365 * 86_400).default(7 * 86_400),
   /** Minimum seconds between two codes sent to the same target. */
   AUTH_CODE_RESEND_SECONDS: int(0, 3600).default(60),
   /** Most codes sent to one phone number or e-mail address per hour (besides the per-address limit). */
@@ -262,6 +264,7 @@ export interface Config {
       addressMaxFailures: number;
     };
     deviceTokenTtlSeconds: number;
+    deletionGraceSeconds: number;
     codeWebhookUrl: string | undefined;
     codeTtlSeconds: number;
     codeResendSeconds: number;
@@ -437,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         addressMaxFailures: 4 * e.AUTH_LOGIN_MAX_FAILURES,
       },
       deviceTokenTtlSeconds: e.AUTH_DEVICE_TOKEN_TTL_SECONDS,
+      deletionGraceSeconds: e.ACCOUNT_DELETION_GRACE_SECONDS,
       codeWebhookUrl: e.AUTH_CODE_WEBHOOK_URL,
       codeTtlSeconds: e.AUTH_CODE_TTL_SECONDS,
       codeResendSeconds: e.AUTH_CODE_RESEND_SECONDS,

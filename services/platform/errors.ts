@@ -45,6 +45,8 @@ export const ErrorCode = {
   BAD_EMAIL: 10114,
   TOO_MANY_DEVICES: 10115,
   SECOND_FACTOR_REQUIRED: 10116,
+  /** A deleted account signing in with its right credentials (seed: 账号异常，请联系客服). */
+  ACCOUNT_ABNORMAL: 10117,
   CODE_DELIVERY_FAILED: 10118,
   SECOND_FACTOR_WRONG: 10119,
   SECOND_FACTOR_STATE: 10120,
@@ -59,6 +61,8 @@ export const ErrorCode = {
 
   NICKNAME_TAKEN: 20101,
   NICKNAME_SENSITIVE: 20102,
+  /** A route looking a user up by id found none (seed §5's GET /users/:id). */
+  USER_UNKNOWN: 20103,
   QRCODE_EXPIRED: 20104,
   QRCODE_INVALID: 20105,
   PROFILE_NOT_FOUND: 20106,
@@ -203,6 +207,11 @@ const CODES: Record<number, CodeInfo> = {
     en: 'Sign-in needs the second factor (authenticator or recovery code)',
     zh: '异地登录需验证（需要两步验证码）',
   },
+  10117: {
+    status: 403,
+    en: 'Account abnormal (deleted); contact customer service',
+    zh: '账号异常，请联系客服',
+  },
   10118: { status: 503, en: 'The verification code could not be sent', zh: '验证码发送失败' },
   10119: { status: 401, en: 'Wrong second-factor code', zh: '两步验证码错误' },
   10120: {
@@ -241,6 +250,7 @@ const CODES: Record<number, CodeInfo> = {
 
   20101: { status: 400, en: 'Nickname already in use', zh: '昵称已被使用' },
   20102: { status: 400, en: 'Nickname contains a forbidden word', zh: '昵称包含敏感词' },
+  20103: { status: 404, en: 'User does not exist', zh: '用户不存在' },
   20104: { status: 400, en: 'QR code expired', zh: '二维码已过期' },
   20105: { status: 404, en: 'Invalid QR code', zh: '二维码无效' },
   20106: { status: 404, en: 'User profile does not exist', zh: '用户资料不存在' },

@@ -6,6 +6,7 @@ import { Outbox } from '../platform/outbox.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { friendsAmong, relationOf } from './clients/friends.ts';
+import { deletionRoutes } from './deletion-routes.ts';
 import { DataExports } from './domain/data-exports.ts';
 import { buildExportArchive } from './domain/export-archive.ts';
 import { PrivacySettings } from './domain/privacy.ts';
@@ -103,6 +104,7 @@ export const userService: ServiceModule = {
           privacy,
         ),
         ...exportRoutes(exports, ctx.publicUrl, ctx.config.rateLimitFactor),
+        ...deletionRoutes(ctx.invoke, ctx.config.rateLimitFactor),
       ],
       subscriptions: [
         eventSubscription({
@@ -126,9 +128,11 @@ export const userService: ServiceModule = {
           pubsubName: ctx.pubsubName,
           topic: AuthTopics.accountStatusChanged,
           logger: ctx.logger,
-          // A deleted account leaves the directory; a ban or a freeze changes nothing here.
+          // A deleted account leaves the directory and its exports go; a ban or a freeze changes nothing here.
           async handle(data) {
-            if (data.status === AccountStatusCodes.DELETED) await users.eraseDeletedAccount(data.userId);
+            if (data.status !== AccountStatusCodes.DELETED) return;
+            await users.eraseDeletedAccount(data.userId);
+            await exports.eraseAllOf(data.userId);
           },
         }),
       ],

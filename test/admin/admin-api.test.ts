@@ -247,10 +247,10 @@ describe('admin service over HTTP and WebSocket (embedded platform)', function (
       expect((await loginOf(api, user)).body.code).to.equal(0);
     });
 
-    it('deletes an account: login then answers as for an unknown one', async () => {
+    it('deletes an account: login then answers 10117 (account abnormal) to the right password', async () => {
       const user = await registerUser(api);
       await root.ok('DELETE', `/api/v1/admin/users/${user.userId}`);
-      expect((await loginOf(api, user)).body.code).to.equal(10103);
+      expect((await loginOf(api, user)).body.code).to.equal(10117);
     });
 
     it('answers bad input and unknown users with clear codes', async () => {

@@ -187,14 +187,17 @@ describe('admin internal methods of auth, group, message and gateway [postgresql
       expect((await login(user.account, user.password)).body.code).to.equal(0);
     });
 
-    it('deletes an account: FORCE_LOGOUT account_deleted, and login answers as for an unknown account', async () => {
+    it('deletes an account: FORCE_LOGOUT account_deleted; login answers 10117 to the right password, as for an unknown account to a wrong one', async () => {
       const user = await registerUser(api());
       const ws = await WsClient.connect(url(), user.accessToken);
       await accounts().delete(user.userId);
       const logout = await ws.next((f) => f.type === 'FORCE_LOGOUT', 10_000);
       expect(logout.data.reason).to.equal('account_deleted');
 
-      const deleted = await login(user.account, user.password);
+      const rightPassword = await login(user.account, user.password);
+      expect(rightPassword.status).to.equal(403);
+      expect(rightPassword.body.code).to.equal(ErrorCode.ACCOUNT_ABNORMAL);
+      const deleted = await login(user.account, `${user.password}x`);
       const unknown = await login(uniqueAccount('nobody'), user.password);
       expect(deleted.status).to.equal(401);
       expect(deleted.body.code).to.equal(ErrorCode.WRONG_PASSWORD);

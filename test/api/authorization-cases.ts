@@ -179,6 +179,12 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   },
   'POST /api/v1/users/qrcode/refresh': { checks: [stranger(() => ({}), own('my QR code'))] },
   'POST /api/v1/users/me/export': { checks: [stranger(() => ({}), own('exports my own data'))] },
+  // Only ever one's own account; a wrong password (the stranger's session is shared) changes nothing.
+  'POST /api/v1/users/me/deletion': {
+    checks: [
+      stranger(() => ({ body: { password: 'not-the-password1' } }), refused(ErrorCode.WRONG_PASSWORD)),
+    ],
+  },
   'GET /api/v1/users/me/export/{id}': {
     checks: [stranger((w) => ({ params: { id: w.exportId } }), refused(ErrorCode.NOT_FOUND))],
   },

@@ -280,6 +280,6 @@ forEachBackend('users over HTTP', (platform) => {
     const user = await registerUser(api());
     const response = await api().call('GET', '/api/v1/users/123456789012345678', { token: user.accessToken });
     expect(response.status).to.equal(404);
-    expect(response.body.code).to.equal(ErrorCode.PROFILE_NOT_FOUND);
+    expect(response.body.code).to.equal(ErrorCode.USER_UNKNOWN);
   });
 });

@@ -11,21 +11,26 @@ import { ScalarType } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { BotInputs } from '../../services/auth/bot-internal.ts';
-import { AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
+import { AccountDeletionInputs, AuthAdminInputs, AuthInputs } from '../../services/auth/internal.ts';
+import { FileExportInputs } from '../../services/file/export-internal.ts';
 import { FileAdminInputs, FileInputs } from '../../services/file/internal.ts';
 import { FriendInputs } from '../../services/friend/internal.ts';
+import { GroupExportInputs } from '../../services/group/export-internal.ts';
 import { GroupAdminInputs, GroupInputs } from '../../services/group/internal.ts';
 import { MessageAdminInputs, MessageInputs } from '../../services/message/internal.ts';
+import { AccountDeletionService } from '../../services/platform/contracts/gen/anychat/auth/v1/account_deletion_pb.ts';
 import {
   AuthAdminService,
   AuthService,
 } from '../../services/platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
 import { BotService } from '../../services/platform/contracts/gen/anychat/auth/v1/bots_pb.ts';
+import { FileExportService } from '../../services/platform/contracts/gen/anychat/file/v1/export_pb.ts';
 import {
   FileAdminService,
   FileService,
 } from '../../services/platform/contracts/gen/anychat/file/v1/file_pb.ts';
 import { FriendService } from '../../services/platform/contracts/gen/anychat/friend/v1/friend_pb.ts';
+import { GroupExportService } from '../../services/platform/contracts/gen/anychat/group/v1/export_pb.ts';
 import {
   GroupAdminService,
   GroupService,
@@ -47,6 +52,9 @@ const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [AuthService, AuthInputs],
   [AuthAdminService, AuthAdminInputs],
   [BotService, BotInputs],
+  [AccountDeletionService, AccountDeletionInputs],
+  [GroupExportService, GroupExportInputs],
+  [FileExportService, FileExportInputs],
   [UserService, UserInputs],
   [FriendService, FriendInputs],
   [GroupService, GroupInputs],

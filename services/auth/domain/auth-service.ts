@@ -104,7 +104,8 @@ export class AuthService {
   /**
    * Signs a device in. Every attempt that reaches the credential check is recorded for the audit
    * log (`auth.login.recorded`, best-effort): success, wrong password, blocked account, throttled,
-   * unknown account. A deleted account answers exactly as an unknown one. The attempt is counted by
+   * unknown account. A deleted account answers as an unknown one to a wrong password, and 10117
+   * to the right one (its owner is told the account is gone, a prober learns nothing). The attempt is counted by
    * the throttle before the password is checked; `deviceToken` (from an earlier sign-in of this
    * device) lets the owner through a lock that strangers' failures put on the account.
    */
@@ -148,15 +149,15 @@ export class AuthService {
     }
     // Unknown accounts cost a hash verification too and fail with the same code: accounts can't be probed.
     const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
-    if (!user || !ok || user.status === AccountStatus.DELETED) {
+    if (!user || !ok) {
       // The failure stays counted: the throttle counted the attempt before the check.
-      const failure = !user
-        ? 'unknown_account'
-        : user.status === AccountStatus.DELETED
-          ? 'account_deleted'
-          : 'wrong_password';
-      record(user, failure);
+      record(user, !user ? 'unknown_account' : 'wrong_password');
       throw new AppError(ErrorCode.WRONG_PASSWORD);
+    }
+    if (user.status === AccountStatus.DELETED) {
+      // Only who knows the password learns that the account was deleted (10117), never a prober.
+      record(user, 'account_deleted');
+      throw new AppError(ErrorCode.ACCOUNT_ABNORMAL);
     }
     // The right password is not a guess, whatever the account's status: the attempt stops counting.
     await ticket.succeeded();
@@ -300,7 +301,7 @@ export class AuthService {
 
   /**
    * Administration: deletes an account. Its sessions end (FORCE_LOGOUT `account_deleted`) and it can
-   * no longer sign in (login answers as for an unknown account). Deleting it again changes nothing.
+   * no longer sign in (login answers 10117 to the right password). Deleting it again changes nothing.
    */
   async deleteAccount(userId: string): Promise<void> {
     const em = this.deps.orm.em.fork();

@@ -6,6 +6,7 @@ import type { EventPublisher } from '../../platform/events/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { UserClient } from '../clients/users.ts';
 import { AccountStatus, type UserCredentials } from '../entities.ts';
+import type { AccountDeletions } from './account-deletion.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import type { LoginAlerts } from './login-alerts.ts';
 import type { DeviceInfo, Sessions, TokenPair } from './sessions.ts';
@@ -25,6 +26,8 @@ export type SignedIn = AccountSummary &
     /** The profile's name and picture (the user service's); the account name and none when it cannot say. */
     nickname: string;
     avatar: string | null;
+    /** This sign-in cancelled the deletion the user had asked for (their grace period was running). */
+    deletionCancelled?: boolean;
   };
 
 export const summary = (user: UserCredentials): AccountSummary => ({
@@ -63,8 +66,10 @@ export class SignIns {
   readonly #twoFactor: TwoFactor;
   readonly #alerts: LoginAlerts;
   readonly #users: UserClient;
+  readonly #deletions: AccountDeletions;
 
   constructor(deps: {
+    deletions: AccountDeletions;
     sessions: Sessions;
     deviceTokens: DeviceTokens;
     twoFactor: TwoFactor;
@@ -74,6 +79,7 @@ export class SignIns {
     users: UserClient;
   }) {
     this.#users = deps.users;
+    this.#deletions = deps.deletions;
     this.#twoFactor = deps.twoFactor;
     this.#alerts = deps.alerts;
     this.#sessions = deps.sessions;
@@ -103,6 +109,8 @@ export class SignIns {
         throw error;
       }
     }
+    // Signing in during the grace period of a deletion the user asked for is changing their mind.
+    const deletionCancelled = await this.#deletions.cancelOnSignIn(user);
     const unusual = await this.#alerts.isUnusual(user.userId, device);
     const tokens = await this.#sessions.open(user.userId, device, em);
     this.record(request, user);
@@ -112,6 +120,7 @@ export class SignIns {
       ...tokens,
       deviceToken: await this.#deviceTokens.issue(user.userId, device.deviceId),
       ...(await this.#profile(user)),
+      ...(deletionCancelled ? { deletionCancelled } : {}),
     };
   }
 

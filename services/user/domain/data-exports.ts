@@ -225,6 +225,14 @@ export class DataExports {
     }
   }
 
+  /**
+   * The account was deleted: its exports go, archives and links with them (a link handed out
+   * before works until this moment, never after). Safe to repeat.
+   */
+  async eraseAllOf(userId: string): Promise<void> {
+    await this.#sql.query(`delete from "user"."data_exports" where "user_id" = ?`, [userId]);
+  }
+
   /** Drops the archives past their expiry (the rows stay, as history). */
   async dropExpired(): Promise<void> {
     await this.#sql.query(

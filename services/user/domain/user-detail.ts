@@ -1,4 +1,5 @@
 import { type Privacy, type Relation, visibleTo } from '../../platform/contracts/index.ts';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { PresenceRegistry } from '../../platform/presence/index.ts';
 import type { UserProfile } from '../entities.ts';
 import type { UserService } from './user-service.ts';
@@ -15,6 +16,8 @@ export interface UserDetail {
 /**
  * Another user as the viewer sees them: profile (this service), relation (asked of the friend
  * service) and presence (the gateways' registry in the shared store, as the user's privacy allows).
+ * An id nobody has answers 20103 (seed §5: GET /users/:id, 用户不存在); a deleted account is still
+ * found, anonymised, so that its old messages and friend requests name someone.
  */
 export function userDetail(
   users: UserService,
@@ -28,7 +31,11 @@ export function userDetail(
       relationOf(viewerId, userId),
       presence.lookup([userId]),
       privacyOf(userId),
-    ]);
+    ]).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === ErrorCode.PROFILE_NOT_FOUND)
+        throw new AppError(ErrorCode.USER_UNKNOWN, { detail: `user ${userId}` });
+      throw error;
+    });
     // A deleted account shows no trace of activity (its sessions ended with it); a user shows it
     // only to those their privacy setting lets see it.
     const shown =

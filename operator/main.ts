@@ -12,11 +12,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ensureJetStreamStream, streamSubjects } from '../common/deploy/index.ts';
 import { createLogger } from '../common/index.ts';
 import { Controller } from './controller.ts';
+import { EventRecorder } from './events.ts';
 import { KubeApi } from './kube.ts';
 import { LeaderElector } from './leader.ts';
 import { leader, serveOperatorMetrics } from './metrics.ts';
 import { maintainClusterPartitions } from './partitions.ts';
 import { Reconciler } from './reconcile.ts';
+
+/** The reportingController of the operator's Events (`kubectl get events` shows it as the source). */
+export const EVENT_REPORTER = 'anychat.io/operator';
 
 export interface OperatorOptions {
   namespace?: string;
@@ -33,9 +37,15 @@ export interface RunningOperator {
 export function startOperator(config: KubeConfig, options: OperatorOptions = {}): RunningOperator {
   const logger = createLogger((options.logLevel ?? 'info') as Parameters<typeof createLogger>[0]);
   const kube = new KubeApi(config);
+  const events = new EventRecorder(config, {
+    controller: EVENT_REPORTER,
+    instance: options.leaderElection?.identity ?? hostname(),
+    logger,
+  });
   const reconciler = new Reconciler({
     kube,
     logger,
+    events,
     secretValue: (namespace, name, key) => kube.secretValue(namespace, name, key),
     ensureStream: (natsUrl, streamName) =>
       ensureJetStreamStream({ natsUrl, streamName, subjects: streamSubjects() }),
@@ -46,8 +56,7 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
       if (!response.ok) throw new Error(`${podUrl}: HTTP ${response.status}`);
       return ((await response.json()) as { data: { connections: number } }).data.connections;
     },
-    partitions: async (url, cluster) =>
-      (await maintainClusterPartitions(url, cluster.spec.messages)).partitions.map((p) => p.name),
+    partitions: (url, cluster) => maintainClusterPartitions(url, cluster.spec.messages),
   });
   let controller: Controller | undefined;
   const startController = () => {
@@ -68,7 +77,13 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
   };
   if (!options.leaderElection) {
     startController();
-    return { leading: () => true, stop: async () => stopController() };
+    return {
+      leading: () => true,
+      stop: async () => {
+        stopController();
+        await events.flush();
+      },
+    };
   }
   const elector = new LeaderElector(config, {
     ...options.leaderElection,
@@ -78,7 +93,13 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
     onStoppedLeading: stopController,
   });
   elector.start();
-  return { leading: () => elector.leading, stop: () => elector.stop() };
+  return {
+    leading: () => elector.leading,
+    stop: async () => {
+      await elector.stop();
+      await events.flush();
+    },
+  };
 }
 
 if (import.meta.main) {

@@ -6,7 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import type { Logger } from '../common/index.ts';
+import type { Logger, PartitionReport } from '../common/index.ts';
+import { AppliedObjects } from './applied.ts';
 import { Conditions } from './conditions.ts';
 import {
   CLUSTER_LABEL,
@@ -20,6 +21,7 @@ import {
   signingKeySecretName,
   workloads,
 } from './desired.ts';
+import type { EventRecorder } from './events.ts';
 import { type KubeApi, NotFoundError } from './kube.ts';
 import { assessReadiness } from './readiness.ts';
 import { GatewayScaler } from './scaling.ts';
@@ -45,14 +47,16 @@ export interface ReconcileResult {
 export interface ReconcilerOptions {
   kube: KubeApi;
   logger: Logger;
-  /** Maintains the message partitions of a database; returns the partitions that exist. */
-  partitions: (databaseUrl: string, cluster: ImCluster) => Promise<string[]>;
+  /** Maintains the message partitions of a database: what it created, dropped, detached, and what exists. */
+  partitions: (databaseUrl: string, cluster: ImCluster) => Promise<PartitionReport>;
   /** Open connections of one gateway pod (its `/api/v1/gateway/connections`). */
   gatewayConnections: (podUrl: string) => Promise<number>;
   /** Creates or updates the JetStream stream of a NATS-backed cluster (Dapr does not create it). */
   ensureStream: (natsUrl: string, streamName: string) => Promise<void>;
   /** Reads a Secret's key (the database URL of a cluster). */
   secretValue: (namespace: string, name: string, key: string) => Promise<string>;
+  /** Kubernetes Events on the ImCluster: what was done (Normal) and what failed (Warning). */
+  events: EventRecorder;
   now?: () => Date;
 }
 
@@ -68,9 +72,11 @@ interface PodStatus {
 export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #scaler = new GatewayScaler();
+  readonly #applied: AppliedObjects;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+    this.#applied = new AppliedObjects(options.kube);
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult | undefined> {
@@ -82,6 +88,15 @@ export class Reconciler {
       throw error;
     }
     if (cluster.metadata.deletionTimestamp) return undefined;
+    try {
+      return await this.#reconcileSteps(cluster);
+    } catch (error) {
+      await this.#o.events.warning(cluster, failureReason(error), 'Reconcile', messageOf(error));
+      throw error;
+    }
+  }
+
+  async #reconcileSteps(cluster: ImCluster): Promise<ReconcileResult> {
     const now = this.#o.now ?? (() => new Date());
     const conditions = new Conditions(cluster.status?.conditions, cluster.metadata.generation, now);
 
@@ -112,21 +127,35 @@ export class Reconciler {
 
   /** The version's migration Job must have succeeded before services roll to it. */
   async ensureMigration(cluster: ImCluster, conditions: Conditions): Promise<boolean> {
-    const job = await this.#o.kube.apply(migrationJob(cluster));
+    const job = await this.#applyChild(cluster, migrationJob(cluster));
     const status = (job as { status?: { succeeded?: number; failed?: number } }).status;
     if ((status?.succeeded ?? 0) > 0) {
-      conditions.set('MigrationsApplied', 'True', 'JobSucceeded', `${migrationJobName(cluster)} succeeded`);
+      const message = `${migrationJobName(cluster)} succeeded`;
+      const previous = conditions.get('MigrationsApplied');
+      conditions.set('MigrationsApplied', 'True', 'JobSucceeded', message);
+      if (previous?.status !== 'True' || previous.message !== message)
+        await this.#o.events.normal(cluster, 'Migrated', 'Migrate', message);
       return true;
     }
     // A cluster that ran before keeps its workloads while a new version migrates.
     const failed = (status?.failed ?? 0) > 0;
-    conditions.set(
-      'MigrationsApplied',
-      'False',
-      failed ? 'JobFailing' : 'JobRunning',
-      `${migrationJobName(cluster)} ${failed ? 'has failed attempts' : 'is running'}; services roll after it succeeds`,
-    );
+    const message = `${migrationJobName(cluster)} ${failed ? 'has failed attempts' : 'is running'}; services roll after it succeeds`;
+    conditions.set('MigrationsApplied', 'False', failed ? 'JobFailing' : 'JobRunning', message);
+    if (failed) await this.#o.events.warning(cluster, 'JobFailing', 'Migrate', message);
     return false;
+  }
+
+  /** Applies one child; a Normal event says when that created or changed it. */
+  async #applyChild<T extends KubeObject>(cluster: ImCluster, child: T): Promise<T> {
+    const { object, outcome } = await this.#applied.apply(child);
+    if (outcome !== 'unchanged')
+      await this.#o.events.normal(
+        cluster,
+        outcome === 'created' ? 'Created' : 'Updated',
+        'Apply',
+        `${child.kind}/${child.metadata.name}`,
+      );
+    return object;
   }
 
   /**
@@ -150,8 +179,15 @@ export class Reconciler {
       { [SIGNING_KEY_FIELD]: JSON.stringify(jwk) },
       labels(cluster, 'auth'),
     );
-    if (created)
+    if (created) {
       this.#o.logger.info({ cluster: cluster.metadata.name, secret: secretName }, 'signing key generated');
+      await this.#o.events.normal(
+        cluster,
+        'Created',
+        'Apply',
+        `Secret/${secretName} (access-token signing key)`,
+      );
+    }
   }
 
   /** Sums the open connections of the ready gateway pods and decides the gateway replicas. */
@@ -186,17 +222,28 @@ export class Reconciler {
       }
     }
     const replicas = this.#scaler.recommend(key, connections, autoscaling);
+    const message = `${connections} connections over ${pods.length} gateway pods → ${replicas} replicas (target ${autoscaling.targetConnectionsPerPod} per pod)${unreadable > 0 ? `; ${unreadable} pods did not answer` : ''}`;
     conditions.set(
       'Scaled',
       unreadable > 0 ? 'False' : 'True',
       unreadable > 0 ? 'ConnectionsUnreadable' : 'FollowingConnections',
-      `${connections} connections over ${pods.length} gateway pods → ${replicas} replicas (target ${autoscaling.targetConnectionsPerPod} per pod)${unreadable > 0 ? `; ${unreadable} pods did not answer` : ''}`,
+      message,
     );
+    if (unreadable > 0) await this.#o.events.warning(cluster, 'ConnectionsUnreadable', 'Scale', message);
+    // The replicas the last status reported: a decision that differs is a scaling.
+    const before = cluster.status?.components?.gateway?.desired;
+    if (before !== undefined && before !== replicas)
+      await this.#o.events.normal(
+        cluster,
+        'Scaled',
+        'Scale',
+        `gateway ${before} → ${replicas} replicas (${connections} connections, target ${autoscaling.targetConnectionsPerPod} per pod)`,
+      );
     return { connections, replicas };
   }
 
   async ensureChildren(cluster: ImCluster, decisions: Decisions = {}): Promise<void> {
-    for (const child of desiredChildren(cluster, decisions)) await this.#o.kube.apply(child);
+    for (const child of desiredChildren(cluster, decisions)) await this.#applyChild(cluster, child);
   }
 
   /** Deletes children the spec no longer asks for (a disabled service, a removed ingress). */
@@ -214,6 +261,8 @@ export class Reconciler {
         if (wanted.has(`${kind}/${object.metadata.name}`)) continue;
         this.#o.logger.info({ cluster: cluster.metadata.name, kind, name: object.metadata.name }, 'removing');
         await this.#o.kube.delete({ ...object, apiVersion, kind });
+        this.#applied.forget({ ...object, apiVersion, kind });
+        await this.#o.events.normal(cluster, 'Deleted', 'Delete', `${kind}/${object.metadata.name}`);
       }
     }
   }
@@ -226,12 +275,9 @@ export class Reconciler {
       return;
     }
     if (!pubsub.secretRef) {
-      conditions.set(
-        'BrokerReady',
-        'False',
-        'NoSecret',
-        'spec.dapr.pubsub.secretRef names no Secret with the NATS URL',
-      );
+      const message = 'spec.dapr.pubsub.secretRef names no Secret with the NATS URL';
+      conditions.set('BrokerReady', 'False', 'NoSecret', message);
+      await this.#o.events.warning(cluster, 'NoSecret', 'PrepareBroker', message);
       return;
     }
     try {
@@ -248,12 +294,8 @@ export class Reconciler {
         `JetStream stream ${pubsub.streamName} holds every topic`,
       );
     } catch (error) {
-      conditions.set(
-        'BrokerReady',
-        'False',
-        'StreamFailed',
-        error instanceof Error ? error.message : String(error),
-      );
+      conditions.set('BrokerReady', 'False', 'StreamFailed', messageOf(error));
+      await this.#o.events.warning(cluster, 'StreamFailed', 'PrepareBroker', messageOf(error));
     }
   }
 
@@ -261,21 +303,30 @@ export class Reconciler {
     const ref = cluster.spec.database.secretRef;
     try {
       const url = await this.#o.secretValue(cluster.metadata.namespace, ref.name, ref.key);
-      const partitions = await this.#o.partitions(url, cluster);
+      const report = await this.#o.partitions(url, cluster);
+      const partitions = report.partitions.map((partition) => partition.name);
       conditions.set(
         'PartitionsReady',
         'True',
         'Maintained',
         `${partitions.length} monthly partitions of message.messages`,
       );
+      for (const [reason, names] of [
+        ['PartitionsCreated', report.created],
+        ['PartitionsDetached', report.detached],
+        ['PartitionsDropped', report.dropped],
+      ] as const)
+        if (names.length > 0)
+          await this.#o.events.normal(
+            cluster,
+            reason,
+            'MaintainPartitions',
+            `message.messages: ${names.join(', ')}`,
+          );
       return partitions;
     } catch (error) {
-      conditions.set(
-        'PartitionsReady',
-        'False',
-        'MaintenanceFailed',
-        error instanceof Error ? error.message : String(error),
-      );
+      conditions.set('PartitionsReady', 'False', 'MaintenanceFailed', messageOf(error));
+      await this.#o.events.warning(cluster, 'MaintenanceFailed', 'MaintainPartitions', messageOf(error));
       return cluster.status?.partitions;
     }
   }
@@ -308,4 +359,35 @@ export class Reconciler {
     }
     return components;
   }
+}
+
+/**
+ * What went wrong, in words that stay the same while the failure does: the API server's own message
+ * rather than the client's exception text (which carries response headers, dates and audit ids, and
+ * would make every repeat a different Event).
+ */
+function messageOf(error: unknown): string {
+  const { code, body } = (error ?? {}) as { code?: unknown; body?: unknown };
+  if (typeof code === 'number' && body !== undefined) {
+    try {
+      const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown };
+      if (typeof status.message === 'string') return `HTTP ${code}: ${status.message}`;
+    } catch {}
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An object the API server refused because of what the spec asked for is InvalidSpec: the spec must
+ * change. That is a 422 (invalid), or the 500 server-side apply answers when a value cannot even be
+ * converted to the object's type (a resource quantity such as "lots", which the CRD's schema lets
+ * through). A 422 for an immutable field is not the spec's fault: ReconcileFailed, as is the rest.
+ */
+function failureReason(error: unknown): 'InvalidSpec' | 'ReconcileFailed' {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = messageOf(error);
+  const invalid =
+    (code === 422 && !message.includes('field is immutable')) ||
+    (code === 500 && message.includes('failed to convert new object'));
+  return invalid ? 'InvalidSpec' : 'ReconcileFailed';
 }

@@ -142,6 +142,41 @@ describe('imctl cluster status against a real Kubernetes API server', function (
     });
     await createCluster('team-b', 'staging');
     await writeStatus('team-b', 'staging', { phase: 'Ready', observedGeneration: 1, gatewayConnections: 5 });
+    // Events about chat, as the operator writes them (operator/events.ts): one repeated 3 times.
+    const { metadata } = (await objects.read({
+      apiVersion: 'im.anychat.io/v1alpha1',
+      kind: 'ImCluster',
+      metadata: { name: 'chat', namespace: 'default' },
+    })) as { metadata: { uid: string } };
+    const micro = new Date().toISOString().replace(/Z$/, '000Z');
+    for (const [name, type, reason, note, count] of [
+      ['chat.created', 'Normal', 'Created', 'Deployment/chat-gateway', undefined],
+      ['chat.failed', 'Warning', 'MaintenanceFailed', 'Secret default/chat-db not found', 3],
+    ] as const)
+      await raw(
+        api,
+        'POST',
+        '/apis/events.k8s.io/v1/namespaces/default/events',
+        {
+          metadata: { name, namespace: 'default' },
+          eventTime: micro,
+          reportingController: 'anychat.io/operator',
+          reportingInstance: 'operator-0',
+          action: 'Reconcile',
+          regarding: {
+            apiVersion: 'im.anychat.io/v1alpha1',
+            kind: 'ImCluster',
+            name: 'chat',
+            namespace: 'default',
+            uid: metadata.uid,
+          },
+          type,
+          reason,
+          note,
+          ...(count ? { series: { count, lastObservedTime: micro } } : {}),
+        },
+        'application/json',
+      );
   });
 
   after(async function () {
@@ -188,6 +223,26 @@ describe('imctl cluster status against a real Kubernetes API server', function (
     expect(text).to.match(/Ready\s+False\s+ComponentsNotReady\s+\d+s\s+gateway 2\/3 ready/);
     expect(text).to.match(/gateway\s+2\s+3/);
     expect(text).to.match(/message\s+1\s+1/);
+  });
+
+  it("shows one cluster's recent Events, a repeated one with its count", async () => {
+    const json = await status('chat', '-o', 'json');
+    expect(json.code, json.stderr).to.equal(0);
+    const { events } = json.json<{
+      events: Array<{ type: string; reason: string; count: number; source: string }>;
+    }>();
+    expect(events.map((e) => [e.type, e.reason, e.count]).sort()).to.deep.equal([
+      ['Normal', 'Created', 1],
+      ['Warning', 'MaintenanceFailed', 3],
+    ]);
+    expect(events[0]!.source).to.equal('anychat.io/operator/operator-0');
+
+    const table = await status('chat', '-o', 'table');
+    expect(table.stdout).to.match(/Events:\n\s*TYPE\s+REASON\s+AGE\s+COUNT\s+MESSAGE/);
+    expect(table.stdout).to.match(
+      /Warning\s+MaintenanceFailed\s+\d+s\s+3\s+Secret default\/chat-db not found/,
+    );
+    expect(table.stdout).to.match(/Normal\s+Created\s+\d+s\s+1\s+Deployment\/chat-gateway/);
   });
 
   it('takes the namespace from -n, the context, or all of them with --all-namespaces', async () => {

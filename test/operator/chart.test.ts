@@ -243,6 +243,15 @@ describe('Helm chart', function () {
       const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');
       const partitions = cluster.status?.conditions?.find((c) => c.type === 'PartitionsReady');
       expect(partitions?.status).to.equal('False'); // the database is unreachable, and says so
+      // Events on the cluster, written as the ServiceAccount: what it created and what failed.
+      const events = (await admin.list('events.k8s.io/v1', 'Event', 'default')).items as Array<
+        Manifest & { reason?: string; type?: string; regarding?: { name?: string } }
+      >;
+      const about = events.filter((event) => event.regarding?.name === 'rbac');
+      expect(about.map((event) => `${event.type} ${event.reason}`)).to.include.members([
+        'Normal Created',
+        'Warning MaintenanceFailed',
+      ]);
     } finally {
       await operator.stop();
     }

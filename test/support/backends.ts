@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 /** Where a test's data lives: the machine's PostgreSQL (a fresh database) or embedded PGlite (a fresh directory). */
@@ -66,4 +68,23 @@ export async function createBackend(name: Backend['name']): Promise<Backend> {
       await client.end();
     },
   };
+}
+
+/**
+ * A PostgreSQL database with the schemas of `services` (comma-separated) migrated by
+ * services/migrate.ts, as a cluster's migration Job migrates them (the operator's suites).
+ */
+export async function migratedDatabase(services: string): Promise<Backend> {
+  const backend = await createBackend('postgresql');
+  try {
+    const root = join(import.meta.dirname, '..', '..');
+    await promisify(execFile)(process.execPath, [join(root, 'services/migrate.ts')], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: backend.env.DATABASE_URL, SERVICES: services, LOG_LEVEL: 'warn' },
+    });
+    return backend;
+  } catch (error) {
+    await backend.dispose();
+    throw error;
+  }
 }

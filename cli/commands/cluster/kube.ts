@@ -14,7 +14,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The parts of an ImCluster the CLI shows (status as the operator writes it). */
 export interface ImClusterObject {
-  metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    creationTimestamp?: string;
+  };
   status?: {
     phase?: string;
     observedGeneration?: number;

@@ -2,6 +2,7 @@ import { defineCommand } from '../../command.ts';
 import { formatAge } from '../../duration.ts';
 import { ExitCode } from '../../exit-codes.ts';
 import { print, renderFields, renderTable } from '../../output.ts';
+import { type ClusterEvents, readClusterEvents, renderEvents } from './events.ts';
 import {
   IMCLUSTER_GROUP,
   IMCLUSTER_PLURAL,
@@ -49,7 +50,7 @@ function renderList(items: ClusterSummary[], withNamespace: boolean): string {
   ]);
 }
 
-function renderOne(cluster: ClusterSummary): string {
+function renderOne(cluster: ClusterSummary & ClusterEvents): string {
   const { status } = cluster;
   const behind =
     status.observedGeneration !== undefined && status.observedGeneration !== cluster.generation
@@ -76,15 +77,16 @@ function renderOne(cluster: ClusterSummary): string {
     { header: 'Ready', value: ([, c]) => c.ready },
     { header: 'Desired', value: ([, c]) => c.desired },
   ]);
-  return `${fields}\n\nConditions:\n${conditions}\n\nComponents:\n${components}`;
+  return `${fields}\n\nConditions:\n${conditions}\n\nComponents:\n${components}\n\n${renderEvents(cluster)}`;
 }
 
 export const clusterStatus = defineCommand<Args>({
   command: 'status [name]',
-  describe: 'Show ImClusters from Kubernetes: phase, conditions, components, partitions, connections',
+  describe:
+    'Show ImClusters from Kubernetes: phase, conditions, components, partitions, connections; for one, its recent Events',
   examples: [
     ['imctl cluster status', 'every ImCluster in the current namespace'],
-    ['imctl cluster status chat -n anychat', 'conditions and components of one cluster'],
+    ['imctl cluster status chat -n anychat', 'conditions, components and recent Events of one cluster'],
     ['imctl cluster status --all-namespaces --context prod', 'all clusters of another context'],
   ],
   builder: (yargs) =>
@@ -119,7 +121,10 @@ export const clusterStatus = defineCommand<Args>({
         () => api.getNamespacedCustomObject({ ...resource, namespace: target.namespace, name: args.name! }),
         `ImCluster "${args.name}" not found in namespace "${target.namespace}": \`imctl cluster status -n ${target.namespace}\` lists them (or pass -n)`,
       )) as ImClusterObject;
-      print(args.output, summarize(cluster), renderOne);
+      const events = cluster.metadata.uid
+        ? await readClusterEvents(target, target.namespace, cluster.metadata.uid)
+        : { events: [] };
+      print(args.output, { ...summarize(cluster), ...events }, renderOne);
       return ExitCode.ok;
     }
     const list = (await kubeRequest(

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../services/platform/errors.ts';
+import { revokedSessionKey } from '../../services/platform/security/index.ts';
 import { registerUser } from '../support/api-client.ts';
 import { befriend, sleep, type User } from '../support/chat.ts';
 import { forEachBackend } from '../support/platform.ts';
@@ -278,5 +279,37 @@ forEachBackend('bot accounts and scoped bot tokens', (platform) => {
     expect([afterDelete.status, afterDelete.body.code]).to.deep.equal([401, ErrorCode.TOKEN_INVALID]);
     const gone = await api().call('GET', `/api/v1/bots/${bot.botId}`, { token: owner.accessToken });
     expect(gone.body.code).to.equal(ErrorCode.NOT_FOUND);
+    // Deleted as an account is: its profile becomes the deleted account's placeholder.
+    for (const deadline = Date.now() + 10_000; ; await sleep(50)) {
+      const profile = await api().ok<{ accountDeleted: boolean }>('GET', `/api/v1/users/${bot.botId}`, {
+        token: owner.accessToken,
+      });
+      if (profile.accountDeleted) break;
+      if (Date.now() > deadline) throw new Error('the bot profile was not erased');
+    }
+  });
+
+  it('keeps a revoked token refused after the shared state store lost its revocation and the platform restarts', async () => {
+    const { owner, bot, groupId } = await botInGroup();
+    const token = await issue(owner, bot.botId, ALL);
+    await api().ok('DELETE', `/api/v1/bots/${bot.botId}/tokens/${token.tokenId}`, {
+      token: owner.accessToken,
+    });
+    const read = () =>
+      api().call('GET', `/api/v1/messages/history?sessionId=g_${groupId}`, { token: token.token });
+    expect((await read()).status).to.equal(401);
+    // The store is what verifiers read: without the entry the token would pass again...
+    await platform().host.sharedState.delete(revokedSessionKey(token.tokenId));
+    expect((await read()).status, 'the state store is what verifiers read').to.equal(200);
+    // ...so the auth service writes every standing revocation again when it starts, from its table.
+    await platform().restart();
+    for (const deadline = Date.now() + 10_000; ; await sleep(50)) {
+      const again = await read();
+      if (again.status === 401) {
+        expect(again.body.code).to.equal(ErrorCode.TOKEN_INVALID);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`a revoked token works after a restart: ${again.status}`);
+    }
   });
 });

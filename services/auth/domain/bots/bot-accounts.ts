@@ -1,5 +1,7 @@
+import { AuthTopics } from '../../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../../platform/db/index.ts';
 import { AppError, ErrorCode } from '../../../platform/errors.ts';
+import type { EventPublisher } from '../../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../../platform/ids.ts';
 import type { UserClient } from '../../clients/users.ts';
 import { AccountStatus } from '../../entities.ts';
@@ -48,6 +50,7 @@ export class BotAccounts {
   readonly #store: BotStore;
   readonly #tokens: BotTokens;
   readonly #users: UserClient;
+  readonly #events: EventPublisher;
   readonly #ids: SnowflakeGenerator;
 
   constructor(deps: {
@@ -55,12 +58,14 @@ export class BotAccounts {
     store: BotStore;
     tokens: BotTokens;
     users: UserClient;
+    events: EventPublisher;
     ids: SnowflakeGenerator;
   }) {
     this.#sql = deps.sql;
     this.#store = deps.store;
     this.#tokens = deps.tokens;
     this.#users = deps.users;
+    this.#events = deps.events;
     this.#ids = deps.ids;
   }
 
@@ -121,14 +126,23 @@ export class BotAccounts {
     return botView({ ...bot, acceptsFriendRequests: accepts });
   }
 
-  /** Deletes the bot: its tokens stop working at once (and its sockets close), its account signs in nowhere. */
+  /**
+   * Deletes the bot as an account is deleted: its tokens stop working at once (and its sockets
+   * close), and the services that hold its profile, friendships and memberships hear
+   * `auth.account.status-changed` (deleted) as for any account. The event goes out first, and a
+   * failed publish fails the call while the bot still exists, so the owner's retry sends it again.
+   */
   async remove(ownerId: string, botId: string): Promise<void> {
     await this.owned(ownerId, botId);
-    const revoked = await this.#store.deleteBot(botId);
     await this.#sql.query('update auth.users set status = ?, updated_at = now() where user_id = ?', [
       AccountStatus.DELETED,
       botId,
     ]);
+    await this.#events.publish(AuthTopics.accountStatusChanged, {
+      userId: botId,
+      status: AccountStatus.DELETED,
+    });
+    const revoked = await this.#store.deleteBot(botId);
     await this.#tokens.announceRevoked(revoked);
   }
 }

@@ -37,6 +37,9 @@ export const tokenView = (token: BotToken): BotTokenView => ({
 });
 
 const deviceOf = (tokenId: string) => `bot-token-${tokenId}`;
+/** How long a revocation must stand: until the token would have expired. */
+const secondsLeft = (token: BotToken) =>
+  Math.max(1, Math.ceil((token.expiresAt.getTime() - Date.now()) / 1000));
 
 /**
  * Bot tokens: access tokens (the same JWT every service verifies, so the same routes and the
@@ -104,16 +107,31 @@ export class BotTokens {
   }
 
   /**
+   * Writes every revocation that must still stand into the revoked sessions again (at start): the
+   * database is the record, the shared state store only what verifiers read, and a store that lost
+   * its data (a Redis restarted without persistence) must not bring a revoked token back.
+   */
+  async restoreRevocations(): Promise<number> {
+    const tokens = await this.#store.revokedUnexpired();
+    for (const token of tokens)
+      await this.#revocations.save(
+        revokedSessionKey(token.tokenId),
+        { reason: REVOKED_REASON },
+        { ttlInSeconds: secondsLeft(token) },
+      );
+    return tokens.length;
+  }
+
+  /**
    * After the rows are revoked: every verifier refuses the tokens from now on (the revoked
    * sessions live until the tokens would have expired), and gateways close their sockets.
    */
   async announceRevoked(tokens: BotToken[]): Promise<void> {
     for (const token of tokens) {
-      const ttlInSeconds = Math.max(1, Math.ceil((token.expiresAt.getTime() - Date.now()) / 1000));
       await this.#revocations.save(
         revokedSessionKey(token.tokenId),
         { reason: REVOKED_REASON },
-        { ttlInSeconds },
+        { ttlInSeconds: secondsLeft(token) },
       );
       await this.#events
         .publish(AuthTopics.sessionRevoked, {

@@ -29,5 +29,11 @@ export function botFeature(deps: {
   const store = new BotStore(deps.sql);
   const tokens = new BotTokens({ ...deps, store });
   const accounts = new BotAccounts({ ...deps, store, tokens });
+  tokens
+    .restoreRevocations()
+    .then((count) => {
+      if (count > 0) deps.logger.info({ count }, 'bot token revocations restored');
+    })
+    .catch((error: unknown) => deps.logger.error({ err: error }, 'bot token revocations not restored'));
   return { routes: botRoutes(accounts, tokens), internal: botInternal(store) };
 }

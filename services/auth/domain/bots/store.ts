@@ -135,6 +135,14 @@ export class BotStore {
     return rows.map(toToken);
   }
 
+  /** Tokens revoked (or of deleted bots) that would still be valid: their revocations must stand. */
+  async revokedUnexpired(): Promise<BotToken[]> {
+    const rows = await this.#sql.query(
+      `select ${TOKEN_COLUMNS} from auth.bot_tokens where revoked_at is not null and expires_at > now()`,
+    );
+    return rows.map(toToken);
+  }
+
   /** The token when it was live (it is revoked now). */
   async revokeToken(botId: string, tokenId: string): Promise<BotToken | undefined> {
     const [row] = await this.#sql.query(

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { strFromU8, unzipSync } from 'fflate';
+import { AccountStatusCodes, AuthTopics } from '../../services/platform/contracts/index.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
+import { EventPublisher } from '../../services/platform/events/index.ts';
 import { uploadSimple } from '../file/files-client.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { registerUser } from '../support/api-client.ts';
+import { registerUser, uniqueAccount } from '../support/api-client.ts';
 import { befriend, type User } from '../support/chat.ts';
+import { CodeGateway } from '../support/code-gateway.ts';
 import { eventually } from '../support/eventually.ts';
-import { forEachBackend, type TestPlatform } from '../support/platform.ts';
+import { forEachBackend, startPlatform, type TestPlatform } from '../support/platform.ts';
 import { serviceSql } from '../support/service-sql.ts';
 import { WsClient } from '../support/ws-client.ts';
 
@@ -261,6 +264,19 @@ forEachBackend(
         body: { account: alice.account, password: 'passw0rdOK', deviceType: 'Web', deviceId: 'web-impostor' },
       });
       expect(again.body.code).to.equal(ErrorCode.USER_EXISTS);
+      // A redelivered deletion event changes nothing more and fails nowhere (every handler is idempotent).
+      await new EventPublisher(platform().bus.port('auth'), platform().pubsubName).publish(
+        AuthTopics.accountStatusChanged,
+        { userId: alice.userId, status: AccountStatusCodes.DELETED },
+      );
+      await platform().bus.idle();
+      const after = await api().ok<{ members: Member[] }>('GET', `/api/v1/groups/${owned.groupId}/members`, {
+        token: bob.accessToken,
+      });
+      expect(after.members.map((m) => [m.userId, m.role])).to.have.deep.members([
+        [bob.userId, 'member'],
+        [carol.userId, 'owner'],
+      ]);
       // An id nobody has is 20103.
       const unknown = await api().call('GET', '/api/v1/users/123456789012345678', { token: bob.accessToken });
       expect(unknown.status).to.equal(404);
@@ -351,3 +367,41 @@ forEachBackend(
   },
   { ACCOUNT_DELETION_GRACE_SECONDS: '3' },
 );
+
+describe('account deletion proved by a sign-in code [pglite]', function () {
+  this.timeout(60_000);
+  let platform: TestPlatform;
+  let gateway: CodeGateway;
+
+  before(async () => {
+    gateway = await CodeGateway.start();
+    platform = await startPlatform('pglite', {
+      AUTH_CODE_WEBHOOK_URL: gateway.url,
+      AUTH_CODE_RESEND_SECONDS: '0',
+      ACCOUNT_DELETION_GRACE_SECONDS: '0',
+    });
+  });
+  after(async () => {
+    await platform?.stop();
+    gateway?.close();
+  });
+
+  it('takes a fresh code sent to the account instead of the password, and refuses a wrong one', async () => {
+    const api = platform.api;
+    const email = `${uniqueAccount('leave')}@example.com`;
+    await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
+    const user = await registerUser(api, { email, verifyCode: gateway.lastTo(email).code });
+    await api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'login' } });
+    const code = gateway.lastTo(email);
+    expect(code.purpose).to.equal('login');
+    const wrong = await requestDeletion(api, user, {
+      verifyCode: code.code === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.body.code).to.equal(ErrorCode.VERIFY_CODE_WRONG);
+    expect((await api.call('GET', '/api/v1/users/me', { token: user.accessToken })).status).to.equal(200);
+    const deleted = await requestDeletion(api, user, { verifyCode: code.code });
+    expect(deleted.body.code, JSON.stringify(deleted.body)).to.equal(0);
+    expect(deleted.body.data.deleted).to.equal(true);
+    expect((await login(api, user)).body.code).to.equal(ErrorCode.ACCOUNT_ABNORMAL);
+  });
+});

@@ -70,7 +70,7 @@ export const rtcService: ServiceModule = {
         ...rtcRoutes(calls, ctx.config.rateLimitFactor),
         ...meetingRoutes(meetings, ctx.config.rateLimitFactor),
       ],
-      rawHandlers: [webhookHandler(calls, livekit)],
+      rawHandlers: [webhookHandler(calls, meetings, livekit)],
       subscriptions: [],
       internal: rtcInternal(meetings, new RtcStatistics(sql)),
       async stop() {

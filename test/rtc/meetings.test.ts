@@ -147,4 +147,42 @@ forEachRtcBackend('meetings on LiveKit', (world) => {
     });
     expect(late.body.code).to.equal(100107);
   });
+
+  it('ends when its last participant leaves and LiveKit closes the room, so its time stops counting', async function () {
+    // LiveKit closes a room its last participant left after the departure timeout (20 s by default).
+    this.timeout(90_000);
+    const host = await registerUser(api());
+    const { meetingId } = await api().ok<{ meetingId: string }>('POST', '/api/v1/meetings', {
+      token: host.accessToken,
+      body: { title: 'stand-up' },
+    });
+    const ticket = await api().ok<Ticket>('POST', `/api/v1/meetings/${meetingId}/join`, {
+      token: host.accessToken,
+      body: {},
+    });
+    const participant = await Participant.join(ticket.url, ticket.token);
+    await eventually(
+      'in the room',
+      async () => (await world().rooms.listParticipants(ticket.roomName)).length === 1,
+    );
+    await participant.leave();
+    const ended = await eventually(
+      'the meeting ended with its room',
+      async () => {
+        const meeting = await api().ok<{ status: string; endTime: string | null }>(
+          'GET',
+          `/api/v1/meetings/${meetingId}`,
+          { token: host.accessToken },
+        );
+        return meeting.status === 'ended' ? meeting : undefined;
+      },
+      60_000,
+    );
+    expect(ended.endTime).to.be.a('string');
+    const again = await api().call('POST', `/api/v1/meetings/${meetingId}/join`, {
+      token: host.accessToken,
+      body: {},
+    });
+    expect(again.body.code).to.equal(100107);
+  });
 });

@@ -210,6 +210,21 @@ export class Meetings {
     return { meeting, participants };
   }
 
+  /**
+   * LiveKit closed a meeting's room: its last participant left (and the departure timeout passed)
+   * or nobody came within the empty timeout. The meeting is over then, as a call is: left
+   * "active", it could be rejoined forever and its running time would grow without anyone in it.
+   */
+  async roomFinished(roomName: string): Promise<void> {
+    const meetingId = /^meeting_(\d{1,19})$/.exec(roomName)?.[1];
+    if (!meetingId) return;
+    await this.#sql.query(
+      `update rtc.meeting_rooms set status = 'ended', end_time = now()
+       where meeting_id = ? and status = 'active' and end_time is null`,
+      [meetingId],
+    );
+  }
+
   /** Marks the meeting ended (false when it was already) and closes its room either way. */
   async #close(meeting: MeetingRow): Promise<boolean> {
     const ended = await this.#sql.query(

@@ -204,6 +204,53 @@ forEachBackend('bot accounts and scoped bot tokens', (platform) => {
     }
   });
 
+  it("joins a group an admin who is not the bot's friend invites it to, through a groups:join token", async () => {
+    const [owner, admin, third] = await Promise.all([
+      registerUser(api()),
+      registerUser(api()),
+      registerUser(api()),
+    ]);
+    await befriend(api(), admin!, third!);
+    await befriend(api(), admin!, owner!);
+    const { groupId } = await api().ok<{ groupId: string }>('POST', '/api/v1/groups', {
+      token: admin!.accessToken,
+      body: { name: 'invite a bot', memberIds: [third!.userId, owner!.userId] },
+    });
+    const bot = await makeBot(owner!);
+    // Not the bot's friend: the invitation rules make it an invitation, as for any user.
+    const invited = await api().ok<{ successIds: string[]; invitedIds: string[] }>(
+      'POST',
+      `/api/v1/groups/${groupId}/members`,
+      { token: admin!.accessToken, body: { userIds: [bot.botId] } },
+    );
+    expect(invited).to.deep.include({ successIds: [], invitedIds: [bot.botId] });
+    const readOnly = await issue(owner!, bot.botId, ['messages:read']);
+    const refused = await api().call('GET', '/api/v1/groups/invitations', { token: readOnly.token });
+    expect(refused.body.code).to.equal(ErrorCode.TOKEN_SCOPE_MISSING);
+    const joiner = await issue(owner!, bot.botId, ['groups:join', 'groups:read']);
+    const mine = await api().ok<{ invitations: Array<{ groupId: string }> }>(
+      'GET',
+      '/api/v1/groups/invitations',
+      {
+        token: joiner.token,
+      },
+    );
+    expect(mine.invitations.map((i) => i.groupId)).to.deep.equal([groupId]);
+    const answered = await api().ok<{ status: string }>('PUT', `/api/v1/groups/${groupId}/invitation`, {
+      token: joiner.token,
+      body: { action: 'accept' },
+    });
+    expect(answered.status).to.equal('accepted');
+    const members = await api().ok<{ members: Array<{ userId: string }> }>(
+      'GET',
+      `/api/v1/groups/${groupId}/members`,
+      {
+        token: joiner.token,
+      },
+    );
+    expect(members.members.map((m) => m.userId)).to.include(bot.botId);
+  });
+
   it('refuses what a token lacks the scope for, over HTTP and the WebSocket', async () => {
     const { owner, bot, groupId } = await botInGroup();
     const readOnly = await issue(owner, bot.botId, ['messages:read']);

@@ -100,6 +100,17 @@ forEachBackend(
         token: bob.accessToken,
         body: { name: 'Bob owns', memberIds: [alice.userId, carol.userId] },
       });
+      // A stranger's request waiting for Alice (she verifies requests).
+      const stranger = await registerUser(api());
+      const pending = await api().ok<{ requestId: string; status: string }>(
+        'POST',
+        '/api/v1/friends/requests',
+        {
+          token: stranger.accessToken,
+          body: { userId: alice.userId, message: 'hi', source: 'search' },
+        },
+      );
+      expect(pending.status).to.equal('pending');
       const ws = await WsClient.connect(platform().host.url, alice.accessToken);
       const ack = await ws.sendMessage(bob.userId, 'a message that outlives its sender');
       expect(ack.type).to.equal('SEND_ACK');
@@ -225,6 +236,14 @@ forEachBackend(
         20_000,
       );
 
+      // A request to or from a deleted account can no longer make a friendship.
+      const [request] = await serviceSql<{ status: string }>(
+        platform().host.databaseUrl,
+        'friend',
+        'select "status" from "friend"."friend_requests" where "id" = ?',
+        [pending.requestId],
+      );
+      expect(request?.status).to.equal('expired');
       // The longest-standing admin owns Alice's group now.
       const members = await api().ok<{ members: Member[] }>(
         'GET',

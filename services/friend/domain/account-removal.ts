@@ -7,9 +7,9 @@ const REMOVAL_DEVICE = 'account-deletion';
 
 /**
  * A deleted account leaves every friend list it was in: each friendship ends on both sides as when
- * the user deletes a friend (the friends' lists sync the removal), and the account's own blacklist
- * goes. Friend requests stay, answered by the anonymised profile, until they lapse.
- * Safe to repeat: a friendship already ended is skipped.
+ * the user deletes a friend (the friends' lists sync the removal), its pending requests, sent and
+ * received, expire (accepting one answers 30105: nobody may befriend a deleted account), and its own
+ * blacklist goes. Safe to repeat: a friendship already ended is skipped.
  */
 export class AccountRemoval {
   readonly #sql: SqlExecutor;
@@ -32,6 +32,11 @@ export class AccountRemoval {
         if (!(error instanceof AppError && error.code === ErrorCode.FRIEND_NOT_FOUND)) throw error;
       }
     }
+    await this.#sql.query(
+      `update "friend"."friend_requests" set "status" = 'expired', "handled_at" = now(), "updated_at" = now()
+        where ("from_user_id" = ? or "to_user_id" = ?) and "status" = 'pending'`,
+      [userId, userId],
+    );
     await this.#sql.query(`delete from "friend"."blacklists" where "user_id" = ?`, [userId]);
     return friends.length;
   }

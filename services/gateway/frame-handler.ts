@@ -54,7 +54,7 @@ export class FrameHandler {
 
   async #handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
     conn.lastSeen = Date.now();
-    const error = (code: number, msgId: string | undefined, detail?: string) =>
+    const error = (code: number, msgId: string | undefined, detail?: string, reasonCode?: number) =>
       conn.send({
         type: 'ERROR',
         ...(msgId ? { msgId } : {}),
@@ -62,8 +62,12 @@ export class FrameHandler {
         data: {
           code,
           message: detail ? `${messageFor(code, language)}: ${detail}` : messageFor(code, language),
+          // The seed's gateway/sync code where one means the same (90103 malformed frame), beside `code`.
+          ...(reasonCode ? { reasonCode } : {}),
         },
       });
+    const malformed = (msgId: string | undefined, detail: string) =>
+      error(ErrorCode.INVALID_PARAMS, msgId, detail, ErrorCode.GATEWAY_BAD_FRAME);
     // Decoded before anything is refused, so that every ERROR names the frame it answers (msgId): a
     // client must know which of its messages were not taken. ws bounds the size (4 × maxFrameBytes).
     const decoded = conn.codec.decode(payload, isBinary);
@@ -87,24 +91,19 @@ export class FrameHandler {
         msgId,
         `frames are limited to ${this.#deps.config.maxFrameBytes} bytes`,
       );
-    if ('problem' in decoded) return error(ErrorCode.INVALID_PARAMS, undefined, decoded.problem);
+    if ('problem' in decoded) return malformed(undefined, decoded.problem);
     if (nestsDeeperThan(json))
-      return error(
-        ErrorCode.INVALID_PARAMS,
-        msgId,
-        `frame nests deeper than ${MAX_CLIENT_JSON_DEPTH} levels`,
-      );
+      return malformed(msgId, `frame nests deeper than ${MAX_CLIENT_JSON_DEPTH} levels`);
     const type = (json as { type?: unknown })?.type;
     if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as readonly string[]).includes(type))
-      return error(
-        ErrorCode.INVALID_PARAMS,
+      return malformed(
         msgId,
         `unknown frame type ${JSON.stringify(type)}; one of ${CLIENT_FRAME_TYPES.join(', ')}`,
       );
     const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return error(ErrorCode.INVALID_PARAMS, msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
+      return malformed(msgId, `${issue.path.join('.') || 'frame'}: ${issue.message}`);
     }
     const frame = parsed.data;
     // A bot token's socket: sending and typing need messages:send (the socket itself needed messages:read).
@@ -154,7 +153,11 @@ export class FrameHandler {
         case 'TYPING':
           return await this.#typing(conn, frame.data.sessionId, frame.msgId, error);
         case 'SYNC':
-          return await this.#deps.sync(conn, frame.data.syncSeq);
+          // A failed replay keeps its own code (e.g. 6) and names the sync's (110103).
+          return await this.#deps.sync(conn, frame.data.syncSeq).catch((cause: unknown) => {
+            this.#deps.logger.warn({ err: cause }, 'sync failed');
+            error(toAppError(cause).code, msgId, undefined, ErrorCode.SYNC_FAILED);
+          });
       }
     } catch (cause) {
       this.#deps.logger.error({ err: cause, type: frame.type }, 'frame handling failed');

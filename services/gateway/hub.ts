@@ -134,7 +134,13 @@ export class GatewayHub {
     const address = this.#o.clientAddress(request) || 'unknown';
     if (!this.#admitConnect(address)) {
       connectsRefused.inc({ reason: 'rate_limited' });
-      return refuse(socket, 429, 'Too Many Requests', { 'Retry-After': '60' });
+      return refuse(
+        socket,
+        429,
+        'Too Many Requests',
+        { 'Retry-After': '60' },
+        ErrorCode.GATEWAY_TOO_MANY_CONNECTIONS,
+      );
     }
     const url = new URL(request.url ?? '/', 'http://gateway');
     const token =
@@ -228,7 +234,10 @@ export class GatewayHub {
       if (other.deviceId !== conn.deviceId) continue;
       // The same device connected again: the old socket is a leftover; the device stays online.
       this.#remove(other);
-      other.close(CloseCode.REPLACED, 'replaced by a newer connection');
+      other.close(
+        CloseCode.REPLACED,
+        `${ErrorCode.GATEWAY_DUPLICATE_CONNECTION} replaced by a newer connection`,
+      );
     }
     const set = this.#byUser.get(conn.userId) ?? new Set<Connection>();
     this.#byUser.set(conn.userId, set);
@@ -238,6 +247,8 @@ export class GatewayHub {
     socketState.early = undefined;
     this.#o.onConnectionsChanged?.();
 
+    // A failure of the replay itself is named as a sync failure (110103) in the CONNECT_ERROR.
+    let syncing = false;
     try {
       const [change, head, streams] = await Promise.all([
         this.#o.presence.connect(conn.userId, this.instanceId, {
@@ -263,6 +274,7 @@ export class GatewayHub {
       for (const { payload, isBinary } of early.splice(0))
         void this.#frames.handle(conn, payload, isBinary, params.language);
       if (change.becameOnline) void this.#announce(conn.userId, 'USER_ONLINE', { platform: conn.platform });
+      syncing = true;
       if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
       else await conn.startAt(head, false);
     } catch (error) {
@@ -270,7 +282,7 @@ export class GatewayHub {
         { err: error, userId: conn.userId },
         'connection setup failed; client asked to retry',
       );
-      this.#tryAgainLater(conn, params.language);
+      this.#tryAgainLater(conn, params.language, syncing ? ErrorCode.SYNC_FAILED : undefined);
     }
   }
 
@@ -324,7 +336,7 @@ export class GatewayHub {
    * unreachable): CONNECT_ERROR 503 with code 6 and when to retry, then close 1013. The client keeps
    * its tokens and connects again after `retryAfterMs`.
    */
-  #tryAgainLater(socket: Pick<Connection, 'send' | 'close'>, language: Language) {
+  #tryAgainLater(socket: Pick<Connection, 'send' | 'close'>, language: Language, reasonCode?: number) {
     const retryAfterMs = RETRY_MIN_MS + Math.floor(Math.random() * (this.#o.config.reconnectJitterMs + 1));
     socket.send({
       type: 'CONNECT_ERROR',
@@ -334,6 +346,7 @@ export class GatewayHub {
         code: ErrorCode.SERVICE_UNAVAILABLE,
         message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, language),
         retryAfterMs,
+        ...(reasonCode ? { reasonCode } : {}),
       },
     });
     socket.close(CloseCode.TRY_AGAIN_LATER, `try again in ${retryAfterMs} ms`);
@@ -507,7 +520,7 @@ export class GatewayHub {
       for (const conn of connections)
         if (now - conn.lastSeen > silentFor) {
           this.#o.logger.debug({ userId: conn.userId, deviceId: conn.deviceId }, 'heartbeat timeout');
-          conn.close(CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+          conn.close(CloseCode.HEARTBEAT_TIMEOUT, `${ErrorCode.GATEWAY_HEARTBEAT_TIMEOUT} heartbeat timeout`);
         }
     // A third of the TTL, so that two missed beats in a row still leave the instance alive.
     if (this.#ticks % Math.max(1, Math.floor(this.#o.config.presenceTtlSeconds / 3)) === 0)
@@ -544,7 +557,7 @@ export class GatewayHub {
           reconnectAfterMs: Math.floor(Math.random() * (this.#o.config.reconnectJitterMs + 1)),
         },
       });
-      conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+      conn.close(CloseCode.GOING_AWAY, `${ErrorCode.GATEWAY_DISCONNECTED} server shutting down`);
     }
     await Promise.allSettled([
       ...connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
@@ -576,9 +589,20 @@ function bearerFromProtocols(header: string | undefined): string | null {
   return at >= 0 && protocols[at + 1] ? protocols[at + 1]! : null;
 }
 
-function refuse(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}) {
+/** An upgrade refused with an HTTP answer; with `code`, a JSON envelope names it (e.g. 90104). */
+function refuse(
+  socket: Duplex,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+  code?: number,
+) {
+  const body = code ? JSON.stringify({ code, message: messageFor(code, 'en'), data: null }) : '';
+  const type = code ? 'Content-Type: application/json\r\n' : '';
   const extra = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+  );
 }

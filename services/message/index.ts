@@ -24,6 +24,7 @@ import { GroupStreamStore } from './domain/group-stream-store.ts';
 import { GroupStreams } from './domain/group-streams.ts';
 import { InteractionStore } from './domain/interactions-store.ts';
 import { MessageService } from './domain/message-service.ts';
+import { SystemNotices } from './domain/notices.ts';
 import { MessagePins } from './domain/pins.ts';
 import { MessageReactions } from './domain/reactions.ts';
 import { ReadFanoutGroups } from './domain/read-fanout.ts';
@@ -152,12 +153,14 @@ export const messageService: ServiceModule = {
       profiles.get(ids.filter((id) => id !== SYSTEM_SENDER)),
     );
 
+    const notices = new SystemNotices(messages);
     const interactionStore = new InteractionStore(sql, store, outbox);
     const interactions = {
       edits: new MessageEdits({
         messages,
         store: interactionStore,
         content,
+        outbox,
         windowMs: config.editWindowSeconds * 1000,
       }),
       reactions: new MessageReactions({ messages, store: interactionStore, ids: ctx.ids, outbox }),
@@ -172,7 +175,6 @@ export const messageService: ServiceModule = {
       content,
       groups,
       profiles,
-        outbox,
       ids: ctx.ids,
       logger: ctx.logger,
       config: ctx.config,
@@ -193,7 +195,11 @@ export const messageService: ServiceModule = {
           pubsubName: ctx.pubsubName,
           topic: TimelineTopics.append,
           logger: ctx.logger,
-          handle: (append) => messages.appendNotification(append),
+          // The timeline first (the NOTIFICATION frame), then the system conversation's message.
+          handle: async (append) => {
+            await messages.appendNotification(append);
+            await notices.post(append);
+          },
         }),
         eventSubscription({
           pubsubName: ctx.pubsubName,

@@ -5,7 +5,7 @@ import { CONTENT_TYPES } from './domain/content.ts';
 
 export const sessionId = z
   .string()
-  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id> or g_<id>)');
+  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id>, g_<id> or n_<id>)');
 export const clientMsgId = z
   .string()
   .min(1)
@@ -19,7 +19,8 @@ const time = z
 
 /** SEND_MESSAGE data and the REST send body (with clientMsgId). */
 export const SendFields = z.object({
-  sessionType: z.enum(['single', 'group']),
+  // `system` is named so that a send to the system conversation is refused as such (50140).
+  sessionType: z.enum(['single', 'group', 'system']),
   targetId: schemas.id,
   // Checked against the content types by the domain, which answers 50112 for an unknown one.
   contentType: schemas.text(20).min(1),
@@ -97,7 +98,7 @@ export const OfflineDto = z.object({
 
 export const HistoryQuery = z.object({
   sessionId,
-  sessionType: z.enum(['single', 'group']).optional(),
+  sessionType: z.enum(['single', 'group', 'system']).optional(),
   startSeq: seq.optional().describe('exclusive; omitted: from the newest (backward) or oldest (forward)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   direction: z.enum(['forward', 'backward']).default('backward'),
@@ -109,7 +110,7 @@ export const HistoryDto = z.object({
 
 export const ReadBody = z.object({
   sessionId,
-  sessionType: z.enum(['single', 'group']).optional(),
+  sessionType: z.enum(['single', 'group', 'system']).optional(),
   messageIds: z.array(schemas.id).max(500).optional().describe('omitted: the whole conversation'),
 });
 

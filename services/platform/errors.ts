@@ -129,6 +129,8 @@ export const ErrorCode = {
   LINK_PREVIEW_REFUSED: 50134,
   LINK_PREVIEW_FAILED: 50135,
   WEBHOOK_URL_REFUSED: 50136,
+  /** A send to a system conversation (`n_<user id>`): notices are read, never replied to. */
+  MESSAGE_SYSTEM_READ_ONLY: 50140,
 
   SESSION_NOT_FOUND: 60101,
   SESSION_DELETED: 60102,
@@ -147,6 +149,14 @@ export const ErrorCode = {
   FILE_CHECKSUM_MISMATCH: 70110,
   PUSH_UNAVAILABLE: 80103,
 
+  // Gateway (seed §7.12): `reasonCode` of ERROR and CONNECT_ERROR frames and the start of close
+  // reasons, beside the documented code of the frame (e.g. 1 for a malformed frame).
+  GATEWAY_DISCONNECTED: 90101,
+  GATEWAY_HEARTBEAT_TIMEOUT: 90102,
+  GATEWAY_BAD_FRAME: 90103,
+  GATEWAY_TOO_MANY_CONNECTIONS: 90104,
+  GATEWAY_DUPLICATE_CONNECTION: 90105,
+
   CALL_NOT_FOUND: 100101,
   CALL_ENDED: 100102,
   CALLEE_BUSY: 100103,
@@ -159,6 +169,11 @@ export const ErrorCode = {
   LIVEKIT_UNAVAILABLE: 100110,
   CALLS_NOT_CONFIGURED: 100111,
   CALL_ANSWERED_ELSEWHERE: 100112,
+
+  // Sync (seed §7.14): the offline pull's envelope code, and `reasonCode` of the WebSocket's sync.
+  SYNC_DATA_NOT_FOUND: 110101,
+  SYNC_VERSION_CONFLICT: 110102,
+  SYNC_FAILED: 110103,
 
   ADMIN_NOT_FOUND: 120101,
   ADMIN_WRONG_PASSWORD: 120102,
@@ -229,6 +244,7 @@ const CODES: Record<number, CodeInfo> = {
     en: "The bot token's scopes do not allow this",
     zh: '机器人令牌的权限范围不允许此操作',
   },
+
   10201: { status: 404, en: 'Unknown sign-in provider', zh: '登录提供方不存在' },
   10202: {
     status: 400,
@@ -325,6 +341,11 @@ const CODES: Record<number, CodeInfo> = {
   50134: { status: 400, en: 'The link points to an address that is not allowed', zh: '链接地址不被允许' },
   50135: { status: 422, en: 'The link could not be previewed', zh: '无法获取链接预览' },
   50136: { status: 400, en: 'The webhook URL is not allowed', zh: '不允许的 Webhook 地址' },
+  50140: {
+    status: 403,
+    en: 'System notices cannot be replied to',
+    zh: '系统通知会话不能回复',
+  },
 
   60101: { status: 404, en: 'Conversation does not exist', zh: '会话不存在' },
   60102: { status: 404, en: 'Conversation has been deleted', zh: '会话已删除' },
@@ -343,6 +364,12 @@ const CODES: Record<number, CodeInfo> = {
   70110: { status: 400, en: 'File checksum does not match', zh: '文件MD5校验失败' },
   80103: { status: 503, en: 'Push service unavailable', zh: '推送服务不可用' },
 
+  90101: { status: 503, en: 'Connection closed by the server', zh: '连接已断开' },
+  90102: { status: 408, en: 'Heartbeat timeout', zh: '心跳超时' },
+  90103: { status: 400, en: 'Malformed frame', zh: '消息格式错误' },
+  90104: { status: 429, en: 'Too many connections', zh: '连接数超限' },
+  90105: { status: 409, en: 'Replaced by a newer connection of the same device', zh: '重复连接' },
+
   100101: { status: 404, en: 'Call does not exist', zh: '通话不存在' },
   100102: { status: 400, en: 'Call has ended', zh: '通话已结束' },
   100103: { status: 400, en: 'The other party is in a call', zh: '对方正在通话中' },
@@ -360,6 +387,14 @@ const CODES: Record<number, CodeInfo> = {
     zh: '服务器未配置音视频通话（LiveKit）',
   },
   100112: { status: 400, en: 'The call was answered on another device', zh: '已在其他设备接听' },
+
+  110101: { status: 404, en: 'Sync data does not exist', zh: '同步数据不存在' },
+  110102: {
+    status: 409,
+    en: 'Sync position conflict: ahead of the server, sync again from 0',
+    zh: '同步版本冲突',
+  },
+  110103: { status: 500, en: 'Sync failed', zh: '同步失败' },
 
   120101: { status: 404, en: 'Administrator does not exist', zh: '管理员不存在' },
   120102: { status: 401, en: 'Wrong administrator name or password', zh: '管理员密码错误' },

@@ -8,7 +8,7 @@ const isInt64 = (digits: string) => /^[0-9]{1,19}$/.test(digits) && BigInt(digit
 const id = schemas.id.refine(isInt64, 'must be a 64-bit id');
 const sessionId = z
   .string()
-  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id> or g_<id>)')
+  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id>, g_<id> or n_<id>)')
   .refine((value) => value.slice(2).split('_').every(isInt64), 'must be made of 64-bit ids');
 
 export const SessionIdParams = z.object({ id: sessionId });
@@ -83,9 +83,14 @@ export const LastMessageDto = z.object({
 
 export const SessionDto = z.object({
   sessionId: z.string(),
-  sessionType: z.enum(['single', 'group']),
+  sessionType: z
+    .enum(['single', 'group', 'system'])
+    .describe('`system`: my system notices (`n_<my user id>`; read-only, targetId `0`)'),
   targetId: z.string(),
-  name: z.string().nullable().describe("The peer's nickname (single); null for groups"),
+  name: z
+    .string()
+    .nullable()
+    .describe("The peer's nickname (single), the group's name (group); null for system"),
   avatar: z.string().nullable(),
   lastMessage: LastMessageDto.nullable(),
   unreadCount: z.number().int(),

@@ -86,12 +86,14 @@ const inConversationsOfA = (request: (sessionId: string) => Request): Check[] =>
   stranger((w) => request(inSingle(w)), notInConversation),
   stranger((w) => request(inGroup(w)), notMember),
 ];
+/** a's system conversation (notices to a alone). */
+const systemOfA = (w: World) => `n_${w.a.userId}`;
 /** The same request on a's one-to-one message and on a's group message, as b: neither exists for b. */
 const onMessagesOfA = (request: Omit<Request, 'params'>): Check[] => [
   stranger((w) => ({ ...request, params: { id: w.single.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
   stranger((w) => ({ ...request, params: { id: w.group.messageId } }), refused(ErrorCode.MESSAGE_NOT_FOUND)),
 ];
-const sendTo = (sessionType: 'single' | 'group', targetId: string): Request => ({
+const sendTo = (sessionType: 'single' | 'group' | 'system', targetId: string): Request => ({
   body: { sessionType, targetId, contentType: 'text', content: 'hi', clientMsgId: `authz-${sessionType}` },
 });
 
@@ -512,6 +514,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [
       stranger((w) => sendTo('single', w.a.userId), refused(ErrorCode.MESSAGE_NOT_FRIEND)),
       stranger((w) => sendTo('group', w.group.groupId), notMember),
+      // Nobody writes to a system conversation, a's own or anyone's.
+      stranger((w) => sendTo('system', w.a.userId), refused(ErrorCode.MESSAGE_SYSTEM_READ_ONLY)),
     ],
   },
   'POST /api/v1/messages/self-destructing': {
@@ -566,7 +570,12 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     ],
   },
   'GET /api/v1/messages/offline': { checks: [stranger(() => ({}), own('my timeline'))] },
-  'GET /api/v1/messages/history': { checks: inConversationsOfA((sessionId) => ({ query: { sessionId } })) },
+  'GET /api/v1/messages/history': {
+    checks: [
+      ...inConversationsOfA((sessionId) => ({ query: { sessionId } })),
+      stranger((w) => ({ query: { sessionId: systemOfA(w) } }), notInConversation),
+    ],
+  },
   'GET /api/v1/messages/search': {
     checks: [
       stranger(() => ({ query: { keyword: SECRET } }), own('searches my conversations')),
@@ -628,6 +637,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [
       stranger((w) => ({ body: { sessionId: inSingle(w) } }), notInConversation),
       stranger((w) => ({ body: { sessionId: inGroup(w), messageIds: [w.group.messageId] } }), notMember),
+      stranger((w) => ({ body: { sessionId: systemOfA(w) } }), notInConversation),
     ],
   },
   'POST /api/v1/messages/clear': { checks: inConversationsOfA((sessionId) => ({ body: { sessionId } })) },

@@ -390,6 +390,7 @@ describe('WebSocket frames: the documents', () => {
     expect(sendMessage.payload()?.properties()?.data?.properties()?.sessionType?.enum()).to.deep.equal([
       'single',
       'group',
+      'system',
     ]);
     const receiving = parsed!
       .operations()

@@ -21,11 +21,13 @@ const id = z
 export const syncSeqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).meta({
   description: "Position in the user's timeline (every event for the user is numbered, 1, 2, 3, …).",
 });
-export const sessionTypeSchema = z
-  .enum(['single', 'group'])
-  .meta({ description: '`single`: a one-to-one conversation; `group`: a group chat.' });
+export const sessionTypeSchema = z.enum(['single', 'group', 'system']).meta({
+  description:
+    '`single`: a one-to-one conversation; `group`: a group chat; `system`: my system notices (read-only: a send is refused with 50140).',
+});
 export const conversationIdSchema = z.string().regex(SESSION_ID_PATTERN).meta({
-  description: 'A conversation: `s_<smaller user id>_<larger user id>` (one-to-one) or `g_<group id>`.',
+  description:
+    'A conversation: `s_<smaller user id>_<larger user id>` (one-to-one), `g_<group id>`, or `n_<my user id>` (my system notices).',
 });
 
 /** What every frame has besides its `type` and `data`. */

@@ -61,6 +61,9 @@ export const ConnectErrorFrame = server(
     code: z.number().int().meta({ description: 'Business error code (README, error codes).' }),
     message: z.string(),
     retryAfterMs: millis.optional(),
+    reasonCode: z.number().int().optional().meta({
+      description: 'The finer sync code when the connect-time sync failed (110103); `code` stays 6.',
+    }),
   },
   'The connection is refused and the socket closes. `status` 401: the token is bad, expired or revoked (`code` 10104, 10105 or 12; close 4001): sign in again. `status` 503: the server could not set the connection up now (`code` 6; close 1013): keep the tokens, connect again after `retryAfterMs`.',
   {
@@ -108,7 +111,7 @@ export const NewMessageFrame = server(
         "Position in the user's timeline; 0 for a big (read fan-out) group's message, which comes in the order of `seq` within its group and moves the device's position in that group (`groupSeqs`) instead.",
     }),
   },
-  'A message (`msgId` is its `messageId`); `content` as sent (a bare string for `text`), `null` once recalled; group events are `system` messages `{kind, text, data}` from sender `0`. Answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
+  'A message (`msgId` is its `messageId`); `content` as sent (a bare string for `text`), `null` once recalled; group events are `system` messages `{kind, text, data}` from sender `0`, and so are notices to you (new sign-ins, group invitations, announcements) in your system conversation `n_<your user id>` (session type `system`, read-only). Answer MESSAGE_ACK; it is resent once after 5 s otherwise.',
 );
 export const MessageReadFrame = server(
   'MESSAGE_READ',
@@ -298,8 +301,12 @@ export const ErrorFrame = server(
   {
     code: z.number().int().meta({ description: 'Business error code (README, error codes).' }),
     message: z.string(),
+    reasonCode: z.number().int().optional().meta({
+      description:
+        'The finer gateway (09xxxx) or sync (11xxxx) code beside `code`, when one applies: 90103 malformed frame (`code` 1), 110103 a SYNC whose replay failed.',
+    }),
   },
-  'A frame was refused: bad frame or field (`code` 1), too large (14), over the frame rate (9), or a business error of the request (e.g. 50107 not a friend); `msgId` names the frame when it had one. The socket stays open.',
+  'A frame was refused: bad frame or field (`code` 1, `reasonCode` 90103), too large (14), over the frame rate (9), or a business error of the request (e.g. 50107 not a friend); `msgId` names the frame when it had one. The socket stays open.',
   {
     code: z.number().int().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.code`.')),
     message: z.string().optional().meta(deprecated('Deprecated (JSON only, until v2): `data.message`.')),

@@ -15,6 +15,7 @@ import {
   SYSTEM_SENDER,
   singleSessionId,
   singleSessionUsers,
+  systemSessionId,
 } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
@@ -30,6 +31,7 @@ import { messagesStored } from '../metrics.ts';
 import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { MessageStatus, SendAck, TimelinePage } from './message-types.ts';
 import { type ReadFanoutGroups, readFanoutDeliveries } from './read-fanout.ts';
 import type { MessageSearch, SearchQuery } from './search.ts';
 import { messageStats } from './stats.ts';
@@ -41,6 +43,8 @@ import type {
   StoredSend,
   TimelineEvent,
 } from './store.ts';
+
+export type { MessageStatus, SendAck, TimelineItem, TimelinePage } from './message-types.ts';
 
 export interface SendInput {
   senderId: string;
@@ -64,7 +68,7 @@ export interface SendInput {
 /** Stored in `mentions` for @all. */
 export const MENTION_ALL = 'all';
 
-interface StoreInput extends Omit<SendInput, 'content'> {
+export interface StoreInput extends Omit<SendInput, 'content'> {
   content: unknown;
   searchText: string;
   preview: string;
@@ -81,7 +85,9 @@ export type Access =
       participants: string[];
       role: GroupRole;
       visibleFrom: Date | undefined;
-    };
+    }
+  /** The user's own system conversation: notices to them alone. */
+  | { kind: 'system'; participants: string[]; role: GroupRole; visibleFrom: undefined };
 
 interface Audience {
   sessionId: string;
@@ -89,31 +95,6 @@ interface Audience {
   mentions: string[];
   mentionAll: boolean;
 }
-
-export interface SendAck {
-  messageId: string;
-  sessionId: string;
-  seq: number;
-  syncSeq: number;
-  timestamp: number;
-}
-
-export interface TimelineItem {
-  syncSeq: number;
-  /** null: the user deleted that message; the position is used up all the same. */
-  frame: ServerFrame | null;
-}
-
-export interface TimelinePage {
-  items: TimelineItem[];
-  /** The user's latest syncSeq. */
-  head: number;
-  hasMore: boolean;
-  /** Where the next page starts (the last syncSeq looked at). */
-  nextSyncSeq: number;
-}
-
-export type MessageStatus = 'sent' | 'delivered' | 'read';
 
 export interface MessageServiceOptions {
   store: MessageStore;
@@ -177,6 +158,7 @@ export class MessageService {
   }
 
   async send(input: SendInput, traceId?: string): Promise<SendAck> {
+    if (input.sessionType === 'system') throw new AppError(ErrorCode.MESSAGE_SYSTEM_READ_ONLY);
     let content: unknown;
     try {
       content = await this.#moderate(
@@ -317,6 +299,13 @@ export class MessageService {
   }
 
   async #audience(input: StoreInput): Promise<Audience> {
+    if (input.sessionType === 'system')
+      return {
+        sessionId: systemSessionId(input.targetId),
+        participants: [input.targetId],
+        mentions: [],
+        mentionAll: false,
+      };
     if (input.sessionType === 'single') {
       if (input.targetId === input.senderId)
         throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'targetId: you cannot message yourself' });
@@ -391,6 +380,9 @@ export class MessageService {
   /** Offline pull (seed §5.2.5): the timeline after `lastSeq`, messages apart for simple clients. */
   async offline(userId: string, lastSeq: number, limit: number) {
     const page = await this.timeline(userId, lastSeq, limit);
+    // A position past the newest event: never synced here (110101), or ahead of the server (110102).
+    if (lastSeq > page.head)
+      throw new AppError(page.head === 0 ? ErrorCode.SYNC_DATA_NOT_FOUND : ErrorCode.SYNC_VERSION_CONFLICT);
     const events = page.items.flatMap(({ syncSeq, frame }) =>
       frame ? [{ syncSeq, type: frame.type, data: frame.data }] : [],
     );
@@ -409,6 +401,8 @@ export class MessageService {
     const peer = peerOf(sessionId, userId);
     if (peer)
       return { kind: 'single', peer, participants: [userId, peer], role: 'member', visibleFrom: undefined };
+    if (sessionId === systemSessionId(userId))
+      return { kind: 'system', participants: [userId], role: 'member', visibleFrom: undefined };
     const groupId = /^g_([0-9]+)$/.exec(sessionId)?.[1];
     if (!groupId) throw new AppError(ErrorCode.FORBIDDEN, { detail: 'you are not in this conversation' });
     const group = await this.#o.groups.member(groupId, userId);
@@ -446,6 +440,8 @@ export class MessageService {
       this.#deliverEvents(appended, timestamp),
     deliver: (deliveries: Delivery[]) => this.#deliver(deliveries),
     profiles: (userIds: string[]) => this.#profiles(userIds),
+    /** Stores a message the platform writes (system notices), with the audience rules of its type. */
+    store: (input: StoreInput) => this.#store(input),
   };
 
   /** Read receipts of a group message: who of the members read it, and when (members only). */

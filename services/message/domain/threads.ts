@@ -33,7 +33,9 @@ export class MessageThreads {
     const { message: root, access } = await shared.visibleMessage(userId, rootMessageId);
     if (root.recalled) throw new AppError(ErrorCode.MESSAGE_RECALLED);
     const sessionType: SessionType = access.kind;
-    const targetId = access.kind === 'single' ? access.peer : access.groupId;
+    // A thread in the system conversation is a reply to it: send() refuses it (50140).
+    const targetId =
+      access.kind === 'single' ? access.peer : access.kind === 'group' ? access.groupId : userId;
     const ack = await this.#messages.send(
       { ...input, senderId: userId, deviceId: undefined, sessionType, targetId },
       traceId,

@@ -15,7 +15,7 @@ import { SESSION_ID_PATTERN, SYSTEM_MESSAGE_TEXT_MAX, SYSTEM_SENDER } from './me
 const id = schemas.id;
 const sessionId = z
   .string()
-  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id> or g_<id>)')
+  .regex(SESSION_ID_PATTERN, 'must be a conversation id (s_<id>_<id>, g_<id> or n_<id>)')
   .refine((value) => value.slice(2).split('_').every(isIdInRange), 'must be made of 64-bit ids');
 /** An int64 in proto3 JSON (a decimal string) between `min` and Number.MAX_SAFE_INTEGER. */
 const int64 = (min: number) =>
@@ -63,7 +63,7 @@ export const EventRules = {
   messageCreated: z.object({
     messageId: id,
     sessionId,
-    sessionType: z.enum(['single', 'group']),
+    sessionType: z.enum(['single', 'group', 'system']),
     senderId: z.union([id, z.literal(SYSTEM_SENDER)]),
     participants: z.array(id).min(1).max(GROUP_MEMBERS_CEILING),
     seq: int64(1),

@@ -1,7 +1,7 @@
 /** Conversations and ids of the message service (its contract: proto/anychat/message/v1; its events: events.ts). */
 
-/** Whose conversation: one-to-one or a group's. */
-export type SessionType = 'single' | 'group';
+/** Whose conversation: one-to-one, a group's, or a user's system notices. */
+export type SessionType = 'single' | 'group' | 'system';
 
 /** A one-to-one conversation's id is the same for both users: `s_<smaller id>_<larger id>`. */
 export function singleSessionId(userA: string, userB: string): string {
@@ -10,6 +10,17 @@ export function singleSessionId(userA: string, userB: string): string {
 }
 
 export const groupSessionId = (groupId: string) => `g_${groupId}`;
+
+/**
+ * A user's system conversation (`n_<user id>`): the platform's notices to them (new sign-ins,
+ * group invitations, announcements), listed with the others, read by its owner only, never
+ * replied to.
+ */
+export const systemSessionId = (userId: string) => `n_${userId}`;
+
+/** The owner of a system conversation; undefined for any other session id. */
+export const systemSessionOwner = (sessionId: string): string | undefined =>
+  /^n_([0-9]+)$/.exec(sessionId)?.[1];
 
 /** The two users of a one-to-one conversation; undefined for any other session id. */
 export function singleSessionUsers(sessionId: string): [string, string] | undefined {
@@ -25,7 +36,7 @@ export function peerOf(sessionId: string, userId: string): string | undefined {
   return undefined;
 }
 
-export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|g_[1-9][0-9]{0,18})$/;
+export const SESSION_ID_PATTERN = /^(s_[1-9][0-9]{0,18}_[1-9][0-9]{0,18}|[gn]_[1-9][0-9]{0,18})$/;
 
 /** Longest `text` of a system message request: a longer one is dropped as malformed, so producers summarize. */
 export const SYSTEM_MESSAGE_TEXT_MAX = 1000;

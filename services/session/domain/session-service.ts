@@ -14,6 +14,7 @@ import {
   peerOf,
   SYSTEM_SENDER,
   singleSessionId,
+  systemSessionOwner,
   TimelineTopics,
 } from '../../platform/contracts/index.ts';
 import { type MikroORM, type SqlExecutor, sqlExecutor } from '../../platform/db/index.ts';
@@ -63,11 +64,19 @@ const PREVIEW_MAX_CHARS = 200;
  */
 const SYNC_OVERLAP_MS = 1000;
 
-const kindOf = (sessionId: string): SessionKind => (sessionId.startsWith('g_') ? 'group' : 'single');
+const kindOf = (sessionId: string): SessionKind =>
+  sessionId.startsWith('g_') ? 'group' : sessionId.startsWith('n_') ? 'system' : 'single';
 
-/** What a conversation points at for one of its users; undefined when the user is not in it. */
+/**
+ * What a conversation points at for one of its users; undefined when the user is not in it. A
+ * system conversation points at the system (SYSTEM_SENDER) and belongs to its owner alone.
+ */
 function ownerOf(sessionId: string, userId: string): Owner | undefined {
   if (kindOf(sessionId) === 'group') return { ownerId: userId, targetId: sessionId.slice(2) };
+  if (kindOf(sessionId) === 'system')
+    return systemSessionOwner(sessionId) === userId
+      ? { ownerId: userId, targetId: SYSTEM_SENDER }
+      : undefined;
   const peer = peerOf(sessionId, userId);
   return peer === undefined ? undefined : { ownerId: userId, targetId: peer };
 }

@@ -6,7 +6,7 @@ import { type MikroORM, type SqlExecutor, sqlExecutor } from '../../platform/db/
  * in owner order, so that concurrent handlers of one conversation run one after the other.
  */
 
-export type SessionKind = 'single' | 'group';
+export type SessionKind = 'single' | 'group' | 'system';
 
 /** A user of a conversation and what the conversation points at for them. */
 export interface Owner {

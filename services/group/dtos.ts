@@ -70,6 +70,7 @@ export const memberDto = (view: MemberView): z.infer<typeof MemberDto> => ({
   userId: view.userId,
   nickname: view.profile?.nickname ?? '',
   avatar: view.profile?.avatar ?? null,
+  kind: view.profile?.botOwnerId ? 'bot' : 'user',
   groupNickname: view.groupNickname,
   role: view.role,
   joinedAt: view.joinedAt.toISOString(),

@@ -202,6 +202,7 @@ export const GroupListDto = z.object({
 });
 
 export const MemberDto = BriefProfileDto.extend({
+  kind: z.enum(['user', 'bot']).describe('`bot`: a bot account (it acts through its tokens)'),
   groupNickname: z.string().nullable(),
   role: z.enum(['owner', 'admin', 'member']),
   joinedAt: z.string(),

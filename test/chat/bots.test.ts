@@ -241,14 +241,15 @@ forEachBackend('bot accounts and scoped bot tokens', (platform) => {
       body: { action: 'accept' },
     });
     expect(answered.status).to.equal('accepted');
-    const members = await api().ok<{ members: Array<{ userId: string }> }>(
+    const members = await api().ok<{ members: Array<{ userId: string; kind: string }> }>(
       'GET',
       `/api/v1/groups/${groupId}/members`,
-      {
-        token: joiner.token,
-      },
+      { token: joiner.token },
     );
-    expect(members.members.map((m) => m.userId)).to.include(bot.botId);
+    expect(members.members.find((m) => m.userId === bot.botId)?.kind, 'members show bots as bots').to.equal(
+      'bot',
+    );
+    expect(members.members.find((m) => m.userId === admin!.userId)?.kind).to.equal('user');
   });
 
   it('refuses what a token lacks the scope for, over HTTP and the WebSocket', async () => {

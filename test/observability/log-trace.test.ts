@@ -67,6 +67,15 @@ describe('log lines carry the trace and span ids', function () {
       // Each hop is a span of its own within the one trace.
       const spans = new Set([sent.spanId, call!.spanId, delivery.spanId]);
       expect(spans.size).to.equal(3);
+      // The conversation-list projection takes message.created in batches from many traces: its
+      // line names the trace ids of the events it handled.
+      const batch = await eventually('the projection names the trace', () =>
+        logs.records.find(
+          (r) => r.msg === 'events handled' && (r.traceIds as string[] | undefined)?.includes(traceId),
+        ),
+      );
+      expect(batch.topic).to.equal('message.created');
+      expect(batch.traceId).to.not.equal(traceId);
       // Nothing of another message's trace: the lines of this trace are about this message only.
       expect(lines.filter((r) => r.msg === 'message sent').map((r) => r.msgId)).to.deep.equal([msgId]);
     } finally {

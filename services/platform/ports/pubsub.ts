@@ -65,6 +65,19 @@ export class PublishError extends Error {
 }
 
 /**
+ * The trace an event was published in. The publisher's trace id first: Dapr's traceparent may be a
+ * trace of its own (the publish request to the sidecar carries none), and then only gives the
+ * parent span when the ids agree.
+ */
+function traceOf(event: CloudEvent): { traceId?: string; parentSpanId?: string } {
+  const named = parseTraceparent(event.traceid);
+  const sidecar = parseTraceparent(event.traceparent);
+  const traceId = named?.traceId ?? sidecar?.traceId;
+  const parentSpanId = sidecar?.traceId === traceId ? sidecar?.parentSpanId : named?.parentSpanId;
+  return { ...(traceId ? { traceId } : {}), ...(parentSpanId ? { parentSpanId } : {}) };
+}
+
+/**
  * Runs a handler and turns an exception into RETRY, never into a silent SUCCESS. The handler runs in
  * a span of the publisher's trace (its log lines carry the trace id); `logger` gets each delivery at debug.
  */
@@ -74,12 +87,7 @@ export async function runHandler<T>(
   onError: (error: unknown) => void,
   logger?: Logger,
 ): Promise<DeliveryResult> {
-  // The publisher's trace id first: Dapr's traceparent may be a trace of its own (the publish
-  // request to the sidecar carries none), and then only gives the parent span when the ids agree.
-  const named = parseTraceparent(event.traceid);
-  const sidecar = parseTraceparent(event.traceparent);
-  const traceId = named?.traceId ?? sidecar?.traceId;
-  const parentSpanId = sidecar?.traceId === traceId ? sidecar?.parentSpanId : named?.parentSpanId;
+  const { traceId, parentSpanId } = traceOf(event);
   return runInTrace(startSpan(traceId, parentSpanId), async () => {
     const [result] = await measuredHandler(subscription.topic, async () => {
       try {
@@ -97,23 +105,38 @@ export async function runHandler<T>(
 
 /**
  * Runs a bulk handler: one answer per event, in order. A throw means RETRY for every entry; an
- * answer missing or not one of the three means RETRY for that entry.
+ * answer missing or not one of the three means RETRY for that entry. The events of a batch come
+ * from many traces: the batch is a trace of its own, and its debug line names the events' trace ids
+ * (`traceIds`), so that a message's trace still leads to the batch that handled it.
  */
 export async function runBulkHandler<T>(
   bulk: BulkDelivery<T>,
   events: CloudEvent<T>[],
   onError: (error: unknown) => void,
+  logger?: Logger,
 ): Promise<DeliveryResult[]> {
-  return measuredHandler(events[0]?.topic ?? 'unknown', async () => {
-    try {
-      const results = await bulk.handle(events);
-      return events.map((_, index) => {
-        const result = results[index];
-        return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
-      });
-    } catch (error) {
-      onError(error);
-      return events.map(() => 'RETRY' as const);
-    }
+  return runInTrace(startSpan(), async () => {
+    const results = await measuredHandler(events[0]?.topic ?? 'unknown', async () => {
+      try {
+        const answers = await bulk.handle(events);
+        return events.map((_, index) => {
+          const result = answers[index];
+          return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+        });
+      } catch (error) {
+        onError(error);
+        return events.map(() => 'RETRY' as const);
+      }
+    });
+    logger?.debug(
+      {
+        topic: events[0]?.topic,
+        size: events.length,
+        traceIds: [...new Set(events.flatMap((event) => traceOf(event).traceId ?? []))],
+        retried: results.filter((result) => result === 'RETRY').length,
+      },
+      'events handled',
+    );
+    return results;
   });
 }

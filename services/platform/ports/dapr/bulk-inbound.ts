@@ -56,6 +56,7 @@ export async function deliverBulk(
         { err: error, topic, size: handed.length },
         'bulk subscriber threw; asking the sidecar to retry',
       ),
+    logger,
   );
   handed.forEach(({ entryId, event }, index) => {
     statuses.push({ entryId, status: answerFor(results[index]!, topic, event, attempts, logger) });

@@ -179,6 +179,7 @@ export class EmbeddedBus {
           { err: error, topic: entries[0]?.event.topic, size: entries.length },
           'bulk subscriber threw; will retry the batch',
         ),
+      this.logger,
     );
     if (this.#closed) return;
     entries.forEach(({ event, attempt }, index) => {

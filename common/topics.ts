@@ -16,7 +16,7 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   'user.settings.updated': ['push'],
   'user.push-token.changed': ['push'],
   'group.changed': ['message'],
-  'message.created': ['session', 'push'],
+  'message.created': ['session', 'push', 'message'],
   'message.read': ['session', 'push'],
   'message.recalled': ['session'],
   'message.cleared': ['session'],

@@ -231,8 +231,8 @@ describe('operator against a real Kubernetes API server', function () {
     signingKeyVersion = secret.metadata.resourceVersion;
     const component = await read('dapr.io/v1alpha1', 'Component', 'pubsub-message-created');
     expect(component.spec.type).to.equal('pubsub.jetstream');
-    // Its subscribers only: the conversation list and offline push.
-    expect(component.scopes).to.have.members(['session', 'push']);
+    // Its subscribers only: the conversation list, offline push and outgoing webhooks.
+    expect(component.scopes).to.have.members(['session', 'push', 'message']);
     expect(component.spec.metadata).to.deep.include({
       name: 'natsURL',
       secretKeyRef: { name: 'nats', key: 'url' },

@@ -16,6 +16,7 @@ import { rawRequest } from '../../operator/raw.ts';
 import { Reconciler } from '../../operator/reconcile.ts';
 import type { ImCluster } from '../../operator/spec.ts';
 import { type Backend, migratedDatabase, requirePostgres } from '../support/backends.ts';
+import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
 
 const NS = 'default';
@@ -180,6 +181,27 @@ describe('operator Events on the ImCluster', function () {
     seen = await eventsOf();
     expect(seen.map((e) => e.metadata.name).sort()).to.deep.equal(settled);
     expect(seen.filter((e) => e.type === 'Normal' && e.series)).to.deep.equal([]);
+  });
+
+  it('writes the counted repeats of a series at most once per interval, a timer the last ones', async () => {
+    const events = new EventRecorder(api.config, {
+      controller: 'anychat.io/operator',
+      instance: 'replica-timer',
+      logger,
+      flushIntervalMs: 1_000,
+    });
+    const subject = await cluster();
+    const countOf = async () =>
+      (await eventsOf())
+        .filter((e) => e.reportingInstance === 'replica-timer')
+        .map((e) => e.series?.count ?? 1);
+    for (let occurrence = 0; occurrence < 4; occurrence++)
+      await events.warning(subject, 'StreamFailed', 'PrepareBroker', 'nats://nats:4222: connection refused');
+    // Created, then a series of 2 at once; the third and fourth wait for the interval.
+    expect(await countOf()).to.deep.equal([2]);
+    const written = Date.now();
+    await eventually('the batched count', async () => ((await countOf())[0] === 4 ? true : undefined), 5_000);
+    expect(Date.now() - written).to.be.greaterThan(500);
   });
 
   it('says when the gateway scales and when a change updates a child; a failed step is a Warning', async () => {

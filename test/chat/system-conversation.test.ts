@@ -52,9 +52,7 @@ describe('the system conversation [postgresql]', function () {
     // The phone, connecting from the start of its timeline, gets it too.
     const phoneSocket = await WsClient.connect(platform.host.url, phone.accessToken, { syncSeq: 0 });
     sockets.push(phoneSocket);
-    expect(phoneSocket.frames.filter(isNotice).map((f) => f.data.messageId)).to.deep.equal([
-      notice.data.messageId,
-    ]);
+    expect(phoneSocket.notices().map((f) => f.data.messageId)).to.deep.equal([notice.data.messageId]);
 
     const listed = async (token: string) =>
       (await api.ok<{ sessions: Listed[] }>('GET', '/api/v1/sessions', { token })).sessions.find(

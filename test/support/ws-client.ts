@@ -220,11 +220,20 @@ export class WsClient {
     return this.next((f) => (f.type === 'SEND_ACK' || f.type === 'ERROR') && f.msgId === msgId, 10_000, mark);
   }
 
+  /**
+   * NEW_MESSAGE frames of conversations, without the platform's notices in the user's system
+   * conversation (`n_<user id>`: e.g. a sign-in on another device posts one there).
+   */
   messages(): Frame[] {
-    return this.frames.filter((f) => f.type === 'NEW_MESSAGE');
+    return this.frames.filter((f) => f.type === 'NEW_MESSAGE' && !isSystemNotice(f));
   }
 
-  /** Waits until `count` NEW_MESSAGE frames matching have arrived. */
+  /** NEW_MESSAGE frames of the system conversation: the platform's notices to the user. */
+  notices(): Frame[] {
+    return this.frames.filter((f) => f.type === 'NEW_MESSAGE' && isSystemNotice(f));
+  }
+
+  /** Waits until `count` NEW_MESSAGE frames (system notices aside) matching have arrived. */
   async waitForMessages(count: number, match: (f: Frame) => boolean = () => true, timeoutMs = 10_000) {
     const deadline = Date.now() + timeoutMs;
     while (this.messages().filter(match).length < count) {
@@ -244,4 +253,9 @@ export class WsClient {
     this.ws.close();
     await this.#closed;
   }
+}
+
+function isSystemNotice(frame: Frame): boolean {
+  const sessionId = (frame.data as { sessionId?: unknown } | undefined)?.sessionId;
+  return typeof sessionId === 'string' && sessionId.startsWith('n_');
 }

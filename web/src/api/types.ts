@@ -5,7 +5,8 @@
  * a running platform.
  */
 
-export type SessionType = 'single' | 'group';
+/** `system`: the user's read-only conversation of platform notices (`n_<user id>`). */
+export type SessionType = 'single' | 'group' | 'system';
 
 export interface AuthTokens {
   accessToken: string;

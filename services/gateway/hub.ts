@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { parseTraceparent, runInTrace, startSpan } from '../../common/trace-context.ts';
 import type { Config } from '../platform/config.ts';
 import {
   type Delivery,
@@ -150,14 +151,19 @@ export class GatewayHub {
     // The device's positions in its read fan-out groups; a list that is not one is refused.
     const groupSeqs = parseGroupSeqs(url.searchParams.get('groupSeqs') ?? '');
     if (!groupSeqs) return refuse(socket, 400, 'Bad Request');
+    // Opening the socket (token, presence, the replay) is a trace of its own, the upgrade's when
+    // it came with a traceparent: what it logs and calls carries it. Frames are traces of their own.
+    const caller = parseTraceparent(String(request.headers.traceparent ?? ''));
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      void this.#open(ws, {
-        token,
-        syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
-        groupSeqs,
-        platform: (url.searchParams.get('platform') ?? '').slice(0, 20),
-        language,
-      });
+      void runInTrace(startSpan(caller?.traceId, caller?.parentSpanId), () =>
+        this.#open(ws, {
+          token,
+          syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
+          groupSeqs,
+          platform: (url.searchParams.get('platform') ?? '').slice(0, 20),
+          language,
+        }),
+      );
     });
   }
 

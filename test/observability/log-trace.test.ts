@@ -4,6 +4,7 @@
  * message's path can be followed through the logs. On the embedded platform, logs captured at debug.
  */
 import { expect } from 'chai';
+import { WebSocket } from 'ws';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { befriend, textBody } from '../support/chat.ts';
@@ -81,6 +82,28 @@ describe('log lines carry the trace and span ids', function () {
     } finally {
       await sender.close();
       await receiver.close();
+    }
+  });
+
+  it("opening a WebSocket is a trace, the upgrade's traceparent's when it has one: its replay call carries it", async () => {
+    const a = await registerUser(platform.api);
+    const traceId = 'c3'.repeat(16);
+    const url = new URL('/ws', platform.host.url.replace(/^http/, 'ws'));
+    url.searchParams.set('token', a.accessToken);
+    url.searchParams.set('syncSeq', '0');
+    const ws = new WebSocket(url, { headers: { traceparent: `00-${traceId}-${'d4'.repeat(8)}-01` } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('message', () => resolve());
+        ws.once('error', reject);
+      });
+      const lines = await eventually('a call in the connect trace', () => {
+        const found = inTrace(traceId);
+        return found.some((r) => r.msg === 'call handled') ? found : undefined;
+      });
+      expect(lines.every((r) => r.spanId !== 'd4'.repeat(8))).to.equal(true);
+    } finally {
+      ws.close();
     }
   });
 

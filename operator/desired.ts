@@ -3,6 +3,7 @@
  * so every reconcile applies the same full intent under one field manager (server-side apply).
  */
 
+import { createHash } from 'node:crypto';
 import {
   type DaprResource,
   DEFAULT_RESOURCE_NAMES,
@@ -472,6 +473,18 @@ export function daprResources(cluster: ImCluster): KubeObject[] {
   ];
 }
 
+/** The migration Job's pod template: what it runs, with which image and settings. */
+function migrationTemplate(cluster: ImCluster) {
+  return {
+    metadata: { labels: labels(cluster, 'migrate') },
+    spec: {
+      restartPolicy: 'OnFailure',
+      securityContext: POD_SECURITY,
+      containers: [container(cluster, ['all'], undefined, ['node', ENTRY_POINTS.migrate])],
+    },
+  };
+}
+
 /** The migration Job of a version: it must succeed before services roll to that version. */
 export function migrationJob(cluster: ImCluster): KubeObject {
   return owned(
@@ -480,24 +493,24 @@ export function migrationJob(cluster: ImCluster): KubeObject {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name: migrationJobName(cluster) },
-      spec: {
-        backoffLimit: 6,
-        template: {
-          metadata: { labels: labels(cluster, 'migrate') },
-          spec: {
-            restartPolicy: 'OnFailure',
-            securityContext: POD_SECURITY,
-            containers: [container(cluster, ['all'], undefined, ['node', ENTRY_POINTS.migrate])],
-          },
-        },
-      },
+      spec: { backoffLimit: 6, template: migrationTemplate(cluster) },
     },
     'migrate',
   );
 }
 
+/**
+ * The version's Job, and a hash of its pod template: a Job's template cannot change once created
+ * (the API server answers 422 to every apply), so a new image or database Secret under the same
+ * version is a new Job that migrates again (migrations that ran are skipped), as a Deployment's
+ * pod-template-hash makes a new ReplicaSet.
+ */
 export function migrationJobName(cluster: ImCluster): string {
-  return name(cluster, `migrate-${cluster.spec.version.replace(/[^a-z0-9-]/gi, '-').toLowerCase()}`);
+  const version = cluster.spec.version.replace(/[^a-z0-9-]/gi, '-').toLowerCase();
+  const template = createHash('sha256')
+    .update(JSON.stringify(migrationTemplate(cluster)))
+    .digest('hex');
+  return name(cluster, `migrate-${version}-${template.slice(0, 8)}`);
 }
 
 /** Every child of the cluster once its migration has succeeded. */

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
-import { configMap, METRICS_PORT } from '../../operator/desired.ts';
+import { configMap, METRICS_PORT, migrationJobName } from '../../operator/desired.ts';
 import { startOperator } from '../../operator/main.ts';
 import type { ImCluster } from '../../operator/spec.ts';
 import { DASHBOARDS, dashboard } from '../../scripts/observability/dashboards.ts';
@@ -229,9 +229,12 @@ describe('Helm chart', function () {
         const cluster = await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac');
         return cluster.status?.conditions?.some((c) => c.type === 'MigrationsApplied') ? true : undefined;
       });
-      await read('batch/v1', 'Job', 'rbac-migrate-0-1-0');
+      const job = migrationJobName(
+        (await read('im.anychat.io/v1alpha1', 'ImCluster', 'rbac')) as unknown as ImCluster,
+      );
+      await read('batch/v1', 'Job', job);
       await read('v1', 'Secret', 'rbac-jwt');
-      await api.completeJob('default', 'rbac-migrate-0-1-0');
+      await api.completeJob('default', job);
       // Deployments, Services, PDBs, ConfigMap, Dapr resources: created as the ServiceAccount.
       await eventually('the operator', async () =>
         (await read('apps/v1', 'Deployment', 'rbac-gateway')) ? true : undefined,

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { createLogger } from '../../common/index.ts';
+import { migrationJobName } from '../../operator/desired.ts';
 import { EventRecorder } from '../../operator/events.ts';
 import { KubeApi } from '../../operator/kube.ts';
 import { maintainClusterPartitions } from '../../operator/partitions.ts';
@@ -114,6 +115,13 @@ describe('operator Events on the ImCluster', function () {
     } as never);
     const events = recorder();
     const reconciler = reconcilerOf(events);
+    const job = migrationJobName(
+      (await objects.read({
+        apiVersion: 'im.anychat.io/v1alpha1',
+        kind: 'ImCluster',
+        metadata: { name: 'ev', namespace: NS },
+      })) as unknown as ImCluster,
+    );
 
     // 1. The database Secret is missing: the migration Job and the signing key are created, the
     //    partitions step fails and says so.
@@ -121,7 +129,7 @@ describe('operator Events on the ImCluster', function () {
     let seen = await eventsOf();
     expect(said(seen)).to.include.members([
       'Normal Created Secret/ev-jwt (access-token signing key)',
-      'Normal Created Job/ev-migrate-0-1-0',
+      `Normal Created Job/${job}`,
       'Warning MaintenanceFailed Secret default/ev-db not found',
     ]);
     for (const event of seen) {
@@ -159,12 +167,12 @@ describe('operator Events on the ImCluster', function () {
       metadata: { name: 'ev-db', namespace: NS },
       stringData: { url: backend.env.DATABASE_URL },
     } as never);
-    await api.completeJob(NS, 'ev-migrate-0-1-0');
+    await api.completeJob(NS, job);
     await reconciler.reconcile(NS, 'ev');
     seen = await eventsOf();
     const notes = said(seen);
     expect(notes).to.include.members([
-      'Normal Migrated ev-migrate-0-1-0 succeeded',
+      `Normal Migrated ${job} succeeded`,
       'Normal Created Deployment/ev-gateway',
       'Normal Created Deployment/ev-message',
       'Normal Created Service/ev-gateway',

@@ -19,8 +19,10 @@ import { connect } from '@nats-io/transport-node';
 import { expect } from 'chai';
 import pg from 'pg';
 import { deleteJetStreamStream } from '../../common/deploy/index.ts';
+import { migrationJobName } from '../../operator/desired.ts';
 import { type RunningOperator, startOperator } from '../../operator/main.ts';
 import { rawRequest } from '../../operator/raw.ts';
+import type { ImCluster } from '../../operator/spec.ts';
 import { registerUser } from '../support/api-client.ts';
 import { type Backend, createBackend, requirePostgres } from '../support/backends.ts';
 import { eventually } from '../support/eventually.ts';
@@ -171,10 +173,11 @@ describe('operator against a real Kubernetes API server', function () {
     } as never);
     const defaults = await cluster();
     expect(defaults.spec.messages).to.deep.include({ monthsAhead: 3, expiredPartitions: 'detach' });
+    // The version's Job, with its pod template's hash (what the operator names it from the same spec).
+    const jobName = migrationJobName(defaults as unknown as ImCluster);
+    expect(jobName).to.match(/^chat-migrate-0-1-0-[0-9a-f]{8}$/);
     const job = await eventually('migration Job', async () =>
-      (await exists('batch/v1', 'Job', 'chat-migrate-0-1-0'))
-        ? read('batch/v1', 'Job', 'chat-migrate-0-1-0')
-        : undefined,
+      (await exists('batch/v1', 'Job', jobName)) ? read('batch/v1', 'Job', jobName) : undefined,
     );
     expect(job.spec.template.spec.containers[0].command).to.deep.equal(['node', 'services/migrate.ts']);
     const pending = await eventually('MigrationsApplied=False', async () => {
@@ -185,7 +188,7 @@ describe('operator against a real Kubernetes API server', function () {
     expect(await exists('apps/v1', 'Deployment', 'chat-message')).to.equal(false);
 
     // What the Job controller would write when the Job completes.
-    await api.completeJob(NS, 'chat-migrate-0-1-0');
+    await api.completeJob(NS, jobName);
     // One reconcile applies the children one after another: wait for all of them.
     await eventually('every child', async () => {
       for (const workload of ['auth', 'user', 'friend', 'group', 'session', 'message', 'admin', 'gateway'])

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { desiredChildren, ingress, METRICS_PORT, workloads } from '../../operator/desired.ts';
+import {
+  desiredChildren,
+  ingress,
+  METRICS_PORT,
+  migrationJob,
+  migrationJobName,
+  workloads,
+} from '../../operator/desired.ts';
 import { GatewayScaler } from '../../operator/scaling.ts';
 import type { ImCluster, ImClusterSpec } from '../../operator/spec.ts';
 
@@ -424,6 +431,19 @@ describe('operator: desired objects', () => {
     expect(webClientEnv(false)['chat-gateway']).to.equal('false');
     // Other workloads leave it unset: only where the whole API is served is it on by default.
     expect(Object.entries(webClientEnv(true)).filter(([, value]) => value !== undefined)).to.have.length(1);
+  });
+
+  it('names the migration Job after its version and pod template: a new image under one version is a new Job', () => {
+    const base = cluster();
+    expect(migrationJobName(base)).to.match(/^chat-migrate-1-0-0-[0-9a-f]{8}$/);
+    expect(migrationJobName(cluster())).to.equal(migrationJobName(base));
+    expect(migrationJob(base).metadata.name).to.equal(migrationJobName(base));
+    // A Job's template cannot change once created (422 on every apply): a new one runs instead.
+    const patched = cluster({ image: { ...base.spec.image, tag: '1.0.0-hotfix' } });
+    expect(migrationJobName(patched)).to.not.equal(migrationJobName(base));
+    expect(migrationJobName(patched)).to.match(/^chat-migrate-1-0-0-/);
+    const otherSecret = cluster({ database: { secretRef: { name: 'db', key: 'other' } } });
+    expect(migrationJobName(otherSecret)).to.not.equal(migrationJobName(base));
   });
 
   it('runs every pod as Pod Security "restricted" admits it: non-root by number, no privilege escalation, no capabilities', () => {

@@ -106,7 +106,10 @@ const node = (command: string) => (command === 'node' ? process.execPath : comma
 describe('container image (Dockerfile, replayed without Docker)', function () {
   this.timeout(600_000);
   const appDir = mkdtempSync(join(tmpdir(), 'anychat-image-'));
-  after(() => rmSync(appDir, { recursive: true, force: true }));
+  const webDir = mkdtempSync(join(tmpdir(), 'anychat-image-web-'));
+  after(() => {
+    for (const dir of [appDir, webDir]) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('pins the base image to the Node version the project is tested with', () => {
     const [, tested] = /NODE_VERSION="\$\{ANYCHAT_NODE_VERSION:-([\d.]+)\}"/.exec(
@@ -149,8 +152,6 @@ describe('container image (Dockerfile, replayed without Docker)', function () {
   it('builds the web client in a stage of its own, from a clean copy, with its own steps', async () => {
     const web = stages.find((stage) => stage.name === 'web');
     expect(web, 'a stage named web').to.not.equal(undefined);
-    const webDir = mkdtempSync(join(tmpdir(), 'anychat-image-web-'));
-    after(() => rmSync(webDir, { recursive: true, force: true }));
     for (const instruction of web!.instructions) {
       if (keyword(instruction) === 'COPY') replayCopy(instruction as Copy, webDir);
       if (keyword(instruction) !== 'RUN') continue;

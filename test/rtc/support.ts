@@ -114,6 +114,14 @@ export class Participant {
     return participant;
   }
 
+  /** Joins and publishes a microphone; `into` keeps it for the caller's cleanup even if publishing fails. */
+  static async talking(url: string, token: string, into: Participant[]): Promise<Participant> {
+    const participant = await Participant.join(url, token);
+    into.push(participant);
+    await participant.publishAudio();
+    return participant;
+  }
+
   /** Publishes a microphone track and keeps feeding it silence (10 ms frames), as a muted mic would. */
   async publishAudio(): Promise<void> {
     const source = new AudioSource(48_000, 1);

@@ -80,6 +80,11 @@ export interface DaprClusterOptions {
   gateways?: number;
   /** Extra environment for every app. */
   env?: Record<string, string>;
+  /**
+   * App ports fixed ahead, by member name: for a case whose outside party must know an app's
+   * address before the cluster starts (LiveKit's webhooks go straight to the rtc app).
+   */
+  appPorts?: Record<string, number>;
 }
 
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
@@ -87,7 +92,7 @@ const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.ti
 export class DaprCluster {
   readonly members: ClusterMember[] = [];
   readonly workDir: string;
-  readonly options: Required<Omit<DaprClusterOptions, 'env'>> & { env: Record<string, string> };
+  readonly options: Required<DaprClusterOptions>;
   api!: ApiClient;
   databaseUrl = '';
   #daprd = '';
@@ -101,6 +106,7 @@ export class DaprCluster {
       state: options.state ?? 'redis',
       gateways: options.gateways ?? 2,
       env: options.env ?? {},
+      appPorts: options.appPorts ?? {},
     };
     this.workDir = mkdtempSync(join(tmpdir(), `anychat-dapr-${options.broker}-`));
   }
@@ -168,7 +174,7 @@ export class DaprCluster {
       const instances = app.appID === 'gateway' ? this.options.gateways : 1;
       for (let index = 1; index <= instances; index++) {
         const name = app.appID === 'gateway' ? `gateway-${index}` : app.appID;
-        const appPort = await freePort();
+        const appPort = this.options.appPorts[name] ?? (await freePort());
         const daprHttpPort = await freePort();
         const metricsPort = await freePort();
         this.members.push({

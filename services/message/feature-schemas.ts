@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { selfDestructFields, timerRule } from '../platform/contracts/self-destruct.ts';
 import { schemas } from '../platform/validation.ts';
 import { clientMsgId, SendAckDto, SendBody, sessionId } from './schemas.ts';
 
@@ -32,23 +33,7 @@ export const ForwardDto = z.object({
   ),
 });
 
-export const SelfDestructBody = SendBody.extend({
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400)
-    .describe(
-      'seconds the message lives once its timer starts (0 with startsOn read: as soon as it is read)',
-    ),
-  startsOn: z
-    .enum(['read', 'send'])
-    .default('read')
-    .describe('read: when someone other than the sender has read it (burn after reading); send: at once'),
-}).refine((body) => body.startsOn === 'read' || body.ttlSeconds > 0, {
-  message: 'ttlSeconds must be at least 1 when the timer starts at the send',
-  path: ['ttlSeconds'],
-});
+export const SelfDestructBody = SendBody.extend(selfDestructFields).refine(...timerRule);
 
 export const ScheduleBody = SendBody.extend({
   sendAt: z

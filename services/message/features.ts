@@ -80,6 +80,8 @@ export function messageFeatures(deps: FeatureDeps) {
   };
   return {
     routes: featureRoutes(features, config.message.maxTextLength, config.rateLimitFactor),
+    /** What SendMessage calls for a timed message (the gateway's SEND_MESSAGE with selfDestruct). */
+    selfDestruct,
     start() {
       timer = setInterval(() => {
         sweeping ??= sweep().finally(() => {

@@ -222,7 +222,7 @@ export const messageService: ServiceModule = {
         outgoing.subscription,
         accountDeletedSubscription(sql, ctx.pubsubName, ctx.logger),
       ],
-      internal: messageInternal(messages, streams),
+      internal: messageInternal(messages, streams, features.selfDestruct),
       async stop() {
         clearInterval(maintenance);
         outgoing.stop();

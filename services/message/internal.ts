@@ -6,10 +6,12 @@ import {
   MessageService as MessageContract,
 } from '../platform/contracts/gen/anychat/message/v1/message_pb.ts';
 import { BulkCalls, jsonObjectOf, SESSION_ID_PATTERN } from '../platform/contracts/index.ts';
+import { SelfDestructTimer } from '../platform/contracts/self-destruct.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import { schemas } from '../platform/validation.ts';
 import type { GroupStreams } from './domain/group-streams.ts';
 import type { MessageService } from './domain/message-service.ts';
+import type { SelfDestruct } from './domain/timers.ts';
 import { clientMsgId, SendFields } from './schemas.ts';
 
 /** An int64 of the contract that the domain counts in JavaScript numbers (seqs: safe integers). */
@@ -32,6 +34,7 @@ export const MessageInputs = {
     deviceId: z.string().min(1).max(128).optional(),
     clientMsgId,
     content: jsonValue,
+    selfDestruct: SelfDestructTimer.optional(),
   }),
   markDelivered: z.object({
     userId: schemas.id,
@@ -74,11 +77,19 @@ export const MessageAdminInputs = {
 } satisfies InputSchemas<typeof MessageAdminService>;
 
 /** What the message service serves other services (proto/anychat/message/v1/message.proto). */
-export function messageInternal(messages: MessageService, streams: GroupStreams): InternalService[] {
+export function messageInternal(
+  messages: MessageService,
+  streams: GroupStreams,
+  selfDestruct: SelfDestruct,
+): InternalService[] {
   return [
     internalService(MessageContract, MessageInputs, {
-      sendMessage: async (input, call) => {
-        const ack = await messages.send({ ...input, deviceId: input.deviceId }, call.traceId);
+      sendMessage: async ({ selfDestruct: timer, ...input }, call) => {
+        // A timed message (SEND_MESSAGE's selfDestruct) goes the HTTP route's way: timer, then send.
+        const send = { ...input, deviceId: input.deviceId };
+        const ack = timer
+          ? await selfDestruct.send({ ...send, ...timer }, call.traceId)
+          : await messages.send(send, call.traceId);
         return {
           ...ack,
           seq: BigInt(ack.seq),

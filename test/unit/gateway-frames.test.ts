@@ -44,6 +44,28 @@ const CLIENT_SAMPLES: Record<(typeof CLIENT_FRAME_TYPES)[number], Array<Record<s
         mentionAll: false,
       },
     },
+    {
+      type: 'SEND_MESSAGE',
+      msgId: 'c3',
+      data: {
+        sessionType: 'single',
+        targetId: '7',
+        contentType: 'text',
+        content: 'read me once',
+        selfDestruct: { ttlSeconds: 0, startsOn: 'read' },
+      },
+    },
+    {
+      type: 'SEND_MESSAGE',
+      msgId: 'c4',
+      data: {
+        sessionType: 'group',
+        targetId: '9',
+        contentType: 'text',
+        content: 'a week',
+        selfDestruct: { ttlSeconds: 7 * 86_400, startsOn: 'send' },
+      },
+    },
   ],
   MESSAGE_ACK: [{ type: 'MESSAGE_ACK', msgId: 'a1', data: { messageIds: ['1', '922337203685477580'] } }],
   TYPING: [{ type: 'TYPING', data: { sessionId: 's_1_2', sessionType: 'single' } }],

@@ -2,6 +2,7 @@ import { fromJsonString } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { MessageService } from '../../platform/contracts/gen/anychat/message/v1/message_pb.ts';
 import { BulkCalls, type ServerFrame } from '../../platform/contracts/index.ts';
+import type { SelfDestructTimer } from '../../platform/contracts/self-destruct.ts';
 import type { InvokeOptions, InvokePort } from '../../platform/ports/index.ts';
 
 /** A SEND_MESSAGE as the gateway hands it to the message service. */
@@ -16,6 +17,8 @@ export interface SendRequest {
   content: unknown;
   mentions?: string[] | undefined;
   mentionAll?: boolean | undefined;
+  /** Set: a self-destructing message, whose timer the message service arms before sending it. */
+  selfDestruct?: SelfDestructTimer | undefined;
 }
 
 /** A server frame as a timeline item carries it (a JSON object with a string `type`). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SESSION_ID_PATTERN } from '../../platform/contracts/index.ts';
+import { SelfDestructTimer } from '../../platform/contracts/self-destruct.ts';
 import { isIdInRange, SNOWFLAKE_PATTERN } from '../../platform/ids.ts';
 
 /**
@@ -64,12 +65,13 @@ export const SendMessageFrame = z
       }),
       mentions: z.array(id).max(200).optional().meta({ description: 'Group messages: user ids mentioned.' }),
       mentionAll: z.boolean().optional().meta({ description: 'Group messages: @all (owner and admins).' }),
+      selfDestruct: SelfDestructTimer.optional(),
     }),
   })
   .meta({
     title: 'SEND_MESSAGE',
     description:
-      'Sends a message. `msgId` is the client message id (sending the same one again returns the same message). `content` is a bare string for `text` (`"hello"`), an object for the other types (image `{url, thumbnail, width, height, size}`). Answered by SEND_ACK or ERROR with the same `msgId`.',
+      'Sends a message. `msgId` is the client message id (sending the same one again returns the same message). `content` is a bare string for `text` (`"hello"`), an object for the other types (image `{url, thumbnail, width, height, size}`). With `selfDestruct` `{ttlSeconds, startsOn}` it is a self-destructing message, as POST /api/v1/messages/self-destructing sends. Answered by SEND_ACK or ERROR with the same `msgId`.',
   });
 export const MessageAckFrame = z
   .object({

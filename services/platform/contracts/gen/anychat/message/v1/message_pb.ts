@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anychat/message/v1/message.proto.
  */
 export const file_anychat_message_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxIogCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBQgwKCl9kZXZpY2VfaWRCDgoMX21lbnRpb25fYWxsIm8KE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIQCghzeW5jX3NlcRgEIAEoAxIRCgl0aW1lc3RhbXAYBSABKAMiPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiVwoZTWFya0RlbGl2ZXJlZEJhdGNoUmVxdWVzdBI6CghyZWNlaXB0cxgBIAMoCzIoLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdCIcChpNYXJrRGVsaXZlcmVkQmF0Y2hSZXNwb25zZSJcChNSZWFkVGltZWxpbmVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFgoOYWZ0ZXJfc3luY19zZXEYAiABKAMSEgoFbGltaXQYAyABKAVIAIgBAUIICgZfbGltaXQiSAoMVGltZWxpbmVJdGVtEhAKCHN5bmNfc2VxGAEgASgDEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJ+ChRSZWFkVGltZWxpbmVSZXNwb25zZRIvCgVpdGVtcxgBIAMoCzIgLmFueWNoYXQubWVzc2FnZS52MS5UaW1lbGluZUl0ZW0SDAoEaGVhZBgCIAEoAxIQCghoYXNfbW9yZRgDIAEoCBIVCg1uZXh0X3N5bmNfc2VxGAQgASgDIioKF1JlYWRHcm91cFN0cmVhbXNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiWgoLR3JvdXBTdHJlYW0SEgoKc2Vzc2lvbl9pZBgBIAEoCRIRCglzdGFydF9zZXEYAiABKAMSDAoEaGVhZBgDIAEoAxIWCg5hZnRlcl9zeW5jX3NlcRgEIAEoAyJMChhSZWFkR3JvdXBTdHJlYW1zUmVzcG9uc2USMAoHc3RyZWFtcxgBIAMoCzIfLmFueWNoYXQubWVzc2FnZS52MS5Hcm91cFN0cmVhbSJuChZSZWFkR3JvdXBTdHJlYW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIRCglhZnRlcl9zZXEYAyABKAMSEgoFbGltaXQYBCABKAVIAIgBAUIICgZfbGltaXQiRgoPR3JvdXBTdHJlYW1JdGVtEgsKA3NlcRgBIAEoAxImCgVmcmFtZRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QibQoXUmVhZEdyb3VwU3RyZWFtUmVzcG9uc2USMgoFaXRlbXMYASADKAsyIy5hbnljaGF0Lm1lc3NhZ2UudjEuR3JvdXBTdHJlYW1JdGVtEgwKBGhlYWQYAiABKAMSEAoIaGFzX21vcmUYAyABKAgidgoaTGlzdFNlc3Npb25NZXNzYWdlc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIXCgpiZWZvcmVfc2VxGAIgASgDSACIAQESEgoFbGltaXQYAyABKAVIAYgBAUINCgtfYmVmb3JlX3NlcUIICgZfbGltaXQiSAobTGlzdFNlc3Npb25NZXNzYWdlc1Jlc3BvbnNlEikKCG1lc3NhZ2VzGAEgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIqChRSZWNhbGxNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJIj8KFVJlY2FsbE1lc3NhZ2VSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkiKQoWR2V0TWVzc2FnZVN0YXRzUmVxdWVzdBIPCgdtaW51dGVzGAEgASgFIiwKC01pbnV0ZUNvdW50Eg4KBm1pbnV0ZRgBIAEoCRINCgVjb3VudBgCIAEoBSKcAQoXR2V0TWVzc2FnZVN0YXRzUmVzcG9uc2USDQoFdG90YWwYASABKAMSMwoKcGVyX21pbnV0ZRgCIAMoCzIfLmFueWNoYXQubWVzc2FnZS52MS5NaW51dGVDb3VudBI9Cg9ieV9jb250ZW50X3R5cGUYAyADKAsyJC5hbnljaGF0Lm1lc3NhZ2UudjEuQ29udGVudFR5cGVDb3VudCI3ChBDb250ZW50VHlwZUNvdW50EhQKDGNvbnRlbnRfdHlwZRgBIAEoCRINCgVjb3VudBgCIAEoBSJNChRHZXRHcm91cFJlYWRzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCGdyb3VwX2lkGAIgASgJEhIKCm1lc3NhZ2VfaWQYAyABKAkiUwoLR3JvdXBSZWFkZXISDwoHdXNlcl9pZBgBIAEoCRIVCghuaWNrbmFtZRgCIAEoCUgAiAEBEg8KB3JlYWRfYXQYAyABKAlCCwoJX25pY2tuYW1lIngKFUdldEdyb3VwUmVhZHNSZXNwb25zZRISCgpyZWFkX2NvdW50GAEgASgFEhQKDHVucmVhZF9jb3VudBgCIAEoBRI1CgxyZWFkX21lbWJlcnMYAyADKAsyHy5hbnljaGF0Lm1lc3NhZ2UudjEuR3JvdXBSZWFkZXIy7wUKDk1lc3NhZ2VTZXJ2aWNlEl4KC1NlbmRNZXNzYWdlEiYuYW55Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdBonLmFueWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlc3BvbnNlEmQKDU1hcmtEZWxpdmVyZWQSKC5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlEnMKEk1hcmtEZWxpdmVyZWRCYXRjaBItLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkQmF0Y2hSZXF1ZXN0Gi4uYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRCYXRjaFJlc3BvbnNlEmEKDFJlYWRUaW1lbGluZRInLmFueWNoYXQubWVzc2FnZS52MS5SZWFkVGltZWxpbmVSZXF1ZXN0GiguYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRUaW1lbGluZVJlc3BvbnNlEm0KEFJlYWRHcm91cFN0cmVhbXMSKy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1JlcXVlc3QaLC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtc1Jlc3BvbnNlEmoKD1JlYWRHcm91cFN0cmVhbRIqLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1SZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRHcm91cFN0cmVhbVJlc3BvbnNlEmQKDUdldEdyb3VwUmVhZHMSKC5hbnljaGF0Lm1lc3NhZ2UudjEuR2V0R3JvdXBSZWFkc1JlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuR2V0R3JvdXBSZWFkc1Jlc3BvbnNlMt8CChNNZXNzYWdlQWRtaW5TZXJ2aWNlEnYKE0xpc3RTZXNzaW9uTWVzc2FnZXMSLi5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1JlcXVlc3QaLy5hbnljaGF0Lm1lc3NhZ2UudjEuTGlzdFNlc3Npb25NZXNzYWdlc1Jlc3BvbnNlEmQKDVJlY2FsbE1lc3NhZ2USKC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlcXVlc3QaKS5hbnljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlc3BvbnNlEmoKD0dldE1lc3NhZ2VTdGF0cxIqLmFueWNoYXQubWVzc2FnZS52MS5HZXRNZXNzYWdlU3RhdHNSZXF1ZXN0GisuYW55Y2hhdC5tZXNzYWdlLnYxLkdldE1lc3NhZ2VTdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("CiBhbnljaGF0L21lc3NhZ2UvdjEvbWVzc2FnZS5wcm90bxISYW55Y2hhdC5tZXNzYWdlLnYxItgCChJTZW5kTWVzc2FnZVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhYKCWRldmljZV9pZBgCIAEoCUgAiAEBEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSFAoMc2Vzc2lvbl90eXBlGAQgASgJEhEKCXRhcmdldF9pZBgFIAEoCRIUCgxjb250ZW50X3R5cGUYBiABKAkSJwoHY29udGVudBgHIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCghtZW50aW9ucxgIIAMoCRIYCgttZW50aW9uX2FsbBgJIAEoCEgBiAEBEjwKDXNlbGZfZGVzdHJ1Y3QYCiABKAsyIC5hbnljaGF0Lm1lc3NhZ2UudjEuU2VsZkRlc3RydWN0SAKIAQFCDAoKX2RldmljZV9pZEIOCgxfbWVudGlvbl9hbGxCEAoOX3NlbGZfZGVzdHJ1Y3QiSQoMU2VsZkRlc3RydWN0EhMKC3R0bF9zZWNvbmRzGAEgASgNEhYKCXN0YXJ0c19vbhgCIAEoCUgAiAEBQgwKCl9zdGFydHNfb24ibwoTU2VuZE1lc3NhZ2VSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSCwoDc2VxGAMgASgDEhAKCHN5bmNfc2VxGAQgASgDEhEKCXRpbWVzdGFtcBgFIAEoAyI8ChRNYXJrRGVsaXZlcmVkUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhMKC21lc3NhZ2VfaWRzGAIgAygJIhcKFU1hcmtEZWxpdmVyZWRSZXNwb25zZSJXChlNYXJrRGVsaXZlcmVkQmF0Y2hSZXF1ZXN0EjoKCHJlY2VpcHRzGAEgAygLMiguYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0IhwKGk1hcmtEZWxpdmVyZWRCYXRjaFJlc3BvbnNlIlwKE1JlYWRUaW1lbGluZVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIWCg5hZnRlcl9zeW5jX3NlcRgCIAEoAxISCgVsaW1pdBgDIAEoBUgAiAEBQggKBl9saW1pdCJICgxUaW1lbGluZUl0ZW0SEAoIc3luY19zZXEYASABKAMSJgoFZnJhbWUYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0In4KFFJlYWRUaW1lbGluZVJlc3BvbnNlEi8KBWl0ZW1zGAEgAygLMiAuYW55Y2hhdC5tZXNzYWdlLnYxLlRpbWVsaW5lSXRlbRIMCgRoZWFkGAIgASgDEhAKCGhhc19tb3JlGAMgASgIEhUKDW5leHRfc3luY19zZXEYBCABKAMiKgoXUmVhZEdyb3VwU3RyZWFtc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJaCgtHcm91cFN0cmVhbRISCgpzZXNzaW9uX2lkGAEgASgJEhEKCXN0YXJ0X3NlcRgCIAEoAxIMCgRoZWFkGAMgASgDEhYKDmFmdGVyX3N5bmNfc2VxGAQgASgDIkwKGFJlYWRHcm91cFN0cmVhbXNSZXNwb25zZRIwCgdzdHJlYW1zGAEgAygLMh8uYW55Y2hhdC5tZXNzYWdlLnYxLkdyb3VwU3RyZWFtIm4KFlJlYWRHcm91cFN0cmVhbVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCWFmdGVyX3NlcRgDIAEoAxISCgVsaW1pdBgEIAEoBUgAiAEBQggKBl9saW1pdCJGCg9Hcm91cFN0cmVhbUl0ZW0SCwoDc2VxGAEgASgDEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJtChdSZWFkR3JvdXBTdHJlYW1SZXNwb25zZRIyCgVpdGVtcxgBIAMoCzIjLmFueWNoYXQubWVzc2FnZS52MS5Hcm91cFN0cmVhbUl0ZW0SDAoEaGVhZBgCIAEoAxIQCghoYXNfbW9yZRgDIAEoCCJ2ChpMaXN0U2Vzc2lvbk1lc3NhZ2VzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKCmJlZm9yZV9zZXEYAiABKANIAIgBARISCgVsaW1pdBgDIAEoBUgBiAEBQg0KC19iZWZvcmVfc2VxQggKBl9saW1pdCJIChtMaXN0U2Vzc2lvbk1lc3NhZ2VzUmVzcG9uc2USKQoIbWVzc2FnZXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IioKFFJlY2FsbE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiPwoVUmVjYWxsTWVzc2FnZVJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSIpChZHZXRNZXNzYWdlU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKAUiLAoLTWludXRlQ291bnQSDgoGbWludXRlGAEgASgJEg0KBWNvdW50GAIgASgFIpwBChdHZXRNZXNzYWdlU3RhdHNSZXNwb25zZRINCgV0b3RhbBgBIAEoAxIzCgpwZXJfbWludXRlGAIgAygLMh8uYW55Y2hhdC5tZXNzYWdlLnYxLk1pbnV0ZUNvdW50Ej0KD2J5X2NvbnRlbnRfdHlwZRgDIAMoCzIkLmFueWNoYXQubWVzc2FnZS52MS5Db250ZW50VHlwZUNvdW50IjcKEENvbnRlbnRUeXBlQ291bnQSFAoMY29udGVudF90eXBlGAEgASgJEg0KBWNvdW50GAIgASgFIk0KFEdldEdyb3VwUmVhZHNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIZ3JvdXBfaWQYAiABKAkSEgoKbWVzc2FnZV9pZBgDIAEoCSJTCgtHcm91cFJlYWRlchIPCgd1c2VyX2lkGAEgASgJEhUKCG5pY2tuYW1lGAIgASgJSACIAQESDwoHcmVhZF9hdBgDIAEoCUILCglfbmlja25hbWUieAoVR2V0R3JvdXBSZWFkc1Jlc3BvbnNlEhIKCnJlYWRfY291bnQYASABKAUSFAoMdW5yZWFkX2NvdW50GAIgASgFEjUKDHJlYWRfbWVtYmVycxgDIAMoCzIfLmFueWNoYXQubWVzc2FnZS52MS5Hcm91cFJlYWRlcjLvBQoOTWVzc2FnZVNlcnZpY2USXgoLU2VuZE1lc3NhZ2USJi5hbnljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0GicuYW55Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USZAoNTWFya0RlbGl2ZXJlZBIoLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBopLmFueWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVzcG9uc2UScwoSTWFya0RlbGl2ZXJlZEJhdGNoEi0uYW55Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRCYXRjaFJlcXVlc3QaLi5hbnljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZEJhdGNoUmVzcG9uc2USYQoMUmVhZFRpbWVsaW5lEicuYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRUaW1lbGluZVJlcXVlc3QaKC5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZFRpbWVsaW5lUmVzcG9uc2USbQoQUmVhZEdyb3VwU3RyZWFtcxIrLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1zUmVxdWVzdBosLmFueWNoYXQubWVzc2FnZS52MS5SZWFkR3JvdXBTdHJlYW1zUmVzcG9uc2USagoPUmVhZEdyb3VwU3RyZWFtEiouYW55Y2hhdC5tZXNzYWdlLnYxLlJlYWRHcm91cFN0cmVhbVJlcXVlc3QaKy5hbnljaGF0Lm1lc3NhZ2UudjEuUmVhZEdyb3VwU3RyZWFtUmVzcG9uc2USZAoNR2V0R3JvdXBSZWFkcxIoLmFueWNoYXQubWVzc2FnZS52MS5HZXRHcm91cFJlYWRzUmVxdWVzdBopLmFueWNoYXQubWVzc2FnZS52MS5HZXRHcm91cFJlYWRzUmVzcG9uc2Uy3wIKE01lc3NhZ2VBZG1pblNlcnZpY2USdgoTTGlzdFNlc3Npb25NZXNzYWdlcxIuLmFueWNoYXQubWVzc2FnZS52MS5MaXN0U2Vzc2lvbk1lc3NhZ2VzUmVxdWVzdBovLmFueWNoYXQubWVzc2FnZS52MS5MaXN0U2Vzc2lvbk1lc3NhZ2VzUmVzcG9uc2USZAoNUmVjYWxsTWVzc2FnZRIoLmFueWNoYXQubWVzc2FnZS52MS5SZWNhbGxNZXNzYWdlUmVxdWVzdBopLmFueWNoYXQubWVzc2FnZS52MS5SZWNhbGxNZXNzYWdlUmVzcG9uc2USagoPR2V0TWVzc2FnZVN0YXRzEiouYW55Y2hhdC5tZXNzYWdlLnYxLkdldE1lc3NhZ2VTdGF0c1JlcXVlc3QaKy5hbnljaGF0Lm1lc3NhZ2UudjEuR2V0TWVzc2FnZVN0YXRzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * @generated from message anychat.message.v1.SendMessageRequest
@@ -74,6 +74,14 @@ export type SendMessageRequest = Message<"anychat.message.v1.SendMessageRequest"
    * @generated from field: optional bool mention_all = 9;
    */
   mentionAll?: boolean | undefined;
+
+  /**
+   * Set: a self-destructing message (SEND_MESSAGE's `selfDestruct`): its timer is armed before the
+   * send, as POST /api/v1/messages/self-destructing does.
+   *
+   * @generated from field: optional anychat.message.v1.SelfDestruct self_destruct = 10;
+   */
+  selfDestruct?: SelfDestruct | undefined;
 };
 
 /**
@@ -82,6 +90,34 @@ export type SendMessageRequest = Message<"anychat.message.v1.SendMessageRequest"
  */
 export const SendMessageRequestSchema: GenMessage<SendMessageRequest> = /*@__PURE__*/
   messageDesc(file_anychat_message_v1_message, 0);
+
+/**
+ * A self-destructing message's timer.
+ *
+ * @generated from message anychat.message.v1.SelfDestruct
+ */
+export type SelfDestruct = Message<"anychat.message.v1.SelfDestruct"> & {
+  /**
+   * Seconds the message lives once its timer starts, at most a week.
+   *
+   * @generated from field: uint32 ttl_seconds = 1;
+   */
+  ttlSeconds: number;
+
+  /**
+   * `read` (from its first reading by someone other than the sender; unset: read) or `send`.
+   *
+   * @generated from field: optional string starts_on = 2;
+   */
+  startsOn?: string | undefined;
+};
+
+/**
+ * Describes the message anychat.message.v1.SelfDestruct.
+ * Use `create(SelfDestructSchema)` to create a new message.
+ */
+export const SelfDestructSchema: GenMessage<SelfDestruct> = /*@__PURE__*/
+  messageDesc(file_anychat_message_v1_message, 1);
 
 /**
  * @generated from message anychat.message.v1.SendMessageResponse
@@ -120,7 +156,7 @@ export type SendMessageResponse = Message<"anychat.message.v1.SendMessageRespons
  * Use `create(SendMessageResponseSchema)` to create a new message.
  */
 export const SendMessageResponseSchema: GenMessage<SendMessageResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 1);
+  messageDesc(file_anychat_message_v1_message, 2);
 
 /**
  * @generated from message anychat.message.v1.MarkDeliveredRequest
@@ -142,7 +178,7 @@ export type MarkDeliveredRequest = Message<"anychat.message.v1.MarkDeliveredRequ
  * Use `create(MarkDeliveredRequestSchema)` to create a new message.
  */
 export const MarkDeliveredRequestSchema: GenMessage<MarkDeliveredRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 2);
+  messageDesc(file_anychat_message_v1_message, 3);
 
 /**
  * @generated from message anychat.message.v1.MarkDeliveredResponse
@@ -155,7 +191,7 @@ export type MarkDeliveredResponse = Message<"anychat.message.v1.MarkDeliveredRes
  * Use `create(MarkDeliveredResponseSchema)` to create a new message.
  */
 export const MarkDeliveredResponseSchema: GenMessage<MarkDeliveredResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 3);
+  messageDesc(file_anychat_message_v1_message, 4);
 
 /**
  * @generated from message anychat.message.v1.MarkDeliveredBatchRequest
@@ -172,7 +208,7 @@ export type MarkDeliveredBatchRequest = Message<"anychat.message.v1.MarkDelivere
  * Use `create(MarkDeliveredBatchRequestSchema)` to create a new message.
  */
 export const MarkDeliveredBatchRequestSchema: GenMessage<MarkDeliveredBatchRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 4);
+  messageDesc(file_anychat_message_v1_message, 5);
 
 /**
  * @generated from message anychat.message.v1.MarkDeliveredBatchResponse
@@ -185,7 +221,7 @@ export type MarkDeliveredBatchResponse = Message<"anychat.message.v1.MarkDeliver
  * Use `create(MarkDeliveredBatchResponseSchema)` to create a new message.
  */
 export const MarkDeliveredBatchResponseSchema: GenMessage<MarkDeliveredBatchResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 5);
+  messageDesc(file_anychat_message_v1_message, 6);
 
 /**
  * @generated from message anychat.message.v1.ReadTimelineRequest
@@ -212,7 +248,7 @@ export type ReadTimelineRequest = Message<"anychat.message.v1.ReadTimelineReques
  * Use `create(ReadTimelineRequestSchema)` to create a new message.
  */
 export const ReadTimelineRequestSchema: GenMessage<ReadTimelineRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 6);
+  messageDesc(file_anychat_message_v1_message, 7);
 
 /**
  * @generated from message anychat.message.v1.TimelineItem
@@ -237,7 +273,7 @@ export type TimelineItem = Message<"anychat.message.v1.TimelineItem"> & {
  * Use `create(TimelineItemSchema)` to create a new message.
  */
 export const TimelineItemSchema: GenMessage<TimelineItem> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 7);
+  messageDesc(file_anychat_message_v1_message, 8);
 
 /**
  * @generated from message anychat.message.v1.ReadTimelineResponse
@@ -273,7 +309,7 @@ export type ReadTimelineResponse = Message<"anychat.message.v1.ReadTimelineRespo
  * Use `create(ReadTimelineResponseSchema)` to create a new message.
  */
 export const ReadTimelineResponseSchema: GenMessage<ReadTimelineResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 8);
+  messageDesc(file_anychat_message_v1_message, 9);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamsRequest
@@ -290,7 +326,7 @@ export type ReadGroupStreamsRequest = Message<"anychat.message.v1.ReadGroupStrea
  * Use `create(ReadGroupStreamsRequestSchema)` to create a new message.
  */
 export const ReadGroupStreamsRequestSchema: GenMessage<ReadGroupStreamsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 9);
+  messageDesc(file_anychat_message_v1_message, 10);
 
 /**
  * @generated from message anychat.message.v1.GroupStream
@@ -331,7 +367,7 @@ export type GroupStream = Message<"anychat.message.v1.GroupStream"> & {
  * Use `create(GroupStreamSchema)` to create a new message.
  */
 export const GroupStreamSchema: GenMessage<GroupStream> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 10);
+  messageDesc(file_anychat_message_v1_message, 11);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamsResponse
@@ -348,7 +384,7 @@ export type ReadGroupStreamsResponse = Message<"anychat.message.v1.ReadGroupStre
  * Use `create(ReadGroupStreamsResponseSchema)` to create a new message.
  */
 export const ReadGroupStreamsResponseSchema: GenMessage<ReadGroupStreamsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 11);
+  messageDesc(file_anychat_message_v1_message, 12);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamRequest
@@ -380,7 +416,7 @@ export type ReadGroupStreamRequest = Message<"anychat.message.v1.ReadGroupStream
  * Use `create(ReadGroupStreamRequestSchema)` to create a new message.
  */
 export const ReadGroupStreamRequestSchema: GenMessage<ReadGroupStreamRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 12);
+  messageDesc(file_anychat_message_v1_message, 13);
 
 /**
  * @generated from message anychat.message.v1.GroupStreamItem
@@ -404,7 +440,7 @@ export type GroupStreamItem = Message<"anychat.message.v1.GroupStreamItem"> & {
  * Use `create(GroupStreamItemSchema)` to create a new message.
  */
 export const GroupStreamItemSchema: GenMessage<GroupStreamItem> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 13);
+  messageDesc(file_anychat_message_v1_message, 14);
 
 /**
  * @generated from message anychat.message.v1.ReadGroupStreamResponse
@@ -434,7 +470,7 @@ export type ReadGroupStreamResponse = Message<"anychat.message.v1.ReadGroupStrea
  * Use `create(ReadGroupStreamResponseSchema)` to create a new message.
  */
 export const ReadGroupStreamResponseSchema: GenMessage<ReadGroupStreamResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 14);
+  messageDesc(file_anychat_message_v1_message, 15);
 
 /**
  * @generated from message anychat.message.v1.ListSessionMessagesRequest
@@ -463,7 +499,7 @@ export type ListSessionMessagesRequest = Message<"anychat.message.v1.ListSession
  * Use `create(ListSessionMessagesRequestSchema)` to create a new message.
  */
 export const ListSessionMessagesRequestSchema: GenMessage<ListSessionMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 15);
+  messageDesc(file_anychat_message_v1_message, 16);
 
 /**
  * @generated from message anychat.message.v1.ListSessionMessagesResponse
@@ -482,7 +518,7 @@ export type ListSessionMessagesResponse = Message<"anychat.message.v1.ListSessio
  * Use `create(ListSessionMessagesResponseSchema)` to create a new message.
  */
 export const ListSessionMessagesResponseSchema: GenMessage<ListSessionMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 16);
+  messageDesc(file_anychat_message_v1_message, 17);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageRequest
@@ -499,7 +535,7 @@ export type RecallMessageRequest = Message<"anychat.message.v1.RecallMessageRequ
  * Use `create(RecallMessageRequestSchema)` to create a new message.
  */
 export const RecallMessageRequestSchema: GenMessage<RecallMessageRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 17);
+  messageDesc(file_anychat_message_v1_message, 18);
 
 /**
  * @generated from message anychat.message.v1.RecallMessageResponse
@@ -521,7 +557,7 @@ export type RecallMessageResponse = Message<"anychat.message.v1.RecallMessageRes
  * Use `create(RecallMessageResponseSchema)` to create a new message.
  */
 export const RecallMessageResponseSchema: GenMessage<RecallMessageResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 18);
+  messageDesc(file_anychat_message_v1_message, 19);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsRequest
@@ -538,7 +574,7 @@ export type GetMessageStatsRequest = Message<"anychat.message.v1.GetMessageStats
  * Use `create(GetMessageStatsRequestSchema)` to create a new message.
  */
 export const GetMessageStatsRequestSchema: GenMessage<GetMessageStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 19);
+  messageDesc(file_anychat_message_v1_message, 20);
 
 /**
  * @generated from message anychat.message.v1.MinuteCount
@@ -562,7 +598,7 @@ export type MinuteCount = Message<"anychat.message.v1.MinuteCount"> & {
  * Use `create(MinuteCountSchema)` to create a new message.
  */
 export const MinuteCountSchema: GenMessage<MinuteCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 20);
+  messageDesc(file_anychat_message_v1_message, 21);
 
 /**
  * @generated from message anychat.message.v1.GetMessageStatsResponse
@@ -595,7 +631,7 @@ export type GetMessageStatsResponse = Message<"anychat.message.v1.GetMessageStat
  * Use `create(GetMessageStatsResponseSchema)` to create a new message.
  */
 export const GetMessageStatsResponseSchema: GenMessage<GetMessageStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 21);
+  messageDesc(file_anychat_message_v1_message, 22);
 
 /**
  * @generated from message anychat.message.v1.ContentTypeCount
@@ -617,7 +653,7 @@ export type ContentTypeCount = Message<"anychat.message.v1.ContentTypeCount"> & 
  * Use `create(ContentTypeCountSchema)` to create a new message.
  */
 export const ContentTypeCountSchema: GenMessage<ContentTypeCount> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 22);
+  messageDesc(file_anychat_message_v1_message, 23);
 
 /**
  * @generated from message anychat.message.v1.GetGroupReadsRequest
@@ -644,7 +680,7 @@ export type GetGroupReadsRequest = Message<"anychat.message.v1.GetGroupReadsRequ
  * Use `create(GetGroupReadsRequestSchema)` to create a new message.
  */
 export const GetGroupReadsRequestSchema: GenMessage<GetGroupReadsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 23);
+  messageDesc(file_anychat_message_v1_message, 24);
 
 /**
  * @generated from message anychat.message.v1.GroupReader
@@ -675,7 +711,7 @@ export type GroupReader = Message<"anychat.message.v1.GroupReader"> & {
  * Use `create(GroupReaderSchema)` to create a new message.
  */
 export const GroupReaderSchema: GenMessage<GroupReader> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 24);
+  messageDesc(file_anychat_message_v1_message, 25);
 
 /**
  * @generated from message anychat.message.v1.GetGroupReadsResponse
@@ -704,7 +740,7 @@ export type GetGroupReadsResponse = Message<"anychat.message.v1.GetGroupReadsRes
  * Use `create(GetGroupReadsResponseSchema)` to create a new message.
  */
 export const GetGroupReadsResponseSchema: GenMessage<GetGroupReadsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_message_v1_message, 25);
+  messageDesc(file_anychat_message_v1_message, 26);
 
 /**
  * What other services ask of the message service.

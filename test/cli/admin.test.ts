@@ -227,7 +227,9 @@ describe('imctl against the embedded platform', function () {
     const login = await platform.api.call('POST', '/api/v1/auth/login', {
       body: { account: m2.account, password: m2.password, deviceType: 'Web', deviceId: 'web-2' },
     });
-    expect(login.body.code).to.equal(10103);
+    // A deleted account's right password is told so (10117, "account abnormal"), never signed in.
+    expect(login.body.code).to.equal(10117);
+    expect(login.body.data).to.equal(null);
   });
 
   it('shows each action in the audit log', async () => {

@@ -31,6 +31,12 @@ interface CallView {
   participants: Array<{ userId: string; inRoom: boolean; tracks: Array<{ source: string }> }>;
 }
 
+// The LiveKit FFI is one per process and cannot start again once disposed: dispose it at the very
+// end of the run (a root hook), never after this suite, or the suites after it cannot join a room.
+after(async () => {
+  await dispose();
+});
+
 describe('a call on real Dapr sidecars [nats pub/sub, redis state]', function () {
   this.timeout(120_000);
   let cluster: DaprCluster | undefined;
@@ -57,7 +63,6 @@ describe('a call on real Dapr sidecars [nats pub/sub, redis state]', function ()
     for (const participant of participants.splice(0)) await participant.leave().catch(() => {});
     await cluster?.stop();
     await livekit?.stop();
-    await dispose();
   });
   afterEach(function () {
     if (this.currentTest?.state === 'failed')

@@ -251,7 +251,14 @@ function reloadSoon(what: string, load: () => Promise<void>) {
   clearTimeout(reloads.get(what));
   reloads.set(
     what,
-    setTimeout(() => void load().catch(() => {}), 200),
+    setTimeout(() => {
+      // Offline, the request could only fail (and the browser would log it): load when back online.
+      if (!navigator.onLine) {
+        window.addEventListener('online', () => reloadSoon(what, load), { once: true });
+        return;
+      }
+      void load().catch(() => {});
+    }, 200),
   );
 }
 

@@ -45,6 +45,10 @@ const COLUMNS = `meeting_id::text, title, room_name, password_hash, owner_id::te
 /** Seconds an empty meeting room waits before LiveKit closes it. */
 const EMPTY_ROOM_SECONDS = 600;
 
+/** A meeting's LiveKit room, and back (LiveKit's webhooks name the room only). */
+const meetingRoom = (meetingId: string) => `meeting_${meetingId}`;
+const meetingOfRoom = (roomName: string) => /^meeting_(\d{1,19})$/.exec(roomName)?.[1];
+
 /**
  * Meetings (seed §4.10): created now or scheduled, with a password and settings; joining checks
  * the password, the size and removals, and answers a token whose grants follow the settings (no
@@ -83,7 +87,7 @@ export class Meetings {
       [
         meetingId,
         input.title,
-        `meeting_${meetingId}`,
+        meetingRoom(meetingId),
         input.password ? await hash(input.password) : null,
         user.userId,
         user.userId,
@@ -216,7 +220,7 @@ export class Meetings {
    * "active", it could be rejoined forever and its running time would grow without anyone in it.
    */
   async roomFinished(roomName: string): Promise<void> {
-    const meetingId = /^meeting_(\d{1,19})$/.exec(roomName)?.[1];
+    const meetingId = meetingOfRoom(roomName);
     if (!meetingId) return;
     await this.#sql.query(
       `update rtc.meeting_rooms set status = 'ended', end_time = now()

@@ -1,7 +1,14 @@
 import { ref } from 'vue';
+import { callWords } from './i18n/calls.ts';
+import { fileWords } from './i18n/files.ts';
+import { groupWords } from './i18n/groups.ts';
+import { profileWords } from './i18n/profile.ts';
 
-/** The client's words in English and Simplified Chinese: one typed dictionary, no i18n runtime. */
-const en = {
+/**
+ * The client's words in English and Simplified Chinese: one typed dictionary, no i18n runtime. Each
+ * screen family keeps its own words in i18n/<family>.ts; they are merged here.
+ */
+const baseEn = {
   appName: 'AnyChat',
   signIn: 'Sign in',
   register: 'Create account',
@@ -61,8 +68,9 @@ const en = {
   signInWith: 'Sign in with {name}',
 } as const;
 
+const en = { ...baseEn, ...groupWords.en, ...profileWords.en, ...callWords.en, ...fileWords.en };
 type Key = keyof typeof en;
-const zh: Record<Key, string> = {
+const baseZh: Record<keyof typeof baseEn, string> = {
   appName: 'AnyChat',
   signIn: '登录',
   register: '注册',
@@ -120,6 +128,13 @@ const zh: Record<Key, string> = {
   codeSent: '已发送——重新发送',
   code: '验证码',
   signInWith: '使用 {name} 登录',
+};
+const zh: Record<Key, string> = {
+  ...baseZh,
+  ...groupWords.zh,
+  ...profileWords.zh,
+  ...callWords.zh,
+  ...fileWords.zh,
 };
 
 const dictionaries = { en, zh } as const;

@@ -130,7 +130,16 @@ export interface ImClusterSpec {
     totpKeysRef?: SecretKeyRef;
   };
   /** Calls: the LiveKit server (clients' URL, the service's API URL when another) and its API key; the secret from a Secret. */
-  livekit?: { url: string; apiUrl?: string; apiKey: string; apiSecretRef: SecretKeyRef };
+  livekit?: {
+    url: string;
+    apiUrl?: string;
+    apiKey: string;
+    apiSecretRef: SecretKeyRef;
+    /** LiveKit has Egress workers: meetings may be recorded into the object storage (spec.objectStorage). */
+    egress?: boolean;
+    /** The object storage's endpoint as the Egress workers reach it, when not at objectStorage.endpoint. */
+    egressS3Endpoint?: string;
+  };
   config?: Record<string, string>;
 }
 

@@ -12,6 +12,7 @@ import { FileStore } from './domain/file-store.ts';
 import { BUCKETS } from './domain/kinds.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
 import { FileNotices } from './domain/notices.ts';
+import { Recordings } from './domain/recordings.ts';
 import { Sharing } from './domain/sharing.ts';
 import { StorageAdmin } from './domain/storage-stats.ts';
 import { Uploads } from './domain/uploads.ts';
@@ -79,6 +80,7 @@ export const fileService: ServiceModule = {
           new Sharing(files, downloads),
           new StorageAdmin(sqlExecutor(ctx.orm)),
           new Avatars(files, ctx.publicUrl),
+          new Recordings(files, objects, blobs, `${config.bucketPrefix}${BUCKETS.chatFiles}`),
           ctx.publicUrl,
         ),
       ],

@@ -8,6 +8,7 @@ import { SNOWFLAKE_PATTERN } from '../platform/ids.ts';
 import { type InputSchemas, type InternalService, internalService } from '../platform/ports/index.ts';
 import type { Avatars } from './domain/avatars.ts';
 import type { FileRecord } from './domain/file-store.ts';
+import type { Recordings } from './domain/recordings.ts';
 import type { Sharing } from './domain/sharing.ts';
 import type { StorageAdmin } from './domain/storage-stats.ts';
 
@@ -22,6 +23,15 @@ export const FileInputs = {
     targetId: id,
   }),
   useAvatar: z.object({ fileId: id, userId: id, groupId: id.optional() }),
+  registerRecording: z.object({
+    fileId: id,
+    ownerId: id,
+    storageKey: z.string().min(1).max(500),
+    fileName: z.string().min(1).max(255),
+    mimeType: z.enum(['video/mp4', 'audio/ogg', 'video/webm']),
+    readerIds: z.array(id).max(1000),
+    durationMs: z.number().int().min(0).optional(),
+  }),
 } satisfies InputSchemas<typeof FileContract>;
 
 /** Input rules of FileAdminService's methods. */
@@ -51,6 +61,7 @@ export function fileInternal(
   sharing: Sharing,
   admin: StorageAdmin,
   avatars: Avatars,
+  recordings: Recordings,
   publicUrl: () => string,
 ): InternalService[] {
   return [
@@ -84,6 +95,10 @@ export function fileInternal(
       useAvatar: async ({ fileId, userId, groupId }) => ({
         url: await avatars.use(userId, fileId, groupId),
       }),
+      registerRecording: async (request) => {
+        const { fileId, size } = await recordings.register(request);
+        return { fileId, size: BigInt(size) };
+      },
     }),
   ];
 }

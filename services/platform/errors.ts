@@ -169,6 +169,10 @@ export const ErrorCode = {
   LIVEKIT_UNAVAILABLE: 100110,
   CALLS_NOT_CONFIGURED: 100111,
   CALL_ANSWERED_ELSEWHERE: 100112,
+  RECORDING_NOT_CONFIGURED: 100113,
+  RECORDER_UNAVAILABLE: 100114,
+  MEETING_ALREADY_RECORDING: 100115,
+  MEETING_NOT_RECORDING: 100116,
 
   // Sync (seed §7.14): the offline pull's envelope code, and `reasonCode` of the WebSocket's sync.
   SYNC_DATA_NOT_FOUND: 110101,
@@ -387,6 +391,20 @@ const CODES: Record<number, CodeInfo> = {
     zh: '服务器未配置音视频通话（LiveKit）',
   },
   100112: { status: 400, en: 'The call was answered on another device', zh: '已在其他设备接听' },
+  // Like 100111: the deployment records nothing (no LiveKit Egress, or no S3 store for its files).
+  100113: {
+    status: 400,
+    en: 'Recording is not configured on this server (no LiveKit Egress)',
+    zh: '服务器未配置会议录制（LiveKit Egress）',
+  },
+  // LiveKit is there but no Egress worker took the job: worth retrying later.
+  100114: {
+    status: 503,
+    en: 'No recorder is available, try again later',
+    zh: '暂无可用的录制服务，请稍后重试',
+  },
+  100115: { status: 400, en: 'The meeting is being recorded already', zh: '会议已在录制中' },
+  100116: { status: 400, en: 'The meeting is not being recorded', zh: '会议未在录制' },
 
   110101: { status: 404, en: 'Sync data does not exist', zh: '同步数据不存在' },
   110102: {

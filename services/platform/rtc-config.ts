@@ -24,6 +24,13 @@ const RtcEnvSchema = z.object({
   RTC_SWEEP_SECONDS: int(1, 3600).default(2),
   /** Members a group call rings at most (the caller included). */
   RTC_GROUP_CALL_MAX_PARTICIPANTS: int(2, 100).default(16),
+  /**
+   * `enabled`: LiveKit has Egress workers, and meetings may be recorded into the file service's S3
+   * store (FILE_STORAGE=s3). Otherwise recording routes answer 100113.
+   */
+  LIVEKIT_EGRESS: z.enum(['enabled', 'disabled']).default('disabled'),
+  /** The S3 endpoint as the Egress workers reach it, when not at FILE_S3_ENDPOINT. */
+  LIVEKIT_EGRESS_S3_ENDPOINT: z.url().optional(),
 });
 
 export interface LiveKitSettings {
@@ -40,6 +47,8 @@ export interface RtcConfig {
   tokenTtlSeconds: number;
   sweepSeconds: number;
   groupCallMaxParticipants: number;
+  /** LiveKit Egress is deployed (recording needs the file service's S3 store too). */
+  egress: { enabled: boolean; s3Endpoint: string | undefined };
 }
 
 /** The rtc settings of `env` (empty strings already removed); throws naming what is wrong. */
@@ -68,5 +77,6 @@ export function loadRtcConfig(env: Record<string, string | undefined>): RtcConfi
     tokenTtlSeconds: e.RTC_TOKEN_TTL_SECONDS,
     sweepSeconds: e.RTC_SWEEP_SECONDS,
     groupCallMaxParticipants: e.RTC_GROUP_CALL_MAX_PARTICIPANTS,
+    egress: { enabled: e.LIVEKIT_EGRESS === 'enabled', s3Endpoint: e.LIVEKIT_EGRESS_S3_ENDPOINT },
   };
 }

@@ -2,11 +2,15 @@ import { sqlExecutor } from '../platform/db/index.ts';
 import { Outbox } from '../platform/outbox.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
-import { CallSettlement, Calls, LiveKit, Meetings, RtcStatistics } from './domain/index.ts';
+import { RecordingFiles } from './clients/files.ts';
+import { CallSettlement, Calls, LiveKit, Meetings, Recordings, RtcStatistics } from './domain/index.ts';
+import { egressOf } from './egress-settings.ts';
 import { rtcInternal } from './internal.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { Migration20261130001400_rtc } from './migrations/Migration20261130001400_rtc.ts';
 import { Migration20261130001410_meetings } from './migrations/Migration20261130001410_meetings.ts';
+import { Migration20261201001400_meeting_recordings } from './migrations/Migration20261201001400_meeting_recordings.ts';
+import { recordingRoutes } from './recording-routes.ts';
 import { rtcRoutes } from './routes.ts';
 import { webhookHandler } from './webhook.ts';
 
@@ -25,6 +29,10 @@ export const rtcService: ServiceModule = {
   migrations: [
     { name: 'Migration20261130001400_rtc', class: Migration20261130001400_rtc },
     { name: 'Migration20261130001410_meetings', class: Migration20261130001410_meetings },
+    {
+      name: 'Migration20261201001400_meeting_recordings',
+      class: Migration20261201001400_meeting_recordings,
+    },
   ],
   async create(ctx) {
     const sql = sqlExecutor(ctx.orm);
@@ -65,12 +73,21 @@ export const rtcService: ServiceModule = {
     }, settings.sweepSeconds * 1000);
     sweeper.unref();
     const meetings = new Meetings({ sql, ids: ctx.ids, directory, livekit, settings });
+    const recordings = new Recordings({
+      sql,
+      ids: ctx.ids,
+      meetings,
+      egress: egressOf(settings, ctx.config.file, ctx.logger),
+      files: new RecordingFiles(ctx.invoke),
+      logger: ctx.logger,
+    });
     return {
       routes: [
         ...rtcRoutes(calls, ctx.config.rateLimitFactor),
         ...meetingRoutes(meetings, ctx.config.rateLimitFactor),
+        ...recordingRoutes(recordings),
       ],
-      rawHandlers: [webhookHandler(calls, meetings, livekit)],
+      rawHandlers: [webhookHandler(calls, meetings, recordings, livekit)],
       subscriptions: [],
       internal: rtcInternal(meetings, new RtcStatistics(sql)),
       async stop() {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, ErrorCode } from '../platform/errors.ts';
 import type { RawHandler } from '../platform/http/routes.ts';
-import type { Calls, LiveKit, Meetings } from './domain/index.ts';
+import { type Calls, type LiveKit, type Meetings, outcomeOf, type Recordings } from './domain/index.ts';
 
 /** Where LiveKit posts its webhooks (its `webhook.urls`). */
 export const WEBHOOK_PATH = '/api/v1/rtc/webhook';
@@ -13,6 +13,8 @@ const ROOM_EVENTS = {
   participant_left: 'left',
   room_finished: 'room_finished',
 } as const;
+
+const EGRESS_EVENTS = new Set(['egress_started', 'egress_updated', 'egress_ended']);
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -30,7 +32,12 @@ async function bodyOf(request: IncomingMessage): Promise<string> {
  * API secret) covers the SHA-256 of the body exactly as sent. A request whose signature does not
  * hold is refused with 000012 and changes nothing.
  */
-export function webhookHandler(calls: Calls, meetings: Meetings, livekit: LiveKit | undefined): RawHandler {
+export function webhookHandler(
+  calls: Calls,
+  meetings: Meetings,
+  recordings: Recordings,
+  livekit: LiveKit | undefined,
+): RawHandler {
   return {
     pathPrefix: WEBHOOK_PATH,
     async handle(request: IncomingMessage, response: ServerResponse) {
@@ -40,6 +47,8 @@ export function webhookHandler(calls: Calls, meetings: Meetings, livekit: LiveKi
       const kind = ROOM_EVENTS[event.event as keyof typeof ROOM_EVENTS];
       if (kind && event.room?.name) await calls.roomEvent(kind, event.room.name, event.participant?.identity);
       if (kind === 'room_finished' && event.room?.name) await meetings.roomFinished(event.room.name);
+      if (EGRESS_EVENTS.has(event.event) && event.egressInfo)
+        await recordings.egressEvent(outcomeOf(event.egressInfo));
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ code: 0, message: 'success', data: null }));
     },

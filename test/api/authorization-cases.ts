@@ -752,6 +752,13 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     checks: [stranger((w) => ({ params: { id: '1' }, body: { userId: w.a.userId } }), callsOff)],
   },
   'POST /api/v1/meetings/{id}/end': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
+  'POST /api/v1/meetings/{id}/recording/start': {
+    checks: [stranger(() => ({ params: { id: '1' } }), callsOff)],
+  },
+  'POST /api/v1/meetings/{id}/recording/stop': {
+    checks: [stranger(() => ({ params: { id: '1' } }), callsOff)],
+  },
+  'GET /api/v1/meetings/{id}/recordings': { checks: [stranger(() => ({ params: { id: '1' } }), callsOff)] },
 
   // gateway
   'GET /api/v1/gateway/connections': { public: 'answered only to callers inside the cluster (operator)' },

@@ -208,6 +208,48 @@ describe('operator: desired objects', () => {
     expect(envOf('message').map((e) => e.name)).not.to.include('LIVEKIT_API_SECRET');
   });
 
+  it('with LiveKit Egress, the rtc pods also get the object store credentials Egress writes recordings with', () => {
+    const children = desiredChildren(
+      cluster({
+        objectStorage: {
+          endpoint: 'http://minio.storage:9000',
+          region: 'us-east-1',
+          bucketPrefix: 'chat-',
+          accessKeyRef: { name: 's3', key: 'access' },
+          secretKeyRef: { name: 's3', key: 'secret' },
+        },
+        livekit: {
+          url: 'wss://livekit.example.com',
+          apiKey: 'anychat',
+          apiSecretRef: { name: 'livekit', key: 'secret' },
+          egress: true,
+          egressS3Endpoint: 'http://minio.storage.svc:9000',
+        },
+      }),
+    );
+    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data).to.include({
+      LIVEKIT_EGRESS: 'enabled',
+      LIVEKIT_EGRESS_S3_ENDPOINT: 'http://minio.storage.svc:9000',
+    });
+    const envOf = (workload: string) =>
+      (
+        children.find(
+          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
+        ) as unknown as {
+          spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } };
+        }
+      ).spec.template.spec.containers[0]!.env.map((e) => e.name);
+    for (const workload of ['rtc', 'file'])
+      expect(envOf(workload).filter((n) => n.startsWith('FILE_S3_'))).to.deep.equal([
+        'FILE_S3_ACCESS_KEY',
+        'FILE_S3_SECRET_KEY',
+      ]);
+    expect(envOf('message')).not.to.include('FILE_S3_SECRET_KEY');
+  });
+
   it('hands the auth service SMTP, SMS and OIDC settings, with the credentials to the auth pods only', () => {
     const children = desiredChildren(
       cluster({

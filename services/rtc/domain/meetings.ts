@@ -47,7 +47,7 @@ const EMPTY_ROOM_SECONDS = 600;
 
 /** A meeting's LiveKit room, and back (LiveKit's webhooks name the room only). */
 const meetingRoom = (meetingId: string) => `meeting_${meetingId}`;
-const meetingOfRoom = (roomName: string) => /^meeting_(\d{1,19})$/.exec(roomName)?.[1];
+export const meetingOfRoom = (roomName: string) => /^meeting_(\d{1,19})$/.exec(roomName)?.[1];
 
 /**
  * Meetings (seed §4.10): created now or scheduled, with a password and settings; joining checks
@@ -131,10 +131,7 @@ export class Meetings {
     const present = await livekit.participants(meeting.room_name);
     if (!present.some((p) => p.identity === user.userId) && present.length >= meeting.max_participants)
       throw new AppError(ErrorCode.MEETING_FULL);
-    await livekit.createRoom(meeting.room_name, {
-      emptyTimeoutSeconds: EMPTY_ROOM_SECONDS,
-      maxParticipants: meeting.max_participants,
-    });
+    await this.openRoom(meeting);
     await this.#sql.query(
       `insert into rtc.meeting_participants (meeting_id, user_id) values (?, ?) on conflict do nothing`,
       [meetingId, user.userId],
@@ -145,6 +142,36 @@ export class Meetings {
       [meetingId],
     );
     return this.#ticket(meeting, user.userId);
+  }
+
+  /** Creates the meeting's LiveKit room unless it is open already (joining, recording). */
+  async openRoom(meeting: MeetingRow): Promise<void> {
+    await this.#lk().createRoom(meeting.room_name, {
+      emptyTimeoutSeconds: EMPTY_ROOM_SECONDS,
+      maxParticipants: meeting.max_participants,
+    });
+  }
+
+  /** The meeting, not ended, when `user` hosts it; 000013 for anyone else. */
+  hosted(user: Principal, meetingId: string): Promise<MeetingRow> {
+    return this.#hosted(user, meetingId);
+  }
+
+  /** The meeting, ended or not, for its host, its owner and who joined it (not removed); 100106 for others. */
+  async seenBy(user: Principal, meetingId: string): Promise<MeetingRow> {
+    const meeting = await this.get(meetingId);
+    if (meeting.host_id !== user.userId && meeting.owner_id !== user.userId)
+      await this.#participant(meetingId, user.userId);
+    return meeting;
+  }
+
+  /** Who belongs to the meeting: its owner, its host and who joined and was not removed. */
+  async members(meeting: MeetingRow): Promise<string[]> {
+    const rows = await this.#sql.query<{ user_id: string }>(
+      'select user_id::text from rtc.meeting_participants where meeting_id = ? and not removed',
+      [meeting.meeting_id],
+    );
+    return [...new Set([meeting.owner_id, meeting.host_id, ...rows.map((row) => row.user_id)])];
   }
 
   /** A fresh token for someone who joined (and was not removed). */

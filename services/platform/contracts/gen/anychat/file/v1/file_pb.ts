@@ -10,7 +10,80 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/file/v1/file.proto.
  */
 export const file_anychat_file_v1_file: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIlgKEFVzZUF2YXRhclJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhUKCGdyb3VwX2lkGAMgASgJSACIAQFCCwoJX2dyb3VwX2lkIiAKEVVzZUF2YXRhclJlc3BvbnNlEgsKA3VybBgBIAEoCSJ3ChBTaGFyZUZpbGVSZXF1ZXN0Eg8KB2ZpbGVfaWQYASABKAkSEQoJc2VuZGVyX2lkGAIgASgJEiwKBnRhcmdldBgDIAEoDjIcLmFueWNoYXQuZmlsZS52MS5TaGFyZVRhcmdldBIRCgl0YXJnZXRfaWQYBCABKAkijAIKCkZpbGVSZW5kZXISDwoHZmlsZV9pZBgBIAEoCRIMCgRraW5kGAIgASgJEhEKCWZpbGVfbmFtZRgDIAEoCRIMCgRzaXplGAQgASgDEhEKCW1pbWVfdHlwZRgFIAEoCRISCgV3aWR0aBgGIAEoBUgAiAEBEhMKBmhlaWdodBgHIAEoBUgBiAEBEhgKC2R1cmF0aW9uX21zGAggASgFSAKIAQESFQoNaGFzX3RodW1ibmFpbBgJIAEoCBIaCg10aHVtYm5haWxfdXJsGAogASgJSAOIAQFCCAoGX3dpZHRoQgkKB19oZWlnaHRCDgoMX2R1cmF0aW9uX21zQhAKDl90aHVtYm5haWxfdXJsIj4KEVNoYXJlRmlsZVJlc3BvbnNlEikKBGZpbGUYASABKAsyGy5hbnljaGF0LmZpbGUudjEuRmlsZVJlbmRlciI3ChNHZXRGaWxlU3RhdHNSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlIAIgBAUIKCghfdXNlcl9pZCI7Cg1GaWxlS2luZFVzYWdlEgwKBGtpbmQYASABKAkSDQoFZmlsZXMYAiABKAMSDQoFYnl0ZXMYAyABKAMieQoUR2V0RmlsZVN0YXRzUmVzcG9uc2USDQoFZmlsZXMYASABKAMSDQoFYnl0ZXMYAiABKAMSFAoMc3RvcmVkX2J5dGVzGAMgASgDEi0KBWtpbmRzGAQgAygLMh4uYW55Y2hhdC5maWxlLnYxLkZpbGVLaW5kVXNhZ2UiJAoRRGVsZXRlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCSJHChJEZWxldGVGaWxlUmVzcG9uc2USEAoIb3duZXJfaWQYASABKAkSEQoJZmlsZV9uYW1lGAIgASgJEgwKBHNpemUYAyABKAMqWgoLU2hhcmVUYXJnZXQSHAoYU0hBUkVfVEFSR0VUX1VOU1BFQ0lGSUVEEAASFQoRU0hBUkVfVEFSR0VUX1VTRVIQARIWChJTSEFSRV9UQVJHRVRfR1JPVVAQAjK1AQoLRmlsZVNlcnZpY2USUgoJU2hhcmVGaWxlEiEuYW55Y2hhdC5maWxlLnYxLlNoYXJlRmlsZVJlcXVlc3QaIi5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVzcG9uc2USUgoJVXNlQXZhdGFyEiEuYW55Y2hhdC5maWxlLnYxLlVzZUF2YXRhclJlcXVlc3QaIi5hbnljaGF0LmZpbGUudjEuVXNlQXZhdGFyUmVzcG9uc2UyxgEKEEZpbGVBZG1pblNlcnZpY2USWwoMR2V0RmlsZVN0YXRzEiQuYW55Y2hhdC5maWxlLnYxLkdldEZpbGVTdGF0c1JlcXVlc3QaJS5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVzcG9uc2USVQoKRGVsZXRlRmlsZRIiLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVxdWVzdBojLmFueWNoYXQuZmlsZS52MS5EZWxldGVGaWxlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIrYBChhSZWdpc3RlclJlY29yZGluZ1JlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRITCgtzdG9yYWdlX2tleRgDIAEoCRIRCglmaWxlX25hbWUYBCABKAkSEQoJbWltZV90eXBlGAUgASgJEhIKCnJlYWRlcl9pZHMYBiADKAkSGAoLZHVyYXRpb25fbXMYByABKAVIAIgBAUIOCgxfZHVyYXRpb25fbXMiOgoZUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZRIPCgdmaWxlX2lkGAEgASgJEgwKBHNpemUYAiABKAMiWAoQVXNlQXZhdGFyUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoIZ3JvdXBfaWQYAyABKAlIAIgBAUILCglfZ3JvdXBfaWQiIAoRVXNlQXZhdGFyUmVzcG9uc2USCwoDdXJsGAEgASgJIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSKMAgoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIEhoKDXRodW1ibmFpbF91cmwYCiABKAlIA4gBAUIICgZfd2lkdGhCCQoHX2hlaWdodEIOCgxfZHVyYXRpb25fbXNCEAoOX3RodW1ibmFpbF91cmwiPgoRU2hhcmVGaWxlUmVzcG9uc2USKQoEZmlsZRgBIAEoCzIbLmFueWNoYXQuZmlsZS52MS5GaWxlUmVuZGVyIjcKE0dldEZpbGVTdGF0c1JlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUgAiAEBQgoKCF91c2VyX2lkIjsKDUZpbGVLaW5kVXNhZ2USDAoEa2luZBgBIAEoCRINCgVmaWxlcxgCIAEoAxINCgVieXRlcxgDIAEoAyJ5ChRHZXRGaWxlU3RhdHNSZXNwb25zZRINCgVmaWxlcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgxzdG9yZWRfYnl0ZXMYAyABKAMSLQoFa2luZHMYBCADKAsyHi5hbnljaGF0LmZpbGUudjEuRmlsZUtpbmRVc2FnZSIkChFEZWxldGVGaWxlUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJIkcKEkRlbGV0ZUZpbGVSZXNwb25zZRIQCghvd25lcl9pZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSDAoEc2l6ZRgDIAEoAypaCgtTaGFyZVRhcmdldBIcChhTSEFSRV9UQVJHRVRfVU5TUEVDSUZJRUQQABIVChFTSEFSRV9UQVJHRVRfVVNFUhABEhYKElNIQVJFX1RBUkdFVF9HUk9VUBACMqECCgtGaWxlU2VydmljZRJSCglTaGFyZUZpbGUSIS5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5TaGFyZUZpbGVSZXNwb25zZRJSCglVc2VBdmF0YXISIS5hbnljaGF0LmZpbGUudjEuVXNlQXZhdGFyUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5Vc2VBdmF0YXJSZXNwb25zZRJqChFSZWdpc3RlclJlY29yZGluZxIpLmFueWNoYXQuZmlsZS52MS5SZWdpc3RlclJlY29yZGluZ1JlcXVlc3QaKi5hbnljaGF0LmZpbGUudjEuUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZTLGAQoQRmlsZUFkbWluU2VydmljZRJbCgxHZXRGaWxlU3RhdHMSJC5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVxdWVzdBolLmFueWNoYXQuZmlsZS52MS5HZXRGaWxlU3RhdHNSZXNwb25zZRJVCgpEZWxldGVGaWxlEiIuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXF1ZXN0GiMuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXNwb25zZWIGcHJvdG8z");
+
+/**
+ * @generated from message anychat.file.v1.RegisterRecordingRequest
+ */
+export type RegisterRecordingRequest = Message<"anychat.file.v1.RegisterRecordingRequest"> & {
+  /**
+   * @generated from field: string file_id = 1;
+   */
+  fileId: string;
+
+  /**
+   * @generated from field: string owner_id = 2;
+   */
+  ownerId: string;
+
+  /**
+   * Under recordings/ in the chat-files bucket.
+   *
+   * @generated from field: string storage_key = 3;
+   */
+  storageKey: string;
+
+  /**
+   * @generated from field: string file_name = 4;
+   */
+  fileName: string;
+
+  /**
+   * @generated from field: string mime_type = 5;
+   */
+  mimeType: string;
+
+  /**
+   * @generated from field: repeated string reader_ids = 6;
+   */
+  readerIds: string[];
+
+  /**
+   * @generated from field: optional int32 duration_ms = 7;
+   */
+  durationMs?: number | undefined;
+};
+
+/**
+ * Describes the message anychat.file.v1.RegisterRecordingRequest.
+ * Use `create(RegisterRecordingRequestSchema)` to create a new message.
+ */
+export const RegisterRecordingRequestSchema: GenMessage<RegisterRecordingRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 0);
+
+/**
+ * @generated from message anychat.file.v1.RegisterRecordingResponse
+ */
+export type RegisterRecordingResponse = Message<"anychat.file.v1.RegisterRecordingResponse"> & {
+  /**
+   * @generated from field: string file_id = 1;
+   */
+  fileId: string;
+
+  /**
+   * Bytes stored, as the object store has them.
+   *
+   * @generated from field: int64 size = 2;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message anychat.file.v1.RegisterRecordingResponse.
+ * Use `create(RegisterRecordingResponseSchema)` to create a new message.
+ */
+export const RegisterRecordingResponseSchema: GenMessage<RegisterRecordingResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 1);
 
 /**
  * @generated from message anychat.file.v1.UseAvatarRequest
@@ -39,7 +112,7 @@ export type UseAvatarRequest = Message<"anychat.file.v1.UseAvatarRequest"> & {
  * Use `create(UseAvatarRequestSchema)` to create a new message.
  */
 export const UseAvatarRequestSchema: GenMessage<UseAvatarRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 0);
+  messageDesc(file_anychat_file_v1_file, 2);
 
 /**
  * @generated from message anychat.file.v1.UseAvatarResponse
@@ -56,7 +129,7 @@ export type UseAvatarResponse = Message<"anychat.file.v1.UseAvatarResponse"> & {
  * Use `create(UseAvatarResponseSchema)` to create a new message.
  */
 export const UseAvatarResponseSchema: GenMessage<UseAvatarResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 1);
+  messageDesc(file_anychat_file_v1_file, 3);
 
 /**
  * @generated from message anychat.file.v1.ShareFileRequest
@@ -88,7 +161,7 @@ export type ShareFileRequest = Message<"anychat.file.v1.ShareFileRequest"> & {
  * Use `create(ShareFileRequestSchema)` to create a new message.
  */
 export const ShareFileRequestSchema: GenMessage<ShareFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 2);
+  messageDesc(file_anychat_file_v1_file, 4);
 
 /**
  * What a message shows of a file (NEW_MESSAGE carries it in the message content).
@@ -161,7 +234,7 @@ export type FileRender = Message<"anychat.file.v1.FileRender"> & {
  * Use `create(FileRenderSchema)` to create a new message.
  */
 export const FileRenderSchema: GenMessage<FileRender> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 3);
+  messageDesc(file_anychat_file_v1_file, 5);
 
 /**
  * @generated from message anychat.file.v1.ShareFileResponse
@@ -178,7 +251,7 @@ export type ShareFileResponse = Message<"anychat.file.v1.ShareFileResponse"> & {
  * Use `create(ShareFileResponseSchema)` to create a new message.
  */
 export const ShareFileResponseSchema: GenMessage<ShareFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 4);
+  messageDesc(file_anychat_file_v1_file, 6);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsRequest
@@ -195,7 +268,7 @@ export type GetFileStatsRequest = Message<"anychat.file.v1.GetFileStatsRequest">
  * Use `create(GetFileStatsRequestSchema)` to create a new message.
  */
 export const GetFileStatsRequestSchema: GenMessage<GetFileStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 5);
+  messageDesc(file_anychat_file_v1_file, 7);
 
 /**
  * @generated from message anychat.file.v1.FileKindUsage
@@ -222,7 +295,7 @@ export type FileKindUsage = Message<"anychat.file.v1.FileKindUsage"> & {
  * Use `create(FileKindUsageSchema)` to create a new message.
  */
 export const FileKindUsageSchema: GenMessage<FileKindUsage> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 6);
+  messageDesc(file_anychat_file_v1_file, 8);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsResponse
@@ -258,7 +331,7 @@ export type GetFileStatsResponse = Message<"anychat.file.v1.GetFileStatsResponse
  * Use `create(GetFileStatsResponseSchema)` to create a new message.
  */
 export const GetFileStatsResponseSchema: GenMessage<GetFileStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 7);
+  messageDesc(file_anychat_file_v1_file, 9);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileRequest
@@ -275,7 +348,7 @@ export type DeleteFileRequest = Message<"anychat.file.v1.DeleteFileRequest"> & {
  * Use `create(DeleteFileRequestSchema)` to create a new message.
  */
 export const DeleteFileRequestSchema: GenMessage<DeleteFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 8);
+  messageDesc(file_anychat_file_v1_file, 10);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileResponse
@@ -302,7 +375,7 @@ export type DeleteFileResponse = Message<"anychat.file.v1.DeleteFileResponse"> &
  * Use `create(DeleteFileResponseSchema)` to create a new message.
  */
 export const DeleteFileResponseSchema: GenMessage<DeleteFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 9);
+  messageDesc(file_anychat_file_v1_file, 11);
 
 /**
  * Where a file is shared.
@@ -376,6 +449,19 @@ export const FileService: GenService<{
     methodKind: "unary";
     input: typeof UseAvatarRequestSchema;
     output: typeof UseAvatarResponseSchema;
+  },
+  /**
+   * A meeting recording that LiveKit Egress wrote into the chat-files bucket at storage_key becomes
+   * a file of owner_id (a chat_video), readable by reader_ids, downloaded like any other file.
+   * Idempotent on file_id (chosen by the caller): a repeated call answers the file registered
+   * first. 70105 when no object is stored at that key, 000001 when the key is not a recording's.
+   *
+   * @generated from rpc anychat.file.v1.FileService.RegisterRecording
+   */
+  registerRecording: {
+    methodKind: "unary";
+    input: typeof RegisterRecordingRequestSchema;
+    output: typeof RegisterRecordingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_file_v1_file, 0);

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { AppError, ErrorCode } from '../../platform/errors.ts';
+import type { ObjectStore } from '../storage/port.ts';
+import type { Blobs } from './blobs.ts';
+import type { FileStore } from './file-store.ts';
+
+/** Where the rtc service tells LiveKit Egress to write: recordings/<meetingId>/<recordingId>.<ext>. */
+export const RECORDING_KEY = /^recordings\/\d{1,19}\/\d{1,19}\.(mp4|ogg|webm)$/;
+
+export interface NewRecording {
+  fileId: string;
+  ownerId: string;
+  storageKey: string;
+  fileName: string;
+  mimeType: string;
+  readerIds: string[];
+  durationMs?: number | undefined;
+}
+
+/**
+ * Meeting recordings that LiveKit Egress wrote straight into the chat-files bucket become files
+ * like uploads: the object is hashed and recorded as a blob (the bucket's dedup applies), the file
+ * is its owner's, and each reader gets a grant, so the usual download route serves it. The caller
+ * chooses the file id, which makes a repeated registration (a redelivered webhook) answer the first.
+ */
+export class Recordings {
+  readonly #files: FileStore;
+  readonly #objects: ObjectStore;
+  readonly #blobs: Blobs;
+  readonly #bucket: string;
+
+  constructor(files: FileStore, objects: ObjectStore, blobs: Blobs, bucket: string) {
+    this.#files = files;
+    this.#objects = objects;
+    this.#blobs = blobs;
+    this.#bucket = bucket;
+  }
+
+  async register(recording: NewRecording): Promise<{ fileId: string; size: number }> {
+    const known = await this.#files.file(recording.fileId);
+    if (known) {
+      if (known.userId !== recording.ownerId)
+        throw new AppError(ErrorCode.INVALID_PARAMS, { detail: `file ${recording.fileId} is another's` });
+      return { fileId: known.fileId, size: known.fileSize };
+    }
+    if (!RECORDING_KEY.test(recording.storageKey))
+      throw new AppError(ErrorCode.INVALID_PARAMS, { detail: 'storageKey: not a recording key' });
+    const info = await this.#objects.stat(this.#bucket, recording.storageKey);
+    if (!info)
+      throw new AppError(ErrorCode.FILE_NOT_FOUND, { detail: `nothing stored at ${recording.storageKey}` });
+    // Streamed: a recording can be far larger than what a request may hold in memory.
+    const hash = createHash('sha256');
+    for await (const chunk of await this.#objects.get(this.#bucket, recording.storageKey))
+      hash.update(chunk as Buffer);
+    const blob = await this.#blobs.adopt(this.#bucket, recording.storageKey, hash.digest('hex'), info.size);
+    await this.#files.transaction(async (files) => {
+      await files.insertFile(
+        {
+          fileId: recording.fileId,
+          userId: recording.ownerId,
+          fileName: recording.fileName,
+          fileSize: info.size,
+          mimeType: recording.mimeType,
+          kind: 'chat_video',
+          status: 'ready',
+          groupId: null,
+          expiresAt: null,
+          blobId: blob.blobId,
+          media: { durationMs: recording.durationMs ?? null },
+        },
+        new Date(),
+      );
+      for (const readerId of new Set(recording.readerIds))
+        if (readerId !== recording.ownerId)
+          await files.grant(recording.fileId, { type: 'user', id: readerId });
+    });
+    return { fileId: recording.fileId, size: info.size };
+  }
+}

@@ -28,6 +28,8 @@ export interface Me extends Profile {
 
 export interface Friend extends Profile {
   remark: string | null;
+  /** My category of this friend; null: the default one. */
+  categoryId: string | null;
   online: boolean;
   deleted: boolean;
 }

@@ -204,6 +204,29 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     expect(await rowNames(alice.page)).not.to.include('bob');
   });
 
+  it('files a friend under a new category and filters the list by it', async () => {
+    await alice.page.click('[data-test=tab-contacts]');
+    await alice.page.click('[data-test=new-category]');
+    await alice.page.fill('[data-test=category-name]', 'Family');
+    await alice.page.click('[data-test=create-category]');
+    const option = alice.page.locator('[data-test=category-filter] option', { hasText: 'Family (0)' });
+    await option.waitFor({ state: 'attached' });
+    const categoryId = (await option.getAttribute('value')) ?? '';
+    const carolRow = friendRow(alice.page, carolApi.userId);
+    await carolRow.locator('[data-test=friend-more]').click();
+    await alice.page.selectOption('[data-test=friend-extras] [data-test=friend-category]', categoryId);
+    await alice.page
+      .locator('[data-test=category-filter] option', { hasText: 'Family (1)' })
+      .waitFor({ state: 'attached' });
+    await alice.page.selectOption('[data-test=category-filter]', categoryId);
+    await friendRow(alice.page, bobApi.userId).waitFor({ state: 'detached' });
+    await carolRow.waitFor();
+    await screenshot(alice.page, 'contacts-category');
+    await alice.page.selectOption('[data-test=category-filter]', 'all');
+    await friendRow(alice.page, bobApi.userId).waitFor();
+    await alice.page.click('[data-test=tab-chats]');
+  });
+
   it('pins a conversation first and mutes another (its unread count in grey, a muted icon)', async () => {
     // carol's message is newer: her conversation comes before bob's until his is pinned.
     const before = await rowNames(alice.page);

@@ -266,6 +266,32 @@ for (const backend of ['postgresql', 'pglite'] as const) {
         fileId: null,
         error: 'Start signal not received',
       });
+
+      // LiveKit's word that an egress completed, but nothing at its key: no file, a failed recording.
+      const empty = await plantRunning(meetingId, host.userId);
+      const complete = new EgressInfo({
+        egressId: empty.egressId,
+        roomName,
+        status: EgressStatus.EGRESS_COMPLETE,
+        fileResults: [{ filename: empty.key, duration: 1_000_000_000n, size: 10n }],
+      });
+      expect((await deliver('egress_ended', complete)).status).to.equal(200);
+      expect((await recordings(host, meetingId))[0]).to.include({
+        recordingId: empty.recordingId,
+        status: 'failed',
+        fileId: null,
+      });
+
+      // Stopping an egress LiveKit does not know (its webhook lost): the recording fails, not blocks.
+      const lost = await plantRunning(meetingId, host.userId);
+      await deliver(
+        'egress_started',
+        new EgressInfo({ egressId: lost.egressId, roomName, status: EgressStatus.EGRESS_ACTIVE }),
+      );
+      const stopped = await api().ok<Recording>('POST', `/api/v1/meetings/${meetingId}/recording/stop`, {
+        token: host.accessToken,
+      });
+      expect(stopped).to.include({ recordingId: lost.recordingId, status: 'failed' });
     });
   });
 }

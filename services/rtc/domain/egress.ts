@@ -80,12 +80,17 @@ export class Egress {
     }
   }
 
-  /** Asks the egress to finish its file; one that ended already is fine (its webhook says how). */
-  async stop(egressId: string): Promise<void> {
+  /**
+   * Asks the egress to finish its file: `stopping` (its egress_ended webhook says how it ended, also
+   * when it was ending already), or `gone` when LiveKit does not know it.
+   */
+  async stop(egressId: string): Promise<'stopping' | 'gone'> {
     try {
       await this.#client.stopEgress(egressId);
+      return 'stopping';
     } catch (error) {
-      if (error instanceof ServerError && error.status < 500) return;
+      if (error instanceof ServerError && error.status === 404) return 'gone';
+      if (error instanceof ServerError && error.status < 500) return 'stopping';
       throw new AppError(ErrorCode.LIVEKIT_UNAVAILABLE, {
         detail: `LiveKit: ${(error as Error).message}`,
         cause: error,

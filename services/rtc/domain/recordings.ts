@@ -104,7 +104,16 @@ export class Recordings {
       [meetingId],
     );
     if (!running) throw new AppError(ErrorCode.MEETING_NOT_RECORDING);
-    await egress.stop(running.egress_id!);
+    if ((await egress.stop(running.egress_id!)) === 'gone') {
+      // LiveKit no longer knows the egress (its webhook was lost, or LiveKit restarted): without
+      // this the recording would block the next one forever.
+      await this.#fail(running.recording_id, 'LiveKit no longer knows this egress');
+      const [failed] = await this.#sql.query<RecordingRow>(
+        `select ${COLUMNS} from rtc.meeting_recordings where recording_id = ?`,
+        [running.recording_id],
+      );
+      return failed!;
+    }
     const [stopping] = await this.#sql.query<RecordingRow>(
       `update rtc.meeting_recordings set status = 'stopping'
        where recording_id = ? and status = 'active' returning ${COLUMNS}`,
@@ -131,7 +140,7 @@ export class Recordings {
   async egressEvent(outcome: EgressOutcome): Promise<void> {
     const [row] = await this.#sql.query<RecordingRow>(
       `select ${COLUMNS} from rtc.meeting_recordings where egress_id = ? or storage_key = ?
-       order by (egress_id = ?) desc limit 1`,
+       order by coalesce(egress_id = ?, false) desc limit 1`,
       [outcome.egressId, outcome.key ?? '', outcome.egressId],
     );
     if (!row || row.status === 'done' || row.status === 'failed') return;
@@ -145,22 +154,31 @@ export class Recordings {
       return;
     }
     if (outcome.state === 'failed') {
-      await this.#sql.query(
-        `update rtc.meeting_recordings set status = 'failed', error = ?, ended_at = now()
-         where recording_id = ? and status not in ('done', 'failed')`,
-        [(outcome.error ?? 'the egress ended without a file').slice(0, 500), row.recording_id],
-      );
+      await this.#fail(row.recording_id, outcome.error ?? 'the egress ended without a file');
       return;
     }
     const meeting = await this.#meetings.get(row.meeting_id);
-    const size = await this.#files.register({
-      fileId: row.file_id,
-      ownerId: row.started_by,
-      storageKey: row.storage_key,
-      fileName: `${meeting.title} ${new Date(row.started_at).toISOString().slice(0, 16)}.mp4`,
-      readerIds: await this.#meetings.members(meeting),
-      durationMs: outcome.durationMs,
-    });
+    let size: number;
+    try {
+      size = await this.#files.register({
+        fileId: row.file_id,
+        ownerId: row.started_by,
+        storageKey: row.storage_key,
+        fileName: `${meeting.title} ${new Date(row.started_at).toISOString().slice(0, 16)}.mp4`,
+        readerIds: await this.#meetings.members(meeting),
+        durationMs: outcome.durationMs,
+      });
+    } catch (error) {
+      // Complete by LiveKit's word, yet nothing is stored at the key: there is no file to keep.
+      if (error instanceof AppError && error.code === ErrorCode.FILE_NOT_FOUND) {
+        await this.#fail(
+          row.recording_id,
+          `the egress reported a file, but none is stored at ${row.storage_key}`,
+        );
+        return;
+      }
+      throw error;
+    }
     await this.#sql.query(
       `update rtc.meeting_recordings set status = 'done', egress_id = coalesce(egress_id, ?),
          duration_ms = ?, size = ?, ended_at = now()
@@ -168,6 +186,14 @@ export class Recordings {
       [outcome.egressId, outcome.durationMs ?? null, size, row.recording_id],
     );
     this.#logger.info({ meetingId: row.meeting_id, fileId: row.file_id, size }, 'meeting recording kept');
+  }
+
+  async #fail(recordingId: string, error: string): Promise<void> {
+    await this.#sql.query(
+      `update rtc.meeting_recordings set status = 'failed', error = ?, ended_at = now()
+       where recording_id = ? and status not in ('done', 'failed')`,
+      [error.slice(0, 500), recordingId],
+    );
   }
 
   #configured(): Egress {

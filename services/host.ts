@@ -17,7 +17,7 @@ import {
 import { createHttpApp, markDraining } from './platform/http/app.ts';
 import { clientAddressResolver } from './platform/http/client-address.ts';
 import { createMetrics, metricsListener } from './platform/http/metrics.ts';
-import { WEB_DIST_DIR, webClientMiddleware } from './platform/http/web-client.ts';
+import { liveKitOrigins, WEB_DIST_DIR, webClientMiddleware } from './platform/http/web-client.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
 import type { Logger } from './platform/logger.ts';
 import { dbPoolMetrics, initTopicMetrics } from './platform/observability/index.ts';
@@ -191,7 +191,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     // In the cluster shape the gateways serve the client (WEB_CLIENT); the API reference only where
     // one process serves every route, or it would document a part of the API as the whole.
     if (config.webClient)
-      app.use(webClientMiddleware(WEB_DIST_DIR, logger, { docs: config.services === 'all' }));
+      app.use(
+        webClientMiddleware(WEB_DIST_DIR, logger, {
+          docs: config.services === 'all',
+          connect: liveKitOrigins(config.rtc.livekit?.url),
+        }),
+      );
     const server = createServer(app.callback());
     const upgrades = instances.flatMap(({ instance }) => instance.upgrades ?? []);
     server.on('upgrade', (request, socket, head) => {

@@ -13,6 +13,7 @@ import type {
   ServerFrame,
   SessionType,
 } from './api/types.ts';
+import { onCallNotice } from './calls/calls.ts';
 import { type ChatMessage, mergePage, upsertMessage } from './message-list.ts';
 import { SyncCursor } from './sync-cursor.ts';
 
@@ -525,6 +526,7 @@ function onFrame(frame: ServerFrame) {
         reloadSoon('invitations', loadInvitations);
         reloadSoon('conversations', loadConversations);
       } else if (kind.startsWith('session.')) reloadSoon('conversations', loadConversations);
+      else if (kind.startsWith('call.')) onCallNotice(kind, frame.data.payload);
       cursor?.took(frame.data.syncSeq);
       return;
     }

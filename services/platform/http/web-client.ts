@@ -15,21 +15,36 @@ import type { Logger } from '../logger.ts';
 /**
  * Seed 002 §10.7: scripts and styles from the page's own origin only (no inline code, no eval), no
  * plugins, no framing. Images and media also from blob: (local previews of uploads) and data:.
+ * `connect`: other origins the page may connect to — the LiveKit server of calls and meetings,
+ * which lives at its own address (its WebSocket, and the same origin over HTTP(S), where its client
+ * asks why a connection failed).
  */
-export const WEB_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function webContentSecurityPolicy(connect: string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    ["connect-src 'self'", ...connect].join(' '),
+    "font-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const WEB_CONTENT_SECURITY_POLICY = webContentSecurityPolicy();
+
+/** The origins of a LiveKit URL (ws:// or http://, wss:// or https://) in both schemes a client uses. */
+export function liveKitOrigins(url: string | undefined): string[] {
+  if (!url) return [];
+  const { host, protocol } = new URL(url);
+  const secure = protocol === 'wss:' || protocol === 'https:';
+  return secure ? [`wss://${host}`, `https://${host}`] : [`ws://${host}`, `http://${host}`];
+}
 
 /** Paths of the platform itself: an unknown one there stays a 404, never the app's page. */
 const PLATFORM_PREFIXES = ['/api/', '/dapr/', '/ws', '/healthz', '/readyz', '/metrics'];
@@ -92,8 +107,9 @@ function swaggerFiles(files: Map<string, StaticFile>) {
 export function webClientMiddleware(
   distDir: string,
   logger: Logger,
-  options: { docs: boolean } = { docs: true },
+  options: { docs: boolean; connect?: string[] } = { docs: true },
 ): Koa.Middleware {
+  const policy = webContentSecurityPolicy(options.connect);
   const files = new Map<string, StaticFile>();
   if (existsSync(join(distDir, 'index.html'))) {
     readTree(distDir, '', files);
@@ -119,7 +135,7 @@ export function webClientMiddleware(
     // The single-page app routes in the browser: any other page-like path (no extension) is its page.
     if (!file && !extname(path) && !path.startsWith('/docs/')) file = index;
     if (!file) return next();
-    ctx.set('Content-Security-Policy', WEB_CONTENT_SECURITY_POLICY);
+    ctx.set('Content-Security-Policy', policy);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');

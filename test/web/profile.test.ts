@@ -66,6 +66,15 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     page
       .locator('[data-test=conversations] .conversation .name')
       .evaluateAll((names) => names.map((name) => name.textContent?.trim() ?? ''));
+  const firstRowIs = (page: Page, name: string) =>
+    page.waitForFunction(
+      (prefix) =>
+        document
+          .querySelector('[data-test=conversations] .conversation .name')
+          ?.textContent?.trim()
+          .startsWith(prefix) === true,
+      name,
+    );
   const row = (page: Page, name: string) =>
     page.locator('[data-test=conversations] .conversation', { hasText: name });
   const openChat = async (user: BrowserUser, name: string) => {
@@ -236,7 +245,7 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     await openChat(alice, 'Bobby');
     await alice.page.click('[data-test=pin]');
     await row(alice.page, 'Bobby').locator('[data-test=pinned-icon]').waitFor();
-    expect((await rowNames(alice.page))[0]).to.match(/^Bobby/);
+    await firstRowIs(alice.page, 'Bobby');
 
     await openChat(alice, 'carol');
     await alice.page.click('[data-test=mute]');
@@ -248,7 +257,7 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     await carolBadge.waitFor();
     expect(await carolBadge.getAttribute('class')).to.include('quiet');
     // Pinned stays first although carol's message is newer.
-    expect((await rowNames(alice.page))[0]).to.match(/^Bobby/);
+    await firstRowIs(alice.page, 'Bobby');
     await screenshot(alice.page, 'conversations-pinned-muted');
 
     const { sessions } = await api<{
@@ -425,6 +434,21 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     await alice.page.locator('[data-test=tab-chats]', { hasText: 'Chats' }).waitFor();
     await alice.page.locator('[data-test=settings-saved][data-what=language]').waitFor();
     expect(await languageOnServer()).to.equal('en');
+  });
+
+  it('deletes a friend, on both sides', async () => {
+    await alice.page.click('[data-test=tab-contacts]');
+    const carolRow = friendRow(alice.page, carolApi.userId);
+    await carolRow.locator('[data-test=friend-more]').click();
+    await alice.page.click('[data-test=friend-extras] [data-test=delete-friend]');
+    await alice.page.click('[data-test=friend-extras] [data-test=confirm-delete-friend]');
+    await carolRow.waitFor({ state: 'detached' });
+    const { friends } = await api<{ friends: Array<{ userId: string }> }>(
+      'GET',
+      '/api/v1/friends',
+      carolApi.accessToken,
+    );
+    expect(friends.map((friend) => friend.userId)).not.to.include(aliceApi.userId);
   });
 
   it('left no console error, uncaught exception or dialog in any browser', () => {

@@ -13,10 +13,14 @@ export function conversationName(conversation: Conversation): string {
   return remark || conversation.name || conversation.targetId;
 }
 
-/** Pins or unpins; the list is read again, pinned first as the server orders it. */
+/**
+ * Pins or unpins. The list moves at once (pinned first; the sort is stable, so the rest keep their
+ * order), then is read again as the server orders it.
+ */
 export async function setPinned(conversation: Conversation, isPinned: boolean): Promise<void> {
   await http.call('PUT', `/api/v1/sessions/${conversation.sessionId}/pin`, { isPinned });
   conversation.isPinned = isPinned;
+  state.conversations = [...state.conversations].sort((a, b) => Number(b.isPinned) - Number(a.isPinned));
   await loadConversations();
 }
 

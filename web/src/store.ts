@@ -48,6 +48,10 @@ let socket: ChatSocket | null = null;
 let cursor: SyncCursor | null = null;
 let lastTypingSent = 0;
 const reloads = new Map<string, ReturnType<typeof setTimeout>>();
+/** Listeners of group notices: the group panel (groups.ts) refreshes itself from them. */
+export const groupNotices = new Set<(kind: string, payload: Record<string, unknown>) => void>();
+/** Groups I was removed from, left or saw dismissed (groups.ts keeps it): reading them is not acknowledged, as the server refuses it. */
+export const goneGroups = new Set<string>();
 
 export function singleSessionId(a: string, b: string): string {
   return BigInt(a) < BigInt(b) ? `s_${a}_${b}` : `s_${b}_${a}`;
@@ -298,6 +302,7 @@ export async function loadHistory(conversation: Conversation, older = false): Pr
 function markRead(conversation: Conversation) {
   if (document.visibilityState !== 'visible') return;
   if (conversation.unreadCount === 0 && conversation.mentionUnread === 0) return;
+  if (conversation.sessionType === 'group' && goneGroups.has(conversation.targetId)) return;
   conversation.unreadCount = 0;
   conversation.mentionUnread = 0;
   void http
@@ -525,6 +530,7 @@ function onFrame(frame: ServerFrame) {
       } else if (kind.startsWith('group.')) {
         reloadSoon('invitations', loadInvitations);
         reloadSoon('conversations', loadConversations);
+        for (const listener of groupNotices) listener(kind, frame.data.payload);
       } else if (kind.startsWith('session.')) reloadSoon('conversations', loadConversations);
       else if (kind.startsWith('call.')) onCallNotice(kind, frame.data.payload);
       cursor?.took(frame.data.syncSeq);

@@ -1,4 +1,4 @@
-import { reactive } from 'vue';
+import { reactive, watch } from 'vue';
 import type { Friend } from './api/types.ts';
 import { http, loadConversations, state } from './store.ts';
 
@@ -26,6 +26,12 @@ export const contacts = reactive({
   blacklist: [] as BlockedUser[],
   category: 'all',
 });
+
+// Signing out, or in as someone else, leaves nothing of the previous account's lists.
+watch(
+  () => state.me?.userId,
+  () => Object.assign(contacts, { categories: [], blacklist: [], category: 'all' }),
+);
 
 export function inShownCategory(friend: Friend): boolean {
   if (contacts.category === 'all') return true;

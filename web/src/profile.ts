@@ -1,4 +1,4 @@
-import { reactive } from 'vue';
+import { reactive, watch } from 'vue';
 import type { Me } from './api/types.ts';
 import { type Language, language, setLanguage } from './i18n.ts';
 import { http, state } from './store.ts';
@@ -56,6 +56,12 @@ export const mine = reactive({
   privacy: null as Privacy | null,
   devices: [] as Device[],
 });
+
+// Signing out, or in as someone else, leaves nothing of the previous account on these screens.
+watch(
+  () => state.me?.userId,
+  () => Object.assign(mine, { profile: null, settings: null, privacy: null, devices: [] }),
+);
 
 function showAsMe(profile: MyProfile) {
   mine.profile = profile;

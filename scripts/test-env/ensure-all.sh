@@ -7,7 +7,12 @@
 # two cores (daprd 33, kube-apiserver and etcd 17, MinIO 10, LiveKit 9, Helm 2); side by side their
 # module downloads, compiles and links overlap, ~45 min. Each build takes its own lock, so a suite
 # that asks for a tool meanwhile waits for that build rather than starting a second one.
+#
+# Usage: ensure-all.sh [apt|go]   (apt: Debian's packages and the machine's services; go: the Go
+# builds; neither: everything). scripts/test/run-suites.ts runs the two parts separately.
 set -uo pipefail
+part="${1:-all}"
+
 here="$(cd "$(dirname "$0")" && pwd)"
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
@@ -19,9 +24,13 @@ report() {
 }
 
 # Debian's packages, one at a time (apt holds one lock).
-for tool in chromium ffmpeg prometheus; do
-  "$here/ensure-$tool.sh" >/dev/null 2>"$logs/$tool.log" || report "$tool"
-done
+if [ "$part" != go ]; then
+  for tool in chromium ffmpeg prometheus; do
+    "$here/ensure-$tool.sh" >/dev/null 2>"$logs/$tool.log" || report "$tool"
+  done
+  "$here/ensure-services.sh" || failed=1
+fi
+[ "$part" = apt ] && exit "$failed"
 
 # The Go builds side by side, the longest first.
 declare -A builds=()
@@ -32,6 +41,4 @@ done
 for tool in "${!builds[@]}"; do
   wait "${builds[$tool]}" || report "$tool"
 done
-
-"$here/ensure-services.sh" || failed=1
 exit "$failed"

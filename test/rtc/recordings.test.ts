@@ -282,7 +282,9 @@ for (const backend of ['postgresql', 'pglite'] as const) {
         fileId: null,
       });
 
-      // Stopping an egress LiveKit does not know (its webhook lost): the recording fails, not blocks.
+      // Stopping an egress LiveKit cannot reach (this one has no Egress system: "egress not
+      // connected"; elsewhere an unknown egress is a 404): the recording fails rather than block the
+      // next one.
       const lost = await plantRunning(meetingId, host.userId);
       await deliver(
         'egress_started',

@@ -10,6 +10,8 @@ import {
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { LiveKitSettings } from '../../platform/rtc-config.ts';
 
+const START_TIMEOUT_SECONDS = 40;
+
 /** The S3 bucket (the file service's chat files) LiveKit Egress writes recordings into. */
 export interface RecordingTarget {
   endpoint: string;
@@ -41,7 +43,11 @@ export class Egress {
   readonly #target: RecordingTarget;
 
   constructor(settings: LiveKitSettings, target: RecordingTarget) {
-    this.#client = new EgressClient(settings.apiUrl, settings.apiKey, settings.apiSecret);
+    // LiveKit looks for a worker for a while before it answers that none took the job (about 22 s
+    // for livekit-server 1.13's "no response from servers"): wait for that answer, not the SDK's 10 s.
+    this.#client = new EgressClient(settings.apiUrl, settings.apiKey, settings.apiSecret, {
+      requestTimeout: START_TIMEOUT_SECONDS,
+    });
     this.#target = target;
   }
 
@@ -89,7 +95,12 @@ export class Egress {
       await this.#client.stopEgress(egressId);
       return 'stopping';
     } catch (error) {
-      if (error instanceof ServerError && error.status === 404) return 'gone';
+      // Unknown, or LiveKit runs with no Egress system at all (no Redis): nothing records there.
+      if (
+        error instanceof ServerError &&
+        (error.status === 404 || /egress not connected/i.test(error.message))
+      )
+        return 'gone';
       if (error instanceof ServerError && error.status < 500) return 'stopping';
       throw new AppError(ErrorCode.LIVEKIT_UNAVAILABLE, {
         detail: `LiveKit: ${(error as Error).message}`,

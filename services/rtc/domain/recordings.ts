@@ -143,7 +143,9 @@ export class Recordings {
        order by coalesce(egress_id = ?, false) desc limit 1`,
       [outcome.egressId, outcome.key ?? '', outcome.egressId],
     );
-    if (!row || row.status === 'done' || row.status === 'failed') return;
+    // Done is final. Failed is not, for a file: a stop that found LiveKit without the egress may
+    // be followed by its egress_ended after all, and its bytes are kept then.
+    if (!row || row.status === 'done' || (row.status === 'failed' && outcome.state !== 'complete')) return;
     if (outcome.state === 'running') {
       await this.#sql.query(
         `update rtc.meeting_recordings set egress_id = coalesce(egress_id, ?),
@@ -181,8 +183,8 @@ export class Recordings {
     }
     await this.#sql.query(
       `update rtc.meeting_recordings set status = 'done', egress_id = coalesce(egress_id, ?),
-         duration_ms = ?, size = ?, ended_at = now()
-       where recording_id = ? and status not in ('done', 'failed')`,
+         duration_ms = ?, size = ?, error = null, ended_at = now()
+       where recording_id = ? and status <> 'done'`,
       [outcome.egressId, outcome.durationMs ?? null, size, row.recording_id],
     );
     this.#logger.info({ meetingId: row.meeting_id, fileId: row.file_id, size }, 'meeting recording kept');

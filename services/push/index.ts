@@ -19,6 +19,7 @@ import { pushInternal } from './internal.ts';
 import { Migration20261130000800_push } from './migrations/Migration20261130000800_push.ts';
 import { Migration20261130000810_push_pending } from './migrations/Migration20261130000810_push_pending.ts';
 import { createProviders, vapidKeys } from './providers/index.ts';
+import { pushRoutes } from './routes.ts';
 
 /**
  * The push service (seed §4.8, §4.13): offline pushes through Web Push, FCM and APNs for new
@@ -41,7 +42,8 @@ export const pushService: ServiceModule = {
     const registrations = new Registrations(sql);
     const preferences = new Preferences(sql);
     const directory = new Directory(ctx.invoke);
-    const providers = createProviders(settings, await vapidKeys(sql, settings.vapid));
+    const vapid = await vapidKeys(sql, settings.vapid);
+    const providers = createProviders(settings, vapid);
     const dispatcher = new Dispatcher({
       sql,
       ids: ctx.ids,
@@ -86,7 +88,7 @@ export const pushService: ServiceModule = {
     sweeper.unref();
 
     return {
-      routes: [],
+      routes: pushRoutes(vapid.publicKey),
       metrics: [dispatcher.attempts],
       subscriptions: [
         eventSubscription({

@@ -114,6 +114,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/auth/refresh': { public: 'the refresh token is the credential' },
   'POST /api/v1/auth/password/reset': { public: 'the verification code is the credential' },
   'GET /api/v1/auth/jwks': { public: 'public keys' },
+  'GET /api/v1/push/vapid-public-key': { public: 'the public key every browser subscribes to Web Push with' },
   'GET /api/v1/auth/oidc/providers': { public: 'names of the sign-in providers' },
   'POST /api/v1/auth/oidc/{provider}/start': { public: 'starts a sign-in at the provider' },
   'POST /api/v1/auth/oidc/callback': { public: 'the provider’s code, with the state only its starter holds' },

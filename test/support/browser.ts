@@ -1,23 +1,47 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Page,
+  type LaunchOptions as PlaywrightLaunch,
+} from 'playwright-core';
 
 /** Where browser suites keep their screenshots (git-ignored; CI keeps them as artifacts). */
 export const ARTIFACTS_DIR = join(import.meta.dirname, '../artifacts/web');
+
+export interface LaunchOptions {
+  /**
+   * Chromium's fake microphone and camera (a beep and a test pattern), granted without asking:
+   * for recording voice notes and for calls.
+   */
+  fakeMedia?: boolean;
+}
+
+function launchSettings(options: LaunchOptions): PlaywrightLaunch {
+  const executablePath = execFileSync('scripts/test-env/ensure-chromium.sh', { encoding: 'utf8' }).trim();
+  return {
+    executablePath,
+    headless: true,
+    // Containers as root have no user namespaces for Chromium's sandbox.
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      ...(options.fakeMedia ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] : []),
+    ],
+  };
+}
 
 /**
  * Launches Debian's Chromium (scripts/test-env/ensure-chromium.sh installs it; Playwright's own
  * browser download cannot work here), headless, driven by playwright-core.
  */
-export async function launchChromium(): Promise<Browser> {
-  const executablePath = execFileSync('scripts/test-env/ensure-chromium.sh', { encoding: 'utf8' }).trim();
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    // Containers as root have no user namespaces for Chromium's sandbox.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-  });
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch(launchSettings(options));
 }
 
 /** A browser user: its own context (cookies, storage, network) and page, with what went wrong in it. */
@@ -29,9 +53,9 @@ export interface BrowserUser {
   problems: string[];
 }
 
-export async function newUser(browser: Browser, baseUrl: string, name: string): Promise<BrowserUser> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
+const VIEWPORT = { width: 1100, height: 720 };
+
+function watchProblems(page: Page, baseUrl: string): string[] {
   const problems: string[] = [];
   // Only the app's own pages count: an identity provider's login page is not ours to judge.
   const ours = () => new URL(page.url()).origin === new URL(baseUrl).origin;
@@ -43,7 +67,34 @@ export async function newUser(browser: Browser, baseUrl: string, name: string): 
     problems.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  return { name, context, page, problems };
+  return problems;
+}
+
+export async function newUser(browser: Browser, baseUrl: string, name: string): Promise<BrowserUser> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT });
+  const page = await context.newPage();
+  return { name, context, page, problems: watchProblems(page, baseUrl) };
+}
+
+/**
+ * A browser user with a browser profile of its own on disk, in its own Chromium. A context of
+ * `newUser` is an incognito one, where Chromium refuses some things a person's browser does, such
+ * as subscribing to Web Push. Closing its context closes that browser and removes the profile.
+ */
+export async function newProfileUser(
+  baseUrl: string,
+  name: string,
+  options: LaunchOptions = {},
+): Promise<BrowserUser> {
+  const profile = mkdtempSync(join(tmpdir(), 'anychat-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...launchSettings(options),
+    baseURL: baseUrl,
+    viewport: VIEWPORT,
+  });
+  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { name, context, page, problems: watchProblems(page, baseUrl) };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -375,28 +375,47 @@ export function send(
   return shown;
 }
 
+/** What an upload sends: its content type, the file kind it is stored as, what shows meanwhile. */
+export interface UploadSpec {
+  contentType: string;
+  kind: string;
+  /** Content shown while uploading (a file's name and size); the message carries the file id alone. */
+  content?: Record<string, unknown>;
+  localUrl?: string;
+  clientMsgId?: string;
+}
+
 /** Uploads an image with progress (a local preview meanwhile), then sends it by file id. */
-export async function sendImage(conversation: Conversation, file: File): Promise<void> {
-  const clientMsgId = crypto.randomUUID();
+export function sendImage(conversation: Conversation, file: File): Promise<void> {
+  return sendUpload(conversation, file, {
+    contentType: 'image',
+    kind: 'chat_image',
+    localUrl: URL.createObjectURL(file),
+  });
+}
+
+/** Uploads a file with progress, then sends it as a message of `spec.contentType` by file id. */
+export async function sendUpload(conversation: Conversation, file: File, spec: UploadSpec): Promise<void> {
+  const clientMsgId = spec.clientMsgId ?? crypto.randomUUID();
   const placeholder: ChatMessage = {
     ...outgoingToMessage({
       clientMsgId,
       sessionId: conversation.sessionId,
       sessionType: conversation.sessionType,
       targetId: conversation.targetId,
-      contentType: 'image',
-      content: {},
+      contentType: spec.contentType,
+      content: spec.content ?? {},
       createdAt: Date.now(),
     }),
     pending: true,
-    localUrl: URL.createObjectURL(file),
+    ...(spec.localUrl ? { localUrl: spec.localUrl } : {}),
     progress: 0,
   };
   addMessage(placeholder);
   // Looked up each time: a page of history loaded meanwhile replaces the list.
   const shown = () => state.messages[conversation.sessionId]?.find((m) => m.clientMsgId === clientMsgId);
   try {
-    const uploaded = await http.upload<{ fileId: string }>(file, 'chat_image', (fraction) => {
+    const uploaded = await http.upload<{ fileId: string }>(file, spec.kind, (fraction) => {
       const message = shown();
       if (message) message.progress = fraction;
     });
@@ -405,7 +424,7 @@ export async function sendImage(conversation: Conversation, file: File): Promise
       sessionId: conversation.sessionId,
       sessionType: conversation.sessionType,
       targetId: conversation.targetId,
-      contentType: 'image',
+      contentType: spec.contentType,
       content: { fileId: uploaded.fileId },
       createdAt: Date.now(),
     };

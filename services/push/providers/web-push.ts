@@ -15,6 +15,22 @@ import type { VapidKeys } from './vapid.ts';
 export const webPushTopic = (collapseKey: string) =>
   createHash('sha256').update(collapseKey).digest('base64url').slice(0, 32);
 
+/**
+ * What the browser's service worker receives (web/public/sw.js reads it): the notification's title
+ * and body, the badge, the collapse key as the notification's `tag`, whether it is a silent
+ * withdrawal, and the data the app opens (kind, conversation, ids).
+ */
+export function webPushPayload(message: PushMessage): string {
+  return JSON.stringify({
+    title: message.title,
+    body: message.body,
+    badge: message.badge,
+    tag: message.collapseKey,
+    silent: message.silent,
+    data: message.data,
+  });
+}
+
 interface Subscription {
   endpoint: string;
   keys: { p256dh: string; auth: string };
@@ -45,14 +61,7 @@ export class WebPushProvider implements PushProvider {
     } catch {
       return { ok: false, reason: 'dead-token', detail: 'the registration is not a Web Push subscription' };
     }
-    const payload = JSON.stringify({
-      title: message.title,
-      body: message.body,
-      badge: message.badge,
-      tag: message.collapseKey,
-      silent: message.silent,
-      data: message.data,
-    });
+    const payload = webPushPayload(message);
     try {
       const answer = await webPush.sendNotification(subscription, payload, {
         vapidDetails: { subject: this.#subject, ...this.#vapid },

@@ -245,6 +245,15 @@ describe('web client in Chromium: group management', function () {
         .locator('[data-test=messages] [data-test=text]', { hasText: 'am I still here' })
         .count(),
     ).to.equal(0);
+
+    // Reloaded, the client still knows she is out (her group list says so): opening the group asks
+    // nothing the server refuses (no read ack, no member list), and its panel shows the public part.
+    const groupList = carol.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/groups');
+    await carol.page.reload();
+    await groupList;
+    await openCrew(carol);
+    await openPanel(carol);
+    await hasAttribute(groupPanel(carol).locator('[data-test=group-state]'), 'data-state', 'not-member');
   });
 
   it('with joins verified, carol asks through the group link; the admin approves and she is back', async () => {

@@ -1,4 +1,4 @@
-import { reactive } from 'vue';
+import { reactive, watch } from 'vue';
 import { ApiError } from './api/http.ts';
 import { fileUrl, goneGroups, groupNotices, http, loadConversations, state } from './store.ts';
 
@@ -163,8 +163,29 @@ async function avatarOf(info: GroupInfo): Promise<string | null> {
   return fileUrl(fileId, false).catch(() => null);
 }
 
-// Which groups I am out of, from the notices (this module is loaded at start: ContactsPanel's
+// Which groups I am out of: those my group list says I left, was removed from or saw dismissed, at
+// sign-in (and each reload); then the notices (this module is loaded at start: ContactsPanel's
 // JoinGroupForm imports it). A member.joined notice goes to members only, me included once I am back.
+watch(
+  () => state.me?.userId,
+  (userId) => {
+    goneGroups.clear();
+    if (userId) void loadGoneGroups().catch(() => {});
+  },
+  { immediate: true },
+);
+
+async function loadGoneGroups() {
+  const { groups } = await http.get<{ groups: Array<{ groupId: string; status: string }> }>(
+    '/api/v1/groups',
+    {
+      lastUpdateTime: 0,
+      pageSize: 500,
+    },
+  );
+  for (const group of groups) if (group.status !== 'active') goneGroups.add(group.groupId);
+}
+
 groupNotices.add((kind, payload) => {
   const groupId = String(payload.groupId);
   const aboutMe = payload.userId === state.me?.userId;

@@ -276,7 +276,9 @@ export async function openConversation(sessionId: string): Promise<void> {
   state.activeId = sessionId;
   const conversation = activeConversation();
   if (!conversation) return;
-  if (!state.messages[sessionId]) await loadHistory(conversation);
+  // A group I am out of refuses its history (403): nothing is asked of it.
+  const gone = conversation.sessionType === 'group' && goneGroups.has(conversation.targetId);
+  if (!state.messages[sessionId] && !gone) await loadHistory(conversation);
   markRead(conversation);
 }
 

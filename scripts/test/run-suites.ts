@@ -85,6 +85,11 @@ async function main(): Promise<number> {
       '[test] some Debian test tools or services are missing; suites needing them will say which',
     );
 
+  const usesGoTool = makeGoToolDetector();
+  const later = files.filter((file) => usesGoTool(resolve(ROOT, file)));
+  const now = files.filter((file) => !later.includes(file));
+  if (later.length === 0) return mocha(files);
+
   const builds = run(ENSURE_ALL, ['go'], { quiet: true });
   let buildErrors = '';
   builds.stderr?.on('data', (chunk: Buffer) => {
@@ -97,9 +102,6 @@ async function main(): Promise<number> {
     return mocha(files);
   }
 
-  const usesGoTool = makeGoToolDetector();
-  const later = files.filter((file) => usesGoTool(resolve(ROOT, file)));
-  const now = files.filter((file) => !later.includes(file));
   console.error(
     `[test] building the Go test tools (first run on this machine, ~45 min); meanwhile the ${now.length} ` +
       `suites that need none of them run; the other ${later.length} follow once the builds are done`,
@@ -110,7 +112,7 @@ async function main(): Promise<number> {
   console.error(
     `[test] the Go test tools are ready; running: ${later.map((file) => relative(ROOT, file)).join(' ')}`,
   );
-  const second = later.length > 0 ? await mocha(later) : 0;
+  const second = await mocha(later);
   return first || second;
 }
 

@@ -156,6 +156,10 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
       ),
     );
     expect(duration).to.be.within(1, 10);
+    await bob.page
+      .locator('[data-test=conversations] .conversation', { hasText: 'alice' })
+      .locator('.preview', { hasText: '[Voice]' })
+      .waitFor();
     // The duration the server read from the recording, in the message as stored.
     const shown = await bob.page
       .locator('[data-test=messages] [data-test=voice] [data-test=voice-duration]')

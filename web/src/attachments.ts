@@ -1,4 +1,5 @@
 import type { Conversation } from './api/types.ts';
+import { t } from './i18n.ts';
 import { http, sendUpload } from './store.ts';
 
 /**
@@ -112,4 +113,11 @@ export function formatSize(bytes: number, locale: string): string {
 export function formatDuration(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+/** The word for a message without text (a quote of it, a reply bar): [File], [Voice], [Image]. */
+export function mediaPreview(contentType: string): string {
+  if (contentType === 'file') return t('filePreview');
+  if (contentType === 'voice') return t('voicePreview');
+  return t('imagePreview');
 }

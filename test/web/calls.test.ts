@@ -21,6 +21,7 @@ describe('web client in Chromium: calls and meetings over LiveKit', function () 
   let browser: Browser;
   let alice: BrowserUser;
   let bob: BrowserUser;
+  let aliceAccount: User;
   let aliceId: string;
   let bobAccount: User;
   /** Where each console error on bob's page came from (the resource a "Failed to load" names). */
@@ -35,6 +36,7 @@ describe('web client in Chromium: calls and meetings over LiveKit', function () 
     const a = await registerUser(api, { account: `alice_${run}`, nickname: 'alice' });
     const b = await registerUser(api, { account: `bob_${run}`, nickname: 'bob' });
     await befriend(api, a, b);
+    aliceAccount = a;
     aliceId = a.userId;
     bobAccount = b;
     browser = await launchChromium({ fakeMedia: true });
@@ -191,6 +193,48 @@ describe('web client in Chromium: calls and meetings over LiveKit', function () 
     await world.platform.api.ok('PUT', `/api/v1/calls/${callId}/hangup`, { token: phone.accessToken });
     await callScreen(alice).waitFor({ state: 'detached' });
     await alice.page.locator('[data-test=call-notice][data-kind=ended]').waitFor();
+  });
+
+  it('a group call from the group chat: bob answers, carol does not; it ends with its last participant', async () => {
+    const api = world.platform.api;
+    // alice's browser session is the Web one; the group is made from her phone.
+    const phone = await loginDevice(api, aliceAccount, 'Android', `android-${run}`);
+    const host = { userId: aliceId, accessToken: phone.accessToken };
+    const carol = await registerUser(api, { account: `carol_${run}`, nickname: 'carol' });
+    await befriend(api, host, carol);
+    await api.ok('POST', '/api/v1/groups', {
+      token: phone.accessToken,
+      body: { name: `Crew ${run}`, memberIds: [bobAccount.userId, carol.userId] },
+    });
+    await alice.page.click('[data-test=tab-chats]');
+    await alice.page.locator('[data-test=conversations] .conversation', { hasText: `Crew ${run}` }).click();
+    await alice.page.locator('[data-test=chat-title]', { hasText: `Crew ${run}` }).waitFor();
+
+    await alice.page.click('[data-test=call-audio]');
+    await callScreen(alice).waitFor();
+    const callId = await callScreen(alice).getAttribute('data-id');
+    const ringing = bob.page.locator(`[data-test=incoming-call][data-call="${callId}"]`);
+    await ringing.locator('[data-test=incoming-caller]', { hasText: 'alice is calling the group' }).waitFor();
+    await ringing.locator('[data-test=call-accept]').click();
+    await callScreen(bob).waitFor();
+    await alice.page.locator('[data-test=call-screen][data-phase=connected]').waitFor();
+    const room = `call_${callId}`;
+    await eventually('alice and bob publish in the group call; carol is still rung', async () => {
+      const present = await participants(room);
+      return present.length === 2 && present.every((p) => microphone(p));
+    });
+
+    // alice leaves: the call goes on for bob, and ends when he hangs up too.
+    await alice.page.click('[data-test=call-hangup]');
+    await callScreen(alice).waitFor({ state: 'detached' });
+    await bob.page.locator(`[data-test=call-peer][data-user="${aliceId}"]`).waitFor({ state: 'detached' });
+    expect(await callScreen(bob).count()).to.equal(1);
+    await bob.page.click('[data-test=call-hangup]');
+    await callScreen(bob).waitFor({ state: 'detached' });
+    await bob.page.locator('[data-test=call-notice][data-kind=ended]').waitFor();
+    const shown = record(alice, 'ended');
+    await shown.waitFor();
+    expect(await shown.textContent()).to.match(/Voice call · \d+:\d\d/);
   });
 
   it('a meeting: created with a password, joined, the host mutes, removes and ends it', async () => {

@@ -201,6 +201,8 @@ export async function hangUp(): Promise<void> {
   if (active.kind === 'meeting') return;
   shownCallId = null;
   const { duration } = await api.hangup(active.id).catch(() => ({ duration: 0 }));
+  // Leaving a group call that goes on without me: nothing has ended (its duration is still 0).
+  if (active.group && active.phase === 'connected' && duration === 0) return;
   tell(active.phase === 'connected' ? 'ended' : 'cancelled', duration);
 }
 

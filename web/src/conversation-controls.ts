@@ -1,4 +1,5 @@
 import type { Conversation } from './api/types.ts';
+import { t } from './i18n.ts';
 import { type ChatMessage, http, loadConversations, state } from './store.ts';
 
 /**
@@ -8,6 +9,8 @@ import { type ChatMessage, http, loadConversations, state } from './store.ts';
 
 /** A conversation's name as I see it: my remark of the friend first. */
 export function conversationName(conversation: Conversation): string {
+  // The platform's notices to me alone: its target is no user, so it has no name of its own.
+  if (conversation.sessionType === 'system') return t('systemConversation');
   const remark =
     conversation.sessionType === 'single' ? state.friends[conversation.targetId]?.remark : undefined;
   return remark || conversation.name || conversation.targetId;

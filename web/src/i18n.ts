@@ -66,6 +66,7 @@ const baseEn = {
   codeSent: 'Code sent — send again',
   code: 'Code',
   signInWith: 'Sign in with {name}',
+  systemConversation: 'Notifications',
 } as const;
 
 const en = { ...baseEn, ...groupWords.en, ...profileWords.en, ...callWords.en, ...fileWords.en };
@@ -128,6 +129,7 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   codeSent: '已发送——重新发送',
   code: '验证码',
   signInWith: '使用 {name} 登录',
+  systemConversation: '系统通知',
 };
 const zh: Record<Key, string> = {
   ...baseZh,

@@ -86,12 +86,14 @@ for (const backend of ['postgresql', 'pglite'] as const) {
 
     /** Posts a webhook as LiveKit does: protobuf JSON, signed with the API key's secret unless forged. */
     const deliver = async (event: WebhookEventNames, info: EgressInfo, secret = livekit!.apiSecret) => {
-      const body = new WebhookEvent({
-        event,
+      const message = new WebhookEvent({
         id: `EV_${randomBytes(6).toString('hex')}`,
         createdAt: BigInt(Math.floor(Date.now() / 1000)),
         egressInfo: info,
-      }).toJsonString();
+      });
+      // Set after construction: the SDK's subclass resets `event` in its constructor.
+      message.event = event;
+      const body = message.toJsonString();
       const token = new AccessToken(livekit!.apiKey, secret);
       token.sha256 = createHash('sha256').update(body).digest('base64');
       return fetch(`${platform!.host.url}/api/v1/rtc/webhook`, {
@@ -119,23 +121,25 @@ for (const backend of ['postgresql', 'pglite'] as const) {
       return { recordingId, key, egressId };
     };
 
-    it('without Egress configured, starting answers 100113', async () => {
-      const off = await startPlatform('pglite', { ...livekit!.env, ...minio!.env });
-      try {
-        const host = await registerUser(off.api);
-        const { meetingId } = await off.api.ok<{ meetingId: string }>('POST', '/api/v1/meetings', {
-          token: host.accessToken,
-          body: { title: 'not recorded' },
-        });
-        const refused = await off.api.call('POST', `/api/v1/meetings/${meetingId}/recording/start`, {
-          token: host.accessToken,
-        });
-        expect(refused.status).to.equal(400);
-        expect(refused.body.code).to.equal(100113);
-      } finally {
-        await off.stop();
-      }
-    });
+    // Once: the platform it starts is the same on either backend.
+    if (backend === 'pglite')
+      it('without Egress configured, starting answers 100113', async () => {
+        const off = await startPlatform('pglite', { ...livekit!.env, ...minio!.env });
+        try {
+          const host = await registerUser(off.api);
+          const { meetingId } = await off.api.ok<{ meetingId: string }>('POST', '/api/v1/meetings', {
+            token: host.accessToken,
+            body: { title: 'not recorded' },
+          });
+          const refused = await off.api.call('POST', `/api/v1/meetings/${meetingId}/recording/start`, {
+            token: host.accessToken,
+          });
+          expect(refused.status).to.equal(400);
+          expect(refused.body.code).to.equal(100113);
+        } finally {
+          await off.stop();
+        }
+      });
 
     it('LiveKit without an Egress worker: 100114 and nothing written; only the host starts or stops', async () => {
       const [host, member, stranger] = await Promise.all([1, 2, 3].map(() => registerUser(api())));
@@ -216,13 +220,12 @@ for (const backend of ['postgresql', 'pglite'] as const) {
 
       // The usual file route: members download the bytes; anyone else gets 70105.
       for (const user of [host!, member!]) {
-        const file = await api().ok<{ url: string; fileSize: number }>(
+        const file = await api().ok<{ url: string; size: number; mimeType: string; durationMs: number }>(
           'GET',
           `/api/v1/files/${done!.fileId}`,
-          {
-            token: user.accessToken,
-          },
+          { token: user.accessToken },
         );
+        expect(file).to.include({ size: bytes.length, mimeType: 'video/mp4', durationMs: 3500 });
         const response = await fetch(file.url);
         expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).to.equal(true);
       }

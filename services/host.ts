@@ -17,7 +17,12 @@ import {
 import { createHttpApp, markDraining } from './platform/http/app.ts';
 import { clientAddressResolver } from './platform/http/client-address.ts';
 import { createMetrics, metricsListener } from './platform/http/metrics.ts';
-import { liveKitOrigins, WEB_DIST_DIR, webClientMiddleware } from './platform/http/web-client.ts';
+import {
+  liveKitOrigins,
+  objectStoreOrigins,
+  WEB_DIST_DIR,
+  webClientMiddleware,
+} from './platform/http/web-client.ts';
 import { SnowflakeGenerator } from './platform/ids.ts';
 import type { Logger } from './platform/logger.ts';
 import { dbPoolMetrics, initTopicMetrics } from './platform/observability/index.ts';
@@ -195,6 +200,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
         webClientMiddleware(WEB_DIST_DIR, logger, {
           docs: config.services === 'all',
           connect: liveKitOrigins(config.rtc.livekit?.url),
+          files: objectStoreOrigins(
+            config.file.storage.type === 's3' ? config.file.storage.endpoint : undefined,
+          ),
         }),
       );
     const server = createServer(app.callback());

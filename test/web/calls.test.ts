@@ -53,7 +53,7 @@ describe('web client in Chromium: calls and meetings over LiveKit', function () 
       // The page may connect to the LiveKit server too (its WebSocket, and HTTP where its client asks
       // why a connection failed), and to nothing else.
       expect(response?.headers()['content-security-policy']).to.equal(
-        webContentSecurityPolicy(liveKitOrigins(world.livekit.url)),
+        webContentSecurityPolicy({ connect: liveKitOrigins(world.livekit.url) }),
       );
       await user.page.fill('input[name=account]', who.account);
       await user.page.fill('input[name=password]', who.password);

@@ -18,15 +18,18 @@ import type { Logger } from '../logger.ts';
  * `connect`: other origins the page may connect to — the LiveKit server of calls and meetings,
  * which lives at its own address (its WebSocket, and the same origin over HTTP(S), where its client
  * asks why a connection failed).
+ * `files`: the object store's origin where files live on S3/MinIO: the file service hands out URLs
+ * signed for that origin, which the page shows (images, voice, video) and uploads to (presigned PUT).
  */
-export function webContentSecurityPolicy(connect: string[] = []): string {
+export function webContentSecurityPolicy(origins: { connect?: string[]; files?: string[] } = {}): string {
+  const files = origins.files ?? [];
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' blob: data:",
-    "media-src 'self' blob:",
-    ["connect-src 'self'", ...connect].join(' '),
+    ["img-src 'self' blob: data:", ...files].join(' '),
+    ["media-src 'self' blob:", ...files].join(' '),
+    ["connect-src 'self'", ...(origins.connect ?? []), ...files].join(' '),
     "font-src 'self'",
     "worker-src 'self'",
     "object-src 'none'",
@@ -44,6 +47,11 @@ export function liveKitOrigins(url: string | undefined): string[] {
   const { host, protocol } = new URL(url);
   const secure = protocol === 'wss:' || protocol === 'https:';
   return secure ? [`wss://${host}`, `https://${host}`] : [`ws://${host}`, `http://${host}`];
+}
+
+/** The origin of the object store's endpoint when files live on S3/MinIO (none on local disk). */
+export function objectStoreOrigins(endpoint: URL | undefined): string[] {
+  return endpoint ? [endpoint.origin] : [];
 }
 
 /** Paths of the platform itself: an unknown one there stays a 404, never the app's page. */
@@ -107,9 +115,9 @@ function swaggerFiles(files: Map<string, StaticFile>) {
 export function webClientMiddleware(
   distDir: string,
   logger: Logger,
-  options: { docs: boolean; connect?: string[] } = { docs: true },
+  options: { docs: boolean; connect?: string[]; files?: string[] } = { docs: true },
 ): Koa.Middleware {
-  const policy = webContentSecurityPolicy(options.connect);
+  const policy = webContentSecurityPolicy({ connect: options.connect, files: options.files });
   const files = new Map<string, StaticFile>();
   if (existsSync(join(distDir, 'index.html'))) {
     readTree(distDir, '', files);

@@ -4,7 +4,7 @@
  * that arrive meanwhile coalesce into one more pass). Errors requeue with exponential backoff;
  * a watch that ends or fails is restarted.
  */
-import { type Logger, runInTrace, startSpan } from '../common/index.ts';
+import { inSpan, type Logger } from '../common/index.ts';
 import type { KubeObject } from './desired.ts';
 import type { KubeApi } from './kube.ts';
 import { queueDepth, reconcileDuration, reconciles } from './metrics.ts';
@@ -95,8 +95,11 @@ export class Controller {
       return;
     }
     this.#running.add(key);
-    // Each pass is a trace of its own: its log lines carry one traceId (common/trace-context.ts).
-    await runInTrace(startSpan(), () => this.#pass(key));
+    // Each pass is a trace of its own (a span, with tracing on): its log lines carry one traceId
+    // (common/trace-context.ts), and its calls to the API server are in it.
+    await inSpan('reconcile', { root: true, attributes: { 'anychat.imcluster': key } }, () =>
+      this.#pass(key),
+    );
   }
 
   async #pass(key: string): Promise<void> {

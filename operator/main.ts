@@ -6,11 +6,15 @@
  *   POD_NAME                  this replica's identity in the election (default: host name)
  *   LOG_LEVEL                 pino level (default info)
  *   METRICS_PORT              Prometheus /metrics port (default 9464; 0: none)
+ *   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME
+ *                             traces of the reconcile passes over OTLP (unset endpoint: off; common/tracing-config.ts)
  */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureJetStreamStream, streamSubjects } from '../common/deploy/index.ts';
 import { createLogger } from '../common/index.ts';
+import { startTracing } from '../common/tracing.ts';
+import { tracingConfigFromEnv } from '../common/tracing-config.ts';
 import { Controller } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { KubeApi } from './kube.ts';
@@ -103,6 +107,7 @@ export function startOperator(config: KubeConfig, options: OperatorOptions = {})
 }
 
 if (import.meta.main) {
+  const tracing = await startTracing(tracingConfigFromEnv(), 'anychat-operator');
   const config = new KubeConfig();
   config.loadFromDefault();
   const operator = startOperator(config, {
@@ -118,6 +123,6 @@ if (import.meta.main) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       metrics?.close();
-      void operator.stop();
+      void operator.stop().then(() => tracing?.shutdown());
     });
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { TOPIC_SUBSCRIBERS } from '../common/index.ts';
+import { startTracing } from '../common/tracing.ts';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './platform/config.ts';
 import { AuthService } from './platform/contracts/gen/anychat/auth/v1/auth_pb.ts';
@@ -86,6 +87,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   try {
+    // First, so that what starts below is traced; last to stop (cleanups run in reverse), so that
+    // the shutdown's spans are exported too. Without an endpoint nothing is loaded (common/tracing.ts).
+    const tracing = await startTracing(
+      config.tracing,
+      config.services === 'all' ? 'anychat' : `anychat-${config.services.join('-')}`,
+    );
+    if (tracing) cleanups.push(() => tracing.shutdown());
     let embeddedDb: EmbeddedPostgres | undefined;
     let databaseUrl = config.databaseUrl;
     // PGlite runs one query at a time, so a few connections per ORM are plenty; the socket server

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { currentTrace, newTraceId, runInTrace, startSpan } from '../../common/trace-context.ts';
+import { currentTrace, inSpan, newTraceId } from '../../common/trace-context.ts';
 import type { Config } from '../platform/config.ts';
 import { peerOf } from '../platform/contracts/index.ts';
 import { ErrorCode, isAppError, type Language, messageFor } from '../platform/errors.ts';
@@ -46,10 +46,11 @@ export class FrameHandler {
 
   /**
    * Validates, rate-limits and acts on one frame; answers ERROR for what it refuses. Each frame is
-   * a trace of its own: what handling it logs, calls and publishes carries its trace id.
+   * a trace of its own (a server span when tracing is on): what handling it logs, calls and
+   * publishes carries its trace id.
    */
   handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
-    return runInTrace(startSpan(), () => this.#handle(conn, payload, isBinary, language));
+    return inSpan('gateway frame', { kind: 'server' }, () => this.#handle(conn, payload, isBinary, language));
   }
 
   async #handle(conn: Connection, payload: Buffer, isBinary: boolean, language: Language) {
@@ -119,34 +120,11 @@ export class FrameHandler {
           conn.send({ type: 'PONG', timestamp: Date.now() });
           return;
         case 'SEND_MESSAGE':
-          return await conn.serially(async () => {
-            conn.sending(frame.msgId, true);
-            try {
-              // One trace per message sent (the frame's): the store, the publish and the deliveries
-              // carry its id (as W3C traceparent through the sidecars, which join their spans to it).
-              const traceId = currentTrace()?.traceId ?? newTraceId();
-              const ack = await this.#deps.messages.send(
-                { ...frame.data, senderId: conn.userId, deviceId: conn.deviceId, clientMsgId: frame.msgId },
-                { traceId },
-              );
-              // At debug: the message id beside the trace id, to follow one message by either.
-              this.#deps.logger.debug(
-                { msgId: frame.msgId, messageId: ack.messageId, seq: ack.seq },
-                'message sent',
-              );
-              // A big group's message has no syncSeq: it takes its place in the group's stream.
-              if (ack.syncSeq === 0 && frame.data.sessionType === 'group')
-                conn.consumeGroup(ack.sessionId, ack.seq);
-              else conn.consume(ack.syncSeq);
-              conn.send({ type: 'SEND_ACK', msgId: frame.msgId, timestamp: Date.now(), data: ack });
-            } catch (cause) {
-              const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
-              if (!isAppError(cause)) this.#deps.logger.error({ err: cause }, 'send failed');
-              error(code, frame.msgId, isAppError(cause) ? cause.detail : undefined);
-            } finally {
-              conn.sending(frame.msgId, false);
-            }
-          });
+          return await conn.serially(() =>
+            inSpan('gateway SEND_MESSAGE', { attributes: { 'anychat.msg_id': frame.msgId } }, () =>
+              this.#send(conn, frame.msgId, frame.data, error),
+            ),
+          );
         case 'MESSAGE_ACK':
           conn.acknowledge(frame.data.messageIds);
           return;
@@ -162,6 +140,38 @@ export class FrameHandler {
     } catch (cause) {
       this.#deps.logger.error({ err: cause, type: frame.type }, 'frame handling failed');
       error(toAppError(cause).code, msgId);
+    }
+  }
+
+  /**
+   * SEND_MESSAGE: one trace per message sent (the frame's): the store, the publish and the
+   * deliveries carry it (as W3C traceparent through the sidecars, which join their spans to it).
+   */
+  async #send(
+    conn: Connection,
+    msgId: string,
+    data: Extract<ClientFrame, { type: 'SEND_MESSAGE' }>['data'],
+    error: (code: number, msgId: string | undefined, detail?: string) => void,
+  ) {
+    conn.sending(msgId, true);
+    try {
+      const traceId = currentTrace()?.traceId ?? newTraceId();
+      const ack = await this.#deps.messages.send(
+        { ...data, senderId: conn.userId, deviceId: conn.deviceId, clientMsgId: msgId },
+        { traceId },
+      );
+      // At debug: the message id beside the trace id, to follow one message by either.
+      this.#deps.logger.debug({ msgId, messageId: ack.messageId, seq: ack.seq }, 'message sent');
+      // A big group's message has no syncSeq: it takes its place in the group's stream.
+      if (ack.syncSeq === 0 && data.sessionType === 'group') conn.consumeGroup(ack.sessionId, ack.seq);
+      else conn.consume(ack.syncSeq);
+      conn.send({ type: 'SEND_ACK', msgId, timestamp: Date.now(), data: ack });
+    } catch (cause) {
+      const code = isAppError(cause) ? cause.code : ErrorCode.MESSAGE_SEND_FAILED;
+      if (!isAppError(cause)) this.#deps.logger.error({ err: cause }, 'send failed');
+      error(code, msgId, isAppError(cause) ? cause.detail : undefined);
+    } finally {
+      conn.sending(msgId, false);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { parseTraceparent, runInTrace, startSpan } from '../../common/trace-context.ts';
+import { inSpan, tracingEnabled } from '../../common/trace-context.ts';
 import type { Config } from '../platform/config.ts';
 import {
   type Delivery,
@@ -54,6 +54,25 @@ const TIMELINE_PAGE = 200;
 const CONNECTS_PER_MINUTE = 60;
 /** A connect refused for a server-side fault is tried again after this, plus up to the reconnect jitter. */
 const RETRY_MIN_MS = 1000;
+
+/** A delivered frame into a socket: offered in its ordered stream, or sent as it is. */
+function push(conn: Connection, delivery: Delivery) {
+  if (delivery.syncSeq !== undefined) conn.offer(delivery.syncSeq, delivery.frame);
+  else conn.send(delivery.frame);
+}
+
+const pushSpan = (conn: Connection, frameType: string) =>
+  [
+    `gateway push ${frameType}`,
+    {
+      kind: 'producer',
+      attributes: {
+        'anychat.frame.type': frameType,
+        'anychat.user.id': conn.userId,
+        'anychat.device.id': conn.deviceId,
+      },
+    },
+  ] as const;
 
 /**
  * The gateway of one instance: accepts `/ws`, authenticates, keeps this instance's devices in the
@@ -153,9 +172,9 @@ export class GatewayHub {
     if (!groupSeqs) return refuse(socket, 400, 'Bad Request');
     // Opening the socket (token, presence, the replay) is a trace of its own, the upgrade's when
     // it came with a traceparent: what it logs and calls carries it. Frames are traces of their own.
-    const caller = parseTraceparent(String(request.headers.traceparent ?? ''));
+    const caller = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      void runInTrace(startSpan(caller?.traceId, caller?.parentSpanId), () =>
+      void inSpan('gateway connect', { kind: 'server', parent: caller }, () =>
         this.#open(ws, {
           token,
           syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
@@ -424,8 +443,10 @@ export class GatewayHub {
           this.#logout(conn, delivery.frame);
           continue;
         }
-        if (delivery.syncSeq !== undefined) conn.offer(delivery.syncSeq, delivery.frame);
-        else conn.send(delivery.frame);
+        // The push to each socket is a span of the delivery's trace when tracing is on; off, not
+        // even the span's options are made (this runs for every frame to every device).
+        if (tracingEnabled()) inSpan(...pushSpan(conn, delivery.frame.type), () => push(conn, delivery));
+        else push(conn, delivery);
       }
     }
   }

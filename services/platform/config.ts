@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type TracingConfig, tracingConfigOf, tracingEnvShape } from '../../common/tracing-config.ts';
 import { GROUP_MEMBERS_CEILING } from './contracts/group.ts';
 import { type FileConfig, loadFileConfig } from './file-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
@@ -41,6 +42,8 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: z.string().optional(),
   /** Port serving Prometheus `/metrics` (never the API port). Unset: metrics are not served; 0: any free port. */
   METRICS_PORT: int(0, 65535).optional(),
+  /** OpenTelemetry tracing: OTEL_EXPORTER_OTLP_ENDPOINT (set: on), OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME (common/tracing-config.ts). */
+  ...tracingEnvShape,
 
   DAPR_HOST: z.string().default('127.0.0.1'),
   DAPR_HTTP_PORT: int(1, 65535).default(3500),
@@ -232,6 +235,8 @@ export interface Config {
   rateLimitFactor: number;
   trustedProxies: TrustedProxies;
   metricsPort: number | undefined;
+  /** Where and how much this process traces; `endpoint` undefined: off. */
+  tracing: TracingConfig;
   publicUrl: string | undefined;
   webClient: boolean;
   production: boolean;
@@ -409,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitFactor: e.RATE_LIMIT_FACTOR,
     trustedProxies,
     metricsPort: e.METRICS_PORT,
+    tracing: tracingConfigOf(e),
     publicUrl: e.PUBLIC_URL,
     webClient: e.WEB_CLIENT === undefined ? services === 'all' : e.WEB_CLIENT === 'true',
     production: e.NODE_ENV === 'production',

@@ -1,4 +1,5 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { inSpan } from '../../../common/trace-context.ts';
 import type {
   SystemMessageRequested,
   TimelineAppendRequested,
@@ -265,15 +266,20 @@ export class MessageService {
     };
     const { readFanout } = this.#o;
     const planned = input.sessionType === 'group' ? readFanout.plan(sessionId, participants) : undefined;
-    const stored = await this.#sends
-      .submit({
+    // The store (its transaction's queries: a batch's, when sends are committed together) is a
+    // span of the message's trace when tracing is on.
+    const storeSpan = {
+      attributes: { 'anychat.message.id': messageId, 'anychat.session.type': input.sessionType },
+    };
+    const stored = await inSpan('message store', storeSpan, () =>
+      this.#sends.submit({
         message: { ...message, searchText: input.searchText, participants, readFanout: planned },
         created: created!,
-      })
-      .catch((error: unknown) => {
-        readFanout.forget(sessionId);
-        throw error;
-      });
+      }),
+    ).catch((error: unknown) => {
+      readFanout.forget(sessionId);
+      throw error;
+    });
     // A concurrent send with the same clientMsgId won; answer with its result.
     if ('duplicate' in stored) return stored.duplicate;
     messagesStored.inc({ chat_type: input.sessionType, content_type: input.contentType });

@@ -3,7 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { parseTraceparent, runInTrace, startSpan } from '../../../common/trace-context.ts';
+import {
+  currentTrace,
+  inSpan,
+  parseTraceparent,
+  runInTrace,
+  startSpan,
+  tracingEnabled,
+} from '../../../common/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import { type DaprInboundOptions, mountDaprInbound } from '../ports/dapr/inbound.ts';
 import { bodyError, refusePrototypeKeys } from './body-errors.ts';
@@ -53,19 +60,39 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 
   app.use(async (ctx, next) => {
     ctx.request.ip = options.clientAddress(ctx.req);
-    const traceId = traceIdOf(ctx);
     const state = ctx.state as RequestState;
-    state.traceId = traceId;
     state.language = languageOf(ctx.get('accept-language'));
     // The trace ids come from the logger itself (its mixin reads the request's span).
     state.logger = options.logger;
-    ctx.set('X-Trace-Id', traceId);
     const started = performance.now();
-    const caller = parseTraceparent(ctx.get('traceparent'));
-    const span = startSpan(traceId, caller?.traceId === traceId ? caller.parentSpanId : undefined);
     // Calls to other services made while handling the request carry its trace id, and every line
-    // logged meanwhile (the access log too) its trace and span ids.
-    await runInTrace(span, async () => {
+    // logged meanwhile (the access log too) its trace and span ids. With tracing on the request is
+    // a server span (the caller's traceparent its parent) and the trace id is that span's; off, a
+    // client's W3C trace id or X-Request-Id names the request.
+    const enter = (work: () => Promise<void>) => {
+      if (tracingEnabled())
+        return inSpan(
+          `${ctx.method} ${ctx.path.startsWith('/api/') ? 'api' : ctx.path.split('/')[1] || '/'}`,
+          {
+            kind: 'server',
+            parent: ctx.get('traceparent') || undefined,
+            attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path },
+          },
+          () => {
+            state.traceId = currentTrace()!.traceId;
+            return work();
+          },
+        );
+      const traceId = traceIdOf(ctx);
+      state.traceId = traceId;
+      const caller = parseTraceparent(ctx.get('traceparent'));
+      return runInTrace(
+        startSpan(traceId, caller?.traceId === traceId ? caller.parentSpanId : undefined),
+        work,
+      );
+    };
+    await enter(async () => {
+      ctx.set('X-Trace-Id', state.traceId);
       await next();
       if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz')) {
         state.logger.info(

@@ -22,13 +22,7 @@ import {
 } from '@bufbuild/protobuf';
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Interceptor, type Transport } from '@connectrpc/connect';
-import {
-  currentTrace,
-  parseTraceparent,
-  runInTrace,
-  startSpan,
-  traceparentFor,
-} from '../../../common/trace-context.ts';
+import { currentTrace, inSpan, traceparentFor } from '../../../common/trace-context.ts';
 import { ErrorDetailSchema } from '../contracts/gen/anychat/common/v1/common_pb.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { toAppError } from '../http/errors-middleware.ts';
@@ -49,8 +43,14 @@ export function traceIdOfCall(headers: Headers): string | undefined {
  * unless the call names its own, and its log lines carry the ids (common/trace-context.ts).
  */
 export function withTraceId<T>(traceId: string, work: () => T): T {
-  return runInTrace(startSpan(traceId), work);
+  return inSpan('work', { root: true, parent: traceId }, work);
 }
+
+const rpcAttributes = (service: string, method: string) => ({
+  'rpc.system': 'connect_rpc',
+  'rpc.service': service,
+  'rpc.method': method,
+});
 
 /**
  * Server side, outermost: each call is handled in a span of the caller's trace (a new trace when it
@@ -59,8 +59,12 @@ export function withTraceId<T>(traceId: string, work: () => T): T {
  */
 export function traceCalls(logger: Logger): Interceptor {
   return (next) => async (request) => {
-    const parent = parseTraceparent(request.header.get('traceparent') ?? undefined);
-    return runInTrace(startSpan(parent?.traceId, parent?.parentSpanId), async () => {
+    const span = {
+      kind: 'server' as const,
+      parent: request.header.get('traceparent') ?? undefined,
+      attributes: rpcAttributes(request.service.typeName, request.method.name),
+    };
+    return inSpan(`${request.service.typeName}/${request.method.name}`, span, async () => {
       const started = performance.now();
       let outcome = 'error';
       try {
@@ -157,8 +161,21 @@ export async function callThrough<I extends DescMessage, O extends DescMessage>(
   input: MessageInitShape<I>,
   options: InvokeOptions = {},
 ): Promise<MessageShape<O>> {
+  const span = { kind: 'client' as const, attributes: rpcAttributes(method.parent.typeName, method.name) };
+  return inSpan(`${method.parent.typeName}/${method.name}`, span, () =>
+    call(transport, method, input, options),
+  );
+}
+
+async function call<I extends DescMessage, O extends DescMessage>(
+  transport: Transport,
+  method: DescMethodUnary<I, O>,
+  input: MessageInitShape<I>,
+  options: InvokeOptions,
+): Promise<MessageShape<O>> {
   const traceId = options.traceId ?? currentTrace()?.traceId;
-  // Only W3C trace ids travel (a client's x-request-id may be something else).
+  // Only W3C trace ids travel (a client's x-request-id may be something else). The call's own span
+  // (tracing on) is the callee's parent.
   const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparentFor(traceId) } : undefined;
   const stop = invokeDuration.startTimer({
     app: appIdOf(method.parent),

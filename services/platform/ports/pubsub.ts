@@ -3,7 +3,7 @@
  * SUCCESS, RETRY or DROP, at-least-once delivery (so every handler is idempotent), no wildcards.
  * A handler that throws means RETRY: an event is never acknowledged silently.
  */
-import { parseTraceparent, runInTrace, startSpan } from '../../../common/trace-context.ts';
+import { inSpan, parseTraceparent, tracingEnabled } from '../../../common/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import { measuredHandler } from '../observability/metrics.ts';
 
@@ -77,6 +77,17 @@ function traceOf(event: CloudEvent): { traceId?: string; parentSpanId?: string }
   return { ...(traceId ? { traceId } : {}), ...(parentSpanId ? { parentSpanId } : {}) };
 }
 
+/** The traceparent a delivery continues (traceOf's choice), as the W3C header or a bare trace id. */
+function parentOf(event: CloudEvent): string | undefined {
+  const { traceId, parentSpanId } = traceOf(event);
+  if (!traceId) return undefined;
+  // The sidecar's (or publisher's) traceparent as sent, keeping its sampled flag.
+  if (parseTraceparent(event.traceparent)?.parentSpanId === parentSpanId && parentSpanId)
+    return event.traceparent;
+  if (parseTraceparent(event.traceid)?.parentSpanId === parentSpanId && parentSpanId) return event.traceid;
+  return traceId;
+}
+
 /**
  * Runs a handler and turns an exception into RETRY, never into a silent SUCCESS. The handler runs in
  * a span of the publisher's trace (its log lines carry the trace id); `logger` gets each delivery at debug.
@@ -87,8 +98,12 @@ export async function runHandler<T>(
   onError: (error: unknown) => void,
   logger?: Logger,
 ): Promise<DeliveryResult> {
-  const { traceId, parentSpanId } = traceOf(event);
-  return runInTrace(startSpan(traceId, parentSpanId), async () => {
+  const span = {
+    kind: 'consumer' as const,
+    parent: parentOf(event),
+    attributes: { 'messaging.destination.name': subscription.topic },
+  };
+  return inSpan(`${subscription.topic} process`, span, async () => {
     const [result] = await measuredHandler(subscription.topic, async () => {
       try {
         const answer = await subscription.handle(event);
@@ -115,28 +130,35 @@ export async function runBulkHandler<T>(
   onError: (error: unknown) => void,
   logger?: Logger,
 ): Promise<DeliveryResult[]> {
-  return runInTrace(startSpan(), async () => {
-    const results = await measuredHandler(events[0]?.topic ?? 'unknown', async () => {
-      try {
-        const answers = await bulk.handle(events);
-        return events.map((_, index) => {
-          const result = answers[index];
-          return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
-        });
-      } catch (error) {
-        onError(error);
-        return events.map(() => 'RETRY' as const);
-      }
-    });
-    logger?.debug(
-      {
-        topic: events[0]?.topic,
-        size: events.length,
-        traceIds: [...new Set(events.flatMap((event) => traceOf(event).traceId ?? []))],
-        retried: results.filter((result) => result === 'RETRY').length,
-      },
-      'events handled',
-    );
-    return results;
-  });
+  const topic = events[0]?.topic ?? 'unknown';
+  // Each event's trace links to the batch (tracing on only: the links cost a parse per event).
+  const links = tracingEnabled() ? events.flatMap((event) => parentOf(event) ?? []) : [];
+  return inSpan(
+    `${topic} process batch`,
+    { kind: 'consumer', links, attributes: { 'messaging.batch.message_count': events.length } },
+    async () => {
+      const results = await measuredHandler(events[0]?.topic ?? 'unknown', async () => {
+        try {
+          const answers = await bulk.handle(events);
+          return events.map((_, index) => {
+            const result = answers[index];
+            return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+          });
+        } catch (error) {
+          onError(error);
+          return events.map(() => 'RETRY' as const);
+        }
+      });
+      logger?.debug(
+        {
+          topic: events[0]?.topic,
+          size: events.length,
+          traceIds: [...new Set(events.flatMap((event) => traceOf(event).traceId ?? []))],
+          retried: results.filter((result) => result === 'RETRY').length,
+        },
+        'events handled',
+      );
+      return results;
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { currentTrace } from '../../../../common/trace-context.ts';
+import { currentTrace, inSpan, traceparentFor, tracingEnabled } from '../../../../common/trace-context.ts';
 import type { Logger } from '../../logger.ts';
 import { droppedEvents } from '../delivery-metrics.ts';
 import {
@@ -88,9 +88,21 @@ export class EmbeddedBus {
     };
   }
 
-  async publish<T>(source: string, pubsubName: string, topic: string, data: T, options: PublishOptions = {}) {
+  publish<T>(source: string, pubsubName: string, topic: string, data: T, options: PublishOptions = {}) {
+    return inSpan(
+      `${topic} publish`,
+      {
+        kind: 'producer',
+        attributes: { 'messaging.system': 'anychat-embedded', 'messaging.destination.name': topic },
+      },
+      async () => this.#publish(source, pubsubName, topic, data, options),
+    );
+  }
+
+  #publish<T>(source: string, pubsubName: string, topic: string, data: T, options: PublishOptions) {
     if (this.#closed) throw new Error('embedded bus is closed');
-    // Published while handling something: the event goes on in that trace.
+    // Published while handling something: the event goes on in that trace, and its traceparent
+    // (as a sidecar's would) names the publish as the delivery's parent.
     const traceId = options.traceId ?? currentTrace()?.traceId;
     const event: CloudEvent<T> = {
       id: randomUUID(),
@@ -104,6 +116,9 @@ export class EmbeddedBus {
       // Same JSON round-trip as a real broker: no shared references, no Dates, no undefined.
       data: JSON.parse(JSON.stringify(data ?? null)),
       ...(traceId ? { traceid: traceId } : {}),
+      ...(tracingEnabled() && traceId && currentTrace()?.traceId === traceId
+        ? { traceparent: traceparentFor(traceId) }
+        : {}),
     };
     for (const group of this.#groups.get(`${pubsubName}/${topic}`)?.values() ?? []) {
       this.#schedule(group, event, 1, 0);

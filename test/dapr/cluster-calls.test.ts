@@ -3,14 +3,16 @@
  * straight to it, the callee's socket on another gateway process. The invitation and every change
  * of the call reach the devices through the message service (service invocation through daprd)
  * and the gateways' delivery topics (pub/sub through daprd); the call record is a message of the
- * conversation. A file of its own: the cluster suite's shape has no LiveKit, and one cluster start
- * is enough for the whole flow.
+ * conversation. Then a meeting on the same cluster: created through the ingress, joined through the
+ * rtc app's own address (the nickname in the token from the user app through the sidecars), the
+ * host's mute seen in LiveKit's API. A file of its own: the cluster suite's shape has no LiveKit,
+ * and one cluster start is enough for the whole flow.
  */
 import { dispose } from '@livekit/rtc-node';
 import { expect } from 'chai';
 import { RoomServiceClient, TrackSource } from 'livekit-server-sdk';
 import { callNotice, Participant } from '../rtc/support.ts';
-import { registerUser } from '../support/api-client.ts';
+import { ApiClient, registerUser } from '../support/api-client.ts';
 import { befriend, sleep } from '../support/chat.ts';
 import { DaprCluster } from '../support/dapr-cluster.ts';
 import { eventually } from '../support/eventually.ts';
@@ -128,5 +130,60 @@ describe('a call on real Dapr sidecars [nats pub/sub, redis state]', function ()
     } finally {
       await Promise.all([wsA.close(), wsB.close()]);
     }
+  });
+
+  it('holds a meeting: created through the ingress, joined through the rtc app, the host mutes a member in LiveKit', async () => {
+    const host = await registerUser(api());
+    const member = await registerUser(api());
+    const { meetingId } = await api().ok<{ meetingId: string }>('POST', '/api/v1/meetings', {
+      token: host.accessToken,
+      body: { title: 'cluster standup', password: '2468' },
+    });
+    // The rtc app's own address: the member's token comes from the same app behind another door,
+    // and its nickname from the user app through the sidecars.
+    const rtcApp = new ApiClient(cluster!.member('rtc').url);
+    const wrong = await rtcApp.call('POST', `/api/v1/meetings/${meetingId}/join`, {
+      token: member.accessToken,
+      body: { password: '1357' },
+    });
+    expect(wrong.body.code).to.equal(100108);
+    const tickets = [
+      await api().ok<Ticket>('POST', `/api/v1/meetings/${meetingId}/join`, {
+        token: host.accessToken,
+        body: {},
+      }),
+      await rtcApp.ok<Ticket>('POST', `/api/v1/meetings/${meetingId}/join`, {
+        token: member.accessToken,
+        body: { password: '2468' },
+      }),
+    ];
+    for (const ticket of tickets) await Participant.talking(ticket.url, ticket.token, participants);
+    const rooms = new RoomServiceClient(livekit!.url, livekit!.apiKey, livekit!.apiSecret);
+    const micOf = async (identity: string) =>
+      (await rooms.listParticipants(tickets[0]!.roomName))
+        .find((p) => p.identity === identity)
+        ?.tracks.find((t) => t.source === TrackSource.MICROPHONE);
+    await eventually(
+      'both publish a microphone',
+      async () => (await micOf(host.userId)) && (await micOf(member.userId)),
+    );
+    const muted = await api().ok<{ muted: number }>('POST', `/api/v1/meetings/${meetingId}/mute`, {
+      token: host.accessToken,
+      body: { userId: member.userId },
+    });
+    expect(muted.muted).to.equal(1);
+    expect((await micOf(member.userId))!.muted).to.equal(true);
+    expect((await micOf(host.userId))!.muted).to.equal(false);
+    const seen = await api().ok<{ participants: Array<{ userId: string }> }>(
+      'GET',
+      `/api/v1/meetings/${meetingId}/participants`,
+      { token: member.accessToken },
+    );
+    expect(seen.participants.map((p) => p.userId).sort()).to.deep.equal([host.userId, member.userId].sort());
+    await api().ok('POST', `/api/v1/meetings/${meetingId}/end`, { token: host.accessToken });
+    await eventually(
+      'LiveKit closed the room',
+      async () => (await rooms.listRooms([tickets[0]!.roomName])).length === 0,
+    );
   });
 });

@@ -9,7 +9,8 @@
  * AsyncLocalStorage and nothing more. Keep it that way: no static @opentelemetry import outside
  * common/otel-backend.ts and this file's `startTracing`.
  */
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { createRequire, findPackageJSON } from 'node:module';
 import { useSpanBackend } from './trace-context.ts';
 import type { TracingConfig } from './tracing-config.ts';
 
@@ -70,7 +71,8 @@ export async function startTracing(
   const patched: Array<() => void> = [];
   for (const definition of pgInstrumentation.getModuleDefinitions()) {
     const loaded = requireHere(definition.name) as object;
-    const { version } = requireHere(`${definition.name}/package.json`) as { version: string };
+    const manifest = findPackageJSON(definition.name, import.meta.url);
+    const { version } = JSON.parse(manifest ? readFileSync(manifest, 'utf8') : '{}') as { version: string };
     definition.patch?.(loaded, version);
     patched.push(() => definition.unpatch?.(loaded, version));
   }

@@ -23,6 +23,7 @@ import {
   type Resources,
   type SecretKeyRef,
 } from './spec.ts';
+import { sidecarOtel, tracingEnv } from './tracing-settings.ts';
 
 export interface KubeObject {
   apiVersion: string;
@@ -223,6 +224,7 @@ function container(
       ...pushSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
       ...livekitSecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
       ...identitySecrets(cluster, services).map(([envName, ref]) => secretEnv(envName, ref)),
+      ...tracingEnv(cluster),
     ],
     ports: [
       { name: 'http', containerPort: APP_PORT },
@@ -403,6 +405,7 @@ const ROUTE_PREFIX: Record<string, string> = {
 /** The Dapr Components (connection strings from the spec's Secrets) and the Configuration. */
 export function daprResources(cluster: ImCluster): KubeObject[] {
   const { dapr } = cluster.spec;
+  const observability = cluster.spec.observability?.tracing;
   const appIds = [...SERVICE_NAMES, 'core'];
   const secretRef = (ref: SecretKeyRef | undefined, fallback: SecretKeyRef) => ref ?? fallback;
   const databaseRef = cluster.spec.database.secretRef;
@@ -452,7 +455,9 @@ export function daprResources(cluster: ImCluster): KubeObject[] {
       metadata: { name: name(cluster, 'dapr') },
       spec: {
         tracing: {
-          samplingRate: dapr.tracing.samplingRate,
+          // spec.observability.tracing: the sidecars sample as the apps do and send to the same backend
+          // (an OTLP receiver named in spec.dapr.tracing.otlp still wins for the sidecars).
+          samplingRate: observability?.samplingRate ?? dapr.tracing.samplingRate,
           ...(dapr.tracing.zipkinEndpoint
             ? { zipkin: { endpointAddress: dapr.tracing.zipkinEndpoint } }
             : {}),
@@ -465,7 +470,9 @@ export function daprResources(cluster: ImCluster): KubeObject[] {
                   isSecure: dapr.tracing.otlp.secure,
                 },
               }
-            : {}),
+            : observability
+              ? { otel: sidecarOtel(observability) }
+              : {}),
         },
         metric: { enabled: true },
       },

@@ -3,6 +3,7 @@
  * filled every default (operator/crd), so optional fields here are only those without defaults.
  */
 import { SERVICE_NAMES as PLATFORM_SERVICES, type ServiceName as PlatformService } from '../common/index.ts';
+import type { ObservabilityTracing } from './tracing-settings.ts';
 
 export const GROUP = 'im.anychat.io';
 export const VERSION = 'v1alpha1';
@@ -140,6 +141,8 @@ export interface ImClusterSpec {
     /** The object storage's endpoint as the Egress workers reach it, when not at objectStorage.endpoint. */
     egressS3Endpoint?: string;
   };
+  /** Traces of the apps and their sidecars (operator/tracing-settings.ts); unset: no tracing. */
+  observability?: { tracing?: ObservabilityTracing };
   config?: Record<string, string>;
 }
 

@@ -368,6 +368,50 @@ describe('operator: desired objects', () => {
     });
   });
 
+  it("spec.observability.tracing: the apps' OTel environment and the sidecars' otel exporter, one endpoint and rate", () => {
+    const traced = cluster({
+      observability: {
+        tracing: { endpoint: 'http://jaeger-collector.observability:4318', samplingRate: '0.25' },
+      },
+    });
+    const children = desiredChildren(traced);
+    const deployments = children.filter((o) => o.kind === 'Deployment') as unknown as Array<{
+      spec: { template: { spec: PodSpec } };
+    }>;
+    expect(deployments.length).to.be.greaterThan(1);
+    for (const deployment of deployments) {
+      const env = deployment.spec.template.spec.containers[0]!.env ?? [];
+      expect(env).to.deep.include({
+        name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        value: 'http://jaeger-collector.observability:4318',
+      });
+      expect(env).to.deep.include({ name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.25' });
+    }
+    const configuration = children.find((o) => o.kind === 'Configuration') as unknown as {
+      spec: { tracing: Record<string, unknown> };
+    };
+    expect(configuration.spec.tracing).to.deep.equal({
+      samplingRate: '0.25',
+      otel: { endpointAddress: 'jaeger-collector.observability:4318', protocol: 'http', isSecure: false },
+    });
+    // https: secure, the default port; without the field no OTel variable reaches a pod.
+    const secure = desiredChildren(
+      cluster({ observability: { tracing: { endpoint: 'https://otel.example.com', samplingRate: '1' } } }),
+    ).find((o) => o.kind === 'Configuration') as unknown as { spec: { tracing: { otel: unknown } } };
+    expect(secure.spec.tracing.otel).to.deep.equal({
+      endpointAddress: 'otel.example.com:443',
+      protocol: 'http',
+      isSecure: true,
+    });
+    const plain = desiredChildren(cluster()).filter((o) => o.kind === 'Deployment') as unknown as Array<{
+      spec: { template: { spec: PodSpec } };
+    }>;
+    for (const deployment of plain)
+      expect((deployment.spec.template.spec.containers[0]!.env ?? []).map((e) => e.name)).to.not.include(
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+      );
+  });
+
   it('serves metrics on a port of their own that pods announce and Services expose, never the ingress', () => {
     const children = desiredChildren(cluster());
     const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {

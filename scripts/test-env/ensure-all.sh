@@ -4,8 +4,9 @@
 # its tool's path and returns at once when the tool is cached.
 #
 # On a fresh machine the Go builds dominate CI's first run: one after another they took ~71 min on
-# two cores (daprd 33, kube-apiserver and etcd 17, MinIO 10, LiveKit 9, Helm 2); side by side their
-# module downloads, compiles and links overlap, ~45 min. Each build takes its own lock, so a suite
+# two cores (daprd 33, kube-apiserver and etcd 17, MinIO 10, LiveKit 9, Helm 2; Jaeger v2 for the
+# tracing suite took ~24 min beside other builds); side by side their module downloads, compiles and
+# links overlap, ~45 min. Each build takes its own lock, so a suite
 # that asks for a tool meanwhile waits for that build rather than starting a second one.
 #
 # Usage: ensure-all.sh [apt|go]   (apt: Debian's packages and the machine's services; go: the Go
@@ -34,7 +35,7 @@ fi
 
 # The Go builds side by side, the longest first.
 declare -A builds=()
-for tool in daprd kube minio livekit helm; do
+for tool in daprd kube minio livekit helm jaeger; do
   "$here/ensure-$tool.sh" >/dev/null 2>"$logs/$tool.log" &
   builds[$tool]=$!
 done

@@ -81,7 +81,8 @@ export class Connection {
   #awaitingAck: Map<string, AwaitingAck> | undefined;
   #tokens: number;
   #tokensAt = Date.now();
-  #refusedInARow = 0;
+  /** Frames refused since the bucket was last full: a client that lets it refill is forgiven. */
+  #refusedSinceFull = 0;
   /** The device's sends in order (from its first send on). */
   #sendChain: Promise<unknown> | undefined;
   /** Read fan-out groups' streams (group-streams.ts); made when the device has or gets such a group. */
@@ -180,19 +181,23 @@ export class Connection {
   admit(): boolean {
     const now = Date.now();
     const rate = this.#deps.framesPerSecond;
-    this.#tokens = Math.min(rate * 2, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
+    const capacity = rate * 2;
+    this.#tokens = Math.min(capacity, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
     this.#tokensAt = now;
+    // Not "refused in a row": how fast the server reads a flood decides how often a token comes back
+    // between its frames (a busy server reads slowly and would interleave admits), so a flooding
+    // client is known by never pausing long enough to refill the bucket, whatever the server's speed.
+    if (this.#tokens >= capacity) this.#refusedSinceFull = 0;
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
-      this.#refusedInARow = 0;
       return true;
     }
-    this.#refusedInARow++;
+    this.#refusedSinceFull++;
     return false;
   }
 
-  get refusedInARow() {
-    return this.#refusedInARow;
+  get refusedSinceFull() {
+    return this.#refusedSinceFull;
   }
 
   /** Runs sends one after another, so a device's messages keep the order it sent them in. */

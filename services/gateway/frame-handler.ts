@@ -29,8 +29,8 @@ export interface FrameHandlerDeps {
 /** How a user stands towards a peer, as the friend service answers it. */
 type Relation = Awaited<ReturnType<FriendsClient['relation']>>;
 
-/** Refused frames in a row (over the rate limit) before the connection is closed. */
-const MAX_REFUSED_IN_A_ROW = 200;
+/** Frames refused (over the rate limit) without the client ever pausing to refill, before it is closed. */
+const MAX_REFUSED_WITHOUT_PAUSE = 200;
 /** How long typing notices trust a relation looked up: a block or an unfriending reaches them within that. */
 const RELATION_TTL_MS = 30_000;
 
@@ -83,7 +83,7 @@ export class FrameHandler {
         msgId,
         `more than ${this.#deps.config.framesPerSecond} frames per second`,
       );
-      if (conn.refusedInARow > MAX_REFUSED_IN_A_ROW) this.#deps.closeForFlooding(conn);
+      if (conn.refusedSinceFull > MAX_REFUSED_WITHOUT_PAUSE) this.#deps.closeForFlooding(conn);
       return;
     }
     if (payload.byteLength > this.#deps.config.maxFrameBytes)

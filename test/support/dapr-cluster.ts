@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import {
   deleteJetStreamStream,
   ensureJetStreamStream,
@@ -20,6 +20,7 @@ import {
   streamSubjects,
 } from '../../common/deploy/index.ts';
 import { ENTRY_POINTS } from '../../common/index.ts';
+import { sidecarOtel } from '../../operator/tracing-settings.ts';
 import { ApiClient } from './api-client.ts';
 import { createBackend } from './backends.ts';
 import {
@@ -85,6 +86,12 @@ export interface DaprClusterOptions {
    * address before the cluster starts (LiveKit's webhooks go straight to the rtc app).
    */
   appPorts?: Record<string, number>;
+  /**
+   * An OTLP/HTTP trace receiver: every sidecar's Dapr Configuration sends its spans there (all
+   * sampled), as the operator writes it for spec.observability.tracing. The apps' own
+   * OTEL_EXPORTER_OTLP_ENDPOINT goes in `env`.
+   */
+  tracingEndpoint?: string;
 }
 
 const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
@@ -107,6 +114,7 @@ export class DaprCluster {
       gateways: options.gateways ?? 2,
       env: options.env ?? {},
       appPorts: options.appPorts ?? {},
+      tracingEndpoint: options.tracingEndpoint ?? '',
     };
     this.workDir = mkdtempSync(join(tmpdir(), `anychat-dapr-${options.broker}-`));
   }
@@ -208,6 +216,8 @@ export class DaprCluster {
       },
       nameResolutionDb: join(this.workDir, 'name-resolution.db'),
     });
+    if (this.options.tracingEndpoint)
+      files['config.yaml'] = tracedConfiguration(files['config.yaml']!, this.options.tracingEndpoint);
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(this.workDir, path)), { recursive: true });
       writeFileSync(join(this.workDir, path), text);
@@ -332,4 +342,11 @@ export class DaprCluster {
     if (this.options.broker === 'nats') await deleteJetStreamStream(NATS_URL, STREAM).catch(() => {});
     if (!process.env.TEST_KEEP_DAPR_LOGS) rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+/** The self-hosted Dapr Configuration with the sidecars' tracing on, to `endpoint` as the operator writes it. */
+function tracedConfiguration(text: string, endpoint: string): string {
+  const configuration = parse(text) as { spec: Record<string, unknown> };
+  configuration.spec.tracing = { samplingRate: '1', otel: sidecarOtel({ endpoint, samplingRate: '1' }) };
+  return stringify(configuration);
 }

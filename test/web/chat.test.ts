@@ -235,6 +235,17 @@ describe('web client in Chromium: two people chat end to end', function () {
     await carol.page.locator('[data-test=message].mentions-me', { hasText: 'look @carol this' }).waitFor();
     await chatWith(bob, 'Trio');
     await sees(bob, 'look @carol this');
+
+    // Both opened it: alice's "2 read" opens who read it, by name.
+    const mine = alice.page.locator('[data-test=message].mine', { hasText: 'look @carol this' });
+    await mine.locator('[data-test=receipt]', { hasText: '2 read' }).click();
+    const readers = mine.locator('[data-test=readers] li');
+    await readers.first().waitFor();
+    expect((await readers.allTextContents()).map((text) => text.trim().split(/\s+/)[0]).sort()).to.deep.equal(
+      ['bob', 'carol'],
+    );
+    await mine.locator('[data-test=receipt]').click();
+    await mine.locator('[data-test=readers]').waitFor({ state: 'detached' });
   });
 
   it('loses the network and comes back with nothing lost or repeated, queued sends included', async () => {

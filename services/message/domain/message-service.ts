@@ -11,7 +11,6 @@ import {
   type MessageStats,
   MessageTopics,
   peerOf,
-  type ServerFrame,
   type SessionType,
   SYSTEM_SENDER,
   singleSessionId,

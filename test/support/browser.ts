@@ -101,3 +101,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`) });
 }
+
+/** Signs a browser user in with a password and waits until the app is up and its socket connected. */
+export async function signIn(user: BrowserUser, account: string, password: string): Promise<void> {
+  await user.page.goto('/');
+  await user.page.fill('input[name=account]', account);
+  await user.page.fill('input[name=password]', password);
+  await user.page.click('[data-test=submit]');
+  await user.page.locator('[data-test=me]', { hasText: user.name }).waitFor();
+  await user.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
+}
+
+/** Opens the conversation named `name` from the chats tab. */
+export async function openChat(user: BrowserUser, name: string): Promise<void> {
+  await user.page.click('[data-test=tab-chats]');
+  await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
+  await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
+}

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-client.ts';
 import { registerUser } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
+import { type BrowserUser, launchChromium, newUser, openChat, screenshot } from '../support/browser.ts';
 import { MailServer } from '../support/mail-server.ts';
 import { OpenIdProvider } from '../support/openid-provider.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -76,11 +76,6 @@ describe('web client in Chromium: two people chat end to end', function () {
 
   const messageTexts = (page: Page) =>
     page.locator('[data-test=messages] [data-test=text]').allTextContents();
-  const chatWith = async (user: BrowserUser, name: string) => {
-    await user.page.click('[data-test=tab-chats]');
-    await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
-    await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
-  };
   const say = async (user: BrowserUser, text: string) => {
     await user.page.fill('[data-test=composer]', text);
     await user.page.click('[data-test=send]');
@@ -233,7 +228,7 @@ describe('web client in Chromium: two people chat end to end', function () {
     await screenshot(carol.page, 'mention');
     await row.click();
     await carol.page.locator('[data-test=message].mentions-me', { hasText: 'look @carol this' }).waitFor();
-    await chatWith(bob, 'Trio');
+    await openChat(bob, 'Trio');
     await sees(bob, 'look @carol this');
 
     // Both opened it: alice's "2 read" opens who read it, by name.
@@ -249,8 +244,8 @@ describe('web client in Chromium: two people chat end to end', function () {
   });
 
   it('loses the network and comes back with nothing lost or repeated, queued sends included', async () => {
-    await chatWith(alice, 'bob');
-    await chatWith(bob, 'alice');
+    await openChat(alice, 'bob');
+    await openChat(bob, 'alice');
     await bob.context.setOffline(true);
     await bob.page.locator('[data-test=connection]').waitFor();
     // alice sees bob go offline.
@@ -275,7 +270,7 @@ describe('web client in Chromium: two people chat end to end', function () {
   it('reloads and shows the history in order, once', async () => {
     const before = await messageTexts(bob.page);
     await bob.page.reload();
-    await chatWith(bob, 'alice');
+    await openChat(bob, 'alice');
     await sees(bob, 'written offline');
     const after = await messageTexts(bob.page);
     expect(after).to.deep.equal(before);

@@ -4,7 +4,15 @@ import { expect } from 'chai';
 import type { Browser, CDPSession } from 'playwright-core';
 import { webPushPayload } from '../../services/push/providers/web-push.ts';
 import { registerUser } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newProfileUser, newUser, screenshot } from '../support/browser.ts';
+import {
+  type BrowserUser,
+  launchChromium,
+  newProfileUser,
+  newUser,
+  openChat,
+  screenshot,
+  signIn as signInAs,
+} from '../support/browser.ts';
 import { befriend } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -60,19 +68,7 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
     await platform?.stop();
   });
 
-  const signIn = async (user: BrowserUser) => {
-    await user.page.goto('/');
-    await user.page.fill('input[name=account]', accounts[user.name]!);
-    await user.page.fill('input[name=password]', password);
-    await user.page.click('[data-test=submit]');
-    await user.page.locator('[data-test=me]', { hasText: user.name }).waitFor();
-    await user.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
-  };
-  const chatWith = async (user: BrowserUser, name: string) => {
-    await user.page.click('[data-test=tab-chats]');
-    await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
-    await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
-  };
+  const signIn = (user: BrowserUser) => signInAs(user, accounts[user.name]!, password);
 
   it('signs both in; alice opens the conversation with her friend', async () => {
     await signIn(alice);
@@ -117,7 +113,7 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
     expect(Math.max(...progress)).to.equal(1);
     expect(await sent.locator('[data-test=file-size]').textContent()).to.equal('384 kB');
 
-    await chatWith(bob, 'alice');
+    await openChat(bob, 'alice');
     const received = bob.page.locator('[data-test=messages] [data-test=file]', {
       hasText: 'report 2026.bin',
     });

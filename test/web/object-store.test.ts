@@ -4,7 +4,14 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { registerUser } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
+import {
+  type BrowserUser,
+  launchChromium,
+  newUser,
+  openChat,
+  screenshot,
+  signIn as signInAs,
+} from '../support/browser.ts';
 import { befriend } from '../support/chat.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
 import { startPlatform, type TestPlatform } from '../support/platform.ts';
@@ -53,19 +60,7 @@ describe('web client in Chromium: files on S3 (MinIO) under the page CSP', funct
     await minio?.stop();
   });
 
-  const signIn = async (user: BrowserUser) => {
-    await user.page.goto('/');
-    await user.page.fill('input[name=account]', accounts[user.name]!);
-    await user.page.fill('input[name=password]', password);
-    await user.page.click('[data-test=submit]');
-    await user.page.locator('[data-test=me]', { hasText: user.name }).waitFor();
-    await user.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
-  };
-  const chatWith = async (user: BrowserUser, name: string) => {
-    await user.page.click('[data-test=tab-chats]');
-    await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
-    await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
-  };
+  const signIn = (user: BrowserUser) => signInAs(user, accounts[user.name]!, password);
 
   it("serves the page with a CSP that names the object store's origin for images, media and uploads", async () => {
     const response = await fetch(`${platform.host.url}/`);
@@ -100,7 +95,7 @@ describe('web client in Chromium: files on S3 (MinIO) under the page CSP', funct
       mimeType: 'image/png',
       buffer: png,
     });
-    await chatWith(bob, 'alice');
+    await openChat(bob, 'alice');
     const thumbnail = bob.page.locator('[data-test=messages] [data-test=thumbnail]').last();
     await thumbnail.waitFor();
     await bob.page.waitForFunction(

@@ -127,14 +127,17 @@ export class FileStore {
     return row ? fileOf(row) : null;
   }
 
-  /** Inserts once: a file id chosen by another service (a recording) may be registered again. */
-  async insertFile(file: NewFile, now: Date): Promise<void> {
+  /**
+   * A new file row. An id already taken is an error, except with `ifAbsent`: a file id chosen by
+   * another service (a recording) may be registered twice at once, and the second does nothing.
+   */
+  async insertFile(file: NewFile, now: Date, options: { ifAbsent?: boolean } = {}): Promise<void> {
     await this.#sql.query(
       `insert into "file"."files"
         (file_id, user_id, file_name, file_size, mime_type, file_type, status, group_id, expires_at, blob_id,
          width, height, duration_ms, thumbnail_blob_id, content_sha256, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (file_id) do nothing`,
+       ${options.ifAbsent ? 'on conflict (file_id) do nothing' : ''}`,
       [
         file.fileId,
         file.userId,

@@ -69,6 +69,7 @@ export class Recordings {
           media: { durationMs: recording.durationMs ?? null },
         },
         new Date(),
+        { ifAbsent: true },
       );
       for (const readerId of new Set(recording.readerIds))
         if (readerId !== recording.ownerId)

@@ -285,15 +285,9 @@ describe('web client in Chromium: calls and meetings over LiveKit', function () 
     // as a console error ("Failed to load resource"): exactly that one line, for the join route, is
     // expected. Nothing else is.
     const refused = /^console: Failed to load resource: the server responded with a status of 403/;
-    // The host removed bob: LiveKit sends his client a leave and closes his transport. When the close
-    // wins that race, livekit-client logs its data channels' teardown at error level ("DataChannel error
-    // on lossy: User-Initiated Abort", "publisher data channel 'RELIABLE' closed unexpectedly"): the SFU
-    // ending a connection it was told to end, not a fault of the page. Only those lines, only for bob.
-    const removedTeardown =
-      /^console: (DataChannel error on \w+: User-Initiated Abort|publisher data channel '\w+' closed unexpectedly)/;
-    const unexpected = bob.problems.filter(
-      (problem) => !refused.test(problem) && !removedTeardown.test(problem),
-    );
+    // (LiveKit's data channels closing when the server ends a room are not errors here: the call screen
+    // logs them at debug level, web/src/calls/sdk-logging.ts.)
+    const unexpected = bob.problems.filter((problem) => !refused.test(problem));
     expect(unexpected).to.deep.equal([]);
     expect(bob.problems.filter((problem) => refused.test(problem))).to.have.length(1);
     expect(bobErrorUrls).to.have.length(1);

@@ -13,6 +13,9 @@ import {
 } from 'livekit-client';
 import { markRaw } from 'vue';
 import type { JoinTicket } from './api.ts';
+import { demoteRoomTeardownErrors } from './sdk-logging.ts';
+
+demoteRoomTeardownErrors();
 
 /** One person in the room as the screen shows them. */
 export interface Peer {

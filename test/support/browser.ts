@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import {
   type Browser,
   type BrowserContext,
+  type BrowserContextOptions,
   chromium,
   type Page,
   type LaunchOptions as PlaywrightLaunch,
 } from 'playwright-core';
+import { startPlatform, type TestPlatform } from './platform.ts';
+import { buildWebClient } from './web.ts';
 
 /** Where browser suites keep their screenshots (git-ignored; CI keeps them as artifacts). */
 export const ARTIFACTS_DIR = join(import.meta.dirname, '../artifacts/web');
@@ -70,8 +73,14 @@ function watchProblems(page: Page, baseUrl: string): string[] {
   return problems;
 }
 
-export async function newUser(browser: Browser, baseUrl: string, name: string): Promise<BrowserUser> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT });
+/** `options`: more of the context's settings, such as the locale its navigator.languages and Accept-Language say. */
+export async function newUser(
+  browser: Browser,
+  baseUrl: string,
+  name: string,
+  options: Omit<BrowserContextOptions, 'baseURL' | 'viewport'> = {},
+): Promise<BrowserUser> {
+  const context = await browser.newContext({ ...options, baseURL: baseUrl, viewport: VIEWPORT });
   const page = await context.newPage();
   return { name, context, page, problems: watchProblems(page, baseUrl) };
 }
@@ -117,4 +126,76 @@ export async function openChat(user: BrowserUser, name: string): Promise<void> {
   await user.page.click('[data-test=tab-chats]');
   await user.page.locator('[data-test=conversations] .conversation', { hasText: name }).click();
   await user.page.locator('[data-test=chat-title]', { hasText: name }).waitFor();
+}
+
+/** A browser suite's scene, ready once its `before` hook has run (hooks added later run after it). */
+export interface BrowserSuite {
+  /** The embedded platform serving the built web client. */
+  readonly platform: TestPlatform;
+  readonly browser: Browser;
+  /** Everyone the suite made through `user` and `profileUser`: screenshotted and their problems printed when a test fails. */
+  readonly users: BrowserUser[];
+  /** A user in a context of the suite's Chromium (see newUser). */
+  user(name: string, options?: Omit<BrowserContextOptions, 'baseURL' | 'viewport'>): Promise<BrowserUser>;
+  /** A user in a Chromium of its own with a profile on disk (see newProfileUser), closed after the suite. */
+  profileUser(name: string): Promise<BrowserUser>;
+}
+
+export interface BrowserSuiteOptions {
+  /** The platform's environment, made in the `before` hook (servers the platform talks to start there). */
+  env?: () => Record<string, string> | Promise<Record<string, string>>;
+  launch?: LaunchOptions;
+}
+
+/**
+ * What every browser suite does around its tests, as mocha hooks of the calling `describe`: builds
+ * the web client, starts the embedded platform (PGlite) and launches Chromium; after a failed test,
+ * a screenshot of each user's page (`<name>-failed-<user>.png` in ARTIFACTS_DIR) and what went
+ * wrong in their pages; at the end, the browsers and the platform closed. The suite's own `after`
+ * hooks run after these (the platform is stopped before the servers it used).
+ */
+export function browserSuite(name: string, options: BrowserSuiteOptions = {}): BrowserSuite {
+  let platform: TestPlatform | undefined;
+  let browser: Browser | undefined;
+  const users: BrowserUser[] = [];
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is made in the browser suite's before hook`);
+    return value;
+  };
+  const suite: BrowserSuite = {
+    get platform() {
+      return ready(platform, 'the platform');
+    },
+    get browser() {
+      return ready(browser, 'the browser');
+    },
+    users,
+    async user(userName, contextOptions = {}) {
+      const user = await newUser(suite.browser, suite.platform.host.url, userName, contextOptions);
+      users.push(user);
+      return user;
+    },
+    async profileUser(userName) {
+      const user = await newProfileUser(suite.platform.host.url, userName, options.launch);
+      users.push(user);
+      return user;
+    },
+  };
+  before(async () => {
+    buildWebClient();
+    platform = await startPlatform('pglite', (await options.env?.()) ?? {});
+    browser = await launchChromium(options.launch);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    for (const user of users) await screenshot(user.page, `${name}-failed-${user.name}`).catch(() => {});
+    console.error('problems seen:', Object.fromEntries(users.map((user) => [user.name, user.problems])));
+  });
+  after(async () => {
+    // A profile user's context is a Chromium of its own.
+    for (const user of users) if (!user.context.browser()) await user.context.close();
+    await browser?.close();
+    await platform?.stop();
+  });
+  return suite;
 }

@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import jsQRModule from 'jsqr';
-import type { Browser, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import sharp from 'sharp';
 import { registerUser } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
+import { type BrowserUser, browserSuite, screenshot, signIn } from '../support/browser.ts';
 import { befriend, type User } from '../support/chat.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
-import { buildWebClient } from '../support/web.ts';
 
 // jsqr is CommonJS whose types declare an ES default export: Node's default import is module.exports.
 const jsQR = jsQRModule.default;
@@ -16,12 +14,12 @@ const jsQR = jsQRModule.default;
  * in three browsers (and a fourth member over the API) make a group, invite, give and take roles,
  * edit the announcement, mute and remove a member, approve a join request that came through the
  * group's QR link, transfer the group, leave and dismiss it. Every change made in one browser shows
- * in the group panels open in the others, pushed over the WebSocket; nothing logs a console error.
+ * in the group panels open in the others, and the member count in their chat headers follows joins,
+ * removals and leaves, pushed over the WebSocket; nothing logs a console error.
  */
 describe('web client in Chromium: group management', function () {
   this.timeout(600_000);
-  let platform: TestPlatform;
-  let browser: Browser;
+  const web = browserSuite('groups');
   let alice: BrowserUser;
   let bob: BrowserUser;
   let carol: BrowserUser;
@@ -33,12 +31,10 @@ describe('web client in Chromium: group management', function () {
   const PASSWORD = 'Passw0rd!groups';
 
   before(async () => {
-    buildWebClient();
-    platform = await startPlatform('pglite');
     // Accounts and friendships through the API: the chat suite covers doing that in the browser.
     const users: Record<string, User> = {};
     for (const name of ['alice', 'bob', 'carol', 'dave'])
-      users[name] = await registerUser(platform.api, {
+      users[name] = await registerUser(web.platform.api, {
         account: account(name),
         password: PASSWORD,
         nickname: name,
@@ -46,26 +42,12 @@ describe('web client in Chromium: group management', function () {
         deviceType: 'iOS',
         deviceId: `ios-${name}`,
       });
-    for (const name of ['bob', 'carol', 'dave']) await befriend(platform.api, users.alice!, users[name]!);
+    for (const name of ['bob', 'carol', 'dave']) await befriend(web.platform.api, users.alice!, users[name]!);
     for (const [name, user] of Object.entries(users)) ids[name] = user.userId;
     dave = users.dave!;
-    browser = await launchChromium();
-    alice = await newUser(browser, platform.host.url, 'alice');
-    bob = await newUser(browser, platform.host.url, 'bob');
-    carol = await newUser(browser, platform.host.url, 'carol');
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const user of [alice, bob, carol])
-      await screenshot(user.page, `groups-failed-${user.name}`).catch(() => {});
-    console.error(
-      'problems seen:',
-      [alice, bob, carol].map((user) => user.problems),
-    );
-  });
-  after(async () => {
-    await browser?.close();
-    await platform?.stop();
+    alice = await web.user('alice');
+    bob = await web.user('bob');
+    carol = await web.user('carol');
   });
 
   const groupPanel = (user: BrowserUser) => user.page.locator('[data-test=group-panel]');
@@ -89,16 +71,12 @@ describe('web client in Chromium: group management', function () {
   /** Waits for a locator's attribute to take a value (the panels update when a notice arrives). */
   const hasAttribute = (locator: Locator, name: string, value: string) =>
     locator.and(locator.page().locator(`[${name}="${value}"]`)).waitFor();
+  /** Waits for the chat header of the open group to count `n` members. */
+  const headerCounts = (user: BrowserUser, n: number) =>
+    hasAttribute(user.page.locator('[data-test=chat] [data-test=member-count]'), 'data-count', String(n));
 
   it('signs three friends of alice in, each in their own browser', async () => {
-    for (const user of [alice, bob, carol]) {
-      await user.page.goto('/');
-      await user.page.fill('input[name=account]', account(user.name));
-      await user.page.fill('input[name=password]', PASSWORD);
-      await user.page.click('[data-test=submit]');
-      await user.page.locator('[data-test=me]', { hasText: user.name }).waitFor();
-      await user.page.locator('[data-test=connection]').waitFor({ state: 'detached' });
-    }
+    for (const user of [alice, bob, carol]) await signIn(user, account(user.name), PASSWORD);
   });
 
   it('creates a group; its panel lists the members with their roles and draws a QR code of its link', async () => {
@@ -114,6 +92,7 @@ describe('web client in Chromium: group management', function () {
     await hasAttribute(member(alice, 'bob'), 'data-role', 'member');
     await hasAttribute(member(alice, 'dave'), 'data-role', 'member');
     expect(await groupPanel(alice).locator('[data-test=member]').count()).to.equal(3);
+    await headerCounts(alice, 3);
 
     const qr = groupPanel(alice).locator('canvas[data-test=group-qr]');
     await qr.waitFor();
@@ -160,12 +139,14 @@ describe('web client in Chromium: group management', function () {
   it('invites the third friend from the panel: she is in, and every open panel lists her', async () => {
     await openCrew(bob);
     await openPanel(bob);
+    await headerCounts(bob, 3);
     await groupPanel(alice).locator(`[data-invite="${ids.carol}"]`).check();
     await groupPanel(alice).locator('[data-test=invite-submit]').click();
     await groupPanel(alice).locator('[data-test=invite-result]', { hasText: 'Added 1, invited 0' }).waitFor();
     await member(alice, 'carol').waitFor();
-    // bob's panel was open before: the member.joined notice refreshed it.
+    // bob's panel was open before: the member.joined notice refreshed it, and both chat headers.
     await member(bob, 'carol').waitFor();
+    for (const user of [alice, bob]) await headerCounts(user, 4);
     await openCrew(carol);
     await openPanel(carol);
     await member(carol, 'carol').waitFor();
@@ -234,6 +215,7 @@ describe('web client in Chromium: group management', function () {
   it('removes carol: her panel says she is out, and what she sends is refused', async () => {
     await member(bob, 'carol').locator('[data-test=remove]').click();
     await member(alice, 'carol').waitFor({ state: 'detached' });
+    for (const user of [alice, bob]) await headerCounts(user, 3);
     await hasAttribute(groupPanel(carol).locator('[data-test=group-state]'), 'data-state', 'not-member');
     await say(carol, 'am I still here');
     await carol.page
@@ -281,7 +263,9 @@ describe('web client in Chromium: group management', function () {
     await groupPanel(alice).locator('[data-test=join-request]').waitFor({ state: 'detached' });
     // carol's panel, still open, shows the group again.
     await member(carol, 'carol').waitFor();
+    for (const user of [alice, bob]) await headerCounts(user, 4);
     await openCrew(carol);
+    await headerCounts(carol, 4);
     await say(carol, 'back again');
     await sees(alice, 'back again');
   });
@@ -296,7 +280,7 @@ describe('web client in Chromium: group management', function () {
     await groupPanel(bob).locator('[data-test=dismiss-group]').waitFor();
     await groupPanel(alice).locator('[data-test=leave-group]').waitFor();
     // The server agrees (asked as dave, a member without a browser).
-    const { members } = await platform.api.ok<{ members: Array<{ userId: string; role: string }> }>(
+    const { members } = await web.platform.api.ok<{ members: Array<{ userId: string; role: string }> }>(
       'GET',
       `/api/v1/groups/${await groupId()}/members`,
       { token: dave.accessToken },
@@ -320,6 +304,7 @@ describe('web client in Chromium: group management', function () {
     await hasAttribute(groupPanel(carol).locator('[data-test=group-state]'), 'data-state', 'not-member');
     await member(alice, 'carol').waitFor({ state: 'detached' });
     await member(bob, 'carol').waitFor({ state: 'detached' });
+    for (const user of [alice, bob]) await headerCounts(user, 3);
   });
 
   it('the new owner dismisses the group: every open panel says so', async () => {

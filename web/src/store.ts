@@ -622,11 +622,12 @@ export async function acceptInvitation(groupId: string): Promise<void> {
   await loadConversations();
 }
 
-export async function groupMembers(groupId: string) {
-  const { members } = await http.get<{
+/** A group's first 100 members and how many it has in all. */
+export function groupMembers(groupId: string) {
+  return http.get<{
+    total: number;
     members: Array<{ userId: string; nickname: string; groupNickname: string | null }>;
   }>(`/api/v1/groups/${groupId}/members`, { pageSize: 100 });
-  return members;
 }
 
 const signedUrls = new Map<string, { url: string; expiresAt: number }>();

@@ -46,6 +46,35 @@ function cluster(overrides: Partial<ImClusterSpec> = {}): ImCluster {
   };
 }
 
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}
+
+/** The children desired for a cluster, and what the tests read of them: the ConfigMap's data and a workload's container env. */
+function rendered(overrides: Partial<ImClusterSpec> = {}) {
+  const children = desiredChildren(cluster(overrides));
+  const config = (children.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> })
+    .data;
+  const envOf = (workload: string) =>
+    (
+      children.find((o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`) as unknown as {
+        spec: { template: { spec: { containers: Array<{ env: EnvVar[] }> } } };
+      }
+    ).spec.template.spec.containers[0]!.env;
+  return { children, config, envOf };
+}
+
+/** Files on S3 (MinIO), credentials in a Secret. */
+const OBJECT_STORAGE: ImClusterSpec['objectStorage'] = {
+  endpoint: 'http://minio.storage:9000',
+  region: 'us-east-1',
+  bucketPrefix: 'chat-',
+  accessKeyRef: { name: 's3', key: 'access' },
+  secretKeyRef: { name: 's3', key: 'secret' },
+};
+
 interface PodSpec {
   securityContext: { runAsNonRoot: boolean; runAsUser: number; seccompProfile: unknown };
   containers: Array<{ securityContext: unknown; env?: Array<{ name: string; value?: string }> }>;
@@ -77,30 +106,8 @@ describe('operator: desired objects', () => {
   });
 
   it('hands the file service its object store: settings in the config, credentials to the file pods only', () => {
-    const children = desiredChildren(
-      cluster({
-        objectStorage: {
-          endpoint: 'http://minio.storage:9000',
-          region: 'us-east-1',
-          bucketPrefix: 'chat-',
-          accessKeyRef: { name: 's3', key: 'access' },
-          secretKeyRef: { name: 's3', key: 'secret' },
-        },
-      }),
-    );
-    type Env = Array<{ name: string; valueFrom?: unknown }>;
-    const envOf = (workload: string) =>
-      (
-        children.find(
-          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
-        ) as unknown as {
-          spec: { template: { spec: { containers: Array<{ env: Env }> } } };
-        }
-      ).spec.template.spec.containers[0]!.env;
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data).to.include({
+    const { config, envOf } = rendered({ objectStorage: OBJECT_STORAGE });
+    expect(config).to.include({
       FILE_STORAGE: 's3',
       FILE_S3_ENDPOINT: 'http://minio.storage:9000',
       FILE_BUCKET_PREFIX: 'chat-',
@@ -110,54 +117,36 @@ describe('operator: desired objects', () => {
       valueFrom: { secretKeyRef: { name: 's3', key: 'secret' } },
     });
     expect(envOf('message').map((e) => e.name)).not.to.include('FILE_S3_SECRET_KEY');
-    const local = desiredChildren(cluster()).find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(local.data).not.to.have.property('FILE_STORAGE');
+    expect(rendered().config).not.to.have.property('FILE_STORAGE');
   });
 
   it('hands the push service its providers: plain settings in the config, credentials to the push pods only', () => {
-    const children = desiredChildren(
-      cluster({
-        push: {
-          vapid: {
-            subject: 'mailto:ops@example.com',
-            publicKeyRef: { name: 'push', key: 'vapid-public' },
-            privateKeyRef: { name: 'push', key: 'vapid-private' },
-          },
-          fcm: { serviceAccountRef: { name: 'push', key: 'fcm.json' } },
-          apns: {
-            keyRef: { name: 'push', key: 'apns.p8' },
-            keyId: 'K1',
-            teamId: 'T1',
-            topic: 'io.app',
-            sandbox: true,
-          },
-          webhooksRef: { name: 'push', key: 'webhooks' },
+    const { config, envOf } = rendered({
+      push: {
+        vapid: {
+          subject: 'mailto:ops@example.com',
+          publicKeyRef: { name: 'push', key: 'vapid-public' },
+          privateKeyRef: { name: 'push', key: 'vapid-private' },
         },
-      }),
-    );
-    const envOf = (workload: string) =>
-      (
-        children.find(
-          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
-        ) as unknown as {
-          spec: {
-            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
-          };
-        }
-      ).spec.template.spec.containers[0]!.env;
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data).to.include({
+        fcm: { serviceAccountRef: { name: 'push', key: 'fcm.json' } },
+        apns: {
+          keyRef: { name: 'push', key: 'apns.p8' },
+          keyId: 'K1',
+          teamId: 'T1',
+          topic: 'io.app',
+          sandbox: true,
+        },
+        webhooksRef: { name: 'push', key: 'webhooks' },
+      },
+    });
+    expect(config).to.include({
       PUSH_VAPID_SUBJECT: 'mailto:ops@example.com',
       PUSH_APNS_KEY_ID: 'K1',
       PUSH_APNS_TEAM_ID: 'T1',
       PUSH_APNS_TOPIC: 'io.app',
       PUSH_APNS_ENDPOINT: 'https://api.sandbox.push.apple.com',
     });
-    expect(Object.values(config.data).join(' ')).not.to.match(/vapid-private|apns\.p8/);
+    expect(Object.values(config).join(' ')).not.to.match(/vapid-private|apns\.p8/);
     const secrets = envOf('push').filter((e) => e.name.startsWith('PUSH_'));
     expect(secrets).to.deep.equal([
       { name: 'PUSH_VAPID_PUBLIC_KEY', valueFrom: { secretKeyRef: { name: 'push', key: 'vapid-public' } } },
@@ -174,34 +163,19 @@ describe('operator: desired objects', () => {
   });
 
   it('hands the rtc service LiveKit: URL and key in the config, the secret to the rtc pods only', () => {
-    const children = desiredChildren(
-      cluster({
-        livekit: {
-          url: 'wss://livekit.example.com',
-          apiUrl: 'http://livekit.livekit:7880',
-          apiKey: 'anychat',
-          apiSecretRef: { name: 'livekit', key: 'secret' },
-        },
-      }),
-    );
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data).to.include({
+    const { config, envOf } = rendered({
+      livekit: {
+        url: 'wss://livekit.example.com',
+        apiUrl: 'http://livekit.livekit:7880',
+        apiKey: 'anychat',
+        apiSecretRef: { name: 'livekit', key: 'secret' },
+      },
+    });
+    expect(config).to.include({
       LIVEKIT_URL: 'wss://livekit.example.com',
       LIVEKIT_API_URL: 'http://livekit.livekit:7880',
       LIVEKIT_API_KEY: 'anychat',
     });
-    const envOf = (workload: string) =>
-      (
-        children.find(
-          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
-        ) as unknown as {
-          spec: {
-            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
-          };
-        }
-      ).spec.template.spec.containers[0]!.env;
     expect(envOf('rtc').filter((e) => e.name === 'LIVEKIT_API_SECRET')).to.deep.equal([
       { name: 'LIVEKIT_API_SECRET', valueFrom: { secretKeyRef: { name: 'livekit', key: 'secret' } } },
     ]);
@@ -209,80 +183,57 @@ describe('operator: desired objects', () => {
   });
 
   it('with LiveKit Egress, the rtc pods also get the object store credentials Egress writes recordings with', () => {
-    const children = desiredChildren(
-      cluster({
-        objectStorage: {
-          endpoint: 'http://minio.storage:9000',
-          region: 'us-east-1',
-          bucketPrefix: 'chat-',
-          accessKeyRef: { name: 's3', key: 'access' },
-          secretKeyRef: { name: 's3', key: 'secret' },
-        },
-        livekit: {
-          url: 'wss://livekit.example.com',
-          apiKey: 'anychat',
-          apiSecretRef: { name: 'livekit', key: 'secret' },
-          egress: true,
-          egressS3Endpoint: 'http://minio.storage.svc:9000',
-        },
-      }),
-    );
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data).to.include({
+    const { config, envOf } = rendered({
+      objectStorage: OBJECT_STORAGE,
+      livekit: {
+        url: 'wss://livekit.example.com',
+        apiKey: 'anychat',
+        apiSecretRef: { name: 'livekit', key: 'secret' },
+        egress: true,
+        egressS3Endpoint: 'http://minio.storage.svc:9000',
+      },
+    });
+    expect(config).to.include({
       LIVEKIT_EGRESS: 'enabled',
       LIVEKIT_EGRESS_S3_ENDPOINT: 'http://minio.storage.svc:9000',
     });
-    const envOf = (workload: string) =>
-      (
-        children.find(
-          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
-        ) as unknown as {
-          spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } };
-        }
-      ).spec.template.spec.containers[0]!.env.map((e) => e.name);
     for (const workload of ['rtc', 'file'])
-      expect(envOf(workload).filter((n) => n.startsWith('FILE_S3_'))).to.deep.equal([
-        'FILE_S3_ACCESS_KEY',
-        'FILE_S3_SECRET_KEY',
-      ]);
-    expect(envOf('message')).not.to.include('FILE_S3_SECRET_KEY');
+      expect(
+        envOf(workload)
+          .map((e) => e.name)
+          .filter((n) => n.startsWith('FILE_S3_')),
+      ).to.deep.equal(['FILE_S3_ACCESS_KEY', 'FILE_S3_SECRET_KEY']);
+    expect(envOf('message').map((e) => e.name)).not.to.include('FILE_S3_SECRET_KEY');
   });
 
   it('hands the auth service SMTP, SMS and OIDC settings, with the credentials to the auth pods only', () => {
-    const children = desiredChildren(
-      cluster({
-        identity: {
-          smtp: {
-            host: 'smtp.example.com',
-            port: 465,
-            tls: 'implicit',
-            from: 'AnyChat <no-reply@example.com>',
-            user: 'mailer',
-            passwordRef: { name: 'identity', key: 'smtp-password' },
-          },
-          sms: { url: 'https://sms.example.com/send', tokenRef: { name: 'identity', key: 'sms-token' } },
-          oidc: {
-            providers: [
-              {
-                id: 'zitadel',
-                name: 'ZITADEL',
-                issuer: 'https://id.example.com',
-                clientId: 'chat',
-                clientSecretRef: { name: 'identity', key: 'zitadel-secret' },
-              },
-            ],
-          },
-          adminSecondFactor: 'required',
-          totpKeysRef: { name: 'identity', key: 'totp-keys' },
+    const { config, envOf } = rendered({
+      identity: {
+        smtp: {
+          host: 'smtp.example.com',
+          port: 465,
+          tls: 'implicit',
+          from: 'AnyChat <no-reply@example.com>',
+          user: 'mailer',
+          passwordRef: { name: 'identity', key: 'smtp-password' },
         },
-      }),
-    );
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data).to.include({
+        sms: { url: 'https://sms.example.com/send', tokenRef: { name: 'identity', key: 'sms-token' } },
+        oidc: {
+          providers: [
+            {
+              id: 'zitadel',
+              name: 'ZITADEL',
+              issuer: 'https://id.example.com',
+              clientId: 'chat',
+              clientSecretRef: { name: 'identity', key: 'zitadel-secret' },
+            },
+          ],
+        },
+        adminSecondFactor: 'required',
+        totpKeysRef: { name: 'identity', key: 'totp-keys' },
+      },
+    });
+    expect(config).to.include({
       SMTP_HOST: 'smtp.example.com',
       SMTP_PORT: '465',
       SMTP_TLS: 'implicit',
@@ -290,19 +241,9 @@ describe('operator: desired objects', () => {
       SMS_HTTP_URL: 'https://sms.example.com/send',
       ADMIN_SECOND_FACTOR: 'required',
     });
-    expect(JSON.parse(config.data.OIDC_PROVIDERS!)).to.deep.equal([
+    expect(JSON.parse(config.OIDC_PROVIDERS!)).to.deep.equal([
       { id: 'zitadel', name: 'ZITADEL', issuer: 'https://id.example.com', clientId: 'chat' },
     ]);
-    const envOf = (workload: string) =>
-      (
-        children.find(
-          (o) => o.kind === 'Deployment' && o.metadata.name === `chat-${workload}`,
-        ) as unknown as {
-          spec: {
-            template: { spec: { containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }> }> } };
-          };
-        }
-      ).spec.template.spec.containers[0]!.env;
     const secretNames = (workload: string) =>
       envOf(workload)
         .filter((e) => /^(SMTP_|SMS_|OIDC_)/.test(e.name))
@@ -413,11 +354,8 @@ describe('operator: desired objects', () => {
   });
 
   it('serves metrics on a port of their own that pods announce and Services expose, never the ingress', () => {
-    const children = desiredChildren(cluster());
-    const config = children.find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(config.data.METRICS_PORT).to.equal(String(METRICS_PORT));
+    const { children, config } = rendered();
+    expect(config.METRICS_PORT).to.equal(String(METRICS_PORT));
     const deployments = children.filter((o) => o.kind === 'Deployment') as unknown as Array<{
       spec: {
         template: {
@@ -550,28 +488,21 @@ describe('operator: desired objects', () => {
 
   it("trusts the ingress's forwarded addresses only as the spec says", () => {
     const configOf = (trustedProxies?: string) =>
-      (
-        desiredChildren(
-          cluster({
-            gateway: {
-              ...cluster().spec.gateway,
-              ingress: {
-                host: 'chat.example.com',
-                wsPath: '/ws',
-                apiPath: '/api',
-                ...(trustedProxies === undefined ? {} : { trustedProxies }),
-              },
-            },
-          }),
-        ).find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> }
-      ).data;
+      rendered({
+        gateway: {
+          ...cluster().spec.gateway,
+          ingress: {
+            host: 'chat.example.com',
+            wsPath: '/ws',
+            apiPath: '/api',
+            ...(trustedProxies === undefined ? {} : { trustedProxies }),
+          },
+        },
+      }).config;
     expect(configOf('10.42.0.0/16')).to.include({ TRUSTED_PROXIES: '10.42.0.0/16' });
     expect(configOf('')).not.to.have.property('TRUSTED_PROXIES');
     expect(configOf()).not.to.have.property('TRUSTED_PROXIES');
-    const noIngress = desiredChildren(cluster()).find((o) => o.kind === 'ConfigMap') as unknown as {
-      data: Record<string, string>;
-    };
-    expect(noIngress.data).not.to.have.property('TRUSTED_PROXIES');
+    expect(rendered().config).not.to.have.property('TRUSTED_PROXIES');
   });
 
   it('takes the gateway replicas the scaler decided when autoscaling', () => {

@@ -207,6 +207,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       app.use(
         webClientMiddleware(WEB_DIST_DIR, logger, {
           docs: config.services === 'all',
+          defaultLanguage: config.defaultLanguage,
           connect: liveKitOrigins(config.rtc.livekit?.url),
           files: objectStoreOrigins(
             config.file.storage.type === 's3' ? config.file.storage.endpoint : undefined,

@@ -215,6 +215,11 @@ const EnvSchema = z.object({
    * for the gateways, where the Ingress sends every path the REST API and WebSocket do not take.
    */
   WEB_CLIENT: z.enum(['true', 'false']).optional(),
+  /**
+   * The platform's language: a new account's language setting (its pushes, mails and screens), and the
+   * web client's on a browser that speaks neither English nor Chinese, before anyone signs in.
+   */
+  DEFAULT_LANGUAGE: z.enum(['en', 'zh-CN']).default('en'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -239,6 +244,7 @@ export interface Config {
   tracing: TracingConfig;
   publicUrl: string | undefined;
   webClient: boolean;
+  defaultLanguage: 'en' | 'zh-CN';
   production: boolean;
   dapr: {
     host: string;
@@ -417,6 +423,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: tracingConfigOf(e),
     publicUrl: e.PUBLIC_URL,
     webClient: e.WEB_CLIENT === undefined ? services === 'all' : e.WEB_CLIENT === 'true',
+    defaultLanguage: e.DEFAULT_LANGUAGE,
     production: e.NODE_ENV === 'production',
     dapr: {
       host: e.DAPR_HOST,

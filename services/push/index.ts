@@ -40,7 +40,7 @@ export const pushService: ServiceModule = {
     const sql = sqlExecutor(ctx.orm);
     const settings = ctx.config.push;
     const registrations = new Registrations(sql);
-    const preferences = new Preferences(sql);
+    const preferences = new Preferences(sql, ctx.config.defaultLanguage);
     const directory = new Directory(ctx.invoke);
     const vapid = await vapidKeys(sql, settings.vapid);
     const providers = createProviders(settings, vapid);
@@ -103,7 +103,7 @@ export const pushService: ServiceModule = {
             if (!s) return 'DROP';
             await preferences.apply(userId, {
               notificationEnabled: s.notificationEnabled,
-              language: s.language || DEFAULT_PREFERENCES.language,
+              language: s.language || preferences.defaults.language,
               dndStart: s.dndStart ?? null,
               dndEnd: s.dndEnd ?? null,
               timeZone: s.timeZone || DEFAULT_PREFERENCES.timeZone,

@@ -68,6 +68,7 @@ export const userService: ServiceModule = {
       avatarUrl: (userId, fileId) => avatarUrlOf(ctx.invoke, { userId, fileId }),
       publicUrl: ctx.publicUrl,
       blockedNicknameWords: ctx.config.user.nicknameBlocklist,
+      defaultLanguage: ctx.config.defaultLanguage,
       words: new SensitiveWords(ctx.sharedState, {
         refreshMs: ctx.config.moderation.sensitiveWordsRefreshMs,
         logger: ctx.logger,

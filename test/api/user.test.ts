@@ -138,7 +138,7 @@ forEachBackend('users over HTTP', (platform) => {
     expect(await api().ok('GET', '/api/v1/users/settings', { token: user.accessToken })).to.deep.equal({
       friendVerify: true,
       notificationEnabled: true,
-      language: 'zh-CN',
+      language: 'en', // the platform's DEFAULT_LANGUAGE
       groupInvitePolicy: 'friends',
       dndStart: null,
       dndEnd: null,

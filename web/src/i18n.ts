@@ -145,15 +145,41 @@ const dictionaries = { en, zh } as const;
 export type Language = keyof typeof dictionaries;
 
 const LANGUAGE_KEY = 'anychat.language';
-const saved = localStorage.getItem(LANGUAGE_KEY);
-export const language = ref<Language>(
-  saved === 'en' || saved === 'zh' ? saved : navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en',
-);
 
-export function setLanguage(next: Language): void {
+/** The client's language for a BCP 47 tag (zh-CN, zh-Hans-SG, en-GB, the server's en): its family, if the client speaks it. */
+export function languageOf(tag: string): Language | undefined {
+  const family = tag.trim().toLowerCase().split('-')[0] ?? '';
+  return Object.hasOwn(dictionaries, family) ? (family as Language) : undefined;
+}
+
+/** The server's name of a language (Accept-Language, the language setting). */
+export function languageTag(next: Language): string {
+  return next === 'zh' ? 'zh-CN' : 'en';
+}
+
+/**
+ * Before anyone signs in (then the account's language setting decides, store.ts): the language
+ * chosen in this browser, else the first of the browser's languages the client speaks, else the
+ * platform's (DEFAULT_LANGUAGE, which the server writes into the page).
+ */
+function firstLanguage(): Language {
+  const chosen = languageOf(localStorage.getItem(LANGUAGE_KEY) ?? '');
+  if (chosen) return chosen;
+  for (const tag of navigator.languages) {
+    const spoken = languageOf(tag);
+    if (spoken) return spoken;
+  }
+  const platform = document.querySelector<HTMLMetaElement>('meta[name="anychat-default-language"]');
+  return languageOf(platform?.content ?? '') ?? 'en';
+}
+
+export const language = ref<Language>(firstLanguage());
+
+/** Shows the screens in `next`; `remember`: a choice made here, kept for this browser's next visit. */
+export function setLanguage(next: Language, remember = false): void {
   language.value = next;
-  localStorage.setItem(LANGUAGE_KEY, next);
-  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+  if (remember) localStorage.setItem(LANGUAGE_KEY, next);
+  document.documentElement.lang = languageTag(next);
 }
 
 /** The word for `key` in the current language, `{name}` placeholders filled from `params`. */

@@ -1,7 +1,7 @@
 import { reactive, watch } from 'vue';
 import type { Me } from './api/types.ts';
-import { type Language, language, setLanguage } from './i18n.ts';
-import { http, state } from './store.ts';
+import { type Language, language, languageTag } from './i18n.ts';
+import { http, showLanguage, state } from './store.ts';
 
 /**
  * My profile, settings, privacy and devices as the user service and the auth service keep them
@@ -134,10 +134,9 @@ export async function signOutOtherDevices(): Promise<void> {
  * messages, pushes and other devices follow it).
  */
 export async function chooseLanguage(next: Language): Promise<void> {
-  setLanguage(next);
-  http.language = next === 'zh' ? 'zh-CN' : 'en';
+  showLanguage(next, true);
   if (!state.me) return;
-  await saveSettings({ language: next === 'zh' ? 'zh-CN' : 'en' });
+  await saveSettings({ language: languageTag(next) });
 }
 
 export function toggleLanguage(): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   SessionType,
 } from './api/types.ts';
 import { onCallNotice } from './calls/calls.ts';
+import { type Language, language, languageOf, languageTag, setLanguage } from './i18n.ts';
 import { type ChatMessage, mergePage, upsertMessage } from './message-list.ts';
 import { SyncCursor } from './sync-cursor.ts';
 
@@ -61,6 +62,12 @@ export function activeConversation(): Conversation | undefined {
   return state.conversations.find((c) => c.sessionId === state.activeId);
 }
 
+/** The screens, and the server's messages to this client, in `next` (`remember`: see setLanguage). */
+export function showLanguage(next: Language, remember = false): void {
+  setLanguage(next, remember);
+  http.language = languageTag(next);
+}
+
 export function textOf(message: Pick<Message, 'contentType' | 'content'>): string {
   if (message.contentType === 'text' && typeof message.content === 'string') return message.content;
   if (message.contentType === 'quote') return (message.content as { text?: string } | null)?.text ?? '';
@@ -88,7 +95,7 @@ export async function register(account: string, password: string, nickname: stri
     deviceId: deviceId(),
     deviceName: navigator.userAgent.slice(0, 60),
   });
-  await signedIn(tokens);
+  await signedIn(tokens, true);
 }
 
 export async function login(account: string, password: string): Promise<void> {
@@ -157,10 +164,11 @@ export async function finishProviderSignIn(): Promise<boolean> {
   return true;
 }
 
-async function signedIn(tokens: AuthTokens) {
+/** `created`: a new account, which keeps the language it was made in. */
+async function signedIn(tokens: AuthTokens, created = false) {
   http.tokens = tokens;
   saveTokens(tokens);
-  await bootstrap();
+  await bootstrap(created);
 }
 
 /** Picks up a saved sign-in (a reload); false when there is none. */
@@ -203,8 +211,18 @@ function signOutLocally() {
   });
 }
 
-async function bootstrap() {
-  state.me = await http.get<Me>('/api/v1/users/me');
+async function bootstrap(created = false) {
+  const [me, settings] = await Promise.all([
+    http.get<Me>('/api/v1/users/me'),
+    // Signed in, the account's language setting decides; a new account gets the one it was made in.
+    created
+      ? http.call<{ language: string }>('PUT', '/api/v1/users/settings', {
+          language: languageTag(language.value),
+        })
+      : http.get<{ language: string }>('/api/v1/users/settings'),
+  ]);
+  showLanguage(languageOf(settings.language) ?? language.value);
+  state.me = me;
   const userId = state.me.userId;
   cursor = new SyncCursor(`anychat.sync.${userId}`);
   await Promise.all([loadConversations(), loadFriends(), loadRequests(), loadInvitations()]);

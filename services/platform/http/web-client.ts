@@ -84,9 +84,20 @@ interface StaticFile {
 function staticFile(path: string, immutable: boolean): StaticFile | undefined {
   const type = TYPES[extname(path)];
   if (!type) return undefined;
-  const body = readFileSync(path);
+  return fileOf(readFileSync(path), type, immutable);
+}
+
+function fileOf(body: Buffer, type: string, immutable: boolean): StaticFile {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   return { body, type, etag, immutable };
+}
+
+const DEFAULT_LANGUAGE_META = /(<meta name="anychat-default-language" content=")[^"]*(")/;
+
+/** The app page telling the client the platform's language (its choice when the browser's matches none). */
+function withDefaultLanguage(page: StaticFile, language: string): StaticFile {
+  const html = page.body.toString('utf8').replace(DEFAULT_LANGUAGE_META, `$1${language}$2`);
+  return fileOf(Buffer.from(html), page.type, page.immutable);
 }
 
 function readTree(dir: string, urlPrefix: string, files: Map<string, StaticFile>) {
@@ -115,7 +126,7 @@ function swaggerFiles(files: Map<string, StaticFile>) {
 export function webClientMiddleware(
   distDir: string,
   logger: Logger,
-  options: { docs: boolean; connect?: string[]; files?: string[] } = { docs: true },
+  options: { docs: boolean; connect?: string[]; files?: string[]; defaultLanguage?: string } = { docs: true },
 ): Koa.Middleware {
   const policy = webContentSecurityPolicy({ connect: options.connect, files: options.files });
   const files = new Map<string, StaticFile>();
@@ -129,7 +140,9 @@ export function webClientMiddleware(
       'web client not built (npm start builds it: node scripts/build-web.mjs); / answers 404',
     );
   }
-  const index = files.get('/index.html');
+  const page = files.get('/index.html');
+  const index = page && options.defaultLanguage ? withDefaultLanguage(page, options.defaultLanguage) : page;
+  if (index) files.set('/index.html', index);
   const docs = files.get('/docs/index.html');
 
   return async (ctx, next) => {

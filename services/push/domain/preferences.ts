@@ -11,10 +11,9 @@ export interface PushPreferences {
   pushMentionsWhenMuted: boolean;
 }
 
-/** What a user who never changed their settings gets (the user service's defaults). */
-export const DEFAULT_PREFERENCES: PushPreferences = {
+/** What a user who never changed their settings gets (the user service's defaults; the language is the platform's, DEFAULT_LANGUAGE). */
+export const DEFAULT_PREFERENCES: Omit<PushPreferences, 'language'> = {
   notificationEnabled: true,
-  language: 'zh-CN',
   dndStart: null,
   dndEnd: null,
   timeZone: 'UTC',
@@ -52,9 +51,12 @@ export function inDoNotDisturb(preferences: PushPreferences, at: Date): boolean 
 /** The users' push preferences, copied from `user.settings.updated`. */
 export class Preferences {
   readonly #sql: SqlExecutor;
+  /** A user's preferences until their settings first change. */
+  readonly defaults: PushPreferences;
 
-  constructor(sql: SqlExecutor) {
+  constructor(sql: SqlExecutor, defaultLanguage: string) {
     this.#sql = sql;
+    this.defaults = { ...DEFAULT_PREFERENCES, language: defaultLanguage };
   }
 
   async apply(userId: string, preferences: PushPreferences): Promise<void> {
@@ -80,7 +82,7 @@ export class Preferences {
 
   /** Each user's preferences; the defaults for a user who never changed them. */
   async of(userIds: string[]): Promise<Map<string, PushPreferences>> {
-    const found = new Map(userIds.map((userId) => [userId, DEFAULT_PREFERENCES]));
+    const found = new Map(userIds.map((userId) => [userId, this.defaults]));
     if (userIds.length === 0) return found;
     const rows = await this.#sql.query<{
       user_id: string;

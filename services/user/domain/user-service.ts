@@ -60,6 +60,8 @@ export interface UserServiceDeps {
   avatarUrl: (userId: string, fileId: string) => Promise<string>;
   publicUrl: () => string;
   blockedNicknameWords: string[];
+  /** A new account's language setting (DEFAULT_LANGUAGE). */
+  defaultLanguage: string;
   /** The administrator's forbidden words (shared state): a nickname holding one is refused, never masked. */
   words: SensitiveWords;
 }
@@ -67,7 +69,6 @@ export interface UserServiceDeps {
 const DEFAULT_SETTINGS = {
   friendVerify: true,
   notificationEnabled: true,
-  language: 'zh-CN',
   groupInvitePolicy: DEFAULT_GROUP_INVITE_POLICY,
   dndStart: null,
   dndEnd: null,
@@ -148,7 +149,7 @@ export class UserService {
     );
     await em.upsert(
       UserSettings,
-      { userId: input.userId, ...DEFAULT_SETTINGS },
+      { userId: input.userId, ...DEFAULT_SETTINGS, language: this.deps.defaultLanguage },
       { onConflictFields: ['userId'], onConflictAction: 'ignore' },
     );
   }

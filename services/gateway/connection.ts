@@ -15,13 +15,19 @@ import type { FrameCodec } from './protocol/index.ts';
 /** What a connection uses of its WebSocket. */
 export type FrameSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'bufferedAmount'>;
 
+/** A page of the user's timeline after a syncSeq: items in order, and whether more follow. */
+export interface TimelinePage {
+  items: Array<{ syncSeq: number; frame: ServerFrame | null }>;
+  hasMore: boolean;
+}
+
+/** A page read before the replay started, after `after`. */
+export type FirstPage = TimelinePage & { after: number };
+
 /** What a connection needs from the rest of the gateway. */
 export interface ConnectionDeps {
   /** The user's timeline after a syncSeq: items in order, and whether more follow. */
-  timeline(
-    userId: string,
-    afterSyncSeq: number,
-  ): Promise<{ items: Array<{ syncSeq: number; frame: ServerFrame | null }>; hasMore: boolean }>;
+  timeline(userId: string, afterSyncSeq: number): Promise<TimelinePage>;
   /** Messages the device acknowledged (batched). */
   delivered(userId: string, messageIds: string[]): void;
   /** The user's read fan-out groups, and a page of one of them after a group seq. */
@@ -60,6 +66,8 @@ export class Connection {
   readonly connectedAt = Date.now();
   lastSeen = Date.now();
   closed = false;
+  /** The device's entry is in the presence registry (written, or kept from a socket within the offline grace). */
+  registered = false;
 
   readonly #ws: FrameSocket;
   readonly #deps: ConnectionDeps;
@@ -207,15 +215,18 @@ export class Connection {
     return run;
   }
 
-  /** Starts (or restarts) the ordered stream after `syncSeq`, replaying what the device lacks. */
-  async startAt(syncSeq: number, replay: boolean) {
+  /**
+   * Starts (or restarts) the ordered stream after `syncSeq`, replaying what the device lacks;
+   * `first`: the replay's first page when the caller read it already.
+   */
+  async startAt(syncSeq: number, replay: boolean, first?: FirstPage) {
     this.#cursor = syncSeq;
     if (this.#consumed) for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
     if (this.#early) for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
     this.#replaying = false;
     if (replay) {
       syncReplays.inc({ reason: 'connect' });
-      await this.#fill();
+      await this.#fill(first);
     } else this.#drain();
   }
 
@@ -361,12 +372,15 @@ export class Connection {
   }
 
   /** Fetches from the timeline whatever lies between the cursor and what is buffered (or the head). */
-  async #fill() {
+  async #fill(first?: FirstPage) {
     if (this.#replaying || this.closed) return;
     this.#replaying = true;
+    let read = first;
     try {
       for (;;) {
-        const page = await this.#deps.timeline(this.userId, this.#cursor);
+        const page =
+          read?.after === this.#cursor ? read : await this.#deps.timeline(this.userId, this.#cursor);
+        read = undefined;
         for (const item of page.items) {
           if (item.syncSeq <= this.#cursor) continue;
           if (this.#consumed?.delete(item.syncSeq)) {

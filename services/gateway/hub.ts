@@ -17,7 +17,7 @@ import type { DeliveryRouter, PresenceRegistry } from '../platform/presence/inde
 import { type AccessTokenVerifier, requireScope, revokedSessionKey } from '../platform/security/index.ts';
 import { FriendsClient } from './clients/friends.ts';
 import { MessagesClient } from './clients/messages.ts';
-import { Connection, type ConnectionDeps } from './connection.ts';
+import { Connection, type ConnectionDeps, type FirstPage } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
 import { connectsRefused, observeDelivery } from './metrics.ts';
 import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
@@ -98,6 +98,11 @@ export class GatewayHub {
   #draining = false;
   /** Disconnect handlers still running (presence updates); shutdown waits for them. */
   readonly #closing = new Set<Promise<void>>();
+  /**
+   * Devices whose socket dropped, still in the presence registry for the offline grace: user and
+   * device id → the timer that takes them out. A device back within it keeps its entry untouched.
+   */
+  readonly #leaving = new Map<string, { conn: Connection; timer: NodeJS.Timeout }>();
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -275,14 +280,20 @@ export class GatewayHub {
     // A failure of the replay itself is named as a sync failure (110103) in the CONNECT_ERROR.
     let syncing = false;
     try {
-      const [change, head, streams] = await Promise.all([
-        this.#o.presence.connect(conn.userId, this.instanceId, {
-          deviceId: conn.deviceId,
-          platform: conn.platform,
-        }),
-        this.#timeline(conn.userId, Number.MAX_SAFE_INTEGER, 1).then((page) => page.head),
+      const [[change, first], streams] = await Promise.all([
+        // The timeline is read once the device is in the registry: whatever is stored after the
+        // read is routed here live, so nothing falls between the two. A resync's first page
+        // carries the head too: one read (batched with other connects') for both.
+        this.#register(conn).then(
+          async (registered) =>
+            [
+              registered,
+              await this.#timeline(conn.userId, params.syncSeq ?? Number.MAX_SAFE_INTEGER, TIMELINE_PAGE),
+            ] as const,
+        ),
         this.#messages.groupStreams(conn.userId),
       ]);
+      const head = first.head;
       const groupSeqs = conn.startGroups(streams, params.groupSeqs, params.syncSeq !== undefined);
       conn.send({
         type: 'CONNECT_ACK',
@@ -300,7 +311,8 @@ export class GatewayHub {
         void this.#frames.handle(conn, payload, isBinary, params.language);
       if (change.becameOnline) void this.#announce(conn.userId, 'USER_ONLINE', { platform: conn.platform });
       syncing = true;
-      if (params.syncSeq !== undefined) await this.#sync(conn, Math.min(params.syncSeq, head));
+      if (params.syncSeq !== undefined)
+        await this.#sync(conn, Math.min(params.syncSeq, head), { ...first, after: params.syncSeq });
       else await conn.startAt(head, false);
     } catch (error) {
       this.#o.logger.warn(
@@ -377,9 +389,31 @@ export class GatewayHub {
     socket.close(CloseCode.TRY_AGAIN_LATER, `try again in ${retryAfterMs} ms`);
   }
 
+  /**
+   * Puts the device in the presence registry, unless it is back within the offline grace: then its
+   * entry was never taken out, and nothing is written or announced (a reconnect storm costs the
+   * registry nothing).
+   */
+  async #register(conn: Connection): Promise<{ becameOnline: boolean }> {
+    const key = leavingKey(conn);
+    const leaving = this.#leaving.get(key);
+    if (leaving) {
+      clearTimeout(leaving.timer);
+      this.#leaving.delete(key);
+      conn.registered = true;
+      return { becameOnline: false };
+    }
+    const change = await this.#o.presence.connect(conn.userId, this.instanceId, {
+      deviceId: conn.deviceId,
+      platform: conn.platform,
+    });
+    conn.registered = true;
+    return change;
+  }
+
   /** The timeline's replay, then each read fan-out group's past the device's position. */
-  async #sync(conn: Connection, syncSeq: number) {
-    await conn.startAt(syncSeq, true);
+  async #sync(conn: Connection, syncSeq: number, first?: FirstPage) {
+    await conn.startAt(syncSeq, true, first);
     await conn.replayGroups();
     const groupSeqs = conn.groupPositions;
     conn.send({
@@ -402,6 +436,25 @@ export class GatewayHub {
     // Not in the map: it was replaced by a newer socket of the same device, which keeps the presence.
     if (!this.#remove(conn)) return;
     if ([...(this.#byUser.get(conn.userId) ?? [])].some((c) => c.deviceId === conn.deviceId)) return;
+    // Only a device whose entry was written can keep it; a draining instance's devices go now.
+    const grace = this.#o.config.offlineGraceMs;
+    if (grace > 0 && conn.registered && !this.#draining) {
+      const key = leavingKey(conn);
+      const timer = setTimeout(() => {
+        if (this.#leaving.get(key)?.conn !== conn) return;
+        this.#leaving.delete(key);
+        const closing = this.#leave(conn).finally(() => this.#closing.delete(closing));
+        this.#closing.add(closing);
+      }, grace);
+      timer.unref();
+      this.#leaving.set(key, { conn, timer });
+      return;
+    }
+    await this.#leave(conn);
+  }
+
+  /** Takes the device out of the presence registry; USER_OFFLINE when it was the user's last. */
+  async #leave(conn: Connection) {
     try {
       const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
       // A shutting-down instance's clients reconnect elsewhere: they are not going offline.
@@ -574,6 +627,12 @@ export class GatewayHub {
     clearInterval(this.#timer);
     const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
     this.#byUser.clear();
+    // Devices within their offline grace leave with the rest.
+    for (const { conn, timer } of this.#leaving.values()) {
+      clearTimeout(timer);
+      connections.push(conn);
+    }
+    this.#leaving.clear();
     for (const conn of connections) {
       // Spread the reconnects over the jitter window so the remaining instances are not stampeded.
       conn.send({
@@ -597,6 +656,8 @@ export class GatewayHub {
     this.#wss.close();
   }
 }
+
+const leavingKey = (conn: Connection) => `${conn.userId}/${conn.deviceId}`;
 
 /** A socket not yet wrapped in a Connection, with the same send/close. */
 function rawSocket(ws: WebSocket, codec: FrameCodec): Pick<Connection, 'send' | 'close'> {

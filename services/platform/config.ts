@@ -140,6 +140,8 @@ const EnvSchema = z.object({
   GATEWAY_REVALIDATE_SECONDS: int(1, 3600).default(60),
   /** A draining gateway asks each client to wait a random 0..this many ms before reconnecting (no stampede on the others). */
   GATEWAY_RECONNECT_JITTER_MS: int(0, 600_000).default(5000),
+  /** A device whose socket drops stays in the presence registry this long (ms) before it is taken out and its user may go offline; back within it (a reconnect storm, a network blip), nothing is written or announced. 0: at once. */
+  GATEWAY_OFFLINE_GRACE_MS: int(0, 60_000).default(2000),
   /** Seconds between a gateway instance's reports of its open connections to the shared state (admin dashboards); connects and disconnects also report, at most once a second. */
   GATEWAY_REPORT_INTERVAL_SECONDS: int(1, 3600).default(10),
   /** Per-message deflate (RFC 7692) of WebSocket frames over 1 KB, for clients that offer it (seed §5.4.6). */
@@ -310,6 +312,7 @@ export interface Config {
     revalidateSeconds: number;
     instanceId: string | undefined;
     reconnectJitterMs: number;
+    offlineGraceMs: number;
     reportIntervalSeconds: number;
     compression: boolean;
   };
@@ -497,6 +500,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       revalidateSeconds: e.GATEWAY_REVALIDATE_SECONDS,
       instanceId: e.GATEWAY_INSTANCE_ID,
       reconnectJitterMs: e.GATEWAY_RECONNECT_JITTER_MS,
+      offlineGraceMs: e.GATEWAY_OFFLINE_GRACE_MS,
       reportIntervalSeconds: e.GATEWAY_REPORT_INTERVAL_SECONDS,
       compression: e.GATEWAY_COMPRESSION,
     },

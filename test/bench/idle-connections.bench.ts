@@ -11,7 +11,11 @@
  *   scripts/node24 node test/bench/idle-connections.bench.ts --stages 1000 --snapshot /tmp/idle
  *
  * `--storm` then drops every connection at once (each client process terminates all its sockets)
- * and times until all are connected again and resynced (SYNC_COMPLETE from the syncSeq each had).
+ * and times until all are connected again and resynced (SYNC_COMPLETE from the syncSeq each had),
+ * and counts the database's transactions per reconnect (pg_stat_database.xact_commit + rollbacks of
+ * the run's database, less the idle rate measured just before).
+ * `--floor` then runs the same storm, from the same number of client processes, against a bare `ws`
+ * server that answers CONNECT_ACK and SYNC_COMPLETE and does nothing else (the floor).
  * `--snapshot PREFIX` writes heap snapshots with none and with the first stage's connections
  * (PREFIX-0.heapsnapshot, PREFIX-N.heapsnapshot); heap-diff.ts compares two.
  * Everything listens and connects on 127.0.0.1 only.
@@ -21,9 +25,10 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { ACCESS_TOKEN_AUDIENCE } from '../../services/platform/security/index.ts';
-import { createBackend } from '../support/backends.ts';
+import { ADMIN_URL, createBackend } from '../support/backends.ts';
 import { CapturedOutput, PLATFORM_SERVING, stopProcess, track } from '../support/processes.ts';
 
 const { values } = parseArgs({
@@ -36,6 +41,8 @@ const { values } = parseArgs({
     pool: { type: 'string', default: '2' },
     snapshot: { type: 'string' },
     storm: { type: 'boolean', default: false },
+    /** With --storm: the same storm against a bare `ws` server (idle-connections/floor-server.ts) after. */
+    floor: { type: 'boolean', default: false },
     client: { type: 'boolean', default: false },
   },
 });
@@ -136,6 +143,7 @@ async function runClient(wsUrl: string) {
         return;
       }
       const dropped = sockets.splice(0);
+      retries = 0;
       const started = performance.now();
       for (const { ws } of dropped) {
         ws.removeAllListeners();
@@ -260,6 +268,50 @@ async function signIn(url: string, key: CryptoKey, kid: string, count: number, d
   return tokens.slice(0, count);
 }
 
+/** Drops every client's sockets at once and waits until all are back and resynced. */
+async function stormOf(clients: ChildProcess[]) {
+  const started = performance.now();
+  const results = await Promise.all(
+    clients.map((client) => {
+      const done = reply<Resynced>(client, 'resynced');
+      client.send({ storm: true } satisfies ToClient);
+      return done;
+    }),
+  );
+  return {
+    connections: results.reduce((sum, r) => sum + r.resynced, 0),
+    allResyncedS: ((performance.now() - started) / 1000).toFixed(1),
+    // Each client process's own time from its drop to its last SYNC_COMPLETE.
+    perClientS: results.map((r) => (r.ms / 1000).toFixed(1)),
+    retries: results.reduce((sum, r) => sum + r.retries, 0),
+    load: load(),
+  };
+}
+
+/** The floor: the same clients' storm against a bare ws server (floor-server.ts). */
+async function floorStorm(tokens: string[], perClient: number) {
+  const server = track(
+    fork('test/bench/idle-connections/floor-server.ts', [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
+  );
+  const clients: ChildProcess[] = [];
+  try {
+    const [, url] = await new CapturedOutput(server, process.stderr).waitFor(PLATFORM_SERVING);
+    const wsUrl = url!.replace(/^http/, 'ws');
+    const connecting: Array<Promise<unknown>> = [];
+    for (let from = 0; from < tokens.length; from += perClient) {
+      const client = startClient(wsUrl);
+      clients.push(client);
+      connecting.push(reply<Connected>(client, 'connected'));
+      client.send({ add: tokens.slice(from, from + perClient) } satisfies ToClient);
+    }
+    await Promise.all(connecting);
+    return await stormOf(clients);
+  } finally {
+    await Promise.all(clients.map((client) => stopProcess(client)));
+    await stopProcess(server);
+  }
+}
+
 function startClient(wsUrl: string) {
   const child = track(
     fork(import.meta.filename, ['--client'], {
@@ -287,6 +339,24 @@ function reply<T extends Connected | Resynced>(
     child.on('message', listener);
   });
 }
+
+/** Transactions the database has committed and rolled back (its statistics lag up to PGSTAT_IDLE_INTERVAL, 10 s). */
+async function transactions(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      'select xact_commit + xact_rollback as n from pg_stat_database where datname = $1',
+      [new URL(databaseUrl).pathname.slice(1)],
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Long enough for every backend's statistics to reach pg_stat_database. */
+const STATS_LAG_MS = 11_000;
 
 /** RSS not in V8's heap spaces: what the process holds outside the JavaScript heap (sockets, malloc). */
 const outsideHeap = (memory: Memory) =>
@@ -378,23 +448,32 @@ async function runCoordinator() {
       }
     }
     let storm: object | undefined;
+    let floor: object | undefined;
     if (values.storm) {
-      started = performance.now();
-      const results = await Promise.all(
-        clients.map((client) => {
-          const done = reply<Resynced>(client, 'resynced');
-          client.send({ storm: true } satisfies ToClient);
-          return done;
-        }),
-      );
+      const databaseUrl = backend.env.DATABASE_URL!;
+      // The idle rate (heartbeats, reports, sweeps) over as long as the storm's count waits for.
+      const idleFrom = await transactions(databaseUrl);
+      const idleStart = performance.now();
+      await sleep(STATS_LAG_MS);
+      const before = await transactions(databaseUrl);
+      const idlePerMs = (before - idleFrom) / (performance.now() - idleStart);
+      const countStart = performance.now();
+      const result = await stormOf(clients);
+      await sleep(STATS_LAG_MS);
+      const spent = (await transactions(databaseUrl)) - before - idlePerMs * (performance.now() - countStart);
       storm = {
-        connections: results.reduce((sum, r) => sum + r.resynced, 0),
-        allResyncedS: ((performance.now() - started) / 1000).toFixed(1),
-        load: load(),
+        ...result,
+        transactionsPerReconnect: (spent / result.connections).toFixed(2),
+        idleTransactionsPerS: (idlePerMs * 1000).toFixed(1),
       };
       console.error(JSON.stringify({ storm }));
+      if (values.floor) {
+        await Promise.all(clients.splice(0).map((client) => stopProcess(client)));
+        floor = await floorStorm(tokens.slice(0, total), perClient);
+        console.error(JSON.stringify({ floor }));
+      }
     }
-    console.log(JSON.stringify({ signInS: Math.round(signInS), devices, rows, storm }, null, 2));
+    console.log(JSON.stringify({ signInS: Math.round(signInS), devices, rows, storm, floor }, null, 2));
   } finally {
     await Promise.all(clients.map((client) => stopProcess(client)));
     await stopProcess(server.child);

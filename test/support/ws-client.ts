@@ -108,8 +108,8 @@ export class WsClient {
         continue;
       }
       if (first.type === 'CONNECT_ERROR') throw new Error(`CONNECT_ERROR ${JSON.stringify(first)}`);
-      if (options.syncSeq === undefined) client.syncSeq = first.data.syncSeq;
-      else client.syncSeq = options.syncSeq;
+      // The replay may follow CONNECT_ACK in the same read, taken before this line runs.
+      client.#startAt(options.syncSeq ?? first.data.syncSeq);
       if (options.syncSeq !== undefined) await client.next((f) => f.type === 'SYNC_COMPLETE');
       return client;
     }
@@ -166,6 +166,12 @@ export class WsClient {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
       waiter.resolve(frame);
     }
+  }
+
+  /** The position the connection starts from; frames already taken after it count. */
+  #startAt(syncSeq: number) {
+    this.syncSeq = Math.max(this.syncSeq, syncSeq);
+    while (this.#seen.has(this.syncSeq + 1)) this.#seen.delete(++this.syncSeq);
   }
 
   #advance(syncSeq: number) {

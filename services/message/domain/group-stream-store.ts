@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../../platform/db/index.ts';
+import { TurnBatch } from '../../platform/turn-batch.ts';
 import { MESSAGE_COLUMNS, type StoredMessage, toMessage } from './store.ts';
 
 /** One membership period of a user in a read fan-out group, with the group's newest seq. */
@@ -21,25 +22,34 @@ export interface MembershipPeriod {
 export class GroupStreamStore {
   readonly #sql: SqlExecutor;
 
+  /** The members whose periods are asked for in one turn, read together (every connect asks). */
+  readonly #periods = new TurnBatch<string, MembershipPeriod[]>(async (userIds) => {
+    const rows = await this.#sql.query(
+      `select p.user_id::text as user_id, p.session_id, p.from_seq, p.to_seq, p.after_sync_seq, c.last_seq
+         from message.group_members p join message.conversations c on c.session_id = p.session_id
+        where p.user_id in (select jsonb_array_elements_text(?::jsonb)::bigint)
+          and (p.to_seq is null or p.to_seq > p.from_seq)
+        order by p.user_id, p.session_id, p.from_seq`,
+      [JSON.stringify(userIds)],
+    );
+    const byUser = new Map<string, MembershipPeriod[]>(userIds.map((userId) => [userId, []]));
+    for (const row of rows)
+      byUser.get(row.user_id as string)?.push({
+        sessionId: row.session_id as string,
+        fromSeq: Number(row.from_seq),
+        toSeq: row.to_seq === null ? null : Number(row.to_seq),
+        afterSyncSeq: Number(row.after_sync_seq),
+        lastSeq: Number(row.last_seq),
+      });
+    return byUser;
+  });
+
   constructor(sql: SqlExecutor) {
     this.#sql = sql;
   }
 
   async periods(userId: string): Promise<MembershipPeriod[]> {
-    const rows = await this.#sql.query(
-      `select p.session_id, p.from_seq, p.to_seq, p.after_sync_seq, c.last_seq
-         from message.group_members p join message.conversations c on c.session_id = p.session_id
-        where p.user_id = ? and (p.to_seq is null or p.to_seq > p.from_seq)
-        order by p.session_id, p.from_seq`,
-      [userId],
-    );
-    return rows.map((row) => ({
-      sessionId: row.session_id as string,
-      fromSeq: Number(row.from_seq),
-      toSeq: row.to_seq === null ? null : Number(row.to_seq),
-      afterSyncSeq: Number(row.after_sync_seq),
-      lastSeq: Number(row.last_seq),
-    }));
+    return (await this.#periods.get([userId])).get(userId) ?? [];
   }
 
   /** The group's messages after `afterSeq` that the user sees, in seq order. */

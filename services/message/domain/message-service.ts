@@ -372,10 +372,7 @@ export class MessageService {
   }
 
   async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelinePage> {
-    const [entries, head] = await Promise.all([
-      this.#o.store.timeline(userId, afterSyncSeq, limit),
-      this.#o.store.head(userId),
-    ]);
+    const { entries, head } = await this.#o.store.timelinePage(userId, afterSyncSeq, limit);
     const senders = await this.#profiles(entries.flatMap((e) => (e.message ? [e.message.senderId] : [])));
     const items = entries.map((entry) => ({ syncSeq: entry.syncSeq, frame: entryFrame(entry, senders) }));
     const nextSyncSeq = items.at(-1)?.syncSeq ?? Math.max(afterSyncSeq, 0);

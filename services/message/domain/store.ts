@@ -2,6 +2,7 @@ import type { SessionType } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
 import type { Outbox, PendingEvent, StoredEvent } from '../../platform/outbox.ts';
 import { storableJson } from '../../platform/text.ts';
+import { TurnBatch } from '../../platform/turn-batch.ts';
 
 /**
  * The message service's repository: every SQL statement of the service lives here. Seqs are
@@ -133,6 +134,47 @@ export class MessageStore {
   readonly #sql: SqlExecutor;
 
   readonly #outbox: Outbox;
+
+  /** The timeline pages asked for in one turn, read together (timelinePage). */
+  readonly #pages = new TurnBatch<string, { entries: TimelineEntry[]; head: number }>(async (keys) => {
+    const wanted = keys.map((k) => {
+      const [userId, after, limit] = k.split('/');
+      return { k, user_id: userId, after: Number(after), lim: Number(limit) };
+    });
+    const rows = await this.#sql.query(
+      `select r.k, coalesce(s.last_sync_seq, 0) as head, x.*
+         from jsonb_to_recordset(?::jsonb) as r(k text, user_id bigint, after bigint, lim int)
+         left join message.user_sequences s on s.user_id = r.user_id
+         left join lateral (
+           select t.sync_seq, t.kind, t.payload, t.created_at as entry_created_at,
+                  ${MESSAGE_COLUMNS},
+                  (h.message_id is not null or coalesce(c.cleared_seq, 0) >= m.seq) as hidden
+             from message.timeline t
+             left join message.messages m on m.message_id = t.message_id
+             left join message.hidden_messages h on h.user_id = t.user_id and h.message_id = t.message_id
+             left join message.cursors c on c.user_id = t.user_id and c.session_id = m.session_id
+            where t.user_id = r.user_id and t.sync_seq > r.after
+            order by t.sync_seq
+            limit r.lim) x on true
+        order by r.k, x.sync_seq`,
+      [JSON.stringify(wanted)],
+    );
+    const pages = new Map<string, { entries: TimelineEntry[]; head: number }>();
+    for (const row of rows) {
+      const k = row.k as string;
+      const page = pages.get(k) ?? { entries: [], head: Number(row.head) };
+      pages.set(k, page);
+      if (row.sync_seq === null) continue;
+      page.entries.push({
+        syncSeq: Number(row.sync_seq),
+        kind: row.kind as TimelineKind,
+        payload: (row.payload as Record<string, unknown> | null) ?? null,
+        createdAt: new Date(row.entry_created_at as string),
+        message: row.message_id && !row.hidden ? toMessage(row) : undefined,
+      });
+    }
+    return pages;
+  });
 
   constructor(sql: SqlExecutor, outbox: Outbox) {
     this.#sql = sql;
@@ -480,35 +522,18 @@ export class MessageStore {
     });
   }
 
-  async head(userId: string): Promise<number> {
-    const [row] = await this.#sql.query(
-      'select last_sync_seq from message.user_sequences where user_id = ?',
-      [userId],
-    );
-    return Number(row?.last_sync_seq ?? 0);
-  }
-
-  async timeline(userId: string, afterSyncSeq: number, limit: number): Promise<TimelineEntry[]> {
-    const rows = await this.#sql.query(
-      `select t.sync_seq, t.kind, t.payload, t.created_at as entry_created_at,
-              ${MESSAGE_COLUMNS},
-              (h.message_id is not null or coalesce(c.cleared_seq, 0) >= m.seq) as hidden
-         from message.timeline t
-         left join message.messages m on m.message_id = t.message_id
-         left join message.hidden_messages h on h.user_id = t.user_id and h.message_id = t.message_id
-         left join message.cursors c on c.user_id = t.user_id and c.session_id = m.session_id
-        where t.user_id = ? and t.sync_seq > ?
-        order by t.sync_seq
-        limit ?`,
-      [userId, afterSyncSeq, limit],
-    );
-    return rows.map((row) => ({
-      syncSeq: Number(row.sync_seq),
-      kind: row.kind as TimelineKind,
-      payload: (row.payload as Record<string, unknown> | null) ?? null,
-      createdAt: new Date(row.entry_created_at as string),
-      message: row.message_id && !row.hidden ? toMessage(row) : undefined,
-    }));
+  /**
+   * A page of the user's timeline after `afterSyncSeq` and its head (last syncSeq), read in one
+   * statement. The pages asked for in the same turn are one statement for all of them: a reconnect
+   * storm resyncs thousands of devices at once, most with nothing new.
+   */
+  async timelinePage(
+    userId: string,
+    afterSyncSeq: number,
+    limit: number,
+  ): Promise<{ entries: TimelineEntry[]; head: number }> {
+    const key = `${userId}/${afterSyncSeq}/${limit}`;
+    return (await this.#pages.get([key])).get(key)!;
   }
 
   async history(query: HistoryQuery): Promise<StoredMessage[]> {

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, jwtVerify } from 'jose';
 import { AppError, ErrorCode } from '../errors.ts';
 import type { StateStore } from '../ports/state.ts';
+import { TurnBatch } from '../turn-batch.ts';
 import type { Principal } from './principal.ts';
 
 export const ACCESS_TOKEN_AUDIENCE = 'anychat-api';
@@ -43,6 +44,12 @@ function couldNotVerify(what: string, cause: unknown): AppError {
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   let fetchedAt = 0;
+  // The revocation checks of one turn are one read of the store (a reconnect storm checks
+  // thousands of tokens a second; each alone was a database round trip).
+  const revocations = new TurnBatch<string, true>(async (keys) => {
+    const items = await options.revocations.getBulk(keys);
+    return new Map(items.map((item) => [item.key, true as const]));
+  });
 
   async function keys(force: boolean) {
     const now = Date.now();
@@ -89,9 +96,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       // A bot token (the auth service's bots) names its scopes; a user's access token has none.
       ...(Array.isArray(payload.scp) ? { scopes: payload.scp.map(String) } : {}),
     };
-    let revoked: unknown;
+    const key = revokedSessionKey(principal.sessionId);
+    let revoked: boolean;
     try {
-      revoked = await options.revocations.get(revokedSessionKey(principal.sessionId));
+      revoked = (await revocations.get([key])).has(key);
     } catch (error) {
       throw couldNotVerify('the session store', error);
     }

@@ -67,8 +67,43 @@ function fail(span: Span, error: unknown) {
 const isPromise = (value: unknown): value is Promise<unknown> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
+/** Ends `spans` when `result` settles, failed if it rejects; answers `result`. */
+function endWhenSettled<T>(spans: Span[], result: Promise<T>): Promise<T> {
+  return result.then(
+    (value) => {
+      for (const span of spans) span.end();
+      return value;
+    },
+    (error: unknown) => {
+      for (const span of spans) {
+        fail(span, error);
+        span.end();
+      }
+      throw error;
+    },
+  );
+}
+
 export function otelBackend(tracer: Tracer): SpanBackend {
   return {
+    inSpansOf(name, parents, attributes, work) {
+      const current = trace.getActiveSpan()?.spanContext();
+      const links = current && trace.isSpanContextValid(current) ? [{ context: current }] : [];
+      const spans = parents.map((parent) =>
+        tracer.startSpan(
+          name,
+          { kind: OtelSpanKind.CONSUMER, attributes: attributesOf(attributes) ?? {}, links },
+          parentOf({ kind: 'consumer', parent }),
+        ),
+      );
+      let result: ReturnType<typeof work>;
+      try {
+        result = work();
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      return endWhenSettled(spans, result);
+    },
     inSpan(name, options, work) {
       const parent = parentOf(options);
       const attributes = attributesOf(options.attributes);

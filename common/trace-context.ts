@@ -49,6 +49,13 @@ export const isEntry = (options: SpanOptions): boolean =>
 /** What starts spans: the ALS ids (tracing off) or OpenTelemetry (common/otel-backend.ts). */
 export interface SpanBackend {
   inSpan<T>(name: string, options: SpanOptions, work: () => T): T;
+  /** A span in each of `parents`' traces for `work`, which runs in the current span (see `inSpansOf`). */
+  inSpansOf<T>(
+    name: string,
+    parents: string[],
+    attributes: SpanAttributes,
+    work: () => Promise<T>,
+  ): Promise<T>;
   current(): TraceContext | undefined;
 }
 
@@ -87,6 +94,8 @@ const idsOnly: SpanBackend = {
     // work runs as it is, its log lines and traceparents naming the entry's span.
     return work();
   },
+  // Nothing recorded: the batch's own ids are what its log lines carry.
+  inSpansOf: (_name, _parents, _attributes, work) => work(),
   current: () => storage.getStore(),
 };
 
@@ -112,6 +121,21 @@ export function currentTrace(): TraceContext | undefined {
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: () => T): T {
   return backend.inSpan(name, options, work);
+}
+
+/**
+ * Work done once for many traces (a bulk batch of events, each from its own message's trace): a
+ * consumer span named `name` in each of `parents`' traces (a W3C traceparent or bare trace id each),
+ * linked to the current span and ended when `work` settles, so that every event's trace shows its
+ * part of the batch. `work` itself runs in the current span (its queries are the batch's).
+ */
+export function inSpansOf<T>(
+  name: string,
+  parents: string[],
+  attributes: SpanAttributes,
+  work: () => Promise<T>,
+): Promise<T> {
+  return backend.inSpansOf(name, parents, attributes, work);
 }
 
 /**

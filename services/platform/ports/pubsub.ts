@@ -3,7 +3,7 @@
  * SUCCESS, RETRY or DROP, at-least-once delivery (so every handler is idempotent), no wildcards.
  * A handler that throws means RETRY: an event is never acknowledged silently.
  */
-import { inSpan, parseTraceparent, tracingEnabled } from '../../../common/trace-context.ts';
+import { inSpan, inSpansOf, parseTraceparent, tracingEnabled } from '../../../common/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import { measuredHandler } from '../observability/metrics.ts';
 
@@ -121,8 +121,9 @@ export async function runHandler<T>(
 /**
  * Runs a bulk handler: one answer per event, in order. A throw means RETRY for every entry; an
  * answer missing or not one of the three means RETRY for that entry. The events of a batch come
- * from many traces: the batch is a trace of its own, and its debug line names the events' trace ids
- * (`traceIds`), so that a message's trace still leads to the batch that handled it.
+ * from many traces: the batch is a trace of its own, linked to each event's; each event's trace
+ * holds a `<topic> process` span of its own for the batch (tracing on), linked back to it; and the
+ * batch's debug line names the events' trace ids (`traceIds`).
  */
 export async function runBulkHandler<T>(
   bulk: BulkDelivery<T>,
@@ -137,18 +138,24 @@ export async function runBulkHandler<T>(
     `${topic} process batch`,
     { kind: 'consumer', links, attributes: { 'messaging.batch.message_count': events.length } },
     async () => {
-      const results = await measuredHandler(events[0]?.topic ?? 'unknown', async () => {
-        try {
-          const answers = await bulk.handle(events);
-          return events.map((_, index) => {
-            const result = answers[index];
-            return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
-          });
-        } catch (error) {
-          onError(error);
-          return events.map(() => 'RETRY' as const);
-        }
-      });
+      const results = await inSpansOf(
+        `${topic} process`,
+        links,
+        { 'messaging.destination.name': topic, 'messaging.batch.message_count': events.length },
+        () =>
+          measuredHandler(topic, async () => {
+            try {
+              const answers = await bulk.handle(events);
+              return events.map((_, index) => {
+                const result = answers[index];
+                return result === 'SUCCESS' || result === 'DROP' || result === 'RETRY' ? result : 'RETRY';
+              });
+            } catch (error) {
+              onError(error);
+              return events.map(() => 'RETRY' as const);
+            }
+          }),
+      );
       logger?.debug(
         {
           topic: events[0]?.topic,

@@ -10,6 +10,8 @@ import {
   type Page,
   type LaunchOptions as PlaywrightLaunch,
 } from 'playwright-core';
+import { type ApiClient, registerUser } from './api-client.ts';
+import { befriend } from './chat.ts';
 import { startPlatform, type TestPlatform } from './platform.ts';
 import { buildWebClient } from './web.ts';
 
@@ -109,6 +111,22 @@ export async function newProfileUser(
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`) });
+}
+
+/**
+ * People registered over the API (nickname: their name), the first a friend of each of the others:
+ * their account names by person, for signing in from the browser (`signIn`) with `password`.
+ */
+export async function friendsOverApi(
+  api: ApiClient,
+  names: string[],
+  password: string,
+): Promise<Record<string, string>> {
+  const users = [];
+  for (const nickname of names) users.push(await registerUser(api, { nickname, password }));
+  const [first, ...others] = users;
+  for (const other of others) await befriend(api, first!, other);
+  return Object.fromEntries(users.map((user, index) => [names[index]!, user.account]));
 }
 
 /** Signs a browser user in with a password and waits until the app is up and its socket connected. */

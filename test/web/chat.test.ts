@@ -1,14 +1,12 @@
 import { createServer } from 'node:net';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../services/platform/http/web-client.ts';
 import { registerUser } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newUser, openChat, screenshot } from '../support/browser.ts';
+import { type BrowserUser, browserSuite, openChat, screenshot } from '../support/browser.ts';
 import { MailServer } from '../support/mail-server.ts';
 import { OpenIdProvider } from '../support/openid-provider.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
-import { buildWebClient } from '../support/web.ts';
 
 /**
  * The web client end to end in real Chromium, against the embedded platform serving the built app:
@@ -18,31 +16,21 @@ import { buildWebClient } from '../support/web.ts';
  */
 describe('web client in Chromium: two people chat end to end', function () {
   this.timeout(600_000);
-  let platform: TestPlatform;
   let mail: MailServer;
   let op: OpenIdProvider;
-  let browser: Browser;
-  let alice: BrowserUser;
-  let bob: BrowserUser;
-  let carol: BrowserUser;
-  const run = Date.now().toString(36);
-  const account = (name: string) => `${name}_${run}`;
-
-  before(async () => {
-    buildWebClient();
-    // Codes by e-mail reach this SMTP server (sign-in with a code).
-    mail = await MailServer.start();
-    // The provider must know the web client's callback before the platform starts: a port chosen now.
-    const port = await freePort();
-    const callback = `http://127.0.0.1:${port}/oidc/callback`;
-    op = await OpenIdProvider.start({
-      clientId: 'anychat',
-      clientSecret: 'op-secret',
-      redirectUris: [callback],
-    });
-    platform = await startPlatform(
-      'pglite',
-      mail.env({
+  const web = browserSuite('chat', {
+    env: async () => {
+      // Codes by e-mail reach this SMTP server (sign-in with a code).
+      mail = await MailServer.start();
+      // The provider must know the web client's callback before the platform starts: a port chosen now.
+      const port = await freePort();
+      const callback = `http://127.0.0.1:${port}/oidc/callback`;
+      op = await OpenIdProvider.start({
+        clientId: 'anychat',
+        clientSecret: 'op-secret',
+        redirectUris: [callback],
+      });
+      return mail.env({
         SMTP_FROM: 'AnyChat <no-reply@anychat.test>',
         AUTH_CODE_RESEND_SECONDS: '0',
         PORT: String(port),
@@ -51,25 +39,21 @@ describe('web client in Chromium: two people chat end to end', function () {
         ]),
         OIDC_CLIENT_SECRET_TEST_OP: 'op-secret',
         OIDC_REDIRECT_URI: callback,
-      }),
-    );
-    browser = await launchChromium();
-    alice = await newUser(browser, platform.host.url, 'alice');
-    bob = await newUser(browser, platform.host.url, 'bob');
-    carol = await newUser(browser, platform.host.url, 'carol');
+      });
+    },
   });
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const user of [alice, bob, carol])
-      await screenshot(user.page, `failed-${user.name}`).catch(() => {});
-    console.error(
-      'problems seen:',
-      [alice, bob, carol].map((user) => user.problems),
-    );
+  let alice: BrowserUser;
+  let bob: BrowserUser;
+  let carol: BrowserUser;
+  const run = Date.now().toString(36);
+  const account = (name: string) => `${name}_${run}`;
+
+  before(async () => {
+    alice = await web.user('alice');
+    bob = await web.user('bob');
+    carol = await web.user('carol');
   });
   after(async () => {
-    await browser?.close();
-    await platform?.stop();
     await mail?.close();
     await op?.close();
   });
@@ -295,9 +279,9 @@ describe('web client in Chromium: two people chat end to end', function () {
 
   it('signs in with a code sent by e-mail, no password', async () => {
     const email = `dave_${run}@example.com`;
-    await platform.api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
-    await registerUser(platform.api, { email, nickname: 'dave', verifyCode: mail.codeFor(email) });
-    const dave = await newUser(browser, platform.host.url, 'dave');
+    await web.platform.api.ok('POST', '/api/v1/auth/verify-code', { body: { email, purpose: 'register' } });
+    await registerUser(web.platform.api, { email, nickname: 'dave', verifyCode: mail.codeFor(email) });
+    const dave = await web.user('dave');
     await dave.page.goto('/');
     await dave.page.click('[data-test=code-mode]');
     await dave.page.fill('input[name=account]', email);
@@ -312,7 +296,7 @@ describe('web client in Chromium: two people chat end to end', function () {
 
   it('signs in through an OpenID Provider (first sign-in creates the account)', async () => {
     op.accounts.set('erin-at-op', { email: `erin_${run}@example.com`, email_verified: true, name: 'erin' });
-    const erin = await newUser(browser, platform.host.url, 'erin');
+    const erin = await web.user('erin');
     await erin.page.goto('/');
     await erin.page.click('[data-provider=test-op]');
     // The provider's own login and consent pages.
@@ -335,7 +319,7 @@ describe('web client in Chromium: two people chat end to end', function () {
   });
 
   it('renders the API reference at /docs from the served OpenAPI document, under the same CSP', async () => {
-    const reader = await newUser(browser, platform.host.url, 'reader');
+    const reader = await web.user('reader');
     const response = await reader.page.goto('/docs');
     expect(response?.headers()['content-security-policy']).to.equal(WEB_CONTENT_SECURITY_POLICY);
     await reader.page.locator('.swagger-ui .info .title', { hasText: 'AnyChat API' }).waitFor();

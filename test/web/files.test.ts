@@ -1,22 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import type { Browser, CDPSession } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
 import { webPushPayload } from '../../services/push/providers/web-push.ts';
-import { registerUser } from '../support/api-client.ts';
 import {
   type BrowserUser,
-  launchChromium,
-  newProfileUser,
-  newUser,
+  browserSuite,
+  friendsOverApi,
   openChat,
   screenshot,
   signIn as signInAs,
 } from '../support/browser.ts';
-import { befriend } from '../support/chat.ts';
 import { eventually } from '../support/eventually.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
-import { buildWebClient } from '../support/web.ts';
 
 /**
  * Files, voice notes and Web Push notifications in the web client, in real Chromium against the
@@ -34,38 +29,17 @@ import { buildWebClient } from '../support/web.ts';
  */
 describe('web client in Chromium: files, voice notes and push notifications', function () {
   this.timeout(600_000);
-  let platform: TestPlatform;
-  let browser: Browser;
+  const web = browserSuite('files', { launch: { fakeMedia: true } });
   let alice: BrowserUser;
   let bob: BrowserUser;
   const password = 'Passw0rd!files';
-  const accounts: Record<string, string> = {};
+  let accounts: Record<string, string> = {};
 
   before(async () => {
-    buildWebClient();
-    platform = await startPlatform('pglite');
-    const a = await registerUser(platform.api, { nickname: 'alice', password });
-    const b = await registerUser(platform.api, { nickname: 'bob', password });
-    accounts.alice = a.account;
-    accounts.bob = b.account;
-    await befriend(platform.api, a, b);
-    browser = await launchChromium({ fakeMedia: true });
-    alice = await newUser(browser, platform.host.url, 'alice');
+    accounts = await friendsOverApi(web.platform.api, ['alice', 'bob'], password);
+    alice = await web.user('alice');
     // Bob's browser has a profile of its own: an incognito context (newUser) refuses Web Push outright.
-    bob = await newProfileUser(platform.host.url, 'bob');
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const user of [alice, bob]) await screenshot(user.page, `files-failed-${user.name}`).catch(() => {});
-    console.error(
-      'problems seen:',
-      [alice, bob].map((user) => user.problems),
-    );
-  });
-  after(async () => {
-    await bob?.context.close();
-    await browser?.close();
-    await platform?.stop();
+    bob = await web.profileUser('bob');
   });
 
   const signIn = (user: BrowserUser) => signInAs(user, accounts[user.name]!, password);
@@ -190,7 +164,7 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
   // In an incognito context (alice's): Chromium hands a DevTools push only to a profile's subscribed
   // registrations otherwise, and there can be no subscription here (see above).
   it('registers a service worker that shows a push as a notification and opens its conversation', async () => {
-    const origin = new URL(platform.host.url).origin;
+    const origin = new URL(web.platform.host.url).origin;
     await alice.context.grantPermissions(['notifications'], { origin });
     const worker = await alice.page.evaluate(async () => {
       const registration = await navigator.serviceWorker.ready;
@@ -292,7 +266,7 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
   // Chromium's push service (FCM) cannot be reached from here: its subscribe() never answers, and the
   // app gives up after a while (SUBSCRIBE_TIMEOUT_MS) with words for the user rather than an error.
   it('turning notifications on where no push service is reachable says so, without an error', async () => {
-    const key = await platform.api.ok<{ publicKey: string }>('GET', '/api/v1/push/vapid-public-key');
+    const key = await web.platform.api.ok<{ publicKey: string }>('GET', '/api/v1/push/vapid-public-key');
     // An uncompressed P-256 point: 65 bytes starting with 4.
     const point = Buffer.from(key.publicKey, 'base64url');
     expect(point.length).to.equal(65);
@@ -306,7 +280,7 @@ describe('web client in Chromium: files, voice notes and push notifications', fu
       'Notifications are blocked for this site; allow them in the browser’s site settings.',
     );
 
-    await bob.context.grantPermissions(['notifications'], { origin: new URL(platform.host.url).origin });
+    await bob.context.grantPermissions(['notifications'], { origin: new URL(web.platform.host.url).origin });
     await bob.page.click('[data-test=notifications-toggle]');
     await problem.filter({ hasText: 'push service' }).waitFor({ timeout: 60_000 });
     expect(await problem.textContent()).to.equal(

@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { registerUser, type SignedIn } from '../support/api-client.ts';
-import { type BrowserUser, launchChromium, newUser, screenshot } from '../support/browser.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
-import { buildWebClient } from '../support/web.ts';
+import { type BrowserUser, browserSuite, screenshot } from '../support/browser.ts';
 
 type Account = SignedIn & { account: string; password: string };
 
@@ -17,11 +15,10 @@ type Account = SignedIn & { account: string; password: string };
  */
 describe('web client in Chromium: profile, settings, devices, contacts and conversation controls', function () {
   this.timeout(600_000);
-  let platform: TestPlatform;
-  let browser: Browser;
+  // Several browsers of one person at once: each shows in the devices list until signed out.
+  const web = browserSuite('profile', { env: () => ({ AUTH_MULTI_DEVICE_POLICY: 'multi' }) });
   let alice: BrowserUser;
   let bob: BrowserUser;
-  const others: BrowserUser[] = [];
   let aliceApi: Account;
   let bobApi: Account;
   let carolApi: Account;
@@ -29,7 +26,7 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
   const password = 'Passw0rd!web';
 
   const api = <T>(method: string, path: string, token: string, body?: unknown) =>
-    platform.api.ok<T>(method, path, { token, ...(body === undefined ? {} : { body }) });
+    web.platform.api.ok<T>(method, path, { token, ...(body === undefined ? {} : { body }) });
 
   async function befriend(from: Account, to: Account) {
     const sent = await api<{ requestId: string; status: string }>(
@@ -103,11 +100,8 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
   };
 
   before(async () => {
-    buildWebClient();
-    // Several browsers of one person at once: each shows in the devices list until signed out.
-    platform = await startPlatform('pglite', { AUTH_MULTI_DEVICE_POLICY: 'multi' });
     const register = (name: string) =>
-      registerUser(platform.api, { account: `${name}_${run}`, password, nickname: name });
+      registerUser(web.platform.api, { account: `${name}_${run}`, password, nickname: name });
     aliceApi = await register('alice');
     bobApi = await register('bob');
     carolApi = await register('carol');
@@ -120,22 +114,8 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
     });
     await sendText(bobApi, aliceApi, 'hi from bob');
     await sendText(carolApi, aliceApi, 'hi from carol');
-    browser = await launchChromium();
-    alice = await newUser(browser, platform.host.url, 'alice');
-    bob = await newUser(browser, platform.host.url, 'bob');
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const user of [alice, bob, ...others])
-      await screenshot(user.page, `profile-failed-${user.name}`).catch(() => {});
-    console.error(
-      'problems seen:',
-      [alice, bob, ...others].map((user) => user.problems),
-    );
-  });
-  after(async () => {
-    await browser?.close();
-    await platform?.stop();
+    alice = await web.user('alice');
+    bob = await web.user('bob');
   });
 
   it('signs both people in', async () => {
@@ -304,8 +284,7 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
   });
 
   it('lists my devices (this one marked) and signs another browser out, which lands on sign-in', async () => {
-    const second = await newUser(browser, platform.host.url, 'alice-second');
-    others.push(second);
+    const second = await web.user('alice-second');
     await signIn(second, aliceApi.account);
     const secondDevice = await second.page.evaluate(() => localStorage.getItem('anychat.deviceId'));
     const thisDevice = await alice.page.evaluate(() => localStorage.getItem('anychat.deviceId'));
@@ -329,8 +308,7 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
   });
 
   it('signs out all other devices at once', async () => {
-    const third = await newUser(browser, platform.host.url, 'alice-third');
-    others.push(third);
+    const third = await web.user('alice-third');
     await signIn(third, aliceApi.account);
     // The list is read when the tab opens.
     await openPanel(alice.page, 'profile');
@@ -452,6 +430,6 @@ describe('web client in Chromium: profile, settings, devices, contacts and conve
   });
 
   it('left no console error, uncaught exception or dialog in any browser', () => {
-    for (const user of [alice, bob, ...others]) expect(user.problems, user.name).to.deep.equal([]);
+    for (const user of web.users) expect(user.problems, user.name).to.deep.equal([]);
   });
 });

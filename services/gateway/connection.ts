@@ -1,19 +1,28 @@
-import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import type { ServerFrame } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import { DeviceGroupStreams, type GroupStreamInfo, type GroupStreamPage } from './group-streams.ts';
 import {
   ackTimeouts,
-  framesSent,
+  countFrameSent,
   redeliveries,
   replayedFrames,
   slowClientsDisconnected,
   syncReplays,
 } from './metrics.ts';
+import type { AwaitingAck, PreparedFrame } from './prepared-frame.ts';
 import type { FrameCodec } from './protocol/index.ts';
 
 /** What a connection uses of its WebSocket. */
-export type FrameSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'bufferedAmount'>;
+export type FrameSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'bufferedAmount' | 'readyState'>;
+
+/**
+ * The TCP socket under a WebSocket that negotiated no extension: frames prepared once for many
+ * devices are written to it as they are. Without per-message deflate ws writes every frame at once,
+ * in the order it is sent, so a write here keeps its place among them.
+ */
+export type RawFrameSocket = Pick<Duplex, 'write'>;
 
 /** A page of the user's timeline after a syncSeq: items in order, and whether more follow. */
 export interface TimelinePage {
@@ -43,12 +52,6 @@ export interface ConnectionDeps {
   framesPerSecond: number;
 }
 
-interface AwaitingAck {
-  frame: ServerFrame;
-  due: number;
-  resent: boolean;
-}
-
 /**
  * One device's WebSocket. Everything numbered in the user's timeline reaches the device strictly
  * in syncSeq order, once: live frames that arrive early wait for the missing ones, which are
@@ -70,6 +73,7 @@ export class Connection {
   registered = false;
 
   readonly #ws: FrameSocket;
+  readonly #raw: RawFrameSocket | undefined;
   readonly #deps: ConnectionDeps;
   /** Last syncSeq delivered (or consumed) in order. */
   #cursor = 0;
@@ -108,8 +112,10 @@ export class Connection {
       scopes?: readonly string[] | undefined;
     },
     deps: ConnectionDeps,
+    raw?: RawFrameSocket,
   ) {
     this.#ws = ws;
+    this.#raw = raw;
     this.userId = who.userId;
     this.deviceId = who.deviceId;
     this.authSessionId = who.authSessionId;
@@ -129,9 +135,9 @@ export class Connection {
 
   /**
    * Sends a frame unless the client is too slow to read what it already has; then it is cut off.
-   * `encoded`: the frame in this connection's encoding, where it was encoded once for many.
+   * `prepared`: the frame serialized once for many devices (prepared-frame.ts).
    */
-  send(frame: ServerFrame, encoded?: string | Uint8Array): boolean {
+  send(frame: ServerFrame, prepared?: PreparedFrame): boolean {
     if (this.closed) return false;
     if (this.#ws.bufferedAmount > this.#deps.maxBufferedBytes) {
       this.#deps.logger.warn(
@@ -142,21 +148,31 @@ export class Connection {
       this.terminate();
       return false;
     }
+    const codec = this.#deps.codec;
+    if (prepared) {
+      const wire = this.#raw && prepared.wire(codec);
+      if (wire) {
+        if (this.#ws.readyState !== WebSocket.OPEN) return false;
+        this.#raw!.write(wire);
+        countFrameSent(frame.type);
+        return true;
+      }
+    }
     let payload: string | Uint8Array;
     try {
-      payload = encoded ?? this.#deps.codec.encode(frame);
+      payload = prepared?.payload(codec) ?? codec.encode(frame);
     } catch (error) {
       // A frame the encoding cannot carry (a producer's bug) is this frame's loss, not the
       // delivery's: the devices after this one still get theirs.
       this.#deps.logger.error(
-        { err: error, type: frame.type, encoding: this.#deps.codec.encoding },
+        { err: error, type: frame.type, encoding: codec.encoding },
         'frame could not be encoded; not sent',
       );
       return false;
     }
     // Said outright: a JSON frame encoded once for many arrives here as a Buffer and is still text.
-    this.#ws.send(payload, { binary: this.#deps.codec.encoding === 'proto' });
-    framesSent.inc({ type: frame.type });
+    this.#ws.send(payload, { binary: codec.encoding === 'proto' });
+    countFrameSent(frame.type);
     return true;
   }
 
@@ -274,8 +290,8 @@ export class Connection {
   }
 
   /** A read fan-out group's message with its place in the group (live push). */
-  offerGroup(sessionId: string, seq: number, frame: ServerFrame, encoded?: string | Uint8Array) {
-    if (!this.closed) this.#groupStreams().offer(sessionId, seq, frame, encoded);
+  offerGroup(sessionId: string, seq: number, prepared: PreparedFrame) {
+    if (!this.closed) this.#groupStreams().offer(sessionId, seq, prepared);
   }
 
   /** This device sent the group message at `seq` itself (SEND_ACK): nothing to push for it. */
@@ -288,7 +304,7 @@ export class Connection {
     const groups = new DeviceGroupStreams(this.userId, {
       streams: (userId) => this.#deps.groupStreams(userId),
       page: (userId, sessionId, afterSeq) => this.#deps.groupPage(userId, sessionId, afterSeq),
-      push: (frame, encoded) => this.#push(frame, encoded),
+      push: (frame, prepared) => this.#push(frame, prepared),
       timelineCursor: () => this.#cursor,
       closed: () => this.closed,
       logger: this.#deps.logger,
@@ -316,10 +332,10 @@ export class Connection {
         ackTimeouts.inc();
         continue;
       }
-      entry.resent = true;
       redeliveries.inc();
-      entry.due = now + this.#deps.ackTimeoutMs;
-      this.send(entry.frame);
+      // The entry may be shared with other devices (prepared-frame.ts): this device's resend gets its own.
+      this.#awaitingAck.set(messageId, { ...entry, due: now + this.#deps.ackTimeoutMs, resent: true });
+      this.send(entry.frame, entry.prepared);
     }
   }
 
@@ -354,7 +370,7 @@ export class Connection {
     }
   }
 
-  #push(frame: ServerFrame, encoded?: string | Uint8Array) {
+  #push(frame: ServerFrame, prepared?: PreparedFrame) {
     // A gap fill can reach this device's own message before its SEND_ACK does: SEND_ACK answers it.
     const data = frame.data as { senderId?: string; clientMsgId?: string } | undefined;
     if (
@@ -364,10 +380,16 @@ export class Connection {
       this.#sending?.has(data.clientMsgId)
     )
       return;
-    if (!this.send(frame, encoded)) return;
+    if (!this.send(frame, prepared)) return;
     if (frame.type === 'NEW_MESSAGE' && frame.msgId) {
       this.#awaitingAck ??= new Map();
-      this.#awaitingAck.set(frame.msgId, { frame, due: Date.now() + this.#deps.ackTimeoutMs, resent: false });
+      const now = Date.now();
+      this.#awaitingAck.set(
+        frame.msgId,
+        prepared
+          ? prepared.awaiting(now, this.#deps.ackTimeoutMs)
+          : { frame, prepared: undefined, due: now + this.#deps.ackTimeoutMs, resent: false },
+      );
     }
   }
 

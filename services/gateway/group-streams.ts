@@ -1,5 +1,6 @@
 import type { ServerFrame } from '../platform/contracts/index.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { PreparedFrame } from './prepared-frame.ts';
 
 /** A user's read fan-out group as the message service describes it (ReadGroupStreams). */
 export interface GroupStreamInfo {
@@ -23,17 +24,12 @@ export interface GroupStreamsDeps {
   streams(userId: string): Promise<GroupStreamInfo[]>;
   page(userId: string, sessionId: string, afterSeq: number): Promise<GroupStreamPage>;
   /** Pushes a frame to the device (in order; it waits for MESSAGE_ACK like any NEW_MESSAGE). */
-  push(frame: ServerFrame, encoded: Uint8Array | string | undefined): void;
+  push(frame: ServerFrame, prepared: PreparedFrame | undefined): void;
   /** How far the device has its timeline, in order. */
   timelineCursor(): number;
   closed(): boolean;
   logger: Logger;
   gapWaitMs: number;
-}
-
-interface Early {
-  frame: ServerFrame;
-  encoded: Uint8Array | string | undefined;
 }
 
 interface Stream {
@@ -43,7 +39,7 @@ interface Stream {
   head: number;
   /** The group's frames wait until the device's timeline reaches this (the group before it is there). */
   gate: number;
-  early: Map<number, Early>;
+  early: Map<number, PreparedFrame>;
   /** This device's own sends (SEND_ACK answered them). */
   consumed: Set<number>;
   filling: boolean;
@@ -62,9 +58,9 @@ export class DeviceGroupStreams {
   readonly #deps: GroupStreamsDeps;
   readonly #streams = new Map<string, Stream>();
   /** Until start: live frames of groups, offered again once the positions are known. */
-  #beforeStart: Array<[string, number, Early]> | undefined = [];
+  #beforeStart: Array<[string, number, PreparedFrame]> | undefined = [];
   /** Groups being looked up, with the frames that came meanwhile. */
-  readonly #discovering = new Map<string, Array<[number, Early]>>();
+  readonly #discovering = new Map<string, Array<[number, PreparedFrame]>>();
   /** The device's own sends to groups it has no stream of yet (their SEND_ACK came first). */
   readonly #consumedEarly = new Map<string, Set<number>>();
 
@@ -84,7 +80,7 @@ export class DeviceGroupStreams {
     }
     const waiting = this.#beforeStart ?? [];
     this.#beforeStart = undefined;
-    for (const [sessionId, seq, early] of waiting) this.offer(sessionId, seq, early.frame, early.encoded);
+    for (const [sessionId, seq, early] of waiting) this.offer(sessionId, seq, early);
     return this.positions();
   }
 
@@ -98,19 +94,31 @@ export class DeviceGroupStreams {
     return [...this.#streams].map(([sessionId, stream]) => ({ sessionId, seq: stream.cursor }));
   }
 
-  offer(sessionId: string, seq: number, frame: ServerFrame, encoded?: Uint8Array | string) {
-    const early = { frame, encoded };
+  offer(sessionId: string, seq: number, prepared: PreparedFrame) {
     if (this.#beforeStart) {
-      this.#beforeStart.push([sessionId, seq, early]);
+      this.#beforeStart.push([sessionId, seq, prepared]);
       return;
     }
     const stream = this.#streams.get(sessionId);
     if (!stream) {
-      this.#discover(sessionId, seq, early);
+      this.#discover(sessionId, seq, prepared);
       return;
     }
     if (seq <= stream.cursor) return;
-    stream.early.set(seq, early);
+    // The usual case, the next frame with nothing waiting: pushed at once, nothing kept for it.
+    if (
+      seq === stream.cursor + 1 &&
+      stream.early.size === 0 &&
+      !stream.filling &&
+      stream.gate === 0 &&
+      !stream.consumed.has(seq) &&
+      !this.#deps.closed()
+    ) {
+      stream.cursor = seq;
+      this.#deps.push(prepared.frame, prepared);
+      return;
+    }
+    stream.early.set(seq, prepared);
     this.#drain(sessionId, stream);
   }
 
@@ -142,7 +150,7 @@ export class DeviceGroupStreams {
     for (const stream of this.#streams.values()) clearTimeout(stream.timer);
   }
 
-  #discover(sessionId: string, seq: number, early: Early) {
+  #discover(sessionId: string, seq: number, early: PreparedFrame) {
     const waiting = this.#discovering.get(sessionId);
     if (waiting) {
       waiting.push([seq, early]);
@@ -164,7 +172,7 @@ export class DeviceGroupStreams {
         const frames = this.#discovering.get(sessionId) ?? [];
         this.#discovering.delete(sessionId);
         if (!this.#streams.has(sessionId)) return;
-        for (const [s, e] of frames) this.offer(sessionId, s, e.frame, e.encoded);
+        for (const [s, e] of frames) this.offer(sessionId, s, e);
       });
   }
 
@@ -190,7 +198,7 @@ export class DeviceGroupStreams {
       if (!early) break;
       stream.early.delete(next);
       stream.cursor = next;
-      this.#deps.push(early.frame, early.encoded);
+      this.#deps.push(early.frame, early);
     }
     if (stream.early.size === 0) {
       clearTimeout(stream.timer);
@@ -217,7 +225,7 @@ export class DeviceGroupStreams {
           const early = stream.early.get(item.seq);
           stream.early.delete(item.seq);
           stream.cursor = item.seq;
-          if (!stream.consumed.delete(item.seq)) this.#deps.push(item.frame, early?.encoded);
+          if (!stream.consumed.delete(item.seq)) this.#deps.push(item.frame, early);
         }
         if (!page.hasMore || this.#deps.closed()) {
           // Past what the member does not see (other memberships' messages, deleted ones).

@@ -20,6 +20,7 @@ import { MessagesClient } from './clients/messages.ts';
 import { Connection, type ConnectionDeps, type FirstPage } from './connection.ts';
 import { FrameHandler } from './frame-handler.ts';
 import { connectsRefused, observeDelivery } from './metrics.ts';
+import { PreparedFrame } from './prepared-frame.ts';
 import { CloseCode, COMPRESSION, codecFor, type FrameCodec, SUBPROTOCOLS } from './protocol/index.ts';
 
 export interface GatewayOptions {
@@ -180,7 +181,7 @@ export class GatewayHub {
     const caller = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       void inSpan('gateway connect', { kind: 'server', parent: caller }, () =>
-        this.#open(ws, {
+        this.#open(ws, socket, {
           token,
           syncSeq: syncParam !== null && /^[0-9]{1,15}$/.test(syncParam) ? Number(syncParam) : undefined,
           groupSeqs,
@@ -204,6 +205,7 @@ export class GatewayHub {
 
   async #open(
     ws: WebSocket,
+    socket: Duplex,
     params: {
       token: string | null;
       syncSeq: number | undefined;
@@ -258,6 +260,8 @@ export class GatewayHub {
         scopes: principal.scopes,
       },
       this.#connectionDeps(codec),
+      // Without an extension (per-message deflate) frames prepared once are written to the socket as they are.
+      ws.extensions === '' ? socket : undefined,
     );
     ws.on('close', this.#listeners.close);
     for (const other of this.#byUser.get(conn.userId) ?? []) {
@@ -505,29 +509,30 @@ export class GatewayHub {
   }
 
   /**
-   * A read fan-out group's message to the members held here: encoded once per encoding for all
-   * of them, and placed in each device's stream of the group.
+   * A read fan-out group's message to the members held here: serialized once per encoding (and
+   * framed once for sockets without compression) for all of them, and placed in each device's
+   * stream of the group. Nothing is allocated per member.
    */
   #deliverToGroup(delivery: Delivery, groupSeq: number) {
     const sessionId = (delivery.frame.data as { sessionId?: unknown } | undefined)?.sessionId;
     if (typeof sessionId !== 'string') return;
-    const encoded = new Map<FrameCodec, string | Uint8Array | null>();
-    const encodedFor = (codec: FrameCodec) => {
-      if (!encoded.has(codec)) {
-        try {
-          const payload = codec.encode(delivery.frame);
-          // One Buffer for every socket: a string would be copied into a new one by each send.
-          encoded.set(codec, typeof payload === 'string' ? Buffer.from(payload) : payload);
-        } catch {
-          // Connection.send reports a frame its encoding cannot carry; it tries again there.
-          encoded.set(codec, null);
-        }
-      }
-      return encoded.get(codec) ?? undefined;
-    };
-    for (const userId of [delivery.userId, ...(delivery.alsoUserIds ?? [])])
-      for (const conn of this.#targets({ ...delivery, userId }))
-        conn.offerGroup(sessionId, groupSeq, delivery.frame, encodedFor(conn.codec));
+    const prepared = new PreparedFrame(delivery.frame);
+    this.#offerGroup(delivery, delivery.userId, sessionId, groupSeq, prepared);
+    for (const userId of delivery.alsoUserIds ?? [])
+      this.#offerGroup(delivery, userId, sessionId, groupSeq, prepared);
+  }
+
+  #offerGroup(
+    delivery: Delivery,
+    userId: string,
+    sessionId: string,
+    groupSeq: number,
+    prepared: PreparedFrame,
+  ) {
+    const connections = this.#byUser.get(userId);
+    if (!connections) return;
+    for (const conn of connections)
+      if (this.#targeted(conn, delivery)) conn.offerGroup(sessionId, groupSeq, prepared);
   }
 
   /** FORCE_LOGOUT, then the socket closes (4003); its close handler takes the device out of the registry. */
@@ -562,11 +567,14 @@ export class GatewayHub {
   }
 
   #targets(delivery: Delivery): Connection[] {
-    return [...(this.#byUser.get(delivery.userId) ?? [])].filter(
-      (conn) =>
-        !conn.closed &&
-        conn.deviceId !== delivery.excludeDeviceId &&
-        (!delivery.onlyDeviceIds || delivery.onlyDeviceIds.includes(conn.deviceId)),
+    return [...(this.#byUser.get(delivery.userId) ?? [])].filter((conn) => this.#targeted(conn, delivery));
+  }
+
+  #targeted(conn: Connection, delivery: Delivery) {
+    return (
+      !conn.closed &&
+      conn.deviceId !== delivery.excludeDeviceId &&
+      (!delivery.onlyDeviceIds || delivery.onlyDeviceIds.includes(conn.deviceId))
     );
   }
 

@@ -14,6 +14,19 @@ export const framesSent = new Counter({
   registers: [],
 });
 
+/** framesSent's counter per frame type, looked up once: a push counts without hashing its labels. */
+const framesSentByType = new Map<string, { inc(): void }>();
+
+/** Counts one frame written to a device (runs for every frame to every device). */
+export function countFrameSent(type: string) {
+  let counter = framesSentByType.get(type);
+  if (!counter) {
+    counter = framesSent.labels({ type });
+    framesSentByType.set(type, counter);
+  }
+  counter.inc();
+}
+
 export const deliveryLatency = new Histogram({
   name: 'anychat_message_delivery_latency_seconds',
   help: 'From a message being accepted by the message service to its live delivery reaching the recipient gateway, by conversation type (single | group)',

@@ -3,9 +3,9 @@ import type { Host } from '../../services/host.ts';
 import { ErrorCode } from '../../services/platform/errors.ts';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
-import { befriend, loginDevice, sleep, startExtraGateway } from '../support/chat.ts';
+import { befriend, befriendAll, loginDevice, sleep, startExtraGateway } from '../support/chat.ts';
 import { forEachBackend, startPlatform, type TestPlatform } from '../support/platform.ts';
-import { forEachEncoding, WsClient } from '../support/ws-client.ts';
+import { type Frame, forEachEncoding, WsClient } from '../support/ws-client.ts';
 
 forEachBackend(
   'gateway: presence, forced logout and limits',
@@ -171,7 +171,11 @@ describe('gateway: per-message compression [postgresql]', function () {
   let platform: TestPlatform | undefined;
   before(async function () {
     await requirePostgres(this);
-    platform = await startPlatform('postgresql', { GATEWAY_COMPRESSION: 'true' });
+    platform = await startPlatform('postgresql', {
+      GATEWAY_COMPRESSION: 'true',
+      // Groups of 3 or more are read fan-out: their messages go out as frames prepared once for all members.
+      MESSAGE_GROUP_READ_FANOUT_MIN_MEMBERS: '3',
+    });
   });
   after(async () => platform?.stop());
 
@@ -204,6 +208,47 @@ describe('gateway: per-message compression [postgresql]', function () {
         );
       } finally {
         await Promise.all([wsA.close(), wsB.close()]);
+      }
+    });
+
+    it("a big group's messages, prepared once, reach a deflating member compressed and another as they are, in order", async () => {
+      const p = platform!;
+      const [owner, b, c] = await Promise.all([0, 1, 2].map(() => registerUser(p.api)));
+      await befriendAll(p.api, owner!, [b!, c!]);
+      const { groupId } = await p.api.ok<{ groupId: string }>('POST', '/api/v1/groups', {
+        token: owner!.accessToken,
+        body: { name: 'prepared frames', memberIds: [b!.userId, c!.userId] },
+      });
+      const wsA = await WsClient.connect(p.host.url, owner!.accessToken);
+      const wsB = await WsClient.connect(p.host.url, b!.accessToken);
+      const wsC = await WsClient.connect(p.host.url, c!.accessToken, { compression: false });
+      try {
+        expect(wsB.ws.extensions).to.include('permessage-deflate');
+        expect(wsC.ws.extensions).to.equal('');
+        const long = (n: number) => `${n} The quick brown fox jumps over the lazy dog. `.repeat(100);
+        const texts = [long(1), 'short 2', long(3), 'short 4'];
+        const before = [wireBytes(wsB), wireBytes(wsC)] as const;
+        for (const text of texts) {
+          const msgId = `pf${texts.indexOf(text)}${Date.now().toString(36)}`;
+          wsA.send({
+            type: 'SEND_MESSAGE',
+            msgId,
+            data: { sessionType: 'group', targetId: groupId, contentType: 'text', content: text },
+          });
+        }
+        const inGroup = (f: Frame) => f.data.sessionId === `g_${groupId}`;
+        for (const ws of [wsB, wsC]) {
+          const got = await ws.waitForMessages(texts.length, inGroup);
+          expect(got.map((f) => f.data.content)).to.deep.equal(texts);
+          expect(got.map((f) => f.data.seq)).to.deep.equal(
+            [...got.map((f) => f.data.seq)].sort((x, y) => x - y),
+          );
+        }
+        const payload = texts.join('').length;
+        expect(wireBytes(wsB) - before[0], 'the long ones deflated').to.be.lessThan(payload / 2);
+        expect(wireBytes(wsC) - before[1], 'every byte as it is').to.be.greaterThan(payload);
+      } finally {
+        await Promise.all([wsA.close(), wsB.close(), wsC.close()]);
       }
     });
   });

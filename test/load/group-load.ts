@@ -8,11 +8,16 @@
  *   npm run load:group -- --start --size 200 --senders 5 --rate 20 --duration 20
  *
  * `--start` spawns the embedded platform (PGlite, or DATABASE_URL when set), as `npm run load` does.
+ * `--floor` runs the same members, sends and checks against a bare `ws` relay instead
+ * (test/bench/ws-group-relay.ts): the floor of the same run, no accounts or group made. Each setup
+ * phase reports how long it took.
  * Groups past 1,000 members (the create call's limit) are filled by invitations; the platform
  * needs GROUP_MAX_MEMBERS and FRIEND_MAX_FRIENDS (the owner befriends everyone) at least `--size`.
  */
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
+import { CapturedOutput, stopProcess, track } from '../support/processes.ts';
 import {
   befriend,
   call,
@@ -28,6 +33,7 @@ const { values } = parseArgs({
   options: {
     url: { type: 'string' },
     start: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
     size: { type: 'string', default: '100' },
     senders: { type: 'string', default: '5' },
     rate: { type: 'string', default: '20' },
@@ -49,24 +55,21 @@ interface Member {
   duplicates: number;
 }
 
-async function run(url: string) {
-  const size = Number(values.size);
-  const senderCount = Math.min(Number(values.senders), size);
-  const rate = Number(values.rate);
-  const duration = Number(values.duration);
+/** Makes the group: `size` accounts, the owner befriends the others and creates it. */
+async function makeGroup(url: string, size: number, members: Member[]) {
   const prefix = `gl${Date.now().toString(36)}`;
-  const members: Member[] = [];
   await inBatches(size, async (i) => {
     const user = await register(url, `${prefix}m${i}`);
     members[i] = { userId: user.userId, token: user.accessToken, seqs: [], seen: new Set(), duplicates: 0 };
   });
-  console.error(`${size} members registered`);
+  phase(`${size} members registered`);
   // Only the owner's friends are put into a group directly (strangers get an invitation).
   const owner = { accessToken: members[0]!.token };
   await inBatches(size - 1, async (i) => {
     const member = members[i + 1]!;
     await befriend(url, owner, { userId: member.userId, accessToken: member.token });
   });
+  phase('owner befriended them');
   const others = members.slice(1).map((m) => m.userId);
   const group = await call<{ groupId: string }>(
     url,
@@ -83,7 +86,26 @@ async function run(url: string) {
       { userIds: others.slice(start, start + INVITE_LIMIT) },
       members[0]!.token,
     );
-  console.error(`group of ${size} made`);
+  phase(`group of ${size} made`);
+  return group.groupId;
+}
+
+const phaseStarted = performance.now();
+function phase(what: string) {
+  console.error(`${what} (${((performance.now() - phaseStarted) / 1000).toFixed(1)} s)`);
+}
+
+async function run(url: string) {
+  const size = Number(values.size);
+  const senderCount = Math.min(Number(values.senders), size);
+  const rate = Number(values.rate);
+  const duration = Number(values.duration);
+  const members: Member[] = [];
+  let groupId = '0';
+  if (values.floor)
+    for (let i = 0; i < size; i++)
+      members[i] = { userId: String(i), token: 'floor', seqs: [], seen: new Set(), duplicates: 0 };
+  else groupId = await makeGroup(url, size, members);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
@@ -113,6 +135,7 @@ async function run(url: string) {
       if (started !== undefined) latencies.push(performance.now() - started);
     });
   });
+  phase(`${size} members connected`);
 
   const intervalMs = 1000 / rate;
   const deadline = performance.now() + duration * 1000;
@@ -127,7 +150,7 @@ async function run(url: string) {
       JSON.stringify({
         type: 'SEND_MESSAGE',
         msgId: `gm${sent}`,
-        data: { sessionType: 'group', targetId: group.groupId, contentType: 'text', content: key },
+        data: { sessionType: 'group', targetId: groupId, contentType: 'text', content: key },
       }),
     );
     sent++;
@@ -149,6 +172,7 @@ async function run(url: string) {
   latencies.sort((a, b) => a - b);
   ackLatencies.sort((a, b) => a - b);
   const report = {
+    server: values.floor ? 'ws relay (floor)' : 'platform',
     groupSize: size,
     senders: senderCount,
     targetRate: rate,
@@ -185,7 +209,16 @@ async function run(url: string) {
   return ok;
 }
 
-const started = values.start ? await startPlatform() : undefined;
+/** The floor's server: the bare relay, in a process of its own as the platform is. */
+async function startRelay() {
+  const child = track(
+    spawn(process.execPath, ['test/bench/ws-group-relay.ts'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  const [, port] = await new CapturedOutput(child, process.stderr).waitFor(/group relay listening on (\d+)/);
+  return { url: `http://127.0.0.1:${port}`, stop: async () => void (await stopProcess(child)) };
+}
+
+const started = values.floor ? await startRelay() : values.start ? await startPlatform() : undefined;
 const url = values.url ?? started?.url;
 try {
   if (!url) throw new Error('give --url of a running platform, or --start');

@@ -66,17 +66,31 @@ export interface LoadFrame {
   data?: { messageId: string; content: unknown };
 }
 
-export function connect(url: string, token: string, onFrame: (frame: LoadFrame) => void) {
-  return new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
-    ws.on('error', reject);
-    ws.on('message', (raw) => {
-      const frame = JSON.parse(raw.toString());
-      if (frame.type === 'CONNECT_ACK') resolve(ws);
-      if (frame.type === 'CONNECT_ERROR') reject(new Error(frame.message));
-      onFrame(frame);
+/**
+ * Opens a socket and waits for CONNECT_ACK. A connect refused for a server-side fault (CONNECT_ERROR
+ * with `retryAfterMs`, e.g. the database out of connections on a loaded machine) is tried again after
+ * the delay it names, as an app does, up to 5 times.
+ */
+export async function connect(url: string, token: string, onFrame: (frame: LoadFrame) => void) {
+  for (let attempt = 1; ; attempt++) {
+    const opened = await new Promise<WebSocket | { retryAfterMs: number }>((resolve, reject) => {
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
+      ws.on('error', reject);
+      ws.on('message', (raw) => {
+        const frame = JSON.parse(raw.toString());
+        if (frame.type === 'CONNECT_ACK') resolve(ws);
+        if (frame.type === 'CONNECT_ERROR') {
+          const retryAfterMs = frame.data?.retryAfterMs;
+          if (typeof retryAfterMs === 'number' && attempt < 5) resolve({ retryAfterMs });
+          else reject(new Error(frame.message));
+          return;
+        }
+        onFrame(frame);
+      });
     });
-  });
+    if (!('retryAfterMs' in opened)) return opened;
+    await new Promise((resolve) => setTimeout(resolve, opened.retryAfterMs));
+  }
 }
 
 /** Runs `work` for 0..count-1, 50 at a time. */

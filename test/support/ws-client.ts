@@ -46,6 +46,8 @@ export interface ConnectOptions {
   autoAck?: boolean;
   /** The frames' encoding; default: the suite's (forEachEncoding), else JSON. */
   encoding?: Encoding;
+  /** Offer per-message deflate (ws's default); false: a client that does not. */
+  compression?: boolean;
 }
 
 let counter = 0;
@@ -127,11 +129,15 @@ export class WsClient {
       );
     if (options.platform) url.searchParams.set('platform', options.platform);
     const encoding = options.encoding ?? defaultEncoding;
-    const ws = new WebSocket(url, [
-      // JSON is what a client gets without asking: the JSON runs ask for nothing.
-      ...(encoding === 'proto' ? [protoCodec.subprotocol] : []),
-      ...(options.tokenInProtocol ? ['bearer', token] : []),
-    ]);
+    const ws = new WebSocket(
+      url,
+      [
+        // JSON is what a client gets without asking: the JSON runs ask for nothing.
+        ...(encoding === 'proto' ? [protoCodec.subprotocol] : []),
+        ...(options.tokenInProtocol ? ['bearer', token] : []),
+      ],
+      { perMessageDeflate: options.compression ?? true },
+    );
     ws.on('error', () => {});
     return new WsClient(ws, options.autoAck ?? true, encoding);
   }

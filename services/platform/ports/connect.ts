@@ -3,8 +3,9 @@
  * binary protobuf message to /<package>.<Service>/<Method>, answered with one message or a JSON
  * error whose details carry typed messages. Chosen over gRPC because it needs nothing of Dapr but
  * its ordinary HTTP service invocation (no gRPC proxy, no app-protocol switch, HTTP/1.1 is enough),
- * and its errors carry our §7 code as a typed detail. Both adapters use it: in a cluster through
- * the sidecar, on the embedded host through an in-memory transport with the same encoding.
+ * and its errors carry our §7 code as a typed detail. A cluster uses it through the sidecar; the
+ * embedded host calls the handler directly with the same encoding, spans and error mapping
+ * (embedded/invoke.ts).
  *
  * This module maps errors both ways and carries the trace id: a callee's AppError (§7 code, detail,
  * data) travels as an anychat.common.v1.ErrorDetail and is rethrown by the caller as the same
@@ -13,6 +14,7 @@
  */
 import {
   type DescMessage,
+  type DescMethod,
   type DescMethodUnary,
   fromJson,
   type JsonValue,
@@ -58,31 +60,34 @@ const rpcAttributes = (service: string, method: string) => ({
  * debug with its duration.
  */
 export function traceCalls(logger: Logger): Interceptor {
-  return (next) => async (request) => {
-    const span = {
-      kind: 'server' as const,
-      parent: request.header.get('traceparent') ?? undefined,
-      attributes: rpcAttributes(request.service.typeName, request.method.name),
-    };
-    return inSpan(`${request.service.typeName}/${request.method.name}`, span, async () => {
-      const started = performance.now();
-      let outcome = 'error';
-      try {
-        const response = await next(request);
-        outcome = 'ok';
-        return response;
-      } finally {
-        logger.debug(
-          {
-            call: `${request.service.typeName}/${request.method.name}`,
-            outcome,
-            ms: Math.round(performance.now() - started),
-          },
-          'call handled',
-        );
-      }
-    });
+  return (next) => (request) =>
+    inServerSpan(logger, request.method, request.header.get('traceparent') ?? undefined, () => next(request));
+}
+
+/** Runs the callee's side of a call of `method` in its server span, logged at debug with its duration. */
+export function inServerSpan<T>(
+  logger: Logger,
+  method: DescMethod,
+  traceparent: string | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  const name = `${method.parent.typeName}/${method.name}`;
+  const span = {
+    kind: 'server' as const,
+    parent: traceparent,
+    attributes: rpcAttributes(method.parent.typeName, method.name),
   };
+  return inSpan(name, span, async () => {
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const response = await work();
+      outcome = 'ok';
+      return response;
+    } finally {
+      logger.debug({ call: name, outcome, ms: Math.round(performance.now() - started) }, 'call handled');
+    }
+  });
 }
 
 /** The Connect code closest to a §7 code's HTTP status (what proxies and retries look at). */
@@ -111,26 +116,34 @@ function jsonOf(data: unknown): JsonValue {
 }
 
 /**
- * Server side: whatever a handler throws leaves as a ConnectError carrying the §7 error. Internal
- * failures (status 500) keep their details in the callee's log, as on the REST API.
+ * What a handler threw, as its caller gets it: the §7 code, the detail unless the failure was internal
+ * (status 500: its details stay in the callee's log, as on the REST API), and the data as JSON.
  */
+export function calleeError(error: unknown, logger: Logger, where: string): AppError {
+  const appError = toAppError(error);
+  const internal = appError.status >= 500;
+  if (internal) logger.error({ err: error, method: where, code: appError.code }, 'internal call failed');
+  const detail = internal ? undefined : appError.detail;
+  return new AppError(appError.code, {
+    ...(detail === undefined ? {} : { detail }),
+    data: jsonOf(appError.data),
+  });
+}
+
+/** Server side: whatever a handler throws leaves as a ConnectError carrying the §7 error (`calleeError`). */
 export function errorsToConnect(logger: Logger): Interceptor {
   return (next) => async (request) => {
     try {
       return await next(request);
     } catch (error) {
-      const appError = toAppError(error);
-      const internal = appError.status >= 500;
-      if (internal)
-        logger.error({ err: error, method: request.url, code: appError.code }, 'internal call failed');
-      const detail = internal ? undefined : appError.detail;
-      throw new ConnectError(appError.message, connectCodeOf(appError), undefined, [
+      const sent = calleeError(error, logger, request.url);
+      throw new ConnectError(sent.message, connectCodeOf(sent), undefined, [
         {
           desc: ErrorDetailSchema,
           value: {
-            code: appError.code,
-            ...(detail === undefined ? {} : { detail }),
-            data: fromJson(ValueSchema, jsonOf(appError.data)),
+            code: sent.code,
+            ...(sent.detail === undefined ? {} : { detail: sent.detail }),
+            data: fromJson(ValueSchema, sent.data as JsonValue),
           },
         },
       ]);
@@ -155,38 +168,51 @@ function appErrorOf(error: unknown, method: DescMethodUnary): AppError {
 }
 
 /** Makes one unary call through `transport`, with the trace id and the error mapping. */
-export async function callThrough<I extends DescMessage, O extends DescMessage>(
+export function callThrough<I extends DescMessage, O extends DescMessage>(
   transport: Transport,
   method: DescMethodUnary<I, O>,
   input: MessageInitShape<I>,
   options: InvokeOptions = {},
 ): Promise<MessageShape<O>> {
-  const span = { kind: 'client' as const, attributes: rpcAttributes(method.parent.typeName, method.name) };
-  return inSpan(`${method.parent.typeName}/${method.name}`, span, () =>
-    call(transport, method, input, options),
-  );
+  return callWith(method, options, async (traceparent) => {
+    const header = traceparent ? { traceparent } : undefined;
+    return (await transport.unary(method, undefined, undefined, header, input)).message;
+  });
 }
 
-async function call<I extends DescMessage, O extends DescMessage>(
-  transport: Transport,
-  method: DescMethodUnary<I, O>,
-  input: MessageInitShape<I>,
+/**
+ * Makes one unary call with `send` (given the call's W3C traceparent, if it has a trace id), timed,
+ * in the call's client span; a failure is rethrown as the caller's AppError (one `send` throws is
+ * the callee's own, a ConnectError is mapped by its details).
+ */
+export function callWith<O extends DescMessage>(
+  method: DescMethodUnary<DescMessage, O>,
   options: InvokeOptions,
+  send: (traceparent: string | undefined) => Promise<MessageShape<O>>,
+): Promise<MessageShape<O>> {
+  const span = { kind: 'client' as const, attributes: rpcAttributes(method.parent.typeName, method.name) };
+  return inSpan(`${method.parent.typeName}/${method.name}`, span, () => call(method, options, send));
+}
+
+async function call<O extends DescMessage>(
+  method: DescMethodUnary<DescMessage, O>,
+  options: InvokeOptions,
+  send: (traceparent: string | undefined) => Promise<MessageShape<O>>,
 ): Promise<MessageShape<O>> {
   const traceId = options.traceId ?? currentTrace()?.traceId;
   // Only W3C trace ids travel (a client's x-request-id may be something else). The call's own span
   // (tracing on) is the callee's parent.
-  const header = traceId && TRACE_ID.test(traceId) ? { traceparent: traceparentFor(traceId) } : undefined;
+  const traceparent = traceId && TRACE_ID.test(traceId) ? traceparentFor(traceId) : undefined;
   const stop = invokeDuration.startTimer({
     app: appIdOf(method.parent),
     method: `${method.parent.name}/${method.name}`,
   });
   try {
-    const response = await transport.unary(method, undefined, undefined, header, input);
+    const response = await send(traceparent);
     stop({ outcome: 'ok' });
-    return response.message;
+    return response;
   } catch (error) {
-    const appError = appErrorOf(error, method);
+    const appError = error instanceof AppError ? error : appErrorOf(error, method);
     // A refusal the callee meant (4xx) is an answer; only faults count as errors.
     stop({ outcome: appError.status >= 500 ? 'error' : 'refused' });
     throw appError;

@@ -66,6 +66,11 @@ export interface InternalService {
   /** Each method's input schema, by the method's local name. */
   inputs: Readonly<Record<string, z.ZodType>>;
   register(router: ConnectRouter): void;
+  /**
+   * Handles one call of `method` (by its local name) with its decoded input, as the router does: the
+   * embedded host's direct path (embedded/invoke.ts), run inside the call's server span.
+   */
+  serve(method: string, request: MessageShape<DescMessage>): Promise<MessageInitShape<DescMessage>>;
 }
 
 /** Serves `service`: every call's input is validated by its schema (000001 when refused), then handled. */
@@ -79,25 +84,28 @@ export function internalService<S extends DescService, V extends InputSchemas<S>
     string,
     (input: unknown, call: CallContext) => Promise<MessageInitShape<DescMessage>>
   >;
+  const serve = (method: string, request: MessageShape<DescMessage>, traceId: string | undefined) => {
+    const schema = byName[method];
+    const handler = handle[method];
+    if (!schema || !handler) throw new Error(`${service.typeName}/${method}: no handler and input schema`);
+    return handler(parseInternal(schema, request), { traceId });
+  };
   return {
     service,
     inputs: byName,
     register(router) {
       for (const method of service.methods) {
-        const schema = byName[method.localName];
-        const handler = handle[method.localName];
-        if (!schema || !handler || method.methodKind !== 'unary')
+        if (!byName[method.localName] || !handle[method.localName] || method.methodKind !== 'unary')
           throw new Error(`${method.parent.typeName}/${method.name}: no unary handler and input schema`);
         router.rpc(
           method as DescMethod & { methodKind: 'unary' },
-          async (request: MessageShape<DescMessage>, context: HandlerContext) => {
+          async (request: MessageShape<DescMessage>, context: HandlerContext) =>
             // The adapters' routers run each call in its trace (connect.ts traceCalls): the calls the
             // handler makes carry it on.
-            const traceId = currentTrace()?.traceId ?? traceIdOfCall(context.requestHeader);
-            return handler(parseInternal(schema, request), { traceId });
-          },
+            serve(method.localName, request, currentTrace()?.traceId ?? traceIdOfCall(context.requestHeader)),
         );
       }
     },
+    serve: async (method, request) => serve(method, request, currentTrace()?.traceId),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Service invocation port: a caller names a method of the proto contracts (proto/anychat/<app>/v1,
  * generated into contracts/gen) and gets typed input and output; the callee serves the same method
- * (internal-service.ts). Every adapter makes the call with Connect's protocol and binary protobuf,
- * so the embedded host makes the same serialization round trip as a cluster. A domain error raised
- * by the callee arrives as the same AppError.
+ * (internal-service.ts). The Dapr adapter makes the call with Connect's protocol and binary
+ * protobuf; the embedded one encodes and decodes the same binary protobuf in process, so the embedded
+ * host makes the same serialization round trip as a cluster. A domain error raised by the callee
+ * arrives as the same AppError.
  */
 import type {
   DescMessage,

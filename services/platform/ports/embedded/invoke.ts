@@ -1,20 +1,31 @@
-import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
-import { type ConnectRouter, createRouterTransport, type Transport } from '@connectrpc/connect';
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from '@bufbuild/protobuf';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { createLogger, type Logger } from '../../logger.ts';
-import { callThrough, errorsToConnect, traceCalls } from '../connect.ts';
+import { calleeError, callWith, inServerSpan } from '../connect.ts';
 import type { InternalService } from '../internal-service.ts';
 import { appIdOf, type InvokeOptions, type InvokePort } from '../invoke.ts';
 
 /**
- * In-process service invocation: the call goes through Connect's in-memory transport, encoded
- * and decoded as binary protobuf as over HTTP, so a service can't come to depend on sharing
- * objects with another, and the embedded host exercises the same encoding a cluster does.
+ * In-process service invocation: input and output are encoded to binary protobuf and decoded again,
+ * as over HTTP, so a service can't come to depend on sharing objects with another, and the embedded
+ * host exercises the same encoding a cluster does. The call goes straight to the callee's handler,
+ * in the same client and server spans, with the same validation and the same error mapping
+ * (connect.ts) as through Connect's router, but without the Connect envelope: Connect's in-memory
+ * transport cost a request and response object, three Headers and a DOMException (its handler
+ * aborts each call's AbortController when done) per call, a few percent of the platform's CPU per
+ * one-to-one message (BENCHMARKS.md, "CPU per message on the hot path").
  */
 export class EmbeddedInvoker implements InvokePort {
   readonly #logger: Logger;
   readonly #services = new Map<string, InternalService>();
-  #transport: Transport | undefined;
 
   /** `logger` gets the failures callees did not mean (a bug, a lost database), as on the REST API, and each call at debug. */
   constructor(logger: Logger = createLogger('silent')) {
@@ -28,7 +39,6 @@ export class EmbeddedInvoker implements InvokePort {
         throw new Error(`${appId} cannot serve ${served.service.typeName}: its package names another app`);
       this.#services.set(served.service.typeName, served);
     }
-    this.#transport = undefined;
   }
 
   call<I extends DescMessage, O extends DescMessage>(
@@ -36,19 +46,27 @@ export class EmbeddedInvoker implements InvokePort {
     input: MessageInitShape<I>,
     options?: InvokeOptions,
   ): Promise<MessageShape<O>> {
-    if (!this.#services.has(method.parent.typeName)) {
+    const served = this.#services.get(method.parent.typeName);
+    if (!served) {
       return Promise.reject(
         new AppError(ErrorCode.SERVICE_UNAVAILABLE, {
           detail: `no app serves ${method.parent.typeName} (app "${appIdOf(method.parent)}")`,
         }),
       );
     }
-    this.#transport ??= createRouterTransport(
-      (router: ConnectRouter) => {
-        for (const served of this.#services.values()) served.register(router);
-      },
-      { router: { interceptors: [traceCalls(this.#logger), errorsToConnect(this.#logger)] } },
-    );
-    return callThrough(this.#transport, method, input, options);
+    return callWith(method, options ?? {}, async (traceparent) => {
+      const request = fromBinary(method.input, toBinary(method.input, create(method.input, input)));
+      const output = await inServerSpan(this.#logger, method, traceparent, async () => {
+        try {
+          return await served.serve(method.localName, request);
+        } catch (error) {
+          throw calleeError(error, this.#logger, `${method.parent.typeName}/${method.name}`);
+        }
+      });
+      return fromBinary(
+        method.output,
+        toBinary(method.output, create(method.output, output as MessageInitShape<O>)),
+      );
+    });
   }
 }

@@ -53,6 +53,12 @@ export interface ConnectOptions {
 let counter = 0;
 /** Connects refused as "try again later" that connect() retries before it gives up. */
 const MAX_CONNECT_ATTEMPTS = 5;
+/**
+ * How long a connect waits for CONNECT_ACK. A suite that opens 150 sockets at once on a loaded CI
+ * machine (load 40) saw the 5 s of other frames run out before the platform answered them all, both
+ * before and after the group fan-out change; an app waits longer for its handshake too.
+ */
+const CONNECT_WAIT_MS = 30_000;
 export const clientMsgId = () => `c${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 /**
@@ -102,7 +108,10 @@ export class WsClient {
   static async connect(baseUrl: string, token: string, options: ConnectOptions = {}): Promise<WsClient> {
     for (let attempt = 1; ; attempt++) {
       const client = WsClient.open(baseUrl, token, options);
-      const first = await client.next((f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR');
+      const first = await client.next(
+        (f) => f.type === 'CONNECT_ACK' || f.type === 'CONNECT_ERROR',
+        CONNECT_WAIT_MS,
+      );
       const retryAfterMs = first.type === 'CONNECT_ERROR' ? first.data?.retryAfterMs : undefined;
       if (typeof retryAfterMs === 'number' && attempt < MAX_CONNECT_ATTEMPTS) {
         await client.closed();

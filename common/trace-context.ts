@@ -66,8 +66,23 @@ const storage = new AsyncLocalStorage<TraceContext>();
 export const isW3cTraceId = (value: string | undefined): boolean =>
   value !== undefined && W3C_TRACE_ID.test(value) && !/^0+$/.test(value);
 
-export const newTraceId = () => randomBytes(16).toString('hex');
-export const newSpanId = () => randomBytes(8).toString('hex');
+// Ids are cut from a pool of random bytes drawn 4 KiB at a time: one draw per id was a call into the
+// CSPRNG for each span, ~4 % of the platform's CPU per one-to-one message (BENCHMARKS.md, "CPU per
+// message on the hot path"). Node's own randomUUID batches the same way.
+const ID_POOL_BYTES = 4096;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+function randomHex(bytes: number): string {
+  if (idPoolAt + bytes > idPool.length) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idPoolAt = 0;
+  }
+  idPoolAt += bytes;
+  return idPool.toString('hex', idPoolAt - bytes, idPoolAt);
+}
+
+export const newTraceId = () => randomHex(16);
+export const newSpanId = () => randomHex(8);
 
 /** A new span of `traceId` (a new trace when none), under the caller's span when known. */
 export function startSpan(traceId?: string, parentSpanId?: string): TraceContext {

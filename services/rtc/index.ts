@@ -7,9 +7,11 @@ import { CallSettlement, Calls, LiveKit, Meetings, Recordings, RtcStatistics } f
 import { egressOf } from './egress-settings.ts';
 import { rtcInternal } from './internal.ts';
 import { meetingRoutes } from './meeting-routes.ts';
+import { rtcMetrics } from './metrics.ts';
 import { Migration20261130001400_rtc } from './migrations/Migration20261130001400_rtc.ts';
 import { Migration20261130001410_meetings } from './migrations/Migration20261130001410_meetings.ts';
 import { Migration20261201001400_meeting_recordings } from './migrations/Migration20261201001400_meeting_recordings.ts';
+import { Migration20261201001800_calls_active } from './migrations/Migration20261201001800_calls_active.ts';
 import { recordingRoutes } from './recording-routes.ts';
 import { rtcRoutes } from './routes.ts';
 import { webhookHandler } from './webhook.ts';
@@ -33,6 +35,7 @@ export const rtcService: ServiceModule = {
       name: 'Migration20261201001400_meeting_recordings',
       class: Migration20261201001400_meeting_recordings,
     },
+    { name: 'Migration20261201001800_calls_active', class: Migration20261201001800_calls_active },
   ],
   async create(ctx) {
     const sql = sqlExecutor(ctx.orm);
@@ -90,6 +93,7 @@ export const rtcService: ServiceModule = {
       rawHandlers: [webhookHandler(calls, meetings, recordings, livekit)],
       subscriptions: [],
       internal: rtcInternal(meetings, new RtcStatistics(sql)),
+      metrics: rtcMetrics(sql),
       async stop() {
         clearInterval(sweeper);
         await sweeping;

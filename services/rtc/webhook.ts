@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, ErrorCode } from '../platform/errors.ts';
 import type { RawHandler } from '../platform/http/routes.ts';
 import { type Calls, type LiveKit, type Meetings, outcomeOf, type Recordings } from './domain/index.ts';
+import { meetingOfRoom } from './domain/meetings.ts';
+import { rtcFigures } from './metrics.ts';
 
 /** Where LiveKit posts its webhooks (its `webhook.urls`). */
 export const WEBHOOK_PATH = '/api/v1/rtc/webhook';
@@ -49,6 +51,11 @@ export function webhookHandler(
       if (kind === 'room_finished' && event.room?.name) await meetings.roomFinished(event.room.name);
       if (EGRESS_EVENTS.has(event.event) && event.egressInfo)
         await recordings.egressEvent(outcomeOf(event.egressInfo));
+      // Counted on receipt (the event's own time is in whole seconds): its time in the room so far.
+      if (kind === 'left' && event.participant && meetingOfRoom(event.room?.name ?? ''))
+        rtcFigures.meetingParticipantLeft(
+          (Date.now() - Number(event.participant.joinedAtMs || event.participant.joinedAt * 1000n)) / 1000,
+        );
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ code: 0, message: 'success', data: null }));
     },

@@ -1,10 +1,11 @@
 import type { SqlExecutor } from '../../platform/db/index.ts';
-import { AppError, ErrorCode } from '../../platform/errors.ts';
+import { AppError, ErrorCode, isAppError } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Outbox, PendingEvent } from '../../platform/outbox.ts';
 import type { RtcConfig } from '../../platform/rtc-config.ts';
 import type { Principal } from '../../platform/security/principal.ts';
 import type { Directory } from '../clients/directory.ts';
+import { rtcFigures } from '../metrics.ts';
 import { type CallRow, CallStore, type CallType, type LogRow } from './call-store.ts';
 import type { LiveKit, LiveParticipant } from './livekit.ts';
 import { CallNotice } from './notices.ts';
@@ -39,11 +40,13 @@ export interface JoinTicket {
   expiresIn: number;
 }
 
-/** One transaction: its SQL, the notices it stores, the calls it ended (settled after commit). */
+/** One transaction: its SQL, the notices it stores, the calls it ended (settled after commit), its figures. */
 interface Tx {
   sql: SqlExecutor;
   events: PendingEvent[];
   ended: string[];
+  /** Metrics of what it changed, counted once it has committed. */
+  figures: Array<() => void>;
 }
 
 /** Seconds a room waits for its first participant beyond the ring time. */
@@ -63,6 +66,20 @@ export class Calls {
 
   async invite(caller: Principal, input: Invitation): Promise<JoinTicket & { busy: string[] }> {
     const livekit = this.#livekit();
+    try {
+      return await this.#invite(livekit, caller, input);
+    } catch (error) {
+      // A refusal (busy, not friends) is the caller's answer; a fault is a call that failed to set up.
+      if (!isAppError(error) || error.status >= 500) rtcFigures.callSetupFailed(input.callType);
+      throw error;
+    }
+  }
+
+  async #invite(
+    livekit: LiveKit,
+    caller: Principal,
+    input: Invitation,
+  ): Promise<JoinTicket & { busy: string[] }> {
     const callees = await this.#callees(caller.userId, input);
     const callId = this.#d.ids.next();
     const roomName = `call_${callId}`;
@@ -96,6 +113,7 @@ export class Calls {
         })),
       ]);
       t.events.push(CallNotice.invited(call, profile, [...free]));
+      t.figures.push(() => rtcFigures.callStarted(call));
       return callees.filter((userId) => !free.has(userId));
     });
     return {
@@ -113,6 +131,7 @@ export class Calls {
       if (call.end_time || log.state !== 'ringing') throw new AppError(ErrorCode.CALL_ENDED);
       await CallStore.setState(t.sql, callId, user.userId, 'accepted', user.deviceId);
       await CallStore.connect(t.sql, callId);
+      if (call.status === 'ringing') t.figures.push(() => rtcFigures.callAnswered(call));
       const recipients = (await CallStore.active(t.sql, callId)).map((l) => l.user_id);
       t.events.push(CallNotice.accepted(call, user.userId, recipients, user));
       return call;
@@ -281,17 +300,20 @@ export class Calls {
       ),
     );
     t.ended.push(callId);
+    t.figures.push(() => rtcFigures.callEnded(ended));
     return ended;
   }
 
   /** One transaction with its notices; ended calls are settled once it has committed. */
   async #commit<T>(work: (t: Tx) => Promise<T>): Promise<T> {
     const ended: string[] = [];
+    const figures: Array<() => void> = [];
     const { result, stored } = await this.#d.sql.transaction(async (sql) => {
-      const t: Tx = { sql, events: [], ended };
+      const t: Tx = { sql, events: [], ended, figures };
       const value = await work(t);
       return { result: value, stored: await this.#d.outbox.store(sql, t.events) };
     });
+    for (const count of figures) count();
     await this.#d.outbox.publish(stored);
     for (const callId of ended) this.#d.ended(callId);
     return result;

@@ -4,6 +4,7 @@ import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Principal } from '../../platform/security/principal.ts';
 import type { RecordingFiles } from '../clients/files.ts';
+import { rtcFigures } from '../metrics.ts';
 import type { Egress, EgressOutcome } from './egress.ts';
 import type { Meetings } from './meetings.ts';
 
@@ -91,6 +92,7 @@ export class Recordings {
        where recording_id = ? returning ${COLUMNS}`,
       [egressId, recordingId],
     );
+    rtcFigures.recording('started');
     return started!;
   }
 
@@ -181,21 +183,23 @@ export class Recordings {
       }
       throw error;
     }
-    await this.#sql.query(
+    const done = await this.#sql.query(
       `update rtc.meeting_recordings set status = 'done', egress_id = coalesce(egress_id, ?),
          duration_ms = ?, size = ?, error = null, ended_at = now()
-       where recording_id = ? and status <> 'done'`,
+       where recording_id = ? and status <> 'done' returning recording_id`,
       [outcome.egressId, outcome.durationMs ?? null, size, row.recording_id],
     );
+    if (done.length > 0) rtcFigures.recording('completed');
     this.#logger.info({ meetingId: row.meeting_id, fileId: row.file_id, size }, 'meeting recording kept');
   }
 
   async #fail(recordingId: string, error: string): Promise<void> {
-    await this.#sql.query(
+    const failed = await this.#sql.query(
       `update rtc.meeting_recordings set status = 'failed', error = ?, ended_at = now()
-       where recording_id = ? and status not in ('done', 'failed')`,
+       where recording_id = ? and status not in ('done', 'failed') returning recording_id`,
       [error.slice(0, 500), recordingId],
     );
+    if (failed.length > 0) rtcFigures.recording('failed');
   }
 
   #configured(): Egress {

@@ -348,6 +348,95 @@ export const DASHBOARDS: Record<string, { title: string; panels: Panel[] }> = {
       },
     ],
   },
+  calls: {
+    title: 'AnyChat / Calls and meetings',
+    panels: [
+      {
+        title: 'Calls started per second',
+        description: 'Invitations stored and ringing, by call type and conversation type.',
+        targets: [
+          [
+            '{{call_type}} {{chat_type}}',
+            `sum by (call_type, chat_type) (${rate('anychat_rtc_calls_started_total')})`,
+          ],
+        ],
+        unit: 'ops',
+      },
+      {
+        title: 'Calls ended by outcome',
+        description:
+          'answered (and later ended), declined, missed (nobody answered in time), cancelled by the caller.',
+        targets: [['{{outcome}}', `sum by (outcome) (${rate('anychat_rtc_calls_ended_total')})`]],
+        unit: 'ops',
+      },
+      {
+        title: 'Calls answered',
+        description: 'Share of ended calls that someone answered.',
+        targets: [
+          [
+            'answered',
+            `sum(${rate('anychat_rtc_calls_ended_total', 'outcome="answered"')}) / sum(${rate('anychat_rtc_calls_ended_total')})`,
+          ],
+        ],
+        unit: 'percentunit',
+        kind: 'stat',
+      },
+      {
+        title: 'Call setup failures',
+        description:
+          'Invitations that failed for a fault (LiveKit or the database unreachable), over all invitations (the alert fires over 5%).',
+        targets: [
+          [
+            'failed share',
+            `sum(${rate('anychat_rtc_call_setup_failures_total')}) / (sum(${rate('anychat_rtc_calls_started_total')}) + sum(${rate('anychat_rtc_call_setup_failures_total')}))`,
+          ],
+        ],
+        unit: 'percentunit',
+      },
+      {
+        title: 'Ringing time of answered calls',
+        description: 'From the invitation to the first answer.',
+        targets: [
+          ['p50', quantile(0.5, 'anychat_rtc_call_ringing_duration_seconds')],
+          ['p90', quantile(0.9, 'anychat_rtc_call_ringing_duration_seconds')],
+        ],
+        unit: 's',
+      },
+      {
+        title: 'Talk time of answered calls',
+        description: 'From the first answer to the end of the call.',
+        targets: [
+          ['p50', quantile(0.5, 'anychat_rtc_call_duration_seconds')],
+          ['p90', quantile(0.9, 'anychat_rtc_call_duration_seconds')],
+        ],
+        unit: 's',
+      },
+      {
+        title: 'Calls and meetings now',
+        description:
+          'Calls ringing and connected, and meetings running (read from the database by each rtc pod).',
+        targets: [
+          ['calls {{state}}', `max by (state) (anychat_rtc_calls_active{${SEL}})`],
+          ['meetings', `max(anychat_rtc_meetings_active{${SEL}})`],
+        ],
+        unit: 'short',
+        kind: 'stat',
+      },
+      {
+        title: 'People in meetings (average)',
+        description:
+          'Participant-seconds spent in meetings per second: the average number of people in meetings (counted when each leaves).',
+        targets: [['participants', `sum(${rate('anychat_rtc_meeting_participant_seconds_total')})`]],
+        unit: 'short',
+      },
+      {
+        title: 'Meeting recordings (last hour)',
+        description: 'Recordings started, completed (file kept) and failed.',
+        targets: [['{{result}}', `sum by (result) (increase(anychat_rtc_recordings_total{${SEL}}[1h]))`]],
+        unit: 'short',
+      },
+    ],
+  },
 };
 
 function variable(name: string, query: string) {

@@ -1,9 +1,9 @@
 /**
  * The monitoring shipped with the chart, against a real Prometheus (Debian's 2.42, with promtool):
  * the alert rules pass `promtool check rules`; a Prometheus started on loopback scrapes a running
- * platform and the operator's metrics with the chart's scrape configuration, and every PromQL
- * expression of the dashboards and alerts returns series (no panel or alert reads a metric that
- * does not exist, or labels it does not have).
+ * platform (its calls on a real LiveKit) and the operator's metrics with the chart's scrape
+ * configuration, and every PromQL expression of the dashboards and alerts returns series (no panel
+ * or alert reads a metric that does not exist, or labels it does not have).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { type PushWorld, startPushWorld, subscribeWebPush } from '../push/suppor
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { eventually } from '../support/eventually.ts';
+import { ensureLiveKit, type LiveKitServer, startLiveKit } from '../support/livekit.ts';
 import { stopProcess, track } from '../support/processes.ts';
 import { WsClient } from '../support/ws-client.ts';
 
@@ -60,6 +61,7 @@ describe('Prometheus: the chart’s rules, scrape configuration and dashboards a
   this.timeout(180_000);
   let prometheusPath: string;
   let world: PushWorld | undefined;
+  let livekit: LiveKitServer | undefined;
   let operatorMetrics: Server | undefined;
   let prometheus: ChildProcess | undefined;
   let dataDir: string | undefined;
@@ -68,12 +70,14 @@ describe('Prometheus: the chart’s rules, scrape configuration and dashboards a
   before(async function () {
     this.timeout(300_000);
     prometheusPath = await ensurePrometheus();
+    await ensureLiveKit();
   });
 
   after(async () => {
     if (prometheus) await stopProcess(prometheus);
     operatorMetrics?.close();
     await world?.stop();
+    await livekit?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -90,6 +94,7 @@ describe('Prometheus: the chart’s rules, scrape configuration and dashboards a
       'AnyChatGatewaySaturated',
       'AnyChatReconcileFailing',
       'AnyChatPartitionPremakeBehind',
+      'AnyChatCallSetupFailing',
     ]);
   });
 
@@ -109,7 +114,8 @@ describe('Prometheus: the chart’s rules, scrape configuration and dashboards a
   it('evaluates every dashboard and alert query to series, scraping with the chart’s configuration', async function () {
     await requirePostgres(this);
     this.timeout(180_000);
-    world = await startPushWorld({ METRICS_PORT: '0', MESSAGE_ALLOW_STRANGERS: 'true' });
+    livekit = await startLiveKit();
+    world = await startPushWorld({ METRICS_PORT: '0', MESSAGE_ALLOW_STRANGERS: 'true', ...livekit.env });
     const { host, api } = world.platform;
     operatorMetrics = await serveOperatorMetrics(0, '127.0.0.1');
 
@@ -130,6 +136,13 @@ describe('Prometheus: the chart’s rules, scrape configuration and dashboards a
     const bobAgain = await WsClient.connect(host.url, bob.accessToken, { syncSeq: bobSyncSeq });
     await bobAgain.waitForMessages(1);
     await world.endpoint.nth('carol-browser', 1);
+    // A call on LiveKit, answered and hung up: the calls dashboard's histograms get observations.
+    const call = await api.ok<{ callId: string }>('POST', '/api/v1/calls/invite', {
+      token: alice.accessToken,
+      body: { userId: bob.userId, callType: 'audio' },
+    });
+    await api.ok('PUT', `/api/v1/calls/${call.callId}/accept`, { token: bob.accessToken });
+    await api.ok('PUT', `/api/v1/calls/${call.callId}/hangup`, { token: alice.accessToken });
 
     // The chart's scrape job, its pod discovery replaced by the two processes as the pods it would
     // find: the discovery's labels are given, the job's relabeling turns them into the series' labels.

@@ -1,21 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { registerUser } from '../support/api-client.ts';
 import {
   type BrowserUser,
-  launchChromium,
-  newUser,
+  browserSuite,
+  friendsOverApi,
   openChat,
   screenshot,
   signIn as signInAs,
 } from '../support/browser.ts';
-import { befriend } from '../support/chat.ts';
 import { type MinioServer, startMinio } from '../support/minio.ts';
-import { startPlatform, type TestPlatform } from '../support/platform.ts';
-import { buildWebClient } from '../support/web.ts';
 
 /**
  * The web client with files on S3 (a real MinIO), as a cluster keeps them: the file service hands
@@ -26,44 +21,30 @@ import { buildWebClient } from '../support/web.ts';
 describe('web client in Chromium: files on S3 (MinIO) under the page CSP', function () {
   this.timeout(600_000);
   let minio: MinioServer;
-  let platform: TestPlatform;
-  let browser: Browser;
+  const web = browserSuite('s3', {
+    env: async () => {
+      minio = await startMinio();
+      return minio.env;
+    },
+  });
   let alice: BrowserUser;
   let bob: BrowserUser;
   const password = 'Passw0rd!s3files';
-  const accounts: Record<string, string> = {};
+  let accounts: Record<string, string> = {};
 
   before(async () => {
-    buildWebClient();
-    minio = await startMinio();
-    platform = await startPlatform('pglite', minio.env);
-    const a = await registerUser(platform.api, { nickname: 'alice', password });
-    const b = await registerUser(platform.api, { nickname: 'bob', password });
-    accounts.alice = a.account;
-    accounts.bob = b.account;
-    await befriend(platform.api, a, b);
-    browser = await launchChromium();
-    alice = await newUser(browser, platform.host.url, 'alice');
-    bob = await newUser(browser, platform.host.url, 'bob');
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const user of [alice, bob]) await screenshot(user.page, `s3-failed-${user.name}`).catch(() => {});
-    console.error(
-      'problems seen:',
-      [alice, bob].map((user) => user.problems),
-    );
+    accounts = await friendsOverApi(web.platform.api, ['alice', 'bob'], password);
+    alice = await web.user('alice');
+    bob = await web.user('bob');
   });
   after(async () => {
-    await browser?.close();
-    await platform?.stop();
     await minio?.stop();
   });
 
   const signIn = (user: BrowserUser) => signInAs(user, accounts[user.name]!, password);
 
   it("serves the page with a CSP that names the object store's origin for images, media and uploads", async () => {
-    const response = await fetch(`${platform.host.url}/`);
+    const response = await fetch(`${web.platform.host.url}/`);
     const directives = new Map(
       (response.headers.get('content-security-policy') ?? '').split('; ').map((directive) => {
         const [name, ...sources] = directive.split(' ');

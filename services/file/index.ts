@@ -3,6 +3,7 @@ import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { GroupMembership } from './clients/groups.ts';
+import { MeetingMembership } from './clients/meetings.ts';
 import { FileAccess } from './domain/access.ts';
 import { AccountFiles } from './domain/account-files.ts';
 import { Avatars } from './domain/avatars.ts';
@@ -40,7 +41,7 @@ export const fileService: ServiceModule = {
     await objects.ensureBuckets(Object.values(BUCKETS).map((suffix) => `${config.bucketPrefix}${suffix}`));
     const files = new FileStore(sqlExecutor(ctx.orm));
     const groups = new GroupMembership(ctx.invoke);
-    const access = new FileAccess(files, groups);
+    const access = new FileAccess(files, groups, new MeetingMembership(ctx.invoke));
     const downloads = new Downloads(files, objects, access, config.urlTtlSeconds);
     const video = await VideoFrames.detect(config.video, ctx.logger);
     const blobs = new Blobs(files, objects, ctx.ids);
@@ -80,7 +81,13 @@ export const fileService: ServiceModule = {
           new Sharing(files, downloads),
           new StorageAdmin(sqlExecutor(ctx.orm)),
           new Avatars(files, ctx.publicUrl),
-          new Recordings(files, objects, blobs, `${config.bucketPrefix}${BUCKETS.chatFiles}`),
+          new Recordings(
+            files,
+            objects,
+            blobs,
+            `${config.bucketPrefix}${BUCKETS.chatFiles}`,
+            config.userQuotaBytes,
+          ),
           ctx.publicUrl,
         ),
       ],

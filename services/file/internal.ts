@@ -29,9 +29,10 @@ export const FileInputs = {
     storageKey: z.string().min(1).max(500),
     fileName: z.string().min(1).max(255),
     mimeType: z.enum(['video/mp4', 'audio/ogg', 'video/webm']),
-    readerIds: z.array(id).max(1000),
     durationMs: z.number().int().min(0).optional(),
+    meetingId: id,
   }),
+  getStorageQuota: z.object({ userId: id }),
 } satisfies InputSchemas<typeof FileContract>;
 
 /** Input rules of FileAdminService's methods. */
@@ -98,6 +99,10 @@ export function fileInternal(
       registerRecording: async (request) => {
         const { fileId, size } = await recordings.register(request);
         return { fileId, size: BigInt(size) };
+      },
+      getStorageQuota: async ({ userId }) => {
+        const { usedBytes, quotaBytes } = await recordings.quota(userId);
+        return { usedBytes: BigInt(usedBytes), quotaBytes: BigInt(quotaBytes) };
       },
     }),
   ];

@@ -173,6 +173,8 @@ export const ErrorCode = {
   RECORDER_UNAVAILABLE: 100114,
   MEETING_ALREADY_RECORDING: 100115,
   MEETING_NOT_RECORDING: 100116,
+  /** The host's storage cannot take the recording: refused at the start, or its file refused at the end. */
+  RECORDING_QUOTA_EXCEEDED: 100117,
 
   // Sync (seed §7.14): the offline pull's envelope code, and `reasonCode` of the WebSocket's sync.
   SYNC_DATA_NOT_FOUND: 110101,
@@ -405,6 +407,12 @@ const CODES: Record<number, CodeInfo> = {
   },
   100115: { status: 400, en: 'The meeting is being recorded already', zh: '会议已在录制中' },
   100116: { status: 400, en: 'The meeting is not being recorded', zh: '会议未在录制' },
+  // The recording counts against its host's file quota (070103 for uploads).
+  100117: {
+    status: 403,
+    en: "Storage quota exceeded: the host's storage cannot keep the recording",
+    zh: '主持人存储空间不足，无法保存会议录制',
+  },
 
   110101: { status: 404, en: 'Sync data does not exist', zh: '同步数据不存在' },
   110102: {

@@ -11,6 +11,7 @@ import { rtcMetrics } from './metrics.ts';
 import { Migration20261130001400_rtc } from './migrations/Migration20261130001400_rtc.ts';
 import { Migration20261130001410_meetings } from './migrations/Migration20261130001410_meetings.ts';
 import { Migration20261201001400_meeting_recordings } from './migrations/Migration20261201001400_meeting_recordings.ts';
+import { Migration20261201001500_recording_error_code } from './migrations/Migration20261201001500_recording_error_code.ts';
 import { Migration20261201001800_calls_active } from './migrations/Migration20261201001800_calls_active.ts';
 import { recordingRoutes } from './recording-routes.ts';
 import { rtcRoutes } from './routes.ts';
@@ -34,6 +35,10 @@ export const rtcService: ServiceModule = {
     {
       name: 'Migration20261201001400_meeting_recordings',
       class: Migration20261201001400_meeting_recordings,
+    },
+    {
+      name: 'Migration20261201001500_recording_error_code',
+      class: Migration20261201001500_recording_error_code,
     },
     { name: 'Migration20261201001800_calls_active', class: Migration20261201001800_calls_active },
   ],
@@ -88,7 +93,11 @@ export const rtcService: ServiceModule = {
       routes: [
         ...rtcRoutes(calls, ctx.config.rateLimitFactor),
         ...meetingRoutes(meetings, ctx.config.rateLimitFactor),
-        ...recordingRoutes(recordings),
+        ...recordingRoutes(
+          recordings,
+          ctx.state.store(ctx.config.dapr.stateStoreName),
+          ctx.config.rateLimitFactor,
+        ),
       ],
       rawHandlers: [webhookHandler(calls, meetings, recordings, livekit)],
       subscriptions: [],
@@ -98,6 +107,7 @@ export const rtcService: ServiceModule = {
         clearInterval(sweeper);
         await sweeping;
         await settlement.settled();
+        await recordings.settled();
         await outbox.stop();
       },
     };

@@ -28,8 +28,14 @@ export interface LiveKitServer {
 /** Path of the livekit-server binary; a failed build fails loudly with the script's last lines. */
 export const ensureLiveKit = (): Promise<string> => ensureTool('livekit', 'livekit-server');
 
-/** Starts LiveKit; `webhookUrl` receives its room and participant events, signed with the generated key. */
-export async function startLiveKit(options: { webhookUrl?: string } = {}): Promise<LiveKitServer> {
+/**
+ * Starts LiveKit; `webhookUrl` receives its room and participant events, signed with the generated
+ * key. `psrpcMaxAttempts` is LiveKit's own `psrpc.max_attempts` (3 by default): how many rounds it
+ * looks for a worker (an Egress) before it answers that none took a job.
+ */
+export async function startLiveKit(
+  options: { webhookUrl?: string; psrpcMaxAttempts?: number } = {},
+): Promise<LiveKitServer> {
   const binary = await ensureLiveKit();
   const dir = mkdtempSync(join(tmpdir(), 'anychat-livekit-'));
   const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freePort()];
@@ -49,6 +55,7 @@ export async function startLiveKit(options: { webhookUrl?: string } = {}): Promi
     keys: { [apiKey]: apiSecret },
     logging: { level: 'info' },
     ...(options.webhookUrl ? { webhook: { api_key: apiKey, urls: [options.webhookUrl] } } : {}),
+    ...(options.psrpcMaxAttempts ? { psrpc: { max_attempts: options.psrpcMaxAttempts } } : {}),
   };
   let child: ChildProcess | undefined;
   try {

@@ -39,11 +39,11 @@ import {
   MessageAdminService,
   MessageService,
 } from '../../services/platform/contracts/gen/anychat/message/v1/message_pb.ts';
-import { RtcAdminService } from '../../services/platform/contracts/gen/anychat/rtc/v1/rtc_pb.ts';
+import { RtcAdminService, RtcService } from '../../services/platform/contracts/gen/anychat/rtc/v1/rtc_pb.ts';
 import { SessionService } from '../../services/platform/contracts/gen/anychat/session/v1/session_pb.ts';
 import { UserService } from '../../services/platform/contracts/gen/anychat/user/v1/user_pb.ts';
 import { appIdOf } from '../../services/platform/ports/index.ts';
-import { RtcAdminInputs } from '../../services/rtc/internal.ts';
+import { RtcAdminInputs, RtcInputs } from '../../services/rtc/internal.ts';
 import { SessionInputs } from '../../services/session/internal.ts';
 import { UserInputs } from '../../services/user/internal.ts';
 
@@ -64,6 +64,7 @@ const SERVED: Array<[DescService, Record<string, z.ZodType>]> = [
   [SessionService, SessionInputs],
   [FileService, FileInputs],
   [FileAdminService, FileAdminInputs],
+  [RtcService, RtcInputs],
   [RtcAdminService, RtcAdminInputs],
 ];
 

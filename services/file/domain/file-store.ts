@@ -317,8 +317,11 @@ export class FileStore {
   }
 }
 
-/** Who a grant lets read a file: one user, or the members of a group (whoever they are at the time). */
+/**
+ * Who a grant lets read a file: one user, or the members of a group or of a meeting (whoever they
+ * are at the time).
+ */
 export interface Grantee {
-  type: 'user' | 'group';
+  type: 'user' | 'group' | 'meeting';
   id: string;
 }

@@ -13,27 +13,38 @@ export interface NewRecording {
   storageKey: string;
   fileName: string;
   mimeType: string;
-  readerIds: string[];
+  /** The meeting recorded: whoever belongs to it may read the file. */
+  meetingId: string;
   durationMs?: number | undefined;
 }
 
 /**
  * Meeting recordings that LiveKit Egress wrote straight into the chat-files bucket become files
  * like uploads: the object is hashed and recorded as a blob (the bucket's dedup applies), the file
- * is its owner's, and each reader gets a grant, so the usual download route serves it. The caller
- * chooses the file id, which makes a repeated registration (a redelivered webhook) answer the first.
+ * is its owner's and counts against the owner's quota, and the meeting gets a grant (its members,
+ * whoever they are when they ask), so the usual download route serves it. A recording that does not
+ * fit in the owner's quota is refused as an upload would be (70103), and its bytes are removed: the
+ * bucket keeps nobody's bytes outside a quota. The caller chooses the file id, which makes a
+ * repeated registration (a redelivered webhook) answer the first.
  */
 export class Recordings {
   readonly #files: FileStore;
   readonly #objects: ObjectStore;
   readonly #blobs: Blobs;
   readonly #bucket: string;
+  readonly #quotaBytes: number;
 
-  constructor(files: FileStore, objects: ObjectStore, blobs: Blobs, bucket: string) {
+  constructor(files: FileStore, objects: ObjectStore, blobs: Blobs, bucket: string, quotaBytes: number) {
     this.#files = files;
     this.#objects = objects;
     this.#blobs = blobs;
     this.#bucket = bucket;
+    this.#quotaBytes = quotaBytes;
+  }
+
+  /** The bytes a user's files hold, and the quota they count against. */
+  async quota(userId: string): Promise<{ usedBytes: number; quotaBytes: number }> {
+    return { usedBytes: await this.#files.bytesHeldBy(userId), quotaBytes: this.#quotaBytes };
   }
 
   async register(recording: NewRecording): Promise<{ fileId: string; size: number }> {
@@ -48,6 +59,14 @@ export class Recordings {
     const info = await this.#objects.stat(this.#bucket, recording.storageKey);
     if (!info)
       throw new AppError(ErrorCode.FILE_NOT_FOUND, { detail: `nothing stored at ${recording.storageKey}` });
+    const { usedBytes, quotaBytes } = await this.quota(recording.ownerId);
+    if (usedBytes + info.size > quotaBytes) {
+      await this.#objects.remove(this.#bucket, recording.storageKey);
+      throw new AppError(ErrorCode.FILE_QUOTA_EXCEEDED, {
+        detail: `a recording of ${info.size} bytes does not fit: ${usedBytes} of ${quotaBytes} bytes used`,
+        data: { usedBytes, quotaBytes, size: info.size },
+      });
+    }
     // Streamed: a recording can be far larger than what a request may hold in memory.
     const hash = createHash('sha256');
     for await (const chunk of await this.#objects.get(this.#bucket, recording.storageKey))
@@ -71,9 +90,7 @@ export class Recordings {
         new Date(),
         { ifAbsent: true },
       );
-      for (const readerId of new Set(recording.readerIds))
-        if (readerId !== recording.ownerId)
-          await files.grant(recording.fileId, { type: 'user', id: readerId });
+      await files.grant(recording.fileId, { type: 'meeting', id: recording.meetingId });
     });
     return { fileId: recording.fileId, size: info.size };
   }

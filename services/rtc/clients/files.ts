@@ -7,14 +7,15 @@ export interface RecordingFile {
   ownerId: string;
   storageKey: string;
   fileName: string;
-  readerIds: string[];
+  /** Whoever belongs to this meeting, when they ask, reads the file. */
+  meetingId: string;
   durationMs: number | undefined;
 }
 
 /**
  * The file service as recordings use it: a finished recording, which Egress wrote into the
- * file service's bucket, becomes a file there (FileService.RegisterRecording), downloaded through
- * the usual file routes by the meeting's members.
+ * file service's bucket, becomes a file there (FileService.RegisterRecording), counted in its
+ * owner's quota and downloaded through the usual file routes by the meeting's members.
  */
 export class RecordingFiles {
   readonly #invoke: InvokePort;
@@ -23,7 +24,7 @@ export class RecordingFiles {
     this.#invoke = invoke;
   }
 
-  /** Answers the bytes stored. */
+  /** Answers the bytes stored; 70103 (its bytes removed) when the owner's quota cannot take them. */
   async register(file: RecordingFile): Promise<number> {
     const { size } = await this.#invoke.call(FileService.method.registerRecording, {
       fileId: file.fileId,
@@ -31,9 +32,15 @@ export class RecordingFiles {
       storageKey: file.storageKey,
       fileName: file.fileName,
       mimeType: 'video/mp4',
-      readerIds: file.readerIds,
+      meetingId: file.meetingId,
       ...(file.durationMs === undefined ? {} : { durationMs: file.durationMs }),
     });
     return Number(size);
+  }
+
+  /** The bytes the user's files hold and their quota. */
+  async quota(userId: string): Promise<{ usedBytes: number; quotaBytes: number }> {
+    const answer = await this.#invoke.call(FileService.method.getStorageQuota, { userId });
+    return { usedBytes: Number(answer.usedBytes), quotaBytes: Number(answer.quotaBytes) };
   }
 }

@@ -10,7 +10,8 @@ import {
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { LiveKitSettings } from '../../platform/rtc-config.ts';
 
-const START_TIMEOUT_SECONDS = 40;
+/** The longest a start waits for LiveKit's answer (recordings answer their caller long before: `starting`). */
+export const START_TIMEOUT_SECONDS = 40;
 
 /** The S3 bucket (the file service's chat files) LiveKit Egress writes recordings into. */
 export interface RecordingTarget {

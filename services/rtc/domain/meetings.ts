@@ -157,21 +157,28 @@ export class Meetings {
     return this.#hosted(user, meetingId);
   }
 
-  /** The meeting, ended or not, for its host, its owner and who joined it (not removed); 100106 for others. */
+  /** The meeting, ended or not, for its members (isMember); 100106 for others. */
   async seenBy(user: Principal, meetingId: string): Promise<MeetingRow> {
     const meeting = await this.get(meetingId);
-    if (meeting.host_id !== user.userId && meeting.owner_id !== user.userId)
-      await this.#participant(meetingId, user.userId);
+    if (!(await this.isMember(meetingId, user.userId))) throw new AppError(ErrorCode.MEETING_NOT_FOUND);
     return meeting;
   }
 
-  /** Who belongs to the meeting: its owner, its host and who joined and was not removed. */
-  async members(meeting: MeetingRow): Promise<string[]> {
-    const rows = await this.#sql.query<{ user_id: string }>(
-      'select user_id::text from rtc.meeting_participants where meeting_id = ? and not removed',
-      [meeting.meeting_id],
+  /**
+   * Whether `userId` belongs to the meeting now, ended or not: its host; its owner and who joined
+   * it, unless the host removed them. False for an unknown meeting. Asks nothing of LiveKit: the
+   * file service asks it for the meeting's recordings, which outlive the meeting.
+   */
+  async isMember(meetingId: string, userId: string): Promise<boolean> {
+    const [row] = await this.#sql.query<{ member: boolean }>(
+      `select case when m.host_id = ? then true when p.removed then false
+         else m.owner_id = ? or p.user_id is not null end as member
+       from rtc.meeting_rooms m
+       left join rtc.meeting_participants p on p.meeting_id = m.meeting_id and p.user_id = ?
+       where m.meeting_id = ?`,
+      [userId, userId, userId, meetingId],
     );
-    return [...new Set([meeting.owner_id, meeting.host_id, ...rows.map((row) => row.user_id)])];
+    return row?.member === true;
   }
 
   /** A fresh token for someone who joined (and was not removed). */

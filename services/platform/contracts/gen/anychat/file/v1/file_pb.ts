@@ -10,7 +10,7 @@ import type { Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file anychat/file/v1/file.proto.
  */
 export const file_anychat_file_v1_file: GenFile = /*@__PURE__*/
-  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIrYBChhSZWdpc3RlclJlY29yZGluZ1JlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRITCgtzdG9yYWdlX2tleRgDIAEoCRIRCglmaWxlX25hbWUYBCABKAkSEQoJbWltZV90eXBlGAUgASgJEhIKCnJlYWRlcl9pZHMYBiADKAkSGAoLZHVyYXRpb25fbXMYByABKAVIAIgBAUIOCgxfZHVyYXRpb25fbXMiOgoZUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZRIPCgdmaWxlX2lkGAEgASgJEgwKBHNpemUYAiABKAMiWAoQVXNlQXZhdGFyUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoIZ3JvdXBfaWQYAyABKAlIAIgBAUILCglfZ3JvdXBfaWQiIAoRVXNlQXZhdGFyUmVzcG9uc2USCwoDdXJsGAEgASgJIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSKMAgoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIEhoKDXRodW1ibmFpbF91cmwYCiABKAlIA4gBAUIICgZfd2lkdGhCCQoHX2hlaWdodEIOCgxfZHVyYXRpb25fbXNCEAoOX3RodW1ibmFpbF91cmwiPgoRU2hhcmVGaWxlUmVzcG9uc2USKQoEZmlsZRgBIAEoCzIbLmFueWNoYXQuZmlsZS52MS5GaWxlUmVuZGVyIjcKE0dldEZpbGVTdGF0c1JlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUgAiAEBQgoKCF91c2VyX2lkIjsKDUZpbGVLaW5kVXNhZ2USDAoEa2luZBgBIAEoCRINCgVmaWxlcxgCIAEoAxINCgVieXRlcxgDIAEoAyJ5ChRHZXRGaWxlU3RhdHNSZXNwb25zZRINCgVmaWxlcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgxzdG9yZWRfYnl0ZXMYAyABKAMSLQoFa2luZHMYBCADKAsyHi5hbnljaGF0LmZpbGUudjEuRmlsZUtpbmRVc2FnZSIkChFEZWxldGVGaWxlUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJIkcKEkRlbGV0ZUZpbGVSZXNwb25zZRIQCghvd25lcl9pZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSDAoEc2l6ZRgDIAEoAypaCgtTaGFyZVRhcmdldBIcChhTSEFSRV9UQVJHRVRfVU5TUEVDSUZJRUQQABIVChFTSEFSRV9UQVJHRVRfVVNFUhABEhYKElNIQVJFX1RBUkdFVF9HUk9VUBACMqECCgtGaWxlU2VydmljZRJSCglTaGFyZUZpbGUSIS5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5TaGFyZUZpbGVSZXNwb25zZRJSCglVc2VBdmF0YXISIS5hbnljaGF0LmZpbGUudjEuVXNlQXZhdGFyUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5Vc2VBdmF0YXJSZXNwb25zZRJqChFSZWdpc3RlclJlY29yZGluZxIpLmFueWNoYXQuZmlsZS52MS5SZWdpc3RlclJlY29yZGluZ1JlcXVlc3QaKi5hbnljaGF0LmZpbGUudjEuUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZTLGAQoQRmlsZUFkbWluU2VydmljZRJbCgxHZXRGaWxlU3RhdHMSJC5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVxdWVzdBolLmFueWNoYXQuZmlsZS52MS5HZXRGaWxlU3RhdHNSZXNwb25zZRJVCgpEZWxldGVGaWxlEiIuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXF1ZXN0GiMuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChphbnljaGF0L2ZpbGUvdjEvZmlsZS5wcm90bxIPYW55Y2hhdC5maWxlLnYxIsgBChhSZWdpc3RlclJlY29yZGluZ1JlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIQCghvd25lcl9pZBgCIAEoCRITCgtzdG9yYWdlX2tleRgDIAEoCRIRCglmaWxlX25hbWUYBCABKAkSEQoJbWltZV90eXBlGAUgASgJEhgKC2R1cmF0aW9uX21zGAcgASgFSACIAQESEgoKbWVldGluZ19pZBgIIAEoCUIOCgxfZHVyYXRpb25fbXNKBAgGEAdSCnJlYWRlcl9pZHMiKQoWR2V0U3RvcmFnZVF1b3RhUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkIKF0dldFN0b3JhZ2VRdW90YVJlc3BvbnNlEhIKCnVzZWRfYnl0ZXMYASABKAMSEwoLcXVvdGFfYnl0ZXMYAiABKAMiOgoZUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZRIPCgdmaWxlX2lkGAEgASgJEgwKBHNpemUYAiABKAMiWAoQVXNlQXZhdGFyUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoIZ3JvdXBfaWQYAyABKAlIAIgBAUILCglfZ3JvdXBfaWQiIAoRVXNlQXZhdGFyUmVzcG9uc2USCwoDdXJsGAEgASgJIncKEFNoYXJlRmlsZVJlcXVlc3QSDwoHZmlsZV9pZBgBIAEoCRIRCglzZW5kZXJfaWQYAiABKAkSLAoGdGFyZ2V0GAMgASgOMhwuYW55Y2hhdC5maWxlLnYxLlNoYXJlVGFyZ2V0EhEKCXRhcmdldF9pZBgEIAEoCSKMAgoKRmlsZVJlbmRlchIPCgdmaWxlX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEQoJZmlsZV9uYW1lGAMgASgJEgwKBHNpemUYBCABKAMSEQoJbWltZV90eXBlGAUgASgJEhIKBXdpZHRoGAYgASgFSACIAQESEwoGaGVpZ2h0GAcgASgFSAGIAQESGAoLZHVyYXRpb25fbXMYCCABKAVIAogBARIVCg1oYXNfdGh1bWJuYWlsGAkgASgIEhoKDXRodW1ibmFpbF91cmwYCiABKAlIA4gBAUIICgZfd2lkdGhCCQoHX2hlaWdodEIOCgxfZHVyYXRpb25fbXNCEAoOX3RodW1ibmFpbF91cmwiPgoRU2hhcmVGaWxlUmVzcG9uc2USKQoEZmlsZRgBIAEoCzIbLmFueWNoYXQuZmlsZS52MS5GaWxlUmVuZGVyIjcKE0dldEZpbGVTdGF0c1JlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUgAiAEBQgoKCF91c2VyX2lkIjsKDUZpbGVLaW5kVXNhZ2USDAoEa2luZBgBIAEoCRINCgVmaWxlcxgCIAEoAxINCgVieXRlcxgDIAEoAyJ5ChRHZXRGaWxlU3RhdHNSZXNwb25zZRINCgVmaWxlcxgBIAEoAxINCgVieXRlcxgCIAEoAxIUCgxzdG9yZWRfYnl0ZXMYAyABKAMSLQoFa2luZHMYBCADKAsyHi5hbnljaGF0LmZpbGUudjEuRmlsZUtpbmRVc2FnZSIkChFEZWxldGVGaWxlUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgJIkcKEkRlbGV0ZUZpbGVSZXNwb25zZRIQCghvd25lcl9pZBgBIAEoCRIRCglmaWxlX25hbWUYAiABKAkSDAoEc2l6ZRgDIAEoAypaCgtTaGFyZVRhcmdldBIcChhTSEFSRV9UQVJHRVRfVU5TUEVDSUZJRUQQABIVChFTSEFSRV9UQVJHRVRfVVNFUhABEhYKElNIQVJFX1RBUkdFVF9HUk9VUBACMocDCgtGaWxlU2VydmljZRJSCglTaGFyZUZpbGUSIS5hbnljaGF0LmZpbGUudjEuU2hhcmVGaWxlUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5TaGFyZUZpbGVSZXNwb25zZRJSCglVc2VBdmF0YXISIS5hbnljaGF0LmZpbGUudjEuVXNlQXZhdGFyUmVxdWVzdBoiLmFueWNoYXQuZmlsZS52MS5Vc2VBdmF0YXJSZXNwb25zZRJqChFSZWdpc3RlclJlY29yZGluZxIpLmFueWNoYXQuZmlsZS52MS5SZWdpc3RlclJlY29yZGluZ1JlcXVlc3QaKi5hbnljaGF0LmZpbGUudjEuUmVnaXN0ZXJSZWNvcmRpbmdSZXNwb25zZRJkCg9HZXRTdG9yYWdlUXVvdGESJy5hbnljaGF0LmZpbGUudjEuR2V0U3RvcmFnZVF1b3RhUmVxdWVzdBooLmFueWNoYXQuZmlsZS52MS5HZXRTdG9yYWdlUXVvdGFSZXNwb25zZTLGAQoQRmlsZUFkbWluU2VydmljZRJbCgxHZXRGaWxlU3RhdHMSJC5hbnljaGF0LmZpbGUudjEuR2V0RmlsZVN0YXRzUmVxdWVzdBolLmFueWNoYXQuZmlsZS52MS5HZXRGaWxlU3RhdHNSZXNwb25zZRJVCgpEZWxldGVGaWxlEiIuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXF1ZXN0GiMuYW55Y2hhdC5maWxlLnYxLkRlbGV0ZUZpbGVSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message anychat.file.v1.RegisterRecordingRequest
@@ -44,14 +44,16 @@ export type RegisterRecordingRequest = Message<"anychat.file.v1.RegisterRecordin
   mimeType: string;
 
   /**
-   * @generated from field: repeated string reader_ids = 6;
-   */
-  readerIds: string[];
-
-  /**
    * @generated from field: optional int32 duration_ms = 7;
    */
   durationMs?: number | undefined;
+
+  /**
+   * The meeting recorded: its members may read the file.
+   *
+   * @generated from field: string meeting_id = 8;
+   */
+  meetingId: string;
 };
 
 /**
@@ -60,6 +62,45 @@ export type RegisterRecordingRequest = Message<"anychat.file.v1.RegisterRecordin
  */
 export const RegisterRecordingRequestSchema: GenMessage<RegisterRecordingRequest> = /*@__PURE__*/
   messageDesc(file_anychat_file_v1_file, 0);
+
+/**
+ * @generated from message anychat.file.v1.GetStorageQuotaRequest
+ */
+export type GetStorageQuotaRequest = Message<"anychat.file.v1.GetStorageQuotaRequest"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message anychat.file.v1.GetStorageQuotaRequest.
+ * Use `create(GetStorageQuotaRequestSchema)` to create a new message.
+ */
+export const GetStorageQuotaRequestSchema: GenMessage<GetStorageQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 1);
+
+/**
+ * @generated from message anychat.file.v1.GetStorageQuotaResponse
+ */
+export type GetStorageQuotaResponse = Message<"anychat.file.v1.GetStorageQuotaResponse"> & {
+  /**
+   * @generated from field: int64 used_bytes = 1;
+   */
+  usedBytes: bigint;
+
+  /**
+   * @generated from field: int64 quota_bytes = 2;
+   */
+  quotaBytes: bigint;
+};
+
+/**
+ * Describes the message anychat.file.v1.GetStorageQuotaResponse.
+ * Use `create(GetStorageQuotaResponseSchema)` to create a new message.
+ */
+export const GetStorageQuotaResponseSchema: GenMessage<GetStorageQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_file_v1_file, 2);
 
 /**
  * @generated from message anychat.file.v1.RegisterRecordingResponse
@@ -83,7 +124,7 @@ export type RegisterRecordingResponse = Message<"anychat.file.v1.RegisterRecordi
  * Use `create(RegisterRecordingResponseSchema)` to create a new message.
  */
 export const RegisterRecordingResponseSchema: GenMessage<RegisterRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 1);
+  messageDesc(file_anychat_file_v1_file, 3);
 
 /**
  * @generated from message anychat.file.v1.UseAvatarRequest
@@ -112,7 +153,7 @@ export type UseAvatarRequest = Message<"anychat.file.v1.UseAvatarRequest"> & {
  * Use `create(UseAvatarRequestSchema)` to create a new message.
  */
 export const UseAvatarRequestSchema: GenMessage<UseAvatarRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 2);
+  messageDesc(file_anychat_file_v1_file, 4);
 
 /**
  * @generated from message anychat.file.v1.UseAvatarResponse
@@ -129,7 +170,7 @@ export type UseAvatarResponse = Message<"anychat.file.v1.UseAvatarResponse"> & {
  * Use `create(UseAvatarResponseSchema)` to create a new message.
  */
 export const UseAvatarResponseSchema: GenMessage<UseAvatarResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 3);
+  messageDesc(file_anychat_file_v1_file, 5);
 
 /**
  * @generated from message anychat.file.v1.ShareFileRequest
@@ -161,7 +202,7 @@ export type ShareFileRequest = Message<"anychat.file.v1.ShareFileRequest"> & {
  * Use `create(ShareFileRequestSchema)` to create a new message.
  */
 export const ShareFileRequestSchema: GenMessage<ShareFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 4);
+  messageDesc(file_anychat_file_v1_file, 6);
 
 /**
  * What a message shows of a file (NEW_MESSAGE carries it in the message content).
@@ -234,7 +275,7 @@ export type FileRender = Message<"anychat.file.v1.FileRender"> & {
  * Use `create(FileRenderSchema)` to create a new message.
  */
 export const FileRenderSchema: GenMessage<FileRender> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 5);
+  messageDesc(file_anychat_file_v1_file, 7);
 
 /**
  * @generated from message anychat.file.v1.ShareFileResponse
@@ -251,7 +292,7 @@ export type ShareFileResponse = Message<"anychat.file.v1.ShareFileResponse"> & {
  * Use `create(ShareFileResponseSchema)` to create a new message.
  */
 export const ShareFileResponseSchema: GenMessage<ShareFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 6);
+  messageDesc(file_anychat_file_v1_file, 8);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsRequest
@@ -268,7 +309,7 @@ export type GetFileStatsRequest = Message<"anychat.file.v1.GetFileStatsRequest">
  * Use `create(GetFileStatsRequestSchema)` to create a new message.
  */
 export const GetFileStatsRequestSchema: GenMessage<GetFileStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 7);
+  messageDesc(file_anychat_file_v1_file, 9);
 
 /**
  * @generated from message anychat.file.v1.FileKindUsage
@@ -295,7 +336,7 @@ export type FileKindUsage = Message<"anychat.file.v1.FileKindUsage"> & {
  * Use `create(FileKindUsageSchema)` to create a new message.
  */
 export const FileKindUsageSchema: GenMessage<FileKindUsage> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 8);
+  messageDesc(file_anychat_file_v1_file, 10);
 
 /**
  * @generated from message anychat.file.v1.GetFileStatsResponse
@@ -331,7 +372,7 @@ export type GetFileStatsResponse = Message<"anychat.file.v1.GetFileStatsResponse
  * Use `create(GetFileStatsResponseSchema)` to create a new message.
  */
 export const GetFileStatsResponseSchema: GenMessage<GetFileStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 9);
+  messageDesc(file_anychat_file_v1_file, 11);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileRequest
@@ -348,7 +389,7 @@ export type DeleteFileRequest = Message<"anychat.file.v1.DeleteFileRequest"> & {
  * Use `create(DeleteFileRequestSchema)` to create a new message.
  */
 export const DeleteFileRequestSchema: GenMessage<DeleteFileRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 10);
+  messageDesc(file_anychat_file_v1_file, 12);
 
 /**
  * @generated from message anychat.file.v1.DeleteFileResponse
@@ -375,7 +416,7 @@ export type DeleteFileResponse = Message<"anychat.file.v1.DeleteFileResponse"> &
  * Use `create(DeleteFileResponseSchema)` to create a new message.
  */
 export const DeleteFileResponseSchema: GenMessage<DeleteFileResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_file_v1_file, 11);
+  messageDesc(file_anychat_file_v1_file, 13);
 
 /**
  * Where a file is shared.
@@ -452,9 +493,13 @@ export const FileService: GenService<{
   },
   /**
    * A meeting recording that LiveKit Egress wrote into the chat-files bucket at storage_key becomes
-   * a file of owner_id (a chat_video), readable by reader_ids, downloaded like any other file.
-   * Idempotent on file_id (chosen by the caller): a repeated call answers the file registered
-   * first. 70105 when no object is stored at that key, 000001 when the key is not a recording's.
+   * a file of owner_id (a chat_video), downloaded like any other file by its owner and by whoever
+   * belongs to meeting_id at the time of asking (RtcService.IsMeetingMember: members who join later
+   * read it, removed ones no longer do). It counts against the owner's storage quota: when it does
+   * not fit, nothing is registered, its bytes are removed from the bucket and the call answers 70103
+   * (data: usedBytes, quotaBytes, size). Idempotent on file_id (chosen by the caller): a repeated
+   * call answers the file registered first. 70105 when no object is stored at that key, 000001 when
+   * the key is not a recording's.
    *
    * @generated from rpc anychat.file.v1.FileService.RegisterRecording
    */
@@ -462,6 +507,16 @@ export const FileService: GenService<{
     methodKind: "unary";
     input: typeof RegisterRecordingRequestSchema;
     output: typeof RegisterRecordingResponseSchema;
+  },
+  /**
+   * A user's storage: the bytes their files hold and their quota (uploads and recordings count).
+   *
+   * @generated from rpc anychat.file.v1.FileService.GetStorageQuota
+   */
+  getStorageQuota: {
+    methodKind: "unary";
+    input: typeof GetStorageQuotaRequestSchema;
+    output: typeof GetStorageQuotaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anychat_file_v1_file, 0);

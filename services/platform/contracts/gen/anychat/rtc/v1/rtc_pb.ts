@@ -10,7 +10,46 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anychat/rtc/v1/rtc.proto.
  */
 export const file_anychat_rtc_v1_rtc: GenFile = /*@__PURE__*/
-  fileDesc("ChhhbnljaGF0L3J0Yy92MS9ydGMucHJvdG8SDmFueWNoYXQucnRjLnYxIicKEUVuZE1lZXRpbmdSZXF1ZXN0EhIKCm1lZXRpbmdfaWQYASABKAkiSgoSRW5kTWVldGluZ1Jlc3BvbnNlEg0KBXRpdGxlGAEgASgJEg8KB2hvc3RfaWQYAiABKAkSFAoMcGFydGljaXBhbnRzGAMgASgFIiYKE0dldENhbGxTdGF0c1JlcXVlc3QSDwoHbWludXRlcxgBIAEoBSJ0ChRHZXRDYWxsU3RhdHNSZXNwb25zZRIPCgdzdGFydGVkGAEgASgDEhAKCGFuc3dlcmVkGAIgASgDEg4KBm1pc3NlZBgDIAEoAxIQCghtZWV0aW5ncxgEIAEoAxIXCg9tZWV0aW5nX3NlY29uZHMYBSABKAMywQEKD1J0Y0FkbWluU2VydmljZRJTCgpFbmRNZWV0aW5nEiEuYW55Y2hhdC5ydGMudjEuRW5kTWVldGluZ1JlcXVlc3QaIi5hbnljaGF0LnJ0Yy52MS5FbmRNZWV0aW5nUmVzcG9uc2USWQoMR2V0Q2FsbFN0YXRzEiMuYW55Y2hhdC5ydGMudjEuR2V0Q2FsbFN0YXRzUmVxdWVzdBokLmFueWNoYXQucnRjLnYxLkdldENhbGxTdGF0c1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChhhbnljaGF0L3J0Yy92MS9ydGMucHJvdG8SDmFueWNoYXQucnRjLnYxIj0KFklzTWVldGluZ01lbWJlclJlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIikKF0lzTWVldGluZ01lbWJlclJlc3BvbnNlEg4KBm1lbWJlchgBIAEoCCInChFFbmRNZWV0aW5nUmVxdWVzdBISCgptZWV0aW5nX2lkGAEgASgJIkoKEkVuZE1lZXRpbmdSZXNwb25zZRINCgV0aXRsZRgBIAEoCRIPCgdob3N0X2lkGAIgASgJEhQKDHBhcnRpY2lwYW50cxgDIAEoBSImChNHZXRDYWxsU3RhdHNSZXF1ZXN0Eg8KB21pbnV0ZXMYASABKAUidAoUR2V0Q2FsbFN0YXRzUmVzcG9uc2USDwoHc3RhcnRlZBgBIAEoAxIQCghhbnN3ZXJlZBgCIAEoAxIOCgZtaXNzZWQYAyABKAMSEAoIbWVldGluZ3MYBCABKAMSFwoPbWVldGluZ19zZWNvbmRzGAUgASgDMnAKClJ0Y1NlcnZpY2USYgoPSXNNZWV0aW5nTWVtYmVyEiYuYW55Y2hhdC5ydGMudjEuSXNNZWV0aW5nTWVtYmVyUmVxdWVzdBonLmFueWNoYXQucnRjLnYxLklzTWVldGluZ01lbWJlclJlc3BvbnNlMsEBCg9SdGNBZG1pblNlcnZpY2USUwoKRW5kTWVldGluZxIhLmFueWNoYXQucnRjLnYxLkVuZE1lZXRpbmdSZXF1ZXN0GiIuYW55Y2hhdC5ydGMudjEuRW5kTWVldGluZ1Jlc3BvbnNlElkKDEdldENhbGxTdGF0cxIjLmFueWNoYXQucnRjLnYxLkdldENhbGxTdGF0c1JlcXVlc3QaJC5hbnljaGF0LnJ0Yy52MS5HZXRDYWxsU3RhdHNSZXNwb25zZWIGcHJvdG8z");
+
+/**
+ * @generated from message anychat.rtc.v1.IsMeetingMemberRequest
+ */
+export type IsMeetingMemberRequest = Message<"anychat.rtc.v1.IsMeetingMemberRequest"> & {
+  /**
+   * @generated from field: string meeting_id = 1;
+   */
+  meetingId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message anychat.rtc.v1.IsMeetingMemberRequest.
+ * Use `create(IsMeetingMemberRequestSchema)` to create a new message.
+ */
+export const IsMeetingMemberRequestSchema: GenMessage<IsMeetingMemberRequest> = /*@__PURE__*/
+  messageDesc(file_anychat_rtc_v1_rtc, 0);
+
+/**
+ * @generated from message anychat.rtc.v1.IsMeetingMemberResponse
+ */
+export type IsMeetingMemberResponse = Message<"anychat.rtc.v1.IsMeetingMemberResponse"> & {
+  /**
+   * @generated from field: bool member = 1;
+   */
+  member: boolean;
+};
+
+/**
+ * Describes the message anychat.rtc.v1.IsMeetingMemberResponse.
+ * Use `create(IsMeetingMemberResponseSchema)` to create a new message.
+ */
+export const IsMeetingMemberResponseSchema: GenMessage<IsMeetingMemberResponse> = /*@__PURE__*/
+  messageDesc(file_anychat_rtc_v1_rtc, 1);
 
 /**
  * @generated from message anychat.rtc.v1.EndMeetingRequest
@@ -27,7 +66,7 @@ export type EndMeetingRequest = Message<"anychat.rtc.v1.EndMeetingRequest"> & {
  * Use `create(EndMeetingRequestSchema)` to create a new message.
  */
 export const EndMeetingRequestSchema: GenMessage<EndMeetingRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_rtc_v1_rtc, 0);
+  messageDesc(file_anychat_rtc_v1_rtc, 2);
 
 /**
  * @generated from message anychat.rtc.v1.EndMeetingResponse
@@ -56,7 +95,7 @@ export type EndMeetingResponse = Message<"anychat.rtc.v1.EndMeetingResponse"> & 
  * Use `create(EndMeetingResponseSchema)` to create a new message.
  */
 export const EndMeetingResponseSchema: GenMessage<EndMeetingResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_rtc_v1_rtc, 1);
+  messageDesc(file_anychat_rtc_v1_rtc, 3);
 
 /**
  * @generated from message anychat.rtc.v1.GetCallStatsRequest
@@ -73,7 +112,7 @@ export type GetCallStatsRequest = Message<"anychat.rtc.v1.GetCallStatsRequest"> 
  * Use `create(GetCallStatsRequestSchema)` to create a new message.
  */
 export const GetCallStatsRequestSchema: GenMessage<GetCallStatsRequest> = /*@__PURE__*/
-  messageDesc(file_anychat_rtc_v1_rtc, 2);
+  messageDesc(file_anychat_rtc_v1_rtc, 4);
 
 /**
  * @generated from message anychat.rtc.v1.GetCallStatsResponse
@@ -120,7 +159,28 @@ export type GetCallStatsResponse = Message<"anychat.rtc.v1.GetCallStatsResponse"
  * Use `create(GetCallStatsResponseSchema)` to create a new message.
  */
 export const GetCallStatsResponseSchema: GenMessage<GetCallStatsResponse> = /*@__PURE__*/
-  messageDesc(file_anychat_rtc_v1_rtc, 3);
+  messageDesc(file_anychat_rtc_v1_rtc, 5);
+
+/**
+ * What other services ask of the rtc service.
+ *
+ * @generated from service anychat.rtc.v1.RtcService
+ */
+export const RtcService: GenService<{
+  /**
+   * Whether a user belongs to a meeting now: its owner, its host, or someone who joined it and was
+   * not removed (the file service asks before serving a meeting's recording). False for an unknown
+   * meeting.
+   *
+   * @generated from rpc anychat.rtc.v1.RtcService.IsMeetingMember
+   */
+  isMeetingMember: {
+    methodKind: "unary";
+    input: typeof IsMeetingMemberRequestSchema;
+    output: typeof IsMeetingMemberResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_anychat_rtc_v1_rtc, 0);
 
 /**
  * What the admin service (imctl through it) asks of the rtc service: ending a meeting for everyone
@@ -152,5 +212,5 @@ export const RtcAdminService: GenService<{
     output: typeof GetCallStatsResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_anychat_rtc_v1_rtc, 0);
+  serviceDesc(file_anychat_rtc_v1_rtc, 1);
 

@@ -9,9 +9,11 @@ import { promisify } from 'node:util';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
+import { tracingConfigFromEnv } from '../../common/tracing-config.ts';
 import { configMap, METRICS_PORT, migrationJobName } from '../../operator/desired.ts';
 import { startOperator } from '../../operator/main.ts';
 import type { ImCluster } from '../../operator/spec.ts';
+import { tracingEnv } from '../../operator/tracing-settings.ts';
 import { DASHBOARDS, dashboard } from '../../scripts/observability/dashboards.ts';
 import { eventually } from '../support/eventually.ts';
 import { startApiServer, type TestApiServer } from '../support/kube-apiserver.ts';
@@ -102,6 +104,59 @@ describe('Helm chart', function () {
       spec: { replicas: number };
     };
     expect(operator.spec.replicas).to.equal(2);
+  });
+
+  it("passes operator.tracing to the operator as the same OpenTelemetry environment an ImCluster's apps get", async () => {
+    type Env = Array<{ name: string; value?: string }>;
+    const operatorEnv = async (...set: string[]) => {
+      const { stdout } = await helm(
+        'template',
+        'anychat',
+        CHART,
+        '-n',
+        'anychat',
+        '--kube-version',
+        '1.36.3',
+        ...set,
+      );
+      const deployment = parseAllDocuments(stdout)
+        .map(
+          (doc) =>
+            doc.toJS() as
+              | (Manifest & { spec: { template: { spec: { containers: Array<{ env: Env }> } } } })
+              | null,
+        )
+        .find((doc) => doc?.kind === 'Deployment')!;
+      await api.dryRunApply({ ...deployment, metadata: { ...deployment.metadata, namespace: 'anychat' } });
+      return deployment.spec.template.spec.containers[0]!.env;
+    };
+    // Off by default: no OTEL_* at all, so the operator starts no exporter.
+    expect((await operatorEnv()).filter((e) => e.name.startsWith('OTEL_'))).to.deep.equal([]);
+
+    const endpoint = 'http://jaeger-collector.observability:4318';
+    const env = await operatorEnv(
+      '--set',
+      `operator.tracing.endpoint=${endpoint}`,
+      '--set-string',
+      'operator.tracing.samplingRate=0.25',
+    );
+    const otel = env.filter((e) => e.name.startsWith('OTEL_'));
+    const cluster = {
+      spec: { observability: { tracing: { endpoint, samplingRate: '0.25' } } },
+    } as unknown as ImCluster;
+    expect(otel).to.deep.equal(tracingEnv(cluster));
+    // …which the operator's own settings reader takes as tracing on, a quarter of new traces.
+    expect(tracingConfigFromEnv(Object.fromEntries(otel.map((e) => [e.name, e.value])))).to.include({
+      endpoint,
+      samplingRatio: 0.25,
+    });
+
+    expect(await failure(operatorEnv('--set', 'operator.tracing.endpoint=jaeger-collector:4318'))).to.match(
+      /operator\/tracing\/endpoint/,
+    );
+    expect(await failure(operatorEnv('--set-string', 'operator.tracing.samplingRate=2'))).to.match(
+      /operator\/tracing\/samplingRate/,
+    );
   });
 
   it('renders the PodMonitor and PrometheusRule only where the Prometheus Operator is, and the dashboards for the sidecar', async () => {

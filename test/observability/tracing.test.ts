@@ -92,6 +92,10 @@ describe('tracing: one trace per message in a real Jaeger', function () {
     const receiver = await WsClient.connect(platform.host.url, b.accessToken);
     const sender = await WsClient.connect(platform.host.url, a.accessToken);
     let trace: JaegerTrace;
+    // An event's span in a bulk batch (the conversation list's projection of message.created).
+    const inBatch = (span: JaegerSpan) =>
+      span.operationName === 'message.created process' &&
+      tagOf(span, 'messaging.batch.message_count') !== undefined;
     try {
       const msgId = clientMsgId();
       expect((await sender.sendMessage(b.userId, 'traced', { msgId })).type).to.equal('SEND_ACK');
@@ -119,7 +123,7 @@ describe('tracing: one trace per message in a real Jaeger', function () {
             (span) =>
               tagOf(span, 'anychat.user.id') === b.userId &&
               span.operationName === 'gateway push NEW_MESSAGE',
-          )
+          ) && got.spans.some(inBatch)
             ? got
             : undefined;
         },
@@ -194,8 +198,11 @@ describe('tracing: one trace per message in a real Jaeger', function () {
       (s) => named('gateway push NEW_MESSAGE')(s) && tagOf(s, 'anychat.user.id') === b.userId,
     );
     expect(deliveries.map((d) => d.spanID)).to.include(parentIdOf(push));
-    // The message.created event, published after the store (the conversation list's batch links to it).
+    // The message.created event, published after the store, and the conversation list's bulk
+    // batch that projected it: a span of the batch in this trace, under the publish.
     const created = one('the message.created publish', named('message.created publish'));
     expect(ancestors(created)).to.include(server);
+    const projected = one("the conversation list's batch", inBatch);
+    expect(parentIdOf(projected)).to.equal(created.spanID);
   });
 });

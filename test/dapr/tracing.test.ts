@@ -3,7 +3,9 @@
  * (OTEL_EXPORTER_OTLP_ENDPOINT) and every sidecar too (the Dapr Configuration's `tracing.otel`, as
  * the operator writes it for spec.observability.tracing). A message sent over WebSocket from A (on
  * gateway 1) to B (on gateway 2) is one trace in Jaeger holding the apps' spans and daprd's own,
- * from the sender's sidecar and the message service's, joined by W3C traceparent.
+ * from the sender's sidecar and the message service's, joined by W3C traceparent, and the
+ * conversation-list projection's handling of its message.created (a bulk batch: its span in the
+ * message's trace, linked to the batch).
  */
 import { expect } from 'chai';
 import { registerUser } from '../support/api-client.ts';
@@ -70,8 +72,14 @@ describe('tracing in the Dapr cluster shape: one trace across apps and sidecars'
           (span) =>
             span.operationName === 'gateway push NEW_MESSAGE' && tagOf(span, 'anychat.user.id') === b.userId,
         );
+        const projected = whole.spans.some(
+          (span) =>
+            span.operationName === 'message.created process' &&
+            whole.processes[span.processID]!.serviceName === 'anychat-session',
+        );
         const complete =
           pushed &&
+          projected &&
           ['gateway frame', 'message store'].every((name) => operations.has(name)) &&
           [...operations].some((name) => /^gateway\.deliver\..* publish$/.test(name)) &&
           ['gateway', 'message', 'anychat-message'].every((name) => services(whole).has(name));
@@ -91,6 +99,15 @@ describe('tracing in the Dapr cluster shape: one trace across apps and sidecars'
       'gateway push NEW_MESSAGE',
     ]);
     expect(of('anychat-message').map((s) => s.operationName)).to.include('message store');
+    // The conversation-list projection (the session app, bulk delivery of message.created): a span
+    // in this trace, under the sidecar's delivery, linked to the batch (a trace of its own).
+    const [projection] = of('anychat-session').filter((s) => s.operationName === 'message.created process');
+    expect(projection, "the projection's span").to.not.equal(undefined);
+    const parent = projection!.references?.find((r) => r.refType === 'CHILD_OF');
+    expect(parent?.traceID).to.equal(trace.traceID);
+    const batchLink = projection!.references?.find((r) => r.refType === 'FOLLOWS_FROM');
+    expect(batchLink, 'linked to its batch').to.not.equal(undefined);
+    expect(batchLink!.traceID).to.not.equal(trace.traceID);
     // The pg instrumentation's queries (its semantic conventions name the system either way).
     expect(of('anychat-message').some((s) => /^pg\.query/.test(s.operationName))).to.equal(true);
     expect(

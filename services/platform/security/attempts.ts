@@ -8,8 +8,13 @@ import { EtagMismatchError, type StateStore, updateItem } from '../ports/index.t
 const RESERVATION_WRITES = 12;
 const RESERVATION_JITTER_MS = 8;
 
-/** A subject (an address, a name someone typed) as part of a state key: `|` is encoded, `||` is reserved. */
-export const stateKeyPart = (subject: string) => subject.replaceAll('%', '%25').replaceAll('|', '%7C');
+/**
+ * A subject (an address, a name someone typed, an id from a path) as part of a state key: `|` is
+ * encoded (`||` is reserved), and so are control characters, which PostgreSQL's text refuses (NUL)
+ * and a log line should not carry. `%` is encoded first, so that no two subjects share a key.
+ */
+export const stateKeyPart = (subject: string) =>
+  subject.replace(/[%|\p{Cc}]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 /** A refusal of a limit: 429 with the seconds to wait. */
 export function tooManyAttempts(retryAfterSeconds: number, detail: string): AppError {

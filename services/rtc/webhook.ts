@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../platform/errors.ts';
 import type { RawHandler } from '../platform/http/routes.ts';
 import { type Calls, type LiveKit, type Meetings, outcomeOf, type Recordings } from './domain/index.ts';
@@ -17,6 +18,12 @@ const ROOM_EVENTS = {
 } as const;
 
 const EGRESS_EVENTS = new Set(['egress_started', 'egress_updated', 'egress_ended']);
+
+/**
+ * LiveKit posts an event again when its first post got no answer in time. The state changes are
+ * idempotent; the meeting-minutes counter is not, so the ids of recently counted events are kept.
+ */
+const RECENTLY_COUNTED = 10_000;
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -40,6 +47,7 @@ export function webhookHandler(
   recordings: Recordings,
   livekit: LiveKit | undefined,
 ): RawHandler {
+  const counted = new LRUCache<string, true>({ max: RECENTLY_COUNTED });
   return {
     pathPrefix: WEBHOOK_PATH,
     async handle(request: IncomingMessage, response: ServerResponse) {
@@ -52,7 +60,12 @@ export function webhookHandler(
       if (EGRESS_EVENTS.has(event.event) && event.egressInfo)
         await recordings.egressEvent(outcomeOf(event.egressInfo));
       // Counted on receipt (the event's own time is in whole seconds): its time in the room so far.
-      if (kind === 'left' && event.participant && meetingOfRoom(event.room?.name ?? ''))
+      if (
+        kind === 'left' &&
+        event.participant &&
+        meetingOfRoom(event.room?.name ?? '') &&
+        firstTime(counted, event.id)
+      )
         rtcFigures.meetingParticipantLeft(
           (Date.now() - Number(event.participant.joinedAtMs || event.participant.joinedAt * 1000n)) / 1000,
         );
@@ -60,4 +73,12 @@ export function webhookHandler(
       response.end(JSON.stringify({ code: 0, message: 'success', data: null }));
     },
   };
+}
+
+/** Whether the event with this id is seen here for the first time (an event without id always is). */
+function firstTime(seen: LRUCache<string, true>, id: string): boolean {
+  if (!id) return true;
+  if (seen.has(id)) return false;
+  seen.set(id, true);
+  return true;
 }

@@ -137,7 +137,8 @@ export async function startPlatform(): Promise<{
   );
   // The platform's own log lines (warnings and errors) go to this process's stderr.
   const output = new CapturedOutput(child, process.stderr);
-  const [, url] = await output.waitFor(PLATFORM_SERVING);
+  // A fresh database's migrations on a busy machine can take minutes; a benchmark waits for them.
+  const [, url] = await output.waitFor(PLATFORM_SERVING, 600_000);
   // Printed before the serving line.
   const [, metricsUrl] = await output.waitFor(/Prometheus metrics: (http:\/\/\S+)/);
   return {

@@ -4,8 +4,10 @@
  * the calls and meetings going on now show in the gauges, and a participant leaving a meeting's
  * room (LiveKit's participant_left webhook) adds their time.
  */
+import { createHash } from 'node:crypto';
 import { dispose } from '@livekit/rtc-node';
 import { expect } from 'chai';
+import { AccessToken, ParticipantInfo, WebhookEvent } from 'livekit-server-sdk';
 import { registerUser } from '../support/api-client.ts';
 import { requirePostgres } from '../support/backends.ts';
 import { sleep } from '../support/chat.ts';
@@ -142,6 +144,32 @@ describe('rtc metrics: call outcomes, ringing and talk time, calls and meetings 
     expect(sample(await scrape(), 'anychat_rtc_meetings_active')).to.equal(
       sample(before, 'anychat_rtc_meetings_active'),
     );
+  });
+
+  it('counts a participant_left that LiveKit posts again once', async () => {
+    const seconds = 'anychat_rtc_meeting_participant_seconds_total';
+    const before = sample(await scrape(), seconds);
+    const event = new WebhookEvent({
+      id: 'EV_left_redelivered',
+      createdAt: BigInt(Math.floor(Date.now() / 1000)),
+      room: { name: 'meeting_424242' },
+      participant: new ParticipantInfo({ identity: '1', joinedAtMs: BigInt(Date.now() - 60_000) }),
+    });
+    // Set after construction: the SDK's subclass resets `event` in its constructor.
+    event.event = 'participant_left';
+    const body = event.toJsonString();
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const token = new AccessToken(world!.livekit.apiKey, world!.livekit.apiSecret);
+      token.sha256 = createHash('sha256').update(body).digest('base64');
+      const response = await fetch(`${world!.platform.host.url}/api/v1/rtc/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/webhook+json', authorization: await token.toJwt() },
+        body,
+      });
+      expect(response.status).to.equal(200);
+    }
+    const added = sample(await scrape(), seconds) - before;
+    expect(added).to.be.within(59, 70);
   });
 
   it('counts an invitation that fails because LiveKit is unreachable as a setup failure', async () => {

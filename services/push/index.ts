@@ -1,6 +1,6 @@
 import { MessageTopics, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
-import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
+import { EventPublisher, eventBulkSubscription, eventSubscription } from '../platform/events/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
@@ -20,6 +20,9 @@ import { Migration20261130000800_push } from './migrations/Migration202611300008
 import { Migration20261130000810_push_pending } from './migrations/Migration20261130000810_push_pending.ts';
 import { createProviders, vapidKeys } from './providers/index.ts';
 import { pushRoutes } from './routes.ts';
+
+/** `message.created` batches: as many as arrived within a millisecond, up to 200 (as the conversation list takes them). */
+const CREATED_BATCH = { maxMessages: 200, maxAwaitMs: 1 };
 
 /**
  * The push service (seed §4.8, §4.13): offline pushes through Web Push, FCM and APNs for new
@@ -113,12 +116,24 @@ export const pushService: ServiceModule = {
             return 'SUCCESS';
           },
         }),
-        eventSubscription({
+        // In batches: one registrations read and one presence read for all the batch's recipients.
+        eventBulkSubscription({
           ...on,
           topic: MessageTopics.created,
-          // Keyed by the message, not the CloudEvent: a broker's redelivery and an outbox's second
-          // publish of one message are the same push.
-          handle: (message) => planner.messageCreated(message, `message:${message.messageId}`),
+          ...CREATED_BATCH,
+          handle: async (messages) => {
+            // Keyed by the message, not the CloudEvent: a broker's redelivery and an outbox's second
+            // publish of one message are the same push.
+            const outcomes = await planner.messagesCreated(messages, (m) => `message:${m.messageId}`);
+            return outcomes.map((outcome, i) => {
+              if (outcome.status === 'fulfilled') return 'SUCCESS';
+              ctx.logger.warn(
+                { err: outcome.reason, messageId: messages[i]!.messageId },
+                'push planning failed; will retry',
+              );
+              return 'RETRY';
+            });
+          },
         }),
         eventSubscription({
           ...on,

@@ -105,15 +105,65 @@ export class PushPlanner {
   }
 
   async messageCreated(message: MessageCreated, eventId: string): Promise<void> {
-    if (message.contentType === 'system' || message.senderId === '0') return;
-    const recipients = message.participants.filter((userId) => userId !== message.senderId);
-    const mentioned = new Set(message.mentionAll ? recipients : message.mentions);
+    if (!pushable(message)) return;
+    const targets = await this.#offlineDevices(recipientsOf(message));
+    await this.#planMessage(message, eventId, targets);
+  }
+
+  /**
+   * A batch of new messages (a bulk delivery): the registered devices and the presence of every
+   * recipient of every message are read once for the batch, then each message is planned as
+   * `messageCreated` plans it, under its own event id (`eventIdOf`). Each message gets its own
+   * outcome: a failure planning one leaves the others' as they are (a failure of the shared
+   * lookups throws, for the whole batch). Messages of one conversation are planned one after the
+   * other, in the batch's order (their collapsed counts build on each other).
+   */
+  async messagesCreated(
+    messages: MessageCreated[],
+    eventIdOf: (message: MessageCreated) => string,
+  ): Promise<PromiseSettledResult<void>[]> {
+    const recipients = new Set(messages.filter(pushable).flatMap(recipientsOf));
+    const targets = await this.#offlineDevices([...recipients]);
+    const byUser = new Map<string, PushTarget[]>();
+    for (const target of targets) {
+      const devices = byUser.get(target.userId);
+      if (devices) devices.push(target);
+      else byUser.set(target.userId, [target]);
+    }
+    const outcomes: PromiseSettledResult<void>[] = messages.map(() => ({
+      status: 'fulfilled',
+      value: undefined,
+    }));
+    const conversations = new Map<string, number[]>();
+    messages.forEach((message, index) => {
+      if (!pushable(message)) return;
+      const indexes = conversations.get(message.sessionId);
+      if (indexes) indexes.push(index);
+      else conversations.set(message.sessionId, [index]);
+    });
+    await mapLimited([...conversations.values()], MESSAGES_AT_ONCE, async (indexes) => {
+      for (const index of indexes) {
+        const message = messages[index]!;
+        const mine = [...new Set(recipientsOf(message))].flatMap((userId) => byUser.get(userId) ?? []);
+        try {
+          await this.#planMessage(message, eventIdOf(message), mine);
+        } catch (reason) {
+          outcomes[index] = { status: 'rejected', reason };
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  /** What `messageCreated` does once the recipients' offline devices (`targets`) are known. */
+  async #planMessage(message: MessageCreated, eventId: string, targets: PushTarget[]): Promise<void> {
+    const mentioned = new Set(message.mentionAll ? recipientsOf(message) : message.mentions);
     const seq = Number(message.seq);
     const names = lazy(async () => ({
       sender: await this.#d.directory.nickname(message.senderId),
       group: message.sessionType === 'group' ? await this.#d.directory.groupName(message.targetId) : '',
     }));
-    await this.#deliver(eventId, recipients, async (users) => {
+    await this.#deliverTo(eventId, targets, async (users) => {
       const readers = await this.#d.conversations.readers([...users.keys()], message.sessionId, seq);
       const candidates = [...users].filter(([userId]) => !readers.has(userId));
       const views = new Map(
@@ -278,7 +328,15 @@ export class PushPlanner {
     recipients: string[],
     plan: (users: Map<string, PushPreferences>) => Promise<Map<string, Draft>>,
   ): Promise<void> {
-    const targets = await this.#offlineDevices(recipients);
+    await this.#deliverTo(eventId, await this.#offlineDevices(recipients), plan);
+  }
+
+  /** `#deliver` once the recipients' offline devices are known. */
+  async #deliverTo(
+    eventId: string,
+    targets: PushTarget[],
+    plan: (users: Map<string, PushPreferences>) => Promise<Map<string, Draft>>,
+  ): Promise<void> {
     if (targets.length === 0) return;
     const now = this.#d.now?.() ?? new Date();
     const preferences = await this.#d.preferences.of([...new Set(targets.map((t) => t.userId))]);
@@ -331,6 +389,19 @@ export class PushPlanner {
       return true;
     });
   }
+}
+
+/** Messages of a batch planned at once (each conversation's one after the other). */
+const MESSAGES_AT_ONCE = 8;
+
+/** Whether a new message may be pushed at all: the system's own messages never are. */
+function pushable(message: MessageCreated): boolean {
+  return message.contentType !== 'system' && message.senderId !== '0';
+}
+
+/** Who a new message is for: its participants but the sender. */
+function recipientsOf(message: MessageCreated): string[] {
+  return message.participants.filter((userId) => userId !== message.senderId);
 }
 
 /** Calls to other services one event makes at once (a big group's members are asked a few at a time). */

@@ -260,6 +260,24 @@ for (const store of ['local', 'minio'] as const) {
       expect(tooLarge.body.code).to.equal(ErrorCode.FILE_TOO_LARGE);
     });
 
+    it('lets parallel uploads that together pass the quota take only the room there is', async () => {
+      const carol = await registerUser(api());
+      // 80 MB of quota: five of 15 MB fit, the other three are refused, however they interleave.
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          api().call('POST', '/api/v1/files/upload/init', {
+            token: carol.accessToken,
+            body: { fileName: `part${i}.bin`, fileSize: 15 * MiB, type: 'chat_file' },
+          }),
+        ),
+      );
+      const codes = answers.map((answer) => answer.body.code).sort((a, b) => a - b);
+      expect(codes).to.deep.equal([0, 0, 0, 0, 0, ...Array(3).fill(ErrorCode.FILE_QUOTA_EXCEEDED)]);
+      const refused = answers.find((answer) => answer.body.code !== 0)!;
+      expect(refused.status).to.equal(403);
+      expect(refused.body.data).to.include({ usedBytes: 75 * MiB, quotaBytes: 80 * MiB });
+    });
+
     it('takes a direct upload to a signed URL and checks it on completion', async () => {
       const png = await pngOf(20, 10);
       const started = await api().ok<Started & { uploadUrl: string }>(

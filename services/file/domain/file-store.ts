@@ -128,6 +128,29 @@ export class FileStore {
   }
 
   /**
+   * A new file row counted in its owner's quota: inserted only if the bytes the owner holds with it
+   * stay within `quotaBytes`, else nothing is written and the bytes held are answered. The check and
+   * the insert are one step per user (a transaction-scoped advisory lock on the owner), so parallel
+   * uploads cannot each see room that only one of them has.
+   */
+  insertWithinQuota(
+    file: NewFile,
+    now: Date,
+    quotaBytes: number,
+    options: { ifAbsent?: boolean } = {},
+  ): Promise<{ inserted: true } | { inserted: false; usedBytes: number }> {
+    return this.transaction(async (files) => {
+      await files.#sql.query('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+        `file-quota:${file.userId}`,
+      ]);
+      const usedBytes = await files.bytesHeldBy(file.userId);
+      if (usedBytes + file.fileSize > quotaBytes) return { inserted: false, usedBytes };
+      await files.insertFile(file, now, options);
+      return { inserted: true };
+    });
+  }
+
+  /**
    * A new file row. An id already taken is an error, except with `ifAbsent`: a file id chosen by
    * another service (a recording) may be registered twice at once, and the second does nothing.
    */

@@ -59,21 +59,23 @@ export class Recordings {
     const info = await this.#objects.stat(this.#bucket, recording.storageKey);
     if (!info)
       throw new AppError(ErrorCode.FILE_NOT_FOUND, { detail: `nothing stored at ${recording.storageKey}` });
-    const { usedBytes, quotaBytes } = await this.quota(recording.ownerId);
-    if (usedBytes + info.size > quotaBytes) {
+    const refuse = async (usedBytes: number) => {
       await this.#objects.remove(this.#bucket, recording.storageKey);
-      throw new AppError(ErrorCode.FILE_QUOTA_EXCEEDED, {
-        detail: `a recording of ${info.size} bytes does not fit: ${usedBytes} of ${quotaBytes} bytes used`,
-        data: { usedBytes, quotaBytes, size: info.size },
+      return new AppError(ErrorCode.FILE_QUOTA_EXCEEDED, {
+        detail: `a recording of ${info.size} bytes does not fit: ${usedBytes} of ${this.#quotaBytes} bytes used`,
+        data: { usedBytes, quotaBytes: this.#quotaBytes, size: info.size },
       });
-    }
+    };
+    // Checked first so that a recording that cannot fit is not read through to hash it.
+    const { usedBytes } = await this.quota(recording.ownerId);
+    if (usedBytes + info.size > this.#quotaBytes) throw await refuse(usedBytes);
     // Streamed: a recording can be far larger than what a request may hold in memory.
     const hash = createHash('sha256');
     for await (const chunk of await this.#objects.get(this.#bucket, recording.storageKey))
       hash.update(chunk as Buffer);
     const blob = await this.#blobs.adopt(this.#bucket, recording.storageKey, hash.digest('hex'), info.size);
-    await this.#files.transaction(async (files) => {
-      await files.insertFile(
+    const counted = await this.#files.transaction(async (files) => {
+      const result = await files.insertWithinQuota(
         {
           fileId: recording.fileId,
           userId: recording.ownerId,
@@ -88,10 +90,14 @@ export class Recordings {
           media: { durationMs: recording.durationMs ?? null },
         },
         new Date(),
+        this.#quotaBytes,
         { ifAbsent: true },
       );
-      await files.grant(recording.fileId, { type: 'meeting', id: recording.meetingId });
+      if (result.inserted) await files.grant(recording.fileId, { type: 'meeting', id: recording.meetingId });
+      return result;
     });
+    // Another file took the room meanwhile; the adopted blob, referenced by no file, is swept.
+    if (!counted.inserted) throw await refuse(counted.usedBytes);
     return { fileId: recording.fileId, size: info.size };
   }
 }

@@ -7,7 +7,7 @@ import type { GroupMembership } from '../clients/groups.ts';
 import { NoSuchUpload, type ObjectStore } from '../storage/port.ts';
 import { type Blobs, sha256Of } from './blobs.ts';
 import { detectedType, SNIFF_BYTES } from './content-type.ts';
-import type { FileRecord, FileStore, MediaDetails, UploadRecord } from './file-store.ts';
+import type { FileRecord, FileStore, MediaDetails, NewFile, UploadRecord } from './file-store.ts';
 import { bucketSuffixOf, type FileKind, IMAGE_KINDS } from './kinds.ts';
 import { durationOf, processImage } from './media.ts';
 import type { VideoFrames } from './video.ts';
@@ -105,6 +105,17 @@ export class Uploads {
       });
   }
 
+  /** A file row counted in the quota; refused with 70103 when it does not fit (the binding check). */
+  async #insertCounted(files: FileStore, file: NewFile, now: Date): Promise<void> {
+    const quotaBytes = this.#config.userQuotaBytes;
+    const result = await files.insertWithinQuota(file, now, quotaBytes);
+    if (!result.inserted)
+      throw new AppError(ErrorCode.FILE_QUOTA_EXCEEDED, {
+        detail: `${result.usedBytes} of ${quotaBytes} bytes used`,
+        data: { usedBytes: result.usedBytes, quotaBytes },
+      });
+  }
+
   /** The whole file in one request (already read, at most FILE_SIMPLE_UPLOAD_MAX_MB). */
   async simple(request: Omit<UploadRequest, 'fileSize'>, bytes: Buffer): Promise<FileRecord> {
     const full = { ...request, fileSize: bytes.length };
@@ -115,7 +126,8 @@ export class Uploads {
     const blob = await this.#blobs.store(bucket, stored);
     const fileId = this.#ids.next();
     const now = new Date();
-    await this.#files.insertFile(
+    await this.#insertCounted(
+      this.#files,
       {
         fileId,
         userId: request.userId,
@@ -195,7 +207,8 @@ export class Uploads {
       expiresAt: new Date(now.getTime() + this.#config.uploadTtlSeconds * 1000),
     };
     await this.#files.transaction(async (files) => {
-      await files.insertFile(
+      await this.#insertCounted(
+        files,
         {
           fileId: upload.fileId,
           userId: request.userId,
@@ -221,7 +234,8 @@ export class Uploads {
     const held = await this.#files.ownByContent(request.userId, request.kind, sha256, now);
     if (!held?.blob) return null;
     const fileId = this.#ids.next();
-    await this.#files.insertFile(
+    await this.#insertCounted(
+      this.#files,
       {
         fileId,
         userId: request.userId,

@@ -25,6 +25,7 @@ export const TOPIC_SUBSCRIBERS: Readonly<Record<string, readonly string[]>> = {
   'message.system.requested': ['message'],
   'timeline.append': ['message', 'push'],
   'auth.login.recorded': ['admin'],
+  'gateway.device.left': ['push'],
 } satisfies Record<string, readonly ServiceName[]>;
 
 /** Subjects (NATS) or stream prefixes every AnyChat topic falls under, per-instance gateway topics included. */

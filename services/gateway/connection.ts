@@ -79,6 +79,8 @@ export class Connection {
   #cursor = 0;
   /** True until startAt: nothing is pushed before the device's starting point is known. */
   #replaying = true;
+  /** Whether startAt ran: the cursor is the device's position from then on. */
+  #started = false;
   #gapTimer: NodeJS.Timeout | undefined;
   /** A failed timeline fetch is tried again by this. */
   #retryTimer: NodeJS.Timeout | undefined;
@@ -131,6 +133,21 @@ export class Connection {
 
   get cursor() {
     return this.#cursor;
+  }
+
+  /**
+   * The device's position in the timeline as far as it acknowledged it: just before the first
+   * NEW_MESSAGE still waiting for its MESSAGE_ACK, else the cursor. What lies after it may have
+   * been written into a socket that was already dead. Undefined before the stream started.
+   */
+  get acknowledgedCursor(): number | undefined {
+    if (!this.#started) return undefined;
+    let position = this.#cursor;
+    for (const { frame } of this.#awaitingAck?.values() ?? []) {
+      const syncSeq = (frame.data as { syncSeq?: unknown } | undefined)?.syncSeq;
+      if (typeof syncSeq === 'number' && syncSeq - 1 < position) position = syncSeq - 1;
+    }
+    return Math.max(position, 0);
   }
 
   /**
@@ -237,6 +254,7 @@ export class Connection {
    */
   async startAt(syncSeq: number, replay: boolean, first?: FirstPage) {
     this.#cursor = syncSeq;
+    this.#started = true;
     if (this.#consumed) for (const seq of this.#consumed) if (seq <= syncSeq) this.#consumed.delete(seq);
     if (this.#early) for (const seq of this.#early.keys()) if (seq <= syncSeq) this.#early.delete(seq);
     this.#replaying = false;

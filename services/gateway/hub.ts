@@ -40,6 +40,19 @@ export interface GatewayOptions {
   clientAddress: (request: IncomingMessage) => string;
   /** A connection was added or removed (connection count reports). */
   onConnectionsChanged?: () => void;
+  /**
+   * A device left for good (its socket dropped and it did not come back within the offline grace):
+   * the push service pushes it what it did not acknowledge (`gateway.device.left`).
+   */
+  onDeviceLeft?: (left: DeviceLeftNotice) => Promise<void>;
+}
+
+/** A device taken out of the presence registry, and how far it had acknowledged the timeline. */
+export interface DeviceLeftNotice {
+  userId: string;
+  deviceId: string;
+  afterSyncSeq: number;
+  leftAt: Date;
 }
 
 interface SocketState {
@@ -457,15 +470,36 @@ export class GatewayHub {
     await this.#leave(conn);
   }
 
-  /** Takes the device out of the presence registry; USER_OFFLINE when it was the user's last. */
+  /**
+   * Takes the device out of the presence registry; USER_OFFLINE when it was the user's last. A
+   * device now connected nowhere is announced to the push service with the position it
+   * acknowledged: while it was in the registry (its offline grace, or a socket that died before
+   * anyone noticed) the messages after that position were not pushed to it, and now they are.
+   */
   async #leave(conn: Connection) {
     try {
       const change = await this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId);
       // A shutting-down instance's clients reconnect elsewhere: they are not going offline.
       if (change.becameOffline && !this.#draining) await this.#announce(conn.userId, 'USER_OFFLINE', {});
+      if (change.deviceGone) await this.#deviceLeft(conn);
     } catch (error) {
       this.#o.logger.warn({ err: error, userId: conn.userId }, 'presence update on disconnect failed');
     }
+  }
+
+  async #deviceLeft(conn: Connection) {
+    const afterSyncSeq = conn.acknowledgedCursor;
+    // A socket that never got its starting point holds no position to push from.
+    if (afterSyncSeq === undefined || !this.#o.onDeviceLeft) return;
+    const leftAt = new Date();
+    await this.#o
+      .onDeviceLeft({ userId: conn.userId, deviceId: conn.deviceId, afterSyncSeq, leftAt })
+      .catch((error: unknown) =>
+        this.#o.logger.warn(
+          { err: error, userId: conn.userId, deviceId: conn.deviceId },
+          'device-left event not published; messages of its offline grace are not pushed',
+        ),
+      );
   }
 
   /** USER_ONLINE / USER_OFFLINE to the user's friends (unless hidden), wherever they are connected. */
@@ -635,11 +669,12 @@ export class GatewayHub {
     clearInterval(this.#timer);
     const connections = [...this.#byUser.values()].flatMap((set) => [...set]);
     this.#byUser.clear();
-    // Devices within their offline grace leave with the rest.
-    for (const { conn, timer } of this.#leaving.values()) {
+    // Devices within their offline grace leave with the rest; those are not coming back to
+    // another instance either, so they are announced as left (#leave).
+    const leaving = [...this.#leaving.values()].map(({ conn, timer }) => {
       clearTimeout(timer);
-      connections.push(conn);
-    }
+      return conn;
+    });
     this.#leaving.clear();
     for (const conn of connections) {
       // Spread the reconnects over the jitter window so the remaining instances are not stampeded.
@@ -655,6 +690,7 @@ export class GatewayHub {
     }
     await Promise.allSettled([
       ...connections.map((conn) => this.#o.presence.disconnect(conn.userId, this.instanceId, conn.deviceId)),
+      ...leaving.map((conn) => this.#leave(conn)),
       ...this.#closing,
     ]);
     await this.#o.presence

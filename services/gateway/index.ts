@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import type { GatewayDelivery_ConnectedUsersNotice } from '../platform/contracts/gen/anychat/gateway/v1/events_pb.ts';
-import { AuthTopics, gatewayDeliveryTopic, TimelineTopics } from '../platform/contracts/index.ts';
+import {
+  AuthTopics,
+  GatewayTopics,
+  gatewayDeliveryTopic,
+  TimelineTopics,
+} from '../platform/contracts/index.ts';
 import { EventPublisher, eventSubscription } from '../platform/events/index.ts';
 import { clientAddressResolver } from '../platform/http/client-address.ts';
 import { defineRoute } from '../platform/http/routes.ts';
@@ -43,6 +49,7 @@ export const gatewayService: ServiceModule = {
       count: () => hub.connectionCount,
       logger,
     });
+    const events = new EventPublisher(ctx.pubsub, ctx.pubsubName);
     const hub = new GatewayHub({
       instanceId,
       config: ctx.config.gateway,
@@ -56,11 +63,17 @@ export const gatewayService: ServiceModule = {
       invoke: ctx.invoke,
       clientAddress: clientAddressResolver(ctx.config.trustedProxies),
       onConnectionsChanged: () => reporter.changed(),
+      onDeviceLeft: (left) =>
+        events.publish(GatewayTopics.deviceLeft, {
+          userId: left.userId,
+          deviceId: left.deviceId,
+          afterSyncSeq: BigInt(left.afterSyncSeq),
+          leftAt: timestampFromDate(left.leftAt),
+        }),
     });
     reporter.start();
     ctx.logger.info({ instanceId, topic: gatewayDeliveryTopic(instanceId) }, 'gateway instance ready');
     /** A broadcast reaches this instance's users first: their timeline entries are asked for now. */
-    const events = new EventPublisher(ctx.pubsub, ctx.pubsubName);
     const appendForConnected = async (notice: GatewayDelivery_ConnectedUsersNotice) => {
       const userIds = hub.connectedUserIds();
       for (let start = 0; start < userIds.length; start += NOTICE_BATCH) {

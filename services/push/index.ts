@@ -1,9 +1,11 @@
-import { MessageTopics, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { GatewayTopics, MessageTopics, TimelineTopics, UserTopics } from '../platform/contracts/index.ts';
 import { sqlExecutor } from '../platform/db/index.ts';
 import { EventPublisher, eventBulkSubscription, eventSubscription } from '../platform/events/index.ts';
 import { PresenceRegistry } from '../platform/presence/index.ts';
 import type { ServiceModule } from '../platform/service.ts';
 import { Directory } from './clients/directory.ts';
+import { MessageTimeline } from './clients/timeline.ts';
 import {
   ConversationState,
   DEFAULT_PREFERENCES,
@@ -20,6 +22,12 @@ import { Migration20261130000800_push } from './migrations/Migration202611300008
 import { Migration20261130000810_push_pending } from './migrations/Migration20261130000810_push_pending.ts';
 import { createProviders, vapidKeys } from './providers/index.ts';
 import { pushRoutes } from './routes.ts';
+
+/**
+ * Messages pushed at most to a device that left after its offline grace (the newest; the badge
+ * still counts the rest, and each conversation's push says how many it collapses).
+ */
+const MISSED_AT_MOST = 20;
 
 /** `message.created` batches: as many as arrived within a millisecond, up to 200 (as the conversation list takes them). */
 const CREATED_BATCH = { maxMessages: 200, maxAwaitMs: 1 };
@@ -79,6 +87,7 @@ export const pushService: ServiceModule = {
       dispatcher,
       ttlSeconds: settings.ttlSeconds,
     });
+    const timeline = new MessageTimeline(ctx.invoke);
     const on = { pubsubName: ctx.pubsubName, logger: ctx.logger };
     const retention = new PushRetention(sql, settings.logRetentionDays);
     const sweeper = setInterval(
@@ -134,6 +143,27 @@ export const pushService: ServiceModule = {
               return 'RETRY';
             });
           },
+        }),
+        eventSubscription({
+          ...on,
+          topic: GatewayTopics.deviceLeft,
+          // The messages a device missed while the gateway kept it in the presence registry after
+          // its socket dropped (GATEWAY_OFFLINE_GRACE_MS), under the event ids of the ordinary
+          // path: what was pushed to the device already is not pushed again. Read fan-out groups'
+          // messages are outside the timeline and are not pushed here.
+          handle: (left) =>
+            planner.deviceLeft(
+              left.userId,
+              left.deviceId,
+              () =>
+                timeline.missed(
+                  left.userId,
+                  Number(left.afterSyncSeq),
+                  left.leftAt ? timestampDate(left.leftAt) : new Date(),
+                  MISSED_AT_MOST,
+                ),
+              (message) => `message:${message.messageId}`,
+            ),
         }),
         eventSubscription({
           ...on,

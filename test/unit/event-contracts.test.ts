@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import {
   AdminTopics,
   AuthTopics,
+  GatewayTopics,
   GroupTopics,
   MessageTopics,
   SYSTEM_MESSAGE_TEXT_MAX,
@@ -66,6 +67,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
     changed: ['nickname'],
     profile: { nickname: 'Alice', avatar: 'https://example.com/a.png', signature: 'hi' },
   },
+  'gateway.device.left': { userId: '1002', deviceId: 'ios-1', afterSyncSeq: 41n, leftAt: at },
   'group.changed': { groupId: '5001', kind: 'group.member.joined' },
   'message.created': {
     messageId: '9001',
@@ -146,6 +148,7 @@ const encode = <Desc extends DescMessage>(topic: Topic<Desc>, sample: Record<str
 const SERVICE_TOPICS = new Set<string>([
   ...Object.values(AdminTopics),
   ...Object.values(AuthTopics),
+  ...Object.values(GatewayTopics),
   ...Object.values(GroupTopics),
   ...Object.values(MessageTopics),
   SystemMessageTopic,

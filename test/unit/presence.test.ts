@@ -62,9 +62,22 @@ describe('presence registry', () => {
     const seen = (await registry.lookup(['1', '2'])).get('1')!;
     expect(Object.fromEntries(seen.instances)).to.deep.equal({ 'gw-a': ['phone'], 'gw-b': ['pc'] });
     expect(seen.platforms.sort()).to.deep.equal(['PC', 'iOS']);
-    expect((await registry.disconnect('1', 'gw-a', 'phone')).becameOffline).to.equal(false);
+    expect(await registry.disconnect('1', 'gw-a', 'phone')).to.deep.equal({
+      becameOnline: false,
+      becameOffline: false,
+      deviceGone: true,
+    });
+    // A device that moved to another instance is not gone when the old instance lets it go.
+    await registry.connect('1', 'gw-a', { deviceId: 'pc', platform: 'PC' });
+    expect(await registry.disconnect('1', 'gw-b', 'pc')).to.include({
+      becameOffline: false,
+      deviceGone: false,
+    });
     store.now += 5000;
-    expect((await registry.disconnect('1', 'gw-b', 'pc')).becameOffline).to.equal(true);
+    expect(await registry.disconnect('1', 'gw-a', 'pc')).to.include({
+      becameOffline: true,
+      deviceGone: true,
+    });
     const gone = (await registry.lookup(['1'])).get('1')!;
     expect(gone).to.include({ online: false, lastActiveAt: store.now });
     expect((await registry.lookup(['2'])).get('2')).to.include({ online: false, lastActiveAt: null });

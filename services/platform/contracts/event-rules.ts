@@ -40,6 +40,12 @@ export const EventRules = {
     registeredAt: instant,
   }),
   sessionRevoked: z.object({ userId: id, sessionId: z.string().min(1), deviceId: z.string().min(1) }),
+  deviceLeft: z.object({
+    userId: id,
+    deviceId: z.string().min(1).max(128),
+    afterSyncSeq: int64(0),
+    leftAt: instant,
+  }),
   accountStatusChanged: z.object({ userId: id }),
   loginRecorded: z.object({ userId: id.optional(), at: instant }),
   profileUpdated: z.object({

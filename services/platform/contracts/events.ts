@@ -7,7 +7,7 @@ import {
   SessionRevokedSchema,
   UserRegisteredSchema,
 } from './gen/anychat/auth/v1/events_pb.ts';
-import { GatewayDeliverySchema } from './gen/anychat/gateway/v1/events_pb.ts';
+import { DeviceLeftSchema, GatewayDeliverySchema } from './gen/anychat/gateway/v1/events_pb.ts';
 import { GroupChangedSchema } from './gen/anychat/group/v1/events_pb.ts';
 import {
   MessageClearedSchema,
@@ -98,6 +98,15 @@ export const SystemMessageTopic = eventTopic(
 export const TimelineTopics = {
   /** Append a notification to each recipient's timeline and push it to their online devices. */
   append: eventTopic('timeline.append', TimelineAppendRequestedSchema, EventRules.timelineAppendRequested),
+};
+
+/** Events of the gateway. */
+export const GatewayTopics = {
+  /**
+   * A device's socket dropped and the device did not come back within the offline grace, after
+   * messages reached its user that it did not acknowledge: the push service pushes them to it.
+   */
+  deviceLeft: eventTopic('gateway.device.left', DeviceLeftSchema, EventRules.deviceLeft),
 };
 
 /** The topic of one gateway instance: frames for the devices connected to it. */

@@ -41,6 +41,12 @@ export interface PresenceChange {
   becameOffline: boolean;
 }
 
+/** A device's disconnect: the user's change, and whether the device is now on no live instance. */
+export interface DeviceDisconnect extends PresenceChange {
+  /** Not connected anywhere any more (false: it is connected on another instance). */
+  deviceGone: boolean;
+}
+
 const userKey = (userId: string) => `presence:${userId}`;
 const instanceKey = (instanceId: string) => `presence-instance:${instanceId}`;
 /** ETag conflicts left after the per-user queue come from other instances: a few writers at most. */
@@ -90,14 +96,18 @@ export class PresenceRegistry {
     this.#liveness.set(instanceId, false);
   }
 
-  connect(userId: string, instanceId: string, device: Omit<DeviceEntry, 'connectedAt'>) {
+  async connect(
+    userId: string,
+    instanceId: string,
+    device: Omit<DeviceEntry, 'connectedAt'>,
+  ): Promise<PresenceChange> {
     // The first connection of an instance makes it alive before anyone looks it up.
     const beat =
       (this.#beats.get(instanceId) ?? 0) < this.#now() - (this.#ttlSeconds * 1000) / 3
         ? this.heartbeat(instanceId)
         : undefined;
     // Queued now (not after the beat), so that it keeps its place before a later disconnect.
-    return this.#update(
+    const { becameOnline, becameOffline } = await this.#update(
       userId,
       (record, now) => {
         const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== device.deviceId);
@@ -107,15 +117,18 @@ export class PresenceRegistry {
       },
       beat,
     );
+    return { becameOnline, becameOffline };
   }
 
-  disconnect(userId: string, instanceId: string, deviceId: string) {
-    return this.#update(userId, (record, now) => {
+  async disconnect(userId: string, instanceId: string, deviceId: string): Promise<DeviceDisconnect> {
+    const { after, ...change } = await this.#update(userId, (record, now) => {
       const devices = (record.instances[instanceId] ?? []).filter((d) => d.deviceId !== deviceId);
       if (devices.length === 0) delete record.instances[instanceId];
       else record.instances[instanceId] = devices;
       record.lastActiveAt = now;
     });
+    const deviceGone = ![...after.instances.values()].some((devices) => devices.includes(deviceId));
+    return { ...change, deviceGone };
   }
 
   /**
@@ -188,7 +201,7 @@ export class PresenceRegistry {
     change: (record: PresenceRecord, now: number) => void,
     /** Must have succeeded before the write (it is already running). */
     before?: Promise<void>,
-  ): Promise<PresenceChange> {
+  ): Promise<PresenceChange & { after: UserPresence }> {
     // Its failure is reported by the write that awaits it, not as an unhandled rejection meanwhile.
     before?.catch(() => undefined);
     const previous = this.#queues.get(userId) ?? Promise.resolve();
@@ -207,8 +220,12 @@ export class PresenceRegistry {
   async #write(
     userId: string,
     change: (record: PresenceRecord, now: number) => void,
-  ): Promise<PresenceChange> {
-    let result: PresenceChange = { becameOnline: false, becameOffline: false };
+  ): Promise<PresenceChange & { after: UserPresence }> {
+    let result: PresenceChange & { after: UserPresence } = {
+      becameOnline: false,
+      becameOffline: false,
+      after: this.#view(userId, undefined, new Set()),
+    };
     await updateItem<PresenceRecord>(
       this.#store,
       userKey(userId),
@@ -221,8 +238,9 @@ export class PresenceRegistry {
         for (const instanceId of Object.keys(record.instances))
           if (!before.has(instanceId)) delete record.instances[instanceId];
         change(record, now);
-        const isOnline = this.#view(userId, record, await this.#alive(Object.keys(record.instances))).online;
-        result = { becameOnline: !wasOnline && isOnline, becameOffline: wasOnline && !isOnline };
+        const after = this.#view(userId, record, await this.#alive(Object.keys(record.instances)));
+        const isOnline = after.online;
+        result = { becameOnline: !wasOnline && isOnline, becameOffline: wasOnline && !isOnline, after };
         return record;
       },
       { ttlInSeconds: RECORD_TTL_SECONDS, maxAttempts: MAX_ATTEMPTS, jitterMs: RETRY_JITTER_MS },

@@ -155,6 +155,31 @@ export class PushPlanner {
     return outcomes;
   }
 
+  /**
+   * A device left for good after its socket dropped (the gateway's `gateway.device.left`): while
+   * it stayed in the presence registry (its offline grace, or a dead socket nobody had noticed
+   * yet) the messages after the position it acknowledged were planned without it. `missed` reads
+   * those, once the device is known to be registered and still offline; each is planned for this
+   * device alone, as `messageCreated` plans it (preferences, do-not-disturb, mutes, already read,
+   * collapse, badge) and under the same event id (`eventIdOf`), so that the pending-push claim
+   * never pushes one message twice to a device. Oldest first, one after the other: a
+   * conversation's pushes collapse into one with its count. Returns how many were planned.
+   */
+  async deviceLeft(
+    userId: string,
+    deviceId: string,
+    missed: () => Promise<MessageCreated[]>,
+    eventIdOf: (message: MessageCreated) => string,
+  ): Promise<number> {
+    const targets = (await this.#offlineDevices([userId])).filter((target) => target.deviceId === deviceId);
+    if (targets.length === 0) return 0;
+    const messages = (await missed()).filter(
+      (message) => pushable(message) && recipientsOf(message).includes(userId),
+    );
+    for (const message of messages) await this.#planMessage(message, eventIdOf(message), targets);
+    return messages.length;
+  }
+
   /** What `messageCreated` does once the recipients' offline devices (`targets`) are known. */
   async #planMessage(message: MessageCreated, eventId: string, targets: PushTarget[]): Promise<void> {
     const mentioned = new Set(message.mentionAll ? recipientsOf(message) : message.mentions);

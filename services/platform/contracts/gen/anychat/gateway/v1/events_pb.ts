@@ -4,14 +4,15 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file anychat/gateway/v1/events.proto.
  */
 export const file_anychat_gateway_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEijQQKD0dhdGV3YXlEZWxpdmVyeRJFCgpkZWxpdmVyaWVzGAEgAygLMjEuYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5GcmFtZURlbGl2ZXJ5ElYKFGFwcGVuZF9mb3JfY29ubmVjdGVkGAIgASgLMjguYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5Db25uZWN0ZWRVc2Vyc05vdGljZRr4AQoNRnJhbWVEZWxpdmVyeRIPCgd1c2VyX2lkGAEgASgJEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCghzeW5jX3NlcRgDIAEoA0gAiAEBEh4KEWV4Y2x1ZGVfZGV2aWNlX2lkGAQgASgJSAGIAQESFwoPb25seV9kZXZpY2VfaWRzGAUgAygJEhUKDWFsc29fdXNlcl9pZHMYBiADKAkSFgoJZ3JvdXBfc2VxGAcgASgDSAKIAQFCCwoJX3N5bmNfc2VxQhQKEl9leGNsdWRlX2RldmljZV9pZEIMCgpfZ3JvdXBfc2VxGmAKFENvbm5lY3RlZFVzZXJzTm90aWNlEhAKCGV2ZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RiBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("Ch9hbnljaGF0L2dhdGV3YXkvdjEvZXZlbnRzLnByb3RvEhJhbnljaGF0LmdhdGV3YXkudjEijQQKD0dhdGV3YXlEZWxpdmVyeRJFCgpkZWxpdmVyaWVzGAEgAygLMjEuYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5GcmFtZURlbGl2ZXJ5ElYKFGFwcGVuZF9mb3JfY29ubmVjdGVkGAIgASgLMjguYW55Y2hhdC5nYXRld2F5LnYxLkdhdGV3YXlEZWxpdmVyeS5Db25uZWN0ZWRVc2Vyc05vdGljZRr4AQoNRnJhbWVEZWxpdmVyeRIPCgd1c2VyX2lkGAEgASgJEiYKBWZyYW1lGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIVCghzeW5jX3NlcRgDIAEoA0gAiAEBEh4KEWV4Y2x1ZGVfZGV2aWNlX2lkGAQgASgJSAGIAQESFwoPb25seV9kZXZpY2VfaWRzGAUgAygJEhUKDWFsc29fdXNlcl9pZHMYBiADKAkSFgoJZ3JvdXBfc2VxGAcgASgDSAKIAQFCCwoJX3N5bmNfc2VxQhQKEl9leGNsdWRlX2RldmljZV9pZEIMCgpfZ3JvdXBfc2VxGmAKFENvbm5lY3RlZFVzZXJzTm90aWNlEhAKCGV2ZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSKAoHcGF5bG9hZBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QidQoKRGV2aWNlTGVmdBIPCgd1c2VyX2lkGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIWCg5hZnRlcl9zeW5jX3NlcRgDIAEoAxIrCgdsZWZ0X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Topic `gateway.deliver.<instance id>`: frames for devices connected to one gateway instance.
@@ -144,4 +145,52 @@ export type GatewayDelivery_ConnectedUsersNotice = Message<"anychat.gateway.v1.G
  */
 export const GatewayDelivery_ConnectedUsersNoticeSchema: GenMessage<GatewayDelivery_ConnectedUsersNotice> = /*@__PURE__*/
   messageDesc(file_anychat_gateway_v1_events, 0, 1);
+
+/**
+ * Topic `gateway.device.left`: a device's socket dropped and the device did not come back within
+ * the offline grace (GATEWAY_OFFLINE_GRACE_MS), while messages were routed to its user that it did
+ * not acknowledge over the socket. Until the grace ended the device stayed in the presence
+ * registry, so the push service left it out of those messages' pushes: it pushes them now, to this
+ * device only, under the same event ids (never twice).
+ *
+ * @generated from message anychat.gateway.v1.DeviceLeft
+ */
+export type DeviceLeft = Message<"anychat.gateway.v1.DeviceLeft"> & {
+  /**
+   * The device's user.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The device that left.
+   *
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+
+  /**
+   * The device's position in the user's sync timeline: what it acknowledged over the socket.
+   * What follows it may not have reached the device.
+   *
+   * @generated from field: int64 after_sync_seq = 3;
+   */
+  afterSyncSeq: bigint;
+
+  /**
+   * When the grace ended and the device was taken out of the presence registry: messages stored
+   * after it were pushed by the ordinary path.
+   *
+   * @generated from field: google.protobuf.Timestamp left_at = 4;
+   */
+  leftAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message anychat.gateway.v1.DeviceLeft.
+ * Use `create(DeviceLeftSchema)` to create a new message.
+ */
+export const DeviceLeftSchema: GenMessage<DeviceLeft> = /*@__PURE__*/
+  messageDesc(file_anychat_gateway_v1_events, 1);
 

@@ -95,37 +95,11 @@ export class OutgoingDeliveries {
     clearInterval(this.#pruner);
   }
 
-  /**
-   * A batch of new messages (a bulk delivery): the webhooks that follow any of them are read once,
-   * then each message is delivered to its own and answered alone; a failure with one message is
-   * that message's RETRY (logged), never the others'. A failure of the shared read throws, for all.
-   */
-  async handleBatch(batch: MessageCreated[]): Promise<DeliveryAnswer[]> {
-    const groups = new Set(batch.flatMap((created) => groupOf(created) ?? []));
-    const bots = new Set(batch.flatMap(botsAddressed));
-    const webhooks = await this.#store.following([...groups], [...bots]);
-    return Promise.all(
-      batch.map(async (created) => {
-        const group = groupOf(created);
-        const addressed = new Set(botsAddressed(created));
-        const mine = webhooks.filter(
-          (w) => (group !== null && w.groupId === group) || (w.botId !== null && addressed.has(w.botId)),
-        );
-        try {
-          return await this.#handle(created, mine);
-        } catch (error) {
-          this.#logger.warn(
-            { err: error, messageId: created.messageId },
-            'outgoing webhooks failed; will retry',
-          );
-          return 'RETRY';
-        }
-      }),
+  async handle(created: MessageCreated): Promise<'RETRY' | 'DROP' | 'SUCCESS'> {
+    const webhooks = await this.#store.following(
+      created.sessionType === 'group' ? created.targetId : null,
+      botsAddressed(created),
     );
-  }
-
-  /** One message, once the webhooks that follow it are known. */
-  async #handle(created: MessageCreated, webhooks: OutgoingWebhook[]): Promise<DeliveryAnswer> {
     if (webhooks.length === 0) return 'SUCCESS';
     const settled = await this.#store.settled(
       created.messageId,
@@ -190,13 +164,6 @@ export class OutgoingDeliveries {
     window.count += 1;
     return window.count <= this.#limits.perMinute;
   }
-}
-
-type DeliveryAnswer = 'RETRY' | 'DROP' | 'SUCCESS';
-
-/** The group a message was sent in, if any: its group webhooks may want it. */
-function groupOf(created: MessageCreated): string | null {
-  return created.sessionType === 'group' ? created.targetId : null;
 }
 
 /**

@@ -19,6 +19,13 @@ export const MAX_DELIVERY_ATTEMPTS = 12;
 const DELIVERIES_KEPT_MS = 3 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+/**
+ * How long a batch waits for its receivers. Batches are handed over one at a time (by the embedded
+ * bus and by daprd's default bulk subscriber), so a slow receiver must not hold the others: a
+ * delivery still running then goes on in the background, its message is answered RETRY, and the
+ * redelivery finds it settled or joins it (never a second post from this process).
+ */
+export const BATCH_WAIT_MS = 1_000;
 
 export interface DeliveryLimits extends PostLimits {
   /** Deliveries per webhook per minute in this process; more wait for a later retry. */
@@ -66,6 +73,8 @@ export class OutgoingDeliveries {
   readonly #limits: DeliveryLimits;
   readonly #logger: Logger;
   readonly #windows = new Map<string, { start: number; count: number }>();
+  /** Deliveries under way, by delivery id: a redelivered event joins its running post. */
+  readonly #running = new Map<string, Promise<boolean>>();
   #pruner: NodeJS.Timeout | undefined;
 
   constructor(deps: {
@@ -95,11 +104,37 @@ export class OutgoingDeliveries {
     clearInterval(this.#pruner);
   }
 
-  async handle(created: MessageCreated): Promise<'RETRY' | 'DROP' | 'SUCCESS'> {
-    const webhooks = await this.#store.following(
-      created.sessionType === 'group' ? created.targetId : null,
-      botsAddressed(created),
+  /**
+   * A batch of new messages (a bulk delivery): the webhooks that follow any of them are read once,
+   * then each message is delivered to its own and answered alone; a failure with one message is
+   * that message's RETRY (logged), never the others'. A failure of the shared read throws, for all.
+   */
+  async handleBatch(batch: MessageCreated[]): Promise<DeliveryAnswer[]> {
+    const groups = new Set(batch.flatMap((created) => groupOf(created) ?? []));
+    const bots = new Set(batch.flatMap(botsAddressed));
+    const webhooks = await this.#store.following([...groups], [...bots]);
+    return Promise.all(
+      batch.map(async (created) => {
+        const group = groupOf(created);
+        const addressed = new Set(botsAddressed(created));
+        const mine = webhooks.filter(
+          (w) => (group !== null && w.groupId === group) || (w.botId !== null && addressed.has(w.botId)),
+        );
+        try {
+          return await this.#handle(created, mine);
+        } catch (error) {
+          this.#logger.warn(
+            { err: error, messageId: created.messageId },
+            'outgoing webhooks failed; will retry',
+          );
+          return 'RETRY';
+        }
+      }),
     );
+  }
+
+  /** One message, once the webhooks that follow it are known. */
+  async #handle(created: MessageCreated, webhooks: OutgoingWebhook[]): Promise<DeliveryAnswer> {
     if (webhooks.length === 0) return 'SUCCESS';
     const settled = await this.#store.settled(
       created.messageId,
@@ -112,8 +147,27 @@ export class OutgoingDeliveries {
       this.#logger.warn({ messageId: created.messageId }, 'outgoing webhooks: the message is gone; dropped');
       return 'DROP';
     }
-    const retry = await Promise.all(pending.map((webhook) => this.#deliver(webhook, message)));
+    const retry = await withinBatchWait(
+      Promise.all(pending.map((webhook) => this.#deliverOnce(webhook, message))),
+    );
+    // Still running: answered later, by the redelivery.
+    if (retry === undefined) return 'RETRY';
     return retry.some(Boolean) ? 'RETRY' : 'SUCCESS';
+  }
+
+  /** This webhook's delivery of the message, or the one already under way in this process. */
+  #deliverOnce(webhook: OutgoingWebhook, message: StoredMessage): Promise<boolean> {
+    const id = `${webhook.webhookId}.${message.messageId}`;
+    let running = this.#running.get(id);
+    if (!running) {
+      running = this.#deliver(webhook, message).finally(() => this.#running.delete(id));
+      this.#running.set(id, running);
+      // Nobody may be waiting for it any more: its failure is logged here, never unhandled.
+      running.catch((error: unknown) =>
+        this.#logger.warn({ err: error, webhookId: webhook.webhookId }, 'outgoing webhook delivery failed'),
+      );
+    }
+    return running;
   }
 
   /** true when this webhook's delivery should be tried again. */
@@ -164,6 +218,26 @@ export class OutgoingDeliveries {
     window.count += 1;
     return window.count <= this.#limits.perMinute;
   }
+}
+
+type DeliveryAnswer = 'RETRY' | 'DROP' | 'SUCCESS';
+
+/** The work's result, or undefined when it takes longer than BATCH_WAIT_MS (it goes on). */
+async function withinBatchWait<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), BATCH_WAIT_MS);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The group a message was sent in, if any: its group webhooks may want it. */
+function groupOf(created: MessageCreated): string | null {
+  return created.sessionType === 'group' ? created.targetId : null;
 }
 
 /**

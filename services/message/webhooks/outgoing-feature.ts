@@ -1,7 +1,7 @@
 import type { Config } from '../../platform/config.ts';
 import { MessageTopics } from '../../platform/contracts/index.ts';
 import type { SqlExecutor } from '../../platform/db/index.ts';
-import { eventSubscription } from '../../platform/events/index.ts';
+import { eventBulkSubscription } from '../../platform/events/index.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { fieldCipher } from '../../platform/security/index.ts';
@@ -12,6 +12,9 @@ import { OutgoingWebhooks } from './outgoing.ts';
 import { OutgoingDeliveries } from './outgoing-deliveries.ts';
 import { outgoingWebhookRoutes } from './outgoing-routes.ts';
 import { OutgoingWebhookStore } from './outgoing-store.ts';
+
+/** `message.created` batches: as many as arrived within a millisecond, up to 200 (as the conversation list takes them). */
+const CREATED_BATCH = { maxMessages: 200, maxAwaitMs: 1 };
 
 /** Outgoing webhooks of the message service: their routes, and their delivery from `message.created`. */
 export async function outgoingWebhookFeature(deps: {
@@ -46,11 +49,13 @@ export async function outgoingWebhookFeature(deps: {
   deliveries.start();
   return {
     routes: outgoingWebhookRoutes(webhooks, deps.config.rateLimitFactor),
-    subscription: eventSubscription({
+    // In batches: one read of the webhooks that follow any message of the batch, not one per message.
+    subscription: eventBulkSubscription({
       pubsubName: deps.pubsubName,
       topic: MessageTopics.created,
       logger: deps.logger,
-      handle: (created) => deliveries.handle(created),
+      ...CREATED_BATCH,
+      handle: (batch) => deliveries.handleBatch(batch),
     }),
     stop: () => deliveries.stop(),
   };

@@ -66,14 +66,17 @@ export class OutgoingWebhookStore {
     return rows.map(toWebhook);
   }
 
-  /** Live webhooks of this group and of these bots: who a new message goes out to. */
-  async following(groupId: string | null, botIds: string[]): Promise<OutgoingWebhook[]> {
-    if (groupId === null && botIds.length === 0) return [];
+  /**
+   * Live webhooks of these groups and of these bots: who new messages go out to (one read for a
+   * batch of messages; each message keeps those of its own group and bots).
+   */
+  async following(groupIds: string[], botIds: string[]): Promise<OutgoingWebhook[]> {
+    if (groupIds.length === 0 && botIds.length === 0) return [];
     const rows = await this.#sql.query(
       `select ${COLUMNS} from message.outgoing_webhooks
-        where revoked_at is null and (group_id = ?
+        where revoked_at is null and (group_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x)
           or bot_id in (select x::bigint from jsonb_array_elements_text(?::jsonb) x))`,
-      [groupId, JSON.stringify(botIds)],
+      [JSON.stringify(groupIds), JSON.stringify(botIds)],
     );
     return rows.map(toWebhook);
   }

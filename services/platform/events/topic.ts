@@ -132,7 +132,10 @@ export function decodeEvent<Desc extends DescMessage>(topic: Topic<Desc>, data: 
   if (known) return known as DecodeResult<Desc>;
   const result = decodeFresh(topic, data);
   if (result.ok) deepFreeze(result.message);
-  if (!decoded) decodedByData.set(data, (decoded = new Map()));
+  if (!decoded) {
+    decoded = new Map();
+    decodedByData.set(data, decoded);
+  }
   decoded.set(typeName, result as DecodeResult<DescMessage>);
   return result;
 }

@@ -60,6 +60,28 @@ describe('outgoing webhooks: a batch of message.created', function () {
     await platform?.stop();
   });
 
+  /** The test's own OutgoingDeliveries over the platform's database, through `sql`. */
+  async function deliveriesOver(sql: SqlExecutor, timeoutMs: number) {
+    const logger = createLogger('silent');
+    return new OutgoingDeliveries({
+      store: new OutgoingWebhookStore(sql),
+      messages: new MessageStore(
+        sql,
+        new Outbox({
+          sql,
+          schema: 'message',
+          pubsub: platform.bus.port('test'),
+          pubsubName: platform.pubsubName,
+          ids: new SnowflakeGenerator(1),
+          logger,
+        }),
+      ),
+      cipher: await fieldCipher(sqlExecutor(orm), 'message', undefined),
+      limits: { allowPrivate: true, timeoutMs, perMinute: 600 },
+      logger,
+    });
+  }
+
   it("reads the followers once for the whole batch and delivers only the bot's message to the bot's webhook", async () => {
     const api = platform.api;
     const owner = await registerUser(api);
@@ -133,24 +155,7 @@ describe('outgoing webhooks: a batch of message.created', function () {
 
       const statements: string[] = [];
       const sql = counting(sqlExecutor(orm), statements);
-      const logger = createLogger('silent');
-      const deliveries = new OutgoingDeliveries({
-        store: new OutgoingWebhookStore(sql),
-        messages: new MessageStore(
-          sql,
-          new Outbox({
-            sql,
-            schema: 'message',
-            pubsub: platform.bus.port('test'),
-            pubsubName: platform.pubsubName,
-            ids: new SnowflakeGenerator(1),
-            logger,
-          }),
-        ),
-        cipher: await fieldCipher(sqlExecutor(orm), 'message', undefined),
-        limits: { allowPrivate: true, timeoutMs: 5000, perMinute: 600 },
-        logger,
-      });
+      const deliveries = await deliveriesOver(sql, 5000);
 
       const answers = await deliveries.handleBatch(created);
       expect(answers).to.deep.equal(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
@@ -241,24 +246,7 @@ describe('outgoing webhooks: a batch of message.created', function () {
           body: { url: base + path },
         });
       const sql = sqlExecutor(orm);
-      const logger = createLogger('silent');
-      const deliveries = new OutgoingDeliveries({
-        store: new OutgoingWebhookStore(sql),
-        messages: new MessageStore(
-          sql,
-          new Outbox({
-            sql,
-            schema: 'message',
-            pubsub: platform.bus.port('test'),
-            pubsubName: platform.pubsubName,
-            ids: new SnowflakeGenerator(1),
-            logger,
-          }),
-        ),
-        cipher: await fieldCipher(sqlExecutor(orm), 'message', undefined),
-        limits: { allowPrivate: true, timeoutMs: 20_000, perMinute: 600 },
-        logger,
-      });
+      const deliveries = await deliveriesOver(sql, 20_000);
 
       // Were the batch to wait for the slow receiver, these would wait for the test: it never answers here.
       expect(await deliveries.handleBatch([toSlow!, toFast!])).to.deep.equal(['RETRY', 'SUCCESS']);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ContentValidator, previewOf, searchTextOf } from '../../services/message/domain/content.ts';
+import { ContentValidator, searchTextOf } from '../../services/message/domain/content.ts';
+import { previewOf } from '../../services/platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../services/platform/errors.ts';
 
 const MAX_TEXT = 10;

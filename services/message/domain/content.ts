@@ -220,25 +220,6 @@ export class ContentValidator {
   }
 }
 
-/** A short line for conversation lists and notifications. */
-export function previewOf(contentType: string, content: unknown): string {
-  const c = content as Record<string, unknown>;
-  switch (contentType) {
-    case 'text':
-      return [...(content as string)].slice(0, 60).join('');
-    case 'quote':
-      return [...(c.text as string)].slice(0, 60).join('');
-    case 'file':
-      return `[file] ${c.fileName as string}`;
-    case 'location':
-      return `[location] ${(c.name as string | undefined) ?? ''}`.trim();
-    case 'merged':
-      return `[chat history] ${c.title as string}`;
-    default:
-      return `[${contentType}]`;
-  }
-}
-
 /** The words a keyword search looks in. */
 export function searchTextOf(contentType: string, content: unknown): string {
   const c = content as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { MessageTopics } from '../../platform/contracts/index.ts';
+import { MessageTopics, previewOf } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
-import { type ContentValidator, previewOf, searchTextOf } from './content.ts';
+import { type ContentValidator, searchTextOf } from './content.ts';
 import { eventFrame } from './frames.ts';
 import type { InteractionStore } from './interactions-store.ts';
 import type { MessageService } from './message-service.ts';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type SessionType, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
+import { previewOf, type SessionType, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode, messageFor } from '../../platform/errors.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
-import { previewOf } from './content.ts';
 import type { MessageService, SendAck } from './message-service.ts';
 import type { StoredMessage } from './store.ts';
 import type { SelfDestruct } from './timers.ts';

@@ -8,9 +8,11 @@ import {
   type Delivery,
   type GroupRole,
   groupSessionId,
+  MENTION_ALL,
   type MessageStats,
   MessageTopics,
   peerOf,
+  previewOf,
   type SessionType,
   SYSTEM_SENDER,
   singleSessionId,
@@ -28,7 +30,7 @@ import type { FriendClient } from '../clients/friends.ts';
 import type { GroupDirectory } from '../clients/groups.ts';
 import type { ProfileCache } from '../clients/profiles.ts';
 import { messagesStored } from '../metrics.ts';
-import { type ContentValidator, fileContent, fileReferenceOf, previewOf, searchTextOf } from './content.ts';
+import { type ContentValidator, fileContent, fileReferenceOf, searchTextOf } from './content.ts';
 import { entryFrame, eventFrame, type MessageView, messageView, newMessageFrame } from './frames.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { MessageStatus, SendAck, TimelinePage } from './message-types.ts';
@@ -65,8 +67,6 @@ export interface SendInput {
 }
 
 /** Sender id of system messages (snowflake ids are never 0). */
-/** Stored in `mentions` for @all. */
-export const MENTION_ALL = 'all';
 
 export interface StoreInput extends Omit<SendInput, 'content'> {
   content: unknown;

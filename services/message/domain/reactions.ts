@@ -1,9 +1,8 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { MessageTopics, peerOf, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
+import { MessageTopics, peerOf, previewOf, SYSTEM_SENDER } from '../../platform/contracts/index.ts';
 import { AppError, ErrorCode } from '../../platform/errors.ts';
 import type { SnowflakeGenerator } from '../../platform/ids.ts';
 import { type Outbox, outboxEvent } from '../../platform/outbox.ts';
-import { previewOf } from './content.ts';
 import type { InteractionStore } from './interactions-store.ts';
 import type { MessageService } from './message-service.ts';
 

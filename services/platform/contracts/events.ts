@@ -103,8 +103,9 @@ export const TimelineTopics = {
 /** Events of the gateway. */
 export const GatewayTopics = {
   /**
-   * A device's socket dropped and the device did not come back within the offline grace, after
-   * messages reached its user that it did not acknowledge: the push service pushes them to it.
+   * A device's socket dropped and the device did not come back within the offline grace (published
+   * for every such departure): the push service pushes it what reached its user after the position
+   * it acknowledged.
    */
   deviceLeft: eventTopic('gateway.device.left', DeviceLeftSchema, EventRules.deviceLeft),
 };

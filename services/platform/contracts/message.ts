@@ -64,3 +64,29 @@ export function parseGroupSeqs(text: string): Map<string, number> | undefined {
   }
   return seqs;
 }
+
+/** Stored in a message's `mentions` (and sent in its frames) for @all. */
+export const MENTION_ALL = 'all';
+
+/**
+ * A message's short line for conversation lists and notifications (`message.created`'s preview):
+ * the message service makes it when it stores a message, the push service from a timeline frame.
+ */
+export function previewOf(contentType: string, content: unknown): string {
+  const c = (content ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  switch (contentType) {
+    case 'text':
+      return [...text(content)].slice(0, 60).join('');
+    case 'quote':
+      return [...text(c.text)].slice(0, 60).join('');
+    case 'file':
+      return `[file] ${text(c.fileName)}`;
+    case 'location':
+      return `[location] ${text(c.name)}`.trim();
+    case 'merged':
+      return `[chat history] ${text(c.title)}`;
+    default:
+      return `[${contentType}]`;
+  }
+}

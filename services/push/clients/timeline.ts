@@ -5,6 +5,7 @@ import {
   MessageCreatedSchema,
 } from '../../platform/contracts/gen/anychat/message/v1/events_pb.ts';
 import { MessageService } from '../../platform/contracts/gen/anychat/message/v1/message_pb.ts';
+import { MENTION_ALL, previewOf } from '../../platform/contracts/index.ts';
 import type { InvokePort } from '../../platform/ports/index.ts';
 
 /** Timeline entries read per call. */
@@ -16,9 +17,6 @@ const MAX_PAGES = 5;
  * device out of the presence registry and pushed them (the margin covers clocks of other hosts).
  */
 const AFTER_LEFT_MS = 10_000;
-
-/** The mention of everyone, as the message service stores it in a message's mentions. */
-const MENTION_ALL = 'all';
 
 /** A NEW_MESSAGE's data as the message service writes it into the timeline (services/message/domain/frames.ts). */
 interface MessageFrameData {
@@ -107,27 +105,4 @@ function messageOf(data: MessageFrameData, userId: string): MessageCreated | und
     mentionAll: mentions.includes(MENTION_ALL),
     ...(typeof timestamp === 'number' ? { createdAt: timestampFromMs(timestamp) } : {}),
   });
-}
-
-/**
- * The short line of a message as `message.created` carries it (the message service's previewOf,
- * services/message/domain/content.ts), from its content as devices receive it.
- */
-function previewOf(contentType: string, content: unknown): string {
-  const c = (content ?? {}) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' ? value : '');
-  switch (contentType) {
-    case 'text':
-      return [...text(content)].slice(0, 60).join('');
-    case 'quote':
-      return [...text(c.text)].slice(0, 60).join('');
-    case 'file':
-      return `[file] ${text(c.fileName)}`;
-    case 'location':
-      return `[location] ${text(c.name)}`.trim();
-    case 'merged':
-      return `[chat history] ${text(c.title)}`;
-    default:
-      return `[${contentType}]`;
-  }
 }

@@ -104,18 +104,12 @@ export class PushPlanner {
     this.#d = deps;
   }
 
-  async messageCreated(message: MessageCreated, eventId: string): Promise<void> {
-    if (!pushable(message)) return;
-    const targets = await this.#offlineDevices(recipientsOf(message));
-    await this.#planMessage(message, eventId, targets);
-  }
-
   /**
    * A batch of new messages (a bulk delivery): the registered devices and the presence of every
-   * recipient of every message are read once for the batch, then each message is planned as
-   * `messageCreated` plans it, under its own event id (`eventIdOf`). Each message gets its own
-   * outcome: a failure planning one leaves the others' as they are (a failure of the shared
-   * lookups throws, for the whole batch). Messages of one conversation are planned one after the
+   * recipient of every message are read once for the batch, then each message is planned
+   * (`#planMessage`) under its own event id (`eventIdOf`); a delivery of one is a batch of one.
+   * Each message gets its own outcome: a failure planning one leaves the others' as they are (a
+   * failure of the shared lookups throws, for the whole batch). Messages of one conversation are planned one after the
    * other, in the batch's order (their collapsed counts build on each other).
    */
   async messagesCreated(
@@ -160,7 +154,7 @@ export class PushPlanner {
    * it stayed in the presence registry (its offline grace, or a dead socket nobody had noticed
    * yet) the messages after the position it acknowledged were planned without it. `missed` reads
    * those, once the device is known to be registered and still offline; each is planned for this
-   * device alone, as `messageCreated` plans it (preferences, do-not-disturb, mutes, already read,
+   * device alone, as `#planMessage` plans any (preferences, do-not-disturb, mutes, already read,
    * collapse, badge) and under the same event id (`eventIdOf`), so that the pending-push claim
    * never pushes one message twice to a device. Oldest first, one after the other: a
    * conversation's pushes collapse into one with its count. Returns how many were planned.
@@ -180,7 +174,7 @@ export class PushPlanner {
     return messages.length;
   }
 
-  /** What `messageCreated` does once the recipients' offline devices (`targets`) are known. */
+  /** One new message's pushes, once its recipients' offline devices (`targets`) are known. */
   async #planMessage(message: MessageCreated, eventId: string, targets: PushTarget[]): Promise<void> {
     const mentioned = new Set(message.mentionAll ? recipientsOf(message) : message.mentions);
     const seq = Number(message.seq);

@@ -60,6 +60,29 @@ describe('outgoing webhooks: a batch of message.created', function () {
     await platform?.stop();
   });
 
+  /** The `message.created` events of `senderId`'s messages that `send` makes, as the broker carries them. */
+  async function createdEvents(senderId: string, send: () => Promise<void>): Promise<MessageCreated[]> {
+    const created: MessageCreated[] = [];
+    const stop = platform.bus.subscribe(
+      'test-capture',
+      eventSubscription({
+        pubsubName: platform.pubsubName,
+        topic: MessageTopics.created,
+        logger: createLogger('silent'),
+        handle: async (message) => {
+          if (message.senderId === senderId) created.push(message);
+        },
+      }),
+    );
+    try {
+      await send();
+      await platform.host.settled();
+    } finally {
+      stop();
+    }
+    return created;
+  }
+
   /** The test's own OutgoingDeliveries over the platform's database, through `sql`. */
   async function deliveriesOver(sql: SqlExecutor, timeoutMs: number) {
     const logger = createLogger('silent');
@@ -102,33 +125,18 @@ describe('outgoing webhooks: a batch of message.created', function () {
 
     // The messages' events as the broker carries them, captured before any webhook exists (the
     // platform's own deliveries find none to go to).
-    const created: MessageCreated[] = [];
-    const stop = platform.bus.subscribe(
-      'test-capture',
-      eventSubscription({
-        pubsubName: platform.pubsubName,
-        topic: MessageTopics.created,
-        logger: createLogger('silent'),
-        handle: async (message) => {
-          if (message.senderId === owner.userId) created.push(message);
-        },
-      }),
-    );
     const send = (sessionType: string, targetId: string, content: string) =>
       api.ok<{ messageId: string }>('POST', '/api/v1/messages', {
         token: owner.accessToken,
         body: { clientMsgId: clientMsgId(), sessionType, targetId, contentType: 'text', content },
       });
     let toBot: { messageId: string };
-    try {
+    const created = await createdEvents(owner.userId, async () => {
       await send('single', friend.userId, 'hello friend');
       toBot = await send('single', bot.botId, '/weather');
       await send('single', other.userId, 'hello other');
       await send('group', groupId, 'hello group');
-      await platform.host.settled();
-    } finally {
-      stop();
-    }
+    });
     expect(created, 'four events captured').to.have.length(4);
 
     const received: Array<{ delivery: string; body: string }> = [];
@@ -188,19 +196,7 @@ describe('outgoing webhooks: a batch of message.created', function () {
     };
     const slowBot = await makeBot('slow-echo');
     const fastBot = await makeBot('fast-echo');
-    const created: MessageCreated[] = [];
-    const stop = platform.bus.subscribe(
-      'test-capture-slow',
-      eventSubscription({
-        pubsubName: platform.pubsubName,
-        topic: MessageTopics.created,
-        logger: createLogger('silent'),
-        handle: async (message) => {
-          if (message.senderId === owner.userId) created.push(message);
-        },
-      }),
-    );
-    try {
+    const created = await createdEvents(owner.userId, async () => {
       for (const botId of [slowBot, fastBot])
         await api.ok('POST', '/api/v1/messages', {
           token: owner.accessToken,
@@ -212,10 +208,7 @@ describe('outgoing webhooks: a batch of message.created', function () {
             content: 'hi',
           },
         });
-      await platform.host.settled();
-    } finally {
-      stop();
-    }
+    });
     const [toSlow, toFast] = [slowBot, fastBot].map((botId) => created.find((c) => c.targetId === botId)!);
 
     // The slow receiver holds every request until the test lets it answer.
